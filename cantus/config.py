@@ -1,0 +1,66 @@
+"""Where cantus reads shipped artifacts and writes everything a run produces.
+
+- ``CANTUS_HOME`` (default ``~/.cantus``): the user's catalog additions, rebuilt data, the
+  database, generated seeds and benchmark reports.
+- ``CANTUS_DB_URL``: any SQLAlchemy URL; default ``sqlite:///$CANTUS_HOME/cantus.db``.
+- ``CANTUS_ARTIFACTS``: the shipped artifacts folder; default ``<repo>/artifacts``.
+
+The *data dir* is the folder the app serves from: ``$CANTUS_HOME/data`` once ``cantus build``
+wrote a complete build there (it has a ``manifest.json``), otherwise the shipped artifacts.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = "manifest.json"
+
+
+def cantus_home() -> Path:
+    home = Path(os.environ.get("CANTUS_HOME") or Path.home() / ".cantus").expanduser()
+    home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
+def artifacts_dir() -> Path:
+    return Path(os.environ.get("CANTUS_ARTIFACTS") or REPO_ROOT / "artifacts").expanduser()
+
+
+def build_dir() -> Path:
+    """Default output of ``cantus build``."""
+    return cantus_home() / "data"
+
+
+def data_dir() -> Path:
+    """The folder holding the catalog, tokenizer, encoder, embeddings and generator in use."""
+    built = build_dir()
+    return built if (built / MANIFEST).is_file() else artifacts_dir()
+
+
+def user_dir() -> Path:
+    """Pieces the user ingested on top of the data dir (catalog rows, embeddings)."""
+    path = cantus_home() / "user"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def seeds_dir() -> Path:
+    path = cantus_home() / "seeds"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def bench_dir() -> Path:
+    path = cantus_home() / "bench"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def db_url() -> str:
+    return os.environ.get("CANTUS_DB_URL") or f"sqlite:///{cantus_home() / 'cantus.db'}"
+
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
