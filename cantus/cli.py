@@ -22,7 +22,9 @@ from cantus.errors import CantusError
 
 COMMAND_MODULES = (
     "cantus.cli_corpus",  # build, ingest, corpus errors, bench ingest
-    "recommender.cli",  # search, similar, recommend, eval retrieval|recommendation, bench search
+    "recommender.cli",  # search, similar, bench search
+    "recommender.cli_recommend",  # recommend, eval recommendation
+    "recommender.cli_eval",  # eval retrieval
     "generator.cli",  # inspire, eval generation, bench generate
     "db.cli",  # fav, history, user delete
     "dashboard.cli",  # dashboard

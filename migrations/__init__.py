@@ -1,0 +1,1 @@
+"""Alembic environment and revisions for the cantus user database (see ``db.session``)."""

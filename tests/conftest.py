@@ -10,3 +10,19 @@ os.environ["CANTUS_HOME"] = tempfile.mkdtemp(prefix="cantus-test-home-")
 os.environ.pop("CANTUS_DB_URL", None)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def tiny_data_dir(tmp_path_factory: pytest.TempPathFactory):
+    """A real data dir from `cantus build --profile tiny` (catalog, encoder, embeddings, generator).
+
+    Built once per test session (about a minute on 2 cores) and shared by the integration tests
+    of every package; the stages not built yet in this checkout are skipped.
+    """
+    build = pytest.importorskip("cantus.build")
+    out = tmp_path_factory.mktemp("tiny-data")
+    build.run_build(corpus=["music21"], out_dir=out, jobs=2, profile="tiny", stages=["catalog", "encoder", "generator"])
+    return out

@@ -1,0 +1,163 @@
+"""The catalog: one row per piece in one Parquet file (columns: ``COLUMNS``).
+
+Row order is embedding order. ``load_catalog`` returns the data-dir rows, then the user's
+ingested rows. Writes are atomic (temporary file, then ``os.replace``) so a crash never
+leaves a half-written catalog. List columns come back as Python lists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cantus.errors import MissingArtifact
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+log = logging.getLogger(__name__)
+
+CATALOG_FILE = "catalog.parquet"
+
+# column -> kind; kinds map to Arrow types in ``_schema`` (one place for both)
+COLUMN_KINDS: dict[str, str] = {
+    "id": "str", "source": "str", "number": "str", "collection": "str", "origin": "str",
+    "title": "str", "composer": "str", "meter": "str", "key": "str", "tonic": "str",
+    "mode": "str", "key_confidence": "float", "tempo_bpm": "float", "tempo_text": "str",
+    "bars": "int", "seconds": "float", "pitch_low": "int", "pitch_high": "int",
+    "ambitus": "int", "n_notes": "int", "note_density": "float", "parts": "int",
+    "form": "str", "captions": "list_str", "caption_families": "list_str",
+    "tokens": "list_int", "n_tokens": "int", "sha1": "str", "text": "str",
+}
+COLUMNS: tuple[str, ...] = tuple(COLUMN_KINDS)
+_LIST_KINDS = ("list_str", "list_int")
+
+
+def _arrow_type(kind: str) -> pa.DataType:
+    import pyarrow as pa
+
+    return {
+        "str": pa.string(), "float": pa.float64(), "int": pa.int64(),
+        "list_str": pa.list_(pa.string()), "list_int": pa.list_(pa.int32()),
+    }[kind]
+
+
+def _schema() -> pa.Schema:
+    import pyarrow as pa
+
+    return pa.schema([(name, _arrow_type(kind)) for name, kind in COLUMN_KINDS.items()])
+
+
+def empty_frame() -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame({name: pd.Series(dtype=_pandas_dtype(kind)) for name, kind in COLUMN_KINDS.items()})
+
+
+def _pandas_dtype(kind: str) -> str:
+    return {"str": "object", "float": "float64", "int": "int64"}.get(kind, "object")
+
+
+def rows_to_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """A catalog frame from row dicts (extra keys dropped, missing columns an error)."""
+    import pandas as pd
+
+    if not rows:
+        return empty_frame()
+    missing = [c for c in COLUMNS if c not in rows[0]]
+    if missing:
+        raise ValueError(f"catalog rows lack columns {missing}")
+    return pd.DataFrame([{c: row[c] for c in COLUMNS} for row in rows], columns=list(COLUMNS))
+
+
+# ------------------------------------------------------------------------------- writing
+def save_catalog(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``df`` (all ``COLUMNS``) to ``path`` atomically; IDs must be unique."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    missing = [c for c in COLUMNS if c not in df.columns]
+    if missing:
+        raise ValueError(f"catalog frame lacks columns {missing}")
+    dupes = df["id"][df["id"].duplicated()].tolist()
+    if dupes:
+        raise ValueError(f"duplicate piece IDs in catalog: {dupes[:5]}")
+    table = pa.Table.from_pandas(df[list(COLUMNS)], schema=_schema(), preserve_index=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pq.write_table(table, tmp, compression="zstd", compression_level=9)
+    os.replace(tmp, path)
+    return path
+
+
+# ------------------------------------------------------------------------------- reading
+def read_frame(path: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """One catalog file as a frame (empty frame when the file does not exist)."""
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    cols = list(columns) if columns else list(COLUMNS)
+    unknown = [c for c in cols if c not in COLUMN_KINDS]
+    if unknown:
+        raise ValueError(f"unknown catalog columns {unknown} (known: {', '.join(COLUMNS)})")
+    if not path.is_file():
+        return empty_frame()[cols]
+    table = pq.read_table(path, columns=cols)
+    frame = table.to_pandas()
+    for name in cols:
+        if COLUMN_KINDS[name] in _LIST_KINDS:
+            frame[name] = [list(v) if COLUMN_KINDS[name] == "list_str" else v.tolist() for v in frame[name]]
+    return frame
+
+
+def load_catalog(data_dir: str | Path | None = None, columns: list[str] | None = None,
+                 include_user: bool = True) -> pd.DataFrame:
+    """Data-dir rows then user rows (row order = embedding order), index 0..N-1."""
+    import pandas as pd
+
+    from cantus import config
+
+    folder = Path(data_dir) if data_dir is not None else config.data_dir()
+    path = folder / CATALOG_FILE
+    if not path.is_file():
+        raise MissingArtifact(f"no catalog at {path}: run `cantus build` (or `cantus build --profile tiny`)")
+    frames = [read_frame(path, columns)]
+    user_path = config.user_dir() / CATALOG_FILE
+    if include_user and user_path.is_file() and user_path.resolve() != path.resolve():
+        frames.append(read_frame(user_path, columns))
+    frames = [f for f in frames if len(f)] or frames[:1]
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------ captions
+def caption_seed(piece_id: str, seed: int = 0) -> int:
+    """Per-piece caption seed: stable across runs and machines (not Python's hash())."""
+    digest = hashlib.sha1(f"{seed}:{piece_id}".encode()).digest()
+    return int.from_bytes(digest[:4], "little")
+
+
+def refresh_captions(df: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """Recompute ``captions`` / ``caption_families`` from the stored feature columns.
+
+    Cheap (no parsing), so captions can be rebuilt after ``cantus.captions`` changes.
+    """
+    try:
+        from cantus.captions import build_captions
+    except ImportError:
+        log.warning("cantus.captions is not available: captions left empty")
+        return df
+    df = df.copy()
+    caps, fams = [], []
+    feature_cols = [c for c in df.columns if c not in ("captions", "caption_families", "tokens")]
+    for record in df[feature_cols].to_dict("records"):
+        pairs = build_captions(record, caption_seed(record["id"], seed))
+        fams.append([family for family, _ in pairs])
+        caps.append([text for _, text in pairs])
+    df["captions"] = caps
+    df["caption_families"] = fams
+    return df

@@ -1,0 +1,349 @@
+"""Musical and metadata features of one piece: the catalog's descriptive columns.
+
+``extract_features(score, source, number)`` walks the parsed music21 stream once for notes and
+once for meter / key / tempo marks, runs one key analysis, and derives the place of origin and
+the form (dance type, genre) from the source path, title words, ABC rhythm field and meter.
+It is the only feature extractor; captions and search filters read its output.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from pathlib import PurePosixPath
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+FORMS: tuple[str, ...] = (
+    "jig", "slip jig", "slide", "reel", "hornpipe", "strathspey", "fling", "clog", "polka",
+    "march", "waltz", "mazurka", "polonaise", "minuet", "gavotte", "schottische", "air",
+    "lament", "lullaby", "chorale", "mass", "motet", "madrigal", "ballata", "chanson",
+    "quartet", "sonata", "rag", "song", "folk song",
+)
+
+DEFAULT_QUARTER_BPM = 120.0  # MIDI's default; used for durations when a piece gives no tempo
+
+# Essen file-name prefixes -> origin (the Essen Folksong Collection's region files).
+ESSEN_ORIGINS: tuple[tuple[str, str], ...] = (
+    ("han", "Chinese (Han)"),
+    ("natmin", "Chinese (national minorities)"),
+    ("shanxi", "Chinese (Shanxi)"),
+    ("xinhua", "Chinese"),
+    ("altdeu", "German"), ("ballad", "German"), ("boehme", "German"), ("dva", "German"),
+    ("erk", "German"), ("fink", "German"), ("kinder", "German"), ("zuccal", "German"),
+    ("allerkbd", "German"), ("test", "German"), ("variant", "German"),
+    ("folkhaydn", "German"),
+    ("irl", "Irish"),
+    ("lux", "Luxembourg"), ("lot", "Lorraine"), ("elsass", "Alsace"), ("schweiz", "Swiss"),
+    ("oestr", "Austrian"), ("jugos", "Yugoslav"), ("rossiya", "Russian"),
+    ("magyar", "Hungarian"), ("polska", "Polish"), ("france", "French"),
+    ("nederlan", "Dutch"), ("danmark", "Danish"), ("czech", "Czech"), ("romania", "Romanian"),
+    ("sverige", "Swedish"), ("italia", "Italian"), ("england", "English"),
+    ("usa", "American"), ("mexico", "Mexican"), ("brasil", "Brazilian"),
+)
+
+# music21 corpus top folders -> origin / tradition.
+COLLECTION_ORIGINS: dict[str, str] = {
+    "oneills1850": "Irish",
+    "ryansMammoth": "Irish/Scottish/American fiddle tunes",
+    "airdsAirs": "Scottish",
+    "nottingham-dataset": "English/American folk",
+    "miscFolk": "British/American folk",
+    "bach": "German Baroque",
+    "cpebach": "German Classical",
+    "handel": "German-English Baroque",
+    "corelli": "Italian Baroque",
+    "monteverdi": "Italian Renaissance/Baroque",
+    "palestrina": "Italian Renaissance",
+    "josquin": "Franco-Flemish Renaissance",
+    "lusitano": "Portuguese Renaissance",
+    "trecento": "Italian medieval (Trecento)",
+    "ciconia": "Italian medieval (Trecento)",
+    "luca": "Medieval",
+    "haydn": "Austrian Classical",
+    "mozart": "Austrian Classical",
+    "beethoven": "German Classical",
+    "schubert": "Austrian Romantic",
+    "weber": "German Romantic",
+    "schumann_robert": "German Romantic",
+    "schumann_clara": "German Romantic",
+    "chopin": "Polish Romantic",
+    "verdi": "Italian Romantic",
+    "schoenberg": "Austrian modernist",
+    "webern": "Austrian modernist",
+    "beach": "American Romantic",
+    "joplin": "American ragtime",
+    "johnson_j_r": "American",
+    "liliuokalani": "Hawaiian",
+    "leadSheet": "American popular",
+}
+
+# Collection -> form when nothing more specific is known.
+COLLECTION_FORMS: dict[str, str] = {
+    "essenFolksong": "folk song",
+    "palestrina": "mass",
+    "monteverdi": "madrigal",
+    "haydn": "quartet",
+    "beethoven": "quartet",
+    "joplin": "rag",
+}
+
+# Collections of instrumental dance tunes, where the meter is good evidence of the dance.
+DANCE_COLLECTIONS = frozenset({"oneills1850", "ryansMammoth", "airdsAirs", "nottingham-dataset"})
+DANCE_METERS: dict[str, str] = {"6/8": "jig", "9/8": "slip jig", "12/8": "slide"}
+
+# Title / rhythm-field words -> form; first match wins, so specific names come first.
+_FORM_WORDS: tuple[tuple[str, str], ...] = (
+    (r"slip[\s-]*jig", "slip jig"),
+    (r"double jig|single jig|\bjigg?s?\b", "jig"),
+    (r"\bslides?\b", "slide"),
+    (r"\breels?\b", "reel"),
+    (r"hornpipe", "hornpipe"),
+    (r"strathspey", "strathspey"),
+    (r"\bfling\b", "fling"),
+    (r"\bclog\b", "clog"),
+    (r"\bpolkas?\b", "polka"),
+    (r"\bmarch\b|\bmarsch\b|quick\s*step", "march"),
+    (r"\bwaltz|\bwalzer|\bvalse\b", "waltz"),
+    (r"mazur", "mazurka"),
+    (r"polonaise", "polonaise"),
+    (r"minuet|menuett|menuet", "minuet"),
+    (r"gavott", "gavotte"),
+    (r"schottis", "schottische"),
+    (r"lament|\bcaoine", "lament"),
+    (r"lullaby|wiegenlied|cradle song|schlaflied", "lullaby"),
+    (r"\bchoral", "chorale"),
+    (r"\bmissa\b|\bmass\b|\bkyrie\b|\bgloria\b|\bcredo\b|\bsanctus\b|\bagnus\b|benedictus", "mass"),
+    (r"\bmotet", "motet"),
+    (r"madrigal", "madrigal"),
+    (r"ballata", "ballata"),
+    (r"chanson", "chanson"),
+    (r"quartet", "quartet"),
+    (r"sonat", "sonata"),
+    (r"\brag\b|ragtime", "rag"),
+    (r"\bairs?\b", "air"),
+    (r"\bsong\b|\blied\b", "song"),
+)
+_FORM_PATTERNS = tuple((re.compile(pat, re.IGNORECASE), form) for pat, form in _FORM_WORDS)
+
+
+# ----------------------------------------------------------------------------------- origin
+def collection_of(source: str) -> str:
+    """Top folder of a music21 corpus path; ``user`` for absolute (user) paths."""
+    path = PurePosixPath(source)
+    if path.is_absolute() or len(path.parts) < 2:
+        return "user"
+    return path.parts[0]
+
+
+def origin_of(source: str, collection: str) -> str:
+    """People-readable place / tradition from the collection and (for Essen) the file name."""
+    if collection == "essenFolksong":
+        stem = PurePosixPath(source).stem.lower()
+        for prefix, origin in ESSEN_ORIGINS:
+            if stem.startswith(prefix):
+                return origin
+        return ""
+    return COLLECTION_ORIGINS.get(collection, "")
+
+
+# ------------------------------------------------------------------------------------- form
+def form_of(title: str, collection: str, meter: str, source: str = "", rhythm: str = "") -> str:
+    """Dance type / genre from the ABC rhythm field, title, path, collection and meter."""
+    stem = PurePosixPath(source).stem.replace("_", " ") if collection != "user" else ""
+    for text in (rhythm, title, stem):
+        for pattern, form in _FORM_PATTERNS:
+            if text and pattern.search(text):
+                # a generic "song" says less than the collection's own genre (Essen: folk song)
+                return COLLECTION_FORMS.get(collection, form) if form == "song" else form
+    if collection == "bach" and PurePosixPath(source).stem.startswith("bwv"):
+        return "chorale"  # the bach folder is the Riemenschneider chorale set
+    if collection in COLLECTION_FORMS:
+        return COLLECTION_FORMS[collection]
+    if collection in DANCE_COLLECTIONS:
+        return DANCE_METERS.get(meter, "")
+    return ""
+
+
+# -------------------------------------------------------------------------------------- key
+def _declared_key(flat: Any) -> Any | None:
+    """The first key signature in the score (a ``key.Key`` when the source names a mode)."""
+    from music21 import key
+
+    sigs = flat.getElementsByClass(key.KeySignature)
+    return sigs[0] if len(sigs) else None
+
+
+def _choose_key(analysed: Any, declared: Any | None) -> Any:
+    """Prefer the best-correlated analysis candidate that agrees with the key signature.
+
+    Krumhansl analysis alone often picks the relative major/minor or a fifth away; the written
+    signature settles it unless the music clearly contradicts it (correlation gap > 0.1).
+    """
+    if declared is None:
+        return analysed
+    candidates = [analysed, *getattr(analysed, "alternateInterpretations", [])]
+    best = analysed.correlationCoefficient
+    for cand in candidates:
+        if cand.sharps == declared.sharps and best - cand.correlationCoefficient <= 0.1:
+            return cand
+    return analysed
+
+
+def key_features(score: Any, flat: Any) -> dict[str, Any]:
+    """Key name, tonic, mode and confidence (correlation of the chosen key, 0..1)."""
+    try:
+        analysed = score.analyze("key")
+    except Exception as exc:  # noqa: BLE001 - no pitches or odd stream: leave the key empty
+        log.debug("key analysis failed: %s", exc)
+        return {"key": "", "tonic": "", "mode": "", "key_confidence": 0.0}
+    declared = _declared_key(flat)
+    chosen = _choose_key(analysed, declared)
+    tonic, mode = chosen.tonic.name, chosen.mode
+    declared_mode = getattr(declared, "mode", None)
+    if declared_mode and declared_mode not in ("major", "minor") and declared.sharps == chosen.sharps:
+        # the source names a church mode (e.g. ABC "K:Ador"); trust it over major/minor
+        tonic, mode = declared.tonic.name, declared_mode
+    confidence = max(0.0, min(1.0, float(chosen.correlationCoefficient or 0.0)))
+    return {"key": f"{tonic} {mode}", "tonic": tonic, "mode": mode, "key_confidence": confidence}
+
+
+# ---------------------------------------------------------------------------- meter / tempo
+def meter_of(flat: Any) -> str:
+    from music21 import meter
+
+    sigs = flat.getElementsByClass(meter.TimeSignature)
+    return sigs[0].ratioString if len(sigs) else ""
+
+
+def tempo_of(flat: Any) -> tuple[float, str, float]:
+    """(explicit quarter bpm or NaN, tempo text or "", bpm to time the piece with)."""
+    from music21 import tempo
+
+    bpm, text, timing = math.nan, "", DEFAULT_QUARTER_BPM
+    for mark in flat.getElementsByClass(tempo.TempoIndication):
+        if not text and getattr(mark, "text", None):
+            text = str(mark.text).strip()
+        if isinstance(mark, tempo.MetronomeMark) and math.isnan(bpm):
+            quarter = _quarter_bpm(mark)
+            if quarter:
+                timing = quarter
+                if mark.number is not None:
+                    bpm = quarter
+        if text and not math.isnan(bpm):
+            break
+    return bpm, text, timing
+
+
+def _quarter_bpm(mark: Any) -> float | None:
+    try:
+        value = mark.getQuarterBPM()
+    except Exception:  # noqa: BLE001 - malformed referent
+        return None
+    return float(value) if value and 10 <= value <= 400 else None
+
+
+# ------------------------------------------------------------------------------------ notes
+def note_stats(flat: Any) -> dict[str, Any]:
+    """Note count (chord tones counted), lowest / highest MIDI pitch, ambitus."""
+    low, high, count = 128, -1, 0
+    for element in flat.notes:
+        for pitch in element.pitches:
+            midi = pitch.midi
+            count += 1
+            low, high = min(low, midi), max(high, midi)
+    if count == 0:
+        return {"n_notes": 0, "pitch_low": 0, "pitch_high": 0, "ambitus": 0}
+    return {"n_notes": count, "pitch_low": low, "pitch_high": high, "ambitus": high - low}
+
+
+def bar_count(score: Any, length_ql: float, meter: str) -> int:
+    """Measures in the first part; from the length and meter when the score has no measures."""
+    from music21 import stream
+
+    part = score.parts[0] if isinstance(score, stream.Score) and score.parts else score
+    measures = len(part.getElementsByClass(stream.Measure))
+    if measures:
+        return measures
+    if meter and length_ql:
+        num, den = (int(x) for x in meter.split("/")[:2])
+        return max(1, math.ceil(length_ql / (4 * num / den)))
+    return 0
+
+
+def part_count(score: Any) -> int:
+    from music21 import stream
+
+    return max(1, len(score.parts)) if isinstance(score, stream.Score) else 1
+
+
+# --------------------------------------------------------------------------------- metadata
+def title_composer(score: Any) -> tuple[str, str]:
+    md = score.metadata
+    if md is None:
+        return "", ""
+    title = md.title or md.movementName or ""
+    composer = md.composer or ""
+    return _clean(title), _clean(composer)
+
+
+def _clean(value: Any) -> str:
+    return re.sub(r"\s+", " ", str(value or "")).strip()
+
+
+def keyword_text(features: dict[str, Any]) -> str:
+    """Metadata text for keyword search: title, composer, collection, origin, form, meter, key."""
+    fields = ("title", "composer", "collection", "origin", "form", "meter", "key")
+    return " ".join(str(features.get(f) or "") for f in fields if features.get(f)).strip()
+
+
+# ------------------------------------------------------------------------------------- main
+def extract_features(
+    score: Any,
+    source: str,
+    number: str,
+    collection: str | None = None,
+    rhythm: str = "",
+    title: str | None = None,
+) -> dict[str, Any]:
+    """All descriptive catalog columns of one parsed piece.
+
+    ``rhythm`` is the ABC ``R:`` field when known (e.g. "double jig"); ``title`` overrides the
+    score's metadata title (used when a file names its works elsewhere).
+    """
+    collection = collection or collection_of(source)
+    flat = score.flatten()
+    meta_title, composer = title_composer(score)
+    title = _clean(title) or meta_title or _fallback_title(source, number)
+    meter = meter_of(flat)
+    bpm, tempo_text, timing_bpm = tempo_of(flat)
+    length_ql = float(score.highestTime or 0.0)
+    seconds = length_ql * 60.0 / timing_bpm
+    notes = note_stats(flat)
+    features: dict[str, Any] = {
+        "source": source,
+        "number": str(number or ""),
+        "collection": collection,
+        "origin": origin_of(source, collection),
+        "title": title,
+        "composer": composer,
+        "meter": meter,
+        **key_features(score, flat),
+        "tempo_bpm": bpm,
+        "tempo_text": tempo_text,
+        "bars": bar_count(score, length_ql, meter),
+        "seconds": round(seconds, 3),
+        **notes,
+        "note_density": round(notes["n_notes"] / seconds, 4) if seconds > 0 else 0.0,
+        "parts": part_count(score),
+        "form": form_of(title, collection, meter, source, rhythm),
+    }
+    features["text"] = keyword_text(features)
+    return features
+
+
+def _fallback_title(source: str, number: str) -> str:
+    stem = PurePosixPath(source).stem.replace("_", " ")
+    return f"{stem} #{number}" if number else stem

@@ -1,0 +1,80 @@
+"""cantus dashboard: ``cantus dashboard`` or ``python -m streamlit run dashboard/app.py``.
+
+The entry script only sets up the page, the user picker and navigation; each page lives in
+``dashboard/views/`` and calls ``dashboard.services`` (cached engine, database, rendering).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+# `streamlit run dashboard/app.py` puts only dashboard/ on sys.path; the packages live one up.
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboard import services, widgets  # noqa: E402
+
+logging.getLogger("dashboard").setLevel(logging.INFO)
+
+NEW_USER_HINT = "Type a name to create it"
+
+PAGES = [
+    st.Page("views/search.py", title="Search", icon="🔎", default=True),
+    st.Page("views/piece.py", title="Piece", icon="🎼", url_path="piece"),
+    st.Page("views/for_you.py", title="For you", icon="✨", url_path="for-you"),
+    st.Page("views/inspire.py", title="Inspire", icon="💡", url_path="inspire"),
+    st.Page("views/history.py", title="History", icon="🕘", url_path="history"),
+    st.Page("views/map.py", title="Map", icon="🗺️", url_path="map"),
+]
+
+
+def _pick_user() -> None:
+    """Sidebar: choose an existing name or type a new one (created on the spot)."""
+    try:
+        names = services.user_names()
+    except Exception as exc:  # the app still searches without a database
+        services.log.exception("user database unavailable")
+        st.sidebar.warning(f"History is off: the user database failed ({type(exc).__name__}).")
+        return
+    current = services.current_user()
+    options = sorted({*names, *([current] if current else [])})
+    choice = st.sidebar.selectbox(
+        "Who is listening?",
+        options,
+        index=options.index(current) if current in options else None,
+        placeholder=NEW_USER_HINT,
+        accept_new_options=True,
+        help="Everything you do is kept under this name; delete it any time on History.",
+    )
+    if choice and choice != current:
+        _switch_user(choice)
+
+
+def _switch_user(name: str) -> None:
+    try:
+        services.repo().ensure_user(name)
+    except Exception as exc:
+        st.sidebar.error(str(exc))
+        return
+    services.user_names.clear()
+    st.session_state["user"] = name
+    st.rerun()
+
+
+def main() -> None:
+    st.set_page_config(page_title="cantus", page_icon="🎼", layout="wide")
+    page = st.navigation(PAGES)
+    with st.sidebar:
+        st.caption("cantus — search, discover and get inspired by symbolic music")
+    _pick_user()
+    widgets.show_flash()
+    with services.friendly_errors(page.title):
+        page.run()
+
+
+main()

@@ -1,0 +1,58 @@
+"""``cantus dashboard [streamlit options]``: start the Streamlit app.
+
+Options after ``dashboard`` go to ``streamlit run`` unchanged (``--server.port 8502``,
+``--server.headless true``, ...), so every Streamlit setting is reachable without a wrapper.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+APP = Path(__file__).resolve().parent / "app.py"
+# Defaults the user can still override: no usage stats (no network at run time), no tracebacks.
+DEFAULT_OPTIONS = ("--browser.gatherUsageStats", "false", "--client.showErrorDetails", "none")
+
+
+def register(reg) -> None:
+    parser = reg.add(
+        reg.top, "dashboard", run,
+        help="start the web dashboard (Streamlit options such as --server.port N pass through)",
+    )
+    _pass_unknown_options(parser)
+
+
+def _pass_unknown_options(parser: argparse.ArgumentParser) -> None:
+    """Keep options argparse does not know (``--server.port 8502``) for Streamlit.
+
+    ``nargs=REMAINDER`` cannot do this when the first extra starts with ``--``, and the top
+    parser rejects leftovers, so this sub-parser files them under ``streamlit_args`` itself.
+    """
+    parse_known = parser.parse_known_args
+
+    def parse_known_args(args=None, namespace=None):  # noqa: ANN001, ANN202 - argparse's own signature
+        parsed, extras = parse_known(args, namespace)
+        parsed.streamlit_args = [*getattr(parsed, "streamlit_args", []), *extras]
+        return parsed, []
+
+    parser.parse_known_args = parse_known_args
+    parser.set_defaults(streamlit_args=[])
+
+
+def streamlit_command(extra: list[str]) -> list[str]:
+    """The `python -m streamlit run` command line, user options last so they win."""
+    passthrough = [arg for arg in extra if arg != "--"]  # "--" may separate them too
+    return [sys.executable, "-m", "streamlit", "run", str(APP), *DEFAULT_OPTIONS, *passthrough]
+
+
+def run(args: argparse.Namespace) -> int:
+    env = dict(os.environ)
+    root = str(APP.parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    try:
+        return subprocess.call(streamlit_command(list(args.streamlit_args or [])), env=env)
+    except KeyboardInterrupt:
+        return 0

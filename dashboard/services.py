@@ -1,0 +1,470 @@
+"""Everything the pages share: cached resources, locked engine calls, history, scores, audio.
+
+Pages call only these functions (and ``dashboard.widgets`` for repeated UI bits), so caching,
+locking and error wording live in one place:
+
+- the engine (catalog, embeddings, encoders, index) and the database are loaded once per
+  process behind ``st.cache_resource``, and lazily: the first page draws before either loads;
+- engine calls share one ``threading.Lock``, because Streamlit serves every browser tab from
+  its own thread and the encoders' torch modules and query cache are not re-entrant;
+- results, scores and audio are cached per piece with ``st.cache_data``; score thumbnails also
+  on disk (``$CANTUS_HOME/cache/dashboard``), so a restart does not re-engrave them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from cantus import config
+from cantus.errors import BadInput, CantusError
+from dashboard import render
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+K_RESULTS = 10
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # a motif is a few bars; 2 MB already holds a symphony
+UPLOAD_SUFFIXES = ("mid", "midi", "mxl", "musicxml", "xml", "abc", "krn")
+UPLOAD_PARSE_TIMEOUT_S = 30  # parse in a child process we can kill (music21 import takes ~3 s)
+MAP_TSNE_MAX = 5000  # t-SNE is O(N log N) but slow on 2 cores; bigger catalogs are sampled
+FILTER_FIELDS = ("collection", "meter", "mode", "key")  # the Search page's filters
+
+
+# ------------------------------------------------------------------------------- resources
+
+
+@st.cache_resource(show_spinner=False)
+def engine() -> Any:
+    """The recommender engine over ``cantus.config.data_dir()`` (loaded once per process)."""
+    from recommender.engine import Engine
+
+    started = time.perf_counter()
+    loaded = Engine.load()
+    log.info("engine ready in %.2f s", time.perf_counter() - started)
+    return loaded
+
+
+@st.cache_resource(show_spinner=False)
+def _engine_lock() -> threading.Lock:
+    return threading.Lock()
+
+
+_ENGINE_READY = threading.Event()  # set once the engine is loaded in this process
+
+
+def ensure_engine() -> None:
+    """Load the engine with a spinner; pages call this before any cached query."""
+    if not _ENGINE_READY.is_set():
+        with st.spinner("Loading the music engine (first time only)…"):
+            engine()
+        _ENGINE_READY.set()
+
+
+def with_engine(work: Callable[[Any], T]) -> T:
+    """Run ``work(engine)`` under the engine lock (loading the engine on first use)."""
+    loaded = engine()
+    _ENGINE_READY.set()
+    with _engine_lock():
+        return work(loaded)
+
+
+@st.cache_resource(show_spinner=False)
+def database() -> bool:
+    """Migrate the user database to head once per process (``db.session.get_engine``)."""
+    from db.session import get_engine
+
+    get_engine()
+    return True
+
+
+def repo() -> Any:
+    """``db.repo``, with the database migrated."""
+    import db.repo
+
+    database()
+    return db.repo
+
+
+# ------------------------------------------------------------------------------- errors
+
+
+@contextlib.contextmanager
+def friendly_errors(what: str = "this page") -> Iterator[None]:
+    """Turn failures into one ``st.error`` line; the session goes on (no traceback shown).
+
+    Streamlit's own control flow (``st.stop``, ``st.rerun``, ``st.switch_page``) raises
+    ``BaseException`` subclasses and passes through untouched.
+    """
+    try:
+        yield
+    except CantusError as exc:
+        st.error(str(exc), icon="⚠️")
+    except Exception as exc:
+        log.exception("dashboard failure in %s", what)
+        first_line = str(exc).splitlines()[0] if str(exc) else ""
+        st.error(f"Sorry, {what} failed: {type(exc).__name__}: {first_line}", icon="⚠️")
+
+
+# ------------------------------------------------------------------------------- queries
+
+
+def filters_of(values: dict[str, str]) -> dict[str, str]:
+    """The non-empty filters, in a fixed order (stable cache keys and history rows)."""
+    return {name: values[name] for name in FILTER_FIELDS if values.get(name)}
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def search(query: str, filters: tuple[tuple[str, str], ...] = (), k: int = K_RESULTS) -> list[dict]:
+    """Search hits as dicts (``Hit.to_dict``); ``filters`` as sorted (field, value) pairs."""
+    hits = with_engine(lambda e: e.search(query, k=k, filters=dict(filters) or None))
+    return [hit.to_dict() for hit in hits]
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def similar(piece_id: str, k: int = K_RESULTS) -> list[dict]:
+    return [hit.to_dict() for hit in with_engine(lambda e: e.similar(piece_id, k=k))]
+
+
+@st.cache_data(show_spinner=False, max_entries=4096)
+def piece(piece_id: str) -> dict:
+    """All catalog columns of one piece; BadInput if unknown."""
+    return with_engine(lambda e: e.piece(piece_id))
+
+
+@st.cache_data(show_spinner=False)
+def filter_options() -> dict[str, list[str]]:
+    """The values each Search filter can take, from the catalog (most common first for keys)."""
+    def values(frame: Any, name: str) -> list[str]:
+        if name not in frame:
+            return []
+        counts = frame[name].fillna("").astype(str).value_counts()
+        return sorted(v for v in counts.index if v) if name != "key" else [v for v in counts.index if v]
+
+    return with_engine(lambda e: {name: values(e.catalog, name) for name in FILTER_FIELDS})
+
+
+@st.cache_data(show_spinner=False)
+def titles() -> dict[str, str]:
+    """piece id -> "title — collection" for pickers."""
+    def label(row: Any) -> str:
+        return f"{row.title or row.id} — {row.collection}"
+
+    return with_engine(lambda e: {str(r.id): label(r) for r in e.catalog.itertuples(index=False)})
+
+
+# ------------------------------------------------------------------------------- people
+
+
+def current_user() -> str | None:
+    """The name picked in the sidebar, or None (then nothing is recorded)."""
+    name = st.session_state.get("user")
+    return name if isinstance(name, str) and name.strip() else None
+
+
+@st.cache_data(show_spinner=False, ttl=5)
+def user_names() -> list[str]:
+    return [row.name for row in repo().list_users()]
+
+
+def record(kind: str, piece_id: str, value: float | None = None) -> None:
+    """Log an interaction for the current user (silently nothing when nobody is picked)."""
+    user = current_user()
+    if user:
+        repo().record_interaction(user, piece_id, kind, value)
+
+
+def record_once(kind: str, piece_id: str) -> None:
+    """Like ``record`` but once per session and piece (reruns must not inflate "open")."""
+    marker = ("_recorded", current_user(), kind, piece_id)
+    if current_user() and marker not in st.session_state.setdefault("_recorded", set()):
+        record(kind, piece_id)
+        st.session_state["_recorded"].add(marker)
+
+
+def record_search_once(query: str, filters: dict[str, str], ids: list[str]) -> None:
+    user = current_user()
+    marker = (user, query, tuple(sorted(filters.items())))
+    if user and st.session_state.get("_last_search") != marker:
+        repo().record_search(user, query, filters, ids)
+        st.session_state["_last_search"] = marker
+
+
+def favourites() -> list[str]:
+    user = current_user()
+    if not user or user not in user_names():
+        return []
+    return repo().list_favourites(user)
+
+
+def toggle_favourite(piece_id: str) -> bool:
+    """Flip the ♥ of a piece for the current user; returns the new state."""
+    user = current_user()
+    if not user:
+        raise BadInput("pick or create a user name in the sidebar to keep favourites")
+    if piece_id in favourites():
+        repo().remove_favourite(user, piece_id)
+        return False
+    repo().add_favourite(user, piece_id)
+    user_names.clear()  # a first favourite creates the user
+    return True
+
+
+def interactions() -> list[Any]:
+    """The current user's history as ``recommender.personal.Interaction`` records."""
+    from recommender.personal import Interaction
+
+    user = current_user()
+    if not user or user not in user_names():
+        return []
+    return [Interaction.from_row(row) for row in repo().interactions(user)]
+
+
+def recommend(k: int = K_RESULTS) -> list[dict]:
+    from recommender.personal import recommend as personal_recommend
+
+    history = interactions()
+    return [hit.to_dict() for hit in with_engine(lambda e: personal_recommend(e, history, k=k))]
+
+
+# ------------------------------------------------------------------------------- scores
+
+
+def _cache_dir() -> Path:
+    path = config.cantus_home() / "cache" / "dashboard"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@st.cache_resource(show_spinner=False)
+def _stored_tokens() -> dict[str, list[int]]:
+    """Piece id -> stored music tokens, for pieces whose source verovio cannot read."""
+    from cantus.catalog import load_catalog
+
+    frame = load_catalog(columns=["id", "tokens"])
+    return {str(pid): list(ids) for pid, ids in zip(frame["id"], frame["tokens"], strict=True)}
+
+
+def score_source(piece_id: str) -> render.ScoreSource:
+    """The piece's notation: its own file when verovio reads it, else decoded tokens."""
+    row = piece(piece_id)
+    source = render.read_source(row)
+    if source is not None:
+        return source
+    ids = _stored_tokens().get(piece_id)
+    if not ids:
+        raise BadInput(f"no score available for {piece_id!r}")
+    return render.tokens_source(ids, key=row.get("key") or None)
+
+
+@st.cache_data(show_spinner=False, max_entries=2000)
+def thumbnail(piece_id: str) -> str | None:
+    """SVG of the first bars, or None when the piece cannot be engraved (logged)."""
+    path = _cache_dir() / f"thumb-{hashlib.sha1(piece_id.encode()).hexdigest()[:16]}.svg"
+    if path.is_file():
+        return path.read_text(encoding="utf-8")
+    try:
+        svg = render.thumbnail_svg(score_source(piece_id))
+    except Exception:  # a card without a picture is better than a failed search page
+        log.warning("no thumbnail for %s", piece_id, exc_info=True)
+        return None
+    path.write_text(svg, encoding="utf-8")
+    return svg
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def score_pages(piece_id: str) -> list[str]:
+    return render.score_svgs(score_source(piece_id))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def piece_midi(piece_id: str) -> bytes:
+    """MIDI of the piece as the score shows it."""
+    return render.source_midi(score_source(piece_id))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def piece_audio(piece_id: str) -> render.Audio:
+    return render.midi_to_audio(piece_midi(piece_id))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def midi_audio(midi: bytes) -> render.Audio:
+    return render.midi_to_audio(midi)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def piece_musicxml(piece_id: str) -> bytes:
+    """MusicXML for download: the source file itself when it is MusicXML, else converted."""
+    row = piece(piece_id)
+    path = render.source_path(row)
+    if path is not None and path.suffix.lower() in (".musicxml", ".xml", ".mxl") and not row.get("number"):
+        return path.read_bytes()
+    return _music21_musicxml(row) or render.tokens_source(_stored_tokens()[piece_id]).data.encode()
+
+
+def _music21_musicxml(row: dict) -> bytes | None:
+    """The whole work converted by music21 (ABC, Humdrum, MEI sources)."""
+    source = render.read_source(row)
+    if source is None or not isinstance(source.data, str):
+        return None
+    from music21 import converter
+    from music21.musicxml.m21ToXml import GeneralObjectExporter
+
+    fmt = {"abc": "abc", "humdrum": "humdrum", "mei": "mei", "musicxml": "musicxml"}[source.fmt]
+    return GeneralObjectExporter(converter.parseData(source.data, format=fmt)).parse()
+
+
+# ------------------------------------------------------------------------------- uploads
+
+
+def check_upload(name: str, data: bytes) -> Path:
+    """Store an uploaded motif after size, type and parse checks; BadInput says what is wrong.
+
+    The parse runs in a child process with a time limit, so a hostile or enormous file costs
+    at most ``UPLOAD_PARSE_TIMEOUT_S`` and never blocks or crashes the app.
+    """
+    suffix = Path(name).suffix.lower().lstrip(".")
+    if suffix not in UPLOAD_SUFFIXES:
+        raise BadInput(f"{name!r} is not a music file we read ({', '.join(UPLOAD_SUFFIXES)})")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise BadInput(f"{name!r} is {len(data) / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB")
+    if not data.strip():
+        raise BadInput(f"{name!r} is empty")
+    folder = config.cantus_home() / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{hashlib.sha1(data).hexdigest()[:12]}.{suffix}"
+    path.write_bytes(data)
+    _parse_in_child(path, name)
+    return path
+
+
+_PARSE_CHECK = """
+import sys
+from cantus.errors import BadInput
+from recommender.engine import file_token_ids
+try:
+    print(len(file_token_ids(__import__("pathlib").Path(sys.argv[1]))))
+except BadInput as exc:
+    print(str(exc), file=sys.stderr)
+    sys.exit(2)
+"""
+
+
+def _parse_in_child(path: Path, name: str) -> None:
+    cmd = [sys.executable, "-c", _PARSE_CHECK, str(path)]
+    try:
+        done = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=UPLOAD_PARSE_TIMEOUT_S, cwd=config.REPO_ROOT
+        )
+    except subprocess.TimeoutExpired:
+        raise BadInput(f"{name!r} took longer than {UPLOAD_PARSE_TIMEOUT_S} s to read; try a shorter file") from None
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or ["unreadable"])[-1]
+        raise BadInput(f"could not read {name!r}: {reason.replace(str(path), name)}")
+
+
+# ------------------------------------------------------------------------------- inspire
+
+
+def inspire(params: dict[str, Any], from_ids: list[str] | None, motif: Path | None) -> list[dict]:
+    """Generate seeds (``generator.inspire.inspire``) and log each one to the user's history."""
+    from generator.inspire import inspire as generate
+
+    out_dir = config.seeds_dir() / time.strftime("%Y%m%d-%H%M%S")
+    seeds = with_engine(
+        lambda e: generate(e, from_ids=from_ids or None, motif_path=motif, out_dir=out_dir, **params)
+    )
+    return [_seed_record(seed, params) for seed in seeds]
+
+
+def _seed_record(seed: Any, params: dict[str, Any]) -> dict:
+    record_ = seed.to_dict()
+    record_["db_id"] = None
+    user = current_user()
+    if user:
+        record_["db_id"] = repo().save_seed(
+            user,
+            list(seed.conditioned_on),
+            {**params, "seed_id": seed.id},
+            _model_version(),
+            Path(seed.midi).read_bytes(),
+            Path(seed.musicxml).read_text(encoding="utf-8"),
+        )
+    return record_
+
+
+@st.cache_data(show_spinner=False)
+def _model_version() -> str:
+    """The generator weights in use, named by the build manifest's hash of them."""
+    manifest = config.data_dir() / config.MANIFEST
+    if manifest.is_file():
+        files = json.loads(manifest.read_text()).get("files", {})
+        for name, meta in sorted(files.items()):
+            if name.startswith("generator/") and name.endswith(".safetensors"):
+                return f"generator:{str(meta.get('sha256', ''))[:16]}"
+    return "generator:unknown"
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def seed_svgs(musicxml_path: str) -> list[str]:
+    return render.score_svgs(render.musicxml_source(musicxml_path))
+
+
+# ------------------------------------------------------------------------------- map
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def projection(method: str) -> Any:
+    """2-D map of the music embeddings (PCA or t-SNE), computed once and cached on disk."""
+    import numpy as np
+    import pandas as pd
+
+    frame, vectors, encoder_id = with_engine(
+        lambda e: (e.catalog[["id", "title", "collection", "mode", "key", "meter"]].copy(),
+                   e.embeddings, getattr(e.encoder, "encoder_id", ""))
+    )
+    rows = _map_rows(len(frame), method)
+    key = hashlib.sha1(f"{method}|{encoder_id}|{len(frame)}|{rows.size}".encode()).hexdigest()[:16]
+    path = _cache_dir() / f"map-{key}.npy"
+    if path.is_file():
+        xy = np.load(path)
+    else:
+        xy = _project(np.asarray(vectors, dtype=np.float32)[rows], method)
+        np.save(path, xy)
+    out = frame.iloc[rows].reset_index(drop=True)
+    out[["x", "y"]] = pd.DataFrame(xy, columns=["x", "y"])
+    return out
+
+
+def _map_rows(n: int, method: str) -> Any:
+    import numpy as np
+
+    if method != "t-SNE" or n <= MAP_TSNE_MAX:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(0).choice(n, MAP_TSNE_MAX, replace=False))
+
+
+def _project(vectors: Any, method: str) -> Any:
+    from sklearn.decomposition import PCA
+
+    if method != "t-SNE" or len(vectors) < 5:
+        return PCA(n_components=2, random_state=0).fit_transform(vectors)
+    from sklearn.manifold import TSNE
+
+    # PCA to 50 dims first: the standard speed-up, and it removes noise dimensions
+    reduced = PCA(n_components=min(50, vectors.shape[1], len(vectors)), random_state=0).fit_transform(vectors)
+    perplexity = float(min(30, max(2, (len(vectors) - 1) // 3)))
+    return TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=0).fit_transform(reduced)

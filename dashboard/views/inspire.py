@@ -1,0 +1,148 @@
+"""Inspire: new seeds conditioned on favourites, a piece and its neighbours, or an uploaded motif.
+
+``/inspire?from=<id>`` starts from that piece (the Piece page's "Inspire from this").
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import streamlit as st
+
+from cantus.errors import BadInput
+from dashboard import services, widgets
+
+SOURCES = ("A piece and its neighbours", "My favourites", "Upload a motif")
+TONICS = ("C", "G", "D", "A", "E", "B", "F#", "C#", "F", "B-", "E-", "A-", "D-", "G-")
+KEYS = ("", *(f"{t} {m}" for m in ("major", "minor") for t in TONICS))
+METERS = ("", "2/4", "3/4", "4/4", "6/8", "9/8", "12/8", "3/8", "2/2")
+MAX_CONDITIONING = 16  # pieces whose centroid conditions the generator
+
+
+def conditioning() -> tuple[list[str] | None, Path | None]:
+    """What the seeds follow: piece ids, or an uploaded motif file (checked)."""
+    default = 1 if st.query_params.get("from") is None and services.favourites() else 0
+    source = st.radio("Start from", SOURCES, index=default, horizontal=True)
+    if source == SOURCES[0]:
+        return neighbours(), None
+    if source == SOURCES[1]:
+        return favourite_ids(), None
+    return None, uploaded_motif()
+
+
+def neighbours() -> list[str] | None:
+    labels = services.titles()
+    start = st.query_params.get("from")
+    choice = st.selectbox("Piece", list(labels), index=list(labels).index(start) if start in labels else None,
+                          format_func=labels.get, placeholder="Type a title")
+    if not choice:
+        return None
+    count = st.slider("Neighbours to include", 0, 10, 4, help="Similar pieces added to the conditioning")
+    near = [hit["id"] for hit in services.similar(choice, k=count)] if count else []
+    return [choice, *near]
+
+
+def favourite_ids() -> list[str] | None:
+    if not widgets.need_user("use your favourites"):
+        return None
+    favs = services.favourites()
+    if not favs:
+        st.info("No favourites yet: ♥ some pieces on Search first.")
+        return None
+    labels = services.titles()
+    chosen = st.multiselect("Favourites", favs, default=favs[-MAX_CONDITIONING:],
+                            format_func=lambda pid: labels.get(pid, pid), max_selections=MAX_CONDITIONING)
+    return chosen or None
+
+
+def uploaded_motif() -> Path | None:
+    upload = st.file_uploader(
+        "A motif or tune (MIDI, MusicXML, ABC, Humdrum; at most 2 MB)",
+        type=list(services.UPLOAD_SUFFIXES),
+        max_upload_size=services.MAX_UPLOAD_BYTES // (1024 * 1024),
+    )
+    if upload is None:
+        return None
+    try:
+        with st.spinner(f"Reading {upload.name}…"):
+            return services.check_upload(upload.name, upload.getvalue())
+    except BadInput as exc:
+        st.error(str(exc), icon="⚠️")
+        return None
+
+
+def parameters() -> dict:
+    left, right = st.columns(2)
+    with left:
+        bars = st.slider("Bars", 2, 32, 8)
+        key = st.selectbox("Key", KEYS, format_func=lambda v: v or "Like the conditioning")
+        meter = st.selectbox("Meter", METERS, format_func=lambda v: v or "Like the conditioning")
+    with right:
+        n = st.slider("Number of seeds", 1, 8, 4)
+        temperature = st.slider("Temperature", 0.5, 1.5, 1.0, 0.05, help="Higher = more adventurous")
+        seed = st.number_input("Random seed", 0, 2**31 - 1, value=st.session_state.setdefault("_rng", 0))
+    return {"bars": bars, "key": key or None, "meter": meter or None, "n": n,
+            "temperature": float(temperature), "seed": int(seed)}
+
+
+def _save(record: dict) -> None:
+    services.repo().set_seed_saved(record["db_id"], True)
+    record["saved"] = True
+
+
+def _rate(record: dict, key: str) -> None:
+    stars = st.session_state.get(key)
+    if stars is not None:
+        services.repo().rate_seed(record["db_id"], int(stars) + 1)
+
+
+def seed_card(record: dict, index: int) -> None:
+    with st.container(border=True):
+        st.subheader(f"Seed {index + 1}")
+        figures = st.columns(4)
+        figures[0].metric("Fidelity", f"{float(record.get('fidelity') or 0):.2f}",
+                          help="Cosine between the seed's embedding and the conditioning centroid")
+        figures[1].metric("Longest copied run", f"{record.get('max_copied_notes', 0)} notes",
+                          help="Novelty guard: the longest note run also found in a corpus piece")
+        figures[2].metric("Key", record.get("key") or "—")
+        figures[3].metric("Meter", record.get("meter") or "—")
+        for svg in services.seed_svgs(str(record["musicxml"])):
+            st.image(svg, width="stretch")
+        midi = Path(record["midi"]).read_bytes()
+        st.audio(services.midi_audio(midi).wav, format="audio/wav")
+        seed_actions(record, index, midi)
+
+
+def seed_actions(record: dict, index: int, midi: bytes) -> None:
+    with st.container(horizontal=True, vertical_alignment="center"):
+        if record.get("db_id") is not None:
+            st.button("💾 Saved" if record.get("saved") else "💾 Save", key=f"save-{index}",
+                      disabled=bool(record.get("saved")), on_click=widgets.safely, args=(_save, record))
+            st.feedback("stars", key=f"rate-{index}", on_change=widgets.safely,
+                        args=(_rate, record, f"rate-{index}"))
+        st.download_button("⬇ MIDI", midi, file_name=f"seed-{index + 1}.mid", mime="audio/midi",
+                           key=f"dl-midi-{index}", on_click="ignore")
+        st.download_button("⬇ MusicXML", Path(record["musicxml"]).read_bytes(),
+                           file_name=f"seed-{index + 1}.musicxml", key=f"dl-xml-{index}", on_click="ignore")
+
+
+def generate(params: dict, from_ids: list[str] | None, motif: Path | None) -> None:
+    with st.status("Generating seeds…", expanded=False) as status:
+        st.session_state["seeds"] = services.inspire(params, from_ids, motif)
+        status.update(label=f"{len(st.session_state['seeds'])} seeds ready", state="complete")
+    st.session_state["_rng"] = random.randrange(2**31 - 1)  # next press gives new seeds
+
+
+st.title("Inspire")
+st.caption("New musical seeds that follow what you like, in the key and meter you ask for.")
+services.ensure_engine()
+from_ids, motif = conditioning()
+params = parameters()
+ready = bool(from_ids) or motif is not None
+if st.button("💡 Generate seeds", type="primary", disabled=not ready):
+    generate(params, from_ids, motif)
+if not services.current_user():
+    st.caption("Seeds are not kept in a history until you pick a user name in the sidebar.")
+for i, seed_record in enumerate(st.session_state.get("seeds", [])):
+    seed_card(seed_record, i)

@@ -1,0 +1,156 @@
+"""UI pieces several pages share: result cards, ♥ and play buttons, safe text, flash messages.
+
+Titles and metadata come from files anyone can write, so they reach the page only through
+native widgets with Markdown escaped (``md``); no raw HTML is built anywhere in the app.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from cantus.errors import CantusError
+from dashboard import services
+
+PIECE_PAGE = "views/piece.py"
+INSPIRE_PAGE = "views/inspire.py"
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
+
+
+def md(text: Any) -> str:
+    """Text shown literally inside Markdown (a title like ``*[x](javascript:…)`` stays text)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text or ""))
+
+
+# ------------------------------------------------------------------------------- callbacks
+
+
+def safely(work: Callable[..., Any], *args: Any) -> None:
+    """Run a widget callback; a failure becomes a message on the next run, not a traceback."""
+    try:
+        work(*args)
+    except CantusError as exc:
+        st.session_state["_flash"] = str(exc)
+    except Exception as exc:  # callbacks run outside the page's error guard
+        services.log.exception("callback %s failed", getattr(work, "__name__", work))
+        st.session_state["_flash"] = f"Sorry, that did not work: {type(exc).__name__}: {exc}"
+
+
+def show_flash() -> None:
+    """The message a failed callback left behind, once."""
+    message = st.session_state.pop("_flash", None)
+    if message:
+        st.error(message, icon="⚠️")
+
+
+def _play(piece_id: str) -> None:
+    st.session_state["playing"] = piece_id
+    services.record("play", piece_id)
+
+
+def _like(piece_id: str) -> None:
+    st.session_state["q"] = ""  # the query box is bound to ?q=, so it is cleared through state
+    st.query_params["like"] = piece_id
+
+
+def _dismiss(piece_id: str) -> None:
+    services.record("dismiss", piece_id)
+
+
+# ------------------------------------------------------------------------------- widgets
+
+
+def fav_button(piece_id: str, key: str, favourites: list[str]) -> None:
+    liked = piece_id in favourites
+    st.button(
+        "♥" if liked else "♡",
+        key=f"fav-{key}",
+        help="Remove from favourites" if liked else "Add to favourites",
+        on_click=safely,
+        args=(services.toggle_favourite, piece_id),
+        disabled=services.current_user() is None,
+    )
+
+
+def play_button(piece_id: str, key: str) -> None:
+    st.button("▶ Play", key=f"play-{key}", on_click=safely, args=(_play, piece_id))
+
+
+def piece_link(piece_id: str, label: str = "Open", key: str | None = None) -> None:
+    del key  # page links need no key; kept so callers can pass one uniformly
+    st.page_link(PIECE_PAGE, label=md(label), icon="🎼", query_params={"piece": piece_id})
+
+
+def audio_player(piece_id: str) -> None:
+    """Render the piece to audio (cached) and play it."""
+    with st.spinner("Rendering audio…"):
+        audio = services.piece_audio(piece_id)
+    st.audio(audio.wav, format="audio/wav", autoplay=True)
+    if audio.truncated:
+        st.caption(f"First {audio.seconds:.0f} s")
+
+
+def meta_line(row: dict) -> str:
+    parts = [row.get("origin"), row.get("key"), row.get("meter"), row.get("collection")]
+    return " · ".join(md(p) for p in parts if p)
+
+
+def result_card(hit: dict, key: str, favourites: list[str], dismiss: bool = False) -> Any:
+    """One result: title, origin, key, meter, why, buttons; returns the thumbnail slot."""
+    piece_id = hit["id"]
+    row = services.piece(piece_id)
+    with st.container(border=True):
+        text, picture = st.columns([3, 2], vertical_alignment="center")
+        with text:
+            st.markdown(f"**{md(hit.get('title') or piece_id)}**")
+            st.caption(meta_line(row))
+            if hit.get("why"):
+                st.markdown(md(hit["why"]))
+            _card_buttons(piece_id, key, favourites, dismiss)
+        slot = picture.empty()
+        if st.session_state.get("playing") == piece_id:
+            audio_player(piece_id)
+    return slot
+
+
+def _card_buttons(piece_id: str, key: str, favourites: list[str], dismiss: bool) -> None:
+    with st.container(horizontal=True, gap="small"):
+        play_button(piece_id, key)
+        fav_button(piece_id, key, favourites)
+        st.button("More like this", key=f"like-{key}", on_click=safely, args=(_like, piece_id))
+        if dismiss:
+            st.button(
+                "Not for me", key=f"dismiss-{key}", on_click=safely, args=(_dismiss, piece_id),
+                help="Hide this and use it as a negative signal",
+            )
+        piece_link(piece_id)
+
+
+def fill_thumbnails(slots: list[tuple[Any, str]]) -> None:
+    """Engrave the first bars into each card's slot, after every card's text is on screen."""
+    for slot, piece_id in slots:
+        svg = services.thumbnail(piece_id)
+        if svg:
+            slot.image(svg, width="stretch")
+        else:
+            slot.caption("(no score preview)")
+
+
+def result_list(hits: list[dict], prefix: str, dismiss: bool = False) -> None:
+    favourites = services.favourites()
+    slots = [
+        (result_card(hit, f"{prefix}-{i}", favourites, dismiss), hit["id"])
+        for i, hit in enumerate(hits)
+    ]
+    fill_thumbnails(slots)
+
+
+def need_user(action: str) -> bool:
+    """True when a user is picked; otherwise say how to get one."""
+    if services.current_user():
+        return True
+    st.info(f"Pick or create a user name in the sidebar to {action}.", icon="👤")
+    return False

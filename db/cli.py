@@ -1,0 +1,147 @@
+"""``cantus fav``, ``cantus history`` and ``cantus user``: the user database from the shell.
+
+    cantus fav add|remove|list --user NAME [ID ...]
+    cantus history --user NAME
+    cantus user delete NAME ; cantus user list
+
+``fav add`` checks ids against the catalog (``cantus.catalog.load_catalog``); ``fav remove``
+checks them against the user's favourites, so pieces gone from the catalog can still go.
+All checks happen before anything is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from cantus.errors import BadInput, MissingArtifact
+
+if TYPE_CHECKING:
+    from cantus.cli import Registry
+
+
+def register(reg: Registry) -> None:
+    fav = reg.add(reg.top, "fav", _fav, help="add, remove or list a user's favourite pieces")
+    # One sub-parser per action: a flat optional ID list would stop argparse from accepting
+    # ids after --user (`cantus fav add --user ana ID`).
+    actions = fav.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for action, text in (("add", "favourite pieces"), ("remove", "un-favourite pieces")):
+        sub = _action(actions, action, text)
+        sub.add_argument("ids", nargs="+", metavar="ID", help="piece ids")
+    _action(actions, "list", "list favourite piece ids, oldest first")
+
+    hist = reg.add(reg.top, "history", _history, help="a user's searches, plays, favourites, seeds")
+    hist.add_argument("--user", required=True, help="user name")
+
+    user = reg.add(reg.top, "user", _user, help="list users, or delete one with all their history")
+    user.add_argument("action", choices=("delete", "list"))
+    user.add_argument("name", nargs="?", help="user name (delete)")
+
+
+def _action(actions: argparse._SubParsersAction, name: str, text: str) -> argparse.ArgumentParser:
+    sub = actions.add_parser(name, help=text)
+    sub.add_argument("--user", required=True, help="user name")
+    # SUPPRESS: an absent flag here must not reset `cantus fav --json add ...`.
+    sub.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output"
+    )
+    return sub
+
+
+def _catalog_ids() -> set[str]:
+    try:
+        from cantus.catalog import load_catalog
+    except ImportError as exc:
+        msg = f"cannot check piece ids: the catalog module is unavailable ({exc})"
+        raise MissingArtifact(msg) from exc
+    return set(load_catalog(columns=["id"])["id"].astype(str))
+
+
+def _fav(args: argparse.Namespace) -> None:
+    from cantus.output import emit
+    from db import repo
+
+    if args.action == "list":
+        ids = repo.list_favourites(args.user)
+        emit({"user": args.user, "favourites": ids}, args.json, "\n".join(ids) or "(no favourites)")
+        return
+    result = (
+        _fav_add(args.user, args.ids) if args.action == "add" else _fav_remove(args.user, args.ids)
+    )
+    emit(result, args.json, _fav_text(result))
+
+
+def _fav_add(user: str, ids: list[str]) -> dict[str, Any]:
+    from db import repo
+
+    repo.validate_user_name(user)
+    known = _catalog_ids()
+    repo.check_piece_ids(ids, known.__contains__)
+    added = [piece_id for piece_id in dict.fromkeys(ids) if repo.add_favourite(user, piece_id)]
+    return {
+        "user": user,
+        "added": added,
+        "already": [i for i in dict.fromkeys(ids) if i not in added],
+    }
+
+
+def _fav_remove(user: str, ids: list[str]) -> dict[str, Any]:
+    from db import repo
+
+    current = set(repo.list_favourites(user))
+    missing = [piece_id for piece_id in ids if piece_id not in current]
+    if missing:
+        raise BadInput(f"not among {user!r}'s favourites: {', '.join(missing)}")
+    for piece_id in dict.fromkeys(ids):
+        repo.remove_favourite(user, piece_id)
+    return {"user": user, "removed": list(dict.fromkeys(ids))}
+
+
+def _fav_text(result: dict[str, Any]) -> str:
+    lines = [f"♥ {piece_id}" for piece_id in result.get("added", [])]
+    lines += [f"♥ {piece_id} (already a favourite)" for piece_id in result.get("already", [])]
+    lines += [f"removed {piece_id}" for piece_id in result.get("removed", [])]
+    return "\n".join(lines)
+
+
+def _history(args: argparse.Namespace) -> None:
+    from cantus.output import emit
+    from db import repo
+
+    found = repo.history(args.user)
+    emit(found, args.json, _history_text(found))
+
+
+def _history_text(found: dict[str, Any]) -> str:
+    lines = [f"{found['user']} (since {found['created_at']})"]
+    lines += [f"  search  #{s['id']} {s['at']}  {s['query']!r}" for s in found["searches"]]
+    lines += [
+        f"  {e['kind']:<11} #{e['id']} {e['at']}  {e['piece_id']}"
+        + (f" ({e['value']:g})" if e["value"] is not None else "")
+        for e in found["interactions"]
+    ]
+    lines += [f"  ♥ favourite #{f['id']} {f['at']}  {f['piece_id']}" for f in found["favourites"]]
+    lines += [
+        f"  seed    #{s['id']} {s['at']}  from {', '.join(s['conditioned_on']) or '-'}"
+        + (f" rated {s['rating']}" if s["rating"] is not None else "")
+        + (" saved" if s["saved"] else "")
+        for s in found["seeds"]
+    ]
+    return "\n".join(lines)
+
+
+def _user(args: argparse.Namespace) -> None:
+    from cantus.output import emit
+    from db import repo
+
+    if args.action == "list":
+        users = [
+            {"name": u.name, "created_at": u.created_at.isoformat()} for u in repo.list_users()
+        ]
+        emit({"users": users}, args.json, "\n".join(u["name"] for u in users) or "(no users)")
+        return
+    if args.name is None:
+        raise BadInput("`cantus user delete` needs the user's name")
+    removed = repo.delete_user(args.name)
+    summary = ", ".join(f"{count} {table}" for table, count in removed.items())
+    emit({"deleted": args.name, "rows": removed}, args.json, f"deleted {args.name!r}: {summary}")

@@ -1,0 +1,231 @@
+"""Conditioned decoder-only Transformer for inspiration seeds (pure model code: imports torch only).
+
+Sequence layout seen by the model (one row of a batch)::
+
+    [p_0 .. p_{P-1}] [ctrl_meter] [ctrl_mode] [ctrl_bars] [music token ...] [EOS]
+     prefix vectors   control tokens (ids >= music vocab)    REMI ids < music vocab
+
+The ``P`` prefix vectors are a linear projection of the conditioning vector (the music-embedding
+centroid of the pieces the user asked for); when the condition is dropped (training-time
+condition dropout, or ``cond=None`` at inference) a learned "null" prefix takes their place.
+Token ids index one shared embedding table of ``vocab_size`` rows (music tokens + control tokens).
+
+Incremental decoding keeps a per-layer key/value cache (:class:`KVCache`); feeding a sequence in
+pieces through the cache gives the same logits as one full forward pass.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, fields
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+@dataclass
+class GeneratorConfig:
+    vocab_size: int = 512  # rows of the token embedding: music vocab + control tokens
+    n_music: int = 400  # ids below this are music (REMI) tokens; the rest are control tokens
+    cond_dim: int = 256  # size of the conditioning vector (music-embedding dimension)
+    n_prefix: int = 4  # prefix vectors the condition is projected to
+    d_model: int = 256  # residual stream width
+    n_layers: int = 4  # Transformer blocks
+    n_heads: int = 4  # attention heads (d_model must divide evenly)
+    ctx: int = 512  # maximum positions: prefix + control tokens + music tokens
+    dropout: float = 0.1  # residual/attention dropout during training
+    cond_dropout: float = 0.15  # probability a training example gets the null condition
+
+    def __post_init__(self) -> None:
+        if self.d_model % self.n_heads:
+            msg = f"`d_model` must be divisible by `n_heads` (received {self.d_model}, {self.n_heads})"
+            raise ValueError(msg)
+        if not 0 < self.n_music < self.vocab_size:
+            msg = f"`n_music` must lie in 1..vocab_size-1 (received {self.n_music}, vocab {self.vocab_size})"
+            raise ValueError(msg)
+        for name in ("cond_dim", "n_prefix", "n_layers", "ctx"):
+            if getattr(self, name) < 1:
+                msg = f"`{name}` must be positive (received {getattr(self, name)})"
+                raise ValueError(msg)
+        if self.ctx <= self.n_prefix:
+            msg = f"`ctx` must exceed `n_prefix` (received ctx={self.ctx}, n_prefix={self.n_prefix})"
+            raise ValueError(msg)
+        for name in ("dropout", "cond_dropout"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                msg = f"`{name}` must lie in [0, 1) (received {getattr(self, name)})"
+                raise ValueError(msg)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> GeneratorConfig:
+        data = json.loads(text)
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            msg = f"generator config has unknown fields {unknown}"
+            raise ValueError(msg)
+        return cls(**data)
+
+
+class KVCache:
+    """Keys and values of every layer for the positions decoded so far."""
+
+    def __init__(self, n_layers: int) -> None:
+        self.keys: list[torch.Tensor | None] = [None] * n_layers  # each (B, H, T, hd)
+        self.values: list[torch.Tensor | None] = [None] * n_layers
+
+    @property
+    def length(self) -> int:
+        first = self.keys[0]
+        return 0 if first is None else first.shape[2]
+
+    def append(self, layer: int, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        old_k, old_v = self.keys[layer], self.values[layer]
+        if old_k is not None:
+            k = torch.cat([old_k, k], dim=2)
+            v = torch.cat([old_v, v], dim=2)
+        self.keys[layer], self.values[layer] = k, v
+        return k, v
+
+    def select(self, rows: torch.Tensor) -> None:
+        """Keep only the batch rows ``rows`` (e.g. after re-sampling a subset)."""
+        self.keys = [None if k is None else k[rows] for k in self.keys]
+        self.values = [None if v is None else v[rows] for v in self.values]
+
+
+class SelfAttention(nn.Module):
+    def __init__(self, cfg: GeneratorConfig) -> None:
+        super().__init__()
+        self.n_heads = cfg.n_heads
+        self.qkv = nn.Linear(cfg.d_model, 3 * cfg.d_model)
+        self.proj = nn.Linear(cfg.d_model, cfg.d_model)
+        self.dropout = cfg.dropout
+
+    def forward(
+        self, x: torch.Tensor, pad_mask: torch.Tensor | None, cache: KVCache | None, layer: int, past: int
+    ) -> torch.Tensor:
+        b, t, c = x.shape  # (B, T, C)
+        q, k, v = self.qkv(x).split(c, dim=2)
+        q, k, v = (z.view(b, t, self.n_heads, c // self.n_heads).transpose(1, 2) for z in (q, k, v))  # (B, H, T, hd)
+        if cache is not None:
+            k, v = cache.append(layer, k, v)  # (B, H, past + T, hd)
+        mask = _causal_mask(t, past, x.device)  # (T, past + T) True = may attend
+        if pad_mask is not None:
+            mask = mask[None, None] & pad_mask[:, None, None, :]  # (B, 1, T, past + T)
+        drop = self.dropout if self.training else 0.0
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=drop)  # (B, H, T, hd)
+        y = y.transpose(1, 2).contiguous().view(b, t, c)  # (B, T, C)
+        return self.proj(y)
+
+
+def _causal_mask(t: int, past: int, device: torch.device) -> torch.Tensor:
+    rows = torch.arange(t, device=device)[:, None] + past
+    cols = torch.arange(past + t, device=device)[None, :]
+    return cols <= rows  # (T, past + T)
+
+
+class Block(nn.Module):
+    def __init__(self, cfg: GeneratorConfig) -> None:
+        super().__init__()
+        self.ln1 = nn.LayerNorm(cfg.d_model)
+        self.attn = SelfAttention(cfg)
+        self.ln2 = nn.LayerNorm(cfg.d_model)
+        self.mlp = nn.Sequential(
+            nn.Linear(cfg.d_model, 4 * cfg.d_model),
+            nn.GELU(),
+            nn.Linear(4 * cfg.d_model, cfg.d_model),
+            nn.Dropout(cfg.dropout),
+        )
+        self.drop = nn.Dropout(cfg.dropout)
+
+    def forward(
+        self, x: torch.Tensor, pad_mask: torch.Tensor | None, cache: KVCache | None, layer: int, past: int
+    ) -> torch.Tensor:
+        x = x + self.drop(self.attn(self.ln1(x), pad_mask, cache, layer, past))
+        return x + self.mlp(self.ln2(x))
+
+
+class SeedTransformer(nn.Module):
+    """Decoder-only Transformer whose first ``n_prefix`` positions carry the condition."""
+
+    def __init__(self, cfg: GeneratorConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.tok_emb = nn.Embedding(cfg.vocab_size, cfg.d_model)
+        self.pos_emb = nn.Embedding(cfg.ctx, cfg.d_model)
+        self.cond_proj = nn.Linear(cfg.cond_dim, cfg.n_prefix * cfg.d_model)
+        self.null_prefix = nn.Parameter(torch.zeros(cfg.n_prefix, cfg.d_model))
+        self.drop = nn.Dropout(cfg.dropout)
+        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
+        self.ln_f = nn.LayerNorm(cfg.d_model)
+        self.head = nn.Linear(cfg.d_model, cfg.vocab_size, bias=False)
+        self.head.weight = self.tok_emb.weight  # weight tying
+        self.apply(_init_weights)
+        nn.init.normal_(self.null_prefix, std=0.02)
+        for name, p in self.named_parameters():
+            residual_out = name.endswith("attn.proj.weight") or name.endswith("mlp.2.weight")
+            if residual_out:  # GPT-2 scaled init of the projections feeding the residual stream
+                nn.init.normal_(p, std=0.02 / math.sqrt(2 * cfg.n_layers))
+
+    def n_params(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    def prefix(self, cond: torch.Tensor | None, batch: int, drop: torch.Tensor | None = None) -> torch.Tensor:
+        """Prefix vectors (B, P, C) from ``cond`` (B, D); rows where ``drop`` is True (or all rows
+        when ``cond`` is None) get the learned null prefix."""
+        null = self.null_prefix.unsqueeze(0).expand(batch, -1, -1)  # (B, P, C)
+        if cond is None:
+            return null
+        if cond.shape != (batch, self.cfg.cond_dim):
+            msg = f"`cond` must have shape ({batch}, {self.cfg.cond_dim}) (received {tuple(cond.shape)})"
+            raise ValueError(msg)
+        pre = self.cond_proj(cond).view(batch, self.cfg.n_prefix, self.cfg.d_model)  # (B, P, C)
+        if drop is not None:
+            pre = torch.where(drop[:, None, None], null, pre)
+        return pre
+
+    def forward(
+        self,
+        idx: torch.Tensor,
+        cond: torch.Tensor | None = None,
+        *,
+        cond_drop: torch.Tensor | None = None,
+        pad_mask: torch.Tensor | None = None,
+        cache: KVCache | None = None,
+    ) -> torch.Tensor:
+        """Logits (B, T, V) for the next token after each of ``idx`` (B, T).
+
+        Without a cache, or with an empty one, the prefix is prepended and its outputs dropped.
+        With a non-empty cache, ``idx`` continues the cached sequence (``cond`` is ignored).
+        ``pad_mask`` (B, past + T incl. prefix) is True where a key position is real.
+        """
+        b, t = idx.shape  # (B, T)
+        start = 0 if cache is None else cache.length
+        x = self.tok_emb(idx)  # (B, T, C)
+        n_pre = 0
+        if start == 0:
+            x = torch.cat([self.prefix(cond, b, cond_drop), x], dim=1)  # (B, P + T, C)
+            n_pre = self.cfg.n_prefix
+        total = start + x.shape[1]
+        if total > self.cfg.ctx:
+            msg = f"sequence of {total} positions exceeds the model context {self.cfg.ctx}"
+            raise ValueError(msg)
+        pos = torch.arange(start, total, device=idx.device)
+        x = self.drop(x + self.pos_emb(pos))  # (B, T', C)
+        for i, block in enumerate(self.blocks):
+            x = block(x, pad_mask, cache, i, start)
+        x = self.ln_f(x[:, n_pre:])  # (B, T, C)
+        return self.head(x)  # (B, T, V)
+
+
+def _init_weights(module: nn.Module) -> None:
+    if isinstance(module, nn.Linear):
+        nn.init.normal_(module.weight, std=0.02)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+    elif isinstance(module, nn.Embedding):
+        nn.init.normal_(module.weight, std=0.02)

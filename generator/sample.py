@@ -1,0 +1,298 @@
+"""Constrained, seeded sampling of REMI seeds from a :class:`~generator.model.SeedTransformer`.
+
+A :class:`Grammar` tracks, per sequence, where it stands in a bar and masks every token that
+would make the seed ill-formed:
+
+* order ``Bar -> TimeSig -> (Position -> Pitch -> Duration (Pitch -> Duration)*)* -> Bar ...``;
+* the ``TimeSig`` is the requested metre; positions rise inside a bar and stay inside it;
+* a note's duration never runs past the bar line (clipped by masking the longer durations);
+* pitches at one position rise strictly (no duplicates) and lie in ``pitch_range``;
+* onsets and durations stay on music21's quantisation grid (see :func:`quantisation_grid`);
+* exactly ``bars`` bars: ``Bar`` is masked once the last bar has opened, ``EOS`` until then, and
+  ``EOS`` needs a note in the last bar; when the token budget runs low, only closing moves remain.
+
+Sampling uses temperature and nucleus (top-p) filtering with a seeded ``torch.Generator``; with
+``guidance != 1`` the logits are mixed classifier-free style with the unconditioned (null-prefix)
+model: ``uncond + guidance * (cond - uncond)``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from generator.model import KVCache, SeedTransformer
+from generator.vocab import (
+    KIND_BAR,
+    KIND_DUR,
+    KIND_PITCH,
+    KIND_POS,
+    KIND_TS,
+    POSITIONS_PER_BEAT,
+    Controls,
+    Tables,
+    meter_bar_positions,
+    tables,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PITCH_RANGE = (36, 96)  # playable MIDI range of generated notes (inclusive)
+MAX_CHORD = 6  # most notes that may start at one position
+
+
+class GrammarError(ValueError):
+    """A token sequence (e.g. a motif prompt) that breaks the seed grammar."""
+
+
+@dataclass
+class _State:
+    phase: str = "start"  # start | ts | bar | pos | pitch | dur | done
+    pos: int = -1  # current position in the bar
+    last_pitch: int = -1  # highest pitch at the current position
+    chord: int = 0  # notes started at the current position
+    bars: int = 0  # Bar tokens seen
+    notes_in_bar: int = 0  # notes in the current bar
+    length: int = 0  # music tokens so far
+
+
+@dataclass
+class Grammar:
+    """Allowed-next-token masks for seeds of ``bars`` bars in ``meter``."""
+
+    meter: str
+    bars: int
+    vocab_size: int  # model vocabulary (music + control tokens); control ids are never allowed
+    max_len: int  # most music tokens (incl. EOS) a seed may use
+    pitch_range: tuple[int, int] = DEFAULT_PITCH_RANGE
+    t: Tables = field(default_factory=tables)
+
+    def __post_init__(self) -> None:
+        if self.meter not in self.t.ts_ids:
+            msg = f"unknown meter {self.meter!r} (known: {', '.join(sorted(self.t.ts_ids))})"
+            raise ValueError(msg)
+        if self.bars < 1:
+            msg = f"`bars` must be >= 1 (received {self.bars})"
+            raise ValueError(msg)
+        if self.max_len < 2 * self.bars + 8:
+            msg = f"`max_len` {self.max_len} is too short for {self.bars} bars"
+            raise ValueError(msg)
+        lo, hi = self.pitch_range
+        if not 0 <= lo <= hi <= 127:
+            msg = f"`pitch_range` must lie in 0..127 with low <= high (received {self.pitch_range})"
+            raise ValueError(msg)
+        self.bar_len = meter_bar_positions(self.meter)
+        self.ts_id = self.t.ts_ids[self.meter]
+        n = self.vocab_size
+        kind = np.zeros(n, dtype=np.int64)
+        value = np.full(n, -1, dtype=np.int64)
+        kind[: self.t.n_music] = self.t.kind
+        value[: self.t.n_music] = self.t.value
+        self._kind, self._value = torch.from_numpy(kind), torch.from_numpy(value)
+        pitch_ok = (kind == KIND_PITCH) & (value >= lo) & (value <= hi)
+        on_grid = quantisation_grid(value, self.meter)
+        self._pitch_ok = torch.from_numpy(pitch_ok)
+        self._is_pos = torch.from_numpy((kind == KIND_POS) & on_grid)
+        is_dur = (kind == KIND_DUR) & on_grid & (value > 0)
+        self._is_dur = torch.from_numpy(is_dur)
+        # a position must leave room for the shortest allowed duration before the bar line
+        self._last_onset = self.bar_len - int(value[is_dur].min())
+
+    # ------------------------------------------------------------------ state
+
+    def new_state(self) -> _State:
+        return _State()
+
+    def closing(self, s: _State) -> bool:
+        """True when only the tokens that finish the seed still fit in the budget."""
+        remaining = self.max_len - s.length
+        # Bar + TimeSig per bar still to open, then Position, Pitch, Duration, EOS; +3 for a note
+        # that may be under way when closing starts
+        return remaining <= 2 * (self.bars - s.bars) + 7
+
+    def allowed(self, s: _State) -> torch.Tensor:
+        """Boolean mask (V,) of the tokens that may follow state ``s``."""
+        m = torch.zeros(self.vocab_size, dtype=torch.bool)
+        if s.phase == "start":
+            m[self.t.bar] = True
+        elif s.phase == "bar":
+            m[self.ts_id] = True
+        elif s.phase == "pos":
+            m |= self._pitch_ok
+        elif s.phase == "pitch":
+            m |= self._is_dur & (self._value <= self.bar_len - s.pos)
+        elif s.phase in ("ts", "dur"):
+            self._after_note_or_ts(s, m)
+        elif s.phase == "done":
+            m[self.t.pad] = True
+        return m
+
+    def _after_note_or_ts(self, s: _State, m: torch.Tensor) -> None:
+        closing = self.closing(s)
+        last_bar = s.bars >= self.bars
+        if s.phase == "dur" and not closing and s.chord < MAX_CHORD:
+            m |= self._pitch_ok & (self._value > s.last_pitch)
+        if not closing or (last_bar and s.notes_in_bar == 0):
+            m |= self._is_pos & (self._value > s.pos) & (self._value <= self._last_onset)
+        if not last_bar:
+            m[self.t.bar] = True
+        elif s.notes_in_bar > 0:
+            m[self.t.eos] = True
+
+    def step(self, s: _State, tok: int) -> None:
+        """Advance ``s`` by token ``tok``; raises GrammarError if ``tok`` is not allowed."""
+        if not bool(self.allowed(s)[tok]):
+            msg = f"token {tok} is not allowed after phase {s.phase!r} (pos {s.pos}, bar {s.bars})"
+            raise GrammarError(msg)
+        self.advance(s, tok)
+
+    def advance(self, s: _State, tok: int) -> None:
+        """Advance ``s`` by ``tok`` without checking it (the mask already did)."""
+        if s.phase == "done":
+            return
+        s.length += 1
+        kind = int(self._kind[tok]) if tok < self.vocab_size else -1
+        if tok == self.t.eos:
+            s.phase = "done"
+        elif kind == KIND_BAR:
+            s.phase, s.bars, s.pos, s.notes_in_bar = "bar", s.bars + 1, -1, 0
+        elif kind == KIND_TS:
+            s.phase = "ts"
+        elif kind == KIND_POS:
+            s.phase, s.pos, s.last_pitch, s.chord = "pos", int(self._value[tok]), -1, 0
+        elif kind == KIND_PITCH:
+            s.phase, s.last_pitch = "pitch", int(self._value[tok])
+        elif kind == KIND_DUR:
+            s.phase, s.chord, s.notes_in_bar = "dur", s.chord + 1, s.notes_in_bar + 1
+
+
+def quantisation_grid(positions: np.ndarray, meter: str) -> np.ndarray:
+    """True where a position/duration count lies on music21's MIDI quantisation grid
+    (``quarterLengthDivisors`` (4, 3): sixteenths and eighth-note triplets), so that a seed
+    re-reads in music21 with its onsets, durations and bar count unchanged."""
+    per_quarter = POSITIONS_PER_BEAT * int(meter.partition("/")[2]) / 4  # positions per quarter note
+    return ((positions * 4) % per_quarter == 0) | ((positions * 3) % per_quarter == 0)
+
+
+def check_ids(ids: list[int], meter: str, bars: int, pitch_range: tuple[int, int] = DEFAULT_PITCH_RANGE) -> None:
+    """Raise GrammarError unless ``ids`` (+ EOS) is a complete well-formed seed."""
+    g = Grammar(meter=meter, bars=bars, vocab_size=tables().n_music, max_len=max(len(ids) + 8, 2 * bars + 8), pitch_range=pitch_range)
+    s = g.new_state()
+    for tok in [*ids, g.t.eos]:
+        g.step(s, int(tok))
+
+
+# --------------------------------------------------------------------------- sampling
+
+
+@dataclass
+class SampleSpec:
+    """One batch request: every row shares the controls and the prompt."""
+
+    meter: str  # requested metre, e.g. "3/4"
+    mode: str  # requested mode ("major", "minor", ...)
+    bars: int  # exact number of bars of the seed (prompt bars included)
+    n: int = 1  # seeds to sample
+    prompt: list[int] = field(default_factory=list)  # canonical-key music ids the seed starts with
+    temperature: float = 1.0  # softmax temperature (> 0)
+    top_p: float = 0.95  # nucleus mass kept (0 < top_p <= 1)
+    seed: int = 0  # torch.Generator seed
+    guidance: float = 1.0  # classifier-free guidance scale; 1 = conditioned model only
+    pitch_range: tuple[int, int] = DEFAULT_PITCH_RANGE  # playable range of generated notes
+
+    def __post_init__(self) -> None:
+        if not self.temperature > 0:
+            msg = f"`temperature` must be > 0 (received {self.temperature})"
+            raise ValueError(msg)
+        if not 0 < self.top_p <= 1:
+            msg = f"`top_p` must lie in (0, 1] (received {self.top_p})"
+            raise ValueError(msg)
+        if self.n < 1:
+            msg = f"`n` must be >= 1 (received {self.n})"
+            raise ValueError(msg)
+        if self.guidance < 0:
+            msg = f"`guidance` must be >= 0 (received {self.guidance})"
+            raise ValueError(msg)
+
+
+def filter_logits(logits: torch.Tensor, mask: torch.Tensor, temperature: float, top_p: float) -> torch.Tensor:
+    """Probabilities (B, V) after masking, temperature and nucleus filtering."""
+    logits = logits.float().masked_fill(~mask, float("-inf")) / temperature  # (B, V)
+    probs = torch.softmax(logits, dim=-1)
+    if top_p < 1.0:
+        sorted_p, order = probs.sort(dim=-1, descending=True)
+        cum = sorted_p.cumsum(dim=-1)
+        drop = cum - sorted_p > top_p  # keep the smallest set reaching top_p (always >= 1 token)
+        sorted_p = sorted_p.masked_fill(drop, 0.0)
+        probs = torch.zeros_like(probs).scatter(-1, order, sorted_p)
+        probs = probs / probs.sum(dim=-1, keepdim=True)
+    return probs
+
+
+@torch.no_grad()
+def sample(
+    model: SeedTransformer, controls: Controls, spec: SampleSpec, cond: torch.Tensor | None
+) -> list[list[int]]:
+    """Sample ``spec.n`` seeds; returns their music ids (prompt included, no EOS).
+
+    ``cond`` is (D,) or (n, D), or None for the unconditioned model.
+    """
+    model.eval()
+    device = next(model.parameters()).device
+    n = spec.n
+    head = controls.prompt(spec.meter, spec.mode, spec.bars)
+    max_len = model.cfg.ctx - model.cfg.n_prefix - len(head)
+    grammar = Grammar(spec.meter, spec.bars, model.cfg.vocab_size, max_len, spec.pitch_range)
+    states = [grammar.new_state() for _ in range(n)]
+    for s in states:
+        for tok in spec.prompt:
+            grammar.step(s, int(tok))
+    if states[0].bars > spec.bars:
+        msg = f"the prompt has {states[0].bars} bars, more than the {spec.bars} requested"
+        raise GrammarError(msg)
+    cond_b = _batch_cond(cond, n, model.cfg.cond_dim, device)
+    guided = spec.guidance != 1.0 and cond_b is not None
+    rows = 2 * n if guided else n
+    if guided:
+        cond_b = torch.cat([cond_b, cond_b])
+        drop = torch.arange(rows, device=device) >= n  # second half: null prefix
+    else:
+        drop = None
+    gen = torch.Generator().manual_seed(int(spec.seed))
+    idx = torch.tensor([head + list(spec.prompt)] * rows, dtype=torch.long, device=device)  # (R, T0)
+    cache = KVCache(model.cfg.n_layers)
+    logits = model(idx, cond_b, cond_drop=drop, cache=cache)[:, -1]  # (R, V)
+    out: list[list[int]] = [list(spec.prompt) for _ in range(n)]
+    while not all(s.phase == "done" for s in states):
+        if guided:
+            logits = logits[n:] + spec.guidance * (logits[:n] - logits[n:])  # (n, V)
+        mask = torch.stack([grammar.allowed(s) for s in states]).to(logits.device)  # (n, V)
+        probs = filter_logits(logits, mask, spec.temperature, spec.top_p).cpu()
+        nxt = torch.multinomial(probs, 1, generator=gen).squeeze(1)  # (n,)
+        for row, (s, tok) in enumerate(zip(states, nxt.tolist(), strict=True)):
+            if s.phase != "done":
+                grammar.advance(s, tok)
+                if tok != grammar.t.eos:
+                    out[row].append(tok)
+        if all(s.phase == "done" for s in states):
+            break
+        step = nxt.to(device)[:, None]  # (n, 1)
+        if guided:
+            step = torch.cat([step, step])
+        logits = model(step, cache=cache)[:, -1]  # (R, V)
+    return out
+
+
+def _batch_cond(cond: torch.Tensor | None, n: int, dim: int, device: torch.device) -> torch.Tensor | None:
+    if cond is None:
+        return None
+    cond = torch.as_tensor(cond, dtype=torch.float32, device=device)
+    if cond.ndim == 1:
+        cond = cond[None].expand(n, -1)
+    if cond.shape != (n, dim):
+        msg = f"`cond` must be ({dim},) or ({n}, {dim}) (received {tuple(cond.shape)})"
+        raise ValueError(msg)
+    return cond

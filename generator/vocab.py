@@ -1,0 +1,246 @@
+"""Control tokens and the REMI grammar tables the generator uses on top of ``cantus.tokens``.
+
+The music ids are ``cantus.tokens``' (the one tokenizer); this module only *reads* its vocabulary
+to know, per id, which kind of token it is and what it means in time:
+
+* a bar of metre ``n/d`` holds ``n * POSITIONS_PER_BEAT`` positions (beats follow the
+  denominator, ``cantus.tokens.BEAT_RES`` gives 12 positions per beat);
+* ``Duration_a.b.r`` lasts ``(a + b / r) * POSITIONS_PER_BEAT`` positions.
+
+Control tokens are appended after the music vocabulary: one per metre (every ``TimeSig`` the
+tokenizer knows), one per mode, one per length in bars. The key is handled by transposing every
+training window to a canonical tonic (C) — the key control token is the *mode* only, and seeds are
+transposed to the requested tonic after sampling.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from cantus import tokens
+
+POSITIONS_PER_BEAT = max(tokens.BEAT_RES.values())  # finest grid: positions per beat
+MODES = ("major", "minor", "dorian", "phrygian", "lydian", "mixolydian", "locrian", "other")
+MODE_ALIASES = {"ionian": "major", "aeolian": "minor"}
+MAX_BARS = 16  # longest seed (and training window) in bars
+PITCH_CLASSES = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+
+
+@dataclass(frozen=True)
+class Tables:
+    """Per-id lookups over the music vocabulary (arrays indexed by token id)."""
+
+    n_music: int  # size of the music vocabulary
+    bar: int  # id of Bar_None
+    eos: int  # id of EOS_None
+    pad: int  # id of PAD_None
+    kind: np.ndarray  # (V,) int: 0 other, 1 Bar, 2 TimeSig, 3 Position, 4 Pitch, 5 Duration
+    value: np.ndarray  # (V,) int: position index, MIDI pitch, or duration in positions; -1 else
+    ts_ids: dict[str, int]  # "3/4" -> TimeSig id
+    ts_of_id: dict[int, str]  # TimeSig id -> "3/4"
+
+    def bar_positions(self, meter: str) -> int:
+        return meter_bar_positions(meter)
+
+
+KIND_OTHER, KIND_BAR, KIND_TS, KIND_POS, KIND_PITCH, KIND_DUR = range(6)
+
+
+def meter_bar_positions(meter: str) -> int:
+    """Positions in one bar of ``meter`` ("6/8" -> 72)."""
+    num, _, _den = meter.partition("/")
+    return int(num) * POSITIONS_PER_BEAT
+
+
+def meter_quarters(meter: str) -> float:
+    """Quarter notes per bar of ``meter`` ("6/8" -> 3.0)."""
+    num, _, den = meter.partition("/")
+    return int(num) * 4.0 / int(den)
+
+
+def _duration_positions(name: str) -> int:
+    beats, sub, res = (int(x) for x in name.split("_", 1)[1].split("."))
+    return round((beats + sub / res) * POSITIONS_PER_BEAT)
+
+
+@functools.cache
+def tables() -> Tables:
+    vocab = dict(tokens.get_tokenizer().vocab)
+    n = len(vocab)
+    kind = np.zeros(n, dtype=np.int64)
+    value = np.full(n, -1, dtype=np.int64)
+    ts_ids: dict[str, int] = {}
+    for name, idx in vocab.items():
+        head, _, tail = name.partition("_")
+        if head == "Bar":
+            kind[idx] = KIND_BAR
+        elif head == "TimeSig":
+            kind[idx] = KIND_TS
+            ts_ids[tail] = idx
+        elif head == "Position":
+            kind[idx], value[idx] = KIND_POS, int(tail)
+        elif head == "Pitch":
+            kind[idx], value[idx] = KIND_PITCH, int(tail)
+        elif head == "Duration":
+            kind[idx], value[idx] = KIND_DUR, _duration_positions(name)
+    return Tables(
+        n_music=n,
+        bar=vocab["Bar_None"],
+        eos=vocab["EOS_None"],
+        pad=tokens.PAD_ID,
+        kind=kind,
+        value=value,
+        ts_ids=ts_ids,
+        ts_of_id={v: k for k, v in ts_ids.items()},
+    )
+
+
+def vocab_fingerprint() -> str:
+    """sha256 prefix of the music vocabulary (checked when a generator is loaded)."""
+    items = sorted(tokens.get_tokenizer().vocab.items(), key=lambda kv: kv[1])
+    return hashlib.sha256(repr(items).encode()).hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------- control tokens
+
+
+@dataclass(frozen=True)
+class Controls:
+    """Ids of the control tokens, laid out after the music vocabulary."""
+
+    n_music: int  # first control id
+    meters: tuple[str, ...]  # metres with a control token (the tokenizer's TimeSig names)
+    modes: tuple[str, ...] = MODES  # modes with a control token
+    max_bars: int = MAX_BARS  # length tokens for 1..max_bars bars
+
+    @property
+    def vocab_size(self) -> int:
+        return self.n_music + len(self.meters) + len(self.modes) + self.max_bars
+
+    def meter_id(self, meter: str) -> int:
+        return self.n_music + self.meters.index(meter)
+
+    def mode_id(self, mode: str) -> int:
+        return self.n_music + len(self.meters) + self.modes.index(normalise_mode(mode))
+
+    def bars_id(self, bars: int) -> int:
+        if not 1 <= bars <= self.max_bars:
+            msg = f"`bars` must lie in 1..{self.max_bars} (received {bars})"
+            raise ValueError(msg)
+        return self.n_music + len(self.meters) + len(self.modes) + bars - 1
+
+    def prompt(self, meter: str, mode: str, bars: int) -> list[int]:
+        """The three control tokens that open every sequence."""
+        return [self.meter_id(meter), self.mode_id(mode), self.bars_id(bars)]
+
+    def to_dict(self) -> dict:
+        return {"n_music": self.n_music, "meters": list(self.meters), "modes": list(self.modes), "max_bars": self.max_bars}
+
+
+def default_controls() -> Controls:
+    t = tables()
+    return Controls(n_music=t.n_music, meters=tuple(sorted(t.ts_ids, key=_meter_sort_key)))
+
+
+def _meter_sort_key(meter: str) -> tuple[int, int]:
+    num, _, den = meter.partition("/")
+    return int(den), int(num)
+
+
+def normalise_mode(mode: str) -> str:
+    """Map a catalog/user mode name onto ``MODES`` (unknown names become "other")."""
+    mode = MODE_ALIASES.get((mode or "").strip().lower(), (mode or "").strip().lower())
+    return mode if mode in MODES else "other"
+
+
+def tonic_pitch_class(tonic: str) -> int:
+    """Pitch class of a music21-spelt tonic ("B-" -> 10, "F#" -> 6); ValueError if unreadable."""
+    name = (tonic or "").strip()
+    if not name or name[0].upper() not in PITCH_CLASSES:
+        msg = f"unknown tonic {tonic!r} (expected a letter A-G with optional #/-/b)"
+        raise ValueError(msg)
+    pc = PITCH_CLASSES[name[0].upper()]
+    for ch in name[1:]:
+        if ch == "#":
+            pc += 1
+        elif ch in "-b":
+            pc -= 1
+        else:
+            msg = f"unknown tonic {tonic!r} (expected a letter A-G with optional #/-/b)"
+            raise ValueError(msg)
+    return pc % 12
+
+
+def canonical_shift(tonic_pc: int) -> int:
+    """Semitones that move ``tonic_pc`` to C by the smallest step (-5..+6)."""
+    shift = (-tonic_pc) % 12
+    return shift - 12 if shift > 6 else shift
+
+
+# --------------------------------------------------------------------------- parsing ids
+
+
+@dataclass
+class Note:
+    onset: float  # quarter notes from the start
+    pitch: int  # MIDI pitch
+    duration: float  # quarter notes
+    bar: int  # 0-based bar index
+
+
+def parse_notes(ids: list[int] | np.ndarray) -> tuple[list[Note], int]:
+    """Notes of a REMI id sequence and its number of bars (fast, no miditok decode).
+
+    Unknown or out-of-order tokens are skipped the way miditok's decoder would ignore them.
+    """
+    t = tables()
+    notes: list[Note] = []
+    bar_start, bar_len_q, bar_idx = 0.0, 4.0, -1
+    meter = "4/4"
+    q_per_pos = 1.0 / POSITIONS_PER_BEAT
+    pos_q, pitch = 0.0, -1
+    for i in ids:
+        i = int(i)
+        if i >= t.n_music:
+            continue
+        k = t.kind[i]
+        if k == KIND_BAR:
+            if bar_idx >= 0:
+                bar_start += bar_len_q
+            bar_idx += 1
+            pos_q, pitch = 0.0, -1
+        elif k == KIND_TS:
+            meter = t.ts_of_id[i]
+            bar_len_q = meter_quarters(meter)
+            q_per_pos = 4.0 / int(meter.partition("/")[2]) / POSITIONS_PER_BEAT
+        elif k == KIND_POS:
+            pos_q, pitch = t.value[i] * q_per_pos, -1
+        elif k == KIND_PITCH:
+            pitch = int(t.value[i])
+        elif k == KIND_DUR and pitch >= 0:
+            notes.append(Note(bar_start + pos_q, pitch, float(t.value[i] * q_per_pos), max(bar_idx, 0)))
+            pitch = -1
+    return notes, bar_idx + 1
+
+
+def count_bars(ids: list[int] | np.ndarray) -> int:
+    arr = np.asarray(ids, dtype=np.int64)
+    return int((arr == tables().bar).sum())
+
+
+def first_meter(ids: list[int] | np.ndarray) -> str | None:
+    """Metre of the first TimeSig token, or None."""
+    t = tables()
+    for i in ids:
+        if int(i) in t.ts_of_id:
+            return t.ts_of_id[int(i)]
+    return None
+
+
+def bar_starts(ids: list[int] | np.ndarray) -> np.ndarray:
+    """Indices of the Bar tokens in ``ids``."""
+    return np.flatnonzero(np.asarray(ids, dtype=np.int64) == tables().bar)

@@ -1,0 +1,200 @@
+"""``cantus search``, ``cantus similar`` and ``cantus bench search``.
+
+    cantus search QUERY ... [-k 10] [--filter meter=3/4 --filter mode=minor ...] [--json]
+    cantus similar ID_OR_FILE ... [-k 10] [--json]
+    cantus bench search [--n 1000000] [--json]
+
+A QUERY (or ID_OR_FILE) of ``-`` reads one per line from stdin, blank lines skipped. With
+``--json`` each query prints one line ``{"query": ..., "results": [{"id", "title",
+"collection", "source", "number", "key", "meter", "score", "why"}]}`` (DESIGN.md); without it,
+a table per query. Inputs are checked before the engine loads, so typos fail fast (exit 2).
+
+Sibling command modules of this package (``recommender.cli_recommend``, ...) are registered
+from here, since ``cantus.cli`` knows one module per area.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import importlib
+import sys
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from cantus.errors import BadInput
+
+if TYPE_CHECKING:
+    from cantus.cli import Registry
+    from recommender.engine import Engine, Hit
+
+SIBLING_MODULES = ("recommender.cli_recommend", "recommender.cli_eval")
+SCORE_DECIMALS = 4
+
+
+def register(reg: Registry) -> None:
+    search = reg.add(reg.top, "search", _search, help="find pieces from a text description")
+    search.add_argument(
+        "queries", nargs="+", metavar="QUERY", help='text, e.g. "melancholy waltz"; "-" reads stdin'
+    )
+    _add_k(search)
+    search.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="keep only matching pieces: meter, mode, key, collection, origin, form (repeatable)",
+    )
+    similar = reg.add(reg.top, "similar", _similar, help="pieces whose music is like a piece/file")
+    similar.add_argument(
+        "items",
+        nargs="+",
+        metavar="ID_OR_FILE",
+        help='piece id or MIDI/MusicXML/ABC file; "-": stdin',
+    )
+    _add_k(similar)
+    bench = reg.add(
+        reg.bench, "search", _bench, help="search latency, embedding speed, FAISS scale"
+    )
+    _add_bench_args(bench)
+    for name in SIBLING_MODULES:
+        _register_sibling(reg, name)
+
+
+def _add_k(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-k", type=int, default=10, help="results per query (default 10)")
+
+
+def _add_bench_args(parser: argparse.ArgumentParser) -> None:
+    from recommender.bench import BenchConfig
+
+    defaults = BenchConfig()
+    parser.add_argument("--n", type=int, default=defaults.n, help="synthetic vectors for FAISS")
+    parser.add_argument("--dim", type=int, default=defaults.dim, help="synthetic vector size")
+    parser.add_argument(
+        "--hnsw-budget-s",
+        type=float,
+        default=defaults.hnsw_budget_s,
+        help="stop adding to HNSW after this many seconds (the vectors indexed are recorded)",
+    )
+    parser.add_argument("--skip-engine", action="store_true", help="only the FAISS comparison")
+    parser.add_argument("--skip-faiss", action="store_true", help="only the engine latencies")
+
+
+def _register_sibling(reg: Registry, name: str) -> None:
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        return  # not written yet in this checkout
+    module.register(reg)
+
+
+@functools.cache
+def load_engine() -> Engine:
+    """The engine every command in this process shares (a function so tests can swap it)."""
+    from recommender.engine import Engine
+
+    return Engine.load()
+
+
+# ----------------------------------------------------------------------------- commands
+
+
+def _search(args: argparse.Namespace) -> None:
+    from recommender.engine import check_k, check_query, parse_filters
+
+    queries = [check_query(q) for q in _expand_stdin(args.queries, "query")]
+    k, filters = check_k(args.k), parse_filters(args.filter)
+    engine = load_engine()
+    for query in queries:
+        _emit_results(query, engine.search(query, k=k, filters=filters), args.json)
+
+
+def _similar(args: argparse.Namespace) -> None:
+    from recommender.engine import check_k
+
+    items = _expand_stdin(args.items, "piece id or file")
+    k = check_k(args.k)
+    engine = load_engine()
+    for item in items:
+        _emit_results(item, engine.similar(item, k=k), args.json)
+
+
+def _bench(args: argparse.Namespace) -> None:
+    from recommender.bench import BenchConfig, run_bench
+
+    defaults = BenchConfig()
+    try:
+        config = BenchConfig(
+            n=getattr(args, "n", defaults.n),  # `cantus bench` (all) passes no sub-options
+            dim=getattr(args, "dim", defaults.dim),
+            hnsw_budget_s=getattr(args, "hnsw_budget_s", defaults.hnsw_budget_s),
+            engine=not getattr(args, "skip_engine", False),
+            faiss=not getattr(args, "skip_faiss", False),
+        )
+    except ValueError as exc:
+        raise BadInput(str(exc)) from exc
+    run_bench(config, as_json=args.json)
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def _expand_stdin(values: Iterable[str], what: str) -> list[str]:
+    """Arguments with each "-" replaced by stdin's non-blank lines (stdin is read once)."""
+    out: list[str] = []
+    stdin_lines: list[str] | None = None
+    for value in values:
+        if value != "-":
+            out.append(value)
+            continue
+        if stdin_lines is None:
+            stdin_lines = [line.strip() for line in sys.stdin if line.strip()]
+        out.extend(stdin_lines)
+    if not out:
+        msg = f"no {what} given (stdin was empty or blank)"
+        raise BadInput(msg)
+    return out
+
+
+def result_object(query: str, hits: list[Hit]) -> dict[str, Any]:
+    """The DESIGN.md ``--json`` object for one query."""
+    results = []
+    for hit in hits:
+        row = hit.to_dict()
+        row["score"] = round(float(row["score"]), SCORE_DECIMALS)
+        results.append(row)
+    return {"query": query, "results": results}
+
+
+def _emit_results(query: str, hits: list[Hit], as_json: bool) -> None:
+    from cantus.output import emit
+
+    obj = result_object(query, hits)
+    emit(obj, as_json, None if as_json else render_table(obj))
+
+
+def render_table(obj: dict[str, Any]) -> str:
+    """A people-readable table of one query's results (rich, rendered to plain text)."""
+    import io
+    import shutil
+
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{obj['query']}", title_justify="left", expand=False)
+    for name, justify in (("#", "right"), ("score", "right"), ("title", "left"), ("key", "left")):
+        table.add_column(name, justify=justify, no_wrap=name != "title")
+    for name in ("meter", "collection", "why", "id"):
+        table.add_column(name, overflow="fold")
+    for rank, hit in enumerate(obj["results"], 1):
+        cells = (hit["title"], hit["key"], hit["meter"], hit["collection"], hit["why"], hit["id"])
+        table.add_row(str(rank), f"{hit['score']:.3f}", *cells)
+    if not obj["results"]:
+        table.add_row("", "", "(no results)", "", "", "", "", "")
+    buffer = io.StringIO()
+    width = max(100, shutil.get_terminal_size((160, 24)).columns)
+    Console(file=buffer, width=width, color_system=None, soft_wrap=False).print(table)
+    return buffer.getvalue().rstrip("\n")

@@ -1,0 +1,103 @@
+"""``cantus recommend`` and ``cantus eval recommendation``.
+
+    cantus recommend --user NAME [-k 10] [--seed 0] [--json]
+    cantus eval recommendation [--users-per-taste 8] [--seed 0] [--json]
+
+``recommend --json`` prints one line ``{"query": "user:NAME", "results": [Hit fields]}`` (the
+DESIGN.md result contract). The evaluation report is printed and saved to
+``cantus.config.bench_dir() / "eval_recommendation.json"``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cantus.cli import Registry
+    from recommender.engine import Engine
+
+REPORT_NAME = "eval_recommendation.json"
+
+
+def register(reg: Registry) -> None:
+    rec = reg.add(
+        reg.top, "recommend", _recommend, help="personal recommendations from a user's history"
+    )
+    rec.add_argument("--user", required=True, help="user name")
+    rec.add_argument("-k", type=int, default=10, help="number of results (default 10)")
+    rec.add_argument(
+        "--seed", type=int, default=0, help="seed of the cold-start sample (default 0)"
+    )
+
+    ev = reg.add(
+        reg.eval, "recommendation", _eval, help="simulated-user evaluation of recommendations"
+    )
+    ev.add_argument(
+        "--users-per-taste", type=int, default=8, help="simulated users per taste (default 8)"
+    )
+    ev.add_argument("--seed", type=int, default=0, help="simulation seed (default 0)")
+
+
+def load_engine() -> Engine:
+    """The serving engine (a function so tests can hand in a small one)."""
+    from recommender.engine import Engine
+
+    return Engine.load()
+
+
+def _recommend(args: argparse.Namespace) -> None:
+    from cantus.output import emit
+    from db import repo
+    from recommender.engine import check_k
+    from recommender.personal import Interaction, recommend
+
+    k = check_k(args.k)
+    history = [
+        Interaction.from_row(row) for row in repo.interactions(args.user)
+    ]  # BadInput if unknown
+    hits = recommend(load_engine(), history, k=k, seed=args.seed)
+    result = {"query": f"user:{args.user}", "results": [hit.to_dict() for hit in hits]}
+    emit(result, args.json, _table(result["results"]))
+
+
+def _table(results: list[dict[str, Any]]) -> str:
+    if not results:
+        return "(no recommendations)"
+    lines = [f"{'#':>2}  {'score':>6}  {'title':<40}  {'collection':<16}  why"]
+    for rank, hit in enumerate(results, 1):
+        title, collection = hit["title"][:40], hit["collection"][:16]
+        lines.append(
+            f"{rank:>2}  {hit['score']:>6.3f}  {title:<40}  {collection:<16}  {hit['why']}"
+        )
+    return "\n".join(lines)
+
+
+def _eval(args: argparse.Namespace) -> None:
+    from cantus.config import bench_dir
+    from cantus.errors import BadInput
+    from cantus.output import emit
+    from recommender.eval_recommend import EvalConfig, evaluate
+
+    try:
+        config = EvalConfig(users_per_taste=args.users_per_taste, seed=args.seed)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from exc
+    report = evaluate(load_engine(), config)
+    path = bench_dir() / REPORT_NAME
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    emit(report, args.json, _eval_text(report, str(path)))
+
+
+def _eval_text(report: dict[str, Any], path: str) -> str:
+    methods = report["methods"]
+    if not methods:
+        return f"no usable tastes in this catalog (see {path})"
+    columns = list(next(iter(methods.values())))
+    lines = [f"{'method':<12}" + "".join(f"{c:>20}" for c in columns)]
+    for name, row in methods.items():
+        cells = "".join(f"{'-' if row[c] is None else row[c]:>20}" for c in columns)
+        lines.append(f"{name:<12}{cells}")
+    lines.append(f"{report['users']} simulated users, {report['seconds']}s; report saved to {path}")
+    return "\n".join(lines)

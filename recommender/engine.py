@@ -1,0 +1,690 @@
+"""Search, similar and nearest over the catalog: the one object every front end shares.
+
+Hybrid text search scores each piece as
+
+    score = w_c · cos(text tower(query), music embedding) + w_t · cos(MiniLM(query), captions)
+
+where *captions* is the piece's mean caption sentence vector (precomputed, see
+:func:`caption_matrix`). Both parts live in **one** faiss index over the concatenated unit
+vectors ``[music | captions]``: searching it with ``[w_c·q_music | w_t·q_text]`` returns the
+exact hybrid top-k in a single pass, and ``[v | 0]`` gives plain music similarity for
+``similar`` / ``nearest``. Weights live in :class:`SearchConfig` and act on the query side, so
+changing them needs no rebuild.
+
+Filters (``meter=3/4``, ``mode=minor``, ...) are applied by over-fetching from the index and
+growing the fetch until ``k`` hits pass; a very selective filter falls back to exact scoring of
+the matching rows, so a filtered search returns ``k`` whenever ``k`` pieces match.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import math
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from cantus.errors import BadInput, MissingArtifact
+from recommender.index import EXACT, VectorIndex
+
+log = logging.getLogger(__name__)
+
+FILTER_FIELDS = ("meter", "mode", "key", "collection", "origin", "form")
+HIT_FIELDS = ("id", "title", "collection", "source", "number", "key", "meter", "score", "why")
+MUSIC_SUFFIXES = (".mid", ".midi", ".mxl", ".musicxml", ".xml", ".abc", ".krn", ".mei")
+MAX_K = 1000  # more results than anyone reads; guards against k=10**9 allocating the catalog
+CAPTION_FILE = "caption_embeddings.npy"  # (N, 384) float16, rows in catalog order
+# Catalog columns the engine keeps in memory (tokens and captions are only read to build).
+CATALOG_COLUMNS = (
+    "id",
+    "source",
+    "number",
+    "collection",
+    "origin",
+    "title",
+    "composer",
+    "meter",
+    "key",
+    "tonic",
+    "mode",
+    "key_confidence",
+    "tempo_bpm",
+    "tempo_text",
+    "bars",
+    "seconds",
+    "pitch_low",
+    "pitch_high",
+    "ambitus",
+    "n_notes",
+    "note_density",
+    "parts",
+    "form",
+    "sha1",
+)
+
+
+class Encoder(Protocol):
+    """What the engine needs from ``recommender.encoder.Encoder``."""
+
+    encoder_id: str
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def encode_ids(self, ids: Sequence[Sequence[int]]) -> np.ndarray: ...
+
+
+TextEmbedder = Callable[[Sequence[str]], np.ndarray]  # texts -> (N, 384) unit vectors
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One result row; the fields are the DESIGN.md ``--json`` result fields, in order."""
+
+    id: str
+    title: str
+    collection: str
+    source: str
+    number: str
+    key: str
+    meter: str
+    score: float
+    why: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class SearchConfig:
+    """Ranking weights and index choices for :class:`Engine`."""
+
+    w_contrastive: float = 0.6  # weight of cos(text tower(query), music embedding)
+    w_caption: float = 0.4  # weight of cos(MiniLM(query), the piece's mean caption vector)
+    overfetch: int = 4  # first fetch = overfetch · k (+ exclusions) before filtering
+    min_fetch: int = 64  # never fetch fewer candidates than this when filtering
+    exact_max: int = 100_000  # catalogs up to this size use exact (Flat) search
+    factory: str = "HNSW32"  # faiss factory beyond exact_max; tuned to recall@10 ≥ 0.95
+    query_cache: int = 1024  # query embeddings kept (LRU): repeated queries skip the encoders
+
+    def __post_init__(self) -> None:
+        weights = (self.w_contrastive, self.w_caption)
+        if min(weights) < 0 or sum(weights) <= 0 or not all(map(math.isfinite, weights)):
+            msg = f"search weights must be finite, ≥ 0 and not both 0 (received {weights})"
+            raise ValueError(msg)
+        if self.overfetch < 1 or self.min_fetch < 1 or self.query_cache < 0:
+            msg = f"`overfetch`, `min_fetch` must be ≥ 1, `query_cache` ≥ 0 (received {self})"
+            raise ValueError(msg)
+
+
+# ----------------------------------------------------------------------------- input checks
+
+
+def check_k(k: Any) -> int:
+    """``k`` as an int in 1..MAX_K, else BadInput naming it."""
+    try:
+        value = int(k)
+    except (TypeError, ValueError):
+        value = None
+    if value is None or value != k or not 1 <= value <= MAX_K:
+        msg = f"k must be a whole number from 1 to {MAX_K} (received {k!r})"
+        raise BadInput(msg)
+    return value
+
+
+def check_query(query: Any) -> str:
+    if not isinstance(query, str) or not query.strip():
+        msg = f"the search query is empty (received {query!r}); describe music, e.g. 'sad waltz'"
+        raise BadInput(msg)
+    return " ".join(query.split())
+
+
+def parse_filters(filters: Mapping[str, Any] | Iterable[str] | None) -> dict[str, list[str]]:
+    """``{"meter": "3/4"}`` or ``["meter=3/4", "mode=minor"]`` → ``{field: [values]}``.
+
+    The same field given twice means either value (``meter=3/4 meter=6/8``); fields are ANDed.
+    """
+    if not filters:
+        return {}
+    pairs = filters.items() if isinstance(filters, Mapping) else (_split_filter(f) for f in filters)
+    parsed: dict[str, list[str]] = {}
+    for name, value in pairs:
+        name = str(name).strip().lower()
+        if name not in FILTER_FIELDS:
+            msg = f"unknown filter field {name!r}; valid fields: {', '.join(FILTER_FIELDS)}"
+            raise BadInput(msg)
+        values = [value] if isinstance(value, str) else list(value)
+        parsed.setdefault(name, []).extend(str(v).strip() for v in values)
+    return parsed
+
+
+def _split_filter(text: str) -> tuple[str, str]:
+    name, sep, value = str(text).partition("=")
+    if not sep or not name.strip() or not value.strip():
+        fields = ", ".join(FILTER_FIELDS)
+        msg = f"a filter is FIELD=VALUE, e.g. meter=3/4 (received {text!r}); fields: {fields}"
+        raise BadInput(msg)
+    return name, value
+
+
+def _fold(value: Any) -> str:
+    """Comparable form of a filter value or catalog cell: case- and space-insensitive."""
+    return " ".join(str(value).split()).casefold() if isinstance(value, str) else ""
+
+
+# ----------------------------------------------------------------------------------- engine
+
+
+class Engine:
+    """Catalog + embeddings + encoders + index; build with :meth:`load` or inject the parts.
+
+    ``catalog`` rows, ``embeddings`` rows and ``caption_embeddings`` rows are the same pieces in
+    the same order. Without caption embeddings (or ``text_embedder``) search is contrastive only.
+    ``describe(row_dict) -> str`` writes each hit's ``why`` (default ``cantus.captions.describe``).
+    """
+
+    def __init__(
+        self,
+        catalog: pd.DataFrame,
+        embeddings: np.ndarray,
+        encoder: Encoder,
+        caption_embeddings: np.ndarray | None = None,
+        text_embedder: TextEmbedder | None = None,
+        config: SearchConfig | None = None,
+        describe: Callable[[dict[str, Any]], str] | None = None,
+        index: VectorIndex | None = None,
+    ) -> None:
+        self.config = config or SearchConfig()
+        self.catalog = catalog.reset_index(drop=True)
+        self.embeddings = _unit_rows(embeddings)  # (N, D) float32
+        self.encoder = encoder
+        self.caption_embeddings = (
+            None if caption_embeddings is None else _unit_rows(caption_embeddings)
+        )
+        self._text_embedder = text_embedder
+        self._describe = describe
+        self._check_shapes()
+        self._rows = {pid: i for i, pid in enumerate(self.catalog["id"].astype(str))}
+        self.index = index if index is not None else self._build_index()
+        self._folded: dict[str, np.ndarray] = {}  # filter field -> folded column values
+        self._why: dict[int, str] = {}
+        self._embed_query = functools.lru_cache(maxsize=self.config.query_cache)(
+            self._embed_query_uncached
+        )
+
+    # -- construction -----------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, data_dir: Path | str | None = None, config: SearchConfig | None = None) -> Engine:
+        """The engine over a data dir (default ``cantus.config.data_dir()``) plus user pieces."""
+        config = config or SearchConfig()
+        started = time.perf_counter()
+        engine = cls(**load_parts(data_dir), config=config)
+        log.info(
+            "engine loaded %d pieces in %.2fs", len(engine.catalog), time.perf_counter() - started
+        )
+        return engine
+
+    def _check_shapes(self) -> None:
+        n = len(self.catalog)
+        if self.embeddings.shape[0] != n:
+            got = self.embeddings.shape[0]
+            msg = f"{got} embeddings for {n} catalog rows; re-embed with `cantus build`"
+            raise MissingArtifact(msg)
+        if self.caption_embeddings is not None and self.caption_embeddings.shape[0] != n:
+            msg = f"{self.caption_embeddings.shape[0]} caption embeddings for {n} catalog rows"
+            raise MissingArtifact(msg)
+        if n == 0:
+            msg = "the catalog is empty; run `cantus build` or `cantus ingest PATH`"
+            raise MissingArtifact(msg)
+
+    @property
+    def hybrid(self) -> bool:
+        """True when search mixes in caption similarity (caption vectors and MiniLM present)."""
+        return self.caption_embeddings is not None and self._text_embedder is not None
+
+    def _joint_vectors(self) -> np.ndarray:
+        """Rows the index stores: ``[music | captions]`` when hybrid, else music alone."""
+        if self.caption_embeddings is None:
+            return self.embeddings
+        return np.hstack([self.embeddings, self.caption_embeddings])  # (N, D + 384)
+
+    def _build_index(self) -> VectorIndex:
+        vectors = self._joint_vectors()
+        n = len(vectors)
+        factory = EXACT if n <= self.config.exact_max else self.config.factory
+        started = time.perf_counter()
+        index = VectorIndex.build(
+            vectors, factory=factory, encoder_id=getattr(self.encoder, "encoder_id", "")
+        )
+        if not index.is_exact:
+            held_out = _held_out_queries(vectors, self.embeddings.shape[1])
+            index.tune(held_out, vectors=vectors)
+        log.info(
+            "built %s index over %d pieces in %.2fs", factory, n, time.perf_counter() - started
+        )
+        return index
+
+    # -- lookups ----------------------------------------------------------------------------
+
+    def row(self, piece_id: str) -> int:
+        """Catalog row of ``piece_id``; BadInput if unknown."""
+        try:
+            return self._rows[str(piece_id).strip()]
+        except KeyError:
+            msg = f"unknown piece id {piece_id!r} (ids look like 'm21:oneills1850/0001-0050.abc#1')"
+            raise BadInput(msg) from None
+
+    def piece(self, piece_id: str) -> dict[str, Any]:
+        """All catalog columns of one piece, JSON-friendly."""
+        return _plain(self.catalog.iloc[self.row(piece_id)].to_dict())
+
+    def vector(self, piece_id: str) -> np.ndarray:
+        """The piece's music embedding (D,)."""
+        return self.embeddings[self.row(piece_id)].copy()
+
+    def embed_file(self, path: Path | str) -> np.ndarray:
+        """Music embedding (D,) of the first work in a MIDI/MusicXML/ABC/Humdrum/MEI file."""
+        ids = file_token_ids(Path(path))
+        return _unit_rows(self.encoder.encode_ids([ids]))[0]
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def search(
+        self, query: str, k: int = 10, filters: Mapping[str, Any] | Iterable[str] | None = None
+    ) -> list[Hit]:
+        """Top-``k`` pieces for a text description, optionally filtered (see module doc)."""
+        query, k = check_query(query), check_k(k)
+        mask = self.filter_mask(filters)
+        q_music, q_text = self._embed_query(query)
+        cfg = self.config
+        parts = [cfg.w_contrastive * q_music]
+        if self.caption_embeddings is not None:
+            parts.append(
+                cfg.w_caption * q_text
+                if q_text is not None
+                else np.zeros(self.caption_embeddings.shape[1], np.float32)
+            )
+        query_vec = np.concatenate(parts)
+        total = cfg.w_contrastive + (
+            cfg.w_caption if q_text is not None and self.caption_embeddings is not None else 0.0
+        )
+        ranked = self._ranked(query_vec, k, mask, frozenset())
+        return [self._hit(r, s / total) for r, s in ranked]
+
+    def similar(self, id_or_path: str, k: int = 10) -> list[Hit]:
+        """Pieces whose music is closest to a catalog piece or a music file (itself excluded)."""
+        k = check_k(k)
+        text = str(id_or_path).strip()
+        if text in self._rows:
+            return self.nearest(self.embeddings[self._rows[text]], k, exclude=(text,))
+        path = Path(text).expanduser()
+        if not path.is_file():
+            msg = f"not a piece id or a readable file: {text!r} (ids look like 'm21:bach/x.mxl#')"
+            raise BadInput(msg)
+        vector = self.embed_file(path)
+        return self.nearest(vector, k, exclude=self._same_piece(path, vector))
+
+    def nearest(self, vector: np.ndarray, k: int = 10, exclude: Iterable[str] = ()) -> list[Hit]:
+        """Top-``k`` pieces by music cosine to ``vector`` (D,), skipping ids in ``exclude``."""
+        k = check_k(k)
+        vec = _unit_rows(np.asarray(vector, dtype=np.float32).reshape(1, -1))[0]
+        if vec.shape[0] != self.embeddings.shape[1]:
+            dim = self.embeddings.shape[1]
+            msg = f"vector has {vec.shape[0]} dimensions, the catalog embeddings {dim}"
+            raise BadInput(msg)
+        if self.caption_embeddings is not None:  # music part only: zero weight on captions
+            vec = np.concatenate([vec, np.zeros(self.caption_embeddings.shape[1], np.float32)])
+        skip = frozenset(self._rows[e] for e in exclude if e in self._rows)
+        return [self._hit(r, s) for r, s in self._ranked(vec, k, None, skip)]
+
+    def filter_mask(self, filters: Mapping[str, Any] | Iterable[str] | None) -> np.ndarray | None:
+        """Boolean row mask for the filters (None when there are none); BadInput on no match."""
+        parsed = parse_filters(filters)
+        if not parsed:
+            return None
+        mask = np.ones(len(self.catalog), dtype=bool)
+        for name, values in parsed.items():
+            column = self._folded_column(name)
+            wanted = {_fold(v) for v in values}
+            hit = np.isin(column, list(wanted))
+            if not hit.any():
+                raise BadInput(self._no_match_message(name, values, column))
+            mask &= hit
+        return mask
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _embed_query_uncached(self, query: str) -> tuple[np.ndarray, np.ndarray | None]:
+        """(music-space query (D,), MiniLM query (384,) or None), both unit, read-only."""
+        q_text = None
+        project = getattr(self.encoder, "encode_sentence_vectors", None)
+        if self._text_embedder is not None and (self.hybrid or project is not None):
+            q_text = _unit_rows(self._text_embedder([query]))[0]
+        if project is not None and q_text is not None:  # one MiniLM pass serves both parts
+            q_music = _unit_rows(project(q_text[None]))[0]
+        else:
+            q_music = _unit_rows(self.encoder.encode_texts([query]))[0]
+        for arr in (q_music, q_text):
+            if arr is not None:
+                arr.flags.writeable = False  # shared through the LRU cache
+        return q_music, q_text if self.hybrid else None
+
+    def _ranked(
+        self, query_vec: np.ndarray, k: int, mask: np.ndarray | None, skip: frozenset[int]
+    ) -> list[tuple[int, float]]:
+        """Best ``k`` (row, score) passing ``mask`` and not in ``skip``: over-fetch, then widen."""
+        n = self.index.ntotal
+        allowed = (
+            n - len(skip) if mask is None else int(mask.sum()) - sum(bool(mask[r]) for r in skip)
+        )
+        want = min(k, max(allowed, 0))
+        fetch = min(
+            n,
+            k + len(skip)
+            if mask is None
+            else max(self.config.overfetch * k + len(skip), self.config.min_fetch),
+        )
+        while True:
+            scores, rows = self.index.search(query_vec[None], fetch)
+            kept = [
+                (int(r), float(s))
+                for r, s in zip(rows[0], scores[0], strict=True)
+                if r >= 0 and int(r) not in skip and (mask is None or mask[r])
+            ]
+            if len(kept) >= want or fetch >= n:
+                break
+            fetch = min(n, fetch * 4)
+        if len(kept) < want and mask is not None:  # approximate index missed filtered rows
+            kept = self._exact_subset(query_vec, np.flatnonzero(mask), skip)
+        return kept[:want]
+
+    def _exact_subset(
+        self, query_vec: np.ndarray, rows: np.ndarray, skip: frozenset[int]
+    ) -> list[tuple[int, float]]:
+        rows = np.array([r for r in rows if r not in skip], dtype=np.int64)
+        scores = self._joint_vectors()[rows] @ query_vec
+        order = np.argsort(-scores, kind="stable")
+        return [(int(rows[i]), float(scores[i])) for i in order]
+
+    def _hit(self, row: int, score: float) -> Hit:
+        rec = self.catalog.iloc[row]
+        values = {name: _text(rec.get(name, "")) for name in HIT_FIELDS[:7]}
+        return Hit(**values, score=float(score), why=self._why_of(row))
+
+    def _why_of(self, row: int) -> str:
+        if row not in self._why:
+            describe = self._describe or _default_describe()
+            self._why[row] = describe(_plain(self.catalog.iloc[row].to_dict()))
+        return self._why[row]
+
+    def _folded_column(self, name: str) -> np.ndarray:
+        if name not in self._folded:
+            column = (
+                self.catalog[name] if name in self.catalog else pd.Series([""] * len(self.catalog))
+            )
+            self._folded[name] = np.array([_fold(v) for v in column], dtype=object)
+        return self._folded[name]
+
+    def _no_match_message(self, name: str, values: list[str], column: np.ndarray) -> str:
+        known = sorted({v for v in column if v})
+        shown = ", ".join(known[:15]) + (f", ... ({len(known)} in all)" if len(known) > 15 else "")
+        return f"no piece has {name}={'|'.join(values)}; values in the catalog: {shown or '(none)'}"
+
+    def _same_piece(self, path: Path, vector: np.ndarray) -> tuple[str, ...]:
+        """Ids of catalog rows that are this very file's music (same bytes, same embedding)."""
+        if "sha1" not in self.catalog:
+            return ()
+        sha1 = hashlib.sha1(path.read_bytes()).hexdigest()[:12]
+        rows = np.flatnonzero(self.catalog["sha1"].astype(str).to_numpy() == sha1)
+        same = [r for r in rows if float(self.embeddings[r] @ vector) > 0.999]
+        return tuple(str(self.catalog["id"].iloc[r]) for r in same)
+
+
+# ----------------------------------------------------------------------------------- helpers
+
+
+def _unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """float32 copy with unit-length rows (zero rows stay zero)."""
+    arr = np.array(np.atleast_2d(vectors), dtype=np.float32)
+    norms = np.linalg.norm(arr, axis=1, keepdims=True)
+    return arr / np.where(norms > 0, norms, 1.0)
+
+
+def _held_out_queries(
+    vectors: np.ndarray, music_dim: int, n: int = 500, seed: int = 0
+) -> np.ndarray:
+    """Tuning queries: noisy copies of random rows, music half only (as `nearest` asks)."""
+    rng = np.random.default_rng(seed)
+    rows = rng.choice(len(vectors), min(n, len(vectors)), replace=False)
+    queries = vectors[rows].copy()
+    queries[:, music_dim:] = 0.0
+    queries[:, :music_dim] += rng.normal(0, 0.05, (len(rows), music_dim)).astype(np.float32)
+    return queries
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+def _plain(record: dict[str, Any]) -> dict[str, Any]:
+    """numpy scalars/arrays → Python values, NaN → None (JSON- and describe-friendly)."""
+    out: dict[str, Any] = {}
+    for name, value in record.items():
+        if isinstance(value, np.ndarray):
+            value = value.tolist()
+        elif isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, float) and math.isnan(value):
+            value = None
+        out[name] = value
+    return out
+
+
+@functools.cache
+def _default_describe() -> Callable[[dict[str, Any]], str]:
+    from cantus.captions import describe
+
+    return describe
+
+
+def _sha_of_ids(ids: Iterable[str]) -> str:
+    return hashlib.sha1("\n".join(ids).encode()).hexdigest()[:16]
+
+
+# ------------------------------------------------------------------------------- loading
+
+
+def load_parts(data_dir: Path | str | None = None) -> dict[str, Any]:
+    """Everything :class:`Engine` needs from a data dir (and the user's pieces), as kwargs."""
+    from cantus import config
+    from recommender.encoder import load_encoder
+    from recommender.text import embed_sentences
+
+    folder = Path(data_dir) if data_dir is not None else config.data_dir()
+    encoder = load_encoder(folder)
+    parts = [p for p in (folder, config.user_dir()) if _has_catalog(p)]
+    if not parts or parts[0] != folder:
+        msg = f"no catalog at {folder / 'catalog.parquet'}: run `cantus build`"
+        raise MissingArtifact(msg)
+    if len(parts) > 1 and parts[1].resolve() == folder.resolve():
+        parts = parts[:1]
+    frames = [_read_catalog(p) for p in parts]
+    embeddings = [
+        _read_embeddings(p, len(f), encoder.encoder_id) for p, f in zip(parts, frames, strict=True)
+    ]
+    captions = [caption_matrix(p, f, embed_sentences) for p, f in zip(parts, frames, strict=True)]
+    return {
+        "catalog": pd.concat(frames, ignore_index=True),
+        "embeddings": np.concatenate(embeddings),
+        "encoder": encoder,
+        "caption_embeddings": np.concatenate(captions),
+        "text_embedder": embed_sentences,
+    }
+
+
+def _has_catalog(folder: Path) -> bool:
+    return (folder / "catalog.parquet").is_file()
+
+
+def _read_catalog(folder: Path) -> pd.DataFrame:
+    from cantus.catalog import read_frame
+
+    return read_frame(folder / "catalog.parquet", list(CATALOG_COLUMNS))
+
+
+def _read_embeddings(folder: Path, n: int, encoder_id: str) -> np.ndarray:
+    """``embeddings.npy`` of one folder as float32, checked against its catalog and encoder."""
+    path, meta_path = folder / "embeddings.npy", folder / "embeddings.json"
+    if not path.is_file() or not meta_path.is_file():
+        msg = f"no embeddings in {folder}; run `cantus build` (or `cantus ingest` for user pieces)"
+        raise MissingArtifact(msg)
+    meta = json.loads(meta_path.read_text())
+    if meta.get("encoder_id") != encoder_id:
+        msg = (
+            f"embeddings in {folder} come from encoder {meta.get('encoder_id')!r} but the encoder "
+            f"in use is {encoder_id!r}; run `cantus build` to re-embed the catalog"
+        )
+        raise MissingArtifact(msg)
+    vectors = np.load(path, mmap_mode="r")
+    if vectors.shape[0] != n:
+        msg = (
+            f"{folder} holds {vectors.shape[0]} embeddings for {n} catalog rows; run `cantus build`"
+        )
+        raise MissingArtifact(msg)
+    return np.asarray(vectors, dtype=np.float32)
+
+
+def caption_matrix(folder: Path, catalog: pd.DataFrame, embed: TextEmbedder) -> np.ndarray:
+    """Each piece's mean caption sentence vector (N, 384), cached as ``caption_embeddings.npy``.
+
+    Computed once per catalog (keyed by its ids); written beside the catalog when that folder
+    is writable, else under ``$CANTUS_HOME/cache``. Held-out evaluation caption families are
+    left out so that evaluating on them stays honest.
+    """
+    key = _sha_of_ids(catalog["id"].astype(str))
+    for path in _caption_cache_paths(folder, key):
+        cached = _read_caption_cache(path, key, len(catalog))
+        if cached is not None:
+            return cached
+    started = time.perf_counter()
+    matrix = _mean_caption_vectors(folder, embed)
+    log.info("embedded captions of %d pieces in %.1fs", len(matrix), time.perf_counter() - started)
+    for path in _caption_cache_paths(folder, key):
+        try:
+            _write_caption_cache(path, key, matrix)
+            break
+        except OSError as exc:
+            log.info("cannot cache caption vectors at %s (%s)", path, exc)
+    return matrix
+
+
+def _caption_cache_paths(folder: Path, key: str) -> list[Path]:
+    from cantus import config
+
+    return [folder / CAPTION_FILE, config.cantus_home() / "cache" / f"caption_embeddings-{key}.npy"]
+
+
+def _read_caption_cache(path: Path, key: str, n: int) -> np.ndarray | None:
+    meta_path = path.with_suffix(".json")
+    if not path.is_file() or not meta_path.is_file():
+        return None
+    meta = json.loads(meta_path.read_text())
+    if (
+        meta.get("ids_sha1") != key
+        or meta.get("n") != n
+        or meta.get("held_out") != list(_held_out_families())
+    ):
+        return None
+    return np.asarray(np.load(path), dtype=np.float32)
+
+
+def _write_caption_cache(path: Path, key: str, matrix: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, matrix.astype(np.float16))
+    meta = {
+        "ids_sha1": key,
+        "n": len(matrix),
+        "dim": int(matrix.shape[1]),
+        "held_out": list(_held_out_families()),
+    }
+    path.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")
+
+
+def _mean_caption_vectors(folder: Path, embed: TextEmbedder) -> np.ndarray:
+    from cantus.catalog import read_frame
+
+    frame = read_frame(folder / "catalog.parquet", ["id", "captions", "caption_families"])
+    held_out = set(_held_out_families())
+    texts: list[str] = []
+    owner: list[int] = []
+    for row, (caps, fams) in enumerate(
+        zip(frame["captions"], frame["caption_families"], strict=True)
+    ):
+        kept = [c for c, f in zip(caps, fams, strict=False) if f not in held_out and c.strip()]
+        texts.extend(kept)
+        owner.extend([row] * len(kept))
+    vectors = (
+        np.asarray(embed(texts), dtype=np.float32) if texts else np.zeros((0, 384), np.float32)
+    )
+    sums = np.zeros((len(frame), vectors.shape[1] if len(vectors) else 384), dtype=np.float32)
+    np.add.at(sums, np.asarray(owner, dtype=np.int64), vectors)
+    return _unit_rows(sums)  # (N, 384); pieces without captions stay zero (score 0)
+
+
+def _held_out_families() -> tuple[str, ...]:
+    """Caption families evaluation keeps unseen (``recommender.train.HELD_OUT_FAMILIES``)."""
+    try:
+        from recommender.train import HELD_OUT_FAMILIES
+    except ImportError:
+        return ()
+    return tuple(sorted(HELD_OUT_FAMILIES))
+
+
+def file_token_ids(path: Path) -> list[int]:
+    """Music tokens of the first work in a music file; BadInput when it cannot be used."""
+    from cantus import tokens
+
+    suffix = path.suffix.lower()
+    if suffix not in MUSIC_SUFFIXES:
+        kinds = ", ".join(MUSIC_SUFFIXES)
+        msg = f"unsupported file type {suffix or '(none)'!r} for {path}; use one of {kinds}"
+        raise BadInput(msg)
+    try:
+        if suffix in (".mid", ".midi"):
+            ids = tokens.midi_to_ids(path.read_bytes(), max_len=tokens.MAX_STORED_TOKENS)
+        else:
+            ids = tokens.score_to_ids(_first_score(path))
+    except BadInput as exc:  # e.g. cantus.tokens.TokenError: say which file
+        msg = f"could not read music from {path}: {exc}"
+        raise BadInput(msg) from exc
+    except Exception as exc:
+        reason = (str(exc).strip().splitlines() or [""])[0]
+        msg = f"could not read music from {path}: {type(exc).__name__} {reason}".rstrip()
+        raise BadInput(msg) from exc
+    if not ids:
+        msg = f"no notes found in {path}"
+        raise BadInput(msg)
+    return ids
+
+
+def _first_score(path: Path) -> Any:
+    import music21
+
+    parsed = music21.converter.parse(str(path))
+    if isinstance(parsed, music21.stream.Opus):
+        scores = list(parsed.scores)
+        if not scores:
+            msg = f"no works found in {path}"
+            raise BadInput(msg)
+        return scores[0]
+    return parsed

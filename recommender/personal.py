@@ -1,0 +1,608 @@
+"""Personal recommendations from a person's listening history.
+
+``recommend(engine, interactions, k)`` turns plain interaction records into a ranked list:
+
+1. **Profile** — each piece gets a weight: favourites and ratings count most, plays less,
+   opens and search hits least; every event fades with an exponential half-life; an
+   ``unfavourite`` cancels the earlier favourites of that piece, a ``dismiss`` cancels all its
+   earlier signals. Because the decay is exponential, only *differences* in time matter, so the
+   reference "now" is the newest event and results do not drift with the wall clock.
+2. **Interests** — the liked embeddings are split with weighted spherical k-means, the number
+   of clusters chosen by silhouette (capped, and one cluster unless the split is clear), so
+   someone who likes jigs *and* chorales is not served the average of the two.
+3. **Candidates** — the index is queried once per interest centroid.
+4. **Selection** — interests take turns in proportion to their weight (smooth round robin), and
+   each turn picks its candidate by MMR against everything already chosen.
+5. **Exclusions and reasons** — pieces already favourited, played, opened, rated or dismissed
+   never come back; each result says which liked piece of its interest it is closest to.
+
+With no usable history (**cold start**) the list is a representative sample across
+collections: k-means medoids within each collection, collections interleaved, deterministic
+by ``seed``.
+
+Inputs are plain Python (``Interaction`` records); nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from cantus.errors import BadInput
+from recommender.engine import HIT_FIELDS, Engine, Hit, check_k
+
+log = logging.getLogger(__name__)
+
+KINDS = ("search_hit", "open", "play", "favourite", "unfavourite", "dismiss", "rating")
+# Pieces the person has already met: recommending them again adds nothing.
+SEEN_KINDS = frozenset({"open", "play", "favourite", "rating"})
+SECONDS_PER_DAY = 86_400.0
+
+
+def _default_kind_weights() -> dict[str, float]:
+    return {"favourite": 1.0, "rating": 1.0, "play": 0.5, "open": 0.2, "search_hit": 0.1}
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """One thing a person did with a piece.
+
+    ``weight``: for ``rating`` the rating value (1..5); for other kinds an optional multiplier
+    of the kind's base weight (``None`` = 1).
+    """
+
+    piece_id: str
+    kind: str
+    at: datetime
+    weight: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            msg = f"`kind` must be one of {', '.join(KINDS)} (received {self.kind!r})"
+            raise ValueError(msg)
+        if self.weight is not None and not (math.isfinite(self.weight) and self.weight >= 0):
+            msg = f"`weight` must be a finite number >= 0 or None (received {self.weight!r})"
+            raise ValueError(msg)
+
+    @classmethod
+    def from_row(cls, row: Any) -> Interaction:
+        """From a ``db.repo.interactions`` row: a mapping or an object with piece_id, kind, at,
+        value."""
+        if isinstance(row, Mapping):
+            get = row.get
+        else:
+
+            def get(name: str, default: Any = None) -> Any:
+                return getattr(row, name, default)
+
+        value = get("value", None)
+        if value is None:
+            value = get("weight", None)
+        return cls(
+            str(get("piece_id")),
+            str(get("kind")),
+            _to_utc(get("at")),
+            None if value is None else float(value),
+        )
+
+
+@dataclass(frozen=True)
+class PersonalConfig:
+    """Knobs of the personal recommender (defaults tuned by ``cantus eval recommendation``)."""
+
+    half_life_days: float = 30.0  # an event's weight halves every this many days
+    # base weight per kind: favourites and ratings count most, search hits least
+    kind_weights: dict[str, float] = field(default_factory=_default_kind_weights)
+    rating_neutral: float = 3.0  # rating that leaves a piece's weight unchanged (5 stars: x2)
+    rating_low: float = 1.0  # rating that cancels a piece's weight (1 star: not a taste)
+    piece_weight_cap: float = 3.0  # one piece played fifty times must not drown everything else
+    # pieces fainter than this fraction of the strongest one (a search hit months ago) are ignored
+    min_relative_weight: float = 0.01
+    max_clusters: int = 4  # most separate interests kept apart; 1 = a single averaged profile
+    min_silhouette: float = 0.1  # split interests only when the clusters are at least this clear
+    min_interest_share: float = 0.05  # interests lighter than this share of the profile are dropped
+    candidates_per_interest: int = 20  # fewest index hits fetched per interest before MMR
+    candidates_per_slot: int = 4  # and at least this many per slot the interest fills
+    mmr_lambda: float = 0.7  # MMR trade-off: 1 = pure relevance, 0 = pure novelty
+    kmeans_restarts: int = 4  # k-means restarts (best objective kept)
+    cold_start_sample: int = 2000  # most pieces per collection fed to cold-start k-means
+
+    def __post_init__(self) -> None:
+        checks = {
+            "half_life_days": self.half_life_days > 0,
+            "rating_neutral": self.rating_neutral > self.rating_low,
+            "piece_weight_cap": self.piece_weight_cap > 0,
+            "min_relative_weight": 0 <= self.min_relative_weight < 1,
+            "max_clusters": self.max_clusters >= 1,
+            "min_silhouette": -1 <= self.min_silhouette <= 1,
+            "min_interest_share": 0 <= self.min_interest_share < 1,
+            "candidates_per_interest": self.candidates_per_interest >= 1,
+            "candidates_per_slot": self.candidates_per_slot >= 1,
+            "mmr_lambda": 0 <= self.mmr_lambda <= 1,
+            "kmeans_restarts": self.kmeans_restarts >= 1,
+            "cold_start_sample": self.cold_start_sample >= 1,
+        }
+        for name, ok in checks.items():
+            if not ok:
+                msg = f"`{name}` is out of range (received {getattr(self, name)!r})"
+                raise ValueError(msg)
+        unknown = set(self.kind_weights) - set(KINDS)
+        if unknown:
+            msg = f"`kind_weights` has unknown kinds (received {sorted(unknown)})"
+            raise ValueError(msg)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the history says: liked pieces with weights, and pieces not to recommend."""
+
+    weights: dict[str, float]  # piece id -> weight (> 0)
+    seen: frozenset[str]
+    dismissed: frozenset[str]
+
+    @property
+    def excluded(self) -> frozenset[str]:
+        return self.seen | self.dismissed
+
+
+@dataclass
+class Interest:
+    """One cluster of liked pieces."""
+
+    centroid: np.ndarray  # (D,) unit vector
+    mass: float  # summed weight of its pieces
+    vectors: np.ndarray  # (m, D) embeddings of its liked pieces
+    titles: list[str]  # their titles, for "because you liked ..."
+
+
+# ---------------------------------------------------------------------------------------------
+# Public API
+
+
+def recommend(
+    engine: Engine,
+    interactions: Iterable[Interaction | Mapping[str, Any]],
+    k: int = 10,
+    seed: int = 0,
+    config: PersonalConfig | None = None,
+) -> list[Hit]:
+    """Up to ``k`` ``Hit``s for a person with this history (cold start when there is none).
+
+    The list order is the ranking (interests interleaved, MMR within each turn); ``score`` is
+    the cosine between the piece and the centroid of the interest it serves.
+    """
+    k = check_k(k)
+    config = config or PersonalConfig()
+    events = [i if isinstance(i, Interaction) else Interaction.from_row(i) for i in interactions]
+    profile = build_profile(events, config)
+    rows = {pid: _row_of(engine, pid) for pid in profile.weights}
+    liked = [(rows[pid], w) for pid, w in profile.weights.items() if rows[pid] is not None]
+    if len(liked) < len(profile.weights):
+        log.debug("ignored %d liked ids not in the catalog", len(profile.weights) - len(liked))
+    if not liked:
+        return cold_start(engine, k, seed=seed, exclude=profile.excluded, config=config)
+    interests = find_interests(engine, liked, seed, config)
+    picks = _select(engine, interests, k, profile.excluded, config)
+    if len(picks) < k:  # tiny catalog or everything near the profile already seen
+        taken = profile.excluded | {h.id for h in picks}
+        picks += cold_start(
+            engine, k - len(picks), seed=seed, exclude=taken, config=config, reason=""
+        )
+    return picks
+
+
+def build_profile(events: Sequence[Interaction], config: PersonalConfig) -> Profile:
+    """Per-piece weights from the history (recency, kind, cancellations, ratings)."""
+    ordered = sorted(events, key=lambda e: _to_utc(e.at))
+    signals, ratings, dismissed = _accumulate(ordered, config)
+    weights = {}
+    for pid, per_kind in signals.items():
+        weight = min(sum(per_kind.values()), config.piece_weight_cap)
+        if pid in ratings:
+            weight *= _rating_factor(ratings[pid], config)
+        weights[pid] = weight
+    # relative cut-off: a person whose whole history is a year old keeps their tastes
+    floor = config.min_relative_weight * max(weights.values(), default=0.0)
+    seen = frozenset(e.piece_id for e in events if e.kind in SEEN_KINDS)
+    return Profile({p: w for p, w in weights.items() if w > floor}, seen, frozenset(dismissed))
+
+
+def _accumulate(
+    ordered: Sequence[Interaction], config: PersonalConfig
+) -> tuple[dict[str, dict[str, float]], dict[str, float], set[str]]:
+    """Replay the history in time order: decayed weight per piece and kind, latest ratings,
+    dismissed pieces. The newest event is "now" (only time differences matter)."""
+    signals: dict[str, dict[str, float]] = {}  # piece -> kind -> decayed weight
+    ratings: dict[str, float] = {}
+    dismissed: set[str] = set()
+    now = _to_utc(ordered[-1].at) if ordered else None
+    for event in ordered:
+        pid = event.piece_id
+        if event.kind == "unfavourite":
+            signals.get(pid, {}).pop("favourite", None)
+        elif event.kind == "dismiss":  # cancels everything said about the piece so far
+            signals.pop(pid, None)
+            ratings.pop(pid, None)
+            dismissed.add(pid)
+        else:
+            if event.kind == "rating" and event.weight is not None:
+                ratings[pid] = event.weight  # the latest rating wins
+            multiplier = 1.0 if event.kind == "rating" or event.weight is None else event.weight
+            decay = 0.5 ** (_age_days(now, event.at) / config.half_life_days)
+            weight = config.kind_weights.get(event.kind, 0.0) * decay * multiplier
+            per_kind = signals.setdefault(pid, {})
+            per_kind[event.kind] = per_kind.get(event.kind, 0.0) + weight
+    return signals, ratings, dismissed
+
+
+def _rating_factor(rating: float, config: PersonalConfig) -> float:
+    """1 at the neutral rating, 0 at the lowest (a 1-star piece is no taste), 2 at 5 stars."""
+    span = config.rating_neutral - config.rating_low
+    return max(rating - config.rating_low, 0.0) / span
+
+
+def find_interests(
+    engine: Engine,
+    liked: Sequence[tuple[int, float]],
+    seed: int,
+    config: PersonalConfig,
+) -> list[Interest]:
+    """Cluster the liked (row, weight) pairs; one ``Interest`` per cluster, heaviest first."""
+    index = np.array([row for row, _ in liked])
+    vectors = _unit(np.asarray(engine.embeddings[index], dtype=np.float32))  # (n, D)
+    weights = np.array([w for _, w in liked], dtype=np.float64)
+    labels = choose_clusters(
+        vectors, weights, config.max_clusters, config.min_silhouette, seed, config.kmeans_restarts
+    )
+    titles = _titles(engine, index)
+    interests = []
+    for label in np.unique(labels):
+        members = labels == label
+        centroid = _unit((weights[members, None] * vectors[members]).sum(axis=0))
+        member_titles = [t for t, m in zip(titles, members, strict=True) if m]
+        interests.append(
+            Interest(centroid, float(weights[members].sum()), vectors[members], member_titles)
+        )
+    total = sum(i.mass for i in interests)
+    # a stray search hit forming its own cluster must not claim a slot of its own
+    kept = [i for i in interests if i.mass >= config.min_interest_share * total]
+    return sorted(kept, key=lambda i: -i.mass)
+
+
+def cold_start(
+    engine: Engine,
+    k: int,
+    seed: int = 0,
+    exclude: Iterable[str] = (),
+    config: PersonalConfig | None = None,
+    reason: str = " (no listening history yet)",
+) -> list[Hit]:
+    """A representative sample across collections: k-means medoids per collection."""
+    config = config or PersonalConfig()
+    rng = np.random.default_rng(seed)
+    taken = set(exclude)
+    picks: list[tuple[int, float]] = []
+    while len(picks) < k:  # a second pass only when small collections ran out of pieces
+        batch = _cold_start_pass(engine, k - len(picks), taken, rng, config)
+        if not batch:
+            break
+        picks += batch
+        taken |= {str(engine.catalog["id"].iloc[row]) for row, _ in batch}
+    collections = _column(engine.catalog, "collection")
+    return [
+        _hit_from_row(
+            engine,
+            row,
+            score,
+            f"a representative piece from {collections[row] or 'the catalog'}{reason}",
+        )
+        for row, score in picks
+    ]
+
+
+def _cold_start_pass(
+    engine: Engine, k: int, taken: set[str], rng: np.random.Generator, config: PersonalConfig
+) -> list[tuple[int, float]]:
+    """Up to ``k`` (row, score) medoids, collections interleaved."""
+    allowed = ~engine.catalog["id"].astype(str).isin(taken).to_numpy()
+    collections = _column(engine.catalog, "collection")
+    groups = {
+        name: np.flatnonzero(allowed & (collections == name))
+        for name in np.unique(collections[allowed])
+    }
+    names = sorted(groups, key=lambda n: (-len(groups[n]), n))
+    # sqrt: big collections get more slots, small ones still get a voice.
+    quotas = allocate(np.sqrt([len(groups[n]) for n in names]), k)
+    per_group = [
+        _medoids(engine.embeddings, groups[n], q, rng, config)
+        for n, q in zip(names, quotas, strict=True)
+    ]
+    return [per_group[g][turn] for g, turn in interleave([len(p) for p in per_group], quotas)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Selection: interleaved interests, MMR within each turn
+
+
+def _select(
+    engine: Engine,
+    interests: list[Interest],
+    k: int,
+    exclude: frozenset[str],
+    config: PersonalConfig,
+) -> list[Hit]:
+    quotas = allocate(np.array([i.mass for i in interests]), k)
+    pools = [
+        _candidates(engine, interest, quota, exclude, config)
+        for interest, quota in zip(interests, quotas, strict=True)
+    ]
+    chosen: list[Hit] = []
+    chosen_ids: set[str] = set()
+    chosen_vecs: list[np.ndarray] = []
+    for group, _ in interleave(quotas, quotas) + _spill_order(len(pools), k):
+        if len(chosen) >= k:
+            break
+        pick = _mmr_pick(pools[group], chosen_ids, chosen_vecs, config.mmr_lambda)
+        if pick is None:
+            continue
+        hit, vec, rel = pick
+        interest = interests[group]
+        why = f"because you liked {interest.titles[int(np.argmax(interest.vectors @ vec))]}"
+        chosen.append(dataclasses.replace(hit, score=round(rel, 4), why=why))
+        chosen_ids.add(hit.id)
+        chosen_vecs.append(vec)
+    return chosen
+
+
+def _spill_order(n_groups: int, k: int) -> list[tuple[int, int]]:
+    """After the quotas, any interest with candidates left may fill empty slots."""
+    return [(g, 0) for _ in range(k) for g in range(n_groups)]
+
+
+def _candidates(
+    engine: Engine, interest: Interest, quota: int, exclude: frozenset[str], config: PersonalConfig
+) -> list[tuple[Hit, np.ndarray, float]]:
+    """Index hits for one interest, with their unit vectors and relevance (cosine to centroid)."""
+    if quota == 0:  # more interests than slots: the lightest ones sit this list out
+        return []
+    n = max(config.candidates_per_interest, config.candidates_per_slot * quota)
+    hits = [
+        h for h in engine.nearest(interest.centroid, k=n, exclude=exclude) if h.id not in exclude
+    ]
+    if not hits:
+        return []
+    vecs = _unit(np.asarray(engine.embeddings[[engine.row(h.id) for h in hits]], dtype=np.float32))
+    rel = vecs @ interest.centroid
+    return [(h, v, float(r)) for h, v, r in zip(hits, vecs, rel, strict=True)]
+
+
+def _mmr_pick(
+    pool: list[tuple[Hit, np.ndarray, float]],
+    chosen_ids: set[str],
+    chosen_vecs: list[np.ndarray],
+    lam: float,
+) -> tuple[Hit, np.ndarray, float] | None:
+    """The pool entry maximising lam * relevance - (1 - lam) * max similarity to the chosen."""
+    live = [c for c in pool if c[0].id not in chosen_ids]
+    if not live:
+        return None
+    rel = np.array([c[2] for c in live])
+    if chosen_vecs:
+        redundancy = (np.stack([c[1] for c in live]) @ np.stack(chosen_vecs).T).max(axis=1)
+    else:
+        redundancy = np.zeros(len(live))
+    return live[int(np.argmax(lam * rel - (1 - lam) * redundancy))]
+
+
+def allocate(masses: Sequence[float] | np.ndarray, k: int) -> list[int]:
+    """Split ``k`` slots in proportion to ``masses``: one each first (heaviest first, while
+    slots last), the rest by largest remainder."""
+    masses = np.asarray(masses, dtype=np.float64)
+    quotas = np.zeros(len(masses), dtype=int)
+    if len(masses) == 0 or k <= 0:
+        return quotas.tolist()
+    if masses.sum() <= 0:
+        masses = np.ones(len(masses))
+    quotas[np.argsort(-masses, kind="stable")[:k]] = 1  # every group gets a voice first
+    left = k - int(quotas.sum())
+    if left > 0:
+        owed = np.clip(masses / masses.sum() * k - quotas, 0, None)  # slots still owed
+        owed = (
+            owed / owed.sum() * left if owed.sum() > 0 else np.full(len(masses), left / len(masses))
+        )
+        quotas += np.floor(owed).astype(int)
+        for idx in np.argsort(-(owed - np.floor(owed)), kind="stable")[: k - int(quotas.sum())]:
+            quotas[idx] += 1
+    return quotas.tolist()
+
+
+def interleave(sizes: Sequence[int], quotas: Sequence[int]) -> list[tuple[int, int]]:
+    """(group, turn) pairs in smooth round-robin order: group g's j-th turn sits at
+    (j + 0.5) / quota_g, so a 6:4 split reads A B A B A A B A B A, not A A A A A A B B B B."""
+    turns = [
+        ((j + 0.5) / quota, group, j)
+        for group, (size, quota) in enumerate(zip(sizes, quotas, strict=True))
+        for j in range(min(size, quota))
+    ]
+    return [(group, j) for _, group, j in sorted(turns)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Clustering (tiny inputs: numpy is faster than sklearn's set-up here and fully seeded)
+
+
+def choose_clusters(
+    vectors: np.ndarray,
+    weights: np.ndarray,
+    max_clusters: int,
+    min_silhouette: float,
+    seed: int,
+    restarts: int = 4,
+) -> np.ndarray:
+    """Cluster labels for unit ``vectors`` (n, D): k in 2..max_clusters by silhouette, or all
+    zeros when no split reaches ``min_silhouette``."""
+    n = len(vectors)
+    best_labels, best_score = np.zeros(n, dtype=int), min_silhouette
+    for k in range(2, min(max_clusters, n - 1) + 1):
+        labels, _ = spherical_kmeans(
+            vectors, k, np.random.default_rng(seed), weights, restarts=restarts
+        )
+        if len(np.unique(labels)) < k:
+            continue
+        score = silhouette(vectors, labels)
+        if score > best_score:
+            best_labels, best_score = labels, score
+    return best_labels
+
+
+def spherical_kmeans(
+    x: np.ndarray,
+    k: int,
+    rng: np.random.Generator,
+    weights: np.ndarray | None = None,
+    iters: int = 30,
+    restarts: int = 4,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted k-means on unit vectors with cosine similarity; returns (labels, centroids)."""
+    weights = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=np.float64)
+    best: tuple[float, np.ndarray, np.ndarray] | None = None
+    for _ in range(restarts):
+        centroids = _kmeans_pp(x, k, rng, weights)
+        for _ in range(iters):
+            labels = np.argmax(x @ centroids.T, axis=1)
+            updated = _recentre(x, labels, weights, centroids)
+            if np.allclose(updated, centroids):
+                break
+            centroids = updated
+        labels = np.argmax(x @ centroids.T, axis=1)
+        objective = float((weights * (x @ centroids.T)[np.arange(len(x)), labels]).sum())
+        if best is None or objective > best[0]:
+            best = (objective, labels, centroids)
+    return best[1], best[2]
+
+
+def _kmeans_pp(x: np.ndarray, k: int, rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
+    """k-means++ seeding with cosine distance, weighted by ``weights``."""
+    first = rng.choice(len(x), p=weights / weights.sum())
+    centres = [x[first]]
+    for _ in range(1, k):
+        dist = np.clip(1 - (x @ np.stack(centres).T).max(axis=1), 0, None) * weights
+        p = dist / dist.sum() if dist.sum() > 0 else weights / weights.sum()
+        centres.append(x[rng.choice(len(x), p=p)])
+    return np.stack(centres)
+
+
+def _recentre(
+    x: np.ndarray, labels: np.ndarray, weights: np.ndarray, old: np.ndarray
+) -> np.ndarray:
+    centroids = old.copy()
+    for c in range(len(old)):
+        members = labels == c
+        if members.any():
+            centroids[c] = _unit((weights[members, None] * x[members]).sum(axis=0))
+    return centroids
+
+
+def silhouette(x: np.ndarray, labels: np.ndarray) -> float:
+    """Mean silhouette with cosine distance (singleton clusters score 0, as in sklearn)."""
+    dist = np.clip(1 - x @ x.T, 0, None)  # (n, n)
+    clusters = np.unique(labels)
+    if len(clusters) < 2:
+        return 0.0
+    mean_to = np.stack([dist[:, labels == c].sum(axis=1) for c in clusters], axis=1)  # (n, C)
+    sizes = np.array([(labels == c).sum() for c in clusters])
+    own = np.searchsorted(clusters, labels)
+    own_size = sizes[own]
+    a = mean_to[np.arange(len(x)), own] / np.maximum(own_size - 1, 1)
+    other = mean_to / sizes
+    other[np.arange(len(x)), own] = np.inf
+    b = other.min(axis=1)
+    s = np.where(own_size > 1, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
+    return float(s.mean())
+
+
+def _medoids(
+    embeddings: np.ndarray,
+    rows: np.ndarray,
+    m: int,
+    rng: np.random.Generator,
+    config: PersonalConfig,
+) -> list[tuple[int, float]]:
+    """``m`` (row, cosine-to-centre) pairs: the real pieces nearest the k-means centres of
+    ``rows``, largest cluster first."""
+    if m <= 0 or len(rows) == 0:
+        return []
+    if len(rows) > config.cold_start_sample:
+        rows = np.sort(rng.choice(rows, config.cold_start_sample, replace=False))
+    x = _unit(np.asarray(embeddings[rows], dtype=np.float32))
+    m = min(m, len(rows))
+    labels, centroids = spherical_kmeans(x, m, rng, restarts=1)
+    sims = x @ centroids.T  # (n, m)
+    picked: dict[int, float] = {}
+    for c in np.argsort(-np.bincount(labels, minlength=m), kind="stable"):
+        best = next(i for i in np.argsort(-sims[:, c], kind="stable") if int(rows[i]) not in picked)
+        picked[int(rows[best])] = float(sims[best, c])
+    return list(picked.items())
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    norm = np.linalg.norm(x, axis=-1, keepdims=True)
+    return x / np.maximum(norm, 1e-12)
+
+
+def _to_utc(at: Any) -> datetime:
+    """Datetimes without a zone are UTC (SQLite drops zones); ISO strings and epoch seconds too."""
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    elif isinstance(at, int | float):
+        at = datetime.fromtimestamp(at, UTC)
+    if not isinstance(at, datetime):
+        msg = f"`at` must be a datetime, ISO string or epoch seconds (received {at!r})"
+        raise ValueError(msg)
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def _age_days(now: datetime, at: Any) -> float:
+    return max((now - _to_utc(at)).total_seconds(), 0.0) / SECONDS_PER_DAY
+
+
+def _row_of(engine: Engine, piece_id: str) -> int | None:
+    """Catalog row (= embedding row) of a piece, None when it is gone from the catalog."""
+    try:
+        return engine.row(piece_id)
+    except BadInput:
+        return None
+
+
+def _column(catalog: Any, name: str) -> np.ndarray:
+    if name not in catalog:
+        return np.array([""] * len(catalog), dtype=object)
+    return catalog[name].fillna("").astype(str).to_numpy()
+
+
+def _titles(engine: Engine, index: np.ndarray) -> list[str]:
+    titles = _column(engine.catalog, "title")[index]
+    ids = engine.catalog["id"].astype(str).to_numpy()[index]
+    return [t or i for t, i in zip(titles, ids, strict=True)]
+
+
+def _hit_from_row(engine: Engine, row: int, score: float, why: str) -> Hit:
+    record = engine.catalog.iloc[row]
+    values = {name: record.get(name, "") for name in HIT_FIELDS[:7]}
+    values = {name: "" if _is_missing(v) else str(v) for name, v in values.items()}
+    return Hit(**values, score=round(float(score), 4), why=why)
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))

@@ -1,0 +1,332 @@
+"""db.repo and db.session: behaviour, isolation, hostile input, concurrent writers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+
+from cantus.config import REPO_ROOT
+from cantus.errors import BadInput
+from db import repo
+from db.models import Favourite, Interaction, SearchEvent, Seed, User
+from db.session import dispose_engines, get_engine, session_scope
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh SQLite file under a temporary CANTUS_HOME (never the real ~/.cantus)."""
+    url = f"sqlite:///{tmp_path / 'cantus.db'}"
+    monkeypatch.setenv("CANTUS_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("CANTUS_DB_URL", url)
+    yield url
+    dispose_engines()
+
+
+def _count(model: type) -> int:
+    with session_scope() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def _fill(user: str) -> None:
+    repo.record_search(user, "waltz", {"meter": "3/4"}, ["m21:a#1", "m21:b"])
+    repo.record_interaction(user, "m21:a#1", "play")
+    repo.record_interaction(user, "m21:b", "rating", 5)
+    repo.add_favourite(user, "m21:a#1")
+    seed_id = repo.save_seed(user, ["m21:a#1"], {"bars": 8}, "gen-1", b"MThd\x00", "<score/>")
+    repo.rate_seed(seed_id, 4)
+
+
+# ---------------------------------------------------------------- engine
+
+
+def test_sqlite_engine_uses_wal_foreign_keys_and_busy_timeout(db_url: str) -> None:
+    engine = get_engine()
+    assert engine is get_engine(db_url)  # cached per URL
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 1000
+
+
+def test_session_scope_rolls_back_on_error(db_url: str) -> None:
+    with pytest.raises(RuntimeError), session_scope() as session:
+        session.add(User(name="ghost"))
+        session.flush()
+        raise RuntimeError("boom")
+    assert [u.name for u in repo.list_users()] == []
+
+
+def test_in_memory_url_keeps_its_schema() -> None:
+    engine = get_engine("sqlite://")
+    with session_scope(engine) as session:
+        session.add(User(name="mem"))
+    with session_scope(engine) as session:
+        assert session.scalar(select(User.name)) == "mem"
+
+
+# ---------------------------------------------------------------- users
+
+
+def test_writes_create_users_reads_of_unknown_users_fail(db_url: str) -> None:
+    with pytest.raises(BadInput, match="unknown user: 'nobody'"):
+        repo.list_favourites("nobody")
+    with pytest.raises(BadInput, match="unknown user"):
+        repo.history("nobody")
+    with pytest.raises(BadInput, match="unknown user"):
+        repo.delete_user("nobody")
+    repo.record_interaction("newcomer", "m21:x", "open")
+    assert [u.name for u in repo.list_users()] == ["newcomer"]
+    assert repo.ensure_user("newcomer").name == "newcomer"
+    assert len(repo.list_users()) == 1
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 65, "tab\tname", " padded", "line\nbreak", None])
+def test_bad_user_names_are_rejected(db_url: str, name: object) -> None:
+    with pytest.raises(BadInput, match="user name"):
+        repo.ensure_user(name)  # type: ignore[arg-type]
+
+
+def test_unicode_names_are_normalised_to_one_user(db_url: str) -> None:
+    composed, decomposed = "Zoë", "Zoe\u0308"
+    repo.add_favourite(composed, "m21:a")
+    assert repo.list_favourites(decomposed) == ["m21:a"]
+    assert [u.name for u in repo.list_users()] == [composed]
+
+
+def test_delete_user_removes_their_history_and_nothing_else(db_url: str) -> None:
+    _fill("alice")
+    _fill("bob")
+    removed = repo.delete_user("alice")
+    assert removed == {"search_events": 1, "interactions": 2, "favourites": 1, "seeds": 1}
+    assert [u.name for u in repo.list_users()] == ["bob"]
+    assert (_count(SearchEvent), _count(Interaction), _count(Favourite), _count(Seed)) == (
+        1,
+        2,
+        1,
+        1,
+    )
+    assert repo.history("bob")["favourites"][0]["piece_id"] == "m21:a#1"
+    with pytest.raises(BadInput, match="unknown user"):
+        repo.history("alice")
+
+
+def test_database_cascade_removes_children_without_the_repo(db_url: str) -> None:
+    _fill("carol")
+    with session_scope() as session:
+        session.execute(text("DELETE FROM users WHERE name = 'carol'"))
+    assert (_count(SearchEvent), _count(Interaction), _count(Favourite), _count(Seed)) == (
+        0,
+        0,
+        0,
+        0,
+    )
+
+
+# ---------------------------------------------------------------- events
+
+
+def test_interactions_merge_logged_events_and_current_favourites(db_url: str) -> None:
+    repo.record_interaction("dan", "m21:a", "play")
+    repo.add_favourite("dan", "m21:b")
+    repo.record_interaction("dan", "m21:c", "favourite")  # same as add_favourite
+    repo.record_interaction("dan", "m21:b", "unfavourite")
+    rows = repo.interactions("dan")
+    assert [(r.piece_id, r.kind) for r in rows] == [
+        ("m21:a", "play"),
+        ("m21:c", "favourite"),
+        ("m21:b", "unfavourite"),
+    ]
+    assert all(r.at.tzinfo is not None for r in rows)
+    assert [r.at for r in rows] == sorted(r.at for r in rows)
+
+
+def test_favourites_are_idempotent(db_url: str) -> None:
+    assert repo.add_favourite("eve", "m21:a") is True
+    assert repo.add_favourite("eve", "m21:a") is False
+    assert repo.list_favourites("eve") == ["m21:a"]
+    assert repo.remove_favourite("eve", "m21:a") is not None
+    assert repo.remove_favourite("eve", "m21:a") is None
+    assert repo.list_favourites("eve") == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "message"),
+    [
+        ("like", None, "interaction kind"),
+        ("rating", None, "needs a value"),
+        ("rating", 6, r"1\.\.5"),
+        ("rating", 0, r"1\.\.5"),
+        ("rating", 2.5, "whole number"),
+        ("play", float("nan"), "finite"),
+    ],
+)
+def test_interaction_validation(db_url: str, kind: str, value: float | None, message: str) -> None:
+    with pytest.raises(BadInput, match=message):
+        repo.record_interaction("frank", "m21:a", kind, value)
+    assert _count(Interaction) == 0
+
+
+def test_seeds_save_rate_mark_and_load(db_url: str) -> None:
+    midi, xml = bytes(range(256)), "<score-partwise>é</score-partwise>"
+    seed_id = repo.save_seed(
+        "gina", ["m21:a", "m21:b"], {"bars": 8, "key": "D minor"}, "gen-1", midi, xml
+    )
+    repo.rate_seed(seed_id, 5)
+    repo.set_seed_saved(seed_id)
+    (row,) = repo.list_seeds("gina")
+    assert (row.id, row.rating, row.saved, row.conditioned_on) == (
+        seed_id,
+        5,
+        True,
+        ["m21:a", "m21:b"],
+    )
+    assert (row.midi_bytes, row.musicxml_chars) == (256, len(xml))
+    assert repo.seed_files(seed_id) == repo.SeedFiles(midi, xml)
+    with pytest.raises(BadInput, match=r"1\.\.5"):
+        repo.rate_seed(seed_id, 9)
+    with pytest.raises(BadInput, match="unknown seed"):
+        repo.rate_seed(seed_id + 100, 3)
+
+
+def test_history_is_json_ready_and_events_can_be_deleted(db_url: str) -> None:
+    import json
+
+    _fill("hana")
+    found = repo.history("hana")
+    assert json.loads(json.dumps(found)) == found
+    assert [len(found[k]) for k in ("searches", "interactions", "favourites", "seeds")] == [
+        1,
+        2,
+        1,
+        1,
+    ]
+    repo.delete_event("hana", "search", found["searches"][0]["id"])
+    repo.delete_event("hana", "seeds", found["seeds"][0]["id"])
+    after = repo.history("hana")
+    assert (after["searches"], after["seeds"]) == ([], [])
+    assert len(after["interactions"]) == 2
+    with pytest.raises(BadInput, match="no search with id"):
+        repo.delete_event("hana", "search", found["searches"][0]["id"])
+    with pytest.raises(BadInput, match="event kind"):
+        repo.delete_event("hana", "everything", 1)
+
+
+def test_one_user_cannot_delete_anothers_events(db_url: str) -> None:
+    event_id = repo.record_interaction("ivan", "m21:a", "play")
+    repo.ensure_user("judy")
+    with pytest.raises(BadInput, match="no interaction"):
+        repo.delete_event("judy", "interaction", event_id)  # type: ignore[arg-type]
+    assert len(repo.interactions("ivan")) == 1
+
+
+def test_check_piece_ids_names_the_unknown_ones() -> None:
+    known = {"m21:a", "m21:b"}.__contains__
+    repo.check_piece_ids(["m21:a", "m21:b"], known)
+    with pytest.raises(BadInput, match=r"unknown piece id: m21:zzz, file:0#1$"):
+        repo.check_piece_ids(["m21:a", "m21:zzz", "file:0#1"], known)
+
+
+# ---------------------------------------------------------------- hostile input
+
+HOSTILE = [
+    "'; DROP TABLE users; --",
+    'Robert"); DELETE FROM interactions WHERE ("1"="1',
+    "%s %(x)s ? :name",
+    "音楽 🎻 مرحبا Ωμέγα",
+    "\\x00 \\\\ NULL",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_strings_are_stored_verbatim(db_url: str, value: str) -> None:
+    repo.record_search(value[:64], value, {"q": value}, [value])
+    repo.add_favourite(value[:64], value)
+    found = repo.history(value[:64])
+    assert found["searches"][0]["query"] == value
+    assert found["searches"][0]["filters"] == {"q": value}
+    assert found["favourites"][0]["piece_id"] == value
+    assert _count(User) == 1
+
+
+def test_ten_kilobyte_query_is_kept_and_a_megabyte_is_refused(db_url: str) -> None:
+    long_query = "melancholy waltz " * 600  # ~10 kB
+    repo.record_search("kim", long_query, None, [])
+    assert repo.history("kim")["searches"][0]["query"] == long_query
+    with pytest.raises(BadInput, match="too long"):
+        repo.record_search("kim", "x" * 1_000_000, None, [])
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: repo.record_search("lee", "q", {"bad": object()}, []), "JSON"),
+        (lambda: repo.record_search("lee", "q", None, "m21:a"), "list of piece ids"),
+        (lambda: repo.record_search("lee", 42, None, []), "query must be text"),
+        (lambda: repo.record_search("lee", "nul\x00byte", None, []), "NUL"),
+        (lambda: repo.add_favourite("lee", ""), "piece id"),
+        (lambda: repo.add_favourite("lee", "bad\x00id"), "piece id"),
+        (lambda: repo.add_favourite("lee", "x" * 300), "piece id"),
+        (lambda: repo.save_seed("lee", [], {}, "", b"", ""), "model version"),
+        (lambda: repo.save_seed("lee", [], {}, "v", "not bytes", ""), "MIDI bytes"),
+    ],
+)
+def test_malformed_values_are_rejected_before_writing(db_url: str, call, message: str) -> None:
+    with pytest.raises(BadInput, match=message):
+        call()
+    assert _count(User) == 0
+
+
+# ---------------------------------------------------------------- concurrency
+
+WRITES_PER_WORKER = 500
+WRITER_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    from db import repo
+    name, n = sys.argv[1], int(sys.argv[2])
+    for i in range(n):
+        repo.record_interaction(name, f"m21:piece#{i}", "play")
+    """
+)
+
+
+def _thread_writer(name: str, errors: list[BaseException]) -> None:
+    try:
+        for i in range(WRITES_PER_WORKER):
+            repo.record_interaction(name, f"m21:piece#{i}", "play")
+    except BaseException as exc:  # collected and re-raised in the test thread
+        errors.append(exc)
+
+
+def test_threads_and_processes_writing_at_once_lose_nothing(db_url: str) -> None:
+    # No migration up front: the processes and the first thread race to create the schema too.
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    started = time.perf_counter()
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER_SCRIPT, f"proc{i}", str(WRITES_PER_WORKER)], env=env
+        )
+        for i in range(2)
+    ]
+    errors: list[BaseException] = []
+    threads = [
+        threading.Thread(target=_thread_writer, args=(f"thread{i}", errors)) for i in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [proc.wait(timeout=120) for proc in procs] == [0, 0]
+    assert errors == []
+    elapsed = time.perf_counter() - started
+    assert _count(Interaction) == 10 * WRITES_PER_WORKER, f"lost writes after {elapsed:.1f}s"
+    assert {len(repo.interactions(u.name)) for u in repo.list_users()} == {WRITES_PER_WORKER}

@@ -1,0 +1,146 @@
+"""``cantus search`` / ``cantus similar`` / ``cantus bench search`` through ``cantus.cli.main``."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+import recommender.cli as search_cli
+from cantus.cli import main
+from recommender.engine import HIT_FIELDS
+from tests.test_engine import ABC_TUNE, make_engine
+
+RESULT_TYPES = {name: str for name in HIT_FIELDS} | {"score": float}
+
+
+@pytest.fixture
+def engine(monkeypatch):
+    eng = make_engine()
+    monkeypatch.setattr(search_cli, "load_engine", lambda: eng)
+    return eng
+
+
+@pytest.fixture
+def no_engine(monkeypatch):
+    """Bad input must be refused before the (slow) engine loads."""
+
+    def refuse():
+        raise AssertionError("engine loaded for bad input")
+
+    monkeypatch.setattr(search_cli, "load_engine", refuse)
+
+
+def _lines(capsys) -> list[dict]:
+    out = capsys.readouterr().out
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def _check_shape(obj: dict, query: str, k: int) -> None:
+    assert list(obj) == ["query", "results"] and obj["query"] == query
+    assert len(obj["results"]) == k
+    for row in obj["results"]:
+        assert list(row) == list(HIT_FIELDS)
+        assert all(isinstance(row[name], kind) for name, kind in RESULT_TYPES.items())
+
+
+def test_search_json_shape_one_line_per_query(engine, capsys):
+    assert main(["search", "melancholy waltz", "happy march", "-k", "3", "--json"]) == 0
+    first, second = _lines(capsys)
+    _check_shape(first, "melancholy waltz", 3)
+    _check_shape(second, "happy march", 3)
+    assert all(r["meter"] == "3/4" for r in first["results"])
+
+
+def test_search_reads_queries_from_stdin(engine, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("sad waltz\n\n   \nbright reel\n"))
+    assert main(["search", "-", "--json", "-k", "2"]) == 0
+    assert [obj["query"] for obj in _lines(capsys)] == ["sad waltz", "bright reel"]
+
+
+def test_search_filters(engine, capsys):
+    argv = ["search", "happy march", "--filter", "meter=3/4", "--filter", "mode=minor", "--json"]
+    assert main(argv) == 0
+    (obj,) = _lines(capsys)
+    assert len(obj["results"]) == 10
+    assert all(r["meter"] == "3/4" and r["key"].endswith("minor") for r in obj["results"])
+
+
+def test_search_table_for_people(engine, capsys):
+    assert main(["search", "melancholy waltz", "-k", "2"]) == 0
+    out = capsys.readouterr().out
+    hit = engine.search("melancholy waltz", k=1)[0]
+    assert "melancholy waltz" in out and hit.title in out and hit.id in out
+    assert not out.lstrip().startswith("{")
+
+
+def test_similar_by_id_and_file(engine, capsys, tmp_path):
+    pid = engine.catalog["id"].iloc[0]
+    path = tmp_path / "tune.abc"
+    path.write_text(ABC_TUNE)
+    assert main(["similar", pid, str(path), "-k", "4", "--json"]) == 0
+    by_id, by_file = _lines(capsys)
+    _check_shape(by_id, pid, 4)
+    _check_shape(by_file, str(path), 4)
+    assert pid not in {r["id"] for r in by_id["results"]}
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["search", "   "], "empty"),
+        (["search", "waltz", "-k", "0"], "k must be"),
+        (["search", "waltz", "-k", "100000"], "k must be"),
+        (["search", "waltz", "--filter", "tempo=fast"], "valid fields: meter, mode"),
+        (["search", "waltz", "--filter", "meter"], "FIELD=VALUE"),
+        (["similar", "m21:x.abc#1", "-k", "-3"], "k must be"),
+    ],
+)
+def test_bad_input_exits_2_before_loading(no_engine, capsys, argv, message):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cantus: ") and message in err and err.count("\n") == 1
+
+
+def test_blank_stdin_is_bad_input(no_engine, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n  \n"))
+    assert main(["search", "-"]) == 2
+    assert "stdin" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content", [None, b"\x00\xffnot music at all"])
+def test_similar_unknown_id_or_garbage_file_exits_2(engine, capsys, tmp_path, content):
+    target = "m21:nope.abc#1"
+    if content is not None:
+        target = str(tmp_path / "garbage.mid")
+        (tmp_path / "garbage.mid").write_bytes(content)
+    assert main(["similar", target, "--json"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cantus: ") and target in err
+
+
+def test_filter_value_unknown_exits_2(engine, capsys):
+    assert main(["search", "waltz", "--filter", "meter=5/4"]) == 2
+    assert "no piece has meter=5/4" in capsys.readouterr().err
+
+
+def test_help_lists_commands(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "search" in out and "similar" in out
+
+
+def test_bench_search_small_faiss_run(capsys, tmp_path, monkeypatch):
+    argv = ["bench", "search", "--n", "3000", "--dim", "32", "--skip-engine", "--json"]
+    assert main(argv) == 0
+    (report,) = _lines(capsys)
+    faiss_part = report["faiss"]
+    assert {"Flat", "HNSW32"} <= set(faiss_part) and any(k.startswith("IVF") for k in faiss_part)
+    for name, row in faiss_part.items():
+        if isinstance(row, dict):
+            assert row["recall_at_10"] >= (1.0 if name == "Flat" else 0.9), name
+            assert row["n_indexed"] == 3000 and row["batch_qps"] > 0 and row["index_bytes"] > 0
+    saved = json.loads(open(report["saved_to"]).read())
+    assert saved["config"]["n"] == 3000 and "engine" not in saved

@@ -1,0 +1,160 @@
+"""Behaviour of the one tokenizer: round trips, decoding, editing, persistence, bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from music21 import chord, converter, corpus, meter, note, stream
+
+from cantus import tokens
+
+
+def _built_score() -> stream.Score:
+    """Two parts in 3/4 with a rest, a chord, a triplet and notes across bar lines."""
+    melody = stream.Part()
+    melody.append(meter.TimeSignature("3/4"))
+    for pitch, ql in [("G4", 1), ("C5", 1), ("E5", 0.5), ("D5", 0.5), ("C5", 1)]:
+        melody.append(note.Note(pitch, quarterLength=ql))
+    for pitch in ["D5", "E5", "F5"]:
+        melody.append(note.Note(pitch, quarterLength=1 / 3))
+    melody.append(note.Note("G5", quarterLength=2))
+    melody.append(note.Note("C5", quarterLength=3))
+    bass = stream.Part()
+    bass.append(meter.TimeSignature("3/4"))
+    bass.append(note.Rest(quarterLength=1))
+    bass.append(chord.Chord(["C3", "G3"], quarterLength=3))
+    bass.append(note.Note("G2", quarterLength=3))
+    bass.append(note.Note("C3", quarterLength=3))
+    return stream.Score([melody, bass])
+
+
+@pytest.fixture(scope="module")
+def chorale() -> stream.Score:
+    return corpus.parse("bach/bwv66.6")
+
+
+@pytest.fixture(scope="module")
+def chorale_ids(chorale: stream.Score) -> list[int]:
+    return tokens.score_to_ids(chorale, max_len=None)
+
+
+def _sounding_pitches(s: stream.Stream) -> int:
+    """Pitches that start a sound (tie continuations are not new notes)."""
+    count = 0
+    for n in s.recurse().notes:
+        if n.tie is None or n.tie.type == "start":
+            count += len(n.pitches)
+    return count
+
+
+def test_built_score_round_trips_through_midi() -> None:
+    score = _built_score()
+    ids = tokens.score_to_ids(score, max_len=None)
+    assert tokens.midi_to_ids(tokens.ids_to_midi_bytes(ids)) == ids
+    notes = tokens.ids_to_notes(ids)
+    # the bass chord sounds with the melody: polyphony kept in one stream
+    onsets = [onset for onset, _, _ in notes]
+    assert len(onsets) > len(set(onsets))
+    assert {48, 55} <= {pitch for _, pitch, _ in notes}
+    assert len(notes) == _sounding_pitches(score)
+
+
+def test_chorale_round_trip_and_pickup(chorale_ids: list[int]) -> None:
+    assert tokens.midi_to_ids(tokens.ids_to_midi_bytes(chorale_ids)) == chorale_ids
+    names = [tokens.id_to_token(i) for i in chorale_ids[:3]]
+    assert names[:2] == ["Bar_None", "TimeSig_4/4"]
+    # bwv66.6 opens with a one-beat pickup: it lands on beat 4 of bar 1
+    first_onset = tokens.ids_to_notes(chorale_ids)[0][0]
+    assert first_onset == pytest.approx(3.0)
+
+
+def test_musicxml_rereads_with_same_notes(tmp_path: Path) -> None:
+    score = _built_score()
+    ids = tokens.score_to_ids(score, max_len=None)
+    path = tokens.ids_to_musicxml(ids, tmp_path / "seed.musicxml", key="C major")
+    reread = converter.parse(path)
+    assert _sounding_pitches(reread) == len(tokens.ids_to_notes(ids))
+    assert reread.recurse().getElementsByClass("TimeSignature")[0].ratioString == "3/4"
+
+
+def test_transpose_shifts_every_pitch_and_inverts(chorale_ids: list[int]) -> None:
+    up = tokens.transpose_ids(chorale_ids, 5)
+    before = [p for _, p, _ in tokens.ids_to_notes(chorale_ids)]
+    after = [p for _, p, _ in tokens.ids_to_notes(up)]
+    assert after == [p + 5 for p in before]
+    assert tokens.transpose_ids(up, -5) == chorale_ids
+    lo, hi = tokens.transpose_bounds(chorale_ids)
+    with pytest.raises(ValueError, match="pitch range"):
+        tokens.transpose_ids(chorale_ids, hi + 1)
+    assert tokens.transpose_ids(chorale_ids, lo)  # the bound itself is allowed
+
+
+def test_crop_starts_on_bar_and_respects_max_len(chorale_ids: list[int]) -> None:
+    rng = np.random.default_rng(0)
+    crops = [tokens.crop_ids(chorale_ids, 64, rng) for _ in range(20)]
+    assert all(c[0] == tokens.bar_token_id() and len(c) == 64 for c in crops)
+    assert len({tuple(c) for c in crops}) > 1  # random starts
+    assert tokens.crop_ids(chorale_ids[:10], 64, rng) == chorale_ids[:10]
+
+
+def test_stored_ids_cut_at_bar_boundary(chorale: stream.Score, chorale_ids: list[int]) -> None:
+    cut = tokens.score_to_ids(chorale, max_len=100)
+    assert len(cut) <= 100
+    assert chorale_ids[len(cut)] == tokens.bar_token_id()
+    assert cut == chorale_ids[: len(cut)]
+
+
+def test_token_kinds_cover_vocab() -> None:
+    kinds = tokens.token_kinds()
+    assert {"Bar", "Position", "Pitch", "Duration", "TimeSig"} <= set(kinds)
+    assert sum(len(v) for v in kinds.values()) == tokens.vocab_size()
+    assert tokens.PAD_ID in kinds["PAD"]
+    assert tokens.bar_token_id() in kinds["Bar"]
+    assert "Velocity" not in kinds and "Tempo" not in kinds
+
+
+def test_save_load_gives_same_ids(tmp_path: Path, chorale: stream.Score) -> None:
+    path = tokens.save_tokenizer(tmp_path)
+    loaded = tokens.load_tokenizer(path)
+    midi = tokens.ids_to_midi_bytes(tokens.score_to_ids(chorale))
+    from symusic import Score
+
+    merged = tokens.merge_tracks(Score.from_midi(midi))
+    assert list(loaded.encode(merged)[0].ids) == tokens.midi_to_ids(midi)
+
+
+@pytest.mark.parametrize(
+    "data", [b"", b"garbage bytes", b"MThd" + b"\x00" * 40], ids=["empty", "text", "bad-chunk"]
+)
+def test_bad_midi_raises_value_error(data: bytes) -> None:
+    with pytest.raises(ValueError, match="MIDI"):
+        tokens.midi_to_ids(data)
+
+
+def test_empty_score_raises_value_error() -> None:
+    with pytest.raises(ValueError, match="no pitched notes"):
+        tokens.score_to_ids(stream.Score())
+
+
+def test_bad_ids_raise_value_error() -> None:
+    with pytest.raises(ValueError, match="vocabulary"):
+        tokens.ids_to_score([tokens.vocab_size() + 3])
+    with pytest.raises(ValueError, match="empty"):
+        tokens.ids_to_score([tokens.PAD_ID] * 4)
+
+
+def test_load_rejects_missing_or_foreign_tokenizer(tmp_path: Path) -> None:
+    import json
+
+    from cantus.errors import MissingArtifact
+
+    with pytest.raises(MissingArtifact, match="cantus build"):
+        tokens.load_tokenizer(tmp_path / "absent.json")
+    path = tokens.save_tokenizer(tmp_path / "tok.json")
+    params = json.loads(path.read_text())
+    params["config"]["pitch_range"] = [40, 90]
+    path.write_text(json.dumps(params))
+    with pytest.raises(MissingArtifact, match="differs"):
+        tokens.load_tokenizer(path)
