@@ -38,10 +38,12 @@ CAPTION_FAMILIES: tuple[str, ...] = (
 
 # Pace thresholds. Quarter-note bpm: below 80 is adagio/andante territory, above 126 allegro.
 PACE_BPM = (80.0, 126.0)
-# Onsets per second per part when no tempo is given (pieces are timed at 120 bpm then):
-# quarter-note melodies (chorales, hymns) sit near 2/s, eighth-note dance tunes near 4/s.
-# Chosen from the corpus distribution; see the module report in docs.
-PACE_DENSITY = (1.6, 3.2)
+# Onsets per second per part when no tempo is given (music21 then times pieces at 120 bpm).
+# Measured on 166 corpus pieces (Essen, O'Neill, Ryan, Bach, Palestrina, Monteverdi,
+# Trecento; none had a metronome mark): medians per part: Palestrina 0.63, Monteverdi 1.6,
+# Bach chorales 2.2, Essen 2.7, O'Neill 3.6, Ryan 3.9; jigs/reels ~3.85, hornpipes 7.5.
+# Quartiles 1.9 / 2.9 / 3.8. Below 1.6 is slow (~20 %), above 3.4 fast (~40 %: dance tunes).
+PACE_DENSITY = (1.6, 3.4)
 # Tempo words -> pace (checked before bpm: a written "Adagio" is the clearest evidence).
 TEMPO_WORDS: tuple[tuple[str, str], ...] = (
     (r"grave|largo|larghetto|lento|adagio|slow|langsam|lent\b|doloroso", "slow"),
@@ -182,7 +184,7 @@ FORM_SYNONYMS: dict[str, tuple[str, ...]] = {
     "jig": ("jig", "Irish jig", "double jig", "6/8 dance tune"),
     "slip jig": ("slip jig", "9/8 jig", "hop jig"),
     "slide": ("slide", "12/8 dance tune", "Kerry slide"),
-    "reel": ("reel", "fiddle reel", "fast reel", "dance reel"),
+    "reel": ("reel", "fiddle reel", "dance reel", "Irish reel"),
     "hornpipe": ("hornpipe", "dotted hornpipe", "step-dance hornpipe"),
     "strathspey": ("strathspey", "Scottish strathspey", "Scotch snap dance"),
     "fling": ("fling", "Highland fling"),
@@ -199,7 +201,7 @@ FORM_SYNONYMS: dict[str, tuple[str, ...]] = {
     "lament": ("lament", "caoineadh", "elegy"),
     "lullaby": ("lullaby", "cradle song", "berceuse"),
     "chorale": ("chorale", "hymn", "four-part chorale", "Bach chorale", "chorale harmonisation"),
-    "mass": ("mass movement", "mass", "sacred polyphony", "Renaissance mass"),
+    "mass": ("mass movement", "mass", "polyphonic mass setting", "Renaissance mass"),
     "motet": ("motet", "sacred motet", "choral motet"),
     "madrigal": ("madrigal", "secular part-song", "Italian madrigal"),
     "ballata": ("ballata", "Trecento ballata", "medieval song"),
@@ -282,6 +284,21 @@ def _number(value: Any) -> float | None:
 def _int(value: Any) -> int | None:
     number = _number(value)
     return None if number is None else round(number)
+
+
+def _title(value: Any) -> str:
+    """Title without trailing punctuation or unmatched brackets (Essen: "Zou xikou, 1)")."""
+    title = _text(value)
+    if title.count(")") > title.count("("):
+        title = title.replace(")", "")
+    return title.rstrip(" .,;:")
+
+
+def _composer(value: Any) -> str:
+    """ "Palestrina, Giovanni Perluigi da" -> "Giovanni Perluigi da Palestrina"."""
+    name = _text(value)
+    last, sep, first = name.partition(", ")
+    return f"{first} {last}" if sep and "," not in first else name
 
 
 def _spell(name: str) -> str:
@@ -494,8 +511,8 @@ def _slots(features: dict[str, Any]) -> Slots:
         "length": _length_words(_int(features.get("bars"))),
         "range": _range_words(ev.ambitus),
         "activity": _activity_words(ev),
-        "title": [t] if (t := _text(features.get("title")).rstrip(" .,;:")) else [],
-        "composer": [c] if (c := _text(features.get("composer"))) else [],
+        "title": [t] if (t := _title(features.get("title"))) else [],
+        "composer": [c] if (c := _composer(features.get("composer"))) else [],
         "collection": [COLLECTION_NAMES.get(collection, collection)]
         if collection and collection != "user"
         else [],
@@ -548,20 +565,14 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "a {pace} {origin_piece}",
         "traditional {origin} music",
     ),
-    "technical": (
-        "{facts}, {facts2}, {facts3}",
-        "{facts}; {facts2}; {facts3}; {facts4}",
-        "{facts}, {facts2}, {facts3}, {facts4}, {facts5}",
-        "{facts}, {facts2}",
-        "{facts}",
-    ),
+    "technical": (),  # built by _technical: a random subset of the facts
     "listener": (
         "something {mood} for {activity}",
         "I want a {mood} {piece} for {activity}",
         "music for {activity}: {mood} and {pace}",
         "play me a {pace} {piece} in {key}",
-        "looking for a {mood} tune in {meter}",
-        "a {mood} {origin} tune",
+        "looking for a {mood} {piece} in {meter}",
+        "a {mood} {origin} {piece}",
         "find me something {mood} in {key}",
         "a {piece} with {range}",
     ),
@@ -614,12 +625,28 @@ def _polish(text: str) -> str:
         first = match.group(1)[0]
         return f"{first}{'n' if an else ''} {word}"
 
+    # "Irish" + "Irish jig" must not read "Irish Irish jig"
+    text = re.sub(r"\b(\w{3,}) \1\b", r"\1", text, flags=re.IGNORECASE)
     text = re.sub(r"\b([Aa]n?) (\S+)", article, text)
     text = re.sub(r"\s+", " ", text).strip(" ,;")
     return text[:1].upper() + text[1:]
 
 
+def _technical(slots: Slots, count: int, rng: random.Random) -> list[str]:
+    """``count`` lists of 3..6 numeric facts in random order."""
+    facts = slots["facts"]
+    texts: list[str] = []
+    for _ in range(count if facts else 0):
+        k = rng.randint(min(3, len(facts)), min(6, len(facts)))
+        text = _polish(rng.choice((", ", "; ")).join(rng.sample(facts, k)))
+        if text not in texts:
+            texts.append(text)
+    return texts
+
+
 def _family_captions(family: str, slots: Slots, count: int, rng: random.Random) -> list[str]:
+    if family == "technical":
+        return _technical(slots, count, rng)
     usable = [t for t in TEMPLATES[family] if _usable(t, slots)]
     rng.shuffle(usable)
     texts: list[str] = []

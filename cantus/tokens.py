@@ -10,7 +10,9 @@ Decisions
   velocity 100 and 120 bpm (miditok defaults).
 * **Pitch range 21..108** (piano keys); notes outside are dropped by miditok.
 * **Beat resolution** ``{(0, 4): 12, (4, 12): 4}``: 12 positions per beat holds 16ths
-  (3) and 8th/16th triplets (4/2), with one vocabulary; longer notes use a coarser grid.
+  (3) and 8th/16th triplets (4/2); longer notes use a coarser grid. REMI writes one
+  ``Position`` per distinct onset whatever the grid, so 12 (vs miditok's default 8, which
+  cannot hold triplets) costs 48 more vocabulary ids but no sequence length.
   Beats follow the time-signature denominator (an 8th in 6/8).
 * **Polyphony**: every part of a music21 score is merged into ONE track, so a piece is
   one token stream; chords and voices become notes at the same ``Position``.
@@ -58,7 +60,7 @@ BEAT_RES = {(0, 4): 12, (4, 12): 4}  # positions per beat, by note length in bea
 TIME_SIGNATURE_RANGE = {  # denominator -> numerators accepted as TimeSig tokens
     2: [1, 2, 3, 4],
     4: [1, 2, 3, 4, 5, 6, 7],
-    8: [3, 5, 6, 7, 9, 12],
+    8: [2, 3, 4, 5, 6, 7, 9, 12],
 }
 SPECIAL_TOKENS = ["PAD", "BOS", "EOS", "MASK"]
 MAX_STORED_TOKENS = 1024  # tokens kept per catalog row (first bars of the piece)
@@ -332,6 +334,7 @@ def _cut_overlaps(score: symusic.Score) -> None:
     nxt = np.flatnonzero((pitch[:-1] == pitch[1:]) & (time[:-1] + dur[:-1] > time[1:]))
     if nxt.size == 0:
         return
+    log.debug("cutting %d notes held while their pitch is struck again", nxt.size)
     new = time[nxt + 1] - time[nxt]
     # long durations use the coarse grid (BEAT_RES beyond 4 beats): round down onto it
     tpb = _ticks_per_beat_at(score, time[nxt])
@@ -342,7 +345,8 @@ def _cut_overlaps(score: symusic.Score) -> None:
     score.tracks[0].notes = symusic.Note.from_numpy(
         time=time[keep], duration=dur[keep], pitch=pitch[keep], velocity=velocity
     )
-    score.tracks[0].notes.sort()
+    # miditok's own order (time, pitch, duration): simultaneous notes keep one spelling
+    score.tracks[0].notes.sort(key=lambda n: (n.time, n.pitch, n.duration))
 
 
 def _encode_score(score: symusic.Score) -> list[int]:

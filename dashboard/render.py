@@ -190,6 +190,7 @@ def source_midi(source: ScoreSource) -> bytes:
     """MIDI of what the score shows (verovio's own export: fast, no music21)."""
     with _VEROVIO_LOCK:
         tk = _toolkit(source, {})
+        _checked(tk.renderToSVG(1), source.fmt)  # an empty engraving means verovio read no music
         return base64.b64decode(tk.renderToMIDI())
 
 

@@ -257,16 +257,23 @@ def _stored_tokens() -> dict[str, list[int]]:
     return {str(pid): list(ids) for pid, ids in zip(frame["id"], frame["tokens"], strict=True)}
 
 
-def score_source(piece_id: str) -> render.ScoreSource:
-    """The piece's notation: its own file when verovio reads it, else decoded tokens."""
-    row = piece(piece_id)
-    source = render.read_source(row)
-    if source is not None:
-        return source
+def _token_ids(piece_id: str) -> list[int]:
     ids = _stored_tokens().get(piece_id)
     if not ids:
         raise BadInput(f"no score available for {piece_id!r}")
-    return render.tokens_source(ids, key=row.get("key") or None)
+    return ids
+
+
+def _engrave(piece_id: str, draw: Callable[[render.ScoreSource], T]) -> T:
+    """``draw`` the piece from its own file; from its decoded tokens when verovio cannot."""
+    row = piece(piece_id)
+    direct = render.read_source(row)
+    if direct is not None:
+        try:
+            return draw(direct)
+        except ValueError as exc:  # e.g. unmeasured Essen tunes ("M: none") engrave empty
+            log.info("engraving %s from tokens: %s", piece_id, exc)
+    return draw(render.tokens_source(_token_ids(piece_id), key=row.get("key") or None))
 
 
 @st.cache_data(show_spinner=False, max_entries=2000)
@@ -276,7 +283,7 @@ def thumbnail(piece_id: str) -> str | None:
     if path.is_file():
         return path.read_text(encoding="utf-8")
     try:
-        svg = render.thumbnail_svg(score_source(piece_id))
+        svg = _engrave(piece_id, render.thumbnail_svg)
     except Exception:  # a card without a picture is better than a failed search page
         log.warning("no thumbnail for %s", piece_id, exc_info=True)
         return None
@@ -286,13 +293,19 @@ def thumbnail(piece_id: str) -> str | None:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def score_pages(piece_id: str) -> list[str]:
-    return render.score_svgs(score_source(piece_id))
+    return _engrave(piece_id, render.score_svgs)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def piece_midi(piece_id: str) -> bytes:
-    """MIDI of the piece as the score shows it."""
-    return render.source_midi(score_source(piece_id))
+    """MIDI of the piece as the score shows it (its stored opening when verovio cannot read it)."""
+    direct = render.read_source(piece(piece_id))
+    if direct is not None:
+        with contextlib.suppress(ValueError):
+            return render.source_midi(direct)
+    from cantus.tokens import ids_to_midi_bytes
+
+    return ids_to_midi_bytes(_token_ids(piece_id))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -312,7 +325,8 @@ def piece_musicxml(piece_id: str) -> bytes:
     path = render.source_path(row)
     if path is not None and path.suffix.lower() in (".musicxml", ".xml", ".mxl") and not row.get("number"):
         return path.read_bytes()
-    return _music21_musicxml(row) or render.tokens_source(_stored_tokens()[piece_id]).data.encode()
+    xml = _music21_musicxml(row)
+    return xml if xml is not None else render.tokens_source(_token_ids(piece_id)).data.encode()
 
 
 def _music21_musicxml(row: dict) -> bytes | None:

@@ -119,13 +119,17 @@ class NoveltyIndex:
             out[n, : len(hashes)] = table[pos] == hashes
         return out
 
-    def longest_copied_run(self, ids: list[int] | np.ndarray) -> int:
-        """Notes in the longest stretch of the seed's melody that also occurs in the catalog."""
+    def longest_copied_run(self, ids: list[int] | np.ndarray, start_event: int = 0) -> int:
+        """Notes in the longest stretch of the seed's melody that also occurs in the catalog.
+
+        Only stretches starting at melody event ``start_event`` or later count (a motif prompt's
+        own events are skipped that way).
+        """
         events = melody_events(ids)
-        if len(events) == 0:
+        if len(events) <= start_event:
             return 0 if len(parse_notes(ids)[0]) == 0 else 1
         hit = self.present(events)  # (MAX_ORDER, E)
-        run = np.cumprod(hit, axis=0).sum(axis=0)  # (E,) events matched from each start
+        run = np.cumprod(hit, axis=0).sum(axis=0)[start_event:]  # (E',) events matched from each start
         best = int(run.max())
         if best == MAX_ORDER:
             best = MAX_ORDER - 1 + _longest_true_stretch(run == MAX_ORDER)

@@ -20,6 +20,7 @@ fixed (logged and saved) so a run with ``steps=`` given is reproducible.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -91,7 +92,7 @@ PROFILES: dict[str, tuple[dict, dict]] = {
     # profile: (GeneratorConfig overrides, TrainConfig overrides)
     "tiny": (
         {"d_model": 64, "n_layers": 2, "n_heads": 2, "ctx": 256, "n_prefix": 2, "dropout": 0.0},
-        {"batch_size": 16, "lr": 2e-3, "warmup_steps": 10, "time_budget_s": 25.0, "max_steps": 120,
+        {"batch_size": 16, "lr": 2e-3, "warmup_steps": 10, "time_budget_s": 20.0, "max_steps": 100,
          "eval_windows": 32, "eval_every": 10_000, "calib_steps": 3},
     ),
     "default": ({}, {}),
@@ -347,7 +348,7 @@ def train_loop(
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), tcfg.grad_clip)
         opt.step()
-        result.losses.append(float(loss))
+        result.losses.append(loss.item())
         step += 1
         elapsed = time.perf_counter() - start
         if steps is None and step == tcfg.calib_steps:
@@ -438,8 +439,9 @@ def build_generator(out_dir: Path, profile: str, seed: int = 0, steps: int | Non
 class LoadedGenerator:
     model: SeedTransformer  # in eval mode, float32
     controls: Controls  # control-token layout it was trained with
-    encoder_id: str | None  # encoder whose embedding space conditions it (None: unconditioned)
-    meta: dict  # the whole config.json
+    encoder_id: str | None  # encoder whose embedding space conditions it (None: unknown)
+    conditioned: bool  # False when trained without embeddings (condition always dropped)
+    meta: dict  # the whole config.json (plus "weights_sha256")
 
 
 def save_generator(
@@ -497,5 +499,6 @@ def load_generator(folder: Path, device: torch.device | str = "cpu") -> LoadedGe
         raise MissingArtifact(msg)
     model.head.weight = model.tok_emb.weight
     model.to(device).eval()
-    encoder_id = meta.get("encoder_id") if meta.get("conditioned", True) else None
-    return LoadedGenerator(model=model, controls=controls, encoder_id=encoder_id, meta=meta)
+    meta["weights_sha256"] = hashlib.sha256((folder / WEIGHTS_FILE).read_bytes()).hexdigest()
+    return LoadedGenerator(model=model, controls=controls, encoder_id=meta.get("encoder_id"),
+                           conditioned=bool(meta.get("conditioned", True)), meta=meta)

@@ -8,16 +8,12 @@ A QUERY (or ID_OR_FILE) of ``-`` reads one per line from stdin, blank lines skip
 ``--json`` each query prints one line ``{"query": ..., "results": [{"id", "title",
 "collection", "source", "number", "key", "meter", "score", "why"}]}`` (DESIGN.md); without it,
 a table per query. Inputs are checked before the engine loads, so typos fail fast (exit 2).
-
-Sibling command modules of this package (``recommender.cli_recommend``, ...) are registered
-from here, since ``cantus.cli`` knows one module per area.
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
-import importlib
 import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -28,7 +24,6 @@ if TYPE_CHECKING:
     from cantus.cli import Registry
     from recommender.engine import Engine, Hit
 
-SIBLING_MODULES = ("recommender.cli_recommend", "recommender.cli_eval")
 SCORE_DECIMALS = 4
 
 
@@ -57,8 +52,6 @@ def register(reg: Registry) -> None:
         reg.bench, "search", _bench, help="search latency, embedding speed, FAISS scale"
     )
     _add_bench_args(bench)
-    for name in SIBLING_MODULES:
-        _register_sibling(reg, name)
 
 
 def _add_k(parser: argparse.ArgumentParser) -> None:
@@ -79,16 +72,6 @@ def _add_bench_args(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--skip-engine", action="store_true", help="only the FAISS comparison")
     parser.add_argument("--skip-faiss", action="store_true", help="only the engine latencies")
-
-
-def _register_sibling(reg: Registry, name: str) -> None:
-    try:
-        module = importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        return  # not written yet in this checkout
-    module.register(reg)
 
 
 @functools.cache

@@ -23,6 +23,7 @@ import hashlib
 import json
 import logging
 import math
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -113,6 +114,7 @@ class SearchConfig:
     exact_max: int = 100_000  # catalogs up to this size use exact (Flat) search
     factory: str = "HNSW32"  # faiss factory beyond exact_max; tuned to recall@10 ≥ 0.95
     query_cache: int = 1024  # query embeddings kept (LRU): repeated queries skip the encoders
+    index_cache_dir: str | None = None  # approximate indexes kept here ($CANTUS_HOME/index)
 
     def __post_init__(self) -> None:
         weights = (self.w_contrastive, self.w_caption)
@@ -224,7 +226,9 @@ class Engine:
     @classmethod
     def load(cls, data_dir: Path | str | None = None, config: SearchConfig | None = None) -> Engine:
         """The engine over a data dir (default ``cantus.config.data_dir()``) plus user pieces."""
-        config = config or SearchConfig()
+        from cantus.config import cantus_home
+
+        config = config or SearchConfig(index_cache_dir=str(cantus_home() / "index"))
         started = time.perf_counter()
         engine = cls(**load_parts(data_dir), config=config)
         log.info(
@@ -257,20 +261,34 @@ class Engine:
         return np.hstack([self.embeddings, self.caption_embeddings])  # (N, D + 384)
 
     def _build_index(self) -> VectorIndex:
+        """Exact index up to ``exact_max`` pieces; beyond, a tuned approximate one, cached."""
         vectors = self._joint_vectors()
-        n = len(vectors)
-        factory = EXACT if n <= self.config.exact_max else self.config.factory
+        encoder_id = getattr(self.encoder, "encoder_id", "")
+        if len(vectors) <= self.config.exact_max:
+            return VectorIndex.build(vectors, factory=EXACT, encoder_id=encoder_id)
+        path = self._index_cache_path(vectors.shape[1])
+        if path is not None and path.is_file():
+            try:
+                return VectorIndex.load(path, encoder_id=encoder_id)
+            except MissingArtifact as exc:
+                log.warning("rebuilding the index: %s", exc)
         started = time.perf_counter()
-        index = VectorIndex.build(
-            vectors, factory=factory, encoder_id=getattr(self.encoder, "encoder_id", "")
-        )
-        if not index.is_exact:
-            held_out = _held_out_queries(vectors, self.embeddings.shape[1])
-            index.tune(held_out, vectors=vectors)
-        log.info(
-            "built %s index over %d pieces in %.2fs", factory, n, time.perf_counter() - started
-        )
+        index = VectorIndex.build(vectors, factory=self.config.factory, encoder_id=encoder_id)
+        index.tune(_held_out_queries(vectors, self.embeddings.shape[1]), vectors=vectors)
+        seconds = time.perf_counter() - started
+        log.info("built %s over %d pieces in %.1fs", self.config.factory, len(vectors), seconds)
+        if path is not None:
+            index.save(path)
         return index
+
+    def _index_cache_path(self, dim: int) -> Path | None:
+        """Where the approximate index of exactly this catalog, encoder and layout is kept."""
+        if self.config.index_cache_dir is None:
+            return None
+        ids = self.catalog["id"].astype(str)
+        key = _sha_of_ids([getattr(self.encoder, "encoder_id", ""), str(dim), *ids])
+        name = re.sub(r"[^A-Za-z0-9]+", "_", self.config.factory)
+        return Path(self.config.index_cache_dir) / f"index-{name}-{key}.faiss"
 
     # -- lookups ----------------------------------------------------------------------------
 

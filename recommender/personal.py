@@ -168,13 +168,14 @@ class Interest:
 
 def recommend(
     engine: Engine,
-    interactions: Iterable[Interaction | Mapping[str, Any]],
+    interactions: Iterable[Interaction | Any],
     k: int = 10,
     seed: int = 0,
     config: PersonalConfig | None = None,
 ) -> list[Hit]:
     """Up to ``k`` ``Hit``s for a person with this history (cold start when there is none).
 
+    ``interactions`` are ``Interaction``s, or rows with piece_id, kind, at, value (``db.repo``).
     The list order is the ranking (interests interleaved, MMR within each turn); ``score`` is
     the cosine between the piece and the centroid of the interest it serves.
     """

@@ -173,3 +173,9 @@ def test_articles_follow_the_next_word() -> None:
     joined = " ".join(texts)
     assert " a A " not in joined and " a air" not in joined.lower()
     assert "A A minor" not in joined
+
+
+def test_origin_and_form_words_are_not_doubled() -> None:
+    texts = [t for s in range(40) for _, t in captions.build_captions(MAJOR_JIG, s)]
+    assert not any("irish irish" in t.lower() for t in texts)
+    assert any("irish jig" in t.lower() for t in texts)

@@ -131,3 +131,20 @@ def test_history_timestamps_are_within_the_window() -> None:
 def test_eval_config_rejects_nothing_to_hold_out() -> None:
     with pytest.raises(ValueError, match="favourites"):
         EvalConfig(favourites=1)
+
+
+@pytest.mark.slow
+def test_default_catalog_cantus_beats_baselines_and_serves_mixtures() -> None:
+    """On the shipped catalog + embeddings (skipped until they exist)."""
+    from cantus.config import artifacts_dir
+    from recommender.engine import Engine
+
+    if not (artifacts_dir() / "catalog.parquet").is_file():
+        pytest.skip("no shipped catalog in artifacts/ yet")
+    report = evaluate(Engine.load(artifacts_dir()), EvalConfig(users_per_taste=4))
+    methods = report["methods"]
+    cantus = methods["cantus"]
+    for baseline in ("popularity", "random"):
+        assert cantus["taste_precision@10"] > methods[baseline]["taste_precision@10"]
+        assert cantus["hr@10"] >= methods[baseline]["hr@10"]
+    assert cantus["mixture_both_tastes"] >= methods["no_clusters"]["mixture_both_tastes"]

@@ -30,6 +30,16 @@ def _built_score() -> stream.Score:
     return stream.Score([melody, bass])
 
 
+# a jig with a pickup, repeats and a tie (ABC is how most of the corpus arrives)
+JIG_ABC = """X:1
+T:Test Jig
+M:6/8
+L:1/8
+K:D
+A|:dfa afd|ecA Ace|dfa agf|1 e3- edA:|2 e3 d2||
+"""
+
+
 @pytest.fixture(scope="module")
 def chorale() -> stream.Score:
     return corpus.parse("bach/bwv66.6")
@@ -70,6 +80,32 @@ def test_chorale_round_trip_and_pickup(chorale_ids: list[int]) -> None:
     assert first_onset == pytest.approx(3.0)
 
 
+def test_abc_jig_pickup_repeats_and_tie() -> None:
+    jig = converter.parse(JIG_ABC, format="abc")
+    ids = tokens.score_to_ids(jig, max_len=None)
+    names = [tokens.id_to_token(i) for i in ids]
+    assert names[:2] == ["Bar_None", "TimeSig_6/8"]
+    notes = tokens.ids_to_notes(ids)
+    # the one-eighth pickup ends the first 6/8 bar (2.5 quarters in)
+    assert notes[0][0] == pytest.approx(2.5)
+    # written repeats are not expanded and the tied e3- e is one note
+    assert len(notes) == _sounding_pitches(jig)
+    assert tokens.midi_to_ids(tokens.ids_to_midi_bytes(ids)) == ids
+
+
+def test_held_note_restruck_in_other_voice_round_trips() -> None:
+    """A voice holding E4 while another strikes E4 again must still survive MIDI."""
+    upper, lower = stream.Part(), stream.Part()
+    upper.append([note.Note("E4", quarterLength=3), note.Note("G4", quarterLength=1)])
+    lower.append([note.Note("C4", quarterLength=1), note.Note("E4", quarterLength=1)])
+    lower.append(note.Note("C4", quarterLength=2))
+    ids = tokens.score_to_ids(stream.Score([upper, lower]), max_len=None)
+    assert tokens.midi_to_ids(tokens.ids_to_midi_bytes(ids)) == ids
+    e4 = [(onset, dur) for onset, pitch, dur in tokens.ids_to_notes(ids) if pitch == 64]
+    assert e4 == [(0.0, 1.0), (1.0, 1.0)]  # the held E4 ends where it is struck again
+
+
+@pytest.mark.filterwarnings("ignore:Cannot put in an element with a missing voice tag")
 def test_musicxml_rereads_with_same_notes(tmp_path: Path) -> None:
     score = _built_score()
     ids = tokens.score_to_ids(score, max_len=None)

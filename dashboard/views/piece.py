@@ -33,7 +33,7 @@ def pick_piece() -> None:
 
 def header(piece_id: str, row: dict) -> None:
     st.title(widgets.md(row.get("title") or piece_id))
-    st.caption(widgets.meta_line(row) + f" · `{widgets.md(piece_id)}`")
+    st.caption(widgets.meta_line(row) + " · " + widgets.md(piece_id))
     with st.container(horizontal=True, vertical_alignment="center"):
         widgets.fav_button(piece_id, "piece", services.favourites())
         if st.button("💡 Inspire from this"):

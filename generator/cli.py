@@ -1,0 +1,138 @@
+"""``cantus inspire``, ``cantus eval generation`` and ``cantus bench generate``.
+
+    cantus inspire (--user NAME | --from ID,ID,... | --motif FILE) [--bars 8] [--key "D minor"]
+                   [--meter 3/4] [-n 4] [--temperature 1.0] [--top-p 0.95] [--seed 0] [--out DIR]
+                   [--json]
+
+``--json`` prints ``{"seeds": [{"id", "midi", "musicxml", "bars", "key", "meter",
+"conditioned_on", "fidelity", "max_copied_notes"}]}``. With ``--user`` the seeds are conditioned
+on the user's favourites and stored in their history (``db.repo.save_seed``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import TYPE_CHECKING, Any
+
+from cantus.errors import BadInput
+
+if TYPE_CHECKING:
+    from cantus.cli import Registry
+
+log = logging.getLogger(__name__)
+
+
+def register(reg: Registry) -> None:
+    p = reg.add(reg.top, "inspire", _inspire, help="generate inspiration seeds (MIDI + MusicXML)")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--user", help="condition on this user's favourites (seeds go to their history)")
+    src.add_argument("--from", dest="from_ids", metavar="ID,ID,...", help="condition on these piece ids")
+    src.add_argument("--motif", metavar="FILE", help="continue this MIDI/MusicXML/ABC motif")
+    p.add_argument("--bars", type=int, default=8, help="bars per seed (1..16, default 8)")
+    p.add_argument("--key", help='key of the seeds, e.g. "D minor" (default: majority of the pieces)')
+    p.add_argument("--meter", help="metre, e.g. 3/4 (default: majority of the pieces)")
+    p.add_argument("-n", type=int, default=4, help="number of seeds (default 4)")
+    p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (default 1.0)")
+    p.add_argument("--top-p", type=float, default=0.95, help="nucleus sampling mass (default 0.95)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same seeds)")
+    p.add_argument("--out", help="folder for the .mid/.musicxml files (default $CANTUS_HOME/seeds)")
+
+    e = reg.add(reg.eval, "generation", _eval, help="fidelity, control accuracy, novelty, diversity, NLL")
+    e.add_argument("--requests", type=int, default=24, help="conditioning requests to sample (default 24)")
+    e.add_argument("--seed", type=int, default=0, help="random seed")
+
+    b = reg.add(reg.bench, "generate", _bench, help="seed generation latency (p50/p95)")
+    b.add_argument("--repeats", type=int, default=10, help="timed runs per case (default 10)")
+
+
+def _split_ids(text: str) -> list[str]:
+    ids = [part.strip() for part in text.split(",") if part.strip()]
+    if not ids:
+        msg = f"--from needs comma-separated piece ids (received {text!r})"
+        raise BadInput(msg)
+    return ids
+
+
+def _favourites(user: str) -> list[str]:
+    from db import repo
+
+    ids = repo.list_favourites(user)
+    if not ids:
+        msg = f"user {user!r} has no favourites; add some with `cantus fav add --user {user} ID`"
+        raise BadInput(msg)
+    return ids
+
+
+def _inspire(args: argparse.Namespace) -> int:
+    import torch
+
+    from cantus.output import emit
+    from generator.inspire import check_bars, check_sampling, inspire, parse_key
+    from recommender.engine import Engine
+
+    # validate cheap things before loading models
+    check_bars(args.bars)
+    check_sampling(args.n, args.temperature, args.top_p)
+    if args.key is not None:
+        parse_key(args.key)
+    from_ids = _split_ids(args.from_ids) if args.from_ids is not None else None
+    if args.user is not None:
+        from_ids = _favourites(args.user)
+    torch.set_num_threads(1)  # one decoding stream: a second thread only adds contention
+    engine = Engine.load()
+    seeds = inspire(
+        engine, from_ids=from_ids, motif_path=args.motif, bars=args.bars, key=args.key, meter=args.meter,
+        n=args.n, temperature=args.temperature, top_p=args.top_p, seed=args.seed, out_dir=args.out,
+    )
+    if args.user is not None:
+        _record(args, seeds)
+    payload = {"seeds": [s.to_dict() for s in seeds]}
+    emit(payload, args.json, _text(payload["seeds"]))
+    return 0
+
+
+def _record(args: argparse.Namespace, seeds: list[Any]) -> None:
+    from pathlib import Path
+
+    from db import repo
+    from generator.inspire import get_generator, model_version
+
+    version = model_version(get_generator())
+    params = {"bars": args.bars, "key": args.key, "meter": args.meter, "n": args.n, "temperature": args.temperature,
+              "top_p": args.top_p, "seed": args.seed}
+    for s in seeds:
+        repo.save_seed(
+            args.user, s.conditioned_on, {**params, "seed_id": s.id, "fidelity": s.fidelity},
+            version, Path(s.midi).read_bytes(), Path(s.musicxml).read_text(encoding="utf-8"),
+        )
+
+
+def _text(seeds: list[dict]) -> str:
+    lines = []
+    for s in seeds:
+        lines.append(
+            f"{s['id']}  {s['bars']} bars  {s['key']}  {s['meter']}  fidelity {s['fidelity']:.3f}  "
+            f"longest copied run {s['max_copied_notes']} notes\n    {s['midi']}\n    {s['musicxml']}"
+        )
+    return "\n".join(lines) or "(no seeds)"
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from cantus.output import emit
+    from generator.evaluate import evaluate_generation, save_report
+
+    report = evaluate_generation(n_requests=args.requests, seed=args.seed)
+    path = save_report(report)
+    emit(report, args.json)
+    log.info("report saved to %s", path)
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from cantus.output import emit
+    from generator.bench import bench_generate
+
+    report = bench_generate(repeats=getattr(args, "repeats", 10))
+    emit(report, args.json)
+    return 0

@@ -1,0 +1,244 @@
+"""The trained text↔music encoder at inference time, and its files.
+
+``load_encoder(data_dir)`` reads ``<data_dir>/encoder/{config.json, model.safetensors}`` and
+returns an ``Encoder`` with ``encode_texts`` (MiniLM → trained projection) and ``encode_ids``
+(music tokens → music tower), both giving L2-normalised float32 (N, D) arrays.
+
+Token windows reach the model as three aligned arrays built by ``window_arrays`` (the only place
+that knows the tokenizer's vocabulary):
+
+- ``ids`` (B, T): the tokens, ``PAD_ID`` after the end;
+- ``groups`` (B, T): the event each token belongs to (a ``Bar``/``Position`` token opens one),
+  -1 for padding; the tower sums the tokens of an event;
+- ``intervals`` (B, T): for a ``Pitch`` token the semitones from the previous pitch (clipped to
+  ±24), which does not change under transposition.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from cantus.errors import BadInput, MissingArtifact
+
+if TYPE_CHECKING:
+    import torch
+
+    from recommender.model import ContrastiveEncoder, EncoderConfig
+
+log = logging.getLogger(__name__)
+
+ENCODER_DIR = "encoder"
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.safetensors"
+SPLIT_FILE = "split.json"
+MAX_INTERVAL = 24  # semitones; larger leaps share the outermost interval id
+
+
+# --------------------------------------------------------------------------- token windows
+
+
+@functools.cache
+def _vocab_tables() -> tuple[np.ndarray, np.ndarray]:
+    """(is_event_start per id, MIDI pitch per id or -1) for the project tokenizer."""
+    from cantus import tokens
+
+    kinds = tokens.token_kinds()
+    starts = np.zeros(tokens.vocab_size(), dtype=bool)
+    for kind in ("Bar", "Position"):
+        starts[kinds.get(kind, np.array([], dtype=np.int64))] = True
+    return starts, tokens.pitch_of_ids()
+
+
+def first_window(ids: Sequence[int], max_len: int) -> list[int]:
+    """The opening ``max_len`` tokens of a piece (what inference embeds)."""
+    return [int(i) for i in list(ids)[:max_len]]
+
+
+def _one_window(ids: np.ndarray, max_events: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ids, groups, intervals) of one window, cut after ``max_events`` events."""
+    starts, pitch_of = _vocab_tables()
+    if ids.size and (ids.min() < 0 or ids.max() >= len(starts)):
+        msg = f"token ids outside the vocabulary 0..{len(starts) - 1}"
+        raise BadInput(msg)
+    opens = starts[ids]
+    groups = np.cumsum(opens) - 1
+    groups[groups < 0] = 0  # tokens before the first event start join event 0
+    keep = groups < max_events
+    ids, groups = ids[keep], groups[keep]
+    pitch = pitch_of[ids]
+    intervals = np.zeros(len(ids), dtype=np.int64)
+    where = np.flatnonzero(pitch >= 0)
+    if where.size:
+        steps = np.diff(pitch[where]).clip(-MAX_INTERVAL, MAX_INTERVAL)
+        intervals[where[0]] = 1
+        intervals[where[1:]] = steps + MAX_INTERVAL + 2  # -24..24 → 2..50
+    return ids, groups, intervals
+
+
+def window_arrays(
+    windows: Sequence[Sequence[int]], max_len: int, max_events: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Padded int64 arrays (B, T) ``ids``, ``groups``, ``intervals`` for token windows.
+
+    Each window is cut to ``max_len`` tokens and ``max_events`` events; T is the longest kept.
+    """
+    from cantus.tokens import PAD_ID
+
+    parts = [_one_window(np.asarray(list(w)[:max_len], dtype=np.int64), max_events) for w in windows]
+    width = max([len(p[0]) for p in parts] + [1])
+    ids = np.full((len(parts), width), PAD_ID, dtype=np.int64)
+    groups = np.full((len(parts), width), -1, dtype=np.int64)
+    intervals = np.zeros((len(parts), width), dtype=np.int64)
+    for row, (i, g, v) in enumerate(parts):
+        ids[row, : len(i)], groups[row, : len(g)], intervals[row, : len(v)] = i, g, v
+    groups[ids == PAD_ID] = -1
+    return ids, groups, intervals
+
+
+# --------------------------------------------------------------------------- files
+
+
+def weights_id(path: Path) -> str:
+    """``encoder_id``: the first 16 hex digits of the weights file's sha256."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+
+
+def save_encoder(model: ContrastiveEncoder, out_dir: Path, extra: dict | None = None) -> str:
+    """Write ``out_dir/encoder/{config.json, model.safetensors}`` (fp16); return the encoder_id."""
+    from safetensors.torch import save_file
+
+    folder = Path(out_dir) / ENCODER_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().to("cpu", copy=True).half().contiguous() for k, v in model.state_dict().items()}
+    save_file(state, str(folder / WEIGHTS_FILE))
+    encoder_id = weights_id(folder / WEIGHTS_FILE)
+    meta = {"encoder_id": encoder_id, "model": model.cfg.to_dict(), **(extra or {})}
+    (folder / CONFIG_FILE).write_text(json.dumps(meta, indent=2, default=str))
+    return encoder_id
+
+
+def read_encoder_meta(data_dir: Path) -> dict:
+    """``encoder/config.json`` of a data dir (``MissingArtifact`` if absent)."""
+    path = Path(data_dir) / ENCODER_DIR / CONFIG_FILE
+    if not path.is_file():
+        msg = f"no trained encoder at {path.parent} (run `cantus build`)"
+        raise MissingArtifact(msg)
+    return json.loads(path.read_text())
+
+
+def _load_model(data_dir: Path) -> tuple[ContrastiveEncoder, str, dict]:
+    from safetensors.torch import load_file
+
+    from cantus import tokens
+    from recommender.model import ContrastiveEncoder, EncoderConfig
+
+    meta = read_encoder_meta(data_dir)
+    folder = Path(data_dir) / ENCODER_DIR
+    try:
+        cfg = EncoderConfig.from_dict(meta["model"])
+    except (KeyError, TypeError, ValueError) as exc:
+        msg = f"encoder config in {folder} is unusable ({exc}); rebuild with `cantus build`"
+        raise MissingArtifact(msg) from exc
+    if cfg.vocab_size != tokens.vocab_size() or cfg.pad_id != tokens.PAD_ID:
+        msg = (f"encoder in {folder} was trained for a vocabulary of {cfg.vocab_size} tokens, the "
+               f"tokenizer has {tokens.vocab_size()}; rebuild with `cantus build`")
+        raise MissingArtifact(msg)
+    weights = folder / WEIGHTS_FILE
+    if not weights.is_file():
+        msg = f"encoder weights missing: {weights} (run `cantus build`)"
+        raise MissingArtifact(msg)
+    encoder_id = weights_id(weights)
+    if encoder_id != meta.get("encoder_id"):
+        msg = f"encoder weights in {folder} do not match config.json's encoder_id; rebuild"
+        raise MissingArtifact(msg)
+    model = ContrastiveEncoder(cfg)
+    model.load_state_dict({k: v.float() for k, v in load_file(str(weights)).items()})
+    model.eval()
+    return model, encoder_id, meta
+
+
+# --------------------------------------------------------------------------- inference
+
+
+class Encoder:
+    """A loaded encoder: text and music into the shared space (float32, L2-normalised)."""
+
+    def __init__(self, model: ContrastiveEncoder, encoder_id: str, meta: dict | None = None,
+                 device: str | None = None) -> None:
+        import torch
+
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.model = model.to(self.device).eval()
+        self.cfg: EncoderConfig = model.cfg
+        self.encoder_id = encoder_id
+        self.meta = meta or {}
+
+    @property
+    def dim(self) -> int:
+        return self.cfg.embed_dim
+
+    def encode_sentence_vectors(self, vectors: np.ndarray) -> np.ndarray:
+        """Project MiniLM vectors (N, 384) into the shared space (N, D)."""
+        import torch
+
+        with torch.inference_mode():
+            x = torch.as_tensor(np.asarray(vectors, dtype=np.float32), device=self.device)
+            return self.model.text(x).float().cpu().numpy() if len(x) else self._empty()
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """Text queries or captions → (N, D)."""
+        from recommender.text import embed_sentences
+
+        if isinstance(texts, str):
+            texts = [texts]
+        cleaned = [str(t).strip() for t in texts]
+        if any(not t for t in cleaned):
+            msg = "empty text query"
+            raise BadInput(msg)
+        return self.encode_sentence_vectors(embed_sentences(cleaned))
+
+    def encode_ids(self, token_lists: Sequence[Sequence[int]], batch_size: int = 64) -> np.ndarray:
+        """Token sequences (their opening window) → (N, D)."""
+        import torch
+
+        out = []
+        for lo in range(0, len(token_lists), batch_size):
+            windows = [first_window(ids, self.cfg.max_len) for ids in token_lists[lo : lo + batch_size]]
+            if any(len(w) == 0 for w in windows):
+                msg = "cannot embed a piece with no tokens"
+                raise BadInput(msg)
+            arrays = window_arrays(windows, self.cfg.max_len, self.cfg.max_events)
+            ids, groups, intervals = (torch.as_tensor(a, device=self.device) for a in arrays)
+            with torch.inference_mode():
+                out.append(self.model.music(ids, groups, intervals).float().cpu().numpy())
+        return np.concatenate(out) if out else self._empty()
+
+    def _empty(self) -> np.ndarray:
+        return np.zeros((0, self.dim), dtype=np.float32)
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_encoder(folder: str, mtime_ns: int) -> Encoder:
+    start = time.perf_counter()
+    model, encoder_id, meta = _load_model(Path(folder))
+    log.info("loaded encoder %s in %.2fs", encoder_id, time.perf_counter() - start)
+    return Encoder(model, encoder_id, meta)
+
+
+def load_encoder(data_dir: Path | str | None = None) -> Encoder:
+    """The encoder of ``data_dir`` (default ``cantus.config.data_dir()``), cached per file version."""
+    from cantus.config import data_dir as default_data_dir
+
+    folder = Path(data_dir) if data_dir is not None else default_data_dir()
+    weights = folder / ENCODER_DIR / WEIGHTS_FILE
+    mtime = weights.stat().st_mtime_ns if weights.is_file() else 0
+    return _cached_encoder(str(folder.resolve()), mtime)

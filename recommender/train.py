@@ -1,0 +1,407 @@
+"""Training the contrastive encoder: the build's ``encoder`` stage.
+
+``build_encoder(out_dir, profile, seed)`` reads ``out_dir/catalog.parquet`` and writes
+``out_dir/encoder/{config.json, model.safetensors, split.json}``, ``out_dir/embeddings.npy``
+(+ ``embeddings.json``) and the MiniLM sentence cache ``out_dir/cache/minilm/``.
+
+Steps (one function each):
+
+1. ``split_pieces``: ~5 % of *tunes* (pieces sharing a normalised title) are held out for
+   evaluation, so versions of one tune never sit on both sides.
+2. ``caption_table``: every caption of the training families is embedded once by MiniLM
+   (cached); ``HELD_OUT_FAMILIES`` are never trained on (evaluation queries only).
+3. ``train_loop``: each step draws a batch of pieces in a seeded epoch order, one random
+   caption per piece, a random bar-aligned window (``crop_ids``) and a random transposition
+   (``transpose_ids``, up to ±``max_transpose``; skipped when the caption names the key,
+   which a transposition would falsify); symmetric InfoNCE (``ClipLoss``) with AdamW and a
+   warm-up + cosine learning rate.
+4. ``save_encoder`` + ``recommender.embed.embed_catalog``.
+
+The whole run is seeded (``torch.manual_seed``, one numpy ``Generator``); a wall-clock cap
+(``TrainConfig.max_minutes``) only cuts the run short on a machine far slower than planned,
+and says so in the metrics.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import time
+import unicodedata
+import zlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from cantus.errors import BadInput, MissingArtifact
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import torch
+
+    from recommender.model import ContrastiveEncoder, EncoderConfig
+
+log = logging.getLogger(__name__)
+
+# Caption families never trained on: evaluation queries use them on held-out pieces.
+# "listener" is phrased like a user's request ("something wistful for a quiet evening"),
+# "technical" is numbers ("time signature 6/8, 32 bars, range of 14 semitones").
+HELD_OUT_FAMILIES: tuple[str, ...] = ("listener", "technical")
+CACHE_DIR = "cache/minilm"
+CATALOG_COLUMNS = ["id", "title", "collection", "key", "tonic", "mode", "tokens", "captions",
+                   "caption_families"]
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation and data settings of one training run (saved in ``encoder/config.json``)."""
+
+    steps: int = 1200  # optimizer steps
+    batch_size: int = 128  # pieces per step (in-batch negatives for InfoNCE)
+    lr: float = 2e-3  # peak AdamW learning rate
+    weight_decay: float = 0.01  # AdamW weight decay (not on norms, biases, temperature)
+    warmup_steps: int = 60  # linear warm-up, then cosine decay to 10 % of the peak
+    max_transpose: int = 5  # random transposition range in semitones (±)
+    transpose_prob: float = 0.7  # chance a sample is transposed (when its caption allows)
+    eval_fraction: float = 0.05  # share of tunes held out for evaluation
+    max_tune_versions: int = 20  # titles shared by more pieces ("Chorale") always train
+    heldout_families: tuple[str, ...] = HELD_OUT_FAMILIES  # caption families never trained on
+    max_minutes: float = 25.0  # wall-clock cap on the step loop (a slow-machine safety net)
+    log_every: int = 25  # steps between progress lines
+    threads: int = 2  # torch CPU threads
+
+    def __post_init__(self) -> None:
+        for name in ("steps", "batch_size", "log_every", "threads"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                msg = f"`{name}` must be a positive int (received {value!r})"
+                raise ValueError(msg)
+        if self.batch_size < 2:
+            msg = f"`batch_size` must be >= 2 for in-batch negatives (received {self.batch_size})"
+            raise ValueError(msg)
+        if not 0 < self.lr < 1:
+            msg = f"`lr` must lie in (0, 1) (received {self.lr})"
+            raise ValueError(msg)
+        if not 0 <= self.eval_fraction < 0.5:
+            msg = f"`eval_fraction` must lie in [0, 0.5) (received {self.eval_fraction})"
+            raise ValueError(msg)
+        if not 0 <= self.max_transpose <= 12:
+            msg = f"`max_transpose` must lie in 0..12 (received {self.max_transpose})"
+            raise ValueError(msg)
+        if not 0 <= self.transpose_prob <= 1:
+            msg = f"`transpose_prob` must lie in [0, 1] (received {self.transpose_prob})"
+            raise ValueError(msg)
+        if self.max_minutes <= 0:
+            msg = f"`max_minutes` must be > 0 (received {self.max_minutes})"
+            raise ValueError(msg)
+        self.heldout_families = tuple(self.heldout_families)
+
+
+def profile_configs(profile: str) -> tuple[EncoderConfig, TrainConfig]:
+    """Model and training settings of a build profile (``tiny`` or ``default``)."""
+    from cantus import tokens
+    from recommender.model import EncoderConfig
+
+    vocab = {"vocab_size": tokens.vocab_size(), "pad_id": tokens.PAD_ID}
+    if profile == "tiny":  # a few dozen steps of a toy model: < 1 minute, for tests and CI
+        return (
+            EncoderConfig(**vocab, max_len=128, max_events=64, d_model=64, n_layers=1, n_heads=2,
+                          ff_mult=2, text_hidden=128, embed_dim=64),
+            TrainConfig(steps=30, batch_size=16, lr=3e-3, warmup_steps=5, eval_fraction=0.1,
+                        max_minutes=2.0, log_every=10),
+        )
+    if profile == "default":  # sized for ~15-20 minutes on a shared 2-core CPU
+        return (
+            EncoderConfig(**vocab, max_len=256, max_events=96, d_model=128, n_layers=2, n_heads=4,
+                          ff_mult=2, text_hidden=512, embed_dim=256),
+            TrainConfig(),
+        )
+    msg = f"unknown profile {profile!r} (expected tiny or default)"
+    raise BadInput(msg)
+
+
+# --------------------------------------------------------------------------- data
+
+
+def normalize_title(title: str) -> str:
+    """Tune identity across collections: lower case, no accents/punctuation/articles/numbers.
+
+    "The Kesh Jig (2)" and "Kesh jig, The" both become "kesh jig".
+    """
+    text = unicodedata.normalize("NFKD", str(title or "")).encode("ascii", "ignore").decode()
+    text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", text.lower())
+    text = re.sub(r"[^a-z ]+", " ", text)
+    words = [w for w in text.split() if w not in ("the", "a", "an", "no", "nr")]
+    return " ".join(words)
+
+
+def split_pieces(catalog: pd.DataFrame, fraction: float, seed: int, max_versions: int = 20) -> np.ndarray:
+    """Boolean mask (N,) of held-out pieces: whole tunes, chosen by a seeded hash of the title.
+
+    A hash (not a shuffle) keeps a tune on the same side when the catalog grows. Titles
+    shared by more than ``max_versions`` pieces (generic ones such as "Chorale") always train.
+    """
+    keys = catalog["title"].astype(str).map(normalize_title)
+    sizes = keys.map(keys.value_counts())
+    limit = int(fraction * 1_000_000)
+    held = np.array([
+        bool(k) and zlib.crc32(f"{seed}|{k}".encode()) % 1_000_000 < limit for k in keys
+    ])
+    return held & (sizes.to_numpy() <= max_versions)
+
+
+@dataclass
+class CaptionTable:
+    """Training captions: distinct sentences, their MiniLM vectors, and each piece's choices."""
+
+    texts: list[str]  # distinct caption sentences
+    vectors: np.ndarray  # (S, 384) float32 MiniLM vectors of ``texts``
+    per_piece: list[np.ndarray]  # per catalog row: indices into ``texts`` (may be empty)
+    names_key: list[np.ndarray] = field(default_factory=list)  # per row: which captions name the key
+
+
+def caption_table(catalog: pd.DataFrame, families: tuple[str, ...], cache_dir: Path,
+                  rows: np.ndarray | None = None) -> CaptionTable:
+    """Embed (once, cached) the captions of ``families`` for the catalog ``rows``."""
+    from recommender.text import embed_cached
+
+    rows = np.arange(len(catalog)) if rows is None else rows
+    index: dict[str, int] = {}
+    per_piece: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(catalog)
+    names_key: list[np.ndarray] = [np.zeros(0, dtype=bool)] * len(catalog)
+    wanted = set(families)
+    caps_col, fams_col = catalog["captions"].to_numpy(), catalog["caption_families"].to_numpy()
+    for row in rows:
+        caps = [str(c) for c, f in zip(caps_col[row], fams_col[row], strict=False)
+                if f in wanted and str(c).strip()]
+        per_piece[row] = np.array([index.setdefault(c, len(index)) for c in caps], dtype=np.int64)
+        names_key[row] = np.array([_names_key(c, catalog.iloc[row]) for c in caps], dtype=bool)
+    texts = list(index)
+    vectors = embed_cached(texts, cache_dir) if texts else np.zeros((0, 384), np.float32)
+    return CaptionTable(texts, vectors, per_piece, names_key)
+
+
+def _names_key(caption: str, row: Any) -> bool:
+    """Whether a caption states the tonic (then transposing the music would falsify it)."""
+    from cantus.captions import key_name
+
+    key = key_name({"key": row.get("key"), "tonic": row.get("tonic"), "mode": row.get("mode")})
+    tonic = key.split(" ")[0] if key else ""
+    return bool(tonic) and re.search(rf"(?<![\w-]){re.escape(tonic)}(?![\w-])", caption) is not None
+
+
+def read_catalog(out_dir: Path) -> pd.DataFrame:
+    """The build's catalog with the columns training needs."""
+    import pandas as pd
+
+    path = Path(out_dir) / "catalog.parquet"
+    if not path.is_file():
+        msg = f"no catalog at {path}: run the catalog stage first (`cantus build --stages catalog`)"
+        raise MissingArtifact(msg)
+    frame = pd.read_parquet(path, columns=CATALOG_COLUMNS)
+    if frame.empty:
+        msg = f"the catalog at {path} is empty"
+        raise MissingArtifact(msg)
+    return frame
+
+
+class BatchMaker:
+    """Draws training batches: seeded epoch order, random caption, crop and transposition."""
+
+    def __init__(self, tokens: list[np.ndarray], table: CaptionTable, rows: np.ndarray,
+                 mcfg: EncoderConfig, tcfg: TrainConfig, rng: np.random.Generator) -> None:
+        self.tokens, self.table, self.mcfg, self.tcfg, self.rng = tokens, table, mcfg, tcfg, rng
+        self.rows = np.array([r for r in rows if len(table.per_piece[r]) and len(tokens[r])])
+        if len(self.rows) < tcfg.batch_size:
+            msg = f"only {len(self.rows)} trainable pieces for batch size {tcfg.batch_size}"
+            raise BadInput(msg)
+        self.order: np.ndarray = np.zeros(0, dtype=np.int64)
+        self.epoch = 0
+
+    def _next_rows(self) -> np.ndarray:
+        if len(self.order) < self.tcfg.batch_size:
+            self.order = self.rng.permutation(self.rows)
+            self.epoch += 1
+        batch, self.order = self.order[: self.tcfg.batch_size], self.order[self.tcfg.batch_size :]
+        return batch
+
+    def _sample(self, row: int) -> tuple[list[int], int]:
+        from cantus.tokens import TokenError, crop_ids, transpose_bounds, transpose_ids
+
+        choices = self.table.per_piece[row]
+        pick = int(self.rng.integers(len(choices)))
+        window = crop_ids(self.tokens[row], self.mcfg.max_len, self.rng)
+        if not self.table.names_key[row][pick] and self.rng.random() < self.tcfg.transpose_prob:
+            lo, hi = transpose_bounds(window)
+            lo, hi = max(lo, -self.tcfg.max_transpose), min(hi, self.tcfg.max_transpose)
+            shift = int(self.rng.integers(lo, hi + 1)) if lo <= hi else 0
+            if shift:
+                try:
+                    window = transpose_ids(window, shift)
+                except TokenError:  # cannot happen within bounds; keep the original
+                    pass
+        return window, int(choices[pick])
+
+    def next(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(ids, groups, intervals) (B, T) and caption indices (B,)."""
+        from recommender.encoder import window_arrays
+
+        windows, captions = zip(*(self._sample(int(r)) for r in self._next_rows()), strict=True)
+        ids, groups, intervals = window_arrays(windows, self.mcfg.max_len, self.mcfg.max_events)
+        return ids, groups, intervals, np.asarray(captions, dtype=np.int64)
+
+
+# --------------------------------------------------------------------------- loop
+
+
+def _device() -> torch.device:
+    import torch
+
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def _optimizer(model: ContrastiveEncoder, tcfg: TrainConfig) -> torch.optim.Optimizer:
+    import torch
+
+    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "pos" not in n]
+    rest = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "pos" not in n)]
+    groups = [{"params": decay, "weight_decay": tcfg.weight_decay}, {"params": rest, "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=tcfg.lr, betas=(0.9, 0.98), eps=1e-6)
+
+
+def lr_at(step: int, tcfg: TrainConfig) -> float:
+    """Warm-up then cosine decay to 10 % of the peak."""
+    if step < tcfg.warmup_steps:
+        return tcfg.lr * (step + 1) / tcfg.warmup_steps
+    progress = (step - tcfg.warmup_steps) / max(1, tcfg.steps - tcfg.warmup_steps)
+    return tcfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
+
+
+def train_loop(model: ContrastiveEncoder, batches: BatchMaker, table: CaptionTable,
+               tcfg: TrainConfig) -> dict[str, Any]:
+    """Optimise ``model`` in place for ``tcfg.steps`` steps; returns loss/speed metrics."""
+    import torch
+
+    from recommender.model import ClipLoss
+
+    device = next(model.parameters()).device
+    sentences = torch.as_tensor(table.vectors, device=device)  # (S, 384)
+    loss_fn, opt = ClipLoss(), _optimizer(model, tcfg)
+    model.train()
+    start, history, ema, steps_done = time.perf_counter(), [], None, 0
+    for step in range(tcfg.steps):
+        if time.perf_counter() - start > tcfg.max_minutes * 60:
+            log.warning("encoder: stopping at step %d of %d (over %.0f min)", step, tcfg.steps,
+                        tcfg.max_minutes)
+            break
+        ids, groups, intervals, caps = (torch.as_tensor(a, device=device) for a in batches.next())
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step, tcfg)
+        music, text, scale = model(ids, sentences[caps], groups, intervals)  # (B, D), (B, D)
+        loss = loss_fn(music, text, scale, text_keys=caps)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        steps_done = step + 1
+        value = float(loss.detach())
+        history.append(value)
+        ema = value if ema is None else 0.95 * ema + 0.05 * value
+        if steps_done % tcfg.log_every == 0 or steps_done == tcfg.steps:
+            elapsed = time.perf_counter() - start
+            log.info("encoder step %d/%d loss %.3f (ema %.3f) temp %.1f epoch %d %.2f steps/s",
+                     steps_done, tcfg.steps, value, ema, float(scale.exp()), batches.epoch,
+                     steps_done / elapsed)
+    seconds = time.perf_counter() - start
+    model.eval()
+    head = history[: max(1, min(10, len(history) // 5))]
+    tail = history[-max(1, min(50, len(history) // 5)):]
+    return {
+        "steps": steps_done, "stopped_early": steps_done < tcfg.steps, "epochs": batches.epoch,
+        "train_seconds": round(seconds, 1), "steps_per_s": round(steps_done / max(seconds, 1e-9), 3),
+        "pieces_per_s": round(steps_done * tcfg.batch_size / max(seconds, 1e-9), 1),
+        "loss_first": round(float(np.mean(head)), 4), "loss_last": round(float(np.mean(tail)), 4),
+        "logit_scale": round(float(model.logit_scale.detach().exp()), 2),
+        "device": str(device),
+    }
+
+
+# --------------------------------------------------------------------------- stage
+
+
+def _quick_heldout_eval(out_dir: Path, catalog: pd.DataFrame, held: np.ndarray,
+                        tcfg: TrainConfig, embeddings: np.ndarray) -> dict[str, Any]:
+    """Text→music R@1/R@10/MRR of held-out families on held-out pieces (pool = held-out)."""
+    from recommender.encoder import load_encoder
+    from recommender.evaluate import text_to_music_metrics
+
+    rows = np.flatnonzero(held)
+    if len(rows) < 2:
+        return {}
+    table = caption_table(catalog, tcfg.heldout_families, Path(out_dir) / CACHE_DIR, rows=rows)
+    encoder = load_encoder(out_dir)
+    queries = encoder.encode_sentence_vectors(table.vectors)
+    return text_to_music_metrics(queries, table.per_piece, rows, embeddings)
+
+
+def build_encoder(out_dir: Path | str, profile: str, seed: int = 0) -> dict[str, Any]:
+    """Train the encoder on ``out_dir/catalog.parquet`` and embed the catalog; return metrics."""
+    import torch
+
+    from recommender.embed import embed_catalog
+    from recommender.encoder import SPLIT_FILE, save_encoder
+    from recommender.model import ContrastiveEncoder
+
+    out_dir = Path(out_dir)
+    mcfg, tcfg = profile_configs(profile)
+    started = time.perf_counter()
+    torch.manual_seed(seed)
+    if _device().type == "cpu":
+        torch.set_num_threads(tcfg.threads)
+    rng = np.random.default_rng(seed)
+    catalog = read_catalog(out_dir)
+    held = split_pieces(catalog, tcfg.eval_fraction, seed, tcfg.max_tune_versions)
+    families = _training_families(catalog, tcfg)
+    t0 = time.perf_counter()
+    table = caption_table(catalog, families, out_dir / CACHE_DIR, rows=np.flatnonzero(~held))
+    caption_seconds = time.perf_counter() - t0
+    tokens = [np.asarray(t, dtype=np.int64) for t in catalog["tokens"]]
+    batch_size = min(tcfg.batch_size, int((~held).sum()))
+    if batch_size != tcfg.batch_size:
+        tcfg.batch_size = max(2, batch_size)
+    batches = BatchMaker(tokens, table, np.flatnonzero(~held), mcfg, tcfg, rng)
+    model = ContrastiveEncoder(mcfg).to(_device())
+    log.info("encoder: %d train / %d held-out pieces, %d captions, %.2fM parameters", len(batches.rows),
+             int(held.sum()), len(table.texts), sum(p.numel() for p in model.parameters()) / 1e6)
+    metrics = train_loop(model, batches, table, tcfg)
+    extra = {"profile": profile, "seed": seed, "train": asdict(tcfg), "text_model": "all-MiniLM-L6-v2",
+             "trained_families": list(families), "metrics": metrics}
+    encoder_id = save_encoder(model, out_dir, extra)
+    split = {"seed": seed, "heldout_families": list(tcfg.heldout_families),
+             "eval_ids": catalog["id"][held].astype(str).tolist()}
+    (out_dir / "encoder" / SPLIT_FILE).write_text(json.dumps(split))
+    embed_metrics = embed_catalog(out_dir)
+    embeddings = np.load(out_dir / "embeddings.npy").astype(np.float32)
+    metrics.update(
+        encoder_id=encoder_id, pieces=len(catalog), train_pieces=len(batches.rows),
+        heldout_pieces=int(held.sum()), train_captions=len(table.texts),
+        caption_embed_seconds=round(caption_seconds, 1),
+        embed_pieces_per_s=embed_metrics["pieces_per_s"],
+        heldout=_quick_heldout_eval(out_dir, catalog, held, tcfg, embeddings),
+        seconds=round(time.perf_counter() - started, 1),
+    )
+    log.info("encoder %s: %s", encoder_id, metrics)
+    return metrics
+
+
+def _training_families(catalog: pd.DataFrame, tcfg: TrainConfig) -> tuple[str, ...]:
+    present = sorted({f for fams in catalog["caption_families"] for f in fams})
+    families = tuple(f for f in present if f not in tcfg.heldout_families)
+    if not families:
+        msg = f"no caption families left to train on (present {present}, held out {tcfg.heldout_families})"
+        raise BadInput(msg)
+    return families
