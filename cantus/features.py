@@ -386,6 +386,10 @@ def title_composer(score: Any, source: str, number: str, collection: str) -> tup
     if _NUMBERED_TITLE.match(composer):
         # some Finale exports (Monteverdi madrigals) put the title in the composer field
         title, composer = composer, ""
+    if collection == "monteverdi":
+        # these files name the part ("CANTO") or OCR noise as title and the poet as composer
+        title = title if _NUMBERED_TITLE.match(title) else _fallback_title(source, number, collection)
+        composer = COLLECTION_COMPOSERS[collection]
     if not title or _SCORE_SUFFIX.search(title) or title == PurePosixPath(source).stem:
         title = _fallback_title(source, number, collection)
     return title, composer or COLLECTION_COMPOSERS.get(collection, "")
@@ -452,5 +456,7 @@ def _fallback_title(source: str, number: str, collection: str) -> str:
     stem = PurePosixPath(source).stem
     if collection == "bach" and stem.lower().startswith("bwv"):
         return f"Chorale BWV {stem[3:]}"
+    if collection == "monteverdi" and stem.startswith("madrigal."):
+        return f"Madrigal {stem.split('.', 1)[1]}"
     stem = stem.replace("_", " ")
     return f"{stem} #{number}" if number else stem

@@ -738,3 +738,54 @@ def _embed_user_pieces() -> str:
         log.warning("embedding the new pieces failed: %s", exc)
         return f"not embedded: {type(exc).__name__}: {exc}"
     return "embedded"
+
+
+# ------------------------------------------------------------------------------ benchmark
+def _spread(specs: list[WorkSpec], n: int) -> list[WorkSpec]:
+    """Every k-th work: a deterministic sample with the corpus's own mix of collections."""
+    step = max(1, len(specs) // max(1, n))
+    return specs[::step][:n]
+
+
+def _timed_run(specs: list[WorkSpec], jobs: int) -> dict[str, Any]:
+    """Wall time includes starting the pool (what a user waits for)."""
+    start = time.perf_counter()
+    rows, errors, _ = run_works(specs, jobs, progress=False)
+    seconds = time.perf_counter() - start
+    return {"jobs": jobs, "works": len(specs), "ok": len(rows), "failed": len(errors),
+            "seconds": round(seconds, 2), "pieces_per_s": round(len(rows) / seconds, 2)}
+
+
+def write_midi_folder(specs: list[WorkSpec], folder: Path) -> list[Path]:
+    """Write corpus works as .mid files (the MIDI half of the ingest benchmark)."""
+    from cantus.tokens import m21_to_midi_bytes
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for i, spec in enumerate(specs):
+        try:
+            score = _expand(_parse(spec))[0]
+            data = m21_to_midi_bytes(score)
+        except Exception as exc:  # noqa: BLE001 - a work that fails here is just not in the sample
+            log.debug("bench: cannot write %s as MIDI: %s", spec.piece_id, exc)
+            continue
+        path = folder / f"{i:04d}.mid"
+        path.write_bytes(data)
+        written.append(path)
+    return written
+
+
+def bench_ingest(n_works: int = 600, n_midi: int = 200, jobs_list: tuple[int, ...] = (1, 2)) -> dict[str, Any]:
+    """Pieces/s of the full work pipeline (parse, features, tokens) on corpus and MIDI samples."""
+    import tempfile
+
+    specs, _ = corpus_works()
+    sample = _spread(specs, n_works)
+    runs = {f"corpus_{j}_job": _timed_run(sample, j) for j in jobs_list}
+    with tempfile.TemporaryDirectory(prefix="cantus-bench-") as tmp:
+        files = write_midi_folder(_spread(specs, n_midi), Path(tmp) / "midi")
+        midi_specs, _ = user_works(files)
+        runs |= {f"midi_folder_{j}_job": _timed_run(midi_specs, j) for j in jobs_list}
+    return {"name": "ingest", "corpus_sample_works": len(sample), "midi_files": len(files),
+            "cpu_count": os.cpu_count(), "runs": runs,
+            "note": "wall time includes starting the worker pool; sample = every k-th corpus work"}

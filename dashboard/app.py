@@ -24,12 +24,12 @@ logging.getLogger("dashboard").setLevel(logging.INFO)
 NEW_USER_HINT = "Type a name to create it"
 
 PAGES = [
-    st.Page("views/search.py", title="Search", icon="🔎", default=True),
-    st.Page("views/piece.py", title="Piece", icon="🎼", url_path="piece"),
-    st.Page("views/for_you.py", title="For you", icon="✨", url_path="for-you"),
-    st.Page("views/inspire.py", title="Inspire", icon="💡", url_path="inspire"),
-    st.Page("views/history.py", title="History", icon="🕘", url_path="history"),
-    st.Page("views/map.py", title="Map", icon="🗺️", url_path="map"),
+    st.Page("views/search.py", title="Search", icon=":material/search:", default=True),
+    st.Page("views/piece.py", title="Piece", icon=":material/music_note:", url_path="piece"),
+    st.Page("views/for_you.py", title="For you", icon=":material/recommend:", url_path="for-you"),
+    st.Page("views/inspire.py", title="Inspire", icon=":material/lightbulb:", url_path="inspire"),
+    st.Page("views/history.py", title="History", icon=":material/history:", url_path="history"),
+    st.Page("views/map.py", title="Map", icon=":material/scatter_plot:", url_path="map"),
 ]
 
 
@@ -67,7 +67,9 @@ def _switch_user(name: str) -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="cantus", page_icon="🎼", layout="wide")
+    st.set_page_config(page_title="cantus", page_icon=":material/music_note:", layout="wide")
+    # also when started with plain `streamlit run`: a failure shows our one line, never a traceback
+    st.set_option("client.showErrorDetails", "none")
     page = st.navigation(PAGES)
     with st.sidebar:
         st.caption("cantus — search, discover and get inspired by symbolic music")

@@ -13,13 +13,23 @@ import sys
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent / "app.py"
-# Defaults the user can still override: no usage stats (no network at run time), no tracebacks.
-DEFAULT_OPTIONS = ("--browser.gatherUsageStats", "false", "--client.showErrorDetails", "none")
+# Defaults the user can still override: no usage stats (no network at run time), no tracebacks,
+# no "Deploy" button (the app is served, not developed).
+DEFAULT_OPTIONS = (
+    "--browser.gatherUsageStats",
+    "false",
+    "--client.showErrorDetails",
+    "none",
+    "--client.toolbarMode",
+    "minimal",
+)
 
 
 def register(reg) -> None:
     parser = reg.add(
-        reg.top, "dashboard", run,
+        reg.top,
+        "dashboard",
+        run,
         help="start the web dashboard (Streamlit options such as --server.port N pass through)",
     )
     _pass_unknown_options(parser)
@@ -33,7 +43,7 @@ def _pass_unknown_options(parser: argparse.ArgumentParser) -> None:
     """
     parse_known = parser.parse_known_args
 
-    def parse_known_args(args=None, namespace=None):  # noqa: ANN001, ANN202 - argparse's own signature
+    def parse_known_args(args=None, namespace=None):
         parsed, extras = parse_known(args, namespace)
         parsed.streamlit_args = [*getattr(parsed, "streamlit_args", []), *extras]
         return parsed, []

@@ -149,9 +149,14 @@ def _toolkit(source: ScoreSource, options: dict) -> object:
     import verovio
 
     verovio.enableLog(verovio.LOG_OFF)  # it warns on stderr about every open tie
-    tk = verovio.toolkit()
+    # verovio's default resource path is thread-local and set only in the importing thread;
+    # Streamlit renders each session in its own thread, so point every toolkit at the fonts.
+    tk = verovio.toolkit(False)
+    tk.setResourcePath(str(Path(verovio.__file__).resolve().parent / "data"))
     base = {"svgViewBox": True, "adjustPageHeight": True, "header": "none", "footer": "none"}
-    tk.setOptions({**base, **options, "inputFrom": source.fmt if source.fmt != "mxl" else "musicxml"})
+    tk.setOptions(
+        {**base, **options, "inputFrom": source.fmt if source.fmt != "mxl" else "musicxml"}
+    )
     if source.fmt == "mxl":
         ok = tk.loadZipDataBase64(base64.b64encode(source.data).decode("ascii"))
     else:
@@ -169,7 +174,9 @@ def _checked(svg: str, fmt: str) -> str:
     return svg
 
 
-def score_svgs(source: ScoreSource, width: int = 2100, scale: int = 40, max_pages: int = 20) -> list[str]:
+def score_svgs(
+    source: ScoreSource, width: int = 1800, scale: int = 45, max_pages: int = 20
+) -> list[str]:
     """Every page of the score as SVG (capped: a 300-page opera is not a dashboard view)."""
     with _VEROVIO_LOCK:
         tk = _toolkit(source, {"pageWidth": width, "pageHeight": 2970, "scale": scale})
@@ -180,7 +187,11 @@ def score_svgs(source: ScoreSource, width: int = 2100, scale: int = 40, max_page
 def thumbnail_svg(source: ScoreSource, bars: int = THUMBNAIL_BARS) -> str:
     """The first ``bars`` bars on one system, for result cards."""
     with _VEROVIO_LOCK:
-        tk = _toolkit(source, {"pageWidth": 1600, "scale": 45, "pageMarginTop": 40, "pageMarginBottom": 20})
+        # adjustPageWidth crops to the music, so short openings fill the card's picture too
+        options = {"pageWidth": 1600, "scale": 45, "adjustPageWidth": True, "pageMarginTop": 40}
+        tk = _toolkit(
+            source, {**options, "pageMarginBottom": 20, "pageMarginLeft": 20, "pageMarginRight": 20}
+        )
         tk.select({"measureRange": f"1-{bars}"})
         tk.redoLayout()
         return _checked(tk.renderToSVG(1), source.fmt)
@@ -231,7 +242,9 @@ def _fluidsynth_cli(midi: object, rate: int) -> np.ndarray:
     with tempfile.TemporaryDirectory(prefix="cantus-audio-") as tmp:
         mid, wav = Path(tmp) / "in.mid", Path(tmp) / "out.wav"
         midi.write(str(mid))
-        cmd = ["fluidsynth", "-ni", "-q", "-g", "0.8", "-r", str(rate), "-F", str(wav), str(soundfont_path()), str(mid)]
+        # -R 0 -C 0: no reverb/chorus, which halves render time on a busy 2-core machine
+        options = ["-ni", "-q", "-R", "0", "-C", "0", "-g", "0.8", "-r", str(rate), "-F", str(wav)]
+        cmd = ["fluidsynth", *options, str(soundfont_path()), str(mid)]
         subprocess.run(cmd, check=True, capture_output=True, timeout=FLUIDSYNTH_TIMEOUT_S)
         with wave.open(str(wav)) as handle:
             frames = np.frombuffer(handle.readframes(handle.getnframes()), dtype=np.int16)
@@ -247,6 +260,14 @@ def _synthesize(midi: object, backend: str, rate: int) -> np.ndarray:
     return midi.synthesize(fs=rate)
 
 
+def _trim_silence(samples: np.ndarray, rate: int, tail_s: float = 0.3) -> np.ndarray:
+    """Cut the silence synthesisers append after the last note (FluidSynth adds seconds)."""
+    loud = np.flatnonzero(
+        np.abs(samples) > 1e-3 * (float(np.max(np.abs(samples))) if samples.size else 0)
+    )
+    return samples[: int(loud[-1]) + int(tail_s * rate)] if loud.size else samples
+
+
 def wav_bytes(samples: np.ndarray, rate: int) -> bytes:
     """Peak-normalised 16-bit mono WAV."""
     peak = float(np.max(np.abs(samples))) if samples.size else 0.0
@@ -260,7 +281,9 @@ def wav_bytes(samples: np.ndarray, rate: int) -> bytes:
     return buffer.getvalue()
 
 
-def midi_to_audio(data: bytes, max_seconds: float = MAX_AUDIO_SECONDS, rate: int = SAMPLE_RATE) -> Audio:
+def midi_to_audio(
+    data: bytes, max_seconds: float = MAX_AUDIO_SECONDS, rate: int = SAMPLE_RATE
+) -> Audio:
     """Render MIDI bytes to WAV with the best backend, falling back to numpy on failure."""
     import pretty_midi
 
@@ -275,6 +298,11 @@ def midi_to_audio(data: bytes, max_seconds: float = MAX_AUDIO_SECONDS, rate: int
     except (OSError, subprocess.SubprocessError, ImportError) as exc:
         log.warning("audio backend %s failed (%s); using numpy synthesis", backend, exc)
         backend, samples = "numpy", midi.synthesize(fs=rate)
-    samples = np.asarray(samples, dtype=np.float32)[: int(max_seconds * rate)]
-    log.info("rendered %.1f s of audio with %s in %.2f s", samples.size / rate, backend, time.perf_counter() - started)
+    samples = _trim_silence(np.asarray(samples, dtype=np.float32)[: int(max_seconds * rate)], rate)
+    log.info(
+        "rendered %.1f s of audio with %s in %.2f s",
+        samples.size / rate,
+        backend,
+        time.perf_counter() - started,
+    )
     return Audio(wav_bytes(samples, rate), samples.size / rate, backend, truncated)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
 import subprocess
 import sys
@@ -111,11 +110,13 @@ def friendly_errors(what: str = "this page") -> Iterator[None]:
     try:
         yield
     except CantusError as exc:
-        st.error(str(exc), icon="⚠️")
+        st.error(str(exc), icon=":material/error:")
     except Exception as exc:
         log.exception("dashboard failure in %s", what)
         first_line = str(exc).splitlines()[0] if str(exc) else ""
-        st.error(f"Sorry, {what} failed: {type(exc).__name__}: {first_line}", icon="⚠️")
+        st.error(
+            f"Sorry, {what} failed: {type(exc).__name__}: {first_line}", icon=":material/error:"
+        )
 
 
 # ------------------------------------------------------------------------------- queries
@@ -147,11 +148,16 @@ def piece(piece_id: str) -> dict:
 @st.cache_data(show_spinner=False)
 def filter_options() -> dict[str, list[str]]:
     """The values each Search filter can take, from the catalog (most common first for keys)."""
+
     def values(frame: Any, name: str) -> list[str]:
         if name not in frame:
             return []
         counts = frame[name].fillna("").astype(str).value_counts()
-        return sorted(v for v in counts.index if v) if name != "key" else [v for v in counts.index if v]
+        return (
+            sorted(v for v in counts.index if v)
+            if name != "key"
+            else [v for v in counts.index if v]
+        )
 
     return with_engine(lambda e: {name: values(e.catalog, name) for name in FILTER_FIELDS})
 
@@ -159,6 +165,7 @@ def filter_options() -> dict[str, list[str]]:
 @st.cache_data(show_spinner=False)
 def titles() -> dict[str, str]:
     """piece id -> "title — collection" for pickers."""
+
     def label(row: Any) -> str:
         return f"{row.title or row.id} — {row.collection}"
 
@@ -176,6 +183,7 @@ def current_user() -> str | None:
 
 @st.cache_data(show_spinner=False, ttl=5)
 def user_names() -> list[str]:
+    """Names for the sidebar picker (cached for a few seconds: it runs on every rerun)."""
     return [row.name for row in repo().list_users()]
 
 
@@ -202,11 +210,19 @@ def record_search_once(query: str, filters: dict[str, str], ids: list[str]) -> N
         st.session_state["_last_search"] = marker
 
 
-def favourites() -> list[str]:
+def _known_user_or_empty(read: Callable[[str], list[T]]) -> list[T]:
+    """``read(user)`` for the current user; [] when nobody is picked or they have no history."""
     user = current_user()
-    if not user or user not in user_names():
+    if not user:
         return []
-    return repo().list_favourites(user)
+    try:
+        return read(user)
+    except BadInput:  # db.repo: reads of a user nobody has written for yet
+        return []
+
+
+def favourites() -> list[str]:
+    return _known_user_or_empty(lambda user: repo().list_favourites(user))
 
 
 def toggle_favourite(piece_id: str) -> bool:
@@ -226,10 +242,8 @@ def interactions() -> list[Any]:
     """The current user's history as ``recommender.personal.Interaction`` records."""
     from recommender.personal import Interaction
 
-    user = current_user()
-    if not user or user not in user_names():
-        return []
-    return [Interaction.from_row(row) for row in repo().interactions(user)]
+    rows = _known_user_or_empty(lambda user: repo().interactions(user))
+    return [Interaction.from_row(row) for row in rows]
 
 
 def recommend(k: int = K_RESULTS) -> list[dict]:
@@ -323,7 +337,11 @@ def piece_musicxml(piece_id: str) -> bytes:
     """MusicXML for download: the source file itself when it is MusicXML, else converted."""
     row = piece(piece_id)
     path = render.source_path(row)
-    if path is not None and path.suffix.lower() in (".musicxml", ".xml", ".mxl") and not row.get("number"):
+    if (
+        path is not None
+        and path.suffix.lower() in (".musicxml", ".xml", ".mxl")
+        and not row.get("number")
+    ):
         return path.read_bytes()
     xml = _music21_musicxml(row)
     return xml if xml is not None else render.tokens_source(_token_ids(piece_id)).data.encode()
@@ -354,7 +372,9 @@ def check_upload(name: str, data: bytes) -> Path:
     if suffix not in UPLOAD_SUFFIXES:
         raise BadInput(f"{name!r} is not a music file we read ({', '.join(UPLOAD_SUFFIXES)})")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise BadInput(f"{name!r} is {len(data) / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB")
+        raise BadInput(
+            f"{name!r} is {len(data) / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB"
+        )
     if not data.strip():
         raise BadInput(f"{name!r} is empty")
     folder = config.cantus_home() / "uploads"
@@ -381,10 +401,16 @@ def _parse_in_child(path: Path, name: str) -> None:
     cmd = [sys.executable, "-c", _PARSE_CHECK, str(path)]
     try:
         done = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=UPLOAD_PARSE_TIMEOUT_S, cwd=config.REPO_ROOT
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=UPLOAD_PARSE_TIMEOUT_S,
+            cwd=config.REPO_ROOT,
         )
     except subprocess.TimeoutExpired:
-        raise BadInput(f"{name!r} took longer than {UPLOAD_PARSE_TIMEOUT_S} s to read; try a shorter file") from None
+        raise BadInput(
+            f"{name!r} took longer than {UPLOAD_PARSE_TIMEOUT_S} s to read; try a shorter file"
+        ) from None
     if done.returncode != 0:
         reason = (done.stderr.strip().splitlines() or ["unreadable"])[-1]
         raise BadInput(f"could not read {name!r}: {reason.replace(str(path), name)}")
@@ -399,7 +425,9 @@ def inspire(params: dict[str, Any], from_ids: list[str] | None, motif: Path | No
 
     out_dir = config.seeds_dir() / time.strftime("%Y%m%d-%H%M%S")
     seeds = with_engine(
-        lambda e: generate(e, from_ids=from_ids or None, motif_path=motif, out_dir=out_dir, **params)
+        lambda e: generate(
+            e, from_ids=from_ids or None, motif_path=motif, out_dir=out_dir, **params
+        )
     )
     return [_seed_record(seed, params) for seed in seeds]
 
@@ -420,16 +448,21 @@ def _seed_record(seed: Any, params: dict[str, Any]) -> dict:
     return record_
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)
+def generator_controls() -> tuple[tuple[str, ...], int]:
+    """(meters the generator knows, most bars per seed): the Inspire page offers only these."""
+    from generator.inspire import get_generator
+    from generator.vocab import MAX_BARS
+
+    return tuple(get_generator().controls.meters), int(MAX_BARS)
+
+
+@st.cache_resource(show_spinner=False)
 def _model_version() -> str:
-    """The generator weights in use, named by the build manifest's hash of them."""
-    manifest = config.data_dir() / config.MANIFEST
-    if manifest.is_file():
-        files = json.loads(manifest.read_text()).get("files", {})
-        for name, meta in sorted(files.items()):
-            if name.startswith("generator/") and name.endswith(".safetensors"):
-                return f"generator:{str(meta.get('sha256', ''))[:16]}"
-    return "generator:unknown"
+    """Short id of the generator weights in use (stored with each seed)."""
+    from generator.inspire import get_generator, model_version
+
+    return model_version(get_generator())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -447,8 +480,11 @@ def projection(method: str) -> Any:
     import pandas as pd
 
     frame, vectors, encoder_id = with_engine(
-        lambda e: (e.catalog[["id", "title", "collection", "mode", "key", "meter"]].copy(),
-                   e.embeddings, getattr(e.encoder, "encoder_id", ""))
+        lambda e: (
+            e.catalog[["id", "title", "collection", "mode", "key", "meter"]].copy(),
+            e.embeddings,
+            getattr(e.encoder, "encoder_id", ""),
+        )
     )
     rows = _map_rows(len(frame), method)
     key = hashlib.sha1(f"{method}|{encoder_id}|{len(frame)}|{rows.size}".encode()).hexdigest()[:16]
@@ -479,6 +515,10 @@ def _project(vectors: Any, method: str) -> Any:
     from sklearn.manifold import TSNE
 
     # PCA to 50 dims first: the standard speed-up, and it removes noise dimensions
-    reduced = PCA(n_components=min(50, vectors.shape[1], len(vectors)), random_state=0).fit_transform(vectors)
+    reduced = PCA(
+        n_components=min(50, vectors.shape[1], len(vectors)), random_state=0
+    ).fit_transform(vectors)
     perplexity = float(min(30, max(2, (len(vectors) - 1) // 3)))
-    return TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=0).fit_transform(reduced)
+    return TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=0).fit_transform(
+        reduced
+    )

@@ -43,7 +43,7 @@ def show_flash() -> None:
     """The message a failed callback left behind, once."""
     message = st.session_state.pop("_flash", None)
     if message:
-        st.error(message, icon="⚠️")
+        st.error(message, icon=":material/error:")
 
 
 def _play(piece_id: str) -> None:
@@ -66,22 +66,37 @@ def _dismiss(piece_id: str) -> None:
 def fav_button(piece_id: str, key: str, favourites: list[str]) -> None:
     liked = piece_id in favourites
     st.button(
-        "♥" if liked else "♡",
+        "Favourite",
         key=f"fav-{key}",
-        help="Remove from favourites" if liked else "Add to favourites",
+        icon=":material/favorite:" if liked else ":material/favorite_border:",
+        type="primary" if liked else "secondary",
+        help=_fav_help(liked),
         on_click=safely,
         args=(services.toggle_favourite, piece_id),
         disabled=services.current_user() is None,
     )
 
 
+def _fav_help(liked: bool) -> str:
+    if services.current_user() is None:
+        return "Pick or create a user name in the sidebar to keep favourites"
+    return "Remove from favourites" if liked else "Add to favourites"
+
+
 def play_button(piece_id: str, key: str) -> None:
-    st.button("▶ Play", key=f"play-{key}", on_click=safely, args=(_play, piece_id))
+    st.button(
+        "Play",
+        icon=":material/play_arrow:",
+        key=f"play-{key}",
+        on_click=safely,
+        args=(_play, piece_id),
+    )
 
 
-def piece_link(piece_id: str, label: str = "Open", key: str | None = None) -> None:
-    del key  # page links need no key; kept so callers can pass one uniformly
-    st.page_link(PIECE_PAGE, label=md(label), icon="🎼", query_params={"piece": piece_id})
+def piece_link(piece_id: str, label: str = "Open") -> None:
+    st.page_link(
+        PIECE_PAGE, label=md(label), icon=":material/open_in_new:", query_params={"piece": piece_id}
+    )
 
 
 def audio_player(piece_id: str) -> None:
@@ -103,7 +118,7 @@ def result_card(hit: dict, key: str, favourites: list[str], dismiss: bool = Fals
     piece_id = hit["id"]
     row = services.piece(piece_id)
     with st.container(border=True):
-        text, picture = st.columns([3, 2], vertical_alignment="center")
+        text, picture = st.columns([1, 1], vertical_alignment="center")
         with text:
             st.markdown(f"**{md(hit.get('title') or piece_id)}**")
             st.caption(meta_line(row))
@@ -120,10 +135,20 @@ def _card_buttons(piece_id: str, key: str, favourites: list[str], dismiss: bool)
     with st.container(horizontal=True, gap="small"):
         play_button(piece_id, key)
         fav_button(piece_id, key, favourites)
-        st.button("More like this", key=f"like-{key}", on_click=safely, args=(_like, piece_id))
+        st.button(
+            "More like this",
+            icon=":material/radar:",
+            key=f"like-{key}",
+            on_click=safely,
+            args=(_like, piece_id),
+        )
         if dismiss:
             st.button(
-                "Not for me", key=f"dismiss-{key}", on_click=safely, args=(_dismiss, piece_id),
+                "Not for me",
+                icon=":material/block:",
+                key=f"dismiss-{key}",
+                on_click=safely,
+                args=(_dismiss, piece_id),
                 help="Hide this and use it as a negative signal",
             )
         piece_link(piece_id)
@@ -148,9 +173,29 @@ def result_list(hits: list[dict], prefix: str, dismiss: bool = False) -> None:
     fill_thumbnails(slots)
 
 
+def piece_picker(key: str, default: str | None = None, max_shown: int = 50) -> str | None:
+    """Choose a piece by typing part of its title (the catalog is too big for one dropdown)."""
+    labels = services.titles()
+    needle = st.text_input("Find a piece by title", key=f"{key}-find", placeholder="e.g. waltz")
+    words = needle.casefold().split()
+    matches = [pid for pid, label in labels.items() if all(w in label.casefold() for w in words)]
+    shown = list(dict.fromkeys([*([default] if default in labels else []), *matches[:max_shown]]))
+    if not shown:
+        st.caption("No title matches.")
+        return None
+    return st.selectbox(
+        "Piece",
+        shown,
+        index=0 if default in labels or words else None,
+        format_func=labels.get,
+        key=f"{key}-pick-{needle}",
+        placeholder=f"{len(matches)} pieces; type above to narrow down",
+    )
+
+
 def need_user(action: str) -> bool:
     """True when a user is picked; otherwise say how to get one."""
     if services.current_user():
         return True
-    st.info(f"Pick or create a user name in the sidebar to {action}.", icon="👤")
+    st.info(f"Pick or create a user name in the sidebar to {action}.", icon=":material/person:")
     return False

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cantus.errors import BadInput
@@ -26,20 +27,32 @@ log = logging.getLogger(__name__)
 def register(reg: Registry) -> None:
     p = reg.add(reg.top, "inspire", _inspire, help="generate inspiration seeds (MIDI + MusicXML)")
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--user", help="condition on this user's favourites (seeds go to their history)")
-    src.add_argument("--from", dest="from_ids", metavar="ID,ID,...", help="condition on these piece ids")
+    src.add_argument(
+        "--user", help="condition on this user's favourites (seeds go to their history)"
+    )
+    src.add_argument(
+        "--from", dest="from_ids", metavar="ID,ID,...", help="condition on these piece ids"
+    )
     src.add_argument("--motif", metavar="FILE", help="continue this MIDI/MusicXML/ABC motif")
     p.add_argument("--bars", type=int, default=8, help="bars per seed (1..16, default 8)")
-    p.add_argument("--key", help='key of the seeds, e.g. "D minor" (default: majority of the pieces)')
+    p.add_argument(
+        "--key", help='key of the seeds, e.g. "D minor" (default: majority of the pieces)'
+    )
     p.add_argument("--meter", help="metre, e.g. 3/4 (default: majority of the pieces)")
     p.add_argument("-n", type=int, default=4, help="number of seeds (default 4)")
-    p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (default 1.0)")
+    p.add_argument(
+        "--temperature", type=float, default=1.0, help="sampling temperature (default 1.0)"
+    )
     p.add_argument("--top-p", type=float, default=0.95, help="nucleus sampling mass (default 0.95)")
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same seeds)")
     p.add_argument("--out", help="folder for the .mid/.musicxml files (default $CANTUS_HOME/seeds)")
 
-    e = reg.add(reg.eval, "generation", _eval, help="fidelity, control accuracy, novelty, diversity, NLL")
-    e.add_argument("--requests", type=int, default=24, help="conditioning requests to sample (default 24)")
+    e = reg.add(
+        reg.eval, "generation", _eval, help="fidelity, control accuracy, novelty, diversity, NLL"
+    )
+    e.add_argument(
+        "--requests", type=int, default=24, help="conditioning requests to sample (default 24)"
+    )
     e.add_argument("--seed", type=int, default=0, help="random seed")
 
     b = reg.add(reg.bench, "generate", _bench, help="seed generation latency (p50/p95)")
@@ -65,8 +78,6 @@ def _favourites(user: str) -> list[str]:
 
 
 def _inspire(args: argparse.Namespace) -> int:
-    import torch
-
     from cantus.output import emit
     from generator.inspire import check_bars, check_sampling, inspire, parse_key
     from recommender.engine import Engine
@@ -76,35 +87,55 @@ def _inspire(args: argparse.Namespace) -> int:
     check_sampling(args.n, args.temperature, args.top_p)
     if args.key is not None:
         parse_key(args.key)
+    if args.motif is not None and not Path(args.motif).expanduser().is_file():
+        msg = f"motif file not found: {args.motif}"
+        raise BadInput(msg)
     from_ids = _split_ids(args.from_ids) if args.from_ids is not None else None
     if args.user is not None:
         from_ids = _favourites(args.user)
-    torch.set_num_threads(1)  # one decoding stream: a second thread only adds contention
     engine = Engine.load()
     seeds = inspire(
-        engine, from_ids=from_ids, motif_path=args.motif, bars=args.bars, key=args.key, meter=args.meter,
-        n=args.n, temperature=args.temperature, top_p=args.top_p, seed=args.seed, out_dir=args.out,
+        engine,
+        from_ids=from_ids,
+        motif_path=args.motif,
+        bars=args.bars,
+        key=args.key,
+        meter=args.meter,
+        n=args.n,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        seed=args.seed,
+        out_dir=args.out,
     )
     if args.user is not None:
-        _record(args, seeds)
+        _record(args, seeds, engine)
     payload = {"seeds": [s.to_dict() for s in seeds]}
     emit(payload, args.json, _text(payload["seeds"]))
     return 0
 
 
-def _record(args: argparse.Namespace, seeds: list[Any]) -> None:
-    from pathlib import Path
-
+def _record(args: argparse.Namespace, seeds: list[Any], engine: Any) -> None:
     from db import repo
-    from generator.inspire import get_generator, model_version
+    from generator.inspire import engine_generator_dir, get_generator, model_version
 
-    version = model_version(get_generator())
-    params = {"bars": args.bars, "key": args.key, "meter": args.meter, "n": args.n, "temperature": args.temperature,
-              "top_p": args.top_p, "seed": args.seed}
+    version = model_version(get_generator(engine_generator_dir(engine)))
+    params = {
+        "bars": args.bars,
+        "key": args.key,
+        "meter": args.meter,
+        "n": args.n,
+        "temperature": args.temperature,
+        "top_p": args.top_p,
+        "seed": args.seed,
+    }
     for s in seeds:
         repo.save_seed(
-            args.user, s.conditioned_on, {**params, "seed_id": s.id, "fidelity": s.fidelity},
-            version, Path(s.midi).read_bytes(), Path(s.musicxml).read_text(encoding="utf-8"),
+            args.user,
+            s.conditioned_on,
+            {**params, "seed_id": s.id, "fidelity": s.fidelity},
+            version,
+            Path(s.midi).read_bytes(),
+            Path(s.musicxml).read_text(encoding="utf-8"),
         )
 
 
@@ -113,7 +144,8 @@ def _text(seeds: list[dict]) -> str:
     for s in seeds:
         lines.append(
             f"{s['id']}  {s['bars']} bars  {s['key']}  {s['meter']}  fidelity {s['fidelity']:.3f}  "
-            f"longest copied run {s['max_copied_notes']} notes\n    {s['midi']}\n    {s['musicxml']}"
+            f"longest copied run {s['max_copied_notes']} notes"
+            f"\n    {s['midi']}\n    {s['musicxml']}"
         )
     return "\n".join(lines) or "(no seeds)"
 

@@ -33,7 +33,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from generator.inspire import Request, _to_key, get_generator, get_novelty_index, parse_key
+from generator.inspire import (
+    Request,
+    _to_key,
+    get_generator,
+    get_novelty_index,
+    parse_key,
+    sampling_range,
+)
 from generator.novelty import DEFAULT_MAX_COPIED_NOTES, melody_events, window_hashes
 from generator.sample import SampleSpec, check_ids, sample
 from generator.train import LoadedGenerator
@@ -63,7 +70,9 @@ def embed(engine: Any, seqs: list[list[int]]) -> np.ndarray:
     return _unit_rows(engine.encoder.encode_ids(seqs))
 
 
-def make_requests(engine: Any, n: int, rng: np.random.Generator, meters: tuple[str, ...]) -> list[dict]:
+def make_requests(
+    engine: Any, n: int, rng: np.random.Generator, meters: tuple[str, ...]
+) -> list[dict]:
     """Favourites-like sets: an anchor and its nearest neighbours, plus the next neighbours."""
     emb = _unit_rows(engine.embeddings)
     out = []
@@ -89,8 +98,17 @@ def make_requests(engine: Any, n: int, rng: np.random.Generator, meters: tuple[s
             tonic = str(rng.choice(["C", "D", "E-", "E", "F", "G", "A", "B-"]))
             mode = str(rng.choice(["major", "minor"]))
             kind = "random"
-        out.append({"members": members, "following": following, "centroid": centroid, "meter": meter,
-                    "tonic": tonic, "mode": mode, "kind": kind})
+        out.append(
+            {
+                "members": members,
+                "following": following,
+                "centroid": centroid,
+                "meter": meter,
+                "tonic": tonic,
+                "mode": mode,
+                "kind": kind,
+            }
+        )
     return out
 
 
@@ -100,13 +118,29 @@ def _majority(values: list[str], default: str) -> str:
     return Counter(values).most_common(1)[0][0] if values else default
 
 
-def run_variant(gen: LoadedGenerator, reqs: list[dict], conds: list[np.ndarray | None], seed: int,
-                temperature: float = 1.0, top_p: float = 0.95, guidance: float = 1.0) -> list[list[list[int]]]:
+def run_variant(
+    gen: LoadedGenerator,
+    reqs: list[dict],
+    conds: list[np.ndarray | None],
+    seed: int,
+    temperature: float = 1.0,
+    top_p: float = 0.95,
+    guidance: float = 1.0,
+) -> list[list[list[int]]]:
     """Seeds (in each request's key) per request for one conditioning variant."""
     out = []
     for r, (req, cond) in enumerate(zip(reqs, conds, strict=True)):
-        spec = SampleSpec(meter=req["meter"], mode=req["mode"], bars=EVAL_BARS, n=SEEDS_PER_REQUEST,
-                          temperature=temperature, top_p=top_p, seed=seed + r, guidance=guidance)
+        spec = SampleSpec(
+            meter=req["meter"],
+            mode=req["mode"],
+            bars=EVAL_BARS,
+            n=SEEDS_PER_REQUEST,
+            temperature=temperature,
+            top_p=top_p,
+            seed=seed + r,
+            guidance=guidance,
+            pitch_range=sampling_range(req["tonic"]),
+        )
         c = torch.from_numpy(cond) if cond is not None and gen.conditioned else None
         canon = sample(gen.model, gen.controls, spec, c)
         out.append([_to_key(ids, req["tonic"]) for ids in canon])
@@ -136,7 +170,15 @@ def control_check(ids: list[int], meter: str, tonic: str, mode: str, bars: int) 
 
     from cantus import tokens
 
-    res = {"grammar": True, "reread": False, "bars": False, "meter": False, "tonic": False, "mode": False, "key": False}
+    res = {
+        "grammar": True,
+        "reread": False,
+        "bars": False,
+        "meter": False,
+        "tonic": False,
+        "mode": False,
+        "key": False,
+    }
     try:
         check_ids(ids, meter, bars)
     except ValueError:
@@ -159,7 +201,9 @@ def control_check(ids: list[int], meter: str, tonic: str, mode: str, bars: int) 
     return res
 
 
-def real_key_ceiling(engine: Any, token_of: dict[str, list[int]], rows: list[int]) -> dict[str, float]:
+def real_key_ceiling(
+    engine: Any, token_of: dict[str, list[int]], rows: list[int]
+) -> dict[str, float]:
     """music21 key analysis of real 8-bar openings vs their catalog key (the analyser's ceiling)."""
     from cantus import tokens
 
@@ -178,7 +222,9 @@ def real_key_ceiling(engine: Any, token_of: dict[str, list[int]], rows: list[int
         hits["tonic"].append(t)
         hits["mode"].append(m)
         hits["key"].append(t and m)
-    return {k: round(float(np.mean(v)), 4) if v else float("nan") for k, v in hits.items()} | {"n": len(hits["key"])}
+    return {k: round(float(np.mean(v)), 4) if v else float("nan") for k, v in hits.items()} | {
+        "n": len(hits["key"])
+    }
 
 
 def diversity(engine: Any, groups: list[list[list[int]]]) -> dict[str, float]:
@@ -193,63 +239,102 @@ def diversity(engine: Any, groups: list[list[list[int]]]) -> dict[str, float]:
         dists.append(float(np.mean(1 - sims[iu])))
         grams = [h for s in g for h in window_hashes(melody_events(s), 4)[3].tolist()]
         distinct.append(len(set(grams)) / max(1, len(grams)))
-    return {"pairwise_1_minus_cos": round(float(np.mean(dists)), 4), "distinct_4grams": round(float(np.mean(distinct)), 4)}
+    return {
+        "pairwise_1_minus_cos": round(float(np.mean(dists)), 4),
+        "distinct_4grams": round(float(np.mean(distinct)), 4),
+    }
 
 
 def novelty_stats(runs: list[int], limit: int = DEFAULT_MAX_COPIED_NOTES) -> dict[str, Any]:
     a = np.asarray(runs)
     hist = {str(v): int((a == v).sum()) for v in sorted(set(a.tolist()))}
-    return {"mean": round(float(a.mean()), 2), "p50": float(np.median(a)), "p95": float(np.percentile(a, 95)),
-            "max": int(a.max()), "over_limit_rate": round(float((a > limit).mean()), 4), "limit": limit,
-            "histogram": hist}
+    return {
+        "mean": round(float(a.mean()), 2),
+        "p50": float(np.median(a)),
+        "p95": float(np.percentile(a, 95)),
+        "max": int(a.max()),
+        "over_limit_rate": round(float((a > limit).mean()), 4),
+        "limit": limit,
+        "histogram": hist,
+    }
 
 
-def evaluate_generation(data_dir: Path | None = None, n_requests: int = 24, seed: int = 0,
-                        guidance_variants: tuple[float, ...] = (2.0,)) -> dict[str, Any]:
+def evaluate_generation(
+    data_dir: Path | None = None,
+    n_requests: int = 24,
+    seed: int = 0,
+    guidance_variants: tuple[float, ...] = (2.0,),
+    *,
+    engine: Any = None,
+    generator: LoadedGenerator | None = None,
+) -> dict[str, Any]:
     """Run the whole evaluation and return the report (see the module docstring)."""
     from cantus.catalog import load_catalog
     from cantus.config import data_dir as default_data_dir
-    from recommender.engine import Engine
 
     started = time.perf_counter()
-    torch.set_num_threads(1)
-    folder = Path(data_dir or default_data_dir())
-    engine = Engine.load(folder)
-    gen = get_generator(folder / "generator")
+    folder = Path(data_dir or getattr(engine, "data_dir", None) or default_data_dir())
+    if engine is None:
+        from recommender.engine import Engine
+
+        engine = Engine.load(folder)
+    gen = generator or get_generator(folder / "generator")
     novelty = get_novelty_index(folder)
     rng = np.random.default_rng(seed)
     reqs = make_requests(engine, n_requests, rng, gen.controls.meters)
     tok_frame = load_catalog(folder, columns=["id", "tokens"])
-    token_of = {str(i): [int(t) for t in ts] for i, ts in zip(tok_frame["id"], tok_frame["tokens"], strict=True)}
+    token_of = {
+        str(i): [int(t) for t in ts]
+        for i, ts in zip(tok_frame["id"], tok_frame["tokens"], strict=True)
+    }
     conds = [r["centroid"] for r in reqs]
     shuffled = conds[1:] + conds[:1]
-    variants = {"conditioned": run_variant(gen, reqs, conds, seed),
-                "shuffled_condition": run_variant(gen, reqs, shuffled, seed),
-                "unconditioned": run_variant(gen, reqs, [None] * len(reqs), seed)}
+    variants = {
+        "conditioned": run_variant(gen, reqs, conds, seed),
+        "shuffled_condition": run_variant(gen, reqs, shuffled, seed),
+        "unconditioned": run_variant(gen, reqs, [None] * len(reqs), seed),
+    }
     for g in guidance_variants:
         variants[f"guidance_{g:g}"] = run_variant(gen, reqs, conds, seed, guidance=g)
-    report: dict[str, Any] = {"requests": len(reqs), "seeds_per_request": SEEDS_PER_REQUEST, "bars": EVAL_BARS}
-    report["fidelity"] = {name: _summary(fidelity_of(engine, reqs, s)) for name, s in variants.items()}
+    report: dict[str, Any] = {
+        "requests": len(reqs),
+        "seeds_per_request": SEEDS_PER_REQUEST,
+        "bars": EVAL_BARS,
+    }
+    report["fidelity"] = {
+        name: _summary(fidelity_of(engine, reqs, s)) for name, s in variants.items()
+    }
     report["fidelity"].update(_real_fidelity(engine, reqs, token_of, rng))
     report["controls"] = _controls(reqs, variants["conditioned"])
     report["controls"]["real_opening_key_ceiling"] = real_key_ceiling(
-        engine, token_of, [m for r in reqs for m in r["members"]])
+        engine, token_of, [m for r in reqs for m in r["members"]]
+    )
     runs = [novelty.longest_copied_run(s) for g in variants["conditioned"] for s in g]
     report["novelty"] = novelty_stats(runs)
     report["diversity"] = {
         "seeds": diversity(engine, variants["conditioned"]),
-        "real_members": diversity(engine, [[opening(token_of[str(engine.catalog.iloc[m]["id"])]) for m in r["members"]]
-                                           for r in reqs]),
+        "real_members": diversity(
+            engine,
+            [
+                [opening(token_of[str(engine.catalog.iloc[m]["id"])]) for m in r["members"]]
+                for r in reqs
+            ],
+        ),
     }
     train_metrics = gen.meta.get("metrics", {})
     report["heldout_nll"] = {k: train_metrics.get(k) for k in ("heldout_nll", "heldout_nll_uncond")}
-    report["generator"] = {"params": train_metrics.get("params"), "steps": train_metrics.get("steps"),
-                           "train_seconds": train_metrics.get("train_seconds")}
+    report["generator"] = {
+        "params": train_metrics.get("params"),
+        "steps": train_metrics.get("steps"),
+        "train_seconds": train_metrics.get("train_seconds"),
+    }
     report["seconds"] = round(time.perf_counter() - started, 1)
     return report
 
 
-def _real_fidelity(engine: Any, reqs: list[dict], token_of: dict[str, list[int]], rng: np.random.Generator) -> dict:
+def _real_fidelity(
+    engine: Any, reqs: list[dict], token_of: dict[str, list[int]], rng: np.random.Generator
+) -> dict:
     def cos(rows_per_req: list[list[int]]) -> dict[str, float]:
         vals = []
         for req, rows in zip(reqs, rows_per_req, strict=True):
@@ -269,13 +354,20 @@ def _controls(reqs: list[dict], seeds: list[list[list[int]]]) -> dict[str, Any]:
     rows: dict[str, list[dict[str, bool]]] = {"majority": [], "random": []}
     for req, group in zip(reqs, seeds, strict=True):
         for ids in group:
-            rows[req["kind"]].append(control_check(ids, req["meter"], req["tonic"], req["mode"], EVAL_BARS))
+            rows[req["kind"]].append(
+                control_check(ids, req["meter"], req["tonic"], req["mode"], EVAL_BARS)
+            )
     out: dict[str, Any] = {}
     every = rows["majority"] + rows["random"]
-    out["well_formed_rate"] = round(float(np.mean([r["grammar"] and r["reread"] and r["bars"] and r["meter"] for r in every])), 4)
+    out["well_formed_rate"] = round(
+        float(np.mean([r["grammar"] and r["reread"] and r["bars"] and r["meter"] for r in every])),
+        4,
+    )
     for kind, checks in {"all": every, **rows}.items():
         if checks:
-            out[kind] = {k: round(float(np.mean([c[k] for c in checks])), 4) for k in checks[0]} | {"n": len(checks)}
+            out[kind] = {k: round(float(np.mean([c[k] for c in checks])), 4) for k in checks[0]} | {
+                "n": len(checks)
+            }
     return out
 
 
@@ -292,7 +384,10 @@ def summarise(report: dict[str, Any]) -> str:
     f = report["fidelity"]
     lines = [f"fidelity {k}: {v['mean']:.3f} ± {v['std']:.3f}" for k, v in f.items()]
     c = report["controls"]
-    lines.append(f"well-formed {c['well_formed_rate']:.1%}; key {c['all']['key']:.1%} meter {c['all']['meter']:.1%} bars {c['all']['bars']:.1%}")
+    lines.append(
+        f"well-formed {c['well_formed_rate']:.1%}; key {c['all']['key']:.1%} "
+        f"meter {c['all']['meter']:.1%} bars {c['all']['bars']:.1%}"
+    )
     lines.append(f"novelty p50 {report['novelty']['p50']} max {report['novelty']['max']}")
     return "\n".join(lines)
 

@@ -26,8 +26,13 @@ import numpy as np
 import torch
 
 from cantus.errors import BadInput
-from generator.novelty import DEFAULT_MAX_COPIED_NOTES, NoveltyIndex, index_for_catalog, melody_events
-from generator.sample import GrammarError, SampleSpec, sample
+from generator.novelty import (
+    DEFAULT_MAX_COPIED_NOTES,
+    NoveltyIndex,
+    index_for_catalog,
+    melody_events,
+)
+from generator.sample import DEFAULT_PITCH_RANGE, GrammarError, SampleSpec, sample
 from generator.train import GENERATOR_DIR, LoadedGenerator, load_generator
 from generator.vocab import (
     MAX_BARS,
@@ -120,7 +125,11 @@ def check_meter(meter: str, known: tuple[str, ...]) -> str:
 
 
 def check_bars(bars: Any, max_bars: int = MAX_BARS) -> int:
-    if isinstance(bars, bool) or not isinstance(bars, int | np.integer) or not 1 <= int(bars) <= max_bars:
+    if (
+        isinstance(bars, bool)
+        or not isinstance(bars, int | np.integer)
+        or not 1 <= int(bars) <= max_bars
+    ):
         msg = f"--bars must be an integer in 1..{max_bars} (received {bars!r})"
         raise BadInput(msg)
     return int(bars)
@@ -189,7 +198,14 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / max(float(np.linalg.norm(v)), 1e-8)
 
 
-def request_from_ids(engine: Engine, ids: list[str], bars: int, key: str | None, meter: str | None, meters: tuple[str, ...]) -> Request:
+def request_from_ids(
+    engine: Engine,
+    ids: list[str],
+    bars: int,
+    key: str | None,
+    meter: str | None,
+    meters: tuple[str, ...],
+) -> Request:
     ids = [str(i).strip() for i in ids if str(i).strip()]
     if not ids:
         msg = "--from needs at least one piece id"
@@ -212,7 +228,14 @@ def request_from_ids(engine: Engine, ids: list[str], bars: int, key: str | None,
     return Request(cond=cond, conditioned_on=ids, meter=meter, tonic=tonic, mode=mode, bars=bars)
 
 
-def request_from_motif(engine: Engine, path: Path, bars: int, key: str | None, meter: str | None, meters: tuple[str, ...]) -> Request:
+def request_from_motif(
+    engine: Engine,
+    path: Path,
+    bars: int,
+    key: str | None,
+    meter: str | None,
+    meters: tuple[str, ...],
+) -> Request:
     from cantus import tokens
     from recommender.engine import file_token_ids
 
@@ -223,7 +246,7 @@ def request_from_motif(engine: Engine, path: Path, bars: int, key: str | None, m
     ids = [int(i) for i in file_token_ids(path) if int(i) < tables().n_music]
     motif_meter = first_meter(ids) or DEFAULT_METER
     if meter is not None and check_meter(meter, meters) != motif_meter:
-        msg = f"the motif is in {motif_meter}; --meter {meter} would change its bar lines (drop --meter)"
+        msg = f"the motif is in {motif_meter}; --meter {meter} would move its bar lines"
         raise BadInput(msg)
     meter = check_meter(motif_meter, meters)
     keep = max(1, bars - 1)
@@ -237,7 +260,15 @@ def request_from_motif(engine: Engine, path: Path, bars: int, key: str | None, m
     prompt = tokens.transpose_ids(ids, shift)
     cond = _unit(engine.encoder.encode_ids([ids])[0])
     sha = hashlib.sha1(path.read_bytes()).hexdigest()[:12]
-    return Request(cond=cond, conditioned_on=[f"file:{sha}#0"], meter=meter, tonic=tonic, mode=mode, bars=bars, prompt=prompt)
+    return Request(
+        cond=cond,
+        conditioned_on=[f"file:{sha}#0"],
+        meter=meter,
+        tonic=tonic,
+        mode=mode,
+        bars=bars,
+        prompt=prompt,
+    )
 
 
 def _analyse_key(ids: list[int]) -> tuple[str, str]:
@@ -262,12 +293,25 @@ def _fit_shift(ids: list[int], shift: int) -> int:
     return min(max(shift, lo), hi)
 
 
+def key_shift(tonic: str) -> int:
+    """Semitones from the canonical tonic C to ``tonic`` (-5..+6)."""
+    pc = tonic_pitch_class(tonic)
+    return pc if pc <= 6 else pc - 12
+
+
+def sampling_range(
+    tonic: str, pitch_range: tuple[int, int] = DEFAULT_PITCH_RANGE
+) -> tuple[int, int]:
+    """The canonical-key pitch range that lands in ``pitch_range`` once moved to ``tonic``."""
+    shift = key_shift(tonic)
+    return pitch_range[0] - shift, pitch_range[1] - shift
+
+
 def _to_key(ids: list[int], tonic: str) -> list[int]:
-    """Transpose canonical (tonic C) ids to ``tonic`` by the smallest shift that fits."""
+    """Transpose canonical (tonic C) ids to ``tonic`` (an octave off only if a motif needs it)."""
     from cantus import tokens
 
-    pc = tonic_pitch_class(tonic)
-    return tokens.transpose_ids(ids, _fit_shift(ids, pc if pc <= 6 else pc - 12))
+    return tokens.transpose_ids(ids, _fit_shift(ids, key_shift(tonic)))
 
 
 # --------------------------------------------------------------------------- generation
@@ -291,8 +335,18 @@ def generate(
     runs = [10**9] * n
     todo = list(range(n))
     for attempt in range(MAX_TRIES):
-        spec = SampleSpec(meter=req.meter, mode=req.mode, bars=req.bars, n=len(todo), prompt=req.prompt,
-                          temperature=temperature, top_p=top_p, seed=seed + 7919 * attempt, guidance=guidance)
+        spec = SampleSpec(
+            meter=req.meter,
+            mode=req.mode,
+            bars=req.bars,
+            n=len(todo),
+            prompt=req.prompt,
+            temperature=temperature,
+            top_p=top_p,
+            seed=seed + 7919 * attempt,
+            guidance=guidance,
+            pitch_range=sampling_range(req.tonic),
+        )
         try:
             batch = sample(gen.model, gen.controls, spec, cond)
         except GrammarError as exc:
@@ -304,9 +358,19 @@ def generate(
         todo = [r for r in range(n) if runs[r] > max_copied_notes]
         if not todo:
             break
-        log.info("re-sampling %d seed(s) that copy more than %d notes (try %d)", len(todo), max_copied_notes, attempt + 2)
+        log.info(
+            "re-sampling %d seed(s) that copy more than %d notes (try %d)",
+            len(todo),
+            max_copied_notes,
+            attempt + 2,
+        )
     for r in todo:
-        log.warning("seed %d still shares a %d-note run with a catalog piece after %d tries", r, runs[r], MAX_TRIES)
+        log.warning(
+            "seed %d still shares a %d-note run with a catalog piece after %d tries",
+            r,
+            runs[r],
+            MAX_TRIES,
+        )
     return [s for s in seeds if s is not None], runs
 
 
@@ -367,7 +431,7 @@ def inspire(
         raise BadInput(msg)
     bars = check_bars(bars)
     check_sampling(n, temperature, top_p)
-    gen = generator or get_generator(_engine_generator_dir(engine))
+    gen = generator or get_generator(engine_generator_dir(engine))
     meters = gen.controls.meters
     if from_ids is not None:
         req = request_from_ids(engine, list(from_ids), bars, key, meter, meters)
@@ -376,7 +440,17 @@ def inspire(
     _check_encoder(engine, gen)
     if novelty is None:
         novelty = get_novelty_index(getattr(engine, "data_dir", None))
-    canon, runs = generate(gen, req, int(n), float(temperature), float(top_p), int(seed), novelty, max_copied_notes, guidance)
+    canon, runs = generate(
+        gen,
+        req,
+        int(n),
+        float(temperature),
+        float(top_p),
+        int(seed),
+        novelty,
+        max_copied_notes,
+        guidance,
+    )
     seeds_ids = [_to_key(ids, req.tonic) for ids in canon]
     fids = fidelity(engine, seeds_ids, req.cond)
     out = Path(out_dir).expanduser() if out_dir is not None else seeds_dir()
@@ -384,25 +458,41 @@ def inspire(
     for row, (ids, run, fid) in enumerate(zip(seeds_ids, runs, fids, strict=True)):
         seed_id = _seed_id(ids, req, seed, row)
         midi, xml = export_seed(ids, req.key, out, seed_id)
-        result.append(Seed(id=seed_id, midi=str(midi), musicxml=str(xml), bars=count_bars(ids), key=req.key,
-                           meter=req.meter, conditioned_on=list(req.conditioned_on), fidelity=fid,
-                           max_copied_notes=int(run), ids=ids))
+        result.append(
+            Seed(
+                id=seed_id,
+                midi=str(midi),
+                musicxml=str(xml),
+                bars=count_bars(ids),
+                key=req.key,
+                meter=req.meter,
+                conditioned_on=list(req.conditioned_on),
+                fidelity=fid,
+                max_copied_notes=int(run),
+                ids=ids,
+            )
+        )
     return result
 
 
-def _engine_generator_dir(engine: Engine) -> Path | None:
+def engine_generator_dir(engine: Engine) -> Path | None:
     data = getattr(engine, "data_dir", None)
     return Path(data) / GENERATOR_DIR if data is not None else None
 
 
 def _check_encoder(engine: Engine, gen: LoadedGenerator) -> None:
     if not gen.conditioned:
-        log.warning("the generator was trained without embeddings: seeds follow key, metre and length only")
+        log.warning(
+            "the generator was trained without embeddings: seeds follow key, metre and length only"
+        )
         return
     current = getattr(engine.encoder, "encoder_id", None)
     if gen.encoder_id and current and gen.encoder_id != current:
-        log.warning("the generator was trained on encoder %s but the engine uses %s; rebuild with `cantus build`",
-                    gen.encoder_id, current)
+        log.warning(
+            "the generator was trained on encoder %s but the engine uses %s; run `cantus build`",
+            gen.encoder_id,
+            current,
+        )
 
 
 def seed_notes(ids: list[int]) -> int:

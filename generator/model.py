@@ -40,17 +40,19 @@ class GeneratorConfig:
 
     def __post_init__(self) -> None:
         if self.d_model % self.n_heads:
-            msg = f"`d_model` must be divisible by `n_heads` (received {self.d_model}, {self.n_heads})"
+            msg = f"`d_model` must divide by `n_heads` (received {self.d_model}, {self.n_heads})"
             raise ValueError(msg)
         if not 0 < self.n_music < self.vocab_size:
-            msg = f"`n_music` must lie in 1..vocab_size-1 (received {self.n_music}, vocab {self.vocab_size})"
+            msg = f"`n_music` must lie in 1..vocab_size-1 (received {self.n_music})"
             raise ValueError(msg)
         for name in ("cond_dim", "n_prefix", "n_layers", "ctx"):
             if getattr(self, name) < 1:
                 msg = f"`{name}` must be positive (received {getattr(self, name)})"
                 raise ValueError(msg)
         if self.ctx <= self.n_prefix:
-            msg = f"`ctx` must exceed `n_prefix` (received ctx={self.ctx}, n_prefix={self.n_prefix})"
+            msg = (
+                f"`ctx` must exceed `n_prefix` (received ctx={self.ctx}, n_prefix={self.n_prefix})"
+            )
             raise ValueError(msg)
         for name in ("dropout", "cond_dropout"):
             if not 0.0 <= getattr(self, name) < 1.0:
@@ -83,7 +85,9 @@ class KVCache:
         first = self.keys[0]
         return 0 if first is None else first.shape[2]
 
-    def append(self, layer: int, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def append(
+        self, layer: int, k: torch.Tensor, v: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         old_k, old_v = self.keys[layer], self.values[layer]
         if old_k is not None:
             k = torch.cat([old_k, k], dim=2)
@@ -106,11 +110,18 @@ class SelfAttention(nn.Module):
         self.dropout = cfg.dropout
 
     def forward(
-        self, x: torch.Tensor, pad_mask: torch.Tensor | None, cache: KVCache | None, layer: int, past: int
+        self,
+        x: torch.Tensor,
+        pad_mask: torch.Tensor | None,
+        cache: KVCache | None,
+        layer: int,
+        past: int,
     ) -> torch.Tensor:
         b, t, c = x.shape  # (B, T, C)
         q, k, v = self.qkv(x).split(c, dim=2)
-        q, k, v = (z.view(b, t, self.n_heads, c // self.n_heads).transpose(1, 2) for z in (q, k, v))  # (B, H, T, hd)
+        q, k, v = (
+            z.view(b, t, self.n_heads, c // self.n_heads).transpose(1, 2) for z in (q, k, v)
+        )  # (B, H, T, hd)
         if cache is not None:
             k, v = cache.append(layer, k, v)  # (B, H, past + T, hd)
         mask = _causal_mask(t, past, x.device)  # (T, past + T) True = may attend
@@ -143,7 +154,12 @@ class Block(nn.Module):
         self.drop = nn.Dropout(cfg.dropout)
 
     def forward(
-        self, x: torch.Tensor, pad_mask: torch.Tensor | None, cache: KVCache | None, layer: int, past: int
+        self,
+        x: torch.Tensor,
+        pad_mask: torch.Tensor | None,
+        cache: KVCache | None,
+        layer: int,
+        past: int,
     ) -> torch.Tensor:
         x = x + self.drop(self.attn(self.ln1(x), pad_mask, cache, layer, past))
         return x + self.mlp(self.ln2(x))
@@ -174,14 +190,17 @@ class SeedTransformer(nn.Module):
     def n_params(self) -> int:
         return sum(p.numel() for p in self.parameters())
 
-    def prefix(self, cond: torch.Tensor | None, batch: int, drop: torch.Tensor | None = None) -> torch.Tensor:
+    def prefix(
+        self, cond: torch.Tensor | None, batch: int, drop: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Prefix vectors (B, P, C) from ``cond`` (B, D); rows where ``drop`` is True (or all rows
         when ``cond`` is None) get the learned null prefix."""
         null = self.null_prefix.unsqueeze(0).expand(batch, -1, -1)  # (B, P, C)
         if cond is None:
             return null
         if cond.shape != (batch, self.cfg.cond_dim):
-            msg = f"`cond` must have shape ({batch}, {self.cfg.cond_dim}) (received {tuple(cond.shape)})"
+            want = (batch, self.cfg.cond_dim)
+            msg = f"`cond` must have shape {want} (received {tuple(cond.shape)})"
             raise ValueError(msg)
         pre = self.cond_proj(cond).view(batch, self.cfg.n_prefix, self.cfg.d_model)  # (B, P, C)
         if drop is not None:
@@ -203,7 +222,7 @@ class SeedTransformer(nn.Module):
         With a non-empty cache, ``idx`` continues the cached sequence (``cond`` is ignored).
         ``pad_mask`` (B, past + T incl. prefix) is True where a key position is real.
         """
-        b, t = idx.shape  # (B, T)
+        b = idx.shape[0]  # idx: (B, T)
         start = 0 if cache is None else cache.length
         x = self.tok_emb(idx)  # (B, T, C)
         n_pre = 0

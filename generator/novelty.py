@@ -94,7 +94,9 @@ class NoveltyIndex:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp.npz")
         arrays = {f"order_{n + 1}": a for n, a in enumerate(self.orders)}
-        np.savez(tmp, version=np.array(INDEX_VERSION), n_melodies=np.array(self.n_melodies), **arrays)
+        np.savez(
+            tmp, version=np.array(INDEX_VERSION), n_melodies=np.array(self.n_melodies), **arrays
+        )
         tmp.replace(path)
 
     @classmethod
@@ -129,7 +131,9 @@ class NoveltyIndex:
         if len(events) <= start_event:
             return 0 if len(parse_notes(ids)[0]) == 0 else 1
         hit = self.present(events)  # (MAX_ORDER, E)
-        run = np.cumprod(hit, axis=0).sum(axis=0)[start_event:]  # (E',) events matched from each start
+        run = np.cumprod(hit, axis=0).sum(axis=0)[
+            start_event:
+        ]  # (E',) events matched from each start
         best = int(run.max())
         if best == MAX_ORDER:
             best = MAX_ORDER - 1 + _longest_true_stretch(run == MAX_ORDER)
@@ -166,7 +170,12 @@ def index_for_catalog(catalog, cache_dir: Path | None = None) -> NoveltyIndex:
         return index
     start = time.perf_counter()
     index = NoveltyIndex.build(token_lists)
-    log.info("novelty index: %d melodies in %.1fs -> %s", index.n_melodies, time.perf_counter() - start, path)
+    log.info(
+        "novelty index: %d melodies in %.1fs -> %s",
+        index.n_melodies,
+        time.perf_counter() - start,
+        path,
+    )
     try:
         index.save(path)
     except OSError as exc:  # a read-only home still gets a working (in-memory) index

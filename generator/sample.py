@@ -18,7 +18,9 @@ model: ``uncond + guidance * (cond - uncond)``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -100,6 +102,7 @@ class Grammar:
         self._is_dur = torch.from_numpy(is_dur)
         # a position must leave room for the shortest allowed duration before the bar line
         self._last_onset = self.bar_len - int(value[is_dur].min())
+        self._shortest_dur = int(np.flatnonzero(is_dur)[np.argmin(value[is_dur])])
 
     # ------------------------------------------------------------------ state
 
@@ -124,6 +127,8 @@ class Grammar:
             m |= self._pitch_ok
         elif s.phase == "pitch":
             m |= self._is_dur & (self._value <= self.bar_len - s.pos)
+            if not bool(m.any()):  # only after an off-grid prompt onset: the shortest note
+                m[self._shortest_dur] = True
         elif s.phase in ("ts", "dur"):
             self._after_note_or_ts(s, m)
         elif s.phase == "done":
@@ -173,13 +178,23 @@ def quantisation_grid(positions: np.ndarray, meter: str) -> np.ndarray:
     """True where a position/duration count lies on music21's MIDI quantisation grid
     (``quarterLengthDivisors`` (4, 3): sixteenths and eighth-note triplets), so that a seed
     re-reads in music21 with its onsets, durations and bar count unchanged."""
-    per_quarter = POSITIONS_PER_BEAT * int(meter.partition("/")[2]) / 4  # positions per quarter note
+    per_quarter = (
+        POSITIONS_PER_BEAT * int(meter.partition("/")[2]) / 4
+    )  # positions per quarter note
     return ((positions * 4) % per_quarter == 0) | ((positions * 3) % per_quarter == 0)
 
 
-def check_ids(ids: list[int], meter: str, bars: int, pitch_range: tuple[int, int] = DEFAULT_PITCH_RANGE) -> None:
+def check_ids(
+    ids: list[int], meter: str, bars: int, pitch_range: tuple[int, int] = DEFAULT_PITCH_RANGE
+) -> None:
     """Raise GrammarError unless ``ids`` (+ EOS) is a complete well-formed seed."""
-    g = Grammar(meter=meter, bars=bars, vocab_size=tables().n_music, max_len=max(len(ids) + 8, 2 * bars + 8), pitch_range=pitch_range)
+    g = Grammar(
+        meter=meter,
+        bars=bars,
+        vocab_size=tables().n_music,
+        max_len=max(len(ids) + 8, 2 * bars + 8),
+        pitch_range=pitch_range,
+    )
     s = g.new_state()
     for tok in [*ids, g.t.eos]:
         g.step(s, int(tok))
@@ -218,7 +233,9 @@ class SampleSpec:
             raise ValueError(msg)
 
 
-def filter_logits(logits: torch.Tensor, mask: torch.Tensor, temperature: float, top_p: float) -> torch.Tensor:
+def filter_logits(
+    logits: torch.Tensor, mask: torch.Tensor, temperature: float, top_p: float
+) -> torch.Tensor:
     """Probabilities (B, V) after masking, temperature and nucleus filtering."""
     logits = logits.float().masked_fill(~mask, float("-inf")) / temperature  # (B, V)
     probs = torch.softmax(logits, dim=-1)
@@ -232,7 +249,18 @@ def filter_logits(logits: torch.Tensor, mask: torch.Tensor, temperature: float, 
     return probs
 
 
-@torch.no_grad()
+@contextlib.contextmanager
+def _single_thread() -> Iterator[None]:
+    """Decode on one CPU thread: a few rows per step gain nothing from intra-op threads, and on a
+    shared machine extra threads wait on each other (measured ~30x slower at 2 threads)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def sample(
     model: SeedTransformer, controls: Controls, spec: SampleSpec, cond: torch.Tensor | None
 ) -> list[list[int]]:
@@ -240,6 +268,14 @@ def sample(
 
     ``cond`` is (D,) or (n, D), or None for the unconditioned model.
     """
+    on_cpu = next(model.parameters()).device.type == "cpu"
+    with torch.no_grad(), _single_thread() if on_cpu else contextlib.nullcontext():
+        return _sample(model, controls, spec, cond)
+
+
+def _sample(
+    model: SeedTransformer, controls: Controls, spec: SampleSpec, cond: torch.Tensor | None
+) -> list[list[int]]:
     model.eval()
     device = next(model.parameters()).device
     n = spec.n
@@ -247,12 +283,10 @@ def sample(
     max_len = model.cfg.ctx - model.cfg.n_prefix - len(head)
     grammar = Grammar(spec.meter, spec.bars, model.cfg.vocab_size, max_len, spec.pitch_range)
     states = [grammar.new_state() for _ in range(n)]
+    _check_prompt(spec.prompt, spec.bars, grammar)
     for s in states:
-        for tok in spec.prompt:
-            grammar.step(s, int(tok))
-    if states[0].bars > spec.bars:
-        msg = f"the prompt has {states[0].bars} bars, more than the {spec.bars} requested"
-        raise GrammarError(msg)
+        for tok in spec.prompt:  # the user's own music: followed, not policed (it may be off-grid)
+            grammar.advance(s, int(tok))
     cond_b = _batch_cond(cond, n, model.cfg.cond_dim, device)
     guided = spec.guidance != 1.0 and cond_b is not None
     rows = 2 * n if guided else n
@@ -262,7 +296,9 @@ def sample(
     else:
         drop = None
     gen = torch.Generator().manual_seed(int(spec.seed))
-    idx = torch.tensor([head + list(spec.prompt)] * rows, dtype=torch.long, device=device)  # (R, T0)
+    idx = torch.tensor(
+        [head + list(spec.prompt)] * rows, dtype=torch.long, device=device
+    )  # (R, T0)
     cache = KVCache(model.cfg.n_layers)
     logits = model(idx, cond_b, cond_drop=drop, cache=cache)[:, -1]  # (R, V)
     out: list[list[int]] = [list(spec.prompt) for _ in range(n)]
@@ -286,7 +322,27 @@ def sample(
     return out
 
 
-def _batch_cond(cond: torch.Tensor | None, n: int, dim: int, device: torch.device) -> torch.Tensor | None:
+def _check_prompt(prompt: list[int], bars: int, grammar: Grammar) -> None:
+    if not prompt:
+        return
+    if int(prompt[0]) != grammar.t.bar:
+        msg = "a prompt must start with a Bar token"
+        raise GrammarError(msg)
+    if any(int(t) >= grammar.t.n_music for t in prompt):
+        msg = "a prompt may hold music tokens only"
+        raise GrammarError(msg)
+    n_bars = sum(1 for t in prompt if int(t) == grammar.t.bar)
+    if n_bars > bars:
+        msg = f"the prompt has {n_bars} bars, more than the {bars} requested"
+        raise GrammarError(msg)
+    if len(prompt) > grammar.max_len - 2 * (bars - n_bars) - 8:
+        msg = f"the prompt ({len(prompt)} tokens) leaves no room for {bars - n_bars} more bars"
+        raise GrammarError(msg)
+
+
+def _batch_cond(
+    cond: torch.Tensor | None, n: int, dim: int, device: torch.device
+) -> torch.Tensor | None:
     if cond is None:
         return None
     cond = torch.as_tensor(cond, dtype=torch.float32, device=device)

@@ -70,18 +70,22 @@ class TrainConfig:
     heldout_frac: float = 0.05  # pieces held out for NLL
     eval_windows: int = 256  # held-out windows scored at the end
     eval_every: int = 500  # steps between held-out evaluations
-    threads: int = 2  # torch CPU threads
+    threads: int = (
+        0  # torch CPU threads; 0 = time 1 and 2 threads on the first steps, keep the faster
+    )
     pool_batches: int = 8  # batches drawn together and sorted by length (less padding)
 
     def __post_init__(self) -> None:
         if self.batch_size < 1 or self.max_steps < 1:
-            msg = f"`batch_size` and `max_steps` must be >= 1 (received {self.batch_size}, {self.max_steps})"
+            got = (self.batch_size, self.max_steps)
+            msg = f"`batch_size` and `max_steps` must be >= 1 (received {got})"
             raise ValueError(msg)
         if not 0 < self.lr < 1:
             msg = f"`lr` must lie in (0, 1) (received {self.lr})"
             raise ValueError(msg)
         if not 1 <= self.min_bars <= self.long_min_bars <= MAX_BARS:
-            msg = f"need 1 <= min_bars <= long_min_bars <= {MAX_BARS} (received {self.min_bars}, {self.long_min_bars})"
+            got = (self.min_bars, self.long_min_bars)
+            msg = f"need 1 <= min_bars <= long_min_bars <= {MAX_BARS} (received {got})"
             raise ValueError(msg)
         if not 0 <= self.heldout_frac < 0.5:
             msg = f"`heldout_frac` must lie in [0, 0.5) (received {self.heldout_frac})"
@@ -92,8 +96,16 @@ PROFILES: dict[str, tuple[dict, dict]] = {
     # profile: (GeneratorConfig overrides, TrainConfig overrides)
     "tiny": (
         {"d_model": 64, "n_layers": 2, "n_heads": 2, "ctx": 256, "n_prefix": 2, "dropout": 0.0},
-        {"batch_size": 16, "lr": 2e-3, "warmup_steps": 10, "time_budget_s": 20.0, "max_steps": 100,
-         "eval_windows": 32, "eval_every": 10_000, "calib_steps": 3},
+        {
+            "batch_size": 16,
+            "lr": 2e-3,
+            "warmup_steps": 10,
+            "time_budget_s": 20.0,
+            "max_steps": 100,
+            "eval_windows": 32,
+            "eval_every": 10_000,
+            "calib_steps": 3,
+        },
     ),
     "default": ({}, {}),
 }
@@ -124,7 +136,9 @@ def prepare_pieces(catalog, controls: Controls) -> tuple[list[Piece], dict]:
 
     pieces: list[Piece] = []
     skipped = {"no_bars": 0, "transpose": 0, "no_key": 0}
-    for row, (ids, tonic, mode) in enumerate(zip(catalog["tokens"], catalog["tonic"], catalog["mode"], strict=True)):
+    for row, (ids, tonic, mode) in enumerate(
+        zip(catalog["tokens"], catalog["tonic"], catalog["mode"], strict=True)
+    ):
         arr = np.asarray(ids, dtype=np.int64)
         arr = arr[arr < controls.n_music]
         try:
@@ -208,12 +222,17 @@ class WindowSampler:
         picks = order if order is not None else rng.integers(0, len(self.pieces), size=size)
         examples = [self.example(self.pieces[int(i)], rng) for i in picks]
         examples.sort(key=lambda e: len(e[0]))
-        chunks = [examples[i : i + self.tcfg.batch_size] for i in range(0, len(examples), self.tcfg.batch_size)]
+        chunks = [
+            examples[i : i + self.tcfg.batch_size]
+            for i in range(0, len(examples), self.tcfg.batch_size)
+        ]
         batches = [self.collate(chunk, rng) for chunk in chunks]
         rng.shuffle(batches)
         return batches
 
-    def collate(self, chunk: list[tuple[list[int], np.ndarray | None]], rng: np.random.Generator) -> Batch:
+    def collate(
+        self, chunk: list[tuple[list[int], np.ndarray | None]], rng: np.random.Generator
+    ) -> Batch:
         length = max(len(seq) for seq, _ in chunk) - 1
         idx = torch.full((len(chunk), length), self.t.pad, dtype=torch.long)
         target = torch.full((len(chunk), length), -100, dtype=torch.long)
@@ -235,11 +254,19 @@ def load_embeddings(out_dir: Path, n_rows: int) -> tuple[np.ndarray | None, str 
     """(float32 (N, D) L2-normalised embeddings, encoder_id) or (None, None) with a warning."""
     path = out_dir / "embeddings.npy"
     if not path.is_file():
-        log.warning("generator: %s not found; training an UNCONDITIONED generator (seeds will not follow favourites)", path)
+        log.warning(
+            "generator: %s not found; training an UNCONDITIONED generator "
+            "(seeds will follow key, metre and length, not favourites)",
+            path,
+        )
         return None, None
     emb = np.load(path).astype(np.float32)
     if emb.shape[0] != n_rows:
-        log.warning("generator: embeddings have %d rows but the catalog %d; training unconditioned", emb.shape[0], n_rows)
+        log.warning(
+            "generator: embeddings have %d rows but the catalog %d; training unconditioned",
+            emb.shape[0],
+            n_rows,
+        )
         return None, None
     emb /= np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-6)
     meta = out_dir / "embeddings.json"
@@ -262,7 +289,9 @@ def nearest_neighbours(emb: np.ndarray, k: int = N_NEIGHBOURS) -> np.ndarray:
     return out
 
 
-def split_pieces(pieces: list[Piece], ids: list[str], frac: float) -> tuple[list[Piece], list[Piece]]:
+def split_pieces(
+    pieces: list[Piece], ids: list[str], frac: float
+) -> tuple[list[Piece], list[Piece]]:
     """Stable train / held-out split by a hash of the piece id."""
     import zlib
 
@@ -274,18 +303,24 @@ def split_pieces(pieces: list[Piece], ids: list[str], frac: float) -> tuple[list
 # --------------------------------------------------------------------------- loop
 
 
-def sequence_loss(model: SeedTransformer, batch: Batch, device: torch.device) -> tuple[torch.Tensor, int]:
+def sequence_loss(
+    model: SeedTransformer, batch: Batch, device: torch.device
+) -> tuple[torch.Tensor, int]:
     """Mean next-token cross-entropy over scored targets, and their count."""
     cond = batch.cond.to(device) if batch.cond is not None else None
     logits = model(batch.idx.to(device), cond, cond_drop=batch.drop.to(device))  # (B, T, V)
     target = batch.target.to(device)
-    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), target.reshape(-1), ignore_index=-100)
+    loss = F.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]).float(), target.reshape(-1), ignore_index=-100
+    )
     return loss, int((target != -100).sum())
 
 
 @torch.no_grad()
-def heldout_nll(model: SeedTransformer, batches: list[Batch], device: torch.device, drop_all: bool = False) -> float:
-    """Per-token NLL (nats) over the held-out batches; ``drop_all`` scores the unconditioned model."""
+def heldout_nll(
+    model: SeedTransformer, batches: list[Batch], device: torch.device, drop_all: bool = False
+) -> float:
+    """Per-token NLL (nats) of held-out batches; ``drop_all`` scores the unconditioned model."""
     was = model.training
     model.eval()
     total, count = 0.0, 0
@@ -303,13 +338,18 @@ def lr_at(step: int, total: int, tcfg: TrainConfig) -> float:
     if step < tcfg.warmup_steps:
         return tcfg.lr * (step + 1) / tcfg.warmup_steps
     frac = min(1.0, (step - tcfg.warmup_steps) / max(1, total - tcfg.warmup_steps))
-    return tcfg.lr * (tcfg.min_lr_frac + (1 - tcfg.min_lr_frac) * 0.5 * (1 + math.cos(math.pi * frac)))
+    return tcfg.lr * (
+        tcfg.min_lr_frac + (1 - tcfg.min_lr_frac) * 0.5 * (1 + math.cos(math.pi * frac))
+    )
 
 
 def make_optimizer(model: SeedTransformer, tcfg: TrainConfig) -> torch.optim.Optimizer:
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "emb" not in n]
     rest = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "emb" not in n)]
-    groups = [{"params": decay, "weight_decay": tcfg.weight_decay}, {"params": rest, "weight_decay": 0.0}]
+    groups = [
+        {"params": decay, "weight_decay": tcfg.weight_decay},
+        {"params": rest, "weight_decay": 0.0},
+    ]
     return torch.optim.AdamW(groups, lr=tcfg.lr, betas=(0.9, 0.95))
 
 
@@ -353,13 +393,29 @@ def train_loop(
         elapsed = time.perf_counter() - start
         if steps is None and step == tcfg.calib_steps:
             total = max(step + 1, min(tcfg.max_steps, int(tcfg.time_budget_s / (elapsed / step))))
-            log.info("generator: %.2fs/step -> %d steps for a %.0fs budget", elapsed / step, total, tcfg.time_budget_s)
+            log.info(
+                "generator: %.2fs/step -> %d steps for a %.0fs budget",
+                elapsed / step,
+                total,
+                tcfg.time_budget_s,
+            )
         if step % 50 == 0 or step == total:
             recent = float(np.mean(result.losses[-50:]))
             eta = elapsed / step * (total - step)
-            log.info("generator step %d/%d loss %.3f (%.0fs, eta %.0fs)", step, total, recent, elapsed, eta)
+            log.info(
+                "generator step %d/%d loss %.3f (%.0fs, eta %.0fs)",
+                step,
+                total,
+                recent,
+                elapsed,
+                eta,
+            )
         if eval_batches and step % tcfg.eval_every == 0 and step < total:
-            log.info("generator step %d held-out nll %.4f", step, heldout_nll(model, eval_batches, device))
+            log.info(
+                "generator step %d held-out nll %.4f",
+                step,
+                heldout_nll(model, eval_batches, device),
+            )
     result.steps, result.seconds = step, time.perf_counter() - start
     return result
 
@@ -369,6 +425,29 @@ def train_loop(
 
 def pick_device() -> torch.device:
     return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
+
+
+def pick_threads(model: SeedTransformer, batch: Batch, device: torch.device) -> int:
+    """1 or 2 CPU threads, whichever runs a forward+backward pass faster right now.
+
+    On a shared 2-core machine a second thread often *slows* training (measured 2x slower under
+    load), so the choice is measured, not assumed. The model's weights are left unchanged.
+    """
+    timings = {}
+    for threads in (1, 2, 1, 2):
+        torch.set_num_threads(threads)
+        start = time.perf_counter()
+        loss, _ = sequence_loss(model, batch, device)
+        loss.backward()
+        timings[threads] = min(timings.get(threads, float("inf")), time.perf_counter() - start)
+    model.zero_grad(set_to_none=True)
+    best = min(timings, key=timings.get)
+    log.info(
+        "generator: %s s per pass by threads -> %d thread(s)",
+        {k: round(v, 2) for k, v in timings.items()},
+        best,
+    )
+    return best
 
 
 def build_generator(out_dir: Path, profile: str, seed: int = 0, steps: int | None = None) -> dict:
@@ -384,8 +463,6 @@ def build_generator(out_dir: Path, profile: str, seed: int = 0, steps: int | Non
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     device = pick_device()
-    if device.type == "cpu":
-        torch.set_num_threads(tcfg.threads)
     catalog = load_catalog(out_dir, columns=["id", "tokens", "tonic", "mode"], include_user=False)
     controls = default_controls()
     emb, encoder_id = load_embeddings(out_dir, len(catalog))
@@ -399,7 +476,10 @@ def build_generator(out_dir: Path, profile: str, seed: int = 0, steps: int | Non
     ids = list(catalog["id"])
     train_p, held_p = split_pieces(pieces, ids, tcfg.heldout_frac)
     if not held_p:  # tiny catalogs: hold out a few pieces anyway
-        held_p, train_p = train_p[: max(1, len(train_p) // 20)], train_p[max(1, len(train_p) // 20) :]
+        held_p, train_p = (
+            train_p[: max(1, len(train_p) // 20)],
+            train_p[max(1, len(train_p) // 20) :],
+        )
     nbrs = nearest_neighbours(emb) if emb is not None else None
     max_music = cfg.ctx - cfg.n_prefix - 3
     sampler = WindowSampler(train_p, controls, tcfg, max_music, emb, nbrs)
@@ -409,8 +489,22 @@ def build_generator(out_dir: Path, profile: str, seed: int = 0, steps: int | Non
     eval_order = eval_rng.integers(0, len(held_p), size=tcfg.eval_windows)
     eval_batches = held_sampler.batches(eval_rng, order=eval_order)
     model = SeedTransformer(cfg).to(device)
-    log.info("generator: %d params, %d train / %d held-out pieces, device %s", model.n_params(), len(train_p), len(held_p), device)
-    result = train_loop(model, sampler, tcfg, rng, device, steps=steps, eval_batches=eval_batches)
+    log.info(
+        "generator: %d params, %d train / %d held-out pieces, device %s",
+        model.n_params(),
+        len(train_p),
+        len(held_p),
+        device,
+    )
+    threads_before = torch.get_num_threads()
+    try:
+        if device.type == "cpu":
+            torch.set_num_threads(tcfg.threads or pick_threads(model, eval_batches[0], device))
+        result = train_loop(
+            model, sampler, tcfg, rng, device, steps=steps, eval_batches=eval_batches
+        )
+    finally:
+        torch.set_num_threads(threads_before)
     metrics = {
         "params": model.n_params(),
         "steps": result.steps,
@@ -464,7 +558,11 @@ def save_generator(
         "train": asdict(tcfg),
         "metrics": metrics,
     }
-    state = {k: v.detach().to("cpu", torch.float16).contiguous() for k, v in model.state_dict().items() if k != "head.weight"}
+    state = {
+        k: v.detach().to("cpu", torch.float16).contiguous()
+        for k, v in model.state_dict().items()
+        if k != "head.weight"
+    }
     save_file(state, str(folder / WEIGHTS_FILE))
     (folder / CONFIG_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True))
 
@@ -486,19 +584,25 @@ def load_generator(folder: Path, device: torch.device | str = "cpu") -> LoadedGe
         max_bars=meta["controls"]["max_bars"],
     )
     if meta.get("vocab_fingerprint") != vocab_fingerprint() or controls != default_controls():
-        msg = f"the generator at {folder} was trained with another tokenizer vocabulary; rebuild it (`cantus build`)"
+        msg = f"the generator at {folder} uses another tokenizer vocabulary; run `cantus build`"
         raise MissingArtifact(msg)
     if controls.vocab_size != cfg.vocab_size:
-        msg = f"generator config at {folder} is inconsistent (vocab {cfg.vocab_size} vs controls {controls.vocab_size})"
+        sizes = (cfg.vocab_size, controls.vocab_size)
+        msg = f"generator config at {folder} is inconsistent (vocab vs controls: {sizes})"
         raise MissingArtifact(msg)
     model = SeedTransformer(cfg)
     state = {k: v.float() for k, v in load_file(str(folder / WEIGHTS_FILE)).items()}
     missing, unexpected = model.load_state_dict(state, strict=False)
     if unexpected or set(missing) - {"head.weight"}:
-        msg = f"generator weights at {folder} do not match its config (missing {missing}, unexpected {unexpected})"
+        msg = f"generator weights at {folder} do not fit its config ({missing=}, {unexpected=})"
         raise MissingArtifact(msg)
     model.head.weight = model.tok_emb.weight
     model.to(device).eval()
     meta["weights_sha256"] = hashlib.sha256((folder / WEIGHTS_FILE).read_bytes()).hexdigest()
-    return LoadedGenerator(model=model, controls=controls, encoder_id=meta.get("encoder_id"),
-                           conditioned=bool(meta.get("conditioned", True)), meta=meta)
+    return LoadedGenerator(
+        model=model,
+        controls=controls,
+        encoder_id=meta.get("encoder_id"),
+        conditioned=bool(meta.get("conditioned", True)),
+        meta=meta,
+    )

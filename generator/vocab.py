@@ -138,7 +138,12 @@ class Controls:
         return [self.meter_id(meter), self.mode_id(mode), self.bars_id(bars)]
 
     def to_dict(self) -> dict:
-        return {"n_music": self.n_music, "meters": list(self.meters), "modes": list(self.modes), "max_bars": self.max_bars}
+        return {
+            "n_music": self.n_music,
+            "meters": list(self.meters),
+            "modes": list(self.modes),
+            "max_bars": self.max_bars,
+        }
 
 
 def default_controls() -> Controls:
@@ -222,7 +227,9 @@ def parse_notes(ids: list[int] | np.ndarray) -> tuple[list[Note], int]:
         elif k == KIND_PITCH:
             pitch = int(t.value[i])
         elif k == KIND_DUR and pitch >= 0:
-            notes.append(Note(bar_start + pos_q, pitch, float(t.value[i] * q_per_pos), max(bar_idx, 0)))
+            notes.append(
+                Note(bar_start + pos_q, pitch, float(t.value[i] * q_per_pos), max(bar_idx, 0))
+            )
             pitch = -1
     return notes, bar_idx + 1
 

@@ -24,7 +24,9 @@ EMBEDDINGS_FILE = "embeddings.npy"
 EMBEDDINGS_META = "embeddings.json"
 
 
-def embed_tokens(encoder: Any, token_lists: list, batch_size: int = 128) -> tuple[np.ndarray, float]:
+def embed_tokens(
+    encoder: Any, token_lists: list, batch_size: int = 128
+) -> tuple[np.ndarray, float]:
     """(vectors float32 (N, D), pieces per second) with progress logged every ~10 %."""
     start = time.perf_counter()
     out, step = [], max(batch_size, (len(token_lists) // 10 // batch_size + 1) * batch_size)
@@ -66,8 +68,12 @@ def embed_catalog(out_dir: Path | str) -> dict[str, Any]:
     vectors, rate = embed_tokens(encoder, _tokens_of(path))
     write_embeddings(out_dir, vectors, encoder.encoder_id)
     log.info("embedded %d pieces at %.1f pieces/s", len(vectors), rate)
-    return {"n": len(vectors), "dim": encoder.dim, "pieces_per_s": round(rate, 1),
-            "encoder_id": encoder.encoder_id}
+    return {
+        "n": len(vectors),
+        "dim": encoder.dim,
+        "pieces_per_s": round(rate, 1),
+        "encoder_id": encoder.encoder_id,
+    }
 
 
 def embed_user_pieces(data_dir: Path | str | None = None) -> dict[str, Any]:
@@ -85,5 +91,9 @@ def embed_user_pieces(data_dir: Path | str | None = None) -> dict[str, Any]:
     encoder = load_encoder(data_dir)
     vectors, rate = embed_tokens(encoder, _tokens_of(path))
     write_embeddings(folder, vectors, encoder.encoder_id)
-    return {"n": len(vectors), "dim": encoder.dim, "pieces_per_s": round(rate, 1),
-            "encoder_id": encoder.encoder_id}
+    return {
+        "n": len(vectors),
+        "dim": encoder.dim,
+        "pieces_per_s": round(rate, 1),
+        "encoder_id": encoder.encoder_id,
+    }

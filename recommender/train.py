@@ -24,9 +24,11 @@ and says so in the metrics.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
+import os
 import re
 import time
 import unicodedata
@@ -52,30 +54,41 @@ log = logging.getLogger(__name__)
 # "technical" is numbers ("time signature 6/8, 32 bars, range of 14 semitones").
 HELD_OUT_FAMILIES: tuple[str, ...] = ("listener", "technical")
 CACHE_DIR = "cache/minilm"
-CATALOG_COLUMNS = ["id", "title", "collection", "key", "tonic", "mode", "tokens", "captions",
-                   "caption_families"]
+CATALOG_COLUMNS = [
+    "id",
+    "title",
+    "collection",
+    "key",
+    "tonic",
+    "mode",
+    "tokens",
+    "captions",
+    "caption_families",
+]
 
 
 @dataclass
 class TrainConfig:
     """Optimisation and data settings of one training run (saved in ``encoder/config.json``)."""
 
-    steps: int = 1200  # optimizer steps
+    steps: int = 600  # optimizer steps
     batch_size: int = 128  # pieces per step (in-batch negatives for InfoNCE)
     lr: float = 2e-3  # peak AdamW learning rate
     weight_decay: float = 0.01  # AdamW weight decay (not on norms, biases, temperature)
-    warmup_steps: int = 60  # linear warm-up, then cosine decay to 10 % of the peak
+    warmup_steps: int = 40  # linear warm-up, then cosine decay to 10 % of the peak
     max_transpose: int = 5  # random transposition range in semitones (±)
     transpose_prob: float = 0.7  # chance a sample is transposed (when its caption allows)
     eval_fraction: float = 0.05  # share of tunes held out for evaluation
     max_tune_versions: int = 20  # titles shared by more pieces ("Chorale") always train
     heldout_families: tuple[str, ...] = HELD_OUT_FAMILIES  # caption families never trained on
-    max_minutes: float = 25.0  # wall-clock cap on the step loop (a slow-machine safety net)
+    captions_per_piece: int = 2  # captions kept per piece, each from another family (MiniLM cost)
+    skip_families: tuple[str, ...] = ("title",)  # trainable but not sampled: names, not music
+    max_minutes: float = 20.0  # wall-clock cap on the step loop (a slow-machine safety net)
     log_every: int = 25  # steps between progress lines
-    threads: int = 2  # torch CPU threads
+    threads: int = 0  # torch CPU threads; 0 = all cores, or 1 when others load the machine
 
     def __post_init__(self) -> None:
-        for name in ("steps", "batch_size", "log_every", "threads"):
+        for name in ("steps", "batch_size", "log_every", "captions_per_piece"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 msg = f"`{name}` must be a positive int (received {value!r})"
@@ -95,10 +108,14 @@ class TrainConfig:
         if not 0 <= self.transpose_prob <= 1:
             msg = f"`transpose_prob` must lie in [0, 1] (received {self.transpose_prob})"
             raise ValueError(msg)
+        if self.threads < 0:
+            msg = f"`threads` must be >= 0 (received {self.threads})"
+            raise ValueError(msg)
         if self.max_minutes <= 0:
             msg = f"`max_minutes` must be > 0 (received {self.max_minutes})"
             raise ValueError(msg)
         self.heldout_families = tuple(self.heldout_families)
+        self.skip_families = tuple(self.skip_families)
 
 
 def profile_configs(profile: str) -> tuple[EncoderConfig, TrainConfig]:
@@ -109,15 +126,41 @@ def profile_configs(profile: str) -> tuple[EncoderConfig, TrainConfig]:
     vocab = {"vocab_size": tokens.vocab_size(), "pad_id": tokens.PAD_ID}
     if profile == "tiny":  # a few dozen steps of a toy model: < 1 minute, for tests and CI
         return (
-            EncoderConfig(**vocab, max_len=128, max_events=64, d_model=64, n_layers=1, n_heads=2,
-                          ff_mult=2, text_hidden=128, embed_dim=64),
-            TrainConfig(steps=30, batch_size=16, lr=3e-3, warmup_steps=5, eval_fraction=0.1,
-                        max_minutes=2.0, log_every=10),
+            EncoderConfig(
+                **vocab,
+                max_len=128,
+                max_events=64,
+                d_model=64,
+                n_layers=1,
+                n_heads=2,
+                ff_mult=2,
+                text_hidden=128,
+                embed_dim=64,
+            ),
+            TrainConfig(
+                steps=30,
+                batch_size=16,
+                lr=3e-3,
+                warmup_steps=5,
+                eval_fraction=0.1,
+                captions_per_piece=2,
+                max_minutes=2.0,
+                log_every=10,
+            ),
         )
     if profile == "default":  # sized for ~15-20 minutes on a shared 2-core CPU
         return (
-            EncoderConfig(**vocab, max_len=256, max_events=96, d_model=128, n_layers=2, n_heads=4,
-                          ff_mult=2, text_hidden=512, embed_dim=256),
+            EncoderConfig(
+                **vocab,
+                max_len=256,
+                max_events=96,
+                d_model=160,
+                n_layers=2,
+                n_heads=4,
+                ff_mult=2,
+                text_hidden=512,
+                embed_dim=256,
+            ),
             TrainConfig(),
         )
     msg = f"unknown profile {profile!r} (expected tiny or default)"
@@ -139,7 +182,9 @@ def normalize_title(title: str) -> str:
     return " ".join(words)
 
 
-def split_pieces(catalog: pd.DataFrame, fraction: float, seed: int, max_versions: int = 20) -> np.ndarray:
+def split_pieces(
+    catalog: pd.DataFrame, fraction: float, seed: int, max_versions: int = 20
+) -> np.ndarray:
     """Boolean mask (N,) of held-out pieces: whole tunes, chosen by a seeded hash of the title.
 
     A hash (not a shuffle) keeps a tune on the same side when the catalog grows. Titles
@@ -148,9 +193,9 @@ def split_pieces(catalog: pd.DataFrame, fraction: float, seed: int, max_versions
     keys = catalog["title"].astype(str).map(normalize_title)
     sizes = keys.map(keys.value_counts())
     limit = int(fraction * 1_000_000)
-    held = np.array([
-        bool(k) and zlib.crc32(f"{seed}|{k}".encode()) % 1_000_000 < limit for k in keys
-    ])
+    held = np.array(
+        [bool(k) and zlib.crc32(f"{seed}|{k}".encode()) % 1_000_000 < limit for k in keys]
+    )
     return held & (sizes.to_numpy() <= max_versions)
 
 
@@ -161,28 +206,96 @@ class CaptionTable:
     texts: list[str]  # distinct caption sentences
     vectors: np.ndarray  # (S, 384) float32 MiniLM vectors of ``texts``
     per_piece: list[np.ndarray]  # per catalog row: indices into ``texts`` (may be empty)
-    names_key: list[np.ndarray] = field(default_factory=list)  # per row: which captions name the key
+    names_key: list[np.ndarray] = field(
+        default_factory=list
+    )  # per row: which captions name the key
 
 
-def caption_table(catalog: pd.DataFrame, families: tuple[str, ...], cache_dir: Path,
-                  rows: np.ndarray | None = None) -> CaptionTable:
-    """Embed (once, cached) the captions of ``families`` for the catalog ``rows``."""
+def caption_table(
+    catalog: pd.DataFrame,
+    families: tuple[str, ...],
+    cache_dir: Path,
+    rows: np.ndarray | None = None,
+    per_piece: int | None = None,
+    skip: tuple[str, ...] = (),
+    seed: int = 0,
+) -> CaptionTable:
+    """Embed (once, cached) captions of ``families`` for the catalog ``rows``.
+
+    With ``per_piece`` only that many captions are kept per piece (``choose_captions``).
+    """
     from recommender.text import embed_cached
 
     rows = np.arange(len(catalog)) if rows is None else rows
     index: dict[str, int] = {}
-    per_piece: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(catalog)
+    chosen: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(catalog)
     names_key: list[np.ndarray] = [np.zeros(0, dtype=bool)] * len(catalog)
-    wanted = set(families)
     caps_col, fams_col = catalog["captions"].to_numpy(), catalog["caption_families"].to_numpy()
+    ids = catalog["id"].astype(str).to_numpy()
     for row in rows:
-        caps = [str(c) for c, f in zip(caps_col[row], fams_col[row], strict=False)
-                if f in wanted and str(c).strip()]
-        per_piece[row] = np.array([index.setdefault(c, len(index)) for c in caps], dtype=np.int64)
+        caps = choose_captions(
+            list(caps_col[row]),
+            list(fams_col[row]),
+            families,
+            per_piece,
+            skip,
+            f"{seed}|{ids[row]}",
+        )
+        chosen[row] = np.array([index.setdefault(c, len(index)) for c in caps], dtype=np.int64)
         names_key[row] = np.array([_names_key(c, catalog.iloc[row]) for c in caps], dtype=bool)
     texts = list(index)
     vectors = embed_cached(texts, cache_dir) if texts else np.zeros((0, 384), np.float32)
-    return CaptionTable(texts, vectors, per_piece, names_key)
+    return CaptionTable(texts, vectors, chosen, names_key)
+
+
+def choose_captions(
+    captions: list[str],
+    families: list[str],
+    wanted: tuple[str, ...],
+    k: int | None,
+    skip: tuple[str, ...] = (),
+    key: str = "",
+) -> list[str]:
+    """Up to ``k`` captions of the ``wanted`` families (all when ``k`` is None).
+
+    Families are visited in a random order seeded by ``key``, one caption each per round, so
+    the kept captions describe different facets; ``skip`` families serve only when nothing
+    else is left.
+    """
+    by_family: dict[str, list[str]] = {}
+    for caption, family in zip(captions, families, strict=False):
+        if family in wanted and str(caption).strip():
+            by_family.setdefault(family, []).append(str(caption))
+    if k is None:
+        return [
+            c for c, f in zip(captions, families, strict=False) if f in by_family and str(c).strip()
+        ]
+    rng = np.random.default_rng(zlib.crc32(key.encode()))
+    names = [f for f in sorted(by_family) if f not in skip] or sorted(by_family)
+    names = [names[i] for i in rng.permutation(len(names))]
+    pools = {f: [by_family[f][i] for i in rng.permutation(len(by_family[f]))] for f in names}
+    kept: list[str] = []
+    while len(kept) < k and any(pools.values()):
+        for family in names:
+            if pools[family] and len(kept) < k:
+                kept.append(pools[family].pop())
+    return kept
+
+
+def training_captions(
+    captions: list[str], families: list[str], piece_id: str, seed: int = 0
+) -> list[str]:
+    """The captions of one piece that a default build trains on and caches in MiniLM's cache.
+
+    Use these (not every caption) for per-piece caption vectors: they are already embedded
+    in ``<data dir>/cache/minilm``, so nothing new has to go through MiniLM.
+    """
+    tcfg = TrainConfig()
+    wanted = tuple(f for f in dict.fromkeys(families) if f not in tcfg.heldout_families)
+    return choose_captions(
+        list(captions), list(families), wanted, tcfg.captions_per_piece, tcfg.skip_families,
+        f"{seed}|{piece_id}",
+    )
 
 
 def _names_key(caption: str, row: Any) -> bool:
@@ -212,8 +325,15 @@ def read_catalog(out_dir: Path) -> pd.DataFrame:
 class BatchMaker:
     """Draws training batches: seeded epoch order, random caption, crop and transposition."""
 
-    def __init__(self, tokens: list[np.ndarray], table: CaptionTable, rows: np.ndarray,
-                 mcfg: EncoderConfig, tcfg: TrainConfig, rng: np.random.Generator) -> None:
+    def __init__(
+        self,
+        tokens: list[np.ndarray],
+        table: CaptionTable,
+        rows: np.ndarray,
+        mcfg: EncoderConfig,
+        tcfg: TrainConfig,
+        rng: np.random.Generator,
+    ) -> None:
         self.tokens, self.table, self.mcfg, self.tcfg, self.rng = tokens, table, mcfg, tcfg, rng
         self.rows = np.array([r for r in rows if len(table.per_piece[r]) and len(tokens[r])])
         if len(self.rows) < tcfg.batch_size:
@@ -240,10 +360,8 @@ class BatchMaker:
             lo, hi = max(lo, -self.tcfg.max_transpose), min(hi, self.tcfg.max_transpose)
             shift = int(self.rng.integers(lo, hi + 1)) if lo <= hi else 0
             if shift:
-                try:
+                with contextlib.suppress(TokenError):  # cannot happen within bounds
                     window = transpose_ids(window, shift)
-                except TokenError:  # cannot happen within bounds; keep the original
-                    pass
         return window, int(choices[pick])
 
     def next(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -258,6 +376,21 @@ class BatchMaker:
 # --------------------------------------------------------------------------- loop
 
 
+def cpu_threads(requested: int = 0) -> int:
+    """Torch CPU threads: ``requested``, else every core, or 1 when other work loads them.
+
+    Measured on the shared 2-core build machine: with another process busy, 2 OpenMP threads
+    ran MiniLM at 28-32 sentences/s and training at 20 pieces/s, 1 thread at 60-78 and 67-131.
+    """
+    if requested:
+        return requested
+    cores = (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )
+    busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    return 1 if busy > cores - 1 else cores
+
+
 def _device() -> torch.device:
     import torch
 
@@ -269,7 +402,10 @@ def _optimizer(model: ContrastiveEncoder, tcfg: TrainConfig) -> torch.optim.Opti
 
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "pos" not in n]
     rest = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "pos" not in n)]
-    groups = [{"params": decay, "weight_decay": tcfg.weight_decay}, {"params": rest, "weight_decay": 0.0}]
+    groups = [
+        {"params": decay, "weight_decay": tcfg.weight_decay},
+        {"params": rest, "weight_decay": 0.0},
+    ]
     return torch.optim.AdamW(groups, lr=tcfg.lr, betas=(0.9, 0.98), eps=1e-6)
 
 
@@ -281,8 +417,9 @@ def lr_at(step: int, tcfg: TrainConfig) -> float:
     return tcfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
 
 
-def train_loop(model: ContrastiveEncoder, batches: BatchMaker, table: CaptionTable,
-               tcfg: TrainConfig) -> dict[str, Any]:
+def train_loop(
+    model: ContrastiveEncoder, batches: BatchMaker, table: CaptionTable, tcfg: TrainConfig
+) -> dict[str, Any]:
     """Optimise ``model`` in place for ``tcfg.steps`` steps; returns loss/speed metrics."""
     import torch
 
@@ -295,14 +432,18 @@ def train_loop(model: ContrastiveEncoder, batches: BatchMaker, table: CaptionTab
     start, history, ema, steps_done = time.perf_counter(), [], None, 0
     for step in range(tcfg.steps):
         if time.perf_counter() - start > tcfg.max_minutes * 60:
-            log.warning("encoder: stopping at step %d of %d (over %.0f min)", step, tcfg.steps,
-                        tcfg.max_minutes)
+            log.warning(
+                "encoder: stopping at step %d of %d (over %.0f min)",
+                step,
+                tcfg.steps,
+                tcfg.max_minutes,
+            )
             break
         ids, groups, intervals, caps = (torch.as_tensor(a, device=device) for a in batches.next())
         for group in opt.param_groups:
             group["lr"] = lr_at(step, tcfg)
         music, text, scale = model(ids, sentences[caps], groups, intervals)  # (B, D), (B, D)
-        loss = loss_fn(music, text, scale, text_keys=caps)
+        loss = loss_fn(music, text, scale)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -313,18 +454,29 @@ def train_loop(model: ContrastiveEncoder, batches: BatchMaker, table: CaptionTab
         ema = value if ema is None else 0.95 * ema + 0.05 * value
         if steps_done % tcfg.log_every == 0 or steps_done == tcfg.steps:
             elapsed = time.perf_counter() - start
-            log.info("encoder step %d/%d loss %.3f (ema %.3f) temp %.1f epoch %d %.2f steps/s",
-                     steps_done, tcfg.steps, value, ema, float(scale.exp()), batches.epoch,
-                     steps_done / elapsed)
+            log.info(
+                "encoder step %d/%d loss %.3f (ema %.3f) temp %.1f epoch %d %.2f steps/s",
+                steps_done,
+                tcfg.steps,
+                value,
+                ema,
+                float(scale.detach().exp()),
+                batches.epoch,
+                steps_done / elapsed,
+            )
     seconds = time.perf_counter() - start
     model.eval()
     head = history[: max(1, min(10, len(history) // 5))]
-    tail = history[-max(1, min(50, len(history) // 5)):]
+    tail = history[-max(1, min(50, len(history) // 5)) :]
     return {
-        "steps": steps_done, "stopped_early": steps_done < tcfg.steps, "epochs": batches.epoch,
-        "train_seconds": round(seconds, 1), "steps_per_s": round(steps_done / max(seconds, 1e-9), 3),
+        "steps": steps_done,
+        "stopped_early": steps_done < tcfg.steps,
+        "epochs": batches.epoch,
+        "train_seconds": round(seconds, 1),
+        "steps_per_s": round(steps_done / max(seconds, 1e-9), 3),
         "pieces_per_s": round(steps_done * tcfg.batch_size / max(seconds, 1e-9), 1),
-        "loss_first": round(float(np.mean(head)), 4), "loss_last": round(float(np.mean(tail)), 4),
+        "loss_first": round(float(np.mean(head)), 4),
+        "loss_last": round(float(np.mean(tail)), 4),
         "logit_scale": round(float(model.logit_scale.detach().exp()), 2),
         "device": str(device),
     }
@@ -333,8 +485,13 @@ def train_loop(model: ContrastiveEncoder, batches: BatchMaker, table: CaptionTab
 # --------------------------------------------------------------------------- stage
 
 
-def _quick_heldout_eval(out_dir: Path, catalog: pd.DataFrame, held: np.ndarray,
-                        tcfg: TrainConfig, embeddings: np.ndarray) -> dict[str, Any]:
+def _quick_heldout_eval(
+    out_dir: Path,
+    catalog: pd.DataFrame,
+    held: np.ndarray,
+    tcfg: TrainConfig,
+    embeddings: np.ndarray,
+) -> dict[str, Any]:
     """Text→music R@1/R@10/MRR of held-out families on held-out pieces (pool = held-out)."""
     from recommender.encoder import load_encoder
     from recommender.evaluate import text_to_music_metrics
@@ -348,8 +505,18 @@ def _quick_heldout_eval(out_dir: Path, catalog: pd.DataFrame, held: np.ndarray,
     return text_to_music_metrics(queries, table.per_piece, rows, embeddings)
 
 
-def build_encoder(out_dir: Path | str, profile: str, seed: int = 0) -> dict[str, Any]:
-    """Train the encoder on ``out_dir/catalog.parquet`` and embed the catalog; return metrics."""
+def build_encoder(
+    out_dir: Path | str,
+    profile: str,
+    seed: int = 0,
+    *,
+    model_config: EncoderConfig | None = None,
+    train_config: TrainConfig | None = None,
+) -> dict[str, Any]:
+    """Train the encoder on ``out_dir/catalog.parquet`` and embed the catalog; return metrics.
+
+    ``model_config`` / ``train_config`` replace the profile's settings (tests, experiments).
+    """
     import torch
 
     from recommender.embed import embed_catalog
@@ -358,16 +525,24 @@ def build_encoder(out_dir: Path | str, profile: str, seed: int = 0) -> dict[str,
 
     out_dir = Path(out_dir)
     mcfg, tcfg = profile_configs(profile)
+    mcfg, tcfg = model_config or mcfg, train_config or tcfg
     started = time.perf_counter()
     torch.manual_seed(seed)
     if _device().type == "cpu":
-        torch.set_num_threads(tcfg.threads)
+        torch.set_num_threads(cpu_threads(tcfg.threads))
     rng = np.random.default_rng(seed)
     catalog = read_catalog(out_dir)
     held = split_pieces(catalog, tcfg.eval_fraction, seed, tcfg.max_tune_versions)
     families = _training_families(catalog, tcfg)
     t0 = time.perf_counter()
-    table = caption_table(catalog, families, out_dir / CACHE_DIR, rows=np.flatnonzero(~held))
+    table = caption_table(
+        catalog,
+        families,
+        out_dir / CACHE_DIR,
+        per_piece=tcfg.captions_per_piece,
+        skip=tcfg.skip_families,
+        seed=seed,
+    )
     caption_seconds = time.perf_counter() - t0
     tokens = [np.asarray(t, dtype=np.int64) for t in catalog["tokens"]]
     batch_size = min(tcfg.batch_size, int((~held).sum()))
@@ -375,20 +550,37 @@ def build_encoder(out_dir: Path | str, profile: str, seed: int = 0) -> dict[str,
         tcfg.batch_size = max(2, batch_size)
     batches = BatchMaker(tokens, table, np.flatnonzero(~held), mcfg, tcfg, rng)
     model = ContrastiveEncoder(mcfg).to(_device())
-    log.info("encoder: %d train / %d held-out pieces, %d captions, %.2fM parameters", len(batches.rows),
-             int(held.sum()), len(table.texts), sum(p.numel() for p in model.parameters()) / 1e6)
+    log.info(
+        "encoder: %d train / %d held-out pieces, %d captions, %.2fM parameters",
+        len(batches.rows),
+        int(held.sum()),
+        len(table.texts),
+        sum(p.numel() for p in model.parameters()) / 1e6,
+    )
     metrics = train_loop(model, batches, table, tcfg)
-    extra = {"profile": profile, "seed": seed, "train": asdict(tcfg), "text_model": "all-MiniLM-L6-v2",
-             "trained_families": list(families), "metrics": metrics}
+    extra = {
+        "profile": profile,
+        "seed": seed,
+        "train": asdict(tcfg),
+        "text_model": "all-MiniLM-L6-v2",
+        "trained_families": list(families),
+        "metrics": metrics,
+    }
     encoder_id = save_encoder(model, out_dir, extra)
-    split = {"seed": seed, "heldout_families": list(tcfg.heldout_families),
-             "eval_ids": catalog["id"][held].astype(str).tolist()}
+    split = {
+        "seed": seed,
+        "heldout_families": list(tcfg.heldout_families),
+        "eval_ids": catalog["id"][held].astype(str).tolist(),
+    }
     (out_dir / "encoder" / SPLIT_FILE).write_text(json.dumps(split))
     embed_metrics = embed_catalog(out_dir)
     embeddings = np.load(out_dir / "embeddings.npy").astype(np.float32)
     metrics.update(
-        encoder_id=encoder_id, pieces=len(catalog), train_pieces=len(batches.rows),
-        heldout_pieces=int(held.sum()), train_captions=len(table.texts),
+        encoder_id=encoder_id,
+        pieces=len(catalog),
+        train_pieces=len(batches.rows),
+        heldout_pieces=int(held.sum()),
+        train_captions=len(table.texts),
         caption_embed_seconds=round(caption_seconds, 1),
         embed_pieces_per_s=embed_metrics["pieces_per_s"],
         heldout=_quick_heldout_eval(out_dir, catalog, held, tcfg, embeddings),
@@ -402,6 +594,9 @@ def _training_families(catalog: pd.DataFrame, tcfg: TrainConfig) -> tuple[str, .
     present = sorted({f for fams in catalog["caption_families"] for f in fams})
     families = tuple(f for f in present if f not in tcfg.heldout_families)
     if not families:
-        msg = f"no caption families left to train on (present {present}, held out {tcfg.heldout_families})"
+        msg = (
+            f"no caption families left to train on (present {present}, "
+            f"held out {tcfg.heldout_families})"
+        )
         raise BadInput(msg)
     return families

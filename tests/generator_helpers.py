@@ -26,7 +26,8 @@ def duration_id(positions: int) -> int:
 
 
 def melody_ids(pitches: list[int], durations: list[int], meter: str = "4/4") -> list[int]:
-    """REMI ids of a monophonic line; durations in positions (12 per beat), kept inside bars."""
+    """REMI ids of a monophonic line; durations in positions (12 per beat; a note may overhang
+    its bar line, as in real catalog tokens)."""
     bar_len = meter_bar_positions(meter)
     out: list[int] = []
     clock = 0
@@ -36,34 +37,56 @@ def melody_ids(pitches: list[int], durations: list[int], meter: str = "4/4") -> 
         while current_bar < bar:
             out += [token_id("Bar_None"), token_id(f"TimeSig_{meter}")]
             current_bar += 1
-        dur = min(dur, bar_len - pos)
         out += [token_id(f"Position_{pos}"), token_id(f"Pitch_{pitch}"), duration_id(dur)]
         clock += dur
     return out
 
 
-def random_melody(rng: np.random.Generator, n_notes: int, meter: str = "4/4", low: int = 55) -> list[int]:
+def random_melody(
+    rng: np.random.Generator, n_notes: int, meter: str = "4/4", low: int = 55
+) -> list[int]:
     steps = rng.choice([-4, -3, -2, -1, 1, 2, 3, 5], size=n_notes)
     pitches = np.clip(low + 10 + np.cumsum(steps), low, low + 24).tolist()
     durations = rng.choice([6, 12, 12, 24], size=n_notes).tolist()
     return melody_ids(pitches, durations, meter)
 
 
-def catalog_rows(token_lists: list[list[int]], meters: list[str], keys: list[tuple[str, str]]) -> pd.DataFrame:
+def catalog_rows(
+    token_lists: list[list[int]], meters: list[str], keys: list[tuple[str, str]]
+) -> pd.DataFrame:
     """A full catalog frame (every column) around the given tokens."""
     from cantus.catalog import COLUMNS, rows_to_frame
 
     rows = []
     for i, (ids, meter, (tonic, mode)) in enumerate(zip(token_lists, meters, keys, strict=True)):
         row = {c: "" for c in COLUMNS}
-        row.update({
-            "id": f"m21:synthetic/{i}.abc#", "source": f"synthetic/{i}.abc", "collection": "synthetic",
-            "title": f"tune {i}", "meter": meter, "key": f"{tonic} {mode}", "tonic": tonic, "mode": mode,
-            "key_confidence": 0.9, "tempo_bpm": float("nan"), "bars": int(sum(1 for t in ids if t == token_id("Bar_None"))),
-            "seconds": 10.0, "pitch_low": 40, "pitch_high": 80, "ambitus": 40, "n_notes": len(ids) // 3,
-            "note_density": 2.0, "parts": 1, "captions": [], "caption_families": [], "tokens": list(ids),
-            "n_tokens": len(ids), "sha1": "0" * 12,
-        })
+        row.update(
+            {
+                "id": f"m21:synthetic/{i}.abc#",
+                "source": f"synthetic/{i}.abc",
+                "collection": "synthetic",
+                "title": f"tune {i}",
+                "meter": meter,
+                "key": f"{tonic} {mode}",
+                "tonic": tonic,
+                "mode": mode,
+                "key_confidence": 0.9,
+                "tempo_bpm": float("nan"),
+                "bars": int(sum(1 for t in ids if t == token_id("Bar_None"))),
+                "seconds": 10.0,
+                "pitch_low": 40,
+                "pitch_high": 80,
+                "ambitus": 40,
+                "n_notes": len(ids) // 3,
+                "note_density": 2.0,
+                "parts": 1,
+                "captions": [],
+                "caption_families": [],
+                "tokens": list(ids),
+                "n_tokens": len(ids),
+                "sha1": "0" * 12,
+            }
+        )
         rows.append(row)
     return rows_to_frame(rows)
 
@@ -104,9 +127,35 @@ class FakeEngine:
         return self.embeddings[self.row(piece_id)].copy()
 
 
-def synthetic_corpus(n: int = 24, seed: int = 0) -> tuple[list[list[int]], list[str], list[tuple[str, str]]]:
+def synthetic_corpus(
+    n: int = 24, seed: int = 0
+) -> tuple[list[list[int]], list[str], list[tuple[str, str]]]:
     rng = np.random.default_rng(seed)
     meters = [["4/4", "3/4", "6/8"][i % 3] for i in range(n)]
     keys = [(["C", "D", "G", "B-"][i % 4], ["major", "minor"][i % 2]) for i in range(n)]
     token_lists = [random_melody(rng, int(rng.integers(20, 48)), meters[i]) for i in range(n)]
     return token_lists, meters, keys
+
+
+def write_data_dir(
+    folder: Path, n: int = 24, seed: int = 0, embeddings: bool = True, train_steps: int | None = 3
+) -> FakeEngine:
+    """A synthetic data dir (catalog, embeddings, optionally a briefly trained generator)."""
+    import json
+
+    from cantus.catalog import save_catalog
+    from generator.train import build_generator
+
+    folder.mkdir(parents=True, exist_ok=True)
+    token_lists, meters, keys = synthetic_corpus(n=n, seed=seed)
+    frame = catalog_rows(token_lists, meters, keys)
+    save_catalog(frame, folder / "catalog.parquet")
+    engine = FakeEngine(frame, data_dir=folder)
+    if embeddings:
+        np.save(folder / "embeddings.npy", engine.embeddings.astype(np.float16))
+        (folder / "embeddings.json").write_text(
+            json.dumps({"encoder_id": engine.encoder.encoder_id})
+        )
+    if train_steps is not None:
+        build_generator(folder, "tiny", seed=seed, steps=train_steps)
+    return engine

@@ -238,6 +238,17 @@ def test_filters_on_approximate_index_still_fill_k():
     assert len(hits) == min(15, expected) and all("minor" in h.key for h in hits)
 
 
+def test_approximate_index_is_cached_and_reused(tmp_path):
+    config = SearchConfig(exact_max=0, factory="IVF8,Flat", index_cache_dir=str(tmp_path))
+    first = make_engine(config)
+    (saved,) = tmp_path.glob("index-IVF8_Flat-*.faiss")
+    assert first.index.meta.recall_at_10 >= 0.95 and "nprobe" in first.index.meta.params
+    second = make_engine(config)  # same catalog and encoder: loaded, not rebuilt
+    assert second.index.meta == first.index.meta
+    assert [h.id for h in second.search("sad waltz")] == [h.id for h in first.search("sad waltz")]
+    assert saved.stat().st_mtime_ns == next(tmp_path.glob("index-*.faiss")).stat().st_mtime_ns
+
+
 def test_unknown_filter_field_lists_valid_ones(engine):
     with pytest.raises(BadInput, match="valid fields: " + ", ".join(FILTER_FIELDS)):
         engine.search("waltz", filters={"tempo": "fast"})
@@ -371,6 +382,18 @@ def test_caption_matrix_is_cached_per_catalog(tmp_path, monkeypatch):
 
 
 # ------------------------------------------------------------------------- integration
+
+
+@pytest.mark.slow
+def test_traced_query_encoder_matches_sentence_transformers(tmp_path):
+    from recommender.engine import QueryTextEncoder
+    from recommender.text import embed_sentences
+
+    fast = QueryTextEncoder.load(tmp_path)
+    assert fast is not None and any(tmp_path.glob("minilm-traced-*.pt"))
+    queries = ["melancholy waltz", "a fast jig in D major for the fiddle", "x"]
+    got = np.concatenate([fast([q]) for q in queries])
+    np.testing.assert_allclose(got, embed_sentences(queries), atol=1e-4)
 
 
 @pytest.mark.slow

@@ -16,8 +16,17 @@ from generator.vocab import default_controls
 @pytest.fixture(scope="module")
 def small() -> SeedTransformer:
     controls = default_controls()
-    cfg = GeneratorConfig(vocab_size=controls.vocab_size, n_music=controls.n_music, cond_dim=8, n_prefix=3,
-                          d_model=32, n_layers=2, n_heads=4, ctx=96, dropout=0.0)
+    cfg = GeneratorConfig(
+        vocab_size=controls.vocab_size,
+        n_music=controls.n_music,
+        cond_dim=8,
+        n_prefix=3,
+        d_model=32,
+        n_layers=2,
+        n_heads=4,
+        ctx=96,
+        dropout=0.0,
+    )
     torch.manual_seed(0)
     return SeedTransformer(cfg).eval()
 
@@ -68,7 +77,12 @@ def test_kv_cache_matches_full_forward(small: SeedTransformer) -> None:
 
 @pytest.mark.parametrize(
     ("field", "value", "match"),
-    [("n_heads", 3, "divisible"), ("n_music", 10_000, "n_music"), ("cond_dropout", 1.0, "cond_dropout"), ("ctx", 2, "ctx")],
+    [
+        ("n_heads", 3, "divisible"),
+        ("n_music", 10_000, "n_music"),
+        ("cond_dropout", 1.0, "cond_dropout"),
+        ("ctx", 2, "ctx"),
+    ],
 )
 def test_config_validates(field: str, value: object, match: str) -> None:
     kwargs = {"vocab_size": 400, "n_music": 300, field: value}
@@ -85,12 +99,16 @@ def test_config_json_round_trip() -> None:
 
 
 def test_checkpoint_round_trip(small: SeedTransformer, tmp_path) -> None:
-    save_generator(tmp_path, small, default_controls(), TrainConfig(), "enc-1", {"conditioned": True})
+    save_generator(
+        tmp_path, small, default_controls(), TrainConfig(), "enc-1", {"conditioned": True}
+    )
     meta = json.loads((tmp_path / "config.json").read_text())
     assert meta["model"]["d_model"] == 32 and meta["encoder_id"] == "enc-1"
     loaded = load_generator(tmp_path)
     assert loaded.conditioned and loaded.encoder_id == "enc-1"
-    assert loaded.model.head.weight.data_ptr() == loaded.model.tok_emb.weight.data_ptr()  # still tied
+    assert (
+        loaded.model.head.weight.data_ptr() == loaded.model.tok_emb.weight.data_ptr()
+    )  # still tied
     idx = torch.randint(0, small.cfg.n_music, (1, 9))
     cond = torch.randn(1, 8)
     with torch.no_grad():

@@ -12,6 +12,8 @@ if widgets.need_user("get recommendations from your listening"):
     with st.spinner("Finding music for you…"):
         hits = services.recommend()
     if not services.interactions():
-        st.caption("Nothing in your history yet, so here is a spread across the collections. "
-                   "Search, play and ♥ pieces to make this yours.")
+        st.caption(
+            "Nothing in your history yet, so here is a spread across the collections. "
+            "Search, play and ♥ pieces to make this yours."
+        )
     widgets.result_list(hits, "foryou", dismiss=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cantus.errors import BadInput
 from dashboard import services, widgets
 
 TABS = ("Searches", "Plays & opens", "Favourites", "Seeds")
@@ -20,6 +21,13 @@ def _delete_me() -> None:
     st.session_state["_flash_ok"] = "Your data is deleted."
 
 
+def _history(user: str) -> dict | None:
+    try:
+        return services.repo().history(user)
+    except BadInput:  # the name exists only in this session: nothing written yet
+        return None
+
+
 def _when(entry: dict) -> str:
     return str(entry.get("at", ""))[:16].replace("T", " ")
 
@@ -31,8 +39,14 @@ def entry_row(kind: str, entry: dict, describe: str, piece_id: str | None = None
             widgets.piece_link(piece_id, describe)
         else:
             st.markdown(widgets.md(describe))
-        st.button("🗑", key=f"del-{kind}-{entry['id']}", help="Delete this entry",
-                  on_click=widgets.safely, args=(_delete, kind, entry["id"]))
+        st.button(
+            "Delete",
+            icon=":material/delete:",
+            key=f"del-{kind}-{entry['id']}",
+            help="Delete this entry",
+            on_click=widgets.safely,
+            args=(_delete, kind, entry["id"]),
+        )
 
 
 def _title(piece_id: str) -> str:
@@ -64,16 +78,25 @@ def seeds(history: dict) -> None:
         params = entry.get("params") or {}
         stars = f" · {'★' * entry['rating']}" if entry.get("rating") else ""
         saved = "saved · " if entry.get("saved") else ""
-        entry_row("seed", entry, f"seed #{entry['id']}: {saved}{params.get('bars', '?')} bars, "
-                  f"{params.get('key') or 'any key'}, {params.get('meter') or 'any meter'}{stars}")
+        entry_row(
+            "seed",
+            entry,
+            f"seed #{entry['id']}: {saved}{params.get('bars', '?')} bars, "
+            f"{params.get('key') or 'any key'}, {params.get('meter') or 'any meter'}{stars}",
+        )
 
 
 def danger_zone() -> None:
     with st.expander("Delete my data"):
         st.write("This removes your name and everything recorded under it. It cannot be undone.")
         sure = st.checkbox("Yes, delete everything about me")
-        st.button("Delete my data", type="primary", disabled=not sure,
-                  on_click=widgets.safely, args=(_delete_me,))
+        st.button(
+            "Delete my data",
+            type="primary",
+            disabled=not sure,
+            on_click=widgets.safely,
+            args=(_delete_me,),
+        )
 
 
 st.title("History")
@@ -81,14 +104,18 @@ if st.session_state.get("_flash_ok"):
     st.success(st.session_state.pop("_flash_ok"))
 if widgets.need_user("see your history"):
     user = services.current_user()
-    history = services.repo().history(user) if user in services.user_names() else None
+    history = _history(user)
     if history is None:
         st.info("Nothing recorded yet.")
     else:
         services.ensure_engine()
         counts = [len(history[k]) for k in ("searches", "interactions", "favourites", "seeds")]
-        for tab, show, count in zip(st.tabs([f"{t} ({n})" for t, n in zip(TABS, counts, strict=True)]),
-                                    (searches, interactions, favourites, seeds), counts, strict=True):
+        for tab, show, count in zip(
+            st.tabs([f"{t} ({n})" for t, n in zip(TABS, counts, strict=True)]),
+            (searches, interactions, favourites, seeds),
+            counts,
+            strict=True,
+        ):
             with tab:
                 if count:
                     show(history)

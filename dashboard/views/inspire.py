@@ -16,7 +16,6 @@ from dashboard import services, widgets
 SOURCES = ("A piece and its neighbours", "My favourites", "Upload a motif")
 TONICS = ("C", "G", "D", "A", "E", "B", "F#", "C#", "F", "B-", "E-", "A-", "D-", "G-")
 KEYS = ("", *(f"{t} {m}" for m in ("major", "minor") for t in TONICS))
-METERS = ("", "2/4", "3/4", "4/4", "6/8", "9/8", "12/8", "3/8", "2/2")
 MAX_CONDITIONING = 16  # pieces whose centroid conditions the generator
 
 
@@ -32,13 +31,12 @@ def conditioning() -> tuple[list[str] | None, Path | None]:
 
 
 def neighbours() -> list[str] | None:
-    labels = services.titles()
-    start = st.query_params.get("from")
-    choice = st.selectbox("Piece", list(labels), index=list(labels).index(start) if start in labels else None,
-                          format_func=labels.get, placeholder="Type a title")
+    choice = widgets.piece_picker("inspire", default=st.query_params.get("from"))
     if not choice:
         return None
-    count = st.slider("Neighbours to include", 0, 10, 4, help="Similar pieces added to the conditioning")
+    count = st.slider(
+        "Neighbours to include", 0, 10, 4, help="Similar pieces added to the conditioning"
+    )
     near = [hit["id"] for hit in services.similar(choice, k=count)] if count else []
     return [choice, *near]
 
@@ -51,8 +49,13 @@ def favourite_ids() -> list[str] | None:
         st.info("No favourites yet: ♥ some pieces on Search first.")
         return None
     labels = services.titles()
-    chosen = st.multiselect("Favourites", favs, default=favs[-MAX_CONDITIONING:],
-                            format_func=lambda pid: labels.get(pid, pid), max_selections=MAX_CONDITIONING)
+    chosen = st.multiselect(
+        "Favourites",
+        favs,
+        default=favs[-MAX_CONDITIONING:],
+        format_func=lambda pid: labels.get(pid, pid),
+        max_selections=MAX_CONDITIONING,
+    )
     return chosen or None
 
 
@@ -68,22 +71,35 @@ def uploaded_motif() -> Path | None:
         with st.spinner(f"Reading {upload.name}…"):
             return services.check_upload(upload.name, upload.getvalue())
     except BadInput as exc:
-        st.error(str(exc), icon="⚠️")
+        st.error(str(exc), icon=":material/error:")
         return None
 
 
 def parameters() -> dict:
+    meters, max_bars = services.generator_controls()
     left, right = st.columns(2)
     with left:
-        bars = st.slider("Bars", 2, 32, 8)
+        bars = st.slider("Bars", 2, max_bars, min(8, max_bars))
         key = st.selectbox("Key", KEYS, format_func=lambda v: v or "Like the conditioning")
-        meter = st.selectbox("Meter", METERS, format_func=lambda v: v or "Like the conditioning")
+        meter = st.selectbox(
+            "Meter", ("", *meters), format_func=lambda v: v or "Like the conditioning"
+        )
     with right:
         n = st.slider("Number of seeds", 1, 8, 4)
-        temperature = st.slider("Temperature", 0.5, 1.5, 1.0, 0.05, help="Higher = more adventurous")
-        seed = st.number_input("Random seed", 0, 2**31 - 1, value=st.session_state.setdefault("_rng", 0))
-    return {"bars": bars, "key": key or None, "meter": meter or None, "n": n,
-            "temperature": float(temperature), "seed": int(seed)}
+        temperature = st.slider(
+            "Temperature", 0.5, 1.5, 1.0, 0.05, help="Higher = more adventurous"
+        )
+        seed = st.number_input(
+            "Random seed", 0, 2**31 - 1, value=st.session_state.setdefault("_rng", 0)
+        )
+    return {
+        "bars": bars,
+        "key": key or None,
+        "meter": meter or None,
+        "n": n,
+        "temperature": float(temperature),
+        "seed": int(seed),
+    }
 
 
 def _save(record: dict) -> None:
@@ -101,10 +117,16 @@ def seed_card(record: dict, index: int) -> None:
     with st.container(border=True):
         st.subheader(f"Seed {index + 1}")
         figures = st.columns(4)
-        figures[0].metric("Fidelity", f"{float(record.get('fidelity') or 0):.2f}",
-                          help="Cosine between the seed's embedding and the conditioning centroid")
-        figures[1].metric("Longest copied run", f"{record.get('max_copied_notes', 0)} notes",
-                          help="Novelty guard: the longest note run also found in a corpus piece")
+        figures[0].metric(
+            "Fidelity",
+            f"{float(record.get('fidelity') or 0):.2f}",
+            help="Cosine between the seed's embedding and the conditioning centroid",
+        )
+        figures[1].metric(
+            "Longest copied run",
+            f"{record.get('max_copied_notes', 0)} notes",
+            help="Novelty guard: the longest note run also found in a corpus piece",
+        )
         figures[2].metric("Key", record.get("key") or "—")
         figures[3].metric("Meter", record.get("meter") or "—")
         for svg in services.seed_svgs(str(record["musicxml"])):
@@ -117,14 +139,37 @@ def seed_card(record: dict, index: int) -> None:
 def seed_actions(record: dict, index: int, midi: bytes) -> None:
     with st.container(horizontal=True, vertical_alignment="center"):
         if record.get("db_id") is not None:
-            st.button("💾 Saved" if record.get("saved") else "💾 Save", key=f"save-{index}",
-                      disabled=bool(record.get("saved")), on_click=widgets.safely, args=(_save, record))
-            st.feedback("stars", key=f"rate-{index}", on_change=widgets.safely,
-                        args=(_rate, record, f"rate-{index}"))
-        st.download_button("⬇ MIDI", midi, file_name=f"seed-{index + 1}.mid", mime="audio/midi",
-                           key=f"dl-midi-{index}", on_click="ignore")
-        st.download_button("⬇ MusicXML", Path(record["musicxml"]).read_bytes(),
-                           file_name=f"seed-{index + 1}.musicxml", key=f"dl-xml-{index}", on_click="ignore")
+            st.button(
+                "Saved" if record.get("saved") else "Save",
+                icon=":material/bookmark:",
+                key=f"save-{index}",
+                disabled=bool(record.get("saved")),
+                on_click=widgets.safely,
+                args=(_save, record),
+            )
+            st.feedback(
+                "stars",
+                key=f"rate-{index}",
+                on_change=widgets.safely,
+                args=(_rate, record, f"rate-{index}"),
+            )
+        st.download_button(
+            "MIDI",
+            midi,
+            icon=":material/download:",
+            file_name=f"seed-{index + 1}.mid",
+            mime="audio/midi",
+            key=f"dl-midi-{index}",
+            on_click="ignore",
+        )
+        st.download_button(
+            "MusicXML",
+            icon=":material/download:",
+            data=Path(record["musicxml"]).read_bytes(),
+            file_name=f"seed-{index + 1}.musicxml",
+            key=f"dl-xml-{index}",
+            on_click="ignore",
+        )
 
 
 def generate(params: dict, from_ids: list[str] | None, motif: Path | None) -> None:
@@ -140,7 +185,7 @@ services.ensure_engine()
 from_ids, motif = conditioning()
 params = parameters()
 ready = bool(from_ids) or motif is not None
-if st.button("💡 Generate seeds", type="primary", disabled=not ready):
+if st.button("Generate seeds", icon=":material/lightbulb:", type="primary", disabled=not ready):
     generate(params, from_ids, motif)
 if not services.current_user():
     st.caption("Seeds are not kept in a history until you pick a user name in the sidebar.")

@@ -14,13 +14,24 @@ def chart(frame, colour: str) -> alt.LayerChart:
     pick = alt.selection_point(name=POINT, fields=["id"], on="click")
     tooltip = [alt.Tooltip(c) for c in ("title", "collection", "key", "meter")]
     base = alt.Chart(frame).encode(
-        x=alt.X("x", axis=None), y=alt.Y("y", axis=None), tooltip=tooltip,
+        x=alt.X("x", axis=None),
+        y=alt.Y("y", axis=None),
+        tooltip=tooltip,
     )
-    dots = base.mark_circle(size=28, opacity=0.7).encode(
-        color=alt.Color(f"{colour}:N", legend=alt.Legend(orient="bottom", columns=4)),
-    ).add_params(pick)
+    dots = (
+        base.mark_circle(size=28, opacity=0.7)
+        .encode(
+            color=alt.Color(f"{colour}:N", legend=alt.Legend(orient="bottom", columns=4)),
+        )
+        .add_params(pick)
+    )
     loved = base.transform_filter(alt.datum.favourite).mark_point(
-        shape="diamond", size=160, filled=True, color="crimson", stroke="black", strokeWidth=1,
+        shape="diamond",
+        size=160,
+        filled=True,
+        color="crimson",
+        stroke="black",
+        strokeWidth=1,
     )
     return alt.layer(dots, loved).properties(height=620).interactive()
 
@@ -35,8 +46,12 @@ st.title("Map")
 st.caption("Nearby points sound alike. Hover for titles, click to open a piece, scroll to zoom.")
 services.ensure_engine()
 left, right = st.columns(2)
-method = left.radio("Projection", ("PCA", "t-SNE"), horizontal=True,
-                    help=f"t-SNE is computed once and cached (on at most {services.MAP_TSNE_MAX} pieces)")
+method = left.radio(
+    "Projection",
+    ("PCA", "t-SNE"),
+    horizontal=True,
+    help=f"t-SNE is computed once and cached (on at most {services.MAP_TSNE_MAX} pieces)",
+)
 colour = right.radio("Colour by", ("collection", "mode"), horizontal=True)
 with st.spinner(f"Placing pieces with {method} (once per catalog)…"):
     frame = services.projection(method)
@@ -44,8 +59,9 @@ favs = set(services.favourites())
 frame = frame.assign(favourite=frame["id"].isin(favs))
 if favs:
     st.caption(f"♦ your {len(favs)} favourites")
-event = st.altair_chart(chart(frame, colour), on_select="rerun", key=f"map-{method}-{colour}",
-                        width="stretch")
+event = st.altair_chart(
+    chart(frame, colour), on_select="rerun", key=f"map-{method}-{colour}", width="stretch"
+)
 clicked = picked(event)
 if clicked:
     st.switch_page(widgets.PIECE_PAGE, query_params={"piece": clicked})

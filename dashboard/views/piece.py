@@ -11,8 +11,14 @@ from dashboard import services, widgets
 
 FIRST_PAGES = 3  # score pages drawn at once; the rest behind a toggle (big scores take seconds)
 FACTS = (
-    ("Key", "key"), ("Meter", "meter"), ("Tempo", "tempo_text"), ("Bars", "bars"),
-    ("Form", "form"), ("Parts", "parts"), ("Composer", "composer"), ("Origin", "origin"),
+    ("Key", "key"),
+    ("Meter", "meter"),
+    ("Tempo", "tempo_text"),
+    ("Bars", "bars"),
+    ("Form", "form"),
+    ("Parts", "parts"),
+    ("Composer", "composer"),
+    ("Origin", "origin"),
 )
 
 
@@ -23,10 +29,12 @@ def _open(piece_id: str) -> None:
 def pick_piece() -> None:
     """No ``?piece=`` in the URL: let the person choose one by title."""
     st.title("Piece")
-    st.info("Open a piece from Search, For you or the Map — or pick one here.", icon="🎼")
-    labels = services.titles()
-    choice = st.selectbox("Piece", list(labels), index=None, format_func=labels.get, placeholder="Type a title")
-    if choice:
+    st.info(
+        "Open a piece from Search, For you or the Map — or pick one here.",
+        icon=":material/music_note:",
+    )
+    choice = widgets.piece_picker("piece")
+    if choice and st.button("Open", icon=":material/open_in_new:"):
         _open(choice)
         st.rerun()
 
@@ -36,15 +44,23 @@ def header(piece_id: str, row: dict) -> None:
     st.caption(widgets.meta_line(row) + " · " + widgets.md(piece_id))
     with st.container(horizontal=True, vertical_alignment="center"):
         widgets.fav_button(piece_id, "piece", services.favourites())
-        if st.button("💡 Inspire from this"):
+        if st.button("Inspire from this", icon=":material/lightbulb:"):
             st.switch_page(widgets.INSPIRE_PAGE, query_params={"from": piece_id})
         st.download_button(
-            "⬇ MIDI", lambda: services.piece_midi(piece_id), file_name=f"{_stem(row)}.mid",
-            mime="audio/midi", on_click="ignore",
+            "MIDI",
+            icon=":material/download:",
+            data=lambda: services.piece_midi(piece_id),
+            file_name=f"{_stem(row)}.mid",
+            mime="audio/midi",
+            on_click="ignore",
         )
         st.download_button(
-            "⬇ MusicXML", lambda: services.piece_musicxml(piece_id), file_name=f"{_stem(row)}.musicxml",
-            mime="application/vnd.recordare.musicxml+xml", on_click="ignore",
+            "MusicXML",
+            icon=":material/download:",
+            data=lambda: services.piece_musicxml(piece_id),
+            file_name=f"{_stem(row)}.musicxml",
+            mime="application/vnd.recordare.musicxml+xml",
+            on_click="ignore",
         )
 
 
@@ -74,7 +90,9 @@ def similar(piece_id: str) -> None:
     for hit in services.similar(piece_id, k=8):
         with st.container(horizontal=True, vertical_alignment="center"):
             widgets.piece_link(hit["id"], hit.get("title") or hit["id"])
-            st.caption(widgets.md(" · ".join(v for v in (hit.get("key"), hit.get("meter"), hit.get("why")) if v)))
+            # the "why" already names key and meter; fall back to them when it is empty
+            fallback = " · ".join(v for v in (hit.get("key"), hit.get("meter")) if v)
+            st.caption(widgets.md(hit.get("why") or fallback))
 
 
 def show(piece_id: str) -> None:

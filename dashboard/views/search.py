@@ -6,7 +6,12 @@ import streamlit as st
 
 from dashboard import services, widgets
 
-EXAMPLES = ("melancholy waltz", "lively jig in D major", "solemn chorale", "slow air in a minor key")
+EXAMPLES = (
+    "melancholy waltz",
+    "lively jig in D major",
+    "solemn chorale",
+    "slow air in a minor key",
+)
 
 
 def _set_query(text: str) -> None:
@@ -31,7 +36,9 @@ def filter_row() -> dict[str, str]:
     """Collection / meter / mode / key selectors, each bound to its URL parameter."""
     options = services.filter_options()
     values = {}
-    for column, name in zip(st.columns(len(services.FILTER_FIELDS)), services.FILTER_FIELDS, strict=True):
+    for column, name in zip(
+        st.columns(len(services.FILTER_FIELDS)), services.FILTER_FIELDS, strict=True
+    ):
         with column:
             values[name] = st.selectbox(
                 name.capitalize(),
@@ -62,7 +69,7 @@ def show_similar(piece_id: str) -> None:
     title = services.piece(piece_id).get("title") or piece_id
     with st.container(horizontal=True, vertical_alignment="center"):
         st.subheader(f"More like {widgets.md(title)}")
-        st.button("✕ Back to search", on_click=_back_to_search)
+        st.button("Back to search", icon=":material/close:", on_click=_back_to_search)
     with st.spinner("Finding similar music…"):
         hits = services.similar(piece_id)
     widgets.result_list(hits, "like")

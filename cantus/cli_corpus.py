@@ -1,0 +1,114 @@
+"""CLI commands of the core package: build, ingest, corpus errors, bench ingest.
+
+Handlers import their heavy modules inside the function so ``cantus --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from cantus import config
+from cantus.errors import BadInput, MissingArtifact
+from cantus.output import emit
+
+STAGE_NAMES = "catalog,encoder,generator"
+
+
+def register(reg) -> None:  # reg: cantus.cli.Registry
+    build = reg.add(reg.top, "build", handle_build, help="build catalog, encoder and generator")
+    build.add_argument("--corpus", nargs="+", default=["music21"], metavar="music21|PATH",
+                       help="corpus sources: music21's bundled corpus and/or folders of files")
+    build.add_argument("--jobs", type=int, default=config.default_jobs(), help="parallel parse processes")
+    build.add_argument("--profile", choices=("tiny", "default"), default="default",
+                       help="tiny: a fixed few hundred works (about a minute); default: everything")
+    build.add_argument("--out", type=Path, default=None, help="output folder (default: $CANTUS_HOME/data)")
+    build.add_argument("--stages", default=STAGE_NAMES, help=f"comma-separated subset of {STAGE_NAMES}")
+
+    ingest = reg.add(reg.top, "ingest", handle_ingest, help="add your own music files/folders to the catalog")
+    ingest.add_argument("paths", nargs="+", metavar="PATH", help=".mid .midi .musicxml .xml .mxl .abc .krn .mei")
+    ingest.add_argument("--jobs", type=int, default=config.default_jobs(), help="parallel parse processes")
+
+    corpus = reg.top.add_parser("corpus", help="inspect the built corpus")
+    corpus_sub = corpus.add_subparsers(dest="corpus_command", metavar="WHAT", required=True)
+    errors = reg.add(corpus_sub, "errors", handle_corpus_errors, help="works that failed to parse, with reasons")
+    errors.add_argument("--data-dir", type=Path, default=None, help="data folder (default: the one in use)")
+
+    bench = reg.add(reg.bench, "ingest", handle_bench_ingest, help="ingest speed (pieces/s) at 1 and 2 jobs")
+    bench.add_argument("--works", type=int, default=600, help="corpus works in the sample")
+    bench.add_argument("--midi-files", type=int, default=200, help="MIDI files in the folder sample")
+
+
+# ------------------------------------------------------------------------------- build
+def handle_build(args: argparse.Namespace) -> int:
+    from cantus.build import run_build
+
+    stages = [s.strip() for s in args.stages.split(",") if s.strip()]
+    out_dir = args.out if args.out is not None else config.build_dir()
+    record = run_build(args.corpus, out_dir, args.jobs, args.profile, stages,
+                       command=["cantus", *sys.argv[1:]])
+    emit(record, args.json, text=_build_text(record, out_dir))
+    return 0
+
+
+def _build_text(record: dict, out_dir: Path) -> str:
+    lines = [f"built {', '.join(record['stages'])} into {out_dir} (profile {record['profile']})"]
+    catalog = record["stages"].get("catalog", {}).get("metrics", {})
+    if catalog:
+        lines.append(
+            f"catalog: {catalog['ok']} ok / {catalog['failed']} failed ({catalog['failed_pct']}%) "
+            f"of {catalog['works']} works in {catalog['seconds']} s; "
+            f"{len(catalog['skipped_files'])} non-score files skipped (see manifest.json)"
+        )
+    for name in ("encoder", "generator"):
+        if name in record["stages"]:
+            lines.append(f"{name}: {record['stages'][name]['status']} in {record['stages'][name]['seconds']} s")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------ ingest
+def handle_ingest(args: argparse.Namespace) -> int:
+    from cantus.ingest import ingest_paths
+
+    if args.jobs < 1:
+        raise BadInput(f"--jobs must be >= 1 (received {args.jobs})")
+    report = ingest_paths(args.paths, jobs=args.jobs, progress=not args.json)
+    for error in report.errors:  # one clear line per bad file/work
+        where = f"{error['source']}#{error['number']}" if error["number"] else error["source"]
+        print(f"cantus: skipped {where}: {error['reason']}", file=sys.stderr)
+    text = (f"ingested {len(report.added)} pieces ({len(report.unchanged)} files unchanged, "
+            f"{len(report.replaced)} replaced, {len(report.errors)} bad) in {report.seconds:.1f} s"
+            + (f"; {report.embedded}" if report.embedded else ""))
+    emit(report.to_dict(), args.json, text=text)
+    nothing = not report.added and not report.unchanged and not report.replaced
+    return 2 if nothing else 0
+
+
+# ------------------------------------------------------------------------ corpus errors
+def handle_corpus_errors(args: argparse.Namespace) -> int:
+    from cantus.ingest import ERRORS_FILE
+
+    folder = args.data_dir if args.data_dir is not None else config.data_dir()
+    path = Path(folder) / ERRORS_FILE
+    if not path.is_file():
+        raise MissingArtifact(f"no {ERRORS_FILE} in {folder}: run `cantus build`")
+    errors = json.loads(path.read_text())
+    lines = [f"{e['source']}#{e['number']}: {e['reason']}" for e in errors]
+    lines.append(f"{len(errors)} works failed ({path})")
+    emit({"errors": errors, "count": len(errors)}, args.json, text="\n".join(lines))
+    return 0
+
+
+# ------------------------------------------------------------------------------- bench
+def handle_bench_ingest(args: argparse.Namespace) -> int:
+    from cantus.ingest import bench_ingest
+
+    report = bench_ingest(n_works=getattr(args, "works", 600), n_midi=getattr(args, "midi_files", 200))
+    out = config.bench_dir() / "ingest.json"
+    out.write_text(json.dumps(report, indent=1))
+    lines = [f"{name}: {r['pieces_per_s']} pieces/s with {r['jobs']} job(s) ({r['ok']} ok, {r['seconds']} s)"
+             for name, r in report["runs"].items()]
+    emit(report, args.json, text="\n".join([*lines, f"saved {out}"]))
+    return 0

@@ -1,0 +1,124 @@
+"""``cantus bench generate``: how long one 8-bar seed, and four at once, take.
+
+Three timings per case, each with p50/p95 over ``repeats`` runs after one warm-up:
+
+* ``sample`` — constrained decoding alone (model + grammar), the part the model owns;
+* ``inspire`` — the whole request as ``cantus inspire`` runs it once the engine is loaded:
+  decoding, novelty check, transposition, embedding the seeds (fidelity), MIDI + MusicXML export.
+
+Decoding runs on one CPU thread (see ``generator.sample``); the report records the machine's load
+average, since the box is shared.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from generator.inspire import get_generator, get_novelty_index, inspire
+from generator.sample import SampleSpec, sample
+from generator.train import LoadedGenerator
+
+REPORT_NAME = "generate.json"
+
+
+def _percentiles(times: list[float]) -> dict[str, float]:
+    ms = np.asarray(times) * 1000
+    return {
+        "p50_ms": round(float(np.percentile(ms, 50)), 1),
+        "p95_ms": round(float(np.percentile(ms, 95)), 1),
+        "mean_ms": round(float(ms.mean()), 1),
+        "runs": len(times),
+    }
+
+
+def _time(fn, repeats: int) -> list[float]:
+    fn()  # warm-up
+    out = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def bench_generate(
+    repeats: int = 10,
+    engine: Any = None,
+    generator: LoadedGenerator | None = None,
+    bars: int = 8,
+    save: bool = True,
+) -> dict[str, Any]:
+    """Time sampling and whole inspire requests; print nothing, return (and save) the report."""
+    from cantus.config import bench_dir
+
+    if engine is None:
+        from recommender.engine import Engine
+
+        engine = Engine.load()
+    gen = generator or get_generator(
+        Path(engine.data_dir) / "generator" if getattr(engine, "data_dir", None) else None
+    )
+    novelty = get_novelty_index(getattr(engine, "data_dir", None))
+    rng = np.random.default_rng(0)
+    picks = [
+        str(engine.catalog["id"].iloc[int(i)])
+        for i in rng.choice(len(engine.catalog), size=3, replace=False)
+    ]
+    cond = np.mean([engine.vector(p) for p in picks], axis=0)
+    cond = (
+        torch.from_numpy((cond / np.linalg.norm(cond)).astype(np.float32))
+        if gen.conditioned
+        else None
+    )
+    report: dict[str, Any] = {
+        "bars": bars,
+        "threads": 1,
+        "device": str(next(gen.model.parameters()).device),
+        "params": gen.model.n_params(),
+        "load_avg_1m": round(os.getloadavg()[0], 2),
+        "cpu_count": os.cpu_count(),
+        "machine": platform.machine(),
+    }
+    tokens_out: dict[int, list[int]] = {}
+    for n in (1, 4):
+        counter = iter(range(10**6))
+
+        def run_sample(n: int = n, counter=counter) -> None:
+            spec = SampleSpec(meter="4/4", mode="major", bars=bars, n=n, seed=next(counter))
+            tokens_out.setdefault(n, []).extend(
+                len(s) for s in sample(gen.model, gen.controls, spec, cond)
+            )
+
+        report[f"sample_n{n}"] = _percentiles(_time(run_sample, repeats))
+        with tempfile.TemporaryDirectory() as tmp:
+
+            def run_inspire(n: int = n, counter=counter, tmp=tmp) -> None:
+                inspire(
+                    engine,
+                    from_ids=picks,
+                    bars=bars,
+                    n=n,
+                    seed=next(counter),
+                    out_dir=tmp,
+                    generator=gen,
+                    novelty=novelty,
+                    key="C major",
+                    meter="4/4",
+                )
+
+            report[f"inspire_n{n}"] = _percentiles(_time(run_inspire, repeats))
+    report["tokens_per_seed_mean"] = round(float(np.mean(tokens_out[1])), 1)
+    report["load_avg_1m_after"] = round(os.getloadavg()[0], 2)
+    report["target_p50_ms_one_seed"] = 500
+    if save:
+        (bench_dir() / REPORT_NAME).write_text(json.dumps(report, indent=2))
+    return report

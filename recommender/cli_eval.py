@@ -1,0 +1,42 @@
+"""``cantus eval retrieval [--json]``: the encoder's retrieval report (see recommender.evaluate)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cantus.cli import Registry
+
+
+def register(reg: Registry) -> None:
+    parser = reg.add(
+        reg.eval,
+        "retrieval",
+        _retrieval,
+        help="text→music and music→music retrieval vs BM25 / MiniLM / random",
+    )
+    parser.add_argument(
+        "--data-dir", default=None, help="data dir to evaluate (default: the one in use)"
+    )
+    parser.add_argument(
+        "--transposed", type=int, default=500, help="pieces in the transposed-copy test"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="sampling seed")
+
+
+def _retrieval(args: argparse.Namespace) -> int:
+    from cantus.config import bench_dir
+    from cantus.errors import BadInput
+    from cantus.output import emit
+    from recommender.evaluate import REPORT_NAME, EvalConfig, evaluate_retrieval, summary_lines
+
+    if args.transposed < 1:
+        msg = f"--transposed must be >= 1 (received {args.transposed})"
+        raise BadInput(msg)
+    report = evaluate_retrieval(
+        args.data_dir, EvalConfig(transposed_pieces=args.transposed, seed=args.seed)
+    )
+    text = "\n".join([*summary_lines(report), f"report: {bench_dir() / REPORT_NAME}"])
+    emit(report, args.json, text)
+    return 0
