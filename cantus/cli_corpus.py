@@ -19,26 +19,55 @@ STAGE_NAMES = "catalog,encoder,generator"
 
 def register(reg) -> None:  # reg: cantus.cli.Registry
     build = reg.add(reg.top, "build", handle_build, help="build catalog, encoder and generator")
-    build.add_argument("--corpus", nargs="+", default=["music21"], metavar="music21|PATH",
-                       help="corpus sources: music21's bundled corpus and/or folders of files")
-    build.add_argument("--jobs", type=int, default=config.default_jobs(), help="parallel parse processes")
-    build.add_argument("--profile", choices=("tiny", "default"), default="default",
-                       help="tiny: a fixed few hundred works (about a minute); default: everything")
-    build.add_argument("--out", type=Path, default=None, help="output folder (default: $CANTUS_HOME/data)")
-    build.add_argument("--stages", default=STAGE_NAMES, help=f"comma-separated subset of {STAGE_NAMES}")
+    build.add_argument(
+        "--corpus",
+        nargs="+",
+        default=["music21"],
+        metavar="music21|PATH",
+        help="corpus sources: music21's bundled corpus and/or folders of files",
+    )
+    build.add_argument(
+        "--jobs", type=int, default=config.default_jobs(), help="parallel parse processes"
+    )
+    build.add_argument(
+        "--profile",
+        choices=("tiny", "default"),
+        default="default",
+        help="tiny: a fixed few hundred works (about a minute); default: everything",
+    )
+    build.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: $CANTUS_HOME/data)"
+    )
+    build.add_argument(
+        "--stages", default=STAGE_NAMES, help=f"comma-separated subset of {STAGE_NAMES}"
+    )
 
-    ingest = reg.add(reg.top, "ingest", handle_ingest, help="add your own music files/folders to the catalog")
-    ingest.add_argument("paths", nargs="+", metavar="PATH", help=".mid .midi .musicxml .xml .mxl .abc .krn .mei")
-    ingest.add_argument("--jobs", type=int, default=config.default_jobs(), help="parallel parse processes")
+    ingest = reg.add(
+        reg.top, "ingest", handle_ingest, help="add your own music files/folders to the catalog"
+    )
+    ingest.add_argument(
+        "paths", nargs="+", metavar="PATH", help=".mid .midi .musicxml .xml .mxl .abc .krn .mei"
+    )
+    ingest.add_argument(
+        "--jobs", type=int, default=config.default_jobs(), help="parallel parse processes"
+    )
 
     corpus = reg.top.add_parser("corpus", help="inspect the built corpus")
     corpus_sub = corpus.add_subparsers(dest="corpus_command", metavar="WHAT", required=True)
-    errors = reg.add(corpus_sub, "errors", handle_corpus_errors, help="works that failed to parse, with reasons")
-    errors.add_argument("--data-dir", type=Path, default=None, help="data folder (default: the one in use)")
+    errors = reg.add(
+        corpus_sub, "errors", handle_corpus_errors, help="works that failed to parse, with reasons"
+    )
+    errors.add_argument(
+        "--data-dir", type=Path, default=None, help="data folder (default: the one in use)"
+    )
 
-    bench = reg.add(reg.bench, "ingest", handle_bench_ingest, help="ingest speed (pieces/s) at 1 and 2 jobs")
+    bench = reg.add(
+        reg.bench, "ingest", handle_bench_ingest, help="ingest speed (pieces/s) at 1 and 2 jobs"
+    )
     bench.add_argument("--works", type=int, default=600, help="corpus works in the sample")
-    bench.add_argument("--midi-files", type=int, default=200, help="MIDI files in the folder sample")
+    bench.add_argument(
+        "--midi-files", type=int, default=200, help="MIDI files in the folder sample"
+    )
 
 
 # ------------------------------------------------------------------------------- build
@@ -47,8 +76,9 @@ def handle_build(args: argparse.Namespace) -> int:
 
     stages = [s.strip() for s in args.stages.split(",") if s.strip()]
     out_dir = args.out if args.out is not None else config.build_dir()
-    record = run_build(args.corpus, out_dir, args.jobs, args.profile, stages,
-                       command=["cantus", *sys.argv[1:]])
+    record = run_build(
+        args.corpus, out_dir, args.jobs, args.profile, stages, command=["cantus", *sys.argv[1:]]
+    )
     emit(record, args.json, text=_build_text(record, out_dir))
     return 0
 
@@ -64,7 +94,8 @@ def _build_text(record: dict, out_dir: Path) -> str:
         )
     for name in ("encoder", "generator"):
         if name in record["stages"]:
-            lines.append(f"{name}: {record['stages'][name]['status']} in {record['stages'][name]['seconds']} s")
+            stage = record["stages"][name]
+            lines.append(f"{name}: {stage['status']} in {stage['seconds']} s")
     return "\n".join(lines)
 
 
@@ -78,9 +109,11 @@ def handle_ingest(args: argparse.Namespace) -> int:
     for error in report.errors:  # one clear line per bad file/work
         where = f"{error['source']}#{error['number']}" if error["number"] else error["source"]
         print(f"cantus: skipped {where}: {error['reason']}", file=sys.stderr)
-    text = (f"ingested {len(report.added)} pieces ({len(report.unchanged)} files unchanged, "
-            f"{len(report.replaced)} replaced, {len(report.errors)} bad) in {report.seconds:.1f} s"
-            + (f"; {report.embedded}" if report.embedded else ""))
+    text = (
+        f"ingested {len(report.added)} pieces ({len(report.unchanged)} files unchanged, "
+        f"{len(report.replaced)} replaced, {len(report.errors)} bad) in {report.seconds:.1f} s"
+        + (f"; {report.embedded}" if report.embedded else "")
+    )
     emit(report.to_dict(), args.json, text=text)
     nothing = not report.added and not report.unchanged and not report.replaced
     return 2 if nothing else 0
@@ -105,10 +138,14 @@ def handle_corpus_errors(args: argparse.Namespace) -> int:
 def handle_bench_ingest(args: argparse.Namespace) -> int:
     from cantus.ingest import bench_ingest
 
-    report = bench_ingest(n_works=getattr(args, "works", 600), n_midi=getattr(args, "midi_files", 200))
+    report = bench_ingest(
+        n_works=getattr(args, "works", 600), n_midi=getattr(args, "midi_files", 200)
+    )
     out = config.bench_dir() / "ingest.json"
     out.write_text(json.dumps(report, indent=1))
-    lines = [f"{name}: {r['pieces_per_s']} pieces/s with {r['jobs']} job(s) ({r['ok']} ok, {r['seconds']} s)"
-             for name, r in report["runs"].items()]
+    lines = [
+        f"{name}: {r['pieces_per_s']} pieces/s, {r['jobs']} job(s) ({r['ok']} ok, {r['seconds']} s)"
+        for name, r in report["runs"].items()
+    ]
     emit(report, args.json, text="\n".join([*lines, f"saved {out}"]))
     return 0

@@ -12,6 +12,7 @@ import functools
 import logging
 import math
 import re
+from collections.abc import Iterable
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -20,10 +21,36 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 FORMS: tuple[str, ...] = (
-    "jig", "slip jig", "slide", "reel", "hornpipe", "strathspey", "fling", "clog", "polka",
-    "march", "waltz", "mazurka", "polonaise", "minuet", "gavotte", "schottische", "air",
-    "lament", "lullaby", "chorale", "mass", "motet", "madrigal", "ballata", "chanson",
-    "quartet", "sonata", "rag", "song", "folk song",
+    "jig",
+    "slip jig",
+    "slide",
+    "reel",
+    "hornpipe",
+    "strathspey",
+    "fling",
+    "clog",
+    "polka",
+    "march",
+    "waltz",
+    "mazurka",
+    "polonaise",
+    "minuet",
+    "gavotte",
+    "schottische",
+    "air",
+    "lament",
+    "lullaby",
+    "chorale",
+    "mass",
+    "motet",
+    "madrigal",
+    "ballata",
+    "chanson",
+    "quartet",
+    "sonata",
+    "rag",
+    "song",
+    "folk song",
 )
 
 DEFAULT_QUARTER_BPM = 120.0  # MIDI's default; used for durations when a piece gives no tempo
@@ -34,17 +61,39 @@ ESSEN_ORIGINS: tuple[tuple[str, str], ...] = (
     ("natmin", "Chinese (national minorities)"),
     ("shanxi", "Chinese (Shanxi)"),
     ("xinhua", "Chinese"),
-    ("altdeu", "German"), ("ballad", "German"), ("boehme", "German"), ("dva", "German"),
-    ("erk", "German"), ("fink", "German"), ("kinder", "German"), ("zuccal", "German"),
-    ("allerkbd", "German"), ("test", "German"), ("variant", "German"),
+    ("altdeu", "German"),
+    ("ballad", "German"),
+    ("boehme", "German"),
+    ("dva", "German"),
+    ("erk", "German"),
+    ("fink", "German"),
+    ("kinder", "German"),
+    ("zuccal", "German"),
+    ("allerkbd", "German"),
+    ("test", "German"),
+    ("variant", "German"),
     ("folkhaydn", "German"),
     ("irl", "Irish"),
-    ("lux", "Luxembourg"), ("lot", "Lorraine"), ("elsass", "Alsace"), ("schweiz", "Swiss"),
-    ("oestr", "Austrian"), ("jugos", "Yugoslav"), ("rossiya", "Russian"),
-    ("magyar", "Hungarian"), ("polska", "Polish"), ("france", "French"),
-    ("nederlan", "Dutch"), ("danmark", "Danish"), ("czech", "Czech"), ("romania", "Romanian"),
-    ("sverige", "Swedish"), ("italia", "Italian"), ("england", "English"),
-    ("usa", "American"), ("mexico", "Mexican"), ("brasil", "Brazilian"),
+    ("lux", "Luxembourg"),
+    ("lot", "Lorraine"),
+    ("elsass", "Alsace"),
+    ("schweiz", "Swiss"),
+    ("oestr", "Austrian"),
+    ("jugos", "Yugoslav"),
+    ("rossiya", "Russian"),
+    ("magyar", "Hungarian"),
+    ("polska", "Polish"),
+    ("france", "French"),
+    ("nederlan", "Dutch"),
+    ("danmark", "Danish"),
+    ("czech", "Czech"),
+    ("romania", "Romanian"),
+    ("sverige", "Swedish"),
+    ("italia", "Italian"),
+    ("england", "English"),
+    ("usa", "American"),
+    ("mexico", "Mexican"),
+    ("brasil", "Brazilian"),
 )
 
 # music21 corpus top folders -> origin / tradition.
@@ -85,14 +134,28 @@ COLLECTION_ORIGINS: dict[str, str] = {
 
 # Composer when the file names none (only where the whole collection is one composer's).
 COLLECTION_COMPOSERS: dict[str, str] = {
-    "bach": "J.S. Bach", "cpebach": "C.P.E. Bach", "palestrina": "Giovanni Pierluigi da Palestrina",
-    "monteverdi": "Claudio Monteverdi", "beethoven": "Ludwig van Beethoven",
-    "mozart": "Wolfgang Amadeus Mozart", "haydn": "Joseph Haydn", "josquin": "Josquin des Prez",
-    "schumann_robert": "Robert Schumann", "schumann_clara": "Clara Schumann",
-    "chopin": "Frédéric Chopin", "handel": "George Frideric Handel", "corelli": "Arcangelo Corelli",
-    "schubert": "Franz Schubert", "verdi": "Giuseppe Verdi", "weber": "Carl Maria von Weber",
-    "webern": "Anton Webern", "schoenberg": "Arnold Schoenberg", "beach": "Amy Beach",
-    "joplin": "Scott Joplin", "ciconia": "Johannes Ciconia", "lusitano": "Vicente Lusitano",
+    "bach": "J.S. Bach",
+    "cpebach": "C.P.E. Bach",
+    "palestrina": "Giovanni Pierluigi da Palestrina",
+    "monteverdi": "Claudio Monteverdi",
+    "beethoven": "Ludwig van Beethoven",
+    "mozart": "Wolfgang Amadeus Mozart",
+    "haydn": "Joseph Haydn",
+    "josquin": "Josquin des Prez",
+    "schumann_robert": "Robert Schumann",
+    "schumann_clara": "Clara Schumann",
+    "chopin": "Frédéric Chopin",
+    "handel": "George Frideric Handel",
+    "corelli": "Arcangelo Corelli",
+    "schubert": "Franz Schubert",
+    "verdi": "Giuseppe Verdi",
+    "weber": "Carl Maria von Weber",
+    "webern": "Anton Webern",
+    "schoenberg": "Arnold Schoenberg",
+    "beach": "Amy Beach",
+    "joplin": "Scott Joplin",
+    "ciconia": "Johannes Ciconia",
+    "lusitano": "Vicente Lusitano",
 }
 
 # Collection -> form when nothing more specific is known.
@@ -184,8 +247,40 @@ def form_of(title: str, collection: str, meter: str, source: str = "", rhythm: s
 
 # -------------------------------------------------------------------------------------- key
 # Key tonic spellings by number of sharps (-7..7), as in music21's key names.
-_MAJOR_BY_SHARPS = ("C-", "G-", "D-", "A-", "E-", "B-", "F", "C", "G", "D", "A", "E", "B", "F#", "C#")
-_MINOR_BY_SHARPS = ("A-", "E-", "B-", "F", "C", "G", "D", "A", "E", "B", "F#", "C#", "G#", "D#", "A#")
+_MAJOR_BY_SHARPS = (
+    "C-",
+    "G-",
+    "D-",
+    "A-",
+    "E-",
+    "B-",
+    "F",
+    "C",
+    "G",
+    "D",
+    "A",
+    "E",
+    "B",
+    "F#",
+    "C#",
+)
+_MINOR_BY_SHARPS = (
+    "A-",
+    "E-",
+    "B-",
+    "F",
+    "C",
+    "G",
+    "D",
+    "A",
+    "E",
+    "B",
+    "F#",
+    "C#",
+    "G#",
+    "D#",
+    "A#",
+)
 
 
 @functools.cache
@@ -197,10 +292,10 @@ def _key_profiles() -> np.ndarray:
     return np.array([weights.getWeights("major"), weights.getWeights("minor")], dtype=float)
 
 
-def pitch_class_durations(flat: Any) -> np.ndarray:
+def pitch_class_durations(notes: Iterable[Any]) -> np.ndarray:
     """Quarter-length of sounding time per pitch class (chord tones each counted)."""
     dist = np.zeros(12)
-    for element in flat.notes:
+    for element in notes:
         length = float(element.quarterLength) or 0.25  # grace notes still count a little
         for pitch in element.pitches:
             dist[pitch.pitchClass] += length
@@ -259,9 +354,9 @@ def choose_key(r: np.ndarray, declared_sharps: int | None) -> tuple[int, bool, f
     return chosen
 
 
-def key_features(flat: Any) -> dict[str, Any]:
+def key_features(flat: Any, notes: list[Any] | None = None) -> dict[str, Any]:
     """Key name, tonic, mode and confidence (Pearson r of the chosen key, clipped to 0..1)."""
-    dist = pitch_class_durations(flat)
+    dist = pitch_class_durations(notes if notes is not None else flat.notes)
     if dist.sum() <= 0:
         return {"key": "", "tonic": "", "mode": "", "key_confidence": 0.0}
     declared = _declared_key(flat)
@@ -333,16 +428,16 @@ def tempo_of(flat: Any) -> tuple[float, str, float]:
 def _quarter_bpm(mark: Any) -> float | None:
     try:
         value = mark.getQuarterBPM()
-    except Exception:  # noqa: BLE001 - malformed referent
+    except Exception:
         return None
     return float(value) if value and 10 <= value <= 400 else None
 
 
 # ------------------------------------------------------------------------------------ notes
-def note_stats(flat: Any) -> dict[str, Any]:
+def note_stats(notes: Iterable[Any]) -> dict[str, Any]:
     """Note count (chord tones counted), lowest / highest MIDI pitch, ambitus."""
     low, high, count = 128, -1, 0
-    for element in flat.notes:
+    for element in notes:
         for pitch in element.pitches:
             midi = pitch.midi
             count += 1
@@ -388,7 +483,9 @@ def title_composer(score: Any, source: str, number: str, collection: str) -> tup
         title, composer = composer, ""
     if collection == "monteverdi":
         # these files name the part ("CANTO") or OCR noise as title and the poet as composer
-        title = title if _NUMBERED_TITLE.match(title) else _fallback_title(source, number, collection)
+        title = (
+            title if _NUMBERED_TITLE.match(title) else _fallback_title(source, number, collection)
+        )
         composer = COLLECTION_COMPOSERS[collection]
     if not title or _SCORE_SUFFIX.search(title) or title == PurePosixPath(source).stem:
         title = _fallback_title(source, number, collection)
@@ -429,7 +526,8 @@ def extract_features(
     bpm, tempo_text, timing_bpm = tempo_of(flat)
     length_ql = float(score.highestTime or 0.0)
     seconds = length_ql * 60.0 / timing_bpm
-    notes = note_stats(flat)
+    note_list = list(flat.notes)  # iterated twice below; music21 iterators are slow
+    notes = note_stats(note_list)
     features: dict[str, Any] = {
         "source": source,
         "number": str(number or ""),
@@ -438,7 +536,7 @@ def extract_features(
         "title": title,
         "composer": composer,
         "meter": meter,
-        **key_features(flat),
+        **key_features(flat, note_list),
         "tempo_bpm": bpm,
         "tempo_text": tempo_text,
         "bars": bar_count(score, length_ql, meter),

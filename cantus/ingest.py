@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import logging
 import math
@@ -24,7 +25,7 @@ import re
 import signal
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,14 @@ from cantus.features import abc_meter
 log = logging.getLogger(__name__)
 
 MUSIC_SUFFIXES = {
-    ".mid": "midi", ".midi": "midi", ".musicxml": "musicxml", ".xml": "musicxml",
-    ".mxl": "musicxml", ".abc": "abc", ".krn": "humdrum", ".mei": "mei",
+    ".mid": "midi",
+    ".midi": "midi",
+    ".musicxml": "musicxml",
+    ".xml": "musicxml",
+    ".mxl": "musicxml",
+    ".abc": "abc",
+    ".krn": "humdrum",
+    ".mei": "mei",
 }
 CORPUS_NON_SCORES = {".rntxt": "Roman-numeral analysis of a score already in the corpus"}
 MAX_FILE_BYTES = 32 * 1024 * 1024  # larger symbolic files are not sheet music we can parse
@@ -108,7 +115,7 @@ def split_abc(text: str) -> list[tuple[str, str]]:
         return [("", text)] if text.strip() else []
     bounds = [*starts, len(text)]
     tunes = []
-    for begin, end in zip(bounds, bounds[1:], strict=False):
+    for begin, end in itertools.pairwise(bounds):
         chunk = text[begin:end]
         tunes.append((_X_LINE.match(chunk).group(1), chunk))
     return tunes
@@ -167,7 +174,9 @@ def _unlisted_corpus_files(root: Path, listed: set[Path]) -> list[dict[str, str]
     return out
 
 
-def corpus_works(files: Iterable[Path] | None = None) -> tuple[list[WorkSpec], list[dict[str, str]]]:
+def corpus_works(
+    files: Iterable[Path] | None = None,
+) -> tuple[list[WorkSpec], list[dict[str, str]]]:
     """Every work of the music21 corpus (ABC files split into tunes), plus skipped files."""
     skipped: list[dict[str, str]] = []
     if files is None:
@@ -186,10 +195,16 @@ def _file_works(path: Path, source: str, collection: str, trusted: bool) -> list
     sha1 = sha1_12(data)
     fmt = MUSIC_SUFFIXES[path.suffix.lower()]
     user = not trusted
-    base = dict(source=source, path=str(path), collection=collection, sha1=sha1, fmt=fmt, trusted=trusted)
+    base = dict(
+        source=source, path=str(path), collection=collection, sha1=sha1, fmt=fmt, trusted=trusted
+    )
     if fmt != "abc":
         pid = f"file:{sha1}#0" if user else f"m21:{source}#"
-        return [WorkSpec(piece_id=pid, number="", size=len(data), user_index=0 if user else None, **base)]
+        return [
+            WorkSpec(
+                piece_id=pid, number="", size=len(data), user_index=0 if user else None, **base
+            )
+        ]
     tunes = split_abc(decode_text(data))
     # "X:0001" and "X:1" are the same work number
     raw = [str(int(x)) if x.isdigit() else x for x, _ in tunes]
@@ -197,11 +212,18 @@ def _file_works(path: Path, source: str, collection: str, trusted: bool) -> list
     specs = []
     for index, ((_, tune), number) in enumerate(zip(tunes, numbers, strict=True)):
         pid = f"file:{sha1}#{index}" if user else f"m21:{source}#{number}"
-        specs.append(WorkSpec(
-            piece_id=pid, number=number, text=tune, rhythm=abc_field(tune, "R"),
-            meter=abc_meter(abc_field(tune, "M")),
-            size=len(tune), user_index=index if user else None, **base,
-        ))
+        specs.append(
+            WorkSpec(
+                piece_id=pid,
+                number=number,
+                text=tune,
+                rhythm=abc_field(tune, "R"),
+                meter=abc_meter(abc_field(tune, "M")),
+                size=len(tune),
+                user_index=index if user else None,
+                **base,
+            )
+        )
     return specs
 
 
@@ -212,19 +234,29 @@ def find_user_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[dict[
     for raw in paths:
         path = Path(raw).expanduser()
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in MUSIC_SUFFIXES)
+            files += sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in MUSIC_SUFFIXES
+            )
         elif not path.exists():
             bad.append(_err(str(path), "", "no such file or folder"))
         elif path.suffix.lower() not in MUSIC_SUFFIXES:
-            bad.append(_err(str(path), "", f"unsupported file type {path.suffix or '(none)'}; "
-                            f"expected one of {', '.join(sorted(MUSIC_SUFFIXES))}"))
+            bad.append(
+                _err(
+                    str(path),
+                    "",
+                    f"unsupported file type {path.suffix or '(none)'}; "
+                    f"expected one of {', '.join(sorted(MUSIC_SUFFIXES))}",
+                )
+            )
         else:
             files.append(path)
     unique = list(dict.fromkeys(p.resolve() for p in files))
     return unique, bad
 
 
-def user_works(files: Iterable[Path], collection: str = "user") -> tuple[list[WorkSpec], list[dict[str, str]]]:
+def user_works(
+    files: Iterable[Path], collection: str = "user"
+) -> tuple[list[WorkSpec], list[dict[str, str]]]:
     """Works of user files (IDs ``file:<sha1>#<index>``); oversized/empty files are errors."""
     specs, bad = [], []
     for path in files:
@@ -268,7 +300,7 @@ def _check_midi(path: Path) -> None:
         raise ValueError("not a MIDI file (no MThd header)")
     try:
         score = symusic.Score.from_midi(data)
-    except Exception as exc:  # noqa: BLE001 - symusic raises generic errors on bad chunks
+    except Exception as exc:
         raise ValueError(f"corrupt MIDI: {exc}") from exc
     notes = sum(track.note_num() for track in score.tracks)
     if notes == 0:
@@ -286,7 +318,9 @@ def _xml_payload(path: Path) -> bytes:
         return path.read_bytes()
     try:
         with zipfile.ZipFile(path) as archive:
-            infos = [i for i in archive.infolist() if i.filename.lower().endswith((".xml", ".musicxml"))]
+            infos = [
+                i for i in archive.infolist() if i.filename.lower().endswith((".xml", ".musicxml"))
+            ]
             if sum(i.file_size for i in archive.infolist()) > MAX_UNZIPPED_BYTES:
                 raise ValueError("compressed MusicXML unpacks to more than 128 MB")
             infos = [i for i in infos if not i.filename.startswith("META-INF")]
@@ -395,7 +429,7 @@ def _opening_bars(score: Any, features: dict[str, Any], max_tokens: int) -> Any 
     start = first.number if first is not None and first.number is not None else 1
     try:
         excerpt = score.measures(start, start + keep - 1)
-    except Exception:  # noqa: BLE001 - odd measure numbering: tokenise the whole piece
+    except Exception:
         return None
     return excerpt if excerpt.recurse().notes else None
 
@@ -404,13 +438,23 @@ def _row(spec: WorkSpec, score: Any, number: str, piece_id: str) -> dict[str, An
     from cantus.features import extract_features
 
     features = extract_features(
-        score, spec.source, number, collection=spec.collection, rhythm=spec.rhythm, meter=spec.meter,
+        score,
+        spec.source,
+        number,
+        collection=spec.collection,
+        rhythm=spec.rhythm,
+        meter=spec.meter,
     )
     _check_size(features, score)
     ids = _tokens_for(score, features)
     return {
-        "id": piece_id, **features, "captions": [], "caption_families": [],
-        "tokens": ids, "n_tokens": len(ids), "sha1": spec.sha1,
+        "id": piece_id,
+        **features,
+        "captions": [],
+        "caption_families": [],
+        "tokens": ids,
+        "n_tokens": len(ids),
+        "sha1": spec.sha1,
     }
 
 
@@ -439,13 +483,18 @@ def process_work(spec: WorkSpec, time_limit: int = WORK_TIME_LIMIT_S) -> WorkRes
         result.errors.append(_err(spec.source, spec.number, f"timed out after {time_limit} s"))
     except MemoryError:
         result.errors.append(_err(spec.source, spec.number, "ran out of memory"))
-    except Exception as exc:  # noqa: BLE001 - any parser failure is one failed work
+    except Exception as exc:
         result.errors.append(_err(spec.source, spec.number, _reason(exc)))
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     result.seconds = time.perf_counter() - start
     return result
+
+
+def process_chunk(specs: list[WorkSpec], time_limit: int = WORK_TIME_LIMIT_S) -> list[WorkResult]:
+    """``process_work`` over a few small works (fewer round trips to the pool)."""
+    return [process_work(spec, time_limit) for spec in specs]
 
 
 def _collect(spec: WorkSpec, scores: list[Any], result: WorkResult) -> None:
@@ -461,7 +510,7 @@ def _collect(spec: WorkSpec, scores: list[Any], result: WorkResult) -> None:
             result.rows.append(_row(spec, score, number, pid))
         except WorkTimeout:
             raise
-        except Exception as exc:  # noqa: BLE001 - one bad work of an opus
+        except Exception as exc:
             result.errors.append(_err(spec.source, number, _reason(exc)))
 
 
@@ -494,35 +543,82 @@ def _context() -> mp.context.BaseContext:
 
 
 def process_works(
-    specs: list[WorkSpec], jobs: int, progress: bool = True, desc: str = "parsing",
+    specs: list[WorkSpec],
+    jobs: int,
+    progress: bool = True,
+    desc: str = "parsing",
     time_limit: int = WORK_TIME_LIMIT_S,
+    chunk: int | None = None,
 ) -> Iterator[WorkResult]:
-    """Run ``process_work`` over ``specs`` with ``jobs`` processes (biggest works first)."""
+    """Run ``process_work`` over ``specs`` with ``jobs`` processes (biggest works first).
+
+    A worker killed from outside (OOM killer, segfault) loses its task and a plain Pool would
+    wait forever; when no result arrives for longer than any task may take, the pool is
+    stopped and the works still missing are reported as failures.
+    """
     from functools import partial
 
     from tqdm import tqdm
 
     ordered = sorted(specs, key=lambda s: -s.size)
-    bar = tqdm(total=len(ordered), desc=desc, unit="work", disable=not progress, mininterval=2, smoothing=0.05)
-    task = partial(process_work, time_limit=time_limit)
+    if chunk is None:
+        chunk = 1 if len(ordered) < 400 else 4  # small chunks: big works first, balanced ends
+    stall_s = chunk * time_limit + 120
+    pending = {s.piece_id: s for s in ordered}
+    bar = tqdm(
+        total=len(ordered),
+        desc=desc,
+        unit="work",
+        disable=not progress,
+        mininterval=2,
+        smoothing=0.05,
+    )
+    task = partial(process_chunk, time_limit=time_limit)
+    # our own chunks, not imap's chunksize: with chunksize > 1 imap returns a plain generator
+    # that has no next(timeout)
+    chunks = [ordered[i : i + chunk] for i in range(0, len(ordered), chunk)]
     try:
-        with _context().Pool(max(1, jobs), initializer=_init_worker, maxtasksperchild=500) as pool:
-            for result in pool.imap_unordered(task, ordered, chunksize=1 if len(ordered) < 400 else 4):
-                bar.update(1)
-                yield result
+        with _context().Pool(max(1, jobs), initializer=_init_worker, maxtasksperchild=125) as pool:
+            results = pool.imap_unordered(task, chunks)
+            while pending:
+                try:
+                    batch = results.next(timeout=stall_s)
+                except StopIteration:
+                    break
+                except mp.TimeoutError:
+                    log.error(
+                        "no result for %d s: a worker died; %d works lost", stall_s, len(pending)
+                    )
+                    break
+                for result in batch:
+                    pending.pop(result.spec_id, None)
+                    bar.update(1)
+                    yield result
     finally:
         bar.close()
+    for spec in pending.values():
+        yield WorkResult(
+            errors=[_err(spec.source, spec.number, "worker process died (killed or crashed)")],
+            collection=spec.collection,
+            spec_id=spec.piece_id,
+        )
 
 
-def run_works(specs: list[WorkSpec], jobs: int, progress: bool = True,
-              time_limit: int = WORK_TIME_LIMIT_S) -> tuple[list[dict], list[dict], dict[str, Any]]:
+def run_works(
+    specs: list[WorkSpec],
+    jobs: int,
+    progress: bool = True,
+    time_limit: int = WORK_TIME_LIMIT_S,
+    chunk: int | None = None,
+) -> tuple[list[dict], list[dict], dict[str, Any]]:
     """All rows (in spec order), failure records, and per-collection timings."""
     start = time.perf_counter()
     order = {spec.piece_id: i for i, spec in enumerate(specs)}
     keyed: list[tuple[int, int, dict]] = []
     errors: list[dict] = []
     stats: dict[str, dict[str, float]] = {}
-    for result in process_works(specs, jobs, progress=progress, time_limit=time_limit):
+    results = process_works(specs, jobs, progress=progress, time_limit=time_limit, chunk=chunk)
+    for result in results:
         keyed += [(order[result.spec_id], j, row) for j, row in enumerate(result.rows)]
         errors += result.errors
         s = stats.setdefault(result.collection, {"works": 0, "ok": 0, "failed": 0, "cpu_s": 0.0})
@@ -548,14 +644,23 @@ def _num_key(number: str) -> tuple[float, str]:
 # ------------------------------------------------------------------------ the build stage
 TINY_PLAN: tuple[tuple[str, int], ...] = (
     # (source prefix, works taken in corpus order): a fixed spread over collections
-    ("essenFolksong/han1.abc", 30), ("essenFolksong/han2.abc", 10),
-    ("essenFolksong/erk10.abc", 25), ("essenFolksong/kinder0.abc", 15),
-    ("essenFolksong/boehme10.abc", 15), ("essenFolksong/lux.abc", 15),
-    ("essenFolksong/lot.abc", 10), ("essenFolksong/zuccal0.abc", 10),
+    ("essenFolksong/han1.abc", 30),
+    ("essenFolksong/han2.abc", 10),
+    ("essenFolksong/erk10.abc", 25),
+    ("essenFolksong/kinder0.abc", 15),
+    ("essenFolksong/boehme10.abc", 15),
+    ("essenFolksong/lux.abc", 15),
+    ("essenFolksong/lot.abc", 10),
+    ("essenFolksong/zuccal0.abc", 10),
     ("essenFolksong/irl.abc", 10),
-    ("oneills1850/0001-0050.abc", 50), ("oneills1850/0101-0200.abc", 30),
-    ("airdsAirs/book1.abc", 25), ("ryansMammoth/", 40), ("miscFolk/americanfifeopus.abc", 10),
-    ("bach/bwv2", 20), ("palestrina/Kyrie_0", 3), ("palestrina/Agnus_I_0", 2),
+    ("oneills1850/0001-0050.abc", 50),
+    ("oneills1850/0101-0200.abc", 30),
+    ("airdsAirs/book1.abc", 25),
+    ("ryansMammoth/", 40),
+    ("miscFolk/americanfifeopus.abc", 10),
+    ("bach/bwv2", 20),
+    ("palestrina/Kyrie_0", 3),
+    ("palestrina/Agnus_I_0", 2),
     ("monteverdi/madrigal.3.1", 3),
 )
 
@@ -581,13 +686,17 @@ def _sources_to_specs(sources: list[str]) -> tuple[list[WorkSpec], list[dict], l
             skipped += skip
             continue
         files, missing = find_user_files([source])
-        found, errs = user_works(files, collection=Path(source).expanduser().resolve().name or "user")
+        found, errs = user_works(
+            files, collection=Path(source).expanduser().resolve().name or "user"
+        )
         specs += found
         bad += missing + errs
     return specs, skipped, bad
 
 
-def build_catalog(sources: list[str], out_dir: Path, jobs: int, profile: str, progress: bool = True) -> dict:
+def build_catalog(
+    sources: list[str], out_dir: Path, jobs: int, profile: str, progress: bool = True
+) -> dict:
     """The build's catalog stage: parse every work, write catalog, errors and tokenizer."""
     from cantus import tokens
 
@@ -609,10 +718,15 @@ def build_catalog(sources: list[str], out_dir: Path, jobs: int, profile: str, pr
     tokens.save_tokenizer(out_dir / "tokenizer.json")
     total = len(frame) + len(errors)
     return {
-        "works": total, "ok": len(frame), "failed": len(errors),
+        "works": total,
+        "ok": len(frame),
+        "failed": len(errors),
         "failed_pct": round(100 * len(errors) / max(1, total), 2),
-        "seconds": timing["seconds"], "pieces_per_s": round(len(frame) / max(1e-9, timing["seconds"]), 2),
-        "jobs": jobs, "skipped_files": skipped, "collections": timing["collections"],
+        "seconds": timing["seconds"],
+        "pieces_per_s": round(len(frame) / max(1e-9, timing["seconds"]), 2),
+        "jobs": jobs,
+        "skipped_files": skipped,
+        "collections": timing["collections"],
         "failure_reasons": _reason_counts(errors),
     }
 
@@ -649,9 +763,15 @@ class IngestReport:
     embedded: str = ""  # what happened to the embeddings
 
     def to_dict(self) -> dict[str, Any]:
-        return {"added": len(self.added), "ids": self.added, "replaced": self.replaced,
-                "unchanged": self.unchanged, "errors": self.errors,
-                "seconds": round(self.seconds, 2), "embedded": self.embedded}
+        return {
+            "added": len(self.added),
+            "ids": self.added,
+            "replaced": self.replaced,
+            "unchanged": self.unchanged,
+            "errors": self.errors,
+            "seconds": round(self.seconds, 2),
+            "embedded": self.embedded,
+        }
 
 
 @contextlib.contextmanager
@@ -667,8 +787,13 @@ def _locked(folder: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def ingest_paths(paths: list[str | Path], jobs: int = 1, user_dir: Path | None = None,
-                 progress: bool = True, embed: bool = True) -> IngestReport:
+def ingest_paths(
+    paths: list[str | Path],
+    jobs: int = 1,
+    user_dir: Path | None = None,
+    progress: bool = True,
+    embed: bool = True,
+) -> IngestReport:
     """Add users' files/folders to ``user_dir()/catalog.parquet``; bad files become records."""
     from cantus import config
 
@@ -734,7 +859,7 @@ def _embed_user_pieces() -> str:
         return "not embedded: recommender.embed.embed_user_pieces is not available yet"
     try:
         embed_user_pieces()
-    except Exception as exc:  # noqa: BLE001 - the catalog rows are stored either way
+    except Exception as exc:
         log.warning("embedding the new pieces failed: %s", exc)
         return f"not embedded: {type(exc).__name__}: {exc}"
     return "embedded"
@@ -752,8 +877,14 @@ def _timed_run(specs: list[WorkSpec], jobs: int) -> dict[str, Any]:
     start = time.perf_counter()
     rows, errors, _ = run_works(specs, jobs, progress=False)
     seconds = time.perf_counter() - start
-    return {"jobs": jobs, "works": len(specs), "ok": len(rows), "failed": len(errors),
-            "seconds": round(seconds, 2), "pieces_per_s": round(len(rows) / seconds, 2)}
+    return {
+        "jobs": jobs,
+        "works": len(specs),
+        "ok": len(rows),
+        "failed": len(errors),
+        "seconds": round(seconds, 2),
+        "pieces_per_s": round(len(rows) / seconds, 2),
+    }
 
 
 def write_midi_folder(specs: list[WorkSpec], folder: Path) -> list[Path]:
@@ -766,7 +897,7 @@ def write_midi_folder(specs: list[WorkSpec], folder: Path) -> list[Path]:
         try:
             score = _expand(_parse(spec))[0]
             data = m21_to_midi_bytes(score)
-        except Exception as exc:  # noqa: BLE001 - a work that fails here is just not in the sample
+        except Exception as exc:
             log.debug("bench: cannot write %s as MIDI: %s", spec.piece_id, exc)
             continue
         path = folder / f"{i:04d}.mid"
@@ -775,7 +906,9 @@ def write_midi_folder(specs: list[WorkSpec], folder: Path) -> list[Path]:
     return written
 
 
-def bench_ingest(n_works: int = 600, n_midi: int = 200, jobs_list: tuple[int, ...] = (1, 2)) -> dict[str, Any]:
+def bench_ingest(
+    n_works: int = 600, n_midi: int = 200, jobs_list: tuple[int, ...] = (1, 2)
+) -> dict[str, Any]:
     """Pieces/s of the full work pipeline (parse, features, tokens) on corpus and MIDI samples."""
     import tempfile
 
@@ -786,6 +919,11 @@ def bench_ingest(n_works: int = 600, n_midi: int = 200, jobs_list: tuple[int, ..
         files = write_midi_folder(_spread(specs, n_midi), Path(tmp) / "midi")
         midi_specs, _ = user_works(files)
         runs |= {f"midi_folder_{j}_job": _timed_run(midi_specs, j) for j in jobs_list}
-    return {"name": "ingest", "corpus_sample_works": len(sample), "midi_files": len(files),
-            "cpu_count": os.cpu_count(), "runs": runs,
-            "note": "wall time includes starting the worker pool; sample = every k-th corpus work"}
+    return {
+        "name": "ingest",
+        "corpus_sample_works": len(sample),
+        "midi_files": len(files),
+        "cpu_count": os.cpu_count(),
+        "runs": runs,
+        "note": "wall time includes starting the worker pool; sample = every k-th corpus work",
+    }

@@ -6,7 +6,6 @@ The entry script only sets up the page, the user picker and navigation; each pag
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 
@@ -18,8 +17,6 @@ if str(ROOT) not in sys.path:
 import streamlit as st  # noqa: E402
 
 from dashboard import services, widgets  # noqa: E402
-
-logging.getLogger("dashboard").setLevel(logging.INFO)
 
 NEW_USER_HINT = "Type a name to create it"
 
@@ -79,4 +76,6 @@ def main() -> None:
         page.run()
 
 
-main()
+# guarded: multiprocessing children re-run the main script (AppTest leaves it as __main__)
+if __name__ == "__main__":
+    main()

@@ -13,11 +13,14 @@ import sys
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent / "app.py"
-# Defaults the user can still override: no usage stats (no network at run time), no tracebacks,
-# no "Deploy" button (the app is served, not developed).
+SERVER = APP.with_name("server.py")  # app.py behind st.App, warming the engine at start-up
+# Defaults the user can still override: no usage stats and no external-IP lookup (both are
+# network calls; a serverAddress set by hand skips the lookup), no tracebacks, no "Deploy".
 DEFAULT_OPTIONS = (
     "--browser.gatherUsageStats",
     "false",
+    "--browser.serverAddress",
+    "localhost",
     "--client.showErrorDetails",
     "none",
     "--client.toolbarMode",
@@ -31,6 +34,8 @@ def register(reg) -> None:
         "dashboard",
         run,
         help="start the web dashboard (Streamlit options such as --server.port N pass through)",
+        description="Start the cantus web dashboard. Every other option goes to `streamlit run`, "
+        "e.g. `cantus dashboard --server.port 8502 --server.headless true`.",
     )
     _pass_unknown_options(parser)
 
@@ -55,14 +60,20 @@ def _pass_unknown_options(parser: argparse.ArgumentParser) -> None:
 def streamlit_command(extra: list[str]) -> list[str]:
     """The `python -m streamlit run` command line, user options last so they win."""
     passthrough = [arg for arg in extra if arg != "--"]  # "--" may separate them too
-    return [sys.executable, "-m", "streamlit", "run", str(APP), *DEFAULT_OPTIONS, *passthrough]
+    return [sys.executable, "-m", "streamlit", "run", str(SERVER), *DEFAULT_OPTIONS, *passthrough]
 
 
 def run(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     root = str(APP.parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    env.setdefault("HF_HUB_OFFLINE", "1")  # models are local; never reach for the network
+    cmd = streamlit_command(list(args.streamlit_args or []))
+    if os.name == "posix":
+        # Become the server: a signal to `cantus dashboard` then reaches Streamlit itself,
+        # where a child process would be orphaned (and keep its engine in memory) on SIGTERM.
+        os.execve(cmd[0], cmd, env)
     try:
-        return subprocess.call(streamlit_command(list(args.streamlit_args or [])), env=env)
+        return subprocess.call(cmd, env=env)
     except KeyboardInterrupt:
         return 0

@@ -32,6 +32,19 @@ from dashboard import render
 
 log = logging.getLogger(__name__)
 
+
+def _log_to_console() -> None:
+    """The dashboard is an app, not a library: its timings and failures go to the server log."""
+    root = logging.getLogger("dashboard")
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+
+
+_log_to_console()
+
 T = TypeVar("T")
 
 K_RESULTS = 10
@@ -45,11 +58,35 @@ FILTER_FIELDS = ("collection", "meter", "mode", "key")  # the Search page's filt
 # ------------------------------------------------------------------------------- resources
 
 
-@st.cache_resource(show_spinner=False)
 def engine() -> Any:
-    """The recommender engine over ``cantus.config.data_dir()`` (loaded once per process)."""
+    """The recommender engine over ``cantus.config.data_dir()`` plus the user's pieces.
+
+    Loaded once per process, and again after ``cantus build`` or ``cantus ingest`` changed
+    the files it reads (then every cached result is dropped too).
+    """
+    stamp = _data_stamp()
+    if _LAST_STAMP and _LAST_STAMP[-1] != stamp:
+        st.cache_data.clear()  # results, scores and maps of the old catalog
+        _ENGINE_READY.clear()
+    _LAST_STAMP[:] = [stamp]
+    return _engine(stamp)
+
+
+_LAST_STAMP: list[tuple] = []  # the data stamp of the engine in use
+
+
+def _data_stamp() -> tuple:
+    """(path, mtime) of the files the engine reads: changes when a build or ingest rewrote them."""
+    files = [config.data_dir() / name for name in ("catalog.parquet", "embeddings.npy")]
+    files.append(config.user_dir() / "catalog.parquet")
+    return tuple((str(f), f.stat().st_mtime_ns if f.is_file() else 0) for f in files)
+
+
+@st.cache_resource(show_spinner=False, max_entries=1)
+def _engine(stamp: tuple) -> Any:
     from recommender.engine import Engine
 
+    del stamp  # only the cache key
     started = time.perf_counter()
     loaded = Engine.load()
     log.info("engine ready in %.2f s", time.perf_counter() - started)
@@ -78,6 +115,24 @@ def with_engine(work: Callable[[Any], T]) -> T:
     _ENGINE_READY.set()
     with _engine_lock():
         return work(loaded)
+
+
+def warm_up() -> None:
+    """Load the engine and migrate the database ahead of the first visitor (server start-up).
+
+    Failures are only logged: the first page that needs the engine reports them properly.
+    """
+    started = time.perf_counter()
+    try:
+        database()
+        loaded = engine()
+        _ENGINE_READY.set()
+        with _engine_lock():
+            loaded.search("warm up", k=1)  # first calls of the traced query encoders are slow
+    except Exception:
+        log.warning("warm-up failed; the first page will retry", exc_info=True)
+        return
+    log.info("warm-up done in %.1f s", time.perf_counter() - started)
 
 
 @st.cache_resource(show_spinner=False)
@@ -247,10 +302,21 @@ def interactions() -> list[Any]:
 
 
 def recommend(k: int = K_RESULTS) -> list[dict]:
+    """Personal recommendations for the current user (recomputed only when history changes)."""
+    history = interactions()
+    key = tuple((i.piece_id, i.kind, i.at.isoformat(), i.weight) for i in history)
+    return _recommend(key, k)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _recommend(history: tuple[tuple[str, str, str, float | None], ...], k: int) -> list[dict]:
+    from datetime import datetime
+
+    from recommender.personal import Interaction
     from recommender.personal import recommend as personal_recommend
 
-    history = interactions()
-    return [hit.to_dict() for hit in with_engine(lambda e: personal_recommend(e, history, k=k))]
+    rows = [Interaction(pid, kind, datetime.fromisoformat(at), w) for pid, kind, at, w in history]
+    return [hit.to_dict() for hit in with_engine(lambda e: personal_recommend(e, rows, k=k))]
 
 
 # ------------------------------------------------------------------------------- scores
@@ -262,17 +328,18 @@ def _cache_dir() -> Path:
     return path
 
 
-@st.cache_resource(show_spinner=False)
-def _stored_tokens() -> dict[str, list[int]]:
+@st.cache_resource(show_spinner=False, max_entries=1)
+def _stored_tokens(stamp: tuple) -> dict[str, list[int]]:
     """Piece id -> stored music tokens, for pieces whose source verovio cannot read."""
     from cantus.catalog import load_catalog
 
+    del stamp  # only the cache key: reloaded after a build or ingest
     frame = load_catalog(columns=["id", "tokens"])
     return {str(pid): list(ids) for pid, ids in zip(frame["id"], frame["tokens"], strict=True)}
 
 
 def _token_ids(piece_id: str) -> list[int]:
-    ids = _stored_tokens().get(piece_id)
+    ids = _stored_tokens(_data_stamp()).get(piece_id)
     if not ids:
         raise BadInput(f"no score available for {piece_id!r}")
     return ids

@@ -52,7 +52,9 @@ def _play(piece_id: str) -> None:
 
 
 def _like(piece_id: str) -> None:
-    st.session_state["q"] = ""  # the query box is bound to ?q=, so it is cleared through state
+    # ?like= takes precedence over ?q= on Search; "Back to search" drops it and the query is kept
+    if st.query_params.get("like") != piece_id:
+        st.session_state.pop("playing", None)
     st.query_params["like"] = piece_id
 
 
@@ -191,6 +193,13 @@ def piece_picker(key: str, default: str | None = None, max_shown: int = 50) -> s
         key=f"{key}-pick-{needle}",
         placeholder=f"{len(matches)} pieces; type above to narrow down",
     )
+
+
+def selected_id(event: Any, param: str) -> str | None:
+    """The ``id`` of the point clicked in a chart drawn with ``on_select="rerun"``, if any."""
+    selection = (event or {}).get("selection") or {}
+    points = selection.get(param) or []
+    return str(points[0]["id"]) if points and points[0].get("id") else None
 
 
 def need_user(action: str) -> bool:

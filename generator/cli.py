@@ -45,6 +45,12 @@ def register(reg: Registry) -> None:
     )
     p.add_argument("--top-p", type=float, default=0.95, help="nucleus sampling mass (default 0.95)")
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same seeds)")
+    p.add_argument(
+        "--guidance",
+        type=float,
+        help="classifier-free guidance scale, 0..10: above 1 follows the pieces more closely "
+        "(default: the generator's tuned value)",
+    )
     p.add_argument("--out", help="folder for the .mid/.musicxml files (default $CANTUS_HOME/seeds)")
 
     e = reg.add(
@@ -79,12 +85,14 @@ def _favourites(user: str) -> list[str]:
 
 def _inspire(args: argparse.Namespace) -> int:
     from cantus.output import emit
-    from generator.inspire import check_bars, check_sampling, inspire, parse_key
+    from generator.inspire import check_bars, check_guidance, check_sampling, inspire, parse_key
     from recommender.engine import Engine
 
     # validate cheap things before loading models
     check_bars(args.bars)
     check_sampling(args.n, args.temperature, args.top_p)
+    if args.guidance is not None:
+        check_guidance(args.guidance)
     if args.key is not None:
         parse_key(args.key)
     if args.motif is not None and not Path(args.motif).expanduser().is_file():
@@ -106,6 +114,7 @@ def _inspire(args: argparse.Namespace) -> int:
         top_p=args.top_p,
         seed=args.seed,
         out_dir=args.out,
+        guidance=args.guidance,
     )
     if args.user is not None:
         _record(args, seeds, engine)
@@ -120,6 +129,7 @@ def _record(args: argparse.Namespace, seeds: list[Any], engine: Any) -> None:
 
     version = model_version(get_generator(engine_generator_dir(engine)))
     params = {
+        "guidance": args.guidance,
         "bars": args.bars,
         "key": args.key,
         "meter": args.meter,

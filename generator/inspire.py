@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 
 MAX_TRIES = 4  # sampling rounds per seed before a copying seed is reported instead
 MAX_SEEDS = 16  # most seeds one request may ask for
+DEFAULT_GUIDANCE = 1.0  # classifier-free guidance scale used when none is given
 DEFAULT_METER = "4/4"
 DEFAULT_KEY = "C major"
 _KEY_RE = re.compile(r"^\s*([A-Ga-g])([#b\-]{0,2})\s*(?:\s([A-Za-z]+))?\s*$")
@@ -145,6 +146,17 @@ def check_sampling(n: Any, temperature: Any, top_p: Any) -> None:
     if not isinstance(top_p, int | float) or not 0 < float(top_p) <= 1:
         msg = f"--top-p must lie in (0, 1] (received {top_p!r})"
         raise BadInput(msg)
+
+
+def check_guidance(guidance: Any) -> float:
+    if (
+        isinstance(guidance, bool)
+        or not isinstance(guidance, int | float)
+        or not 0 <= guidance <= 10
+    ):
+        msg = f"--guidance must lie in 0..10 (received {guidance!r})"
+        raise BadInput(msg)
+    return float(guidance)
 
 
 # --------------------------------------------------------------------------- loading
@@ -421,7 +433,7 @@ def inspire(
     generator: LoadedGenerator | None = None,
     novelty: NoveltyIndex | None = None,
     max_copied_notes: int = DEFAULT_MAX_COPIED_NOTES,
-    guidance: float = 1.0,
+    guidance: float | None = None,
 ) -> list[Seed]:
     """Generate ``n`` seeds of ``bars`` bars conditioned on pieces or a motif (see module doc)."""
     from cantus.config import seeds_dir
@@ -431,6 +443,7 @@ def inspire(
         raise BadInput(msg)
     bars = check_bars(bars)
     check_sampling(n, temperature, top_p)
+    guidance = check_guidance(DEFAULT_GUIDANCE if guidance is None else guidance)
     gen = generator or get_generator(engine_generator_dir(engine))
     meters = gen.controls.meters
     if from_ids is not None:

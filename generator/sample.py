@@ -269,7 +269,7 @@ def sample(
     ``cond`` is (D,) or (n, D), or None for the unconditioned model.
     """
     on_cpu = next(model.parameters()).device.type == "cpu"
-    with torch.no_grad(), _single_thread() if on_cpu else contextlib.nullcontext():
+    with torch.inference_mode(), _single_thread() if on_cpu else contextlib.nullcontext():
         return _sample(model, controls, spec, cond)
 
 

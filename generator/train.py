@@ -54,22 +54,22 @@ N_NEIGHBOURS = 8  # neighbours whose centroid is blended into a piece's conditio
 
 @dataclass
 class TrainConfig:
-    batch_size: int = 32  # windows per optimisation step
-    lr: float = 8e-4  # peak AdamW learning rate
+    batch_size: int = 16  # windows per optimisation step (more updates per token on a slow CPU)
+    lr: float = 1.5e-3  # peak AdamW learning rate
     min_lr_frac: float = 0.1  # cosine decay floor, as a fraction of lr
-    warmup_steps: int = 100  # linear warm-up
+    warmup_steps: int = 60  # linear warm-up
     weight_decay: float = 0.05  # AdamW weight decay on matrices
     grad_clip: float = 1.0  # gradient-norm clip
     time_budget_s: float = 1800.0  # seconds of optimisation steps (steps fixed after calibration)
     max_steps: int = 20000  # upper bound on steps whatever the speed
-    calib_steps: int = 10  # steps timed to turn the budget into a step count
+    calib_steps: int = 30  # steps timed (after the first 5) to turn the budget into a step count
     min_bars: int = 1  # shortest training window, bars
     long_min_bars: int = 8  # windows are drawn from long_min_bars..MAX_BARS with p_long
     p_long: float = 0.75  # probability of a long (8..16 bar) window
     p_opening: float = 0.3  # probability the window starts at the first bar
     heldout_frac: float = 0.05  # pieces held out for NLL
     eval_windows: int = 256  # held-out windows scored at the end
-    eval_every: int = 500  # steps between held-out evaluations
+    eval_every: int = 400  # steps between held-out evaluations
     threads: int = (
         0  # torch CPU threads; 0 = time 1 and 2 threads on the first steps, keep the faster
     )
@@ -173,8 +173,10 @@ class WindowSampler:
         max_music: int,
         embeddings: np.ndarray | None,
         neighbours: np.ndarray | None,
+        cond_dropout: float = 0.0,
     ) -> None:
         self.pieces, self.controls, self.tcfg = pieces, controls, tcfg
+        self.cond_dropout = cond_dropout if embeddings is not None else 1.0  # share of null conds
         self.max_music = max_music  # most music tokens incl. EOS
         self.emb, self.nbrs = embeddings, neighbours
         from generator.vocab import tables
@@ -244,10 +246,8 @@ class WindowSampler:
         cond = None
         if self.emb is not None:
             cond = torch.from_numpy(np.stack([c for _, c in chunk]).astype(np.float32))
-        drop = torch.from_numpy(rng.random(len(chunk)) < self._cond_dropout)
+        drop = torch.from_numpy(rng.random(len(chunk)) < self.cond_dropout)
         return Batch(idx=idx, target=target, cond=cond, drop=drop)
-
-    _cond_dropout = 0.0  # set by the trainer from the model config
 
 
 def load_embeddings(out_dir: Path, n_rows: int) -> tuple[np.ndarray | None, str | None]:
@@ -360,6 +360,81 @@ class TrainResult:
     losses: list[float] = field(default_factory=list)  # training loss per step
 
 
+class Pacer:
+    """Fits training into ``tcfg.time_budget_s`` on a machine whose speed changes under it.
+
+    * The step count is estimated after ``calib_steps`` and re-estimated every ``RECALIBRATE``
+      steps from the mean of recent step times (the cosine schedule follows the estimate).
+    * On CPU with ``tcfg.threads == 0`` every ``PROBE_EVERY`` steps a few steps run on the
+      other thread count (1 <-> 2) and the faster one is kept: on a shared 2-core box a
+      second thread is 2x faster when idle and 3-5x slower when others are busy.
+
+    With ``steps`` given (and fixed threads) nothing adapts, so runs are reproducible.
+    """
+
+    RECALIBRATE = 50  # steps between step-count estimates
+    PROBE_EVERY = 100  # steps between thread-count probes
+    PROBE_LEN = 5  # steps per probe
+
+    def __init__(self, tcfg: TrainConfig, steps: int | None, cpu: bool) -> None:
+        self.tcfg, self.fixed = tcfg, steps
+        self.total = steps or tcfg.max_steps
+        self.start = time.perf_counter()
+        self.times: list[float] = []
+        self.by_threads: dict[int, list[float]] = {1: [], 2: []}
+        self.adaptive = cpu and steps is None and tcfg.threads == 0
+        self.current = torch.get_num_threads()
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def threads_for(self, step: int) -> int:
+        probing = (
+            self.adaptive and step >= self.PROBE_EVERY and step % self.PROBE_EVERY < self.PROBE_LEN
+        )
+        threads = 3 - self.current if probing and self.current in (1, 2) else self.current
+        if self.adaptive and threads != torch.get_num_threads():
+            torch.set_num_threads(threads)
+        return threads
+
+    def record(self, step: int, threads: int, seconds: float) -> None:
+        """Book a finished step (``step`` counts from 1) and adapt the plan."""
+        self.times.append(seconds)
+        self.by_threads.setdefault(threads, []).append(seconds)
+        if self.adaptive and step >= self.PROBE_EVERY and step % self.PROBE_EVERY == self.PROBE_LEN:
+            self._maybe_switch()
+        due = step == self.tcfg.calib_steps or (
+            step > self.tcfg.calib_steps and step % self.RECALIBRATE == 0
+        )
+        if self.fixed is None and due:
+            first = step == self.tcfg.calib_steps  # skip warm-up steps on the first estimate
+            window = self.times[5:] if first else self.times[-self.RECALIBRATE :]
+            recent = float(np.mean(window or self.times))  # mean: batch lengths vary, spikes count
+            left = int((self.tcfg.time_budget_s - self.elapsed()) / recent)
+            total = max(step + 1, min(self.tcfg.max_steps, step + left))
+            if total != self.total:
+                log.info(
+                    "generator: %.2fs/step -> %d steps for a %.0fs budget",
+                    recent,
+                    total,
+                    self.tcfg.time_budget_s,
+                )
+            self.total = total
+
+    def _maybe_switch(self) -> None:
+        other = 3 - self.current
+        probe = float(np.median(self.by_threads[other][-self.PROBE_LEN :]))
+        main = float(np.median(self.by_threads[self.current][-20:]))
+        if probe < 0.9 * main:
+            log.info(
+                "generator: %d thread(s) now faster (%.2fs vs %.2fs/step): switching",
+                other,
+                probe,
+                main,
+            )
+            self.current = other
+
+
 def train_loop(
     model: SeedTransformer,
     sampler: WindowSampler,
@@ -369,55 +444,60 @@ def train_loop(
     steps: int | None = None,
     eval_batches: list[Batch] | None = None,
 ) -> TrainResult:
-    """Optimise ``model``; ``steps=None`` calibrates the count from ``tcfg.time_budget_s``."""
+    """Optimise ``model``; ``steps=None`` fits the step count to ``tcfg.time_budget_s``."""
     opt = make_optimizer(model, tcfg)
     model.train()
-    total = steps or tcfg.max_steps
+    pacer = Pacer(tcfg, steps, cpu=device.type == "cpu")
     queue: list[Batch] = []
     result = TrainResult(steps=0, seconds=0.0)
-    start = time.perf_counter()
     step = 0
-    while step < total:
+    while step < pacer.total:
         if not queue:
             queue = sampler.batches(rng)
-        batch = queue.pop()
-        for g in opt.param_groups:
-            g["lr"] = lr_at(step, total, tcfg)
-        loss, _ = sequence_loss(model, batch, device)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), tcfg.grad_clip)
-        opt.step()
-        result.losses.append(loss.item())
+        threads = pacer.threads_for(step)
+        started = time.perf_counter()
+        result.losses.append(
+            _optimise(model, opt, queue.pop(), lr_at(step, pacer.total, tcfg), tcfg, device)
+        )
         step += 1
-        elapsed = time.perf_counter() - start
-        if steps is None and step == tcfg.calib_steps:
-            total = max(step + 1, min(tcfg.max_steps, int(tcfg.time_budget_s / (elapsed / step))))
-            log.info(
-                "generator: %.2fs/step -> %d steps for a %.0fs budget",
-                elapsed / step,
-                total,
-                tcfg.time_budget_s,
-            )
-        if step % 50 == 0 or step == total:
+        pacer.record(step, threads, time.perf_counter() - started)
+        if step % 50 == 0 or step == pacer.total:
+            eta = pacer.elapsed() / step * (pacer.total - step)
             recent = float(np.mean(result.losses[-50:]))
-            eta = elapsed / step * (total - step)
             log.info(
                 "generator step %d/%d loss %.3f (%.0fs, eta %.0fs)",
                 step,
-                total,
+                pacer.total,
                 recent,
-                elapsed,
+                pacer.elapsed(),
                 eta,
             )
-        if eval_batches and step % tcfg.eval_every == 0 and step < total:
+        if eval_batches and step % tcfg.eval_every == 0 and step < pacer.total:
             log.info(
                 "generator step %d held-out nll %.4f",
                 step,
                 heldout_nll(model, eval_batches, device),
             )
-    result.steps, result.seconds = step, time.perf_counter() - start
+    result.steps, result.seconds = step, pacer.elapsed()
     return result
+
+
+def _optimise(
+    model: SeedTransformer,
+    opt: torch.optim.Optimizer,
+    batch: Batch,
+    lr: float,
+    tcfg: TrainConfig,
+    device: torch.device,
+) -> float:
+    for g in opt.param_groups:
+        g["lr"] = lr
+    loss, _ = sequence_loss(model, batch, device)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), tcfg.grad_clip)
+    opt.step()
+    return loss.item()
 
 
 # --------------------------------------------------------------------------- build stage
@@ -482,8 +562,7 @@ def build_generator(out_dir: Path, profile: str, seed: int = 0, steps: int | Non
         )
     nbrs = nearest_neighbours(emb) if emb is not None else None
     max_music = cfg.ctx - cfg.n_prefix - 3
-    sampler = WindowSampler(train_p, controls, tcfg, max_music, emb, nbrs)
-    sampler._cond_dropout = cfg.cond_dropout if emb is not None else 1.0
+    sampler = WindowSampler(train_p, controls, tcfg, max_music, emb, nbrs, cfg.cond_dropout)
     held_sampler = WindowSampler(held_p, controls, tcfg, max_music, emb, nbrs)
     eval_rng = np.random.default_rng(seed + 1)
     eval_order = eval_rng.integers(0, len(held_p), size=tcfg.eval_windows)

@@ -4,14 +4,21 @@
 returns an ``Encoder`` with ``encode_texts`` (MiniLM → trained projection) and ``encode_ids``
 (music tokens → music tower), both giving L2-normalised float32 (N, D) arrays.
 
-Token windows reach the model as three aligned arrays built by ``window_arrays`` (the only place
+Token windows reach the model as four aligned arrays built by ``window_arrays`` (the only place
 that knows the tokenizer's vocabulary):
 
-- ``ids`` (B, T): the tokens, ``PAD_ID`` after the end;
+- ``ids`` (B, T): the tokens, ``PAD_ID`` after the end; with ``relative_pitch`` every ``Pitch``
+  token becomes one shared "a note sounds" id, so the tower never sees absolute pitch;
 - ``groups`` (B, T): the event each token belongs to (a ``Bar``/``Position`` token opens one),
   -1 for padding; the tower sums the tokens of an event;
 - ``intervals`` (B, T): for a ``Pitch`` token the semitones from the previous pitch (clipped to
-  ±24), which does not change under transposition.
+  ±24);
+- ``degrees`` (B, T): for a ``Pitch`` token its distance in semitones from the window's tonic
+  (Krumhansl-Schmuckler key estimate on the window's pitch classes), placed in the octave
+  below the window's median pitch, so scale degrees, register shape and mode survive.
+
+Intervals and degrees do not change when the music is transposed (the key estimate moves with
+it), so with ``relative_pitch`` a transposed copy gets exactly the same embedding.
 """
 
 from __future__ import annotations
@@ -39,6 +46,10 @@ CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 SPLIT_FILE = "split.json"
 MAX_INTERVAL = 24  # semitones; larger leaps share the outermost interval id
+DEGREE_RANGE = (-24, 36)  # semitones from the reference tonic kept apart (clipped beyond)
+# Krumhansl-Kessler key profiles (major, minor), tonic first.
+_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 
 
 # --------------------------------------------------------------------------- token windows
@@ -61,8 +72,43 @@ def first_window(ids: Sequence[int], max_len: int) -> list[int]:
     return [int(i) for i in list(ids)[:max_len]]
 
 
-def _one_window(ids: np.ndarray, max_events: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(ids, groups, intervals) of one window, cut after ``max_events`` events."""
+def estimate_tonic(pitches: np.ndarray) -> int:
+    """Pitch class (0-11) of the best-correlating major/minor key profile; 0 without pitches."""
+    if pitches.size == 0:
+        return 0
+    hist = np.bincount(pitches % 12, minlength=12).astype(np.float64)
+    if hist.std() == 0:
+        return int(pitches.min() % 12)
+    profiles = _key_profiles()  # (24, 12): 12 major then 12 minor, rotated to each tonic
+    h = (hist - hist.mean()) / hist.std()
+    return int(np.argmax(profiles @ h) % 12)
+
+
+@functools.cache
+def _key_profiles() -> np.ndarray:
+    rows = [np.roll(p, t) for p in (_MAJOR, _MINOR) for t in range(12)]
+    stacked = np.array(rows)
+    return (stacked - stacked.mean(1, keepdims=True)) / stacked.std(1, keepdims=True)
+
+
+def _degrees(pitch: np.ndarray) -> np.ndarray:
+    """Degree ids (0 = not a pitch) of one window's pitches (-1 = not a pitch)."""
+    out = np.zeros(len(pitch), dtype=np.int64)
+    notes = pitch[pitch >= 0]
+    if notes.size == 0:
+        return out
+    tonic = estimate_tonic(notes)
+    median = int(np.floor(np.median(notes)))
+    reference = median - ((median - tonic) % 12)  # the tonic at or below the median pitch
+    low, high = DEGREE_RANGE
+    out[pitch >= 0] = (notes - reference).clip(low, high) - low + 1  # 1..high-low+1
+    return out
+
+
+def _one_window(
+    ids: np.ndarray, max_events: int, relative_pitch: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(ids, groups, intervals, degrees) of one window, cut after ``max_events`` events."""
     starts, pitch_of = _vocab_tables()
     if ids.size and (ids.min() < 0 or ids.max() >= len(starts)):
         msg = f"token ids outside the vocabulary 0..{len(starts) - 1}"
@@ -79,29 +125,42 @@ def _one_window(ids: np.ndarray, max_events: int) -> tuple[np.ndarray, np.ndarra
         steps = np.diff(pitch[where]).clip(-MAX_INTERVAL, MAX_INTERVAL)
         intervals[where[0]] = 1
         intervals[where[1:]] = steps + MAX_INTERVAL + 2  # -24..24 → 2..50
-    return ids, groups, intervals
+    degrees = _degrees(pitch)
+    if relative_pitch and where.size:
+        ids = ids.copy()
+        ids[where] = _shared_pitch_id()
+    return ids, groups, intervals, degrees
+
+
+@functools.cache
+def _shared_pitch_id() -> int:
+    """The one id all Pitch tokens become with ``relative_pitch`` (the lowest Pitch id)."""
+    return int(np.flatnonzero(_vocab_tables()[1] >= 0).min())
 
 
 def window_arrays(
-    windows: Sequence[Sequence[int]], max_len: int, max_events: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Padded int64 arrays (B, T) ``ids``, ``groups``, ``intervals`` for token windows.
+    windows: Sequence[Sequence[int]], max_len: int, max_events: int, relative_pitch: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Padded int64 arrays (B, T) ``ids``, ``groups``, ``intervals``, ``degrees``.
 
     Each window is cut to ``max_len`` tokens and ``max_events`` events; T is the longest kept.
     """
     from cantus.tokens import PAD_ID
 
     parts = [
-        _one_window(np.asarray(list(w)[:max_len], dtype=np.int64), max_events) for w in windows
+        _one_window(np.asarray(list(w)[:max_len], dtype=np.int64), max_events, relative_pitch)
+        for w in windows
     ]
     width = max([len(p[0]) for p in parts] + [1])
     ids = np.full((len(parts), width), PAD_ID, dtype=np.int64)
     groups = np.full((len(parts), width), -1, dtype=np.int64)
     intervals = np.zeros((len(parts), width), dtype=np.int64)
-    for row, (i, g, v) in enumerate(parts):
-        ids[row, : len(i)], groups[row, : len(g)], intervals[row, : len(v)] = i, g, v
+    degrees = np.zeros((len(parts), width), dtype=np.int64)
+    for row, (i, g, v, d) in enumerate(parts):
+        n = len(i)
+        ids[row, :n], groups[row, :n], intervals[row, :n], degrees[row, :n] = i, g, v, d
     groups[ids == PAD_ID] = -1
-    return ids, groups, intervals
+    return ids, groups, intervals, degrees
 
 
 # --------------------------------------------------------------------------- files
@@ -123,6 +182,7 @@ def save_encoder(model: ContrastiveEncoder, out_dir: Path, extra: dict | None = 
         for k, v in model.state_dict().items()
     }
     save_file(state, str(folder / WEIGHTS_FILE))
+    (folder / WEIGHTS_FILE).chmod(0o644)  # safetensors writes 0600; the artifact is shared
     encoder_id = weights_id(folder / WEIGHTS_FILE)
     meta = {"encoder_id": encoder_id, "model": model.cfg.to_dict(), **(extra or {})}
     (folder / CONFIG_FILE).write_text(json.dumps(meta, indent=2, default=str))
@@ -166,7 +226,11 @@ def _load_model(data_dir: Path) -> tuple[ContrastiveEncoder, str, dict]:
         msg = f"encoder weights in {folder} do not match config.json's encoder_id; rebuild"
         raise MissingArtifact(msg)
     model = ContrastiveEncoder(cfg)
-    model.load_state_dict({k: v.float() for k, v in load_file(str(weights)).items()})
+    try:
+        model.load_state_dict({k: v.float() for k, v in load_file(str(weights)).items()})
+    except (RuntimeError, ValueError) as exc:  # other shapes or names: another model version
+        msg = f"encoder weights in {folder} do not fit this version's model; run `cantus build`"
+        raise MissingArtifact(msg) from exc
     model.eval()
     return model, encoder_id, meta
 
@@ -228,10 +292,15 @@ class Encoder:
             if any(len(w) == 0 for w in windows):
                 msg = "cannot embed a piece with no tokens"
                 raise BadInput(msg)
-            arrays = window_arrays(windows, self.cfg.max_len, self.cfg.max_events)
-            ids, groups, intervals = (torch.as_tensor(a, device=self.device) for a in arrays)
+            arrays = window_arrays(
+                windows, self.cfg.max_len, self.cfg.max_events, self.cfg.relative_pitch
+            )
+            ids, groups, intervals, degrees = (
+                torch.as_tensor(a, device=self.device) for a in arrays
+            )
             with torch.inference_mode():
-                out.append(self.model.music(ids, groups, intervals).float().cpu().numpy())
+                music = self.model.music(ids, groups, intervals, degrees)  # (B, D)
+            out.append(music.float().cpu().numpy())
         return np.concatenate(out) if out else self._empty()
 
     def _empty(self) -> np.ndarray:

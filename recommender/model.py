@@ -11,7 +11,9 @@ weights in ``recommender.encoder``.
   positions → a few pre-norm Transformer encoder layers → masked mean pooling → linear
   projection → L2-norm. Which token opens an event is decided by the caller (``groups``).
 - ``TextHead``: a small MLP from frozen MiniLM sentence vectors (384-d) to the shared space.
-- ``ClipLoss``: symmetric InfoNCE with a learnable temperature clamped like CLIP.
+- ``ClipLoss``: symmetric InfoNCE with a learnable temperature clamped like CLIP; used for
+  text↔music pairs and, with its own temperature, for two views of one piece (another crop
+  and key), which teaches the music tower tune identity and transposition invariance.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 N_INTERVAL_IDS = 52  # 0 = not a pitch token, 1 = first pitch, 2..51 = interval -24..+24 (clipped)
+N_DEGREE_IDS = 62  # 0 = not a pitch token, 1..61 = semitones -24..+36 from the window's tonic
 
 
 @dataclass
@@ -40,6 +43,7 @@ class EncoderConfig:
     ff_mult: int = 3  # feed-forward width = ff_mult * d_model
     dropout: float = 0.0  # dropout inside the towers (training only; costly on CPU, crops augment)
     use_intervals: bool = True  # add a melodic-interval embedding to each Pitch token
+    relative_pitch: bool = True  # pitches as degrees from the window's tonic: transposition-proof
     text_dim: int = 384  # size of the frozen sentence vectors (all-MiniLM-L6-v2)
     text_hidden: int = 512  # hidden width of the text projection MLP
     embed_dim: int = 256  # size of the shared, L2-normalised embedding space
@@ -97,6 +101,7 @@ class MusicTower(nn.Module):
         self.interval = (
             nn.Embedding(N_INTERVAL_IDS, cfg.d_model, padding_idx=0) if cfg.use_intervals else None
         )
+        self.degree = nn.Embedding(N_DEGREE_IDS, cfg.d_model, padding_idx=0)
         self.pos = nn.Embedding(cfg.max_events, cfg.d_model)
         layer = nn.TransformerEncoderLayer(
             cfg.d_model,
@@ -118,9 +123,11 @@ class MusicTower(nn.Module):
         ids: torch.Tensor,
         groups: torch.Tensor | None = None,
         intervals: torch.Tensor | None = None,
+        degrees: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """``ids`` (B, T); ``groups`` (B, T) event index of each token, -1 for padding (None:
-        one event per non-pad token); ``intervals`` (B, T) ids below ``N_INTERVAL_IDS``."""
+        one event per non-pad token); ``intervals`` (B, T) ids below ``N_INTERVAL_IDS``;
+        ``degrees`` (B, T) ids below ``N_DEGREE_IDS``."""
         pad = ids == self.cfg.pad_id  # (B, T)
         if groups is None:
             groups = torch.where(
@@ -129,6 +136,8 @@ class MusicTower(nn.Module):
         x = self.tok(ids)  # (B, T, C)
         if self.interval is not None and intervals is not None:
             x = x + self.interval(intervals)
+        if degrees is not None:
+            x = x + self.degree(degrees)
         events, filled = self._pool_events(x, groups)  # (B, G, C), (B, G)
         G = events.shape[1]
         if self.cfg.max_events < G:
@@ -183,7 +192,8 @@ class ContrastiveEncoder(nn.Module):
         self.cfg = cfg
         self.music = MusicTower(cfg)
         self.text = TextHead(cfg)
-        self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
+        self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))  # text↔music
+        self.music_logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))  # view↔view
 
     def forward(
         self,
@@ -191,9 +201,11 @@ class ContrastiveEncoder(nn.Module):
         sent: torch.Tensor,
         groups: torch.Tensor | None = None,
         intervals: torch.Tensor | None = None,
+        degrees: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(music (B, D), text (B, D), logit_scale scalar)."""
-        return self.music(ids, groups, intervals), self.text(sent), self.logit_scale
+        music = self.music(ids, groups, intervals, degrees)
+        return music, self.text(sent), self.logit_scale
 
 
 class ClipLoss(nn.Module):

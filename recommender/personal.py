@@ -105,9 +105,9 @@ class PersonalConfig:
     piece_weight_cap: float = 3.0  # one piece played fifty times must not drown everything else
     # pieces fainter than this fraction of the strongest one (a search hit months ago) are ignored
     min_relative_weight: float = 0.01
-    max_clusters: int = 4  # most separate interests kept apart; 1 = a single averaged profile
+    max_clusters: int = 3  # most separate interests kept apart; 1 = a single averaged profile
     min_silhouette: float = 0.1  # split interests only when the clusters are at least this clear
-    min_interest_share: float = 0.05  # interests lighter than this share of the profile are dropped
+    min_interest_share: float = 0.2  # interests lighter than this share of the profile are dropped
     candidates_per_interest: int = 20  # fewest index hits fetched per interest before MMR
     candidates_per_slot: int = 4  # and at least this many per slot the interest fills
     mmr_lambda: float = 0.7  # MMR trade-off: 1 = pure relevance, 0 = pure novelty

@@ -9,6 +9,7 @@ stores each distinct sentence once).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -48,6 +49,10 @@ def load_text_model(device: str | None = None) -> SentenceTransformer:
         raise MissingArtifact(msg)
     from sentence_transformers import SentenceTransformer
 
+    with contextlib.suppress(Exception):  # no "Loading weights" progress bar on the CLI
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     model = SentenceTransformer(str(path), device=device)
     model.max_seq_length = MAX_SEQ_LENGTH

@@ -10,10 +10,12 @@ Steps (one function each):
    evaluation, so versions of one tune never sit on both sides.
 2. ``caption_table``: every caption of the training families is embedded once by MiniLM
    (cached); ``HELD_OUT_FAMILIES`` are never trained on (evaluation queries only).
-3. ``train_loop``: each step draws a batch of pieces in a seeded epoch order, one random
-   caption per piece, a random bar-aligned window (``crop_ids``) and a random transposition
-   (``transpose_ids``, up to ±``max_transpose``; skipped when the caption names the key,
-   which a transposition would falsify); symmetric InfoNCE (``ClipLoss``) with AdamW and a
+3. ``train_loop``: each step draws a batch of pieces in a seeded epoch order and, per piece,
+   two *views*: each a random caption, a random bar-aligned window (``crop_ids``) and a random
+   transposition (``transpose_ids``, up to ±``max_transpose``; skipped when the caption names
+   the key, which a transposition would falsify). Loss: symmetric InfoNCE (``ClipLoss``)
+   text↔music for each view, plus ``pair_weight`` × InfoNCE between the two views of each
+   piece (tune identity and transposition invariance, for ``similar``); AdamW with a
    warm-up + cosine learning rate.
 4. ``save_encoder`` + ``recommender.embed.embed_catalog``.
 
@@ -33,7 +35,7 @@ import re
 import time
 import unicodedata
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,30 +73,42 @@ CATALOG_COLUMNS = [
 class TrainConfig:
     """Optimisation and data settings of one training run (saved in ``encoder/config.json``)."""
 
-    steps: int = 600  # optimizer steps
-    batch_size: int = 128  # pieces per step (in-batch negatives for InfoNCE)
+    steps: int = 1300  # optimizer steps
+    batch_size: int = 64  # pieces per step (in-batch negatives for InfoNCE)
+    balance: float = 0.5  # draw pieces ∝ collection size^-balance (0: plain epochs; Essen is 57 %)
+    views: int = 2  # windows per piece and step (2: another crop and key, with its own caption)
+    pair_weight: float = 1.0  # weight of the view↔view InfoNCE (tune identity, invariance)
     lr: float = 2e-3  # peak AdamW learning rate
     weight_decay: float = 0.01  # AdamW weight decay (not on norms, biases, temperature)
-    warmup_steps: int = 40  # linear warm-up, then cosine decay to 10 % of the peak
+    warmup_steps: int = 60  # linear warm-up, then cosine decay to 10 % of the peak
     max_transpose: int = 5  # random transposition range in semitones (±)
     transpose_prob: float = 0.7  # chance a sample is transposed (when its caption allows)
     eval_fraction: float = 0.05  # share of tunes held out for evaluation
     max_tune_versions: int = 20  # titles shared by more pieces ("Chorale") always train
     heldout_families: tuple[str, ...] = HELD_OUT_FAMILIES  # caption families never trained on
-    captions_per_piece: int = 2  # captions kept per piece, each from another family (MiniLM cost)
+    captions_per_piece: int = 3  # captions kept per piece, each from another family (MiniLM cost)
     skip_families: tuple[str, ...] = ("title",)  # trainable but not sampled: names, not music
     max_minutes: float = 20.0  # wall-clock cap on the step loop (a slow-machine safety net)
     log_every: int = 25  # steps between progress lines
     threads: int = 0  # torch CPU threads; 0 = all cores, or 1 when others load the machine
 
     def __post_init__(self) -> None:
-        for name in ("steps", "batch_size", "log_every", "captions_per_piece"):
+        for name in ("steps", "batch_size", "log_every", "captions_per_piece", "views"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 msg = f"`{name}` must be a positive int (received {value!r})"
                 raise ValueError(msg)
         if self.batch_size < 2:
             msg = f"`batch_size` must be >= 2 for in-batch negatives (received {self.batch_size})"
+            raise ValueError(msg)
+        if self.views not in (1, 2):
+            msg = f"`views` must be 1 or 2 (received {self.views})"
+            raise ValueError(msg)
+        if not 0 <= self.balance <= 1:
+            msg = f"`balance` must lie in [0, 1] (received {self.balance})"
+            raise ValueError(msg)
+        if self.pair_weight < 0:
+            msg = f"`pair_weight` must be >= 0 (received {self.pair_weight})"
             raise ValueError(msg)
         if not 0 < self.lr < 1:
             msg = f"`lr` must lie in (0, 1) (received {self.lr})"
@@ -154,7 +168,7 @@ def profile_configs(profile: str) -> tuple[EncoderConfig, TrainConfig]:
                 **vocab,
                 max_len=256,
                 max_events=96,
-                d_model=160,
+                d_model=128,
                 n_layers=2,
                 n_heads=4,
                 ff_mult=2,
@@ -206,9 +220,8 @@ class CaptionTable:
     texts: list[str]  # distinct caption sentences
     vectors: np.ndarray  # (S, 384) float32 MiniLM vectors of ``texts``
     per_piece: list[np.ndarray]  # per catalog row: indices into ``texts`` (may be empty)
-    names_key: list[np.ndarray] = field(
-        default_factory=list
-    )  # per row: which captions name the key
+    # per catalog row: which of its captions name the key (no transposition for those)
+    names_key: list[np.ndarray] = field(default_factory=list)
 
 
 def caption_table(
@@ -232,6 +245,7 @@ def caption_table(
     names_key: list[np.ndarray] = [np.zeros(0, dtype=bool)] * len(catalog)
     caps_col, fams_col = catalog["captions"].to_numpy(), catalog["caption_families"].to_numpy()
     ids = catalog["id"].astype(str).to_numpy()
+    keys = _key_names(catalog)
     for row in rows:
         caps = choose_captions(
             list(caps_col[row]),
@@ -242,7 +256,7 @@ def caption_table(
             f"{seed}|{ids[row]}",
         )
         chosen[row] = np.array([index.setdefault(c, len(index)) for c in caps], dtype=np.int64)
-        names_key[row] = np.array([_names_key(c, catalog.iloc[row]) for c in caps], dtype=bool)
+        names_key[row] = np.array([_names_key(c, keys[row]) for c in caps], dtype=bool)
     texts = list(index)
     vectors = embed_cached(texts, cache_dir) if texts else np.zeros((0, 384), np.float32)
     return CaptionTable(texts, vectors, chosen, names_key)
@@ -293,18 +307,29 @@ def training_captions(
     tcfg = TrainConfig()
     wanted = tuple(f for f in dict.fromkeys(families) if f not in tcfg.heldout_families)
     return choose_captions(
-        list(captions), list(families), wanted, tcfg.captions_per_piece, tcfg.skip_families,
+        list(captions),
+        list(families),
+        wanted,
+        tcfg.captions_per_piece,
+        tcfg.skip_families,
         f"{seed}|{piece_id}",
     )
 
 
-def _names_key(caption: str, row: Any) -> bool:
-    """Whether a caption states the tonic (then transposing the music would falsify it)."""
+def _key_names(catalog: pd.DataFrame) -> list[str]:
+    """Each piece's key as captions spell it ("B-flat minor"), "" when unknown."""
     from cantus.captions import key_name
 
-    key = key_name({"key": row.get("key"), "tonic": row.get("tonic"), "mode": row.get("mode")})
-    tonic = key.split(" ")[0] if key else ""
-    return bool(tonic) and re.search(rf"(?<![\w-]){re.escape(tonic)}(?![\w-])", caption) is not None
+    cols = [c for c in ("key", "tonic", "mode") if c in catalog]
+    return [
+        key_name(dict(zip(cols, values, strict=True)))
+        for values in zip(*(catalog[c] for c in cols), strict=True)
+    ]
+
+
+def _names_key(caption: str, key: str) -> bool:
+    """Whether a caption states the key (transposing the music would falsify it)."""
+    return bool(key) and key.lower() in caption.lower()
 
 
 def read_catalog(out_dir: Path) -> pd.DataFrame:
@@ -333,7 +358,9 @@ class BatchMaker:
         mcfg: EncoderConfig,
         tcfg: TrainConfig,
         rng: np.random.Generator,
+        groups: np.ndarray | None = None,
     ) -> None:
+        """``groups`` (N,) names each catalog row's collection for ``tcfg.balance``."""
         self.tokens, self.table, self.mcfg, self.tcfg, self.rng = tokens, table, mcfg, tcfg, rng
         self.rows = np.array([r for r in rows if len(table.per_piece[r]) and len(tokens[r])])
         if len(self.rows) < tcfg.batch_size:
@@ -341,8 +368,15 @@ class BatchMaker:
             raise BadInput(msg)
         self.order: np.ndarray = np.zeros(0, dtype=np.int64)
         self.epoch = 0
+        self.weights = _balance_weights(self.rows, groups, tcfg.balance)
+        self.drawn = 0
 
     def _next_rows(self) -> np.ndarray:
+        if self.weights is not None:  # weighted draws; an "epoch" is len(rows) draws
+            batch = self.rng.choice(self.rows, self.tcfg.batch_size, replace=False, p=self.weights)
+            self.drawn += len(batch)
+            self.epoch = self.drawn // len(self.rows) + 1
+            return batch
         if len(self.order) < self.tcfg.batch_size:
             self.order = self.rng.permutation(self.rows)
             self.epoch += 1
@@ -364,16 +398,36 @@ class BatchMaker:
                     window = transpose_ids(window, shift)
         return window, int(choices[pick])
 
-    def next(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(ids, groups, intervals) (B, T) and caption indices (B,)."""
+    def next(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+        """Per view: (ids, groups, intervals, degrees) (B, T) and caption indices (B,).
+
+        Views of one piece differ in crop, transposition and caption; row i is piece i in all.
+        """
         from recommender.encoder import window_arrays
 
-        windows, captions = zip(*(self._sample(int(r)) for r in self._next_rows()), strict=True)
-        ids, groups, intervals = window_arrays(windows, self.mcfg.max_len, self.mcfg.max_events)
-        return ids, groups, intervals, np.asarray(captions, dtype=np.int64)
+        rows = self._next_rows()
+        views = []
+        for _ in range(self.tcfg.views):
+            windows, captions = zip(*(self._sample(int(r)) for r in rows), strict=True)
+            arrays = window_arrays(
+                windows, self.mcfg.max_len, self.mcfg.max_events, self.mcfg.relative_pitch
+            )
+            views.append((*arrays, np.asarray(captions, dtype=np.int64)))
+        return views
 
 
 # --------------------------------------------------------------------------- loop
+
+
+def _balance_weights(
+    rows: np.ndarray, groups: np.ndarray | None, balance: float
+) -> np.ndarray | None:
+    """Draw probabilities ∝ (pieces in the row's collection)^-balance, or None (plain epochs)."""
+    if groups is None or balance == 0:
+        return None
+    _, inverse, counts = np.unique(groups[rows], return_inverse=True, return_counts=True)
+    weights = counts[inverse].astype(np.float64) ** -balance
+    return weights / weights.sum()
 
 
 def cpu_threads(requested: int = 0) -> int:
@@ -417,6 +471,29 @@ def lr_at(step: int, tcfg: TrainConfig) -> float:
     return tcfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
 
 
+def step_loss(
+    model: ContrastiveEncoder,
+    loss_fn: torch.nn.Module,
+    views: list[tuple[np.ndarray, ...]],
+    sentences: torch.Tensor,
+    tcfg: TrainConfig,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(loss, text temperature): mean text↔music InfoNCE over views + weighted view↔view."""
+    import torch
+
+    device = sentences.device
+    musics, text_losses, scale = [], [], model.logit_scale
+    for view in views:
+        ids, groups, intervals, degrees, caps = (torch.as_tensor(a, device=device) for a in view)
+        music, text, scale = model(ids, sentences[caps], groups, intervals, degrees)  # (B, D) x2
+        musics.append(music)
+        text_losses.append(loss_fn(music, text, scale))
+    loss = torch.stack(text_losses).mean()
+    if len(musics) == 2 and tcfg.pair_weight > 0:
+        loss = loss + tcfg.pair_weight * loss_fn(musics[0], musics[1], model.music_logit_scale)
+    return loss, scale
+
+
 def train_loop(
     model: ContrastiveEncoder, batches: BatchMaker, table: CaptionTable, tcfg: TrainConfig
 ) -> dict[str, Any]:
@@ -439,11 +516,9 @@ def train_loop(
                 tcfg.max_minutes,
             )
             break
-        ids, groups, intervals, caps = (torch.as_tensor(a, device=device) for a in batches.next())
         for group in opt.param_groups:
             group["lr"] = lr_at(step, tcfg)
-        music, text, scale = model(ids, sentences[caps], groups, intervals)  # (B, D), (B, D)
-        loss = loss_fn(music, text, scale)
+        loss, scale = step_loss(model, loss_fn, batches.next(), sentences, tcfg)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -475,6 +550,7 @@ def train_loop(
         "train_seconds": round(seconds, 1),
         "steps_per_s": round(steps_done / max(seconds, 1e-9), 3),
         "pieces_per_s": round(steps_done * tcfg.batch_size / max(seconds, 1e-9), 1),
+        "windows_per_s": round(steps_done * tcfg.batch_size * tcfg.views / max(seconds, 1e-9), 1),
         "loss_first": round(float(np.mean(head)), 4),
         "loss_last": round(float(np.mean(tail)), 4),
         "logit_scale": round(float(model.logit_scale.detach().exp()), 2),
@@ -519,17 +595,30 @@ def build_encoder(
     """
     import torch
 
+    out_dir = Path(out_dir)
+    mcfg, tcfg = profile_configs(profile)
+    mcfg, tcfg = model_config or mcfg, train_config or tcfg
+    threads = torch.get_num_threads()
+    try:
+        if _device().type == "cpu":
+            torch.set_num_threads(cpu_threads(tcfg.threads))
+        return _build(out_dir, profile, seed, mcfg, tcfg)
+    finally:
+        torch.set_num_threads(threads)  # later build stages choose their own
+
+
+def _build(
+    out_dir: Path, profile: str, seed: int, mcfg: EncoderConfig, tcfg: TrainConfig
+) -> dict[str, Any]:
+    """The stage's steps: split, captions, training, saving, embedding, a quick evaluation."""
+    import torch
+
     from recommender.embed import embed_catalog
     from recommender.encoder import SPLIT_FILE, save_encoder
     from recommender.model import ContrastiveEncoder
 
-    out_dir = Path(out_dir)
-    mcfg, tcfg = profile_configs(profile)
-    mcfg, tcfg = model_config or mcfg, train_config or tcfg
     started = time.perf_counter()
     torch.manual_seed(seed)
-    if _device().type == "cpu":
-        torch.set_num_threads(cpu_threads(tcfg.threads))
     rng = np.random.default_rng(seed)
     catalog = read_catalog(out_dir)
     held = split_pieces(catalog, tcfg.eval_fraction, seed, tcfg.max_tune_versions)
@@ -545,10 +634,10 @@ def build_encoder(
     )
     caption_seconds = time.perf_counter() - t0
     tokens = [np.asarray(t, dtype=np.int64) for t in catalog["tokens"]]
-    batch_size = min(tcfg.batch_size, int((~held).sum()))
-    if batch_size != tcfg.batch_size:
-        tcfg.batch_size = max(2, batch_size)
-    batches = BatchMaker(tokens, table, np.flatnonzero(~held), mcfg, tcfg, rng)
+    if tcfg.batch_size > int((~held).sum()):  # a catalog smaller than one batch
+        tcfg = replace(tcfg, batch_size=max(2, int((~held).sum())))
+    collections = catalog["collection"].astype(str).to_numpy()
+    batches = BatchMaker(tokens, table, np.flatnonzero(~held), mcfg, tcfg, rng, collections)
     model = ContrastiveEncoder(mcfg).to(_device())
     log.info(
         "encoder: %d train / %d held-out pieces, %d captions, %.2fM parameters",

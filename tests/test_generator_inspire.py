@@ -168,15 +168,16 @@ def test_parse_key(text, expected) -> None:
     assert parse_key(text) == expected
 
 
-def test_seed_is_transposed_to_the_requested_tonic(engine, tmp_path) -> None:
-    ids = [engine.catalog["id"][2]]
-    c = inspire(engine, from_ids=ids, bars=2, n=1, key="C major", seed=3, out_dir=tmp_path)[0]
-    d = inspire(engine, from_ids=ids, bars=2, n=1, key="D major", seed=3, out_dir=tmp_path)[0]
+def test_seeds_move_from_the_canonical_tonic_to_the_requested_one() -> None:
+    canonical = melody_ids([60, 64, 67, 72], [12, 12, 12, 12], "4/4")  # C major arpeggio
     pitch_of = tokens.pitch_of_ids()
-    pc = np.array([pitch_of[i] for i in c.ids if pitch_of[i] >= 0])
-    pd_ = np.array([pitch_of[i] for i in d.ids if pitch_of[i] >= 0])
-    assert len(pc) == len(pd_)
-    assert set(((pd_ - pc) % 12).tolist()) == {2}
+    for tonic, shift in (("C", 0), ("D", 2), ("F#", 6), ("G", -5), ("B-", -2)):
+        assert insp.key_shift(tonic) == shift
+        moved = [pitch_of[i] for i in insp._to_key(canonical, tonic) if pitch_of[i] >= 0]
+        assert moved == [p + shift for p in (60, 64, 67, 72)]
+        # notes sampled inside sampling_range land in the playable range once moved
+        lo, hi = insp.sampling_range(tonic)
+        assert (lo + shift, hi + shift) == (36, 96)
 
 
 def test_conditioning_vector_is_the_unit_centroid(engine) -> None:

@@ -96,6 +96,24 @@ def test_tiny_training_reduces_loss(corpus_frame) -> None:
     assert last < first - 1.0, (first, last)
 
 
+def test_time_budget_fixes_the_step_count(corpus_frame) -> None:
+    controls = default_controls()
+    pieces, _ = prepare_pieces(corpus_frame, controls)
+    cfg = GeneratorConfig(
+        vocab_size=controls.vocab_size, n_music=controls.n_music, cond_dim=1, n_prefix=1,
+        d_model=16, n_layers=1, n_heads=2, ctx=160, dropout=0.0,
+    )  # fmt: skip
+    tcfg = TrainConfig(
+        batch_size=4, warmup_steps=2, max_steps=60, calib_steps=4, time_budget_s=1.0, pool_batches=1
+    )
+    sampler = WindowSampler(pieces, controls, tcfg, 150, None, None)
+    result = train_loop(
+        SeedTransformer(cfg), sampler, tcfg, np.random.default_rng(0), torch.device("cpu")
+    )
+    assert tcfg.calib_steps < result.steps <= tcfg.max_steps
+    assert len(result.losses) == result.steps
+
+
 def test_build_writes_a_loadable_generator_and_metrics(tmp_path) -> None:
     write_data_dir(tmp_path, train_steps=3)
     meta = json.loads((tmp_path / "generator" / "config.json").read_text())

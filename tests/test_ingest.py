@@ -42,7 +42,8 @@ def test_split_abc_numbers_and_ids() -> None:
 
 def test_corpus_ids_follow_the_design_contract() -> None:
     root = ingest.corpus_root()
-    specs, _ = ingest.corpus_works([root / "oneills1850" / "0001-0050.abc", root / "bach" / "bwv66.6.mxl"])
+    files = [root / "oneills1850" / "0001-0050.abc", root / "bach" / "bwv66.6.mxl"]
+    specs, _ = ingest.corpus_works(files)
     ids = [s.piece_id for s in specs]
     assert ids[0] == "m21:oneills1850/0001-0050.abc#1"
     assert "m21:oneills1850/0001-0050.abc#50" in ids
@@ -73,7 +74,8 @@ def test_ids_stable_across_two_parses() -> None:
     specs, _ = ingest.corpus_works()
     sample = ingest.tiny_subset(specs)[::40]
     rows1, err1, _ = ingest.run_works(sample, jobs=2, progress=False)
-    rows2, err2, _ = ingest.run_works(list(reversed(sample)), jobs=1, progress=False)
+    # chunked tasks, as whole-corpus builds use them
+    rows2, err2, _ = ingest.run_works(list(reversed(sample)), jobs=1, progress=False, chunk=4)
     assert not err1 and not err2
     assert [r["id"] for r in rows1] == [s.piece_id for s in sample]
     assert sorted(r["id"] for r in rows1) == sorted(r["id"] for r in rows2)
@@ -132,8 +134,9 @@ def test_reingest_is_idempotent_and_changed_file_replaces(home: Path, music_dir:
     after = catalog.read_frame(path)
     assert len(after) == len(before) - 1
     assert after.loc[after["source"] == str(abc.resolve()), "id"].tolist() == changed.added
-    assert set(first.added) - set(after["id"]) == {i for i in first.added if i.startswith(
-        "file:" + ingest.sha1_12((FIXTURES / "music" / "two_tunes.abc").read_bytes()))}
+    old_sha1 = ingest.sha1_12((FIXTURES / "music" / "two_tunes.abc").read_bytes())
+    gone = {i for i in first.added if i.startswith(f"file:{old_sha1}#")}
+    assert len(gone) == 2 and set(first.added) - set(after["id"]) == gone
 
 
 def test_cli_ingest_exit_codes(home: Path, music_dir: Path, capsys: pytest.CaptureFixture) -> None:
@@ -148,9 +151,18 @@ def test_cli_ingest_exit_codes(home: Path, music_dir: Path, capsys: pytest.Captu
     assert out["added"] == 1 and out["errors"] == []
 
 
-def test_time_limit_is_a_recorded_failure() -> None:
+def test_time_limit_is_a_recorded_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
     root = ingest.corpus_root()
     spec = ingest.corpus_works([root / "beethoven" / "opus18no1" / "movement1.mxl"])[0][0]
+    real_parse = ingest._parse
+
+    def slow_parse(s: ingest.WorkSpec) -> object:  # a parse that outlives the limit
+        time.sleep(3)
+        return real_parse(s)
+
+    monkeypatch.setattr(ingest, "_parse", slow_parse)
     result = ingest.process_work(spec, time_limit=1)
     assert result.rows == []
     assert result.errors == [{"source": spec.source, "number": "", "reason": "timed out after 1 s"}]
@@ -165,3 +177,25 @@ def test_build_catalog_tiny_slice(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert frame["id"].tolist()[:1] == ["m21:essenFolksong/han1.abc#1"]
     assert json.loads((tmp_path / ingest.ERRORS_FILE).read_text()) == []
     assert (tmp_path / "tokenizer.json").is_file()
+
+
+def test_run_build_writes_manifest_and_reports_missing_stage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cantus import build
+    from cantus.build import StageUnavailable, run_build
+
+    monkeypatch.setattr(ingest, "TINY_PLAN", (("essenFolksong/lux.abc", 2),))
+    monkeypatch.setitem(build.MODEL_STAGES, "encoder", ("no_such_package.train", "build_encoder"))
+    with pytest.raises(StageUnavailable, match="stage 'encoder' not available"):
+        run_build(["music21"], tmp_path, 1, "tiny", ["catalog", "encoder"], command=["cantus", "x"])
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["command"] == ["cantus", "x"] and manifest["profile"] == "tiny"
+    assert manifest["stages"]["catalog"]["status"] == "ok"
+    assert manifest["stages"]["catalog"]["metrics"]["ok"] == 2
+    assert manifest["stages"]["encoder"]["status"] == "not available"
+    assert {"music21", "miditok"} <= set(manifest["versions"])
+    files = manifest["files"]
+    assert set(files) == {"catalog.parquet", "corpus_errors.json", "tokenizer.json"}
+    assert files["catalog.parquet"]["bytes"] == (tmp_path / "catalog.parquet").stat().st_size
+    assert len(files["catalog.parquet"]["sha256"]) == 64

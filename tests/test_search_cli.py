@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -142,5 +143,5 @@ def test_bench_search_small_faiss_run(capsys, tmp_path, monkeypatch):
         if isinstance(row, dict):
             assert row["recall_at_10"] >= (1.0 if name == "Flat" else 0.9), name
             assert row["n_indexed"] == 3000 and row["batch_qps"] > 0 and row["index_bytes"] > 0
-    saved = json.loads(open(report["saved_to"]).read())
+    saved = json.loads(Path(report["saved_to"]).read_text())
     assert saved["config"]["n"] == 3000 and "engine" not in saved

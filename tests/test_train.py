@@ -277,3 +277,43 @@ def test_embed_user_pieces_uses_the_current_encoder(tmp_path, fake_minilm, monke
     assert np.load(user_dir() / "embeddings.npy").shape == (5, TINY_MODEL["embed_dim"])
     meta = json.loads((user_dir() / "embeddings.json").read_text())
     assert meta == {"encoder_id": metrics["encoder_id"], "dim": TINY_MODEL["embed_dim"], "n": 5}
+
+
+def test_training_captions_are_those_a_default_build_embeds(tmp_path, fake_minilm):
+    from recommender.train import HELD_OUT_FAMILIES, caption_table, training_captions
+
+    catalog = synthetic_catalog()
+    tcfg = TrainConfig()
+    families = ("form", "mood", "plain", "title")
+    table = caption_table(
+        catalog, families, tmp_path, per_piece=tcfg.captions_per_piece, skip=tcfg.skip_families
+    )
+    for row, piece in enumerate(catalog.itertuples()):
+        expected = [table.texts[i] for i in table.per_piece[row]]
+        got = training_captions(list(piece.captions), list(piece.caption_families), piece.id)
+        assert got == expected and len(got) == tcfg.captions_per_piece
+        assert not {
+            f for c, f in zip(piece.captions, piece.caption_families, strict=True) if c in got
+        } & set(HELD_OUT_FAMILIES)
+
+
+def test_two_views_add_a_view_to_view_term(tmp_path, fake_minilm):
+    import torch
+
+    from recommender.model import ClipLoss, ContrastiveEncoder
+    from recommender.train import BatchMaker, caption_table, step_loss
+
+    mcfg, tcfg = tiny_configs()
+    catalog = synthetic_catalog()
+    table = caption_table(catalog, ("plain", "mood"), tmp_path)
+    toks = [np.asarray(t) for t in catalog["tokens"]]
+    batches = BatchMaker(toks, table, np.arange(16), mcfg, tcfg, np.random.default_rng(0))
+    views = batches.next()
+    assert len(views) == 2 and views[0][0].shape[0] == views[1][0].shape[0] == tcfg.batch_size
+    torch.manual_seed(0)
+    model = ContrastiveEncoder(mcfg)
+    sentences = torch.as_tensor(table.vectors)
+    with_pairs, _ = step_loss(model, ClipLoss(), views, sentences, tcfg)
+    tcfg.pair_weight = 0.0
+    without, _ = step_loss(model, ClipLoss(), views, sentences, tcfg)
+    assert with_pairs.ndim == 0 and with_pairs > without

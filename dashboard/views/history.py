@@ -34,11 +34,12 @@ def _when(entry: dict) -> str:
 
 def entry_row(kind: str, entry: dict, describe: str, piece_id: str | None = None) -> None:
     with st.container(horizontal=True, vertical_alignment="center"):
-        st.caption(_when(entry))
+        st.caption(_when(entry), width="content")
         if piece_id:
             widgets.piece_link(piece_id, describe)
         else:
-            st.markdown(widgets.md(describe))
+            st.markdown(widgets.md(describe), width="content")
+        st.space("stretch")  # pushes Delete to the right edge
         st.button(
             "Delete",
             icon=":material/delete:",

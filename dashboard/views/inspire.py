@@ -67,12 +67,19 @@ def uploaded_motif() -> Path | None:
     )
     if upload is None:
         return None
-    try:
-        with st.spinner(f"Reading {upload.name}…"):
-            return services.check_upload(upload.name, upload.getvalue())
-    except BadInput as exc:
-        st.error(str(exc), icon=":material/error:")
+    checked = st.session_state.setdefault("_uploads", {})  # file id -> path or error (reruns)
+    if upload.file_id not in checked:
+        try:
+            with st.spinner(f"Reading {upload.name}…"):
+                checked[upload.file_id] = services.check_upload(upload.name, upload.getvalue())
+        except BadInput as exc:
+            checked[upload.file_id] = str(exc)
+    result = checked[upload.file_id]
+    if isinstance(result, str):
+        st.error(result, icon=":material/error:")
         return None
+    st.caption(f"{widgets.md(upload.name)} read: the seeds continue it.")
+    return result
 
 
 def parameters() -> dict:
@@ -129,29 +136,33 @@ def seed_card(record: dict, index: int) -> None:
         )
         figures[2].metric("Key", record.get("key") or "—")
         figures[3].metric("Meter", record.get("meter") or "—")
-        for svg in services.seed_svgs(str(record["musicxml"])):
-            st.image(svg, width="stretch")
+        try:
+            for svg in services.seed_svgs(str(record["musicxml"])):
+                st.image(svg, width="stretch")
+        except ValueError:  # one unreadable seed must not hide the others
+            st.caption("(this seed's score could not be engraved; MIDI and audio below)")
         midi = Path(record["midi"]).read_bytes()
         st.audio(services.midi_audio(midi).wav, format="audio/wav")
         seed_actions(record, index, midi)
 
 
 def seed_actions(record: dict, index: int, midi: bytes) -> None:
+    tag = record["id"]  # widget keys follow the seed, so new seeds start unrated
     with st.container(horizontal=True, vertical_alignment="center"):
         if record.get("db_id") is not None:
             st.button(
                 "Saved" if record.get("saved") else "Save",
                 icon=":material/bookmark:",
-                key=f"save-{index}",
+                key=f"save-{tag}",
                 disabled=bool(record.get("saved")),
                 on_click=widgets.safely,
                 args=(_save, record),
             )
             st.feedback(
                 "stars",
-                key=f"rate-{index}",
+                key=f"rate-{tag}",
                 on_change=widgets.safely,
-                args=(_rate, record, f"rate-{index}"),
+                args=(_rate, record, f"rate-{tag}"),
             )
         st.download_button(
             "MIDI",
@@ -159,7 +170,7 @@ def seed_actions(record: dict, index: int, midi: bytes) -> None:
             icon=":material/download:",
             file_name=f"seed-{index + 1}.mid",
             mime="audio/midi",
-            key=f"dl-midi-{index}",
+            key=f"dl-midi-{tag}",
             on_click="ignore",
         )
         st.download_button(
@@ -167,7 +178,7 @@ def seed_actions(record: dict, index: int, midi: bytes) -> None:
             icon=":material/download:",
             data=Path(record["musicxml"]).read_bytes(),
             file_name=f"seed-{index + 1}.musicxml",
-            key=f"dl-xml-{index}",
+            key=f"dl-xml-{tag}",
             on_click="ignore",
         )
 

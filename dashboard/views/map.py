@@ -36,12 +36,6 @@ def chart(frame, colour: str) -> alt.LayerChart:
     return alt.layer(dots, loved).properties(height=620).interactive()
 
 
-def picked(event) -> str | None:
-    """The id of the clicked point, if any."""
-    points = (event or {}).get("selection", {}).get(POINT) or []
-    return points[0].get("id") if points else None
-
-
 st.title("Map")
 st.caption("Nearby points sound alike. Hover for titles, click to open a piece, scroll to zoom.")
 services.ensure_engine()
@@ -62,6 +56,6 @@ if favs:
 event = st.altair_chart(
     chart(frame, colour), on_select="rerun", key=f"map-{method}-{colour}", width="stretch"
 )
-clicked = picked(event)
+clicked = widgets.selected_id(event, POINT)
 if clicked:
     st.switch_page(widgets.PIECE_PAGE, query_params={"piece": clicked})

@@ -10,14 +10,11 @@ import streamlit as st
 from dashboard import services, widgets
 
 FIRST_PAGES = 3  # score pages drawn at once; the rest behind a toggle (big scores take seconds)
-FACTS = (
-    ("Key", "key"),
-    ("Meter", "meter"),
-    ("Tempo", "tempo_text"),
-    ("Bars", "bars"),
-    ("Form", "form"),
-    ("Parts", "parts"),
+METRICS = (("Key", "key"), ("Meter", "meter"), ("Bars", "bars"), ("Parts", "parts"))
+DETAILS = (
     ("Composer", "composer"),
+    ("Form", "form"),
+    ("Tempo", "tempo_text"),
     ("Origin", "origin"),
 )
 
@@ -70,11 +67,17 @@ def _stem(row: dict) -> str:
 
 
 def facts(row: dict) -> None:
-    shown = [(label, row.get(name)) for label, name in FACTS if row.get(name) not in (None, "", 0)]
+    """Short facts as metrics (long ones would be cut off), the rest as one line of text."""
+    shown = [
+        (label, str(row[name])) for label, name in METRICS if row.get(name) not in (None, "", 0)
+    ]
     if row.get("seconds"):
         shown.append(("Length", f"{float(row['seconds']):.0f} s"))
-    for column, (label, value) in zip(st.columns(max(len(shown), 1)), shown, strict=False):
-        column.metric(label, str(value))
+    for column, (label, value) in zip(st.columns(len(shown) or 1), shown, strict=False):
+        column.metric(label, value)
+    details = [f"**{label}:** {widgets.md(row[name])}" for label, name in DETAILS if row.get(name)]
+    if details:
+        st.markdown(" · ".join(details))
 
 
 def score(piece_id: str) -> None:
