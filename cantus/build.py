@@ -112,11 +112,25 @@ def write_manifest(out_dir: Path, record: dict[str, Any]) -> Path:
     path = out_dir / MANIFEST
     previous = json.loads(path.read_text()) if path.is_file() else {}
     stages = {**previous.get("stages", {}), **record["stages"]}
-    manifest = {**record, "stages": stages, "files": file_entries(out_dir)}
+    manifest = {
+        **record,
+        # every stage from scratch, as one command (each stage also records the run that made it)
+        "rebuild": f"cantus build --corpus {' '.join(record['corpus'])} --profile "
+        f"{record['profile']} --out {_display_path(out_dir)}",
+        "stages": stages,
+        "files": file_entries(out_dir),
+    }
     tmp = path.with_name(f".{MANIFEST}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False, default=str))
     os.replace(tmp, path)
     return path
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _now() -> str:
@@ -161,6 +175,7 @@ def run_build(
         except Exception as exc:  # recorded in the manifest, then re-raised
             metrics, status, failure = {"error": f"{type(exc).__name__}: {exc}"}, "failed", exc
         record["stages"][stage] = {
+            "command": record["command"],
             "status": status,
             "seconds": round(time.perf_counter() - start, 2),
             "finished": _now(),

@@ -41,7 +41,9 @@ class Registry:
     eval: argparse._SubParsersAction
     bench: argparse._SubParsersAction
 
-    def add(self, group: argparse._SubParsersAction, name: str, handler: Handler, **kw) -> argparse.ArgumentParser:
+    def add(
+        self, group: argparse._SubParsersAction, name: str, handler: Handler, **kw
+    ) -> argparse.ArgumentParser:
         parser = group.add_parser(name, **kw)
         parser.add_argument("--json", action="store_true", help="machine-readable output")
         parser.set_defaults(func=handler)
@@ -59,11 +61,17 @@ _BENCHES: dict[str, Handler] = {}
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cantus", description="Music search, recommendation and inspiration seeds.")
+    parser = argparse.ArgumentParser(
+        prog="cantus", description="Music search, recommendation and inspiration seeds."
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     top = parser.add_subparsers(dest="command", metavar="COMMAND")
-    eval_parser = top.add_parser("eval", help="evaluate retrieval, generation or recommendation (JSON report)")
-    bench_parser = top.add_parser("bench", help="speed and memory benchmarks (printed and saved as JSON)")
+    eval_parser = top.add_parser(
+        "eval", help="evaluate retrieval, generation or recommendation (JSON report)"
+    )
+    bench_parser = top.add_parser(
+        "bench", help="speed and memory benchmarks (printed and saved as JSON)"
+    )
     bench_parser.add_argument("--json", action="store_true", help="machine-readable output")
     bench_parser.set_defaults(func=_run_all_benches)
     reg = Registry(
@@ -105,10 +113,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cantus: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - last line of defence: one line, not a traceback
+    except Exception as exc:
         if debug:
             raise
-        print(f"cantus: internal error: {type(exc).__name__}: {exc} (set CANTUS_DEBUG=1 for a traceback)", file=sys.stderr)
+        hint = "set CANTUS_DEBUG=1 for a traceback"
+        print(f"cantus: internal error: {type(exc).__name__}: {exc} ({hint})", file=sys.stderr)
         return 1
 
 

@@ -17,5 +17,7 @@ def emit(obj: Any, as_json: bool, text: str | None = None) -> None:
     if as_json:
         emit_json(obj)
     else:
-        sys.stdout.write((text if text is not None else json.dumps(obj, indent=2, default=str)) + "\n")
+        sys.stdout.write(
+            (text if text is not None else json.dumps(obj, indent=2, default=str)) + "\n"
+        )
         sys.stdout.flush()

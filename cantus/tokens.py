@@ -256,10 +256,10 @@ def m21_to_score(stream: music21.stream.Stream) -> symusic.Score:
         events, sigs = _note_events(flat), _time_signatures(flat)
         shift = _pickup_quarters(stream)
     except Exception as exc:  # music21 raises many types on odd streams
-        msg = f"music21 could not read the notes of {stream!r}: {exc}"
+        msg = f"music21 could not read the notes of this {type(stream).__name__}: {exc}"
         raise TokenError(msg) from exc
     if not events:
-        msg = f"the music21 stream {stream!r} holds no pitched notes"
+        msg = f"the music21 {type(stream).__name__} holds no pitched notes"
         raise TokenError(msg)
     ticks = np.array(events)  # (N, 3): onset, pitch, duration
     ticks[:, [0, 2]] = np.round(ticks[:, [0, 2]] * BRIDGE_TPQ)

@@ -53,6 +53,7 @@ def load_text_model(device: str | None = None) -> SentenceTransformer:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()  # config notices ("loss_type=None ...") are not ours
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     model = SentenceTransformer(str(path), device=device)
     model.max_seq_length = MAX_SEQ_LENGTH

@@ -12,7 +12,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
-import pytest  # noqa: E402
+import pytest
 
 
 @pytest.fixture(scope="session")
@@ -24,5 +24,11 @@ def tiny_data_dir(tmp_path_factory: pytest.TempPathFactory):
     """
     build = pytest.importorskip("cantus.build")
     out = tmp_path_factory.mktemp("tiny-data")
-    build.run_build(corpus=["music21"], out_dir=out, jobs=2, profile="tiny", stages=["catalog", "encoder", "generator"])
+    build.run_build(
+        corpus=["music21"],
+        out_dir=out,
+        jobs=2,
+        profile="tiny",
+        stages=["catalog", "encoder", "generator"],
+    )
     return out

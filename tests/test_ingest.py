@@ -192,6 +192,8 @@ def test_run_build_writes_manifest_and_reports_missing_stage(
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["command"] == ["cantus", "x"] and manifest["profile"] == "tiny"
     assert manifest["stages"]["catalog"]["status"] == "ok"
+    assert manifest["stages"]["catalog"]["command"] == ["cantus", "x"]
+    assert manifest["rebuild"].startswith("cantus build --corpus music21 --profile tiny --out ")
     assert manifest["stages"]["catalog"]["metrics"]["ok"] == 2
     assert manifest["stages"]["encoder"]["status"] == "not available"
     assert {"music21", "miditok"} <= set(manifest["versions"])
