@@ -8,7 +8,8 @@ conditions on the motif's own embedding and continues it: the motif's bars (at m
 Sampling happens in the canonical key (tonic C, see ``generator.vocab``); each seed is then
 transposed to the requested tonic by the smallest shift that keeps it in the piano range.
 Seeds whose melody copies more than ``max_copied_notes`` notes of a catalog piece are re-sampled
-up to ``MAX_TRIES`` times; if none passes, the least-copying one is kept and a warning logged.
+up to ``MAX_TRIES`` times; one that still copies is dropped (never shown), and a request whose
+every seed copies fails with a clear message.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from cantus.errors import BadInput
+from cantus.errors import BadInput, CantusError
 from generator.novelty import (
     DEFAULT_MAX_COPIED_NOTES,
     NoveltyIndex,
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_TRIES = 4  # sampling rounds per seed before a copying seed is reported instead
+MAX_TRIES = 6  # sampling rounds per seed before a copying seed is dropped
 MAX_SEEDS = 16  # most seeds one request may ask for
 DEFAULT_GUIDANCE = 1.0  # classifier-free guidance scale used when none is given
 DEFAULT_METER = "4/4"
@@ -376,14 +377,21 @@ def generate(
             max_copied_notes,
             attempt + 2,
         )
-    for r in todo:
+    if todo:  # never hand out a copy: drop what still copies, or fail when nothing is left
         log.warning(
-            "seed %d still shares a %d-note run with a catalog piece after %d tries",
-            r,
-            runs[r],
+            "dropped %d seed(s) still sharing over %d notes with a catalog piece after %d tries",
+            len(todo),
+            max_copied_notes,
             MAX_TRIES,
         )
-    return [s for s in seeds if s is not None], runs
+    kept = [r for r in range(n) if r not in todo and seeds[r] is not None]
+    if not kept:
+        msg = (
+            f"every seed copied more than {max_copied_notes} notes of a corpus piece after "
+            f"{MAX_TRIES} tries; try a higher --temperature or other pieces"
+        )
+        raise CantusError(msg)
+    return [seeds[r] for r in kept], [runs[r] for r in kept]
 
 
 def _motif_events(prompt: list[int]) -> int:

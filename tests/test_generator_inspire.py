@@ -103,6 +103,17 @@ class _StubIndex:
         return 20 if self.calls <= self.copies else 3
 
 
+class _ScriptedIndex:
+    """Answers the copied-run lengths it was given, in order."""
+
+    def __init__(self, runs: list[int]) -> None:
+        self.runs, self.calls = runs, 0
+
+    def longest_copied_run(self, ids, start_event: int = 0) -> int:
+        self.calls += 1
+        return self.runs[self.calls - 1]
+
+
 def test_copying_seeds_are_resampled(engine, tmp_path) -> None:
     stub = _StubIndex(copies=3)
     seeds = inspire(
@@ -113,13 +124,27 @@ def test_copying_seeds_are_resampled(engine, tmp_path) -> None:
     assert stub.calls == 5
 
 
-def test_persistent_copies_are_reported(engine, tmp_path, caplog) -> None:
-    stub = _StubIndex(copies=10**6)
+def test_persistent_copies_are_never_handed_out(engine, tmp_path, caplog) -> None:
+    from cantus.errors import CantusError
+    from generator.inspire import MAX_TRIES
+
+    with pytest.raises(CantusError, match="copied more than"):
+        inspire(
+            engine,
+            from_ids=[engine.catalog["id"][1]],
+            bars=2,
+            n=1,
+            out_dir=tmp_path,
+            novelty=_StubIndex(copies=10**6),
+        )
+    # two seeds asked; the first copies in every round and is dropped, the second is kept
+    stub = _ScriptedIndex([20, 3] + [20] * (MAX_TRIES - 1))
     seeds = inspire(
-        engine, from_ids=[engine.catalog["id"][1]], bars=2, n=1, out_dir=tmp_path, novelty=stub
+        engine, from_ids=[engine.catalog["id"][1]], bars=2, n=2, out_dir=tmp_path, novelty=stub
     )
-    assert seeds[0].max_copied_notes == 20
-    assert "still shares" in caplog.text
+    assert [s.max_copied_notes for s in seeds] == [3]
+    assert stub.calls == 2 + (MAX_TRIES - 1)  # round 1 both, then only the copying one
+    assert "dropped 1 seed" in caplog.text
 
 
 @pytest.mark.parametrize(
