@@ -438,6 +438,11 @@ def ids_to_music21(ids: list[int] | np.ndarray, key: str | None = None) -> music
     mf = midi.MidiFile()
     mf.readstr(ids_to_midi_bytes(ids))
     score = midi.translate.midiFileToStream(mf)
+    # tokens carry no instrument: drop the MIDI default "Acoustic Grand Piano" staff label
+    for part in score.parts:
+        part.partName, part.partAbbreviation = "", ""
+        for inst in part.recurse().getElementsByClass("Instrument"):
+            inst.partName, inst.partAbbreviation = "", ""
     if key:
         _apply_key(score, key)
     return score

@@ -113,6 +113,7 @@ def test_musicxml_rereads_with_same_notes(tmp_path: Path) -> None:
     reread = converter.parse(path)
     assert _sounding_pitches(reread) == len(tokens.ids_to_notes(ids))
     assert reread.recurse().getElementsByClass("TimeSignature")[0].ratioString == "3/4"
+    assert "Acoustic Grand Piano</part-name>" not in path.read_text()  # no invented staff label
 
 
 def test_transpose_shifts_every_pitch_and_inverts(chorale_ids: list[int]) -> None:
