@@ -968,7 +968,9 @@ def _trace_minilm(tokenizer: Any, path: Path) -> bool:
     try:
         bert = load_text_model("cpu")[0].auto_model.eval()
         ids = torch.tensor([tokenizer.encode(probe).ids], dtype=torch.long)
-        with torch.inference_mode():
+        with torch.inference_mode(), warnings.catch_warnings():
+            # the checks below, not tracer heuristics, decide whether the trace is kept
+            warnings.simplefilter("ignore", torch.jit.TracerWarning)
             traced = torch.jit.freeze(
                 torch.jit.trace(bert, (ids, torch.ones_like(ids)), strict=False)
             )
