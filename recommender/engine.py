@@ -28,8 +28,10 @@ import hashlib
 import json
 import logging
 import math
+import os
 import re
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -42,12 +44,14 @@ import pandas as pd
 
 from cantus.errors import BadInput, MissingArtifact
 from recommender.index import EXACT, VectorIndex
+from recommender.melody import MELODY_WEIGHT, MelodyIndex, fuse
 
 log = logging.getLogger(__name__)
 
 FILTER_FIELDS = ("meter", "mode", "key", "collection", "origin", "form")
 HIT_FIELDS = ("id", "title", "collection", "source", "number", "key", "meter", "score", "why")
 MUSIC_SUFFIXES = (".mid", ".midi", ".mxl", ".musicxml", ".xml", ".abc", ".krn", ".mei")
+DEFAULT_MELODY_WINDOW = 256  # tokens per melody document when the encoder does not say
 MAX_K = 1000  # more results than anyone reads; guards against k=10**9 allocating the catalog
 CAPTION_FILE = "caption_embeddings.npy"  # (N, 384) float16, rows in catalog order
 # Catalog columns the engine keeps in memory (tokens and captions are only read to build).
@@ -218,6 +222,7 @@ class Engine:
         config: SearchConfig | None = None,
         describe: Callable[[dict[str, Any]], str] | None = None,
         index: VectorIndex | None = None,
+        melody_tokens: Callable[[], list[np.ndarray]] | None = None,
     ) -> None:
         self.config = config or SearchConfig()
         self.data_dir: Path | None = None  # the data dir :meth:`load` read (None if injected)
@@ -236,6 +241,10 @@ class Engine:
         self._facets: dict[str, np.ndarray] = {}  # facet name -> rows that have it
         self._evidence: list[Any] | None = None  # cantus.captions.Evidence per row, lazily
         self._shown: dict[int, dict[str, str]] = {}  # row -> Hit fields but the score
+        # rows' music tokens, read only when `similar` first needs its melody index
+        self._melody_tokens = melody_tokens
+        self._melody: MelodyIndex | None = None
+        self._melody_lock = threading.Lock()
         self._embed_query = functools.lru_cache(maxsize=self.config.query_cache)(
             self._embed_query_uncached
         )
@@ -335,8 +344,20 @@ class Engine:
 
     def embed_file(self, path: Path | str) -> np.ndarray:
         """Music embedding (D,) of the first work in a MIDI/MusicXML/ABC/Humdrum/MEI file."""
-        ids = file_token_ids(Path(path))
-        return _unit_rows(self.encoder.encode_ids([ids]))[0]
+        return self._embed_ids(file_token_ids(Path(path)))
+
+    def _embed_ids(self, ids: Sequence[int]) -> np.ndarray:
+        return _unit_rows(self.encoder.encode_ids([list(ids)]))[0]
+
+    def melody_index(self) -> MelodyIndex | None:
+        """The interval TF-IDF of every row (built or read from cache once); None if unknown."""
+        if self._melody is None and self._melody_tokens is not None:
+            with self._melody_lock:
+                if self._melody is None:
+                    self._melody = _cached_melody_index(
+                        self.catalog["id"].astype(str), self._melody_tokens, self.encoder
+                    )
+        return self._melody
 
     # -- queries ----------------------------------------------------------------------------
 
@@ -381,13 +402,51 @@ class Engine:
         k = check_k(k)
         text = str(id_or_path).strip()
         if text in self._rows:
-            return self.nearest(self.embeddings[self._rows[text]], k, exclude=(text,))
+            row = self._rows[text]
+            return self._similar(self.embeddings[row], k, (text,), row=row)
         path = Path(text).expanduser()
         if not path.is_file():
             msg = f"not a piece id or a readable file: {text!r} (ids look like 'm21:bach/x.mxl#')"
             raise BadInput(msg)
-        vector = self.embed_file(path)
-        return self.nearest(vector, k, exclude=self._same_piece(path, vector))
+        ids = file_token_ids(path)
+        vector = self._embed_ids(ids)
+        return self._similar(vector, k, self._same_piece(path, vector), tokens=ids)
+
+    def _similar(
+        self,
+        vector: np.ndarray,
+        k: int,
+        exclude: Iterable[str],
+        row: int | None = None,
+        tokens: Sequence[int] | None = None,
+    ) -> list[Hit]:
+        """Music cosine fused with the melody index (``recommender.melody``); music alone
+        without one. Exact over the catalog up to ``exact_max`` rows, else a re-rank of the
+        index's best candidates."""
+        melody = self.melody_index()
+        if melody is None:
+            return self.nearest(vector, k, exclude)
+        skip = frozenset(self._rows[e] for e in exclude if e in self._rows)
+        vec = _unit_rows(np.asarray(vector, dtype=np.float32).reshape(1, -1))[0]
+        query = melody.matrix[row] if row is not None else melody.query_vector(tokens or [])
+        if len(self.catalog) <= self.config.exact_max:
+            rows = np.arange(len(self.catalog))
+            scores = fuse(self.embeddings @ vec, melody.cosines(query))
+        else:
+            pool = max(self.config.rerank_pool, 4 * k)
+            rows = np.array([h[0] for h in self._ranked(self._music_query(vec), pool, None, skip)])
+            scores = fuse(self.embeddings[rows] @ vec, melody.cosines(query, rows))
+        scores /= 1.0 + MELODY_WEIGHT  # back to the cosine scale
+        keep = np.array([r not in skip for r in rows], dtype=bool)
+        rows, scores = rows[keep], scores[keep]
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [self._hit(int(rows[i]), float(scores[i])) for i in top]
+
+    def _music_query(self, vec: np.ndarray) -> np.ndarray:
+        """A music vector as an index query (zero weight on the caption part)."""
+        if self.caption_embeddings is None:
+            return vec
+        return np.concatenate([vec, np.zeros(self.caption_embeddings.shape[1], np.float32)])
 
     def nearest(self, vector: np.ndarray, k: int = 10, exclude: Iterable[str] = ()) -> list[Hit]:
         """Top-``k`` pieces by music cosine to ``vector`` (D,), skipping ids in ``exclude``."""
@@ -397,10 +456,8 @@ class Engine:
             dim = self.embeddings.shape[1]
             msg = f"vector has {vec.shape[0]} dimensions, the catalog embeddings {dim}"
             raise BadInput(msg)
-        if self.caption_embeddings is not None:  # music part only: zero weight on captions
-            vec = np.concatenate([vec, np.zeros(self.caption_embeddings.shape[1], np.float32)])
         skip = frozenset(self._rows[e] for e in exclude if e in self._rows)
-        return [self._hit(r, s) for r, s in self._ranked(vec, k, None, skip)]
+        return [self._hit(r, s) for r, s in self._ranked(self._music_query(vec), k, None, skip)]
 
     def filter_mask(self, filters: Mapping[str, Any] | Iterable[str] | None) -> np.ndarray | None:
         """Boolean row mask for the filters (None when there are none); BadInput on no match."""
@@ -709,7 +766,49 @@ def load_parts(data_dir: Path | str | None = None) -> dict[str, Any]:
         "encoder": encoder,
         "caption_embeddings": np.concatenate(captions),
         "text_embedder": query_text_embedder(),
+        "melody_tokens": functools.partial(_read_tokens, parts),
     }
+
+
+def _read_tokens(parts: list[Path]) -> list[np.ndarray]:
+    """Music tokens of every row of ``parts``' catalogs, in engine row order."""
+    from cantus.catalog import read_frame
+
+    frames = [read_frame(p / "catalog.parquet", ["tokens"]) for p in parts]
+    return [np.asarray(t, dtype=np.int64) for f in frames for t in f["tokens"]]
+
+
+def _cached_melody_index(
+    ids: pd.Series, tokens: Callable[[], list[np.ndarray]], encoder: Encoder
+) -> MelodyIndex:
+    """The melody index for these rows, kept under ``$CANTUS_HOME/cache`` (keyed by the ids)."""
+    import pickle
+
+    from cantus import config
+
+    max_len = int(getattr(getattr(encoder, "cfg", None), "max_len", DEFAULT_MELODY_WINDOW))
+    key = _sha_of_ids([f"melody:{max_len}", *ids])
+    path = config.cantus_home() / "cache" / f"melody-{key}.pkl"
+    if path.is_file():
+        try:
+            with path.open("rb") as handle:  # our own cache file, written below
+                index = pickle.load(handle)
+            if isinstance(index, MelodyIndex) and index.matrix.shape[0] == len(ids):
+                return index
+        except Exception as exc:  # a stale or broken cache is rebuilt
+            log.info("melody cache %s unreadable (%s); rebuilding", path, exc)
+    started = time.perf_counter()
+    index = MelodyIndex(tokens(), max_len)
+    log.info("melody index of %d pieces in %.1fs", len(ids), time.perf_counter() - started)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as handle:
+            pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.info("cannot cache the melody index at %s (%s)", path, exc)
+    return index
 
 
 def build_caption_embeddings(out_dir: Path | str) -> dict[str, Any]:
@@ -971,6 +1070,7 @@ def _trace_minilm(tokenizer: Any, path: Path) -> bool:
         with torch.inference_mode(), warnings.catch_warnings():
             # the checks below, not tracer heuristics, decide whether the trace is kept
             warnings.simplefilter("ignore", torch.jit.TracerWarning)
+            warnings.simplefilter("ignore", FutureWarning)  # transformers' own deprecations
             traced = torch.jit.freeze(
                 torch.jit.trace(bert, (ids, torch.ones_like(ids)), strict=False)
             )

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cantus.errors import MissingArtifact
+from recommender.melody import MelodyIndex, fuse
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -471,39 +472,15 @@ def _engine_rankings(data: EvalData, texts: list[str]) -> list[np.ndarray] | Non
 def eval_music(data: EvalData, cfg: EvalConfig) -> dict[str, Any]:
     """Transposed copies (rank-1 rate) and same title across collections (HR@k, MRR)."""
     tokens = [np.asarray(t, dtype=np.int64) for t in data.catalog["tokens"]]
-    tfidf = IntervalTfidf(tokens, data.encoder.cfg.max_len)
+    tfidf = MelodyIndex(tokens, data.encoder.cfg.max_len)
     return {
         "transposed_copy": _transposed(data, tokens, tfidf, cfg),
         "same_title": _same_title(data, tfidf, cfg),
     }
 
 
-class IntervalTfidf:
-    """Baseline: TF-IDF of melodic-interval 2..4-grams of each piece's opening window."""
-
-    def __init__(self, tokens: list[np.ndarray], max_len: int) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        self.max_len = max_len
-        self.vectorizer = TfidfVectorizer(
-            ngram_range=(2, 4), token_pattern=r"\S+", sublinear_tf=True
-        )
-        self.matrix = self.vectorizer.fit_transform([self.document(t) for t in tokens])
-
-    def document(self, ids: Sequence[int]) -> str:
-        from recommender.encoder import window_arrays
-
-        _, _, intervals, _ = window_arrays([list(ids)[: self.max_len]], self.max_len, 10**6)
-        steps = intervals[0][intervals[0] > 1]
-        return " ".join(f"i{s}" for s in steps) or "empty"
-
-    def scores(self, token_lists: list[Sequence[int]]) -> np.ndarray:
-        queries = self.vectorizer.transform([self.document(t) for t in token_lists])
-        return (queries @ self.matrix.T).toarray()
-
-
 def _transposed(
-    data: EvalData, tokens: list[np.ndarray], tfidf: IntervalTfidf, cfg: EvalConfig
+    data: EvalData, tokens: list[np.ndarray], tfidf: MelodyIndex, cfg: EvalConfig
 ) -> dict[str, Any]:
     from cantus.tokens import transpose_bounds, transpose_ids
 
@@ -528,6 +505,8 @@ def _transposed(
     methods = {
         "cantus": vectors @ data.embeddings.T,
         "interval_tfidf": tfidf.scores(copies),
+        # what `similar` ranks by: music cosine fused with interval TF-IDF
+        "engine_similar": fuse(vectors @ data.embeddings.T, tfidf.scores(copies)),
         "random": rng.random((len(copies), len(tokens))),
     }
     out: dict[str, Any] = {
@@ -581,7 +560,7 @@ def _duplicate_sets(tokens: list[np.ndarray], rows: list[int]) -> list[set[int]]
     ]
 
 
-def _same_title(data: EvalData, tfidf: IntervalTfidf, cfg: EvalConfig) -> dict[str, Any]:
+def _same_title(data: EvalData, tfidf: MelodyIndex, cfg: EvalConfig) -> dict[str, Any]:
     """Queries: pieces whose normalised title recurs in another collection or source file."""
     from recommender.train import normalize_title
 
@@ -614,10 +593,12 @@ def _same_title(data: EvalData, tfidf: IntervalTfidf, cfg: EvalConfig) -> dict[s
     if len(queries) > cfg.max_title_queries:
         keep = np.sort(rng.choice(len(queries), cfg.max_title_queries, replace=False))
         queries, relevant = [queries[i] for i in keep], [relevant[i] for i in keep]
-    token_col = cat["tokens"].to_numpy()
     methods: dict[str, Callable[[list[int]], np.ndarray]] = {
         "cantus": lambda rows: data.embeddings[rows] @ data.embeddings.T,
-        "interval_tfidf": lambda rows: tfidf.scores([token_col[r] for r in rows]),
+        "interval_tfidf": lambda rows: tfidf.row_scores(rows),
+        "engine_similar": lambda rows: fuse(
+            data.embeddings[rows] @ data.embeddings.T, tfidf.row_scores(rows)
+        ),
         "random": lambda rows: rng.random((len(rows), len(cat))),
     }
     out: dict[str, Any] = {"queries": len(queries), "titles": len({keys[q] for q in queries})}

@@ -12,6 +12,7 @@ import threading
 import warnings
 import zlib
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -325,6 +326,42 @@ def test_similar_by_file_excludes_the_same_piece(tmp_path):
     ids = [h.id for h in hits]
     assert catalog["id"].iloc[0] not in ids and ids[0] == catalog["id"].iloc[1]
     assert np.allclose(engine.embed_file(path), vec, atol=1e-6)
+
+
+def test_similar_fuses_melody_so_a_transposed_tune_ranks_first(tmp_path, monkeypatch):
+    from cantus.tokens import transpose_ids
+
+    monkeypatch.setenv("CANTUS_HOME", str(tmp_path / "home"))
+    music = Path(__file__).parent / "fixtures" / "music"
+    others = [file_token_ids(music / name) for name in ("little_waltz.mid", "minor_air.musicxml")]
+    path = tmp_path / "tune.abc"
+    path.write_text(ABC_TUNE)
+    tune = file_token_ids(path)
+    base = make_engine(hybrid=False, n=40)
+    tokens = [np.asarray(others[i % 2]) for i in range(40)]
+    tokens[0], tokens[1] = np.asarray(tune), np.asarray(transpose_ids(tune, 3))
+    vectors = base.embeddings.copy()
+    v0 = vectors[0] / np.linalg.norm(vectors[0])
+    other = np.roll(v0, 1) - (np.roll(v0, 1) @ v0) * v0
+    vectors[1] = other / np.linalg.norm(other)  # orthogonal: the embedding alone ranks it low
+    calls = []
+
+    def read_tokens() -> list[np.ndarray]:
+        calls.append(1)
+        return tokens
+
+    def build(melody):
+        return Engine(base.catalog, vectors, base.encoder, describe=fake_describe, **melody)
+
+    pid, copy = base.catalog["id"].iloc[0], base.catalog["id"].iloc[1]
+    assert build({}).similar(pid, k=10)[0].id != copy
+    fused = build({"melody_tokens": read_tokens})
+    hits = fused.similar(pid, k=10)
+    assert hits[0].id == copy and pid not in {h.id for h in hits}
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert fused.similar(str(path), k=3)[0].id in {pid, copy}  # a file, embedded on the fly
+    build({"melody_tokens": read_tokens}).melody_index()  # a second engine reads the cache
+    assert calls == [1]
 
 
 def test_piece_and_vector(engine):

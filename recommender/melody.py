@@ -1,0 +1,61 @@
+"""Melodic-interval TF-IDF: the "same tune" signal that ``similar`` adds to music embeddings.
+
+Each piece becomes a document of its opening window's melodic intervals (the window the
+music tower reads), indexed as TF-IDF over interval 2..4-grams: transposition invariant and
+sharp on shared melody, where the embedding is better at style. ``similar`` ranks by
+``music cosine + MELODY_WEIGHT * interval TF-IDF cosine``. On the default build this raised
+same-title-across-collections HR@10 from 0.481 (embedding alone) to 0.600 and MRR from 0.424 to
+0.533; the interval TF-IDF alone gave 0.587 / 0.519 (weights 0.25 / 0.5 / 1 / 2 / 4 gave HR@10
+0.545 / 0.573 / 0.593 / 0.600 / 0.602; 2 keeps more of the embedding's style sense).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+MELODY_WEIGHT = 2.0
+
+
+class MelodyIndex:
+    """TF-IDF of melodic-interval 2..4-grams of each piece's opening ``max_len`` tokens."""
+
+    def __init__(self, token_lists: Sequence[Sequence[int]], max_len: int) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.max_len = max_len
+        self.vectorizer = TfidfVectorizer(
+            ngram_range=(2, 4), token_pattern=r"\S+", sublinear_tf=True
+        )
+        self.matrix = self.vectorizer.fit_transform([self.document(t) for t in token_lists])
+
+    def document(self, ids: Sequence[int]) -> str:
+        from recommender.encoder import window_arrays
+
+        _, _, intervals, _ = window_arrays([list(ids)[: self.max_len]], self.max_len, 10**6)
+        steps = intervals[0][intervals[0] > 1]
+        return " ".join(f"i{s}" for s in steps) or "empty"
+
+    def scores(self, token_lists: Sequence[Sequence[int]]) -> np.ndarray:
+        """(Q, N) cosine of each token list's document to every indexed piece."""
+        queries = self.vectorizer.transform([self.document(t) for t in token_lists])
+        return (queries @ self.matrix.T).toarray()
+
+    def query_vector(self, token_list: Sequence[int]) -> object:
+        """The TF-IDF row (1, V) of a piece that is not indexed."""
+        return self.vectorizer.transform([self.document(token_list)])
+
+    def cosines(self, query: object, rows: np.ndarray | None = None) -> np.ndarray:
+        """Cosine of one TF-IDF row (1, V) to the indexed pieces ``rows`` (None: all)."""
+        matrix = self.matrix if rows is None else self.matrix[rows]
+        return (matrix @ query.T).toarray().ravel()
+
+    def row_scores(self, rows: Sequence[int]) -> np.ndarray:
+        """(Q, N) cosine of indexed pieces ``rows`` to every indexed piece."""
+        return (self.matrix[list(rows)] @ self.matrix.T).toarray()
+
+
+def fuse(music: np.ndarray, melody: np.ndarray) -> np.ndarray:
+    """The ``similar`` ranking score from music cosines and interval TF-IDF cosines."""
+    return music + MELODY_WEIGHT * melody
