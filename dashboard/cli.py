@@ -38,6 +38,20 @@ def register(reg) -> None:
         "e.g. `cantus dashboard --server.port 8502 --server.headless true`.",
     )
     _pass_unknown_options(parser)
+    reg.add(
+        reg.bench,
+        "dashboard",
+        _bench,
+        help="seconds from `cantus dashboard` to first search results in headless Chromium",
+    )
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from cantus.output import emit
+    from dashboard.bench import bench_dashboard
+
+    emit(bench_dashboard(), args.json)
+    return 0
 
 
 def _pass_unknown_options(parser: argparse.ArgumentParser) -> None:
