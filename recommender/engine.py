@@ -1011,8 +1011,9 @@ class QueryTextEncoder:
         self._tokenizer = tokenizer  # tokenizers.Tokenizer with MiniLM's truncation
 
     @classmethod
-    def load(cls, cache_dir: Path) -> QueryTextEncoder | None:
-        """The traced encoder (tracing it on first use); None when tracing is impossible."""
+    def load(cls, *cache_dirs: Path) -> QueryTextEncoder | None:
+        """The traced encoder from the first of ``cache_dirs`` that holds it, else traced
+        into the first writable one; None when tracing is impossible."""
         import torch
         from tokenizers import Tokenizer
 
@@ -1021,9 +1022,12 @@ class QueryTextEncoder:
         tokenizer = Tokenizer.from_file(str(_minilm_dir() / "tokenizer.json"))
         tokenizer.enable_truncation(max_length=MAX_SEQ_LENGTH)
         tokenizer.no_padding()
-        path = Path(cache_dir) / _traced_name()
-        if not path.is_file() and not _trace_minilm(tokenizer, path):
-            return None
+        paths = [Path(d) / _traced_name() for d in cache_dirs]
+        path = next((p for p in paths if p.is_file()), None)
+        if path is None:
+            path = next((p for p in paths if _writable(p.parent)), paths[-1])
+            if not _trace_minilm(tokenizer, path):
+                return None
         return cls(torch.jit.load(str(path), map_location="cpu"), tokenizer)
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
@@ -1104,6 +1108,26 @@ def torch_threads(n: int) -> Iterator[None]:
             torch.set_num_threads(before)
 
 
+def shared_cache_dir() -> Path:
+    """Caches every ``CANTUS_HOME`` of this installation may share (the traced query
+    encoder): inside the virtual environment, filled once by ``make install``; outside a
+    virtual environment, the user's own cache."""
+    from cantus.config import cantus_home
+
+    if sys.prefix == sys.base_prefix:
+        return cantus_home() / "cache"
+    return Path(sys.prefix) / "share" / "cantus"
+
+
+def _writable(folder: Path) -> bool:
+    """Whether ``folder`` exists or can be made, and files can be written there."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK)
+
+
 def query_text_embedder() -> TextEmbedder:
     """The fastest text embedder available for queries (see :class:`QueryTextEncoder`)."""
     from cantus.config import cantus_home
@@ -1111,7 +1135,7 @@ def query_text_embedder() -> TextEmbedder:
     try:
         with warnings.catch_warnings():  # torch 2.13 marks torch.jit deprecated; it still works
             warnings.simplefilter("ignore", DeprecationWarning)
-            fast = QueryTextEncoder.load(cantus_home() / "cache")
+            fast = QueryTextEncoder.load(shared_cache_dir(), cantus_home() / "cache")
     except Exception as exc:  # an optimisation only: a torch without TorchScript, a bad file
         log.warning("fast query encoder unavailable (%s: %s)", type(exc).__name__, exc)
         fast = None

@@ -465,6 +465,28 @@ def test_caption_matrix_is_cached_per_catalog(tmp_path, monkeypatch):
 # ------------------------------------------------------------------------- integration
 
 
+def test_traced_query_encoder_is_shared_and_traced_once(tmp_path, monkeypatch):
+    import torch
+
+    from recommender import engine as engine_module
+
+    traced = []
+
+    def fake_trace(tokenizer, path):
+        traced.append(path.parent)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"traced")
+        return True
+
+    monkeypatch.setattr(engine_module, "_trace_minilm", fake_trace)
+    monkeypatch.setattr(torch.jit, "load", lambda path, map_location=None: f"module:{path}")
+    shared, home = tmp_path / "venv-share", tmp_path / "home-cache"
+    first = engine_module.QueryTextEncoder.load(shared, home)
+    assert traced == [shared] and str(shared) in first._module
+    again = engine_module.QueryTextEncoder.load(home, shared)  # found where it was made
+    assert traced == [shared] and str(shared) in again._module
+
+
 @pytest.mark.slow
 def test_traced_query_encoder_matches_sentence_transformers(tmp_path):
     from recommender.engine import QueryTextEncoder
