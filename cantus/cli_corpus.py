@@ -116,7 +116,16 @@ def handle_ingest(args: argparse.Namespace) -> int:
     )
     emit(report.to_dict(), args.json, text=text)
     nothing = not report.added and not report.unchanged and not report.replaced
-    return 2 if nothing else 0
+    if nothing and not report.errors:
+        from cantus.ingest import MUSIC_SUFFIXES
+
+        paths = ", ".join(str(p) for p in args.paths)
+        print(
+            f"cantus: no music files in {paths} (looked for {' '.join(MUSIC_SUFFIXES)})",
+            file=sys.stderr,
+        )
+    # any bad file is bad input: scripts see it, while the good files stay ingested
+    return 2 if nothing or report.errors else 0
 
 
 # ------------------------------------------------------------------------ corpus errors

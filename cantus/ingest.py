@@ -23,6 +23,7 @@ import multiprocessing as mp
 import os
 import re
 import signal
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -569,7 +570,7 @@ def process_works(
         total=len(ordered),
         desc=desc,
         unit="work",
-        disable=not progress,
+        disable=not progress or not sys.stderr.isatty(),  # no bar noise in logs and pipes
         mininterval=2,
         smoothing=0.05,
     )

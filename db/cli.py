@@ -91,7 +91,7 @@ def _fav_remove(user: str, ids: list[str]) -> dict[str, Any]:
     current = set(repo.list_favourites(user))
     missing = [piece_id for piece_id in ids if piece_id not in current]
     if missing:
-        raise BadInput(f"not among {user!r}'s favourites: {', '.join(missing)}")
+        raise BadInput(f"not among the favourites of {user!r}: {', '.join(missing)}")
     for piece_id in dict.fromkeys(ids):
         repo.remove_favourite(user, piece_id)
     return {"user": user, "removed": list(dict.fromkeys(ids))}

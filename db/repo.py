@@ -206,7 +206,7 @@ def check_piece_ids(ids: Iterable[str], known: Callable[[str], bool]) -> None:
     """Raise BadInput naming the ids ``known`` rejects (callers pass a catalog lookup)."""
     unknown = [piece_id for piece_id in ids if not known(piece_id)]
     if unknown:
-        shown = ", ".join(unknown[:5]) + (
+        shown = ", ".join(repr(i) for i in unknown[:5]) + (
             f" (+{len(unknown) - 5} more)" if len(unknown) > 5 else ""
         )
         raise BadInput(f"unknown piece id: {shown}")
@@ -248,7 +248,8 @@ def _user(session: Session, name: str) -> User:
     user = _find_user(session, validate_user_name(name))
     if user is None:
         raise BadInput(
-            f"unknown user: {name!r} (users appear with their first search or favourite)"
+            f"unknown user: {name!r} (a user appears with their first favourite, "
+            "`cantus fav add --user NAME ID`, or when picked in the dashboard)"
         )
     return user
 

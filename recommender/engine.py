@@ -161,9 +161,19 @@ def check_k(k: Any) -> int:
     return value
 
 
+MAX_QUERY_CHARS = 1000  # MiniLM reads 64 word pieces; longer text is a paste accident
+
+
 def check_query(query: Any) -> str:
     if not isinstance(query, str) or not query.strip():
         msg = f"the search query is empty (received {query!r}); describe music, e.g. 'sad waltz'"
+        raise BadInput(msg)
+    try:
+        query.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes from stdin arrive as lone surrogates
+        raise BadInput("the search query is not valid UTF-8 text") from None
+    if len(query) > MAX_QUERY_CHARS:
+        msg = f"the search query is {len(query)} characters long; the limit is {MAX_QUERY_CHARS}"
         raise BadInput(msg)
     return " ".join(query.split())
 

@@ -231,7 +231,7 @@ def test_one_user_cannot_delete_anothers_events(db_url: str) -> None:
 def test_check_piece_ids_names_the_unknown_ones() -> None:
     known = {"m21:a", "m21:b"}.__contains__
     repo.check_piece_ids(["m21:a", "m21:b"], known)
-    with pytest.raises(BadInput, match=r"unknown piece id: m21:zzz, file:0#1$"):
+    with pytest.raises(BadInput, match=r"unknown piece id: 'm21:zzz', 'file:0#1'$"):
         repo.check_piece_ids(["m21:a", "m21:zzz", "file:0#1"], known)
 
 

@@ -59,7 +59,7 @@ def test_unknown_piece_id_is_named_and_nothing_is_written(
 ) -> None:
     code, out, err = run(capsys, "fav", "add", "--user", "ben", CATALOG_IDS[0], "m21:nope#1")
     assert code == 2 and out == ""
-    assert err.strip() == "cantus: unknown piece id: m21:nope#1"
+    assert err.strip() == "cantus: unknown piece id: 'm21:nope#1'"
     assert repo.list_users() == []
 
 

@@ -109,6 +109,15 @@ def test_unknown_id_and_missing_motif_exit_2(cli_engine, tmp_path, capsys) -> No
     assert main(["inspire", "--motif", str(junk)]) == 2
 
 
+def test_unwritable_out_folder_exits_2(cli_engine, tmp_path, capsys) -> None:
+    taken = tmp_path / "a-file"
+    taken.write_text("")
+    ids = ",".join(cli_engine.catalog["id"][:2])
+    assert main(["inspire", "--from", ids, "--bars", "2", "-n", "1", "--out", str(taken)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cantus: cannot write seeds to") and err.count("\n") == 1
+
+
 def test_sources_are_mutually_exclusive_and_required(capsys) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["inspire"])

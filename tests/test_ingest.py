@@ -201,3 +201,19 @@ def test_run_build_writes_manifest_and_reports_missing_stage(
     assert set(files) == {"catalog.parquet", "corpus_errors.json", "tokenizer.json"}
     assert files["catalog.parquet"]["bytes"] == (tmp_path / "catalog.parquet").stat().st_size
     assert len(files["catalog.parquet"]["sha256"]) == 64
+
+
+def test_cli_ingest_partial_failure_and_empty_folder_exit_2(
+    home: Path, music_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    from cantus.cli import main
+
+    bad = tmp_path / "zero.mid"
+    bad.write_bytes(b"")
+    assert main(["ingest", "--jobs", "1", str(music_dir / "tiny.krn"), str(bad)]) == 2
+    captured = capsys.readouterr()
+    assert "ingested 1 pieces" in captured.out and "cantus: skipped" in captured.err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["ingest", "--jobs", "1", str(empty)]) == 2
+    assert "cantus: no music files in" in capsys.readouterr().err

@@ -91,6 +91,8 @@ def test_similar_by_id_and_file(engine, capsys, tmp_path):
     ("argv", "message"),
     [
         (["search", "   "], "empty"),
+        (["search", "waltz " * 300], "the limit is 1000"),
+        (["search", "waltz \udcdd\udcfe"], "not valid UTF-8"),  # undecodable stdin bytes
         (["search", "waltz", "-k", "0"], "k must be"),
         (["search", "waltz", "-k", "100000"], "k must be"),
         (["search", "waltz", "--filter", "tempo=fast"], "valid fields: meter, mode"),
