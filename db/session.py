@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -106,7 +107,15 @@ def get_engine(url: str | URL | None = None) -> Engine:
         engine = _engines.get(key)
         if engine is None:
             engine = _create_engine(make_url(raw))
-            upgrade_to_head(engine)
+            try:
+                upgrade_to_head(engine)
+            except DatabaseError as exc:  # e.g. a file that is not SQLite: say so, touch nothing
+                engine.dispose()
+                where = make_url(raw).render_as_string(hide_password=True)
+                reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+                msg = f"the user database {where} cannot be opened ({reason}); "
+                msg += "move it away or set CANTUS_DB_URL to another database"
+                raise CantusError(msg) from exc
             _engines[key] = engine
     return engine
 

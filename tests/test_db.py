@@ -330,3 +330,14 @@ def test_threads_and_processes_writing_at_once_lose_nothing(db_url: str) -> None
     elapsed = time.perf_counter() - started
     assert _count(Interaction) == 10 * WRITES_PER_WORKER, f"lost writes after {elapsed:.1f}s"
     assert {len(repo.interactions(u.name)) for u in repo.list_users()} == {WRITES_PER_WORKER}
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    from cantus.errors import CantusError
+    from db.session import get_engine
+
+    path = tmp_path / "cantus.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(CantusError, match=r"cannot be opened .*file is not a database"):
+        get_engine(f"sqlite:///{path}")
+    assert path.read_bytes() == b"this is not sqlite" * 100  # left as it was
