@@ -19,6 +19,7 @@ import streamlit as st  # noqa: E402
 from dashboard import services, widgets  # noqa: E402
 
 NEW_USER_HINT = "Type a name to create it"
+USER_PARAM = "user"  # the listener's name in the URL, so reloads and shared links keep it
 
 PAGES = [
     st.Page("views/search.py", title="Search", icon=":material/search:", default=True),
@@ -38,6 +39,7 @@ def _pick_user() -> None:
         services.log.exception("user database unavailable")
         st.sidebar.warning(f"History is off: the user database failed ({type(exc).__name__}).")
         return
+    _user_from_url(names)
     current = services.current_user()
     options = sorted({*names, *([current] if current else [])})
     choice = st.sidebar.selectbox(
@@ -50,6 +52,25 @@ def _pick_user() -> None:
     )
     if choice and choice != current:
         _switch_user(choice)
+
+
+def _user_from_url(names: list[str]) -> None:
+    """A reload or shared link keeps its listener: ``?user=NAME`` of a known user is adopted
+    (a URL never creates a user); the picked name is written back to the URL."""
+    wanted = st.query_params.get(USER_PARAM)
+    if wanted and not services.current_user():
+        if wanted in names:
+            st.session_state["user"] = wanted
+        else:
+            del st.query_params[USER_PARAM]
+
+
+def _user_to_url() -> None:
+    current = services.current_user()
+    if current and st.query_params.get(USER_PARAM) != current:
+        st.query_params[USER_PARAM] = current
+    elif not current and USER_PARAM in st.query_params:
+        del st.query_params[USER_PARAM]
 
 
 def _switch_user(name: str) -> None:
@@ -71,6 +92,7 @@ def main() -> None:
     with st.sidebar:
         st.caption("cantus — search, discover and get inspired by symbolic music")
     _pick_user()
+    _user_to_url()
     widgets.show_flash()
     with services.friendly_errors(page.title):
         page.run()

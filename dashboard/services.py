@@ -587,6 +587,6 @@ def _project(vectors: Any, method: str) -> Any:
         n_components=min(50, vectors.shape[1], len(vectors)), random_state=0
     ).fit_transform(vectors)
     perplexity = float(min(30, max(2, (len(vectors) - 1) // 3)))
-    return TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=0).fit_transform(
-        reduced
-    )
+    # 500 iterations from the PCA start: ~5 s for 5,000 pieces on 2 cores (1,000 took ~10 s)
+    tsne = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=0, max_iter=500)
+    return tsne.fit_transform(reduced)

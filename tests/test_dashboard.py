@@ -242,6 +242,20 @@ def test_sidebar_picks_a_user(data_env: Path) -> None:
     assert "Zoë" in [u.name for u in repo.list_users()]
 
 
+def test_user_lives_in_the_url(data_env: Path) -> None:
+    from dashboard import services
+    from db import repo
+
+    repo.ensure_user("ana")
+    services.user_names.clear()
+    at = run_page(app(q="lively jig", user="ana"))  # a reload or shared link
+    assert at.session_state["user"] == "ana" and at.query_params["user"] == "ana"
+    stranger = run_page(app(user="nobody-known"))  # a URL never creates a user
+    assert "user" not in stranger.session_state and "user" not in stranger.query_params
+    picked = run_page(app(), user="ana")  # a picked name is written to the URL
+    assert picked.query_params["user"] == "ana"
+
+
 def test_search_records_history_and_favourites(data_env: Path) -> None:
     from db import repo
 
