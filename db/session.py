@@ -13,6 +13,7 @@ import functools
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -65,11 +66,27 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     try:
         # busy_timeout first: switching to WAL on a fresh file may itself have to wait.
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _set_wal(cursor)
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
     finally:
         cursor.close()
+
+
+def _set_wal(cursor: Any) -> None:
+    """WAL mode; SQLite may answer "locked" at once (no busy wait) while another process
+    converts the same fresh file, so retry for up to the busy timeout."""
+    import sqlite3
+
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _create_engine(url: URL) -> Engine:
@@ -155,7 +172,12 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
         yield
         return
     lock_path = Path(url.database or "").expanduser().with_suffix(".migrate.lock")
-    with open(lock_path, "a") as handle:
+    try:
+        handle = open(lock_path, "a")  # noqa: SIM115 (closed below)
+    except OSError:  # a read-only folder: nothing can be migrated there anyway
+        yield
+        return
+    with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -166,9 +188,10 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
 def upgrade_to_head(engine: Engine) -> None:
     """Apply every pending Alembic revision to ``engine``'s database."""
     head = head_revision()
-    if current_revision(engine) == head:
-        return  # the common case: no Alembic machinery, no lock
+    # under the lock even to look: first connections to a fresh file race on setting it up
     with _migration_lock(engine):
+        if current_revision(engine) == head:
+            return  # the common case: no Alembic machinery
         run_alembic(engine, "upgrade", "head")
     log.info("database %s migrated to %s", engine.url.render_as_string(), head)
 
