@@ -110,7 +110,8 @@ def handle_ingest(args: argparse.Namespace) -> int:
         where = f"{error['source']}#{error['number']}" if error["number"] else error["source"]
         print(f"cantus: skipped {where}: {error['reason']}", file=sys.stderr)
     text = (
-        f"ingested {len(report.added)} pieces ({len(report.unchanged)} files unchanged, "
+        f"ingested {len(report.added)} piece{'' if len(report.added) == 1 else 's'} "
+        f"({len(report.unchanged)} files unchanged, "
         f"{len(report.replaced)} replaced, {len(report.errors)} bad) in {report.seconds:.1f} s"
         + (f"; {report.embedded}" if report.embedded else "")
     )

@@ -201,6 +201,10 @@ def piece(piece_id: str) -> dict:
     return with_engine(lambda e: e.piece(piece_id))
 
 
+def known_piece(piece_id: str) -> bool:
+    return with_engine(lambda e: piece_id in e)
+
+
 @st.cache_data(show_spinner=False)
 def filter_options() -> dict[str, list[str]]:
     """The values each Search filter can take, from the catalog (most common first for keys)."""

@@ -336,6 +336,9 @@ class Engine:
 
     # -- lookups ----------------------------------------------------------------------------
 
+    def __contains__(self, piece_id: object) -> bool:
+        return piece_id in self._rows
+
     def row(self, piece_id: str) -> int:
         """Catalog row of ``piece_id``; BadInput if unknown."""
         try:

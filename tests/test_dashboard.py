@@ -280,7 +280,8 @@ def test_piece_page_shows_score_metadata_and_similar(data_env: Path, some_ids: l
 
 def test_piece_page_unknown_id_is_a_friendly_error(data_env: Path) -> None:
     at = run_page(app(piece="m21:nope#1"), page="views/piece.py")
-    assert at.error and "unknown piece id" in at.error[0].value
+    assert at.error and "No piece with id 'm21:nope#1'" in at.error[0].value
+    assert "Open a piece from Search" in at.info[0].value  # the picker is offered instead
 
 
 def test_for_you_page(data_env: Path) -> None:

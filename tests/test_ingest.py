@@ -212,7 +212,7 @@ def test_cli_ingest_partial_failure_and_empty_folder_exit_2(
     bad.write_bytes(b"")
     assert main(["ingest", "--jobs", "1", str(music_dir / "tiny.krn"), str(bad)]) == 2
     captured = capsys.readouterr()
-    assert "ingested 1 pieces" in captured.out and "cantus: skipped" in captured.err
+    assert "ingested 1 piece (" in captured.out and "cantus: skipped" in captured.err
     empty = tmp_path / "empty"
     empty.mkdir()
     assert main(["ingest", "--jobs", "1", str(empty)]) == 2

@@ -116,7 +116,9 @@ def show(piece_id: str) -> None:
 
 services.ensure_engine()
 current = st.query_params.get("piece")
-if current:
+if current and services.known_piece(current):
     show(current)
 else:
+    if current:  # a stale or mistyped link: say so, then offer the picker
+        st.error(f"No piece with id {current!r} in this catalog.", icon=":material/error:")
     pick_piece()
