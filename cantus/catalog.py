@@ -140,6 +140,10 @@ def read_frame(path: str | Path, columns: list[str] | None = None) -> pd.DataFra
     frame = table.drop_columns(lists).to_pandas()
     for name in lists:
         frame[name] = _python_lists(table.column(name))
+    if "title" in frame:  # catalogs built before titles were cleaned at ingest read the same
+        from cantus.features import display_title
+
+        frame["title"] = frame["title"].map(display_title)
     return frame[cols]
 
 

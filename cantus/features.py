@@ -489,11 +489,20 @@ def title_composer(score: Any, source: str, number: str, collection: str) -> tup
         composer = COLLECTION_COMPOSERS[collection]
     if not title or _SCORE_SUFFIX.search(title) or title == PurePosixPath(source).stem:
         title = _fallback_title(source, number, collection)
-    return title, composer or COLLECTION_COMPOSERS.get(collection, "")
+    return display_title(title), composer or COLLECTION_COMPOSERS.get(collection, "")
 
 
 def _clean(value: Any) -> str:
     return re.sub(r"\s+", " ", str(value or "")).strip()
+
+
+_TRAILING_JOINERS = re.compile(r"[\s,;:]+$")
+
+
+def display_title(title: Any) -> str:
+    """A title as shown: without the trailing commas/colons tune books leave ("Morfa
+    Rhuddlan,"). Periods stay: they end abbreviations ("St.") as often as titles."""
+    return _TRAILING_JOINERS.sub("", _clean(title))
 
 
 def keyword_text(features: dict[str, Any]) -> str:

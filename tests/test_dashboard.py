@@ -284,6 +284,11 @@ def test_piece_page_unknown_id_is_a_friendly_error(data_env: Path) -> None:
     assert "Open a piece from Search" in at.info[0].value  # the picker is offered instead
 
 
+def test_inspire_link_with_an_unknown_id_says_so(data_env: Path) -> None:
+    at = run_page(app(**{"from": "m21:nope#1"}), page="views/inspire.py")
+    assert at.warning and "No piece with id 'm21:nope#1'" in at.warning[0].value
+
+
 def test_for_you_page(data_env: Path) -> None:
     at = run_page(app(), page="views/for_you.py")
     assert "Pick or create a user name" in texts(at)

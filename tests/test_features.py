@@ -117,3 +117,12 @@ def test_church_mode_from_abc_is_kept() -> None:
     assert f["collection"] == "user"
     assert (f["tonic"], f["mode"]) == ("A", "dorian")
     assert f["title"] == "Modal"
+
+
+def test_display_title_drops_trailing_joiners_only() -> None:
+    from cantus.features import display_title
+
+    assert display_title("Morfa Rhuddlan, ") == "Morfa Rhuddlan"
+    assert display_title("The  Black Rogue;:") == "The Black Rogue"
+    assert display_title("Frenet Ha'.") == "Frenet Ha'."  # periods may end abbreviations
+    assert display_title(None) == ""

@@ -31,7 +31,11 @@ def conditioning() -> tuple[list[str] | None, Path | None]:
 
 
 def neighbours() -> list[str] | None:
-    choice = widgets.piece_picker("inspire", default=st.query_params.get("from"))
+    linked = st.query_params.get("from")
+    if linked and not services.known_piece(linked):
+        st.warning(f"No piece with id {linked!r} in this catalog; pick one below.")
+        linked = None
+    choice = widgets.piece_picker("inspire", default=linked)
     if not choice:
         return None
     count = st.slider(

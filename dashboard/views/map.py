@@ -21,17 +21,23 @@ def chart(frame, colour: str) -> alt.LayerChart:
     dots = (
         base.mark_circle(size=28, opacity=0.7)
         .encode(
-            color=alt.Color(f"{colour}:N", legend=alt.Legend(orient="bottom", columns=4)),
+            color=alt.Color(
+                f"{colour}:N",
+                # every collection listed, in a 20-colour palette (the default repeats after 10)
+                scale=alt.Scale(scheme="tableau20"),
+                legend=alt.Legend(orient="bottom", columns=5, symbolLimit=0),
+            ),
         )
         .add_params(pick)
     )
     loved = base.transform_filter(alt.datum.favourite).mark_point(
         shape="diamond",
-        size=160,
+        size=320,
         filled=True,
-        color="crimson",
-        stroke="black",
-        strokeWidth=1,
+        color="black",  # no palette colour is black, so favourites stand out in any colouring
+        stroke="white",
+        strokeWidth=1.5,
+        opacity=1,
     )
     return alt.layer(dots, loved).properties(height=620).interactive()
 
