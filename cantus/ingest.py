@@ -285,11 +285,21 @@ def _err(source: str, number: str, reason: str) -> dict[str, str]:
 # ----------------------------------------------------------------------- hostile-file checks
 def precheck(spec: WorkSpec) -> None:
     """Reject files that would hang or exhaust the parser, before music21 sees them."""
-    if spec.fmt == "midi":
-        _check_midi(Path(spec.path))
-    elif spec.fmt in ("musicxml", "mei"):
-        data = _xml_payload(Path(spec.path))
-        _check_xml(data)
+    check_file(Path(spec.path), spec.fmt)
+
+
+def check_file(path: Path, fmt: str) -> None:
+    """``precheck`` for one file of format ``fmt`` (a ``MUSIC_SUFFIXES`` value); ValueError
+    says what is wrong."""
+    size = path.stat().st_size
+    if size == 0:
+        raise ValueError("empty file")
+    if size > MAX_FILE_BYTES:
+        raise ValueError(f"{size / 1e6:.0f} MB is over the {MAX_FILE_BYTES // 2**20} MB limit")
+    if fmt == "midi":
+        _check_midi(path)
+    elif fmt in ("musicxml", "mei"):
+        _check_xml(_xml_payload(path))
 
 
 def _check_midi(path: Path) -> None:

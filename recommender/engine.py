@@ -892,6 +892,13 @@ def file_token_ids(path: Path) -> list[int]:
         kinds = ", ".join(MUSIC_SUFFIXES)
         msg = f"unsupported file type {suffix or '(none)'!r} for {path}; use one of {kinds}"
         raise BadInput(msg)
+    from cantus.ingest import MUSIC_SUFFIXES as FORMATS
+    from cantus.ingest import check_file
+
+    try:  # the checks `cantus ingest` makes: size, MIDI header, .mxl archive, XML bombs
+        check_file(path, FORMATS[suffix])
+    except (ValueError, OSError) as exc:
+        raise BadInput(f"could not read music from {path}: {exc}") from None
     try:
         if suffix in (".mid", ".midi"):
             ids = tokens.midi_to_ids(path.read_bytes(), max_len=tokens.MAX_STORED_TOKENS)

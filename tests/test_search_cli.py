@@ -13,6 +13,8 @@ from cantus.cli import main
 from recommender.engine import HIT_FIELDS
 from tests.test_engine import ABC_TUNE, make_engine
 
+FIXTURES = Path(__file__).parent / "fixtures"
+
 RESULT_TYPES = {name: str for name in HIT_FIELDS} | {"score": float}
 
 
@@ -121,6 +123,24 @@ def test_similar_unknown_id_or_garbage_file_exits_2(engine, capsys, tmp_path, co
     assert main(["similar", target, "--json"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("cantus: ") and target in err
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("cut.mxl", (FIXTURES / "music" / "packed_tune.mxl").read_bytes()[:600], "corrupt .mxl"),
+        ("empty.musicxml", b"", "empty file"),
+        ("bomb.musicxml", b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "xx">]><a>&x;</a>',
+         "entities"),
+        ("deep.musicxml", b"<a>" * 5000 + b"</a>" * 5000, "nested deeper"),
+    ],
+)  # fmt: skip
+def test_similar_file_gets_the_ingest_checks(engine, capsys, tmp_path, name, content, reason):
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert main(["similar", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"cantus: could not read music from {path}: ") and reason in err
 
 
 def test_filter_value_unknown_exits_2(engine, capsys):
