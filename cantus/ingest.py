@@ -24,6 +24,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -473,6 +474,22 @@ def _alarm(_signum: int, _frame: Any) -> None:
     raise WorkTimeout
 
 
+@contextlib.contextmanager
+def time_limit(seconds: int) -> Iterator[None]:
+    """Raise ``WorkTimeout`` in the block after ``seconds`` (SIGALRM: main thread only;
+    elsewhere the block runs unlimited, as signals cannot reach other threads)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(max(1, int(seconds)))
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     text = re.sub(r"\s+", " ", text)[:300]
@@ -481,24 +498,19 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def process_work(spec: WorkSpec, time_limit: int = WORK_TIME_LIMIT_S) -> WorkResult:
+def process_work(spec: WorkSpec, time_limit_s: int = WORK_TIME_LIMIT_S) -> WorkResult:
     """Parse one work, extract features and tokens; never raises (failures are records)."""
     start = time.perf_counter()
     result = WorkResult(collection=spec.collection, spec_id=spec.piece_id)
-    previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.alarm(max(1, int(time_limit)))
     try:
-        scores = _expand(_parse(spec))
-        _collect(spec, scores, result)
+        with time_limit(time_limit_s):
+            _collect(spec, _expand(_parse(spec)), result)
     except WorkTimeout:
-        result.errors.append(_err(spec.source, spec.number, f"timed out after {time_limit} s"))
+        result.errors.append(_err(spec.source, spec.number, f"timed out after {time_limit_s} s"))
     except MemoryError:
         result.errors.append(_err(spec.source, spec.number, "ran out of memory"))
     except Exception as exc:
         result.errors.append(_err(spec.source, spec.number, _reason(exc)))
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
     result.seconds = time.perf_counter() - start
     return result
 

@@ -52,6 +52,7 @@ FILTER_FIELDS = ("meter", "mode", "key", "collection", "origin", "form")
 HIT_FIELDS = ("id", "title", "collection", "source", "number", "key", "meter", "score", "why")
 MUSIC_SUFFIXES = (".mid", ".midi", ".mxl", ".musicxml", ".xml", ".abc", ".krn", ".mei")
 DEFAULT_MELODY_WINDOW = 256  # tokens per melody document when the encoder does not say
+FILE_PARSE_LIMIT_S = 60  # a query file is a few bars; longer parses are hostile or huge
 MAX_K = 1000  # more results than anyone reads; guards against k=10**9 allocating the catalog
 CAPTION_FILE = "caption_embeddings.npy"  # (N, 384) float16, rows in catalog order
 # Catalog columns the engine keeps in memory (tokens and captions are only read to build).
@@ -893,17 +894,21 @@ def file_token_ids(path: Path) -> list[int]:
         msg = f"unsupported file type {suffix or '(none)'!r} for {path}; use one of {kinds}"
         raise BadInput(msg)
     from cantus.ingest import MUSIC_SUFFIXES as FORMATS
-    from cantus.ingest import check_file
+    from cantus.ingest import WorkTimeout, check_file, time_limit
 
     try:  # the checks `cantus ingest` makes: size, MIDI header, .mxl archive, XML bombs
         check_file(path, FORMATS[suffix])
     except (ValueError, OSError) as exc:
         raise BadInput(f"could not read music from {path}: {exc}") from None
     try:
-        if suffix in (".mid", ".midi"):
-            ids = tokens.midi_to_ids(path.read_bytes(), max_len=tokens.MAX_STORED_TOKENS)
-        else:
-            ids = tokens.score_to_ids(_first_score(path))
+        with time_limit(FILE_PARSE_LIMIT_S):  # main thread (CLI); the app parses in a child
+            if suffix in (".mid", ".midi"):
+                ids = tokens.midi_to_ids(path.read_bytes(), max_len=tokens.MAX_STORED_TOKENS)
+            else:
+                ids = tokens.score_to_ids(_first_score(path))
+    except WorkTimeout:
+        msg = f"reading {path} took longer than {FILE_PARSE_LIMIT_S} s; try a shorter file"
+        raise BadInput(msg) from None
     except BadInput as exc:  # e.g. cantus.tokens.TokenError: say which file
         msg = f"could not read music from {path}: {exc}"
         raise BadInput(msg) from exc

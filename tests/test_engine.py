@@ -512,3 +512,16 @@ def test_tiny_build_melancholy_waltz(tiny_data_dir):
     assert minor >= 6 and triple >= 6, [(h.key, h.meter) for h in hits]
     pid = hits[0].id
     assert pid not in {h.id for h in engine.similar(pid, k=5)}
+
+
+def test_a_file_that_parses_too_long_is_bad_input(tmp_path, monkeypatch):
+    import time
+
+    from recommender import engine as engine_module
+
+    path = tmp_path / "tune.abc"
+    path.write_text(ABC_TUNE)
+    monkeypatch.setattr(engine_module, "FILE_PARSE_LIMIT_S", 1)
+    monkeypatch.setattr(engine_module, "_first_score", lambda p: time.sleep(5))
+    with pytest.raises(BadInput, match="took longer than 1 s"):
+        file_token_ids(path)

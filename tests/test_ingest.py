@@ -163,7 +163,7 @@ def test_time_limit_is_a_recorded_failure(monkeypatch: pytest.MonkeyPatch) -> No
         return real_parse(s)
 
     monkeypatch.setattr(ingest, "_parse", slow_parse)
-    result = ingest.process_work(spec, time_limit=1)
+    result = ingest.process_work(spec, time_limit_s=1)
     assert result.rows == []
     assert result.errors == [{"source": spec.source, "number": "", "reason": "timed out after 1 s"}]
 
