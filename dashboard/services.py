@@ -263,11 +263,19 @@ def record_once(kind: str, piece_id: str) -> None:
 
 
 def record_search_once(query: str, filters: dict[str, str], ids: list[str]) -> None:
+    """Log a search once per sitting; changing only its filters refines the same entry."""
     user = current_user()
     marker = (user, query, tuple(sorted(filters.items())))
-    if user and st.session_state.get("_last_search") != marker:
-        repo().record_search(user, query, filters, ids)
-        st.session_state["_last_search"] = marker
+    last = st.session_state.get("_last_search")  # (marker, event id)
+    if not user or (last and last[0] == marker):
+        return
+    if last and last[0][:2] == marker[:2]:
+        with contextlib.suppress(BadInput):  # refined; a deleted entry is logged anew below
+            repo().refine_search(user, last[1], filters, ids)
+            st.session_state["_last_search"] = (marker, last[1])
+            return
+    event_id = repo().record_search(user, query, filters, ids)
+    st.session_state["_last_search"] = (marker, event_id)
 
 
 def _known_user_or_empty(read: Callable[[str], list[T]]) -> list[T]:

@@ -17,6 +17,7 @@ plus one ``favourite`` row per current favourite.
 
 Functions: ``ensure_user(name)``, ``list_users()``, ``delete_user(name)``,
 ``record_search(user, query, filters, result_ids)``,
+``refine_search(user, event_id, filters, result_ids)``,
 ``record_interaction(user, piece_id, kind, value=None)``, ``interactions(user)``,
 ``add_favourite(user, piece_id)``, ``remove_favourite(user, piece_id)``,
 ``list_favourites(user)``, ``save_seed(user, conditioned_on, params, model_version, midi,
@@ -38,7 +39,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, load_only
 
@@ -337,6 +338,29 @@ def record_search(
         "result_ids": _json_value(_piece_ids(result_ids), "result ids"),
     }
     return _insert_event(user, SearchEvent, fields)
+
+
+def refine_search(
+    user: str, event_id: int, filters: dict[str, Any] | None, result_ids: Sequence[str]
+) -> None:
+    """Replace the filters and results of ``user``'s search ``event_id`` (the same query,
+    narrowed or widened in one sitting, stays one search in the history)."""
+    fields = {
+        "filters": _json_value(dict(filters or {}), "filters"),
+        "result_ids": _json_value(_piece_ids(result_ids), "result ids"),
+    }
+
+    def work(session: Session) -> None:
+        user_id = _user(session, user).id
+        done = session.execute(
+            update(SearchEvent)
+            .where(SearchEvent.id == event_id, SearchEvent.user_id == user_id)
+            .values(**fields)
+        ).rowcount
+        if not done:
+            raise BadInput(f"no search with id {event_id!r} in {user!r}'s history")
+
+    _transaction(work)
 
 
 def _insert_event(

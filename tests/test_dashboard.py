@@ -242,6 +242,18 @@ def test_sidebar_picks_a_user(data_env: Path) -> None:
     assert "Zoë" in [u.name for u in repo.list_users()]
 
 
+def test_refining_filters_keeps_one_search_in_history(data_env: Path) -> None:
+    from db import repo
+
+    at = run_page(app(q="lively jig"), user="refiner")
+    mode = at.selectbox(key="mode")
+    mode.set_value(mode.options[1]).run()
+    assert not at.exception
+    searches = repo.history("refiner")["searches"]
+    assert [s["query"] for s in searches] == ["lively jig"]
+    assert searches[0]["filters"].get("mode")  # the entry now holds the refinement
+
+
 def test_user_lives_in_the_url(data_env: Path) -> None:
     from dashboard import services
     from db import repo

@@ -341,3 +341,13 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(CantusError, match=r"cannot be opened .*file is not a database"):
         get_engine(f"sqlite:///{path}")
     assert path.read_bytes() == b"this is not sqlite" * 100  # left as it was
+
+
+def test_refine_search_updates_only_the_owners_entry() -> None:
+    event = repo.record_search("refine-owner", "jig", {}, ["m21:a#1"])
+    repo.refine_search("refine-owner", event, {"mode": "minor"}, ["m21:b#1"])
+    (search,) = repo.history("refine-owner")["searches"]
+    assert search["filters"] == {"mode": "minor"} and search["result_ids"] == ["m21:b#1"]
+    repo.ensure_user("refine-other")
+    with pytest.raises(BadInput, match="no search with id"):
+        repo.refine_search("refine-other", event, {}, [])
