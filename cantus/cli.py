@@ -17,6 +17,7 @@ import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NoReturn
 
 from cantus.errors import CantusError
 
@@ -60,8 +61,15 @@ def _run_all_benches(args: argparse.Namespace) -> int:
 _BENCHES: dict[str, Handler] = {}
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes as one line on stderr and exit 2, like every other bad input."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"cantus: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="cantus", description="Music search, recommendation and inspiration seeds."
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")

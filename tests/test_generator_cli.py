@@ -125,6 +125,9 @@ def test_sources_are_mutually_exclusive_and_required(capsys) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["inspire", "--from", "a", "--motif", "b.mid"])
     assert exc.value.code == 2
+    err = capsys.readouterr().err  # usage mistakes are one line, like other bad input
+    assert err.count("\n") == 2 and all(line.startswith("cantus: ") for line in err.splitlines())
+    assert "see `cantus inspire --help`" in err
 
 
 def test_eval_and_bench_report(engine, monkeypatch) -> None:
