@@ -68,7 +68,7 @@ def _dismiss(piece_id: str) -> None:
 def fav_button(piece_id: str, key: str, favourites: list[str]) -> None:
     liked = piece_id in favourites
     st.button(
-        "Favourite",
+        "Favourited" if liked else "Favourite",
         key=f"fav-{key}",
         icon=":material/favorite:" if liked else ":material/favorite_border:",
         type="primary" if liked else "secondary",
@@ -95,9 +95,19 @@ def play_button(piece_id: str, key: str) -> None:
     )
 
 
-def piece_link(piece_id: str, label: str = "Open") -> None:
+def piece_link(piece_id: str, label: str = "Open", width: int | None = None) -> None:
+    """A link to the piece page; ``width`` shortens long labels with an ellipsis."""
+    import textwrap
+
+    short = textwrap.shorten(label, width, placeholder=" …") if width else label
+    if short.strip(" …") == "":  # one word longer than width
+        short = label[: max(1, (width or 1) - 1)] + "…"
     st.page_link(
-        PIECE_PAGE, label=md(label), icon=":material/open_in_new:", query_params={"piece": piece_id}
+        PIECE_PAGE,
+        label=md(short),
+        icon=":material/open_in_new:",
+        query_params={"piece": piece_id},
+        help=md(label) if short != label else None,
     )
 
 

@@ -92,7 +92,7 @@ def similar(piece_id: str) -> None:
     st.subheader("Similar pieces")
     for hit in services.similar(piece_id, k=8):
         with st.container(horizontal=True, vertical_alignment="center"):
-            widgets.piece_link(hit["id"], hit.get("title") or hit["id"])
+            widgets.piece_link(hit["id"], hit.get("title") or hit["id"], width=32)
             # the "why" already names key and meter; fall back to them when it is empty
             fallback = " · ".join(v for v in (hit.get("key"), hit.get("meter")) if v)
             st.caption(widgets.md(hit.get("why") or fallback))
