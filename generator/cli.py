@@ -95,9 +95,10 @@ def _inspire(args: argparse.Namespace) -> int:
         check_guidance(args.guidance)
     if args.key is not None:
         parse_key(args.key)
-    if args.motif is not None and not Path(args.motif).expanduser().is_file():
-        msg = f"motif file not found: {args.motif}"
-        raise BadInput(msg)
+    if args.motif is not None:
+        from recommender.engine import check_music_file
+
+        check_music_file(args.motif, "motif file")
     from_ids = _split_ids(args.from_ids) if args.from_ids is not None else None
     if args.user is not None:
         from_ids = _favourites(args.user)

@@ -250,12 +250,9 @@ def request_from_motif(
     meters: tuple[str, ...],
 ) -> Request:
     from cantus import tokens
-    from recommender.engine import file_token_ids
+    from recommender.engine import check_music_file, file_token_ids
 
-    path = Path(path).expanduser()
-    if not path.is_file():
-        msg = f"motif file not found: {path}"
-        raise BadInput(msg)
+    path = check_music_file(path, "motif file")
     ids = [int(i) for i in file_token_ids(path) if int(i) < tables().n_music]
     motif_meter = first_meter(ids) or DEFAULT_METER
     if meter is not None and check_meter(meter, meters) != motif_meter:

@@ -416,10 +416,10 @@ class Engine:
             row = self._rows[text]
             return self._similar(self.embeddings[row], k, (text,), row=row)
         path = Path(text).expanduser()
-        if not path.is_file():
+        if not path.exists():
             msg = f"not a piece id or a readable file: {text!r} (ids look like 'm21:bach/x.mxl#')"
             raise BadInput(msg)
-        ids = file_token_ids(path)
+        ids = file_token_ids(check_music_file(path))
         vector = self._embed_ids(ids)
         return self._similar(vector, k, self._same_piece(path, vector), tokens=ids)
 
@@ -882,6 +882,17 @@ def _held_out_families() -> tuple[str, ...]:
     except ImportError:
         return ()
     return tuple(sorted(HELD_OUT_FAMILIES))
+
+
+def check_music_file(path: Path | str, what: str = "music file") -> Path:
+    """``path`` when it names a file; BadInput saying whether it is missing or a folder."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        msg = f"{path} is a folder; give one {what} ({', '.join(MUSIC_SUFFIXES)})"
+        raise BadInput(msg)
+    if not path.is_file():
+        raise BadInput(f"{what} not found: {path}")
+    return path
 
 
 def file_token_ids(path: Path) -> list[int]:

@@ -143,6 +143,11 @@ def test_similar_file_gets_the_ingest_checks(engine, capsys, tmp_path, name, con
     assert err.startswith(f"cantus: could not read music from {path}: ") and reason in err
 
 
+def test_similar_on_a_folder_says_so(engine, capsys, tmp_path):
+    assert main(["similar", str(tmp_path)]) == 2
+    assert f"cantus: {tmp_path} is a folder; give one music file" in capsys.readouterr().err
+
+
 def test_filter_value_unknown_exits_2(engine, capsys):
     assert main(["search", "waltz", "--filter", "meter=5/4"]) == 2
     assert "no piece has meter=5/4" in capsys.readouterr().err
