@@ -925,6 +925,8 @@ def file_token_ids(path: Path) -> list[int]:
         raise BadInput(msg) from exc
     except Exception as exc:
         reason = (str(exc).strip().splitlines() or [""])[0]
+        reason = re.sub(r"<music21\.[^>]*>", "…", reason)  # parser internals mean nothing here
+        reason = reason if len(reason) <= 160 else reason[:159] + "…"
         msg = f"could not read music from {path}: {type(exc).__name__} {reason}".rstrip()
         raise BadInput(msg) from exc
     if not ids:
