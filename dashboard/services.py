@@ -190,6 +190,11 @@ def search(query: str, filters: tuple[tuple[str, str], ...] = (), k: int = K_RES
     return [hit.to_dict() for hit in hits]
 
 
+def weak_match(hits: list[dict]) -> bool:
+    """Whether even the best hit matches the query poorly (``SearchConfig.weak_match``)."""
+    return bool(hits) and with_engine(lambda e: hits[0]["score"] < e.config.weak_match)
+
+
 @st.cache_data(show_spinner=False, max_entries=512)
 def similar(piece_id: str, k: int = K_RESULTS) -> list[dict]:
     return [hit.to_dict() for hit in with_engine(lambda e: e.similar(piece_id, k=k))]

@@ -220,6 +220,26 @@ def test_search_page_reads_query_and_filters_from_the_url(data_env: Path) -> Non
     assert not at.error
 
 
+def test_weak_matches_are_flagged(data_env: Path, monkeypatch) -> None:
+    from dashboard import services
+
+    scores = []
+
+    def below(threshold: float):
+        def weak(hits: list[dict]) -> bool:
+            scores.append(hits[0]["score"])
+            return hits[0]["score"] < threshold
+
+        return weak
+
+    monkeypatch.setattr(services, "weak_match", below(2.0))  # every cosine is below 2
+    at = run_page(app(q="the tax code of 1998"))
+    assert at.info and "Nothing matches this well" in at.info[0].value
+    monkeypatch.setattr(services, "weak_match", below(-2.0))
+    assert not run_page(app(q="melancholy waltz")).info
+    assert len(scores) == 2
+
+
 def test_search_page_without_query_offers_examples(data_env: Path) -> None:
     at = run_page(app())
     assert "melancholy waltz" in buttons(at)

@@ -62,6 +62,12 @@ def show_search(query: str, filters: dict[str, str]) -> None:
         hits = services.search(query, tuple(filters.items()))
     services.record_search_once(query, filters, [h["id"] for h in hits])
     st.caption(f"{len(hits)} results for “{widgets.md(query)}”")
+    if services.weak_match(hits):
+        st.info(
+            "Nothing matches this well; these are the closest pieces. Describe the music: "
+            "a mood, a form, an origin, a key or a meter (e.g. “slow air in D minor”).",
+            icon=":material/info:",
+        )
     widgets.result_list(hits, "search")
 
 
