@@ -133,7 +133,7 @@ class SearchConfig:
     factory: str = ""
     query_cache: int = 1024  # query embeddings kept (LRU): repeated queries skip the encoders
     # a best hit below this is a weak match: on the default build the 40 evaluation queries'
-    # best scores were 0.45-0.82, off-topic text ("the tax code of 1998", "<script>") 0.25-0.43
+    # best scores were 0.45-0.78, off-topic text ("the tax code of 1998", "<script>") 0.25-0.43
     weak_match: float = 0.42
     index_cache_dir: str | None = None  # approximate indexes kept here ($CANTUS_HOME/index)
 
