@@ -246,41 +246,14 @@ def form_of(title: str, collection: str, meter: str, source: str = "", rhythm: s
 
 
 # -------------------------------------------------------------------------------------- key
-# Key tonic spellings by number of sharps (-7..7), as in music21's key names.
-_MAJOR_BY_SHARPS = (
-    "C-",
-    "G-",
-    "D-",
-    "A-",
-    "E-",
-    "B-",
-    "F",
-    "C",
-    "G",
-    "D",
-    "A",
-    "E",
-    "B",
-    "F#",
-    "C#",
-)
-_MINOR_BY_SHARPS = (
-    "A-",
-    "E-",
-    "B-",
-    "F",
-    "C",
-    "G",
-    "D",
-    "A",
-    "E",
-    "B",
-    "F#",
-    "C#",
-    "G#",
-    "D#",
-    "A#",
-)
+_FIFTHS = "FCGDAEB"  # letters a fifth apart; C major (0 sharps) sits at index 1, A minor at 4
+
+
+def tonic_by_sharps(sharps: int, minor: bool) -> str:
+    """The key's tonic in music21 spelling ("F#", "B-") from its signature's sharps (-7..7)."""
+    step = sharps + (4 if minor else 1)
+    accidental = "#" * (step // 7) if step >= 0 else "-" * -(step // 7)
+    return _FIFTHS[step % 7] + accidental
 
 
 @functools.cache
@@ -362,8 +335,7 @@ def key_features(flat: Any, notes: list[Any] | None = None) -> dict[str, Any]:
     declared = _declared_key(flat)
     declared_sharps = declared.sharps if declared is not None else None
     _pc, minor, corr, sharps = choose_key(key_correlations(dist), declared_sharps)
-    names = _MINOR_BY_SHARPS if minor else _MAJOR_BY_SHARPS
-    tonic, mode = names[sharps + 7], "minor" if minor else "major"
+    tonic, mode = tonic_by_sharps(sharps, minor), "minor" if minor else "major"
     declared_mode = getattr(declared, "mode", None)
     if declared_mode and declared_mode not in ("major", "minor") and declared_sharps == sharps:
         # the source names a church mode (e.g. ABC "K:Ador"); trust it over major/minor

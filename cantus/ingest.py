@@ -267,16 +267,24 @@ def user_works(
         except OSError as exc:
             bad.append(_err(str(path), "", f"unreadable: {exc.strerror or exc}"))
             continue
-        if size == 0:
-            bad.append(_err(str(path), "", "empty file"))
-        elif size > MAX_FILE_BYTES:
-            bad.append(_err(str(path), "", f"file too large ({size} bytes > {MAX_FILE_BYTES})"))
+        problem = size_problem(size)
+        if problem:
+            bad.append(_err(str(path), "", problem))
         else:
             found = _file_works(path, str(path), collection, trusted=False)
             specs += found
             if not found:
                 bad.append(_err(str(path), "", "no tunes found in the ABC file"))
     return specs, bad
+
+
+def size_problem(size: int) -> str | None:
+    """Why a file of ``size`` bytes is refused before parsing, or None."""
+    if size == 0:
+        return "empty file"
+    if size > MAX_FILE_BYTES:
+        return f"file too large ({size} bytes > {MAX_FILE_BYTES})"
+    return None
 
 
 def _err(source: str, number: str, reason: str) -> dict[str, str]:
@@ -292,11 +300,9 @@ def precheck(spec: WorkSpec) -> None:
 def check_file(path: Path, fmt: str) -> None:
     """``precheck`` for one file of format ``fmt`` (a ``MUSIC_SUFFIXES`` value); ValueError
     says what is wrong."""
-    size = path.stat().st_size
-    if size == 0:
-        raise ValueError("empty file")
-    if size > MAX_FILE_BYTES:
-        raise ValueError(f"{size / 1e6:.0f} MB is over the {MAX_FILE_BYTES // 2**20} MB limit")
+    problem = size_problem(path.stat().st_size)
+    if problem:
+        raise ValueError(problem)
     if fmt == "midi":
         _check_midi(path)
     elif fmt in ("musicxml", "mei"):

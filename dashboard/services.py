@@ -192,7 +192,7 @@ def search(query: str, filters: tuple[tuple[str, str], ...] = (), k: int = K_RES
 
 def weak_match(hits: list[dict]) -> bool:
     """Whether even the best hit matches the query poorly (``SearchConfig.weak_match``)."""
-    return bool(hits) and with_engine(lambda e: hits[0]["score"] < e.config.weak_match)
+    return bool(hits) and hits[0]["score"] < engine().config.weak_match  # no lock: a read
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -207,7 +207,7 @@ def piece(piece_id: str) -> dict:
 
 
 def known_piece(piece_id: str) -> bool:
-    return with_engine(lambda e: piece_id in e)
+    return piece_id in engine()  # no lock: a read of the id map
 
 
 @st.cache_data(show_spinner=False)

@@ -401,16 +401,13 @@ def _motif_events(prompt: list[int]) -> int:
 def export_seed(ids: list[int], key: str, out_dir: Path, seed_id: str) -> tuple[Path, Path]:
     from cantus import tokens
 
+    midi_path = out_dir / f"{seed_id}.mid"
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        probe = out_dir / f".{seed_id}.write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
+        midi_path.write_bytes(tokens.ids_to_midi_bytes(ids))
+        xml_path = tokens.ids_to_musicxml(ids, out_dir / f"{seed_id}.musicxml", key=key)
+    except OSError as exc:  # an unwritable --out is the caller's input, not our failure
         raise BadInput(f"cannot write seeds to {out_dir}: {exc.strerror or exc}") from None
-    midi_path = out_dir / f"{seed_id}.mid"
-    midi_path.write_bytes(tokens.ids_to_midi_bytes(ids))
-    xml_path = tokens.ids_to_musicxml(ids, out_dir / f"{seed_id}.musicxml", key=key)
     return midi_path, xml_path
 
 

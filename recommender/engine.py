@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from cantus.errors import BadInput, MissingArtifact
+from cantus.ingest import MUSIC_SUFFIXES  # suffix -> format: what ingest reads, we read
 from recommender.facets import query_facets
 from recommender.index import EXACT, VectorIndex
 from recommender.melody import MELODY_WEIGHT, MelodyIndex, fuse
@@ -50,7 +51,6 @@ log = logging.getLogger(__name__)
 
 FILTER_FIELDS = ("meter", "mode", "key", "collection", "origin", "form")
 HIT_FIELDS = ("id", "title", "collection", "source", "number", "key", "meter", "score", "why")
-MUSIC_SUFFIXES = (".mid", ".midi", ".mxl", ".musicxml", ".xml", ".abc", ".krn", ".mei")
 DEFAULT_MELODY_WINDOW = 256  # tokens per melody document when the encoder does not say
 FILE_PARSE_LIMIT_S = 60  # a query file is a few bars; longer parses are hostile or huge
 MAX_K = 1000  # more results than anyone reads; guards against k=10**9 allocating the catalog
@@ -451,7 +451,7 @@ class Engine:
             rows = np.array([h[0] for h in self._ranked(self._music_query(vec), pool, None, skip)])
             scores = fuse(self.embeddings[rows] @ vec, melody.cosines(query, rows))
         scores /= 1.0 + MELODY_WEIGHT  # back to the cosine scale
-        keep = np.array([r not in skip for r in rows], dtype=bool)
+        keep = ~np.isin(rows, list(skip))
         rows, scores = rows[keep], scores[keep]
         top = np.argsort(-scores, kind="stable")[:k]
         return [self._hit(int(rows[i]), float(scores[i])) for i in top]
@@ -907,11 +907,10 @@ def file_token_ids(path: Path) -> list[int]:
         kinds = ", ".join(MUSIC_SUFFIXES)
         msg = f"unsupported file type {suffix or '(none)'!r} for {path}; use one of {kinds}"
         raise BadInput(msg)
-    from cantus.ingest import MUSIC_SUFFIXES as FORMATS
     from cantus.ingest import WorkTimeout, check_file, time_limit
 
     try:  # the checks `cantus ingest` makes: size, MIDI header, .mxl archive, XML bombs
-        check_file(path, FORMATS[suffix])
+        check_file(path, MUSIC_SUFFIXES[suffix])
     except (ValueError, OSError) as exc:
         raise BadInput(f"could not read music from {path}: {exc}") from None
     try:

@@ -98,36 +98,22 @@ class TrainConfig:
             if not isinstance(value, int) or value < 1:
                 msg = f"`{name}` must be a positive int (received {value!r})"
                 raise ValueError(msg)
-        if self.batch_size < 2:
-            msg = f"`batch_size` must be >= 2 for in-batch negatives (received {self.batch_size})"
-            raise ValueError(msg)
-        if self.views not in (1, 2):
-            msg = f"`views` must be 1 or 2 (received {self.views})"
-            raise ValueError(msg)
-        if not 0 <= self.balance <= 1:
-            msg = f"`balance` must lie in [0, 1] (received {self.balance})"
-            raise ValueError(msg)
-        if self.pair_weight < 0:
-            msg = f"`pair_weight` must be >= 0 (received {self.pair_weight})"
-            raise ValueError(msg)
-        if not 0 < self.lr < 1:
-            msg = f"`lr` must lie in (0, 1) (received {self.lr})"
-            raise ValueError(msg)
-        if not 0 <= self.eval_fraction < 0.5:
-            msg = f"`eval_fraction` must lie in [0, 0.5) (received {self.eval_fraction})"
-            raise ValueError(msg)
-        if not 0 <= self.max_transpose <= 12:
-            msg = f"`max_transpose` must lie in 0..12 (received {self.max_transpose})"
-            raise ValueError(msg)
-        if not 0 <= self.transpose_prob <= 1:
-            msg = f"`transpose_prob` must lie in [0, 1] (received {self.transpose_prob})"
-            raise ValueError(msg)
-        if self.threads < 0:
-            msg = f"`threads` must be >= 0 (received {self.threads})"
-            raise ValueError(msg)
-        if self.max_minutes <= 0:
-            msg = f"`max_minutes` must be > 0 (received {self.max_minutes})"
-            raise ValueError(msg)
+        rules = (  # (field, holds, what it must be)
+            ("batch_size", self.batch_size >= 2, ">= 2 for in-batch negatives"),
+            ("views", self.views in (1, 2), "1 or 2"),
+            ("balance", 0 <= self.balance <= 1, "lie in [0, 1]"),
+            ("pair_weight", self.pair_weight >= 0, ">= 0"),
+            ("lr", 0 < self.lr < 1, "lie in (0, 1)"),
+            ("eval_fraction", 0 <= self.eval_fraction < 0.5, "lie in [0, 0.5)"),
+            ("max_transpose", 0 <= self.max_transpose <= 12, "lie in 0..12"),
+            ("transpose_prob", 0 <= self.transpose_prob <= 1, "lie in [0, 1]"),
+            ("threads", self.threads >= 0, ">= 0"),
+            ("max_minutes", self.max_minutes > 0, "> 0"),
+        )
+        for name, holds, rule in rules:
+            if not holds:
+                msg = f"`{name}` must be {rule} (received {getattr(self, name)})"
+                raise ValueError(msg)
         self.heldout_families = tuple(self.heldout_families)
         self.skip_families = tuple(self.skip_families)
 
