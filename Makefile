@@ -12,7 +12,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,scale]'
 	# trace the query encoder once into the venv, so the app's first start stays fast
 	$(BIN)/python -c "from recommender.query_text import query_text_embedder; query_text_embedder()"
 	touch $@

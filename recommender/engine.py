@@ -266,7 +266,9 @@ class Engine:
     def load(cls, data_dir: Path | str | None = None, config: SearchConfig | None = None) -> Engine:
         """The engine over a data dir (default ``cantus.config.data_dir()``) plus user pieces."""
         from cantus.config import cantus_home
+        from recommender.vectors import vectors_setting
 
+        vectors_setting()  # a malformed CANTUS_VECTORS fails before the slow load
         config = config or SearchConfig(index_cache_dir=str(cantus_home() / "index"))
         started = time.perf_counter()
         folder = Path(data_dir) if data_dir is not None else None
@@ -305,6 +307,11 @@ class Engine:
         """Exact index up to ``exact_max`` pieces; beyond, a tuned approximate one, cached."""
         vectors = self._joint_vectors()
         encoder_id = getattr(self.encoder, "encoder_id", "")
+        from recommender.vectors import configured_store
+
+        store = configured_store(self.catalog, vectors, encoder_id)  # CANTUS_VECTORS
+        if store is not None:
+            return store  # type: ignore[return-value]  # same search interface
         if len(vectors) <= self.config.exact_max:
             return VectorIndex.build(vectors, factory=EXACT, encoder_id=encoder_id)
         path = self._index_cache_path(vectors.shape[1])
@@ -380,13 +387,13 @@ class Engine:
     ) -> list[Hit]:
         """Top-``k`` pieces for a text description, optionally filtered (see module doc)."""
         query, k = check_query(query), check_k(k)
-        mask = self.filter_mask(filters)
+        mask, where = self.filter_mask(filters), parse_filters(filters)
         query_vec, total_weight = self._search_vector(*self._embed_query(query))
         facets = self._facet_masks(query) if self.config.w_facets > 0 else []
         if not facets:
-            ranked = self._ranked(query_vec, k, mask, frozenset())
+            ranked = self._ranked(query_vec, k, mask, frozenset(), where)
             return [self._hit(r, s / total_weight) for r, s in ranked]
-        return self._facet_ranked(query_vec, total_weight, facets, k, mask)
+        return self._facet_ranked(query_vec, total_weight, facets, k, mask, where)
 
     def _facet_ranked(
         self,
@@ -395,16 +402,17 @@ class Engine:
         facets: list[np.ndarray],
         k: int,
         mask: np.ndarray | None,
+        where: dict[str, list[str]] | None = None,
     ) -> list[Hit]:
         """Hybrid candidates (plus the best pieces having every facet) re-scored with the
         facet share: (hybrid + w_f · share) / (weights)."""
         w_f = self.config.w_facets
         candidates = dict(
-            self._ranked(query_vec, max(k, self.config.rerank_pool), mask, frozenset())
+            self._ranked(query_vec, max(k, self.config.rerank_pool), mask, frozenset(), where)
         )
         every = np.logical_and.reduce(facets) & (True if mask is None else mask)
         if every.any():
-            candidates.update(self._ranked(query_vec, k, every, frozenset()))
+            candidates.update(self._ranked(query_vec, k, every, frozenset(), where))
         rows = np.fromiter(candidates, dtype=np.int64)
         share = np.mean([f[rows] for f in facets], axis=0)  # (C,) in 0..1
         scores = (np.fromiter(candidates.values(), dtype=np.float64) + w_f * share) / (weight + w_f)
@@ -525,9 +533,19 @@ class Engine:
         return np.concatenate([w_c * q_music, w_t * q_text]), w_c + w_t
 
     def _ranked(
-        self, query_vec: np.ndarray, k: int, mask: np.ndarray | None, skip: frozenset[int]
+        self,
+        query_vec: np.ndarray,
+        k: int,
+        mask: np.ndarray | None,
+        skip: frozenset[int],
+        where: dict[str, list[str]] | None = None,
     ) -> list[tuple[int, float]]:
-        """Best ``k`` (row, score) passing ``mask`` and not in ``skip``: over-fetch, then widen."""
+        """Best ``k`` (row, score) passing ``mask`` and not in ``skip``: over-fetch, then widen.
+
+        A store that filters itself (Milvus, ``recommender.vectors``) gets the parsed filters
+        ``where`` (whose rows ``mask`` holds) instead."""
+        if getattr(self.index, "filters_in_store", False):
+            return self.index.ranked(query_vec, k, mask, skip, where)  # type: ignore[attr-defined]
         n = self.index.ntotal
         allowed = (
             n - len(skip) if mask is None else int(mask.sum()) - sum(bool(mask[r]) for r in skip)
