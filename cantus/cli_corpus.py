@@ -79,8 +79,17 @@ def handle_build(args: argparse.Namespace) -> int:
     record = run_build(
         args.corpus, out_dir, args.jobs, args.profile, stages, command=["cantus", *sys.argv[1:]]
     )
+    if Path(out_dir).resolve() == config.data_dir().resolve():  # the build now in use
+        record["vectors"] = _sync_vectors()
     emit(record, args.json, text=_build_text(record, out_dir))
     return 0
+
+
+def _sync_vectors() -> str:
+    """Write the catalog's vectors to the store CANTUS_VECTORS names (Milvus); FAISS: no-op."""
+    from recommender.vectors import sync_configured_store
+
+    return sync_configured_store()
 
 
 def _build_text(record: dict, out_dir: Path) -> str:
@@ -106,6 +115,8 @@ def handle_ingest(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise BadInput(f"--jobs must be >= 1 (received {args.jobs})")
     report = ingest_paths(args.paths, jobs=args.jobs, progress=not args.json)
+    if report.added and report.embedded == "embedded":
+        report.embedded += f"; {_sync_vectors()}".rstrip("; ")
     for error in report.errors:  # one clear line per bad file/work
         where = f"{error['source']}#{error['number']}" if error["number"] else error["source"]
         print(f"cantus: skipped {where}: {error['reason']}", file=sys.stderr)

@@ -120,6 +120,19 @@ def configured_store(
     return MilvusStore.open(setting, ids, vectors, fields, encoder_id)
 
 
+def sync_configured_store() -> str:
+    """After ``cantus build``/``ingest``: bring the store ``CANTUS_VECTORS`` names up to date
+    with the catalog in use (the engine syncs it on load). "" when vectors live in FAISS."""
+    setting = vectors_setting()
+    if setting.backend == "faiss":
+        return ""
+    from recommender.engine import Engine
+
+    engine = Engine.load()
+    engine.index.close()  # type: ignore[union-attr]
+    return f"{setting.text}: {engine.index.ntotal} vectors"
+
+
 @dataclass
 class StoreMeta:
     """What the bench and logs read from any store (``VectorIndex.meta`` has the same names)."""
