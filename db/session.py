@@ -90,6 +90,8 @@ def _set_wal(cursor: Any) -> None:
 
 
 def _create_engine(url: URL) -> Engine:
+    if url.drivername == "postgresql":  # SQLAlchemy's default is psycopg2; cantus[scale] has v3
+        url = url.set(drivername="postgresql+psycopg")
     if not _is_sqlite(url):
         return create_engine(url, pool_pre_ping=True)
     if _is_memory(url):
@@ -130,8 +132,11 @@ def get_engine(url: str | URL | None = None) -> Engine:
                 engine.dispose()
                 where = make_url(raw).render_as_string(hide_password=True)
                 reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-                msg = f"the user database {where} cannot be opened ({reason}); "
-                msg += "move it away or set CANTUS_DB_URL to another database"
+                msg = f"the user database {where} cannot be opened ({' '.join(reason.split())}); "
+                if _is_sqlite(make_url(raw)):
+                    msg += "move it away or set CANTUS_DB_URL to another database"
+                else:  # a server: unreachable, wrong password, no such database
+                    msg += "check CANTUS_DB_URL (host, port, user, password, database)"
                 raise CantusError(msg) from exc
             _engines[key] = engine
     return engine

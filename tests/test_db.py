@@ -19,16 +19,28 @@ from cantus.errors import BadInput
 from db import repo
 from db.models import Favourite, Interaction, SearchEvent, Seed, User
 from db.session import dispose_engines, get_engine, session_scope
+from tests.postgres import pg_server, pg_url  # noqa: F401 (fixtures)
 
 
 @pytest.fixture
-def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def sqlite_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A fresh SQLite file under a temporary CANTUS_HOME (never the real ~/.cantus)."""
     url = f"sqlite:///{tmp_path / 'cantus.db'}"
     monkeypatch.setenv("CANTUS_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("CANTUS_DB_URL", url)
     yield url
     dispose_engines()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each repository test runs on SQLite and on a throw-away PostgreSQL (tests/postgres.py)."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_url")
+    url = request.getfixturevalue("pg_url")
+    monkeypatch.setenv("CANTUS_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("CANTUS_DB_URL", url)
+    return url
 
 
 def _count(model: type) -> int:
@@ -48,9 +60,9 @@ def _fill(user: str) -> None:
 # ---------------------------------------------------------------- engine
 
 
-def test_sqlite_engine_uses_wal_foreign_keys_and_busy_timeout(db_url: str) -> None:
+def test_sqlite_engine_uses_wal_foreign_keys_and_busy_timeout(sqlite_url: str) -> None:
     engine = get_engine()
-    assert engine is get_engine(db_url)  # cached per URL
+    assert engine is get_engine(sqlite_url)  # cached per URL
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
@@ -330,6 +342,17 @@ def test_threads_and_processes_writing_at_once_lose_nothing(db_url: str) -> None
     elapsed = time.perf_counter() - started
     assert _count(Interaction) == 10 * WRITES_PER_WORKER, f"lost writes after {elapsed:.1f}s"
     assert {len(repo.interactions(u.name)) for u in repo.list_users()} == {WRITES_PER_WORKER}
+
+
+def test_wrong_postgresql_password_is_one_line_naming_the_setting(pg_server) -> None:  # noqa: F811
+    from cantus.errors import CantusError
+
+    url = pg_server.url(password="wrong")
+    with pytest.raises(CantusError, match="CANTUS_DB_URL") as info:
+        get_engine(url)
+    message = str(info.value)
+    assert "password authentication failed" in message and "\n" not in message
+    assert "wrong" not in message  # the password is never echoed
 
 
 def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:

@@ -29,18 +29,26 @@ from db.session import (
     run_alembic,
     session_scope,
 )
+from tests.postgres import pg_server, pg_url  # noqa: F401 (fixtures)
 
 FIRST = "0001"
 
 
-@pytest.fixture
-def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    """An empty SQLite file with the app's pragmas, not yet migrated."""
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Engine]:
+    """An empty database, not yet migrated: a SQLite file with the app's pragmas, or a fresh
+    database on a throw-away PostgreSQL server (tests/postgres.py)."""
     monkeypatch.setenv("CANTUS_HOME", str(tmp_path / "home"))
-    url = f"sqlite:///{tmp_path / 'cantus.db'}"
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'cantus.db'}"
+    else:
+        url = request.getfixturevalue("pg_url")
     monkeypatch.setenv("CANTUS_DB_URL", url)
     raw = create_engine(url)
-    event.listen(raw, "connect", _sqlite_pragmas)
+    if request.param == "sqlite":
+        event.listen(raw, "connect", _sqlite_pragmas)
     yield raw
     raw.dispose()
     dispose_engines()
