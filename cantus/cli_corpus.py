@@ -41,6 +41,7 @@ def register(reg) -> None:  # reg: cantus.cli.Registry
     build.add_argument(
         "--stages", default=STAGE_NAMES, help=f"comma-separated subset of {STAGE_NAMES}"
     )
+    _add_ray(build)
 
     ingest = reg.add(
         reg.top, "ingest", handle_ingest, help="add your own music files/folders to the catalog"
@@ -51,6 +52,7 @@ def register(reg) -> None:  # reg: cantus.cli.Registry
     ingest.add_argument(
         "--jobs", type=int, default=config.default_jobs(), help="parallel parse processes"
     )
+    _add_ray(ingest)
 
     corpus = reg.top.add_parser("corpus", help="inspect the built corpus")
     corpus_sub = corpus.add_subparsers(dest="corpus_command", metavar="WHAT", required=True)
@@ -68,6 +70,26 @@ def register(reg) -> None:  # reg: cantus.cli.Registry
     bench.add_argument(
         "--midi-files", type=int, default=200, help="MIDI files in the folder sample"
     )
+    bench.add_argument(
+        "--ray",
+        action="store_true",
+        help="local pool vs Ray on the same works in one run, plus a cluster projection",
+    )
+
+
+def _add_ray(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--ray",
+        action="store_true",
+        help="parse on Ray: the cluster at RAY_ADDRESS, else a local Ray with --jobs CPUs",
+    )
+
+
+def _ray(args: argparse.Namespace):
+    """The Ray session --ray / RAY_ADDRESS ask for (a no-op context without either)."""
+    from cantus.distributed import ray_address, ray_session
+
+    return ray_session(ray_address(getattr(args, "ray", False)), args.jobs)
 
 
 # ------------------------------------------------------------------------------- build
@@ -76,9 +98,12 @@ def handle_build(args: argparse.Namespace) -> int:
 
     stages = [s.strip() for s in args.stages.split(",") if s.strip()]
     out_dir = args.out if args.out is not None else config.build_dir()
-    record = run_build(
-        args.corpus, out_dir, args.jobs, args.profile, stages, command=["cantus", *sys.argv[1:]]
-    )
+    with _ray(args) as cluster:
+        record = run_build(
+            args.corpus, out_dir, args.jobs, args.profile, stages, command=["cantus", *sys.argv[1:]]
+        )
+    if cluster:
+        record["ray"] = cluster
     if Path(out_dir).resolve() == config.data_dir().resolve():  # the build now in use
         record["vectors"] = _sync_vectors()
     emit(record, args.json, text=_build_text(record, out_dir))
@@ -114,7 +139,8 @@ def handle_ingest(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise BadInput(f"--jobs must be >= 1 (received {args.jobs})")
-    report = ingest_paths(args.paths, jobs=args.jobs, progress=not args.json)
+    with _ray(args):
+        report = ingest_paths(args.paths, jobs=args.jobs, progress=not args.json)
     if report.added and report.embedded == "embedded":
         report.embedded += f"; {_sync_vectors()}".rstrip("; ")
     for error in report.errors:  # one clear line per bad file/work
@@ -159,6 +185,9 @@ def handle_corpus_errors(args: argparse.Namespace) -> int:
 def handle_bench_ingest(args: argparse.Namespace) -> int:
     from cantus.ingest import bench_ingest
 
+    if getattr(args, "ray", False):
+        return _bench_ingest_ray(args)
+
     report = bench_ingest(
         n_works=getattr(args, "works", 600), n_midi=getattr(args, "midi_files", 200)
     )
@@ -169,4 +198,14 @@ def handle_bench_ingest(args: argparse.Namespace) -> int:
         for name, r in report["runs"].items()
     ]
     emit(report, args.json, text="\n".join([*lines, f"saved {out}"]))
+    return 0
+
+
+def _bench_ingest_ray(args: argparse.Namespace) -> int:
+    from cantus.bench_ray import bench_ingest_ray, summary
+
+    report = bench_ingest_ray(n_works=getattr(args, "works", 600))
+    out = config.bench_dir() / "ingest_ray.json"
+    out.write_text(json.dumps(report, indent=1))
+    emit(report, args.json, text="\n".join([*summary(report), f"saved {out}"]))
     return 0

@@ -646,7 +646,10 @@ def run_works(
     keyed: list[tuple[int, int, dict]] = []
     errors: list[dict] = []
     stats: dict[str, dict[str, float]] = {}
-    results = process_works(specs, jobs, progress=progress, time_limit=time_limit, chunk=chunk)
+    from cantus.distributed import works_runner  # --ray / RAY_ADDRESS: the same work on Ray
+
+    runner = works_runner() or process_works
+    results = runner(specs, jobs, progress=progress, time_limit=time_limit, chunk=chunk)
     for result in results:
         keyed += [(order[result.spec_id], j, row) for j, row in enumerate(result.rows)]
         errors += result.errors

@@ -1,0 +1,66 @@
+"""Ray for build/ingest (``cantus.distributed``): same rows and error records as the local pool.
+
+One local Ray (2 CPUs) over the committed fixtures, good and corrupt: kept small on purpose.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cantus.cli import main
+from cantus.distributed import ADDRESS_ENV, ray_address, ray_session, works_runner
+from cantus.errors import BadInput
+from cantus.ingest import find_user_files, run_works, user_works
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_address_comes_from_the_environment_or_the_flag(monkeypatch):
+    monkeypatch.delenv(ADDRESS_ENV, raising=False)
+    assert ray_address(False) is None
+    assert ray_address(True) == ""  # a local Ray
+    monkeypatch.setenv(ADDRESS_ENV, "10.1.2.3:6379")
+    assert ray_address(False) == "10.1.2.3:6379"
+
+
+def test_no_session_keeps_the_local_pool():
+    with ray_session(None, 2) as info:
+        assert info == {} and works_runner() is None
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1:1", "ray://127.0.0.1:1", "nonsense"])
+def test_an_address_nobody_answers_is_one_line_naming_it(address, monkeypatch):
+    pytest.importorskip("ray", reason="Ray tests need the cantus[scale] extra")
+    with pytest.raises(BadInput, match=f"{ADDRESS_ENV}={address}") as info, ray_session(address, 2):
+        pass
+    assert "\n" not in str(info.value)
+
+
+def test_cli_ingest_with_a_dead_address_exits_2_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("ray", reason="Ray tests need the cantus[scale] extra")
+    monkeypatch.setenv("CANTUS_HOME", str(tmp_path))
+    monkeypatch.setenv(ADDRESS_ENV, "127.0.0.1:1")
+    assert main(["ingest", str(FIXTURES / "music")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and ADDRESS_ENV in err[0]
+    assert not (tmp_path / "user" / "catalog.parquet").exists()
+
+
+def test_ray_gives_the_pools_rows_and_error_records(monkeypatch):
+    pytest.importorskip("ray.data", reason="Ray tests need the cantus[scale] extra")
+    monkeypatch.delenv(ADDRESS_ENV, raising=False)
+    files, missing = find_user_files([FIXTURES / "music", FIXTURES / "corrupt"])
+    specs, prechecked = user_works(files)
+    assert not missing
+    local_rows, local_errors, _ = run_works(specs, 2, progress=False)
+    with ray_session("", 2) as cluster:
+        assert cluster["cpus"] == 2 and works_runner() is not None
+        ray_rows, ray_errors, timing = run_works(specs, 2, progress=False)
+    assert works_runner() is None  # the session ended
+    assert [r["id"] for r in ray_rows] == [r["id"] for r in local_rows]
+    assert [r["tokens"] for r in ray_rows] == [r["tokens"] for r in local_rows]
+    assert ray_errors == local_errors
+    assert len(ray_errors) + len(prechecked) >= 5  # each corrupt file is a record
+    assert sum(c["works"] for c in timing["collections"].values()) == len(specs)
