@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "recommender.cli",  # search, similar, bench search
     "recommender.cli_recommend",  # recommend, eval recommendation
     "recommender.cli_eval",  # eval retrieval
+    "recommender.cli_scale",  # bench vectors
     "generator.cli",  # inspire, eval generation, bench generate
     "db.cli",  # fav, history, user delete
     "dashboard.cli",  # dashboard

@@ -72,6 +72,9 @@ def _add_bench_args(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--skip-engine", action="store_true", help="only the FAISS comparison")
     parser.add_argument("--skip-faiss", action="store_true", help="only the engine latencies")
+    parser.add_argument(
+        "--gpu", action="store_true", help="exact search on GPU vs CPU (needs cantus[gpu])"
+    )
 
 
 @functools.cache
@@ -109,6 +112,8 @@ def _bench(args: argparse.Namespace) -> None:
     from recommender.bench import BenchConfig, run_bench
 
     defaults = BenchConfig()
+    if getattr(args, "gpu", False):
+        return _bench_gpu(getattr(args, "n", defaults.n), args.json)
     try:
         config = BenchConfig(
             n=getattr(args, "n", defaults.n),  # `cantus bench` (all) passes no sub-options
@@ -120,6 +125,21 @@ def _bench(args: argparse.Namespace) -> None:
     except ValueError as exc:
         raise BadInput(str(exc)) from exc
     run_bench(config, as_json=args.json)
+
+
+def _bench_gpu(n: int, as_json: bool) -> None:
+    from cantus.output import emit
+    from recommender.bench_scale import GPU_REPORT_NAME, bench_gpu, save
+
+    report = bench_gpu(n)
+    path = save(report, GPU_REPORT_NAME)
+    lines = [
+        f"{device}: single p50 {r['single_query']['p50_ms']} ms ({r['single_qps']} QPS), "
+        f"batch of {r['batch_size']}: {r['batch_qps']} QPS"
+        for device, r in ((d, report[d]) for d in ("cpu", "gpu"))
+    ]
+    lines.append(f"same top-10 ids: {report['same_top10_share']:.1%}; saved to {path}")
+    emit(report, as_json, "\n".join([f"exact search, {n} x {report['dim']}", *lines]))
 
 
 # ------------------------------------------------------------------------------ helpers
