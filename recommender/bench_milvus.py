@@ -35,7 +35,7 @@ def measure_milvus_index(
     if client.has_collection(name):
         client.drop_collection(name)
     schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
-    schema.add_field("row", DataType.INT64, is_primary=True)
+    schema.add_field("id", DataType.INT64, is_primary=True)
     schema.add_field("vector", DataType.FLOAT_VECTOR, dim=int(xb.shape[1]))
     index = client.prepare_index_params()
     index.add_index(field_name="vector", index_type=kind, metric_type="IP", params=build_params)
@@ -46,7 +46,7 @@ def measure_milvus_index(
         client.create_collection(name, schema=schema, consistency_level="Strong")
     for lo in range(0, len(xb), INSERT_BATCH):
         chunk = xb[lo : lo + INSERT_BATCH]
-        client.insert(name, [{"row": lo + i, "vector": v.tolist()} for i, v in enumerate(chunk)])
+        client.insert(name, [{"id": lo + i, "vector": v.tolist()} for i, v in enumerate(chunk)])
     client.flush(name)
     with _quiet("grpc._server"):
         client.create_index(name, index)
