@@ -1,7 +1,8 @@
 """Ray for ``cantus build`` / ``cantus ingest``: the same per-work function as the local pool.
 
 ``--ray`` (or ``RAY_ADDRESS`` set) sends the parse → features → tokens work of each work
-(:func:`cantus.ingest.process_chunk`) through Ray Data instead of the local process pool. With
+(:func:`cantus.ingest.process_chunk`) through Ray Data instead of the local process pool, and
+the embedding of the new rows (``recommender.embed_ray``) to Ray actors. With
 an address (``RAY_ADDRESS=host:6379``, ``ray://host:10001`` or ``auto``) it joins that
 cluster; without one it starts a local Ray on this machine with ``--jobs`` CPUs. Results come
 back as the same :class:`cantus.ingest.WorkResult` records, so ordering, the progress bar,
@@ -24,6 +25,7 @@ import pickle
 import socket
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from cantus.errors import BadInput, CantusError
@@ -36,6 +38,19 @@ WORKS_PER_TASK = 8  # works per Ray task: small enough to balance, big enough to
 
 _runner: contextvars.ContextVar[Callable[..., Iterator[Any]] | None] = contextvars.ContextVar(
     "cantus_works_runner", default=None
+)
+
+
+@dataclass(frozen=True)
+class ActiveRay:
+    """The Ray of the active session: the module and the CPUs the cluster offers."""
+
+    module: Any
+    cpus: int
+
+
+_active: contextvars.ContextVar[ActiveRay | None] = contextvars.ContextVar(
+    "cantus_active_ray", default=None
 )
 
 
@@ -52,6 +67,11 @@ def works_runner() -> Callable[..., Iterator[Any]] | None:
     return _runner.get()
 
 
+def active_ray() -> ActiveRay | None:
+    """The Ray of the active :func:`ray_session` (None: work stays in this process)."""
+    return _active.get()
+
+
 @contextlib.contextmanager
 def ray_session(address: str | None, jobs: int) -> Iterator[dict[str, Any]]:
     """Inside the block, ingest work runs on Ray (``address`` None: nothing changes).
@@ -63,9 +83,11 @@ def ray_session(address: str | None, jobs: int) -> Iterator[dict[str, Any]]:
     ray = _import_ray(address)
     info = _init_ray(ray, address, jobs)
     token = _runner.set(functools.partial(process_works_ray, ray=ray))
+    active = _active.set(ActiveRay(ray, max(1, int(info["cpus"]))))
     try:
         yield info
     finally:
+        _active.reset(active)
         _runner.reset(token)
         ray.shutdown()
 
@@ -94,6 +116,10 @@ def _init_ray(ray: Any, address: str, jobs: int) -> dict[str, Any]:
     except Exception as exc:  # ConnectionError, RuntimeError: Ray raises several kinds
         what = f"{ADDRESS_ENV}={address}" if address else "a local Ray"
         raise BadInput(f"{what}: cannot start or join Ray ({_one_line(exc)})") from exc
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False  # ours counts works; Ray's would count blocks
+    context.print_on_execution_start = False
+    logging.getLogger("ray.data").setLevel(logging.ERROR)  # progress INFO lines, bar notices
     resources = ray.cluster_resources()
     info = {"address": address or "local", "cpus": resources.get("CPU", 0),
             "nodes": len(ray.nodes())}  # fmt: skip
@@ -166,10 +192,6 @@ def process_works_ray(
 
 def _ray_results(ray: Any, chunks: list[list[Any]], limit: int) -> Iterator[list[Any]]:
     """Ray Data over the chunks: one row per chunk in, one pickled result list out."""
-    context = ray.data.DataContext.get_current()
-    context.enable_progress_bars = False  # ours counts works; Ray's would count blocks
-    context.print_on_execution_start = False
-    logging.getLogger("ray.data").setLevel(logging.ERROR)  # progress INFO lines, bar notices
     items = [{"specs": pickle.dumps(c, protocol=pickle.HIGHEST_PROTOCOL)} for c in chunks]
     dataset = ray.data.from_items(items, override_num_blocks=max(1, len(items)))
     # Ray Data re-runs a task whose worker died (its own retry policy); past that the

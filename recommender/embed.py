@@ -28,6 +28,13 @@ def embed_tokens(
     encoder: Any, token_lists: list, batch_size: int = 128
 ) -> tuple[np.ndarray, float]:
     """(vectors float32 (N, D), pieces per second) with progress logged every ~10 %."""
+    from cantus.distributed import active_ray
+
+    ray = active_ray()  # --ray / RAY_ADDRESS: embed on the cluster that parsed
+    if ray is not None:
+        from recommender.embed_ray import embed_tokens_ray
+
+        return embed_tokens_ray(ray.module, encoder, token_lists, batch_size, ray.cpus)
     start = time.perf_counter()
     out, step = [], max(batch_size, (len(token_lists) // 10 // batch_size + 1) * batch_size)
     for lo in range(0, len(token_lists), step):

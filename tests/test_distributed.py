@@ -64,3 +64,21 @@ def test_ray_gives_the_pools_rows_and_error_records(monkeypatch):
     assert ray_errors == local_errors
     assert len(ray_errors) + len(prechecked) >= 5  # each corrupt file is a record
     assert sum(c["works"] for c in timing["collections"].values()) == len(specs)
+
+
+@pytest.mark.slow  # Ray actors each load torch and the encoder: a minute or more on 2 cores
+def test_embedding_on_ray_actors_equals_local(monkeypatch):
+    import numpy as np
+
+    pytest.importorskip("ray.data", reason="Ray tests need the cantus[scale] extra")
+    from cantus.catalog import load_catalog
+    from recommender.embed import embed_tokens
+    from recommender.encoder import load_encoder
+
+    monkeypatch.delenv(ADDRESS_ENV, raising=False)
+    encoder = load_encoder()
+    tokens = [list(t) for t in load_catalog(columns=["tokens"])["tokens"].iloc[:40]]
+    local, _ = embed_tokens(encoder, tokens, batch_size=8)
+    with ray_session("", 2):
+        on_ray, _ = embed_tokens(encoder, tokens, batch_size=8)
+    np.testing.assert_allclose(on_ray, local, atol=1e-5)  # same rows, same order
