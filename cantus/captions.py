@@ -38,6 +38,10 @@ CAPTION_FAMILIES: tuple[str, ...] = (
     "title",
 )
 
+# Families never trained on: evaluation queries only (the encoder's training and the serving
+# caption vectors both leave them out, so evaluating on them stays honest).
+HELD_OUT_FAMILIES: tuple[str, ...] = ("listener", "technical")
+
 # Pace thresholds. Quarter-note bpm: below 80 is adagio/andante territory, above 126 allegro.
 PACE_BPM = (80.0, 126.0)
 # Onsets per second per part when no tempo is given (music21 then times pieces at 120 bpm).

@@ -850,9 +850,9 @@ def _sentence_cache(folder: Path) -> TextEmbedder:
     """MiniLM through the build's sentence cache (training already embedded most captions)."""
     import os
 
+    from cantus.config import SENTENCE_CACHE_DIR as CACHE_DIR
     from cantus.config import cantus_home
     from recommender.text import embed_cached
-    from recommender.train import CACHE_DIR
 
     cache = folder / CACHE_DIR
     if not cache.is_dir() and not os.access(folder, os.W_OK):  # read-only data, no cache
@@ -970,11 +970,9 @@ def _mean_caption_vectors(folder: Path, embed: TextEmbedder) -> np.ndarray:
 
 
 def _held_out_families() -> tuple[str, ...]:
-    """Caption families evaluation keeps unseen (``recommender.train.HELD_OUT_FAMILIES``)."""
-    try:
-        from recommender.train import HELD_OUT_FAMILIES
-    except ImportError:
-        return ()
+    """Caption families evaluation keeps unseen (``cantus.captions.HELD_OUT_FAMILIES``)."""
+    from cantus.captions import HELD_OUT_FAMILIES
+
     return tuple(sorted(HELD_OUT_FAMILIES))
 
 
