@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from cantus.metadata import GENRE_SYNONYMS
+from cantus.metadata import GENRE_SYNONYMS, region_adjectives
 
 CAPTION_FAMILIES: tuple[str, ...] = (
     "plain",
@@ -532,6 +532,7 @@ def _slots(features: dict[str, Any]) -> Slots:
     }
     slots.update(_origin_slots(features, ev.form, nouns))
     slots["region"] = _region_words(_text(features.get("region")))
+    slots["region_adj"] = _region_adjective_words(_text(features.get("region")))
     slots["genre"] = _genre_words(_text(features.get("genre")))
     return slots
 
@@ -543,6 +544,11 @@ def _region_words(region: str) -> list[str]:
         return []
     words = [", ".join(reversed(places)), *places[1:]]
     return list(dict.fromkeys(words))
+
+
+def _region_adjective_words(region: str) -> list[str]:
+    """The most specific place's adjective first: "Germany, Silesia" -> ["Silesian", "German"]."""
+    return list(reversed(region_adjectives(region)))
 
 
 def _genre_words(genre: str) -> list[str]:
@@ -597,6 +603,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "a {piece} from {region}",
         "a {genre} from {region}",
         "{origin} {genre}",
+        "a {region_adj} {piece}",
     ),
     "technical": (),  # built by _technical: a random subset of the facts
     "listener": (

@@ -39,7 +39,8 @@ GENRE_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"tanz|reigen|wuge|yangge", "dance song"),
     (r"ballade|romanze", "ballad"),
     (r"scherz|spott|schalk|schwank|lustig", "humorous song"),
-    (r"vaterland|politisch|national|geming", "patriotic song"),
+    (r"geming", "revolutionary song"),
+    (r"vaterland|politisch|national", "patriotic song"),
     (r"erzaehl|sage\b|sagen|maerchen|legende|lishi", "narrative song"),
     (r"wander", "wandering song"),
     (r"studenten", "student song"),
@@ -66,6 +67,7 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "dance song": ("dance song", "song for dancing", "Tanzlied"),
     "ballad": ("ballad", "narrative ballad", "Ballade"),
     "humorous song": ("humorous song", "comic song", "joking song"),
+    "revolutionary song": ("revolutionary song", "red song", "song of the revolution"),
     "patriotic song": ("patriotic song", "political song", "national song"),
     "narrative song": ("narrative song", "legend song", "story song"),
     "wandering song": ("wandering song", "travelling song", "Wanderlied"),
@@ -125,6 +127,20 @@ PLACE_WORDS: dict[str, str] = {
     "flaemisch": "Flemish",
     "kuhlaendchen": "Kuhländchen",
 }
+# What people call someone or something from a place ("a Swiss folk song").
+PLACE_ADJECTIVES: dict[str, str] = {
+    "Germany": "German", "Northern Germany": "North German", "Austria": "Austrian",
+    "Switzerland": "Swiss", "Hungary": "Hungarian", "Poland": "Polish", "France": "French",
+    "Netherlands": "Dutch", "Luxembourg": "Luxembourgish", "Lorraine": "Lorrainian",
+    "Alsace": "Alsatian", "Silesia": "Silesian", "Westphalia": "Westphalian",
+    "Swabia": "Swabian", "Franconia": "Franconian", "Thuringia": "Thuringian",
+    "Bavaria": "Bavarian", "Saxony": "Saxon", "Bohemia": "Bohemian", "Hesse": "Hessian",
+    "Rhineland": "Rhenish", "Pomerania": "Pomeranian", "Tyrol": "Tyrolean",
+    "Styria": "Styrian", "Transylvania": "Transylvanian", "Yugoslavia": "Yugoslav",
+    "Romania": "Romanian", "Russia": "Russian", "Soviet Union": "Soviet", "Denmark": "Danish",
+    "Sweden": "Swedish", "Italy": "Italian", "Ireland": "Irish", "Czechoslovakia": "Czech",
+    "China": "Chinese", "Taiwan": "Taiwanese", "Brandenburg": "Brandenburgian",
+}  # fmt: skip
 _DROPPED_PLACES = frozenset(
     {"europa", "mitteleuropa", "osteuropa", "suedosteuropa", "westeuropa", "nordeuropa"}
     | {"asien", "ostasien"}
@@ -169,6 +185,12 @@ def region_of(origin_field: str) -> str:
         if english not in places:
             places.append(english)
     return ", ".join(places)
+
+
+def region_adjectives(region: str) -> list[str]:
+    """ "Germany, Silesia" -> ["German", "Silesian"] (places without a known adjective skipped)."""
+    places = (p.strip() for p in region.split(","))
+    return list(dict.fromkeys(PLACE_ADJECTIVES[p] for p in places if p in PLACE_ADJECTIVES))
 
 
 @functools.cache

@@ -29,9 +29,9 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from cantus.metadata import GENRE_SYNONYMS
+from cantus.metadata import GENRE_SYNONYMS, region_adjectives
 
-VERSION = "1"  # bump when tokens, fields or weights change: cached indexes are rebuilt
+VERSION = "2"  # bump when tokens, fields or weights change: cached indexes are rebuilt
 # (field label shown in `why`, catalog columns); order = order of labels in `why`
 FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("title", ("title",)),
@@ -83,6 +83,8 @@ def _field_text(record: dict[str, Any], columns: Sequence[str], names: dict[str,
         value = str(record.get(column) or "")
         if column == "genre":  # every English name of each genre, e.g. "cradle song"
             value = " ".join(n for g in value.split(", ") if g for n in GENRE_SYNONYMS.get(g, (g,)))
+        elif column == "region":  # "Switzerland" is also "Swiss"
+            value = " ".join([value, *region_adjectives(value)])
         elif column == "collection":
             value = f"{value} {names.get(value, '')}"
         parts.append(value)

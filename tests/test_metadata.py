@@ -36,7 +36,7 @@ F2 A2 c2 | f4 c2 | A2 G2 F2 | F6 |]
         ("Romanze, Ballade, Lied, religioeses Lied", ["ballad", "sacred song"]),
         ("Trink -, Zech - Lied", ["drinking song"]),
         ("Xiaodiao. Biaoda aiqing", ["xiaodiao", "love song"]),
-        ("Shange, Xintianyou. Geming lishi minge", ["shan'ge", "patriotic song", "narrative song"]),
+        ("Shange, Xintianyou. Geming lishi minge", ["shan'ge", "revolutionary song", "narrative song"]),
         ("Weihnachtslied", ["christmas song"]),
         ("reel", []),
         ("", []),
@@ -111,3 +111,22 @@ def test_essen_form_is_its_main_genre_and_keyword_text_has_every_word():
 def test_tune_book_dance_form_becomes_its_genre():
     row = with_metadata({"title": "x", "form": "reel"}, abc_metadata("X:1\nR:reel\nK:D\nD|]\n"))
     assert row["genre"] == "reel" and row["form"] == "reel"
+
+
+def test_refreshing_a_fresh_build_changes_no_metadata(tiny_data_dir, tmp_path):
+    """The build's metadata stage and ingest read the same fields the same way."""
+    import shutil
+
+    from cantus.catalog import read_frame
+    from cantus.catalog_metadata import refresh_metadata
+
+    shutil.copy(tiny_data_dir / "catalog.parquet", tmp_path / "catalog.parquet")
+    columns = ["id", "title", "form", "genre", "genre_original", "region", "text"]
+    built = read_frame(tmp_path / "catalog.parquet", columns)
+    counts = refresh_metadata(tmp_path)
+    refreshed = read_frame(tmp_path / "catalog.parquet", columns)
+    assert counts["rows"] == len(built) and counts["with_genre"] > 0
+    essen = built["id"].str.contains("essenFolksong")
+    assert essen.any() and (built.loc[essen, "genre_original"] != "").any()
+    for column in ("id", "title", "form", "genre", "genre_original", "region"):
+        assert refreshed[column].tolist() == built[column].tolist(), column
