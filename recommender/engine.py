@@ -46,7 +46,7 @@ from recommender.facets import query_facets
 from recommender.index import EXACT, VectorIndex
 from recommender.lexical import LexicalIndex, normalise
 from recommender.lexical import data_key as lexical_data_key
-from recommender.melody import MELODY_WEIGHT, MelodyIndex, fuse
+from recommender.melody import MELODY_VERSION, MELODY_WEIGHT, MelodyIndex, fuse
 from recommender.query_text import TextEmbedder, query_text_embedder, torch_threads
 
 log = logging.getLogger(__name__)
@@ -531,6 +531,9 @@ class Engine:
         scores /= 1.0 + MELODY_WEIGHT  # back to the cosine scale
         keep = ~np.isin(rows, list(skip))
         rows, scores = rows[keep], scores[keep]
+        if len(scores) > 4 * k:  # partial sort: the catalog's tail is never ordered
+            part = np.argpartition(-scores, 4 * k)[: 4 * k]
+            rows, scores = rows[part], scores[part]
         top = np.argsort(-scores, kind="stable")[:k]
         return [self._hit(int(rows[i]), float(scores[i])) for i in top]
 
@@ -812,7 +815,7 @@ def _cached_melody_index(
     from cantus import config
 
     max_len = int(getattr(getattr(encoder, "cfg", None), "max_len", DEFAULT_MELODY_WINDOW))
-    key = _sha_of_ids([f"melody:{max_len}", *ids])
+    key = _sha_of_ids([f"melody:{max_len}:{MELODY_VERSION}", *ids])
     path = config.cantus_home() / "cache" / f"melody-{key}.pkl"
     if path.is_file():
         try:
