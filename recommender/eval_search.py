@@ -24,7 +24,7 @@ from cantus.ingest import corpus_root
 from cantus.metadata import abc_fields, chorale_title
 from recommender.engine import Engine
 from recommender.evaluate import ndcg_at_k, precision_at_k
-from recommender.source_queries import QUERIES, SourceQuery, split
+from recommender.source_queries import QUERIES, SourceQuery, split, split_off_topic
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +163,41 @@ def evaluate_source_queries(engine: Engine, seed: int = 0) -> dict[str, Any]:
     per_method["random"] = _score_queries(
         list(QUERIES), grades, lambda t: rng.choice(n, K, replace=False)
     )
-    return _report(per_method, halves, tuned, trials, grades)
+    engine.config = methods["cantus"]
+    weak = tune_weak_match(engine, halves)
+    engine.config = base
+    report = _report(per_method, halves, tuned, trials, grades)
+    report["weak_match"] = weak
+    return report
+
+
+def tune_weak_match(engine: Engine, halves: dict[str, list[SourceQuery]]) -> dict[str, Any]:
+    """The best-hit score below which a search is flagged as a weak match: the threshold that
+    best separates the tune half's queries from off-topic text, checked on the test half."""
+    off = split_off_topic()
+
+    def best(texts: list[str]) -> list[float]:
+        return [engine.search(t, k=1)[0].score for t in texts]
+
+    scores = {h: (best([q.text for q in halves[h]]), best(off[h])) for h in ("tune", "test")}
+
+    def accuracy(threshold: float, half: str) -> float:
+        on, off_scores = scores[half]
+        right = sum(s >= threshold for s in on) + sum(s < threshold for s in off_scores)
+        return right / (len(on) + len(off_scores))
+
+    on, off_tune = scores["tune"]
+    candidates = sorted({round(x, 3) for x in [*on, *off_tune]})
+    threshold = max(candidates, key=lambda t: (accuracy(t, "tune"), -t))
+    return {
+        "threshold": threshold,
+        "in_use": engine.config.weak_match,
+        "tune_accuracy": round(accuracy(threshold, "tune"), 4),
+        "test_accuracy": round(accuracy(threshold, "test"), 4),
+        "test_accuracy_in_use": round(accuracy(engine.config.weak_match, "test"), 4),
+        "off_topic_test_best": [round(s, 3) for s in scores["test"][1]],
+        "queries_test_lowest": round(min(scores["test"][0]), 3),
+    }
 
 
 def _report(
@@ -212,6 +246,13 @@ def summary_lines(section: dict[str, Any]) -> list[str]:
     test = section["test"]
     tuned = section["tuned_on_tune_half"]["constants"]
     lines = [f"source-judged queries, test half (tuned on the tune half: {tuned})"]
+    if "weak_match" in section:
+        weak = section["weak_match"]
+        lines.append(
+            f"  weak-match threshold {weak['threshold']} (tune) -> test accuracy "
+            f"{weak['test_accuracy']:.3f}; in use {weak['in_use']}: "
+            f"{weak['test_accuracy_in_use']:.3f}"
+        )
     for name, m in test["mean"].items():
         lines.append(f"  {name:24s} nDCG@10 {m['nDCG@10']:.3f}  P@10 strict {m['P@10_strict']:.3f}")
     for family, methods in test["families"].items():

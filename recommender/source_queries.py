@@ -171,3 +171,26 @@ def split(queries: tuple[SourceQuery, ...] = QUERIES) -> dict[str, list[SourceQu
         for i, query in enumerate(members):
             halves["tune" if i % 2 == 0 else "test"].append(query)
     return halves
+
+
+# Text that asks for no music in the corpus: the "nothing matches well" notice should show.
+OFF_TOPIC: tuple[str, ...] = (
+    "the tax code of 1998",
+    "<script>alert(1)</script>",
+    "how do I reset my router password",
+    "quarterly sales figures for the northern region",
+    "recipe for sourdough bread",
+    "python list comprehension syntax",
+    "weather forecast for tomorrow",
+    "cheap flights to Lisbon",
+    "asdfghjkl qwertyuiop",
+    "the capital of Australia",
+    "install a ceiling fan",
+    "football results last Saturday",
+)
+
+
+def split_off_topic() -> dict[str, list[str]]:
+    """Off-topic texts in fixed halves, alternately by a hash of the text."""
+    ordered = sorted(OFF_TOPIC, key=lambda t: hashlib.sha1(t.encode()).hexdigest())
+    return {"tune": ordered[0::2], "test": ordered[1::2]}
