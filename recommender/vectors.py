@@ -292,11 +292,13 @@ class MilvusStore:
     ) -> list[tuple[int, float]]:
         """Best ``k`` (row, score) passing the filters and ``mask``, none in ``skip``.
 
-        ``where`` (parsed filters) becomes a scalar-field expression; a ``mask`` narrower
-        than ``where`` (the engine's facet masks) adds its rows as a ``row in [...]`` list.
+        ``where`` (parsed filters) on :data:`SCALAR_FIELDS` becomes a scalar-field expression;
+        a ``mask`` narrower than that (the engine's facet masks, the comma-list fields genre
+        and region) adds its rows as a ``row in [...]`` list.
         """
-        expr = filter_expression(where, skip)
-        if mask is not None and int(mask.sum()) < int(self.where_mask(where).sum()):
+        scalar = {f: v for f, v in (where or {}).items() if f in SCALAR_FIELDS}
+        expr = filter_expression(scalar, skip)
+        if mask is not None and int(mask.sum()) < int(self.where_mask(scalar).sum()):
             allowed = json.dumps([int(r) for r in np.flatnonzero(mask) if r not in skip])
             expr = f"({expr}) and row in {allowed}" if expr else f"row in {allowed}"
         limit = max(1, min(int(k), self.ntotal, MILVUS_MAX_TOPK))
