@@ -219,15 +219,25 @@ def test_faiss_setting_keeps_the_in_process_index(monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def shipped_faiss():
+def shipped_parts():
+    """The shipped corpus's catalog, embeddings and encoders, read once for every engine."""
+    from recommender.engine import load_parts
+
     os.environ.pop(SETTING, None)
-    return Engine.load()
+    return load_parts()
 
 
-def test_default_corpus_same_top10_from_a_fresh_store(shipped_faiss, tmp_path, monkeypatch):
+# Candidates come from the vector store (not the in-process exact fusion used up to exact_max),
+# as on a catalog too big to score whole: the store's answers then shape every ranking.
+STORE_PATH = {"exact_max": 0, "factory": "Flat"}
+
+
+def test_default_corpus_same_top10_from_a_fresh_store(shipped_parts, tmp_path, monkeypatch):
     """`CANTUS_VECTORS=milvus:./vectors.db cantus search ...` on a fresh home fills the store
-    (with a progress bar) and answers like FAISS exact; then search with filters, similar and
-    recommend agree in-process."""
+    and answers like FAISS; then search (filters included), similar, nearest and recommend
+    through the store agree with FAISS exact in-process."""
+    from recommender.engine import SearchConfig
+
     home = tmp_path / "home"
     home.mkdir()
     env = os.environ | {"CANTUS_HOME": str(home), SETTING: "milvus:./vectors.db",
@@ -241,13 +251,16 @@ def test_default_corpus_same_top10_from_a_fresh_store(shipped_faiss, tmp_path, m
     assert "Traceback" not in proc.stderr
     assert (home / "vectors.db").exists()
     got = json.loads(proc.stdout)["results"]
-    expected = shipped_faiss.search("melancholy waltz", 10)
+    expected = Engine(**shipped_parts).search("melancholy waltz", 10)
     assert [r["id"] for r in got] == _ids(expected)  # no ties among these
 
+    faiss_engine = Engine(**shipped_parts, config=SearchConfig(**STORE_PATH))
+    assert faiss_engine.index.is_exact
     monkeypatch.setenv(SETTING, f"milvus:{home / 'vectors.db'}")
-    milvus = Engine.load()
+    milvus = Engine(**shipped_parts, config=SearchConfig(**STORE_PATH))
     assert isinstance(milvus.index, MilvusStore)
-    _same_top10(shipped_faiss, milvus)
+    assert milvus.index.ntotal == len(milvus.catalog)  # already filled by the CLI run
+    _same_top10(faiss_engine, milvus)
 
 
 def _same_top10(faiss_engine: Engine, milvus: Engine) -> None:
@@ -259,6 +272,7 @@ def _same_top10(faiss_engine: Engine, milvus: Engine) -> None:
         ("slow air", {"meter": "3/4", "mode": "minor"}),
         ("dance tune", {"collection": "oneills1850"}),
         ("march", {"meter": ["2/4", "6/8"]}),
+        ("Bach", {"mode": "major", "collection": "bach"}),
     ]
     for query, filters in cases:
         _assert_same_top(milvus.search(query, 10, filters), faiss_engine.search(query, 10, filters))
