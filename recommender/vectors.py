@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import itertools
 import json
 import logging
 import os
@@ -48,7 +47,7 @@ SCALAR_FIELDS = ("collection", "meter", "mode", "key", "origin", "form")
 MAX_ID_CHARS = 512  # piece ids are "m21:<path>#<n>" or "file:<sha>#<n>": far below this
 MAX_FIELD_CHARS = 256
 INSERT_BATCH = 1000  # rows per insert: one gRPC message stays well under Milvus' 64 MB cap
-READ_BATCH = 8_000  # rows per page reading ids back (2x must stay under Milvus' 16384)
+READ_BATCH = 8_000  # rows per page when reading the stored ids back
 MILVUS_MAX_TOPK = 16_384  # Milvus refuses larger limits
 CONNECT_TIMEOUT_S = 10.0
 
@@ -226,19 +225,17 @@ class MilvusStore:
     def _stored_rows(self) -> dict[str, int]:
         """Every stored piece id with its row number, read page by page."""
         stored: dict[str, int] = {}
-        # Pages by row range, not query_iterator: Milvus Lite lacks the timestamp call the
-        # iterator starts with. Rows of every catalog ever stored start at 0 and are
-        # contiguous, so the first empty range is the end.
-        for start in itertools.count(0, READ_BATCH):
-            page = self._client.query(
-                self._name,
-                filter=f"row >= {start} and row < {start + READ_BATCH}",
-                output_fields=["id", "row"],
-                limit=2 * READ_BATCH,  # a row number held by a stale piece and a current one
+        # Milvus Lite lacks the timestamp call the iterator starts with: its in-process gRPC
+        # shim logs a traceback and pymilvus a warning, then it reads every row all the same.
+        with _quiet("grpc._server", "pymilvus.client.iterator.query_iterator"):
+            iterator = self._client.query_iterator(
+                self._name, batch_size=READ_BATCH, filter="row >= 0", output_fields=["id", "row"]
             )
-            if not page:
-                break
-            stored.update((r["id"], int(r["row"])) for r in page)
+        try:
+            while page := iterator.next():
+                stored.update((r["id"], int(r["row"])) for r in page)
+        finally:
+            iterator.close()
         return stored
 
     def _insert(self, rows: np.ndarray, vectors: np.ndarray) -> None:
