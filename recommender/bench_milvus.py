@@ -6,6 +6,7 @@ numbers say what the client path costs, not what a Milvus cluster would serve.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -73,4 +74,58 @@ def measure_milvus_index(
         "single_qps": round(len(xq) / sum(single), 1),
         "batch_qps": round(len(xq) / batch_s, 1),
         "batch_size": len(xq),
+    }
+
+
+def bench_stores(uri: str, n_queries: int = 40, n_pieces: int = 100) -> dict[str, Any]:
+    """The serving engine on the data dir in use: FAISS in-process vs the Milvus store at
+    ``uri`` (filled first if empty), both serving candidates from the store as on a catalog
+    beyond ``exact_max``; per-call latency of search, filtered search and nearest."""
+    from recommender.bench import QUERIES, timed
+    from recommender.engine import Engine, SearchConfig, load_parts
+    from recommender.vectors import vectors_setting
+
+    setting = vectors_setting(f"milvus:{uri}")
+    parts = load_parts()
+    config = {"exact_max": 0, "factory": "Flat"}
+    faiss_s, faiss_engine = timed(lambda: Engine(**parts, config=SearchConfig(**config)))
+    before = os.environ.get("CANTUS_VECTORS")
+    os.environ["CANTUS_VECTORS"] = setting.text
+    try:
+        open_s, milvus = timed(lambda: Engine(**parts, config=SearchConfig(**config)))
+        reopen_s, milvus = timed(lambda: Engine(**parts, config=SearchConfig(**config)))
+    finally:
+        os.environ.pop("CANTUS_VECTORS")
+        if before is not None:
+            os.environ["CANTUS_VECTORS"] = before
+    queries = list(QUERIES[:n_queries])
+    pieces = [
+        str(p) for p in parts["catalog"]["id"].iloc[:: max(1, len(parts["catalog"]) // n_pieces)]
+    ]
+    out: dict[str, Any] = {"pieces": len(parts["catalog"]), "store": setting.text,
+                           "faiss_index_build_s": round(faiss_s, 2),
+                           "milvus_first_open_s": round(open_s, 2),
+                           "milvus_reopen_s": round(reopen_s, 2)}  # fmt: skip
+    out["faiss"] = _engine_latency(faiss_engine, queries, pieces)
+    out["milvus"] = _engine_latency(milvus, queries, pieces)
+    milvus.index.close()
+    return out
+
+
+def _engine_latency(engine: Any, queries: list[str], pieces: list[str]) -> dict[str, Any]:
+    from recommender.bench import percentiles, timed
+
+    for q in queries:  # warm: the query encoders are cached, what is left is the store's part
+        engine.search(q, 10)
+
+    def search(q: str, filters: dict[str, str] | None = None) -> float:
+        return timed(lambda: engine.search(q, 10, filters))[0]
+
+    def nearest(p: str) -> float:
+        return timed(lambda: engine.nearest(engine.vector(p), 10, [p]))[0]
+
+    return {
+        "search": percentiles([search(q) for q in queries]),
+        "search_mode_minor": percentiles([search(q, {"mode": "minor"}) for q in queries]),
+        "nearest": percentiles([nearest(p) for p in pieces]),
     }

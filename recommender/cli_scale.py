@@ -1,6 +1,8 @@
-"""``cantus bench vectors``: exact vs IVF vs HNSW on realistic vectors (FAISS, Milvus Lite).
+"""``cantus bench vectors``: exact vs IVF vs HNSW on realistic vectors (FAISS, Milvus Lite);
+``cantus bench stores``: the serving engine with FAISS vs a Milvus store.
 
     cantus bench vectors [--n 100000] [--milvus] [--hnsw-budget-s 300] [--json]
+    cantus bench stores [--uri ./vectors.db | --uri http://host:19530] [--json]
 
 See ``recommender.bench_scale`` for what is measured; the report is saved to
 ``$CANTUS_HOME/bench/vectors.json``.
@@ -9,6 +11,8 @@ See ``recommender.bench_scale`` for what is measured; the report is saved to
 from __future__ import annotations
 
 import argparse
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cantus.errors import BadInput
@@ -28,6 +32,40 @@ def register(reg: Registry) -> None:
     bench.add_argument(
         "--hnsw-budget-s", type=float, default=300.0, help="stop adding to HNSW after this long"
     )
+
+
+    stores = reg.add(
+        reg.bench, "stores", _bench_stores, help="serving engine: FAISS vs a Milvus store"
+    )
+    stores.add_argument(
+        "--uri", default=None, help="Milvus URI (default: a fresh Milvus Lite file, removed after)"
+    )
+
+
+def _bench_stores(args: argparse.Namespace) -> None:
+    from cantus.config import cantus_home
+    from cantus.output import emit
+    from recommender.bench_milvus import bench_stores
+    from recommender.bench_scale import save
+
+    uri = getattr(args, "uri", None)
+    if uri is None:  # a fresh Lite file: the first open measures the fill
+        with tempfile.TemporaryDirectory(prefix="cantus-stores-", dir=cantus_home()) as tmp:
+            report = bench_stores(str(Path(tmp) / "vectors.db"))
+    else:
+        report = bench_stores(uri)
+    path = save(report, "stores.json")
+    lines = [
+        f"{report['pieces']} pieces; Milvus first open {report['milvus_first_open_s']} s, "
+        f"reopen {report['milvus_reopen_s']} s"
+    ]
+    for name in ("faiss", "milvus"):
+        r = report[name]
+        lines.append(
+            f"{name}: search p50 {r['search']['p50_ms']} ms, filtered p50 "
+            f"{r['search_mode_minor']['p50_ms']} ms, nearest p50 {r['nearest']['p50_ms']} ms"
+        )
+    emit(report, args.json, "\n".join([*lines, f"saved to {path}"]))
 
 
 def _bench_vectors(args: argparse.Namespace) -> None:
