@@ -12,7 +12,6 @@ import pytest
 from cantus.cli import main
 from cantus.distributed import ADDRESS_ENV, ray_address, ray_session, works_runner
 from cantus.errors import BadInput
-from cantus.ingest import find_user_files, run_works, user_works
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -48,22 +47,33 @@ def test_cli_ingest_with_a_dead_address_exits_2_and_writes_nothing(tmp_path, mon
     assert not (tmp_path / "user" / "catalog.parquet").exists()
 
 
-def test_ray_gives_the_pools_rows_and_error_records(monkeypatch):
+def test_build_with_ray_writes_the_pools_catalog_and_error_records(tmp_path, monkeypatch, capsys):
+    """`cantus build --ray` (a local Ray, 2 CPUs) over good and corrupt fixtures: the same
+    catalog rows (ids, tokens) and error records as the local pool."""
     pytest.importorskip("ray.data", reason="Ray tests need the cantus[scale] extra")
+    import json
+
+    import pandas as pd
+
     monkeypatch.delenv(ADDRESS_ENV, raising=False)
-    files, missing = find_user_files([FIXTURES / "music", FIXTURES / "corrupt"])
-    specs, prechecked = user_works(files)
-    assert not missing
-    local_rows, local_errors, _ = run_works(specs, 2, progress=False)
-    with ray_session("", 2) as cluster:
-        assert cluster["cpus"] == 2 and works_runner() is not None
-        ray_rows, ray_errors, timing = run_works(specs, 2, progress=False)
-    assert works_runner() is None  # the session ended
-    assert [r["id"] for r in ray_rows] == [r["id"] for r in local_rows]
-    assert [r["tokens"] for r in ray_rows] == [r["tokens"] for r in local_rows]
-    assert ray_errors == local_errors
-    assert len(ray_errors) + len(prechecked) >= 5  # each corrupt file is a record
-    assert sum(c["works"] for c in timing["collections"].values()) == len(specs)
+    monkeypatch.setenv("CANTUS_HOME", str(tmp_path / "home"))
+    corpus = [str(FIXTURES / "music"), str(FIXTURES / "corrupt")]
+    outputs = {}
+    for name, flags in (("pool", []), ("ray", ["--ray"])):
+        out = tmp_path / name
+        argv = ["build", *flags, "--jobs", "2", "--stages", "catalog", "--corpus", *corpus]
+        assert main([*argv, "--out", str(out), "--json"]) == 0
+        outputs[name] = (out, json.loads(capsys.readouterr().out))
+    (pool_dir, _), (ray_dir, record) = outputs["pool"], outputs["ray"]
+    assert record["ray"]["address"] == "local" and record["ray"]["cpus"] == 2
+    assert works_runner() is None  # the session ended with the command
+    pool_rows = pd.read_parquet(pool_dir / "catalog.parquet", columns=["id", "tokens"])
+    ray_rows = pd.read_parquet(ray_dir / "catalog.parquet", columns=["id", "tokens"])
+    assert ray_rows["id"].tolist() == pool_rows["id"].tolist() and len(ray_rows) >= 7
+    assert [list(t) for t in ray_rows["tokens"]] == [list(t) for t in pool_rows["tokens"]]
+    errors = json.loads((ray_dir / "corpus_errors.json").read_text())
+    assert errors == json.loads((pool_dir / "corpus_errors.json").read_text())
+    assert len(errors) >= 5  # each corrupt file is a record, the build still succeeded
 
 
 @pytest.mark.slow  # Ray actors each load torch and the encoder: a minute or more on 2 cores
