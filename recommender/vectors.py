@@ -355,7 +355,7 @@ def _fold(value: object) -> str:
 def connect(setting: VectorsSetting) -> Any:
     """A ``MilvusClient`` for the setting; one clear line naming ``CANTUS_VECTORS`` on failure."""
     try:
-        from pymilvus import MilvusClient, MilvusException
+        from pymilvus import MilvusClient
     except ImportError as exc:
         msg = f"{SETTING}={setting.text} needs pymilvus: pip install 'cantus[scale]' ({exc})"
         raise CantusError(msg) from exc
@@ -368,10 +368,12 @@ def connect(setting: VectorsSetting) -> Any:
         uri = str(Path(uri).expanduser().resolve())
     try:
         return MilvusClient(uri=uri, timeout=CONNECT_TIMEOUT_S)
-    except MilvusException as exc:
-        raise _store_error(setting, exc) from exc
-    except Exception as exc:  # grpc / lite start-up errors do not share a base class
-        raise _store_error(setting, exc) from exc
+    except Exception as exc:  # MilvusException, grpc and Lite start-up errors: no shared base
+        error = _store_error(setting, exc)
+        if not _is_server(setting.uri):  # Milvus Lite serves a file to one process at a time
+            error = BadInput(f"{error}; is another process using this file? (several processes "
+                             "need a Milvus server: milvus:http://host:19530)")  # fmt: skip
+        raise error from exc
 
 
 def _store_error(setting: VectorsSetting, exc: BaseException) -> BadInput:

@@ -25,6 +25,7 @@ from recommender.vectors import (
     MilvusStore,
     collection_name,
     configured_store,
+    connect,
     filter_expression,
     vectors_setting,
 )
@@ -115,6 +116,23 @@ def test_cli_reports_bad_setting_with_exit_2(tmp_path):
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert lines[-1].startswith("cantus:") and SETTING in lines[-1]
     assert "Traceback" not in proc.stderr
+
+
+def test_a_lite_file_held_by_another_process_is_one_clear_line(tmp_path):
+    path = tmp_path / "held.db"
+    code = (
+        "import sys, time\nfrom pymilvus import MilvusClient\n"
+        f"MilvusClient({str(path)!r})\nprint('open', flush=True)\ntime.sleep(60)\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(BadInput, match="another process") as info:
+            connect(vectors_setting(f"milvus:{path}"))
+        assert SETTING in str(info.value) and "\n" not in str(info.value)
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def test_filter_expression_ands_fields_and_ors_values():
