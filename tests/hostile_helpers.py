@@ -1,0 +1,18 @@
+"""Functions the capped child runs in tests (a child imports them by name, so they live here)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+
+def sleepy_file_ids(path: str, suffix: str) -> tuple[str, Any]:
+    """A parse that outlives any short time limit."""
+    del path, suffix
+    time.sleep(30)
+    return "ok", [1]
+
+
+def greedy(n_bytes: int) -> int:
+    """Allocate far more than the child's memory cap."""
+    return len(bytearray(n_bytes))
