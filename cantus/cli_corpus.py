@@ -12,7 +12,7 @@ from pathlib import Path
 
 from cantus import config
 from cantus.errors import BadInput, MissingArtifact
-from cantus.output import emit
+from cantus.output import emit, terminal_safe
 
 STAGE_NAMES = "catalog,encoder,generator"
 
@@ -122,7 +122,7 @@ def handle_ingest(args: argparse.Namespace) -> int:
     )
     for error in report.errors:  # one clear line per bad file/work
         where = f"{error['source']}#{error['number']}" if error["number"] else error["source"]
-        print(f"cantus: skipped {where}: {error['reason']}", file=sys.stderr)
+        print(terminal_safe(f"cantus: skipped {where}: {error['reason']}"), file=sys.stderr)
     text = (
         f"ingested {len(report.added)} piece{'' if len(report.added) == 1 else 's'} "
         f"({len(report.unchanged)} files unchanged, "

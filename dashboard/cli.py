@@ -14,9 +14,16 @@ from pathlib import Path
 
 APP = Path(__file__).resolve().parent / "app.py"
 SERVER = APP.with_name("server.py")  # app.py behind st.App, warming the engine at start-up
-# Defaults the user can still override: no usage stats and no external-IP lookup (both are
-# network calls; a serverAddress set by hand skips the lookup), no tracebacks, no "Deploy".
+MAX_UPLOAD_MB = 2  # a motif is a few bars; the server refuses bigger uploads (not only the page)
+# Defaults the user can still override: listen on this computer only (`--server.address
+# 0.0.0.0` opens it up, and then a sign-in is required: dashboard.access), no usage stats and
+# no external-IP lookup (both are network calls; a serverAddress set by hand skips the
+# lookup), no tracebacks, no "Deploy", uploads capped on the server.
 DEFAULT_OPTIONS = (
+    "--server.address",
+    "127.0.0.1",
+    "--server.maxUploadSize",
+    str(MAX_UPLOAD_MB),
     "--browser.gatherUsageStats",
     "false",
     "--browser.serverAddress",
@@ -34,8 +41,11 @@ def register(reg) -> None:
         "dashboard",
         run,
         help="start the web dashboard (Streamlit options such as --server.port N pass through)",
-        description="Start the cantus web dashboard. Every other option goes to `streamlit run`, "
-        "e.g. `cantus dashboard --server.port 8502 --server.headless true`.",
+        description="Start the cantus web dashboard on 127.0.0.1 (this computer only). Every "
+        "other option goes to `streamlit run`, e.g. `cantus dashboard --server.port 8502 "
+        "--server.headless true`. `--server.address 0.0.0.0` opens it to the network; then "
+        "everyone signs in (CANTUS_AUTH_HEADER from a reverse proxy, or Streamlit's st.login "
+        "configured under [auth] in .streamlit/secrets.toml) and sees only their own history.",
     )
     _pass_unknown_options(parser)
     reg.add(
