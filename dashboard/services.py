@@ -253,6 +253,16 @@ def user_names() -> list[str]:
     return [row.name for row in repo().list_users()]
 
 
+def erase_user(name: str) -> dict[str, int]:
+    """Delete a person's history, seed files and uploads (``db.erase.erase_user``)."""
+    from db.erase import erase_user as erase
+
+    database()
+    counts = erase(name)
+    user_names.clear()
+    return counts
+
+
 def record(kind: str, piece_id: str, value: float | None = None) -> None:
     """Log an interaction for the current user (silently nothing when nobody is picked)."""
     user = current_user()
@@ -504,7 +514,12 @@ def _seed_record(seed: Any, params: dict[str, Any]) -> dict:
         record_["db_id"] = repo().save_seed(
             user,
             list(seed.conditioned_on),
-            {**params, "seed_id": seed.id},
+            # "files": where the seed was written, removed with the user (db.erase)
+            {
+                **params,
+                "seed_id": seed.id,
+                "files": [str(Path(p).resolve()) for p in (seed.midi, seed.musicxml)],
+            },
             _model_version(),
             Path(seed.midi).read_bytes(),
             Path(seed.musicxml).read_text(encoding="utf-8"),

@@ -142,6 +142,8 @@ def _user(args: argparse.Namespace) -> None:
         return
     if args.name is None:
         raise BadInput("`cantus user delete` needs the user's name")
-    removed = repo.delete_user(args.name)
+    from db.erase import erase_user
+
+    removed = erase_user(args.name)  # rows, seed files and uploads
     summary = ", ".join(f"{count} {table}" for table, count in removed.items())
     emit({"deleted": args.name, "rows": removed}, args.json, f"deleted {args.name!r}: {summary}")
