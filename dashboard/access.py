@@ -57,7 +57,7 @@ def signed_in_name() -> str | None:
     if header:
         value = (_request_headers().get(header) or "").strip()
         return value[:MAX_NAME] or None
-    if _oidc_configured() and st.user.is_logged_in:
+    if _oidc_configured() and st.user.get("is_logged_in"):
         name = st.user.get("email") or st.user.get("sub") or ""
         return str(name)[:MAX_NAME] or None
     return None
