@@ -96,7 +96,7 @@ def test_open_app_shows_each_person_only_their_own_history(
     monkeypatch.setattr(access, "_request_headers", lambda: {})  # past the proxy: no header
     stranger = app(address="0.0.0.0")
     stranger.run()
-    assert stranger.error and HEADER in stranger.error[0].value
+    assert stranger.error and md(HEADER) in stranger.error[0].value
     assert "user" not in stranger.session_state
 
 

@@ -246,3 +246,19 @@ def test_query_files_refuse_special_files_fast(tmp_path: Path) -> None:
         for name, reason in (("pipe.mid", "FIFO"), ("zero.mid", "character device")):
             with pytest.raises(BadInput, match=reason):
                 file_token_ids(tmp_path / name)
+
+
+# ------------------------------------------------------------------------------ terminal
+def test_terminal_never_obeys_escape_sequences_from_names(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    from cantus.cli import main
+    from cantus.output import terminal_safe
+
+    assert terminal_safe("a\x1b[2Jb\r\u202ec") == "a\\x1b[2Jb\\r\\u202ec"
+    assert terminal_safe(os.fsdecode(b"caf\xe9")) == "caf\ufffd"
+    name = tmp_path / "\x1b[31mred\x1b]0;owned\x07.mid"
+    assert main(["ingest", "--jobs", "1", str(name)]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err
+    assert "\\x1b[31mred" in err and err.count("\n") == 1  # one line for the one bad name
