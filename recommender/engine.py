@@ -894,6 +894,8 @@ def check_music_file(path: Path | str, what: str = "music file") -> Path:
         msg = f"{path} is a folder; give one {what} ({', '.join(MUSIC_SUFFIXES)})"
         raise BadInput(msg)
     if not path.is_file():
+        if os.path.lexists(path):  # a FIFO, a device, a socket or a dangling link
+            raise BadInput(f"{what} {path} is not a regular file")
         raise BadInput(f"{what} not found: {path}")
     return path
 

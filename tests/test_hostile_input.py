@@ -238,7 +238,7 @@ def test_child_parse_is_memory_capped_and_timed() -> None:
 
 
 def test_query_files_refuse_special_files_fast(tmp_path: Path) -> None:
-    from recommender.engine import file_token_ids
+    from recommender.engine import check_music_file, file_token_ids
 
     os.mkfifo(tmp_path / "pipe.mid")
     (tmp_path / "zero.mid").symlink_to("/dev/zero")
@@ -246,6 +246,8 @@ def test_query_files_refuse_special_files_fast(tmp_path: Path) -> None:
         for name, reason in (("pipe.mid", "FIFO"), ("zero.mid", "character device")):
             with pytest.raises(BadInput, match=reason):
                 file_token_ids(tmp_path / name)
+            with pytest.raises(BadInput, match="not a regular file"):
+                check_music_file(tmp_path / name)  # what `similar` / `--motif` check first
 
 
 # ------------------------------------------------------------------------------ terminal
