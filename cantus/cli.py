@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 from cantus.errors import CantusError
-from cantus.output import terminal_safe
+from cantus.terminal import terminal_safe
 
 COMMAND_MODULES = (
     "cantus.cli_corpus",  # build, ingest, corpus errors, bench ingest

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from cantus import config
 from cantus.errors import BadInput, MissingArtifact
-from cantus.output import emit, terminal_safe
+from cantus.output import emit
+from cantus.terminal import terminal_safe
 
 STAGE_NAMES = "catalog,encoder,generator"
 

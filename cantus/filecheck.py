@@ -50,6 +50,14 @@ def display_path(path: str | os.PathLike[str]) -> str:
     return os.fsencode(path).decode("utf-8", errors="replace")
 
 
+def utf8_text(text: str) -> str:
+    """Text a parser derived from a file name (music21 titles a work by it) as valid UTF-8."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def size_problem(size: int) -> str | None:
     """Why a file of ``size`` bytes is refused before parsing, or None."""
     if size == 0:

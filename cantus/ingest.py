@@ -35,15 +35,20 @@ from cantus import catalog as cat
 from cantus.errors import BadInput
 from cantus.features import abc_meter
 from cantus.filecheck import (  # re-exported: callers import these names from here
+    MAX_FILE_BYTES,
     MAX_NOTES,
     MAX_QUARTERS,
     MUSIC_SUFFIXES,
     check_file,
     display_path,
     read_regular,
+    size_problem,
     unique_paths,
+    utf8_text,
     walk_music_files,
 )
+
+__all__ = ["MAX_FILE_BYTES", "MUSIC_SUFFIXES", "size_problem"]  # kept importable from here
 
 log = logging.getLogger(__name__)
 
@@ -373,6 +378,8 @@ def _row(spec: WorkSpec, score: Any, number: str, piece_id: str) -> dict[str, An
         meter=spec.meter,
     )
     _check_size(features, score)
+    # a name that is not UTF-8 can reach the title; the catalog must stay writable
+    features = {k: utf8_text(v) if isinstance(v, str) else v for k, v in features.items()}
     ids = _tokens_for(score, features)
     return {
         "id": piece_id,

@@ -25,7 +25,6 @@ from typing import Any
 
 from cantus.filecheck import MUSIC_SUFFIXES, check_file, read_regular
 
-QUERY_PARSE_LIMIT_S = 60  # a query file is a few bars; longer parses are hostile or huge
 PARSE_PROCESSES = 2  # parallel query parses per process (app: concurrent uploads)
 CACHE_ENTRIES = 64
 _PRELOAD = ["music21", "cantus.features", "cantus.tokens", "cantus.isolated"]
@@ -92,7 +91,7 @@ def run_capped(func: Callable[..., Any], args: tuple, time_limit_s: float) -> An
         raise ParseFailed("ran out of memory (the parse is capped)") from None
 
 
-def query_file_ids(path: Path, time_limit_s: float = QUERY_PARSE_LIMIT_S) -> list[int]:
+def query_file_ids(path: Path, time_limit_s: float) -> list[int]:
     """Music tokens of the first work in ``path`` (read once, parsed in a capped child).
 
     Raises ParseFailed (unreadable, refused or unparsable file) or ParseTimeout.

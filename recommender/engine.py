@@ -42,7 +42,6 @@ import pandas as pd
 
 from cantus.errors import BadInput, MissingArtifact
 from cantus.ingest import MUSIC_SUFFIXES  # suffix -> format: what ingest reads, we read
-from cantus.isolated import QUERY_PARSE_LIMIT_S as FILE_PARSE_LIMIT_S  # per query file
 from recommender.facets import query_facets
 from recommender.index import EXACT, VectorIndex
 from recommender.melody import MELODY_WEIGHT, MelodyIndex, fuse
@@ -53,6 +52,7 @@ log = logging.getLogger(__name__)
 FILTER_FIELDS = ("meter", "mode", "key", "collection", "origin", "form")
 HIT_FIELDS = ("id", "title", "collection", "source", "number", "key", "meter", "score", "why")
 DEFAULT_MELODY_WINDOW = 256  # tokens per melody document when the encoder does not say
+FILE_PARSE_LIMIT_S = 60  # a query file is a few bars; longer parses are hostile or huge
 MAX_K = 1000  # more results than anyone reads; guards against k=10**9 allocating the catalog
 CAPTION_FILE = "caption_embeddings.npy"  # (N, 384) float16, rows in catalog order
 # Catalog columns the engine keeps in memory (tokens and captions are only read to build).

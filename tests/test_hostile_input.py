@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import shutil
 import signal
 import zipfile
@@ -63,6 +64,10 @@ def hostile_folder(tmp_path: Path) -> tuple[Path, Path]:
     os.mkfifo(folder / "pipe.mid")
     name = os.fsdecode(bytes(folder) + b"/caf\xe9.abc")  # Latin-1 byte: not UTF-8
     Path(name).write_text(OTHER_TUNE)
+    # no title inside: music21 titles it by its (non-UTF-8) file name
+    xml = (FIXTURES / "music" / "minor_air.musicxml").read_text()
+    xml = re.sub(r"<(work|movement)-title>.*?</\1-title>", "", xml)
+    Path(os.fsdecode(bytes(folder) + b"/air\xe9.musicxml")).write_text(xml)
     return folder, outside
 
 
@@ -75,7 +80,7 @@ def test_hostile_folder_keeps_every_good_file(home: Path, tmp_path: Path) -> Non
     assert all("symbolic link" in reasons[n] for n in ("notes.abc", "zero.mid", "linked"))
     assert "FIFO" in reasons["pipe.mid"]
     frame = catalog.read_frame(home / "user" / catalog.CATALOG_FILE)  # written and readable
-    assert len(report.added) == len(frame) == GOOD_PIECES + 1
+    assert len(report.added) == len(frame) == GOOD_PIECES + 2
     shown = str(folder / "caf\ufffd.abc")
     assert shown in set(frame["source"]), "non-UTF-8 name stored with U+FFFD"
     assert all(s.startswith(str(folder)) for s in frame["source"]), "nothing read outside"
@@ -97,7 +102,7 @@ def test_cli_names_each_bad_entry_once_and_exits_2(
     lines = captured.err.strip().splitlines()
     assert len(lines) == 6 and all(line.startswith("cantus: skipped ") for line in lines)
     assert "Traceback" not in captured.err
-    assert f"ingested {GOOD_PIECES + 1} pieces" in captured.out
+    assert f"ingested {GOOD_PIECES + 2} pieces" in captured.out
 
 
 def test_special_files_are_refused_before_reading(tmp_path: Path) -> None:
@@ -255,7 +260,7 @@ def test_terminal_never_obeys_escape_sequences_from_names(
     home: Path, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     from cantus.cli import main
-    from cantus.output import terminal_safe
+    from cantus.terminal import terminal_safe
 
     assert terminal_safe("a\x1b[2Jb\r\u202ec") == "a\\x1b[2Jb\\r\\u202ec"
     assert terminal_safe(os.fsdecode(b"caf\xe9")) == "caf\ufffd"
