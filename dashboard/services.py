@@ -253,7 +253,7 @@ def user_names() -> list[str]:
     return [row.name for row in repo().list_users()]
 
 
-def erase_user(name: str) -> dict[str, int]:
+def erase_user(name: str) -> dict[str, Any]:
     """Delete a person's history, seed files and uploads (``db.erase.erase_user``)."""
     from db.erase import erase_user as erase
 

@@ -144,6 +144,7 @@ def _user(args: argparse.Namespace) -> None:
         raise BadInput("`cantus user delete` needs the user's name")
     from db.erase import erase_user
 
-    removed = erase_user(args.name)  # rows, seed files and uploads
-    summary = ", ".join(f"{count} {table}" for table, count in removed.items())
-    emit({"deleted": args.name, "rows": removed}, args.json, f"deleted {args.name!r}: {summary}")
+    erased = erase_user(args.name)  # rows, seed files and uploads
+    summary = ", ".join(f"{count} {table}" for table, count in erased["rows"].items())
+    summary += f"; {erased['files']} files (seeds, uploads)"
+    emit({"deleted": args.name, **erased}, args.json, f"deleted {args.name!r}: {summary}")

@@ -14,6 +14,7 @@ import logging
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -32,17 +33,16 @@ class SeedFile:
     seed_id: str  # generator seed id ("" when unknown)
 
 
-def erase_user(name: str) -> dict[str, int]:
-    """Delete the person (``db.repo.delete_user``) and their files; counts per kind."""
+def erase_user(name: str) -> dict[str, Any]:
+    """Delete the person and their files: ``{"rows": {table: count}, "files": count}``."""
     canonical = repo.validate_user_name(name)
     files = _seed_files(canonical)
-    counts = repo.delete_user(canonical)  # BadInput for an unknown name: nothing is touched
+    rows = repo.delete_user(canonical)  # BadInput for an unknown name: nothing is touched
     shared = _seed_ids_in_use()
     removed = sum(_remove_if_same(f) for f in files if not (f.seed_id and f.seed_id in shared))
     removed += _remove_folder(config.uploads_dir(canonical))
-    counts["files"] = removed
-    log.info("erased %r: %s", canonical, counts)
-    return counts
+    log.info("erased %r: %s rows, %d files", canonical, rows, removed)
+    return {"rows": rows, "files": removed}
 
 
 def _seed_files(name: str) -> list[SeedFile]:

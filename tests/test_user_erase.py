@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,9 +58,10 @@ def test_user_delete_removes_seed_files_and_uploads(
     others_upload = config.uploads_dir("bo") / "0123456789ab.abc"
     others_upload.write_text("X:1\nK:C\nC|\n")
 
-    assert cli.main(["user", "delete", "ana"]) == 0
-    out = capsys.readouterr().out
-    assert "deleted 'ana'" in out and "files" in out
+    assert cli.main(["user", "delete", "ana", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["deleted"] == "ana" and out["rows"]["seeds"] == 6
+    assert out["files"] == 4 * 2 + 1 + 1  # 4 whole seeds, seed-fff's MIDI, the upload
     gone = [*own, *old_style, *custom_out, edited[0], upload]
     assert not [p for p in gone if p.exists()], "files of the deleted user remain"
     assert all(p.exists() for p in [*shared, edited[1], others_upload]), "removed too much"
