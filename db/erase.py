@@ -94,8 +94,10 @@ def _remove_if_same(item: SeedFile) -> bool:
     except (OSError, UnicodeDecodeError) as exc:
         log.warning("could not remove seed file %s: %s", item.path, exc)
         return False
-    with contextlib.suppress(OSError):  # the run's folder, once its last file is gone
-        item.path.parent.rmdir()
+    folder, root = item.path.parent, config.seeds_dir()
+    if folder != root and folder.is_relative_to(root):  # the app's per-run folder, once empty
+        with contextlib.suppress(OSError):
+            folder.rmdir()
     return True
 
 

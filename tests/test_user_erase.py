@@ -66,6 +66,7 @@ def test_user_delete_removes_seed_files_and_uploads(
     assert not [p for p in gone if p.exists()], "files of the deleted user remain"
     assert all(p.exists() for p in [*shared, edited[1], others_upload]), "removed too much"
     assert not (config.seeds_dir() / "older").exists()  # its emptied run folder goes too
+    assert (tmp_path / "my-seeds").is_dir()  # a folder the person chose stays
     assert "ana" not in user_ids() and len(repo.list_seeds("bo")) == 1
 
 
