@@ -496,19 +496,19 @@ def process_works(
 ) -> Iterator[WorkResult]:
     """Run ``process_work`` over ``specs`` with ``jobs`` processes (biggest works first).
 
-    A worker killed from outside (OOM killer, segfault) loses its task and a plain Pool would
-    wait forever; when no result arrives for longer than any task may take, the pool is
-    stopped and the works still missing are reported as failures.
+    Each chunk has a deadline (``cantus.work_pool``): a parse stuck in C code or a worker
+    killed from outside (OOM killer, segfault) fails its own work only; the rest go on.
     """
     from functools import partial
 
     from tqdm import tqdm
 
+    from cantus.limits import worker_memory_bytes
+    from cantus.work_pool import failure_reason, map_chunks
+
     ordered = sorted(specs, key=lambda s: -s.size)
     if chunk is None:
         chunk = 1 if len(ordered) < 400 else 4  # small chunks: big works first, balanced ends
-    stall_s = chunk * time_limit + 120
-    pending = {s.piece_id: s for s in ordered}
     bar = tqdm(
         total=len(ordered),
         desc=desc,
@@ -517,43 +517,28 @@ def process_works(
         mininterval=2,
         smoothing=0.05,
     )
-    task = partial(process_chunk, time_limit=time_limit)
-    # our own chunks, not imap's chunksize: with chunksize > 1 imap returns a plain generator
-    # that has no next(timeout)
     chunks = [ordered[i : i + chunk] for i in range(0, len(ordered), chunk)]
+    task = partial(process_chunk, time_limit=time_limit)
+    init = (worker_memory_bytes(jobs),)
     try:
-        from cantus.limits import worker_memory_bytes
-
-        pool = _context().Pool(
-            max(1, jobs),
-            initializer=_init_worker,
-            initargs=(worker_memory_bytes(jobs),),
-            maxtasksperchild=125,
-        )
-        with pool:
-            results = pool.imap_unordered(task, chunks)
-            while pending:
-                try:
-                    batch = results.next(timeout=stall_s)
-                except StopIteration:
-                    break
-                except mp.TimeoutError:
-                    log.error(
-                        "no result for %d s: a worker died; %d works lost", stall_s, len(pending)
+        for done, outcome in map_chunks(
+            task, chunks, jobs, time_limit, _init_worker, init, _context()
+        ):
+            if isinstance(outcome, BaseException):
+                reason = failure_reason(outcome, time_limit)
+                outcome = [
+                    WorkResult(
+                        errors=[_err(s.source, s.number, reason)],
+                        collection=s.collection,
+                        spec_id=s.piece_id,
                     )
-                    break
-                for result in batch:
-                    pending.pop(result.spec_id, None)
-                    bar.update(1)
-                    yield result
+                    for s in done
+                ]
+            for result in outcome:
+                bar.update(1)
+                yield result
     finally:
         bar.close()
-    for spec in pending.values():
-        yield WorkResult(
-            errors=[_err(spec.source, spec.number, "worker process died (killed or crashed)")],
-            collection=spec.collection,
-            spec_id=spec.piece_id,
-        )
 
 
 def run_works(

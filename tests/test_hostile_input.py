@@ -269,3 +269,27 @@ def test_terminal_never_obeys_escape_sequences_from_names(
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\x07" not in err
     assert "\\x1b[31mred" in err and err.count("\n") == 1  # one line for the one bad name
+
+
+def test_pool_stops_a_stuck_or_dead_worker_and_keeps_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import multiprocessing as mp
+
+    import pebble
+
+    from cantus import work_pool
+    from tests.hostile_helpers import stubborn_chunk
+
+    monkeypatch.setattr(work_pool, "SLACK_S", 1)
+    chunks = [["a", "hang", "b"], ["die"], ["c"]]
+    ctx = mp.get_context("forkserver")
+    with no_hang(60):
+        out = list(
+            work_pool.map_chunks(stubborn_chunk, chunks, 2, 1, limits.cap_memory, (2 << 30,), ctx)
+        )
+    done = {tuple(chunk): result for chunk, result in out}
+    assert done[("a",)] == ["a"] and done[("b",)] == ["b"] and done[("c",)] == ["c"]
+    assert isinstance(done[("hang",)], TimeoutError)  # only the culprit of its chunk fails
+    assert isinstance(done[("die",)], pebble.ProcessExpired)
+    assert "timed out" in work_pool.failure_reason(done[("hang",)], 1)
