@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 from cantus.errors import CantusError
-from cantus.terminal import terminal_safe
 
 COMMAND_MODULES = (
     "cantus.cli_corpus",  # build, ingest, corpus errors, bench ingest
@@ -117,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
                 warnings.simplefilter("ignore")
             return int(args.func(args) or 0)
     except CantusError as exc:
-        print(f"cantus: {terminal_safe(str(exc))}", file=sys.stderr)
+        print(f"cantus: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("cantus: interrupted", file=sys.stderr)
@@ -126,8 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             raise
         hint = "set CANTUS_DEBUG=1 for a traceback"
-        reason = terminal_safe(f"{type(exc).__name__}: {exc}")
-        print(f"cantus: internal error: {reason} ({hint})", file=sys.stderr)
+        print(f"cantus: internal error: {type(exc).__name__}: {exc} ({hint})", file=sys.stderr)
         return 1
 
 
