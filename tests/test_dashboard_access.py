@@ -56,13 +56,16 @@ def assert_literal(at, *fragments: str) -> None:
 
 
 def test_cli_listens_on_this_computer_and_caps_uploads() -> None:
-    from dashboard.cli import streamlit_command
+    from dashboard.cli import open_address_note, streamlit_command
 
     cmd = streamlit_command([])
     assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"
     assert cmd[cmd.index("--server.maxUploadSize") + 1] == "2"
     opened = streamlit_command(["--server.address", "0.0.0.0"])
     assert opened[-2:] == ["--server.address", "0.0.0.0"]  # the user's choice comes last: wins
+    assert open_address_note(cmd) is None
+    assert "lets nobody in" in open_address_note(opened)
+    assert open_address_note(streamlit_command(["--server.address=::1"])) is None
 
 
 def test_open_app_without_a_sign_in_method_lets_nobody_in() -> None:
