@@ -6,7 +6,6 @@ native widgets with Markdown escaped (``md``); no raw HTML is built anywhere in 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -14,15 +13,10 @@ import streamlit as st
 
 from cantus.errors import CantusError
 from dashboard import services
+from dashboard.text import md
 
 PIECE_PAGE = "views/piece.py"
 INSPIRE_PAGE = "views/inspire.py"
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
-
-
-def md(text: Any) -> str:
-    """Text shown literally inside Markdown (a title like ``*[x](javascript:…)`` stays text)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text or ""))
 
 
 # ------------------------------------------------------------------------------- callbacks
@@ -43,7 +37,7 @@ def show_flash() -> None:
     """The message a failed callback left behind, once."""
     message = st.session_state.pop("_flash", None)
     if message:
-        st.error(message, icon=":material/error:")
+        st.error(md(message), icon=":material/error:")
 
 
 def _play(piece_id: str) -> None:

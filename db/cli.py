@@ -142,6 +142,9 @@ def _user(args: argparse.Namespace) -> None:
         return
     if args.name is None:
         raise BadInput("`cantus user delete` needs the user's name")
-    removed = repo.delete_user(args.name)
-    summary = ", ".join(f"{count} {table}" for table, count in removed.items())
-    emit({"deleted": args.name, "rows": removed}, args.json, f"deleted {args.name!r}: {summary}")
+    from db.erase import erase_user
+
+    erased = erase_user(args.name)  # rows, seed files and uploads
+    summary = ", ".join(f"{count} {table}" for table, count in erased["rows"].items())
+    summary += f"; {erased['files']} files (seeds, uploads)"
+    emit({"deleted": args.name, **erased}, args.json, f"deleted {args.name!r}: {summary}")

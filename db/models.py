@@ -70,6 +70,8 @@ def _at() -> MappedColumn[datetime]:
 
 class User(Base):
     __tablename__ = "users"
+    # SQLite: AUTOINCREMENT, so a deleted person's id never goes to the next one (rev. 0003)
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(MAX_USER_NAME), nullable=False, unique=True)

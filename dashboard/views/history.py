@@ -15,8 +15,7 @@ def _delete(kind: str, event_id: int) -> None:
 
 
 def _delete_me() -> None:
-    services.repo().delete_user(services.current_user())
-    services.user_names.clear()
+    services.erase_user(services.current_user())
     st.session_state.pop("user", None)
     st.session_state["_flash_ok"] = "Your data is deleted."
 
