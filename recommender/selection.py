@@ -1,0 +1,215 @@
+"""Picking the list for a listener's interests: scores, fair shares, MMR, and `why`.
+
+Each interest (a cluster of liked pieces, ``recommender.personal.Interest``) scores the whole
+catalog at once:
+
+    score = cos(piece, interest centroid) + facet_weight * taste bonus (``recommender.tastes``)
+            - hide_similarity * max cos(piece, hidden pieces) - hide_facet_weight * hidden bonus
+
+A full scan is one (N, D) @ (D,) product per interest (~1 ms for 15k pieces), so facets can
+lift pieces the embedding alone ranks far down; past ~1M pieces this would switch to index
+candidates. Interests take turns in proportion to their weight (smooth round robin, every
+interest first gets one slot); each turn picks by MMR against everything already chosen.
+Hidden ("not for me") pieces never come back, and each one near an interest lowers that
+interest's share of the list.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from recommender import tastes
+from recommender.engine import HIT_FIELDS, Hit
+
+if TYPE_CHECKING:
+    from recommender.engine import Engine
+    from recommender.personal import Interest, PersonalConfig
+
+MAX_HIDDEN = 500  # newest hidden pieces used as negatives (all of them stay excluded)
+
+
+@dataclass(frozen=True)
+class Negatives:
+    """What "not for me" says: hidden pieces' unit vectors and facet shares."""
+
+    vectors: np.ndarray  # (h, D)
+    shares: list[np.ndarray]  # per facet, as ``tastes.shares``
+
+    @property
+    def empty(self) -> bool:
+        return len(self.vectors) == 0
+
+
+def negatives(engine: Engine, table: tastes.FacetCodes, hidden_rows: Sequence[int]) -> Negatives:
+    rows = np.asarray(list(hidden_rows)[-MAX_HIDDEN:], dtype=int)
+    vectors = np.asarray(engine.embeddings[rows], dtype=np.float32)  # (h, D)
+    return Negatives(vectors, tastes.shares(table, rows, np.ones(len(rows))))
+
+
+def shared_masses(interests: list[Interest], neg: Negatives, config: PersonalConfig) -> np.ndarray:
+    """Interest weights after "not for me": each hidden piece lowers its nearest interest by
+    ``hide_mass`` (never below ``min_mass_left`` of what it was)."""
+    masses = np.array([i.mass for i in interests], dtype=np.float64)
+    if neg.empty or not interests:
+        return masses
+    nearest = np.argmax(neg.vectors @ np.stack([i.centroid for i in interests]).T, axis=1)
+    lowered = masses - config.hide_mass * np.bincount(nearest, minlength=len(interests))
+    return np.maximum(lowered, config.min_mass_left * masses)
+
+
+def select(
+    engine: Engine,
+    interests: list[Interest],
+    k: int,
+    excluded: np.ndarray,
+    neg: Negatives,
+    config: PersonalConfig,
+) -> list[Hit]:
+    """Up to ``k`` hits; ``excluded`` is a (N,) bool mask of rows never to return."""
+    table = tastes.facet_codes(engine, engine.catalog)
+    quotas = allocate(shared_masses(interests, neg, config), k)
+    pools = [
+        _pool(engine, table, interest, quota, excluded, neg, config)
+        for interest, quota in zip(interests, quotas, strict=True)
+    ]
+    chosen: list[Hit] = []
+    chosen_rows: set[int] = set()
+    chosen_vecs: list[np.ndarray] = []
+    spill = [(g, 0) for _ in range(k) for g in range(len(pools))]
+    for group, _ in interleave(quotas, quotas) + spill:
+        if len(chosen) >= k:
+            break
+        pick = _mmr_pick(engine, pools[group], chosen_rows, chosen_vecs, config.mmr_lambda)
+        if pick is None:
+            continue
+        row, score = pick
+        why = explain(engine, table, interests[group], row)
+        chosen.append(hit_from_row(engine, row, score, why))
+        chosen_rows.add(row)
+        chosen_vecs.append(engine.embeddings[row])
+    return chosen
+
+
+def scores(
+    engine: Engine,
+    table: tastes.FacetCodes,
+    interest: Interest,
+    neg: Negatives,
+    config: PersonalConfig,
+) -> np.ndarray:
+    """(N,) relevance of every piece to one interest (see the module docstring)."""
+    rel = engine.embeddings @ interest.centroid.astype(np.float32)
+    if config.facet_weight:
+        rel += config.facet_weight * tastes.bonus(table, interest.shares, config.facet_power)
+    if not neg.empty:
+        rel -= config.hide_similarity * (engine.embeddings @ neg.vectors.T).max(axis=1)
+        if config.hide_facet_weight:
+            against = tastes.negative_bonus(table, neg.shares, interest.shares, config.facet_power)
+            rel -= config.hide_facet_weight * against
+    return rel
+
+
+def _pool(
+    engine: Engine,
+    table: tastes.FacetCodes,
+    interest: Interest,
+    quota: int,
+    excluded: np.ndarray,
+    neg: Negatives,
+    config: PersonalConfig,
+) -> list[tuple[int, float]]:
+    """The best (row, relevance) pairs of one interest, best first."""
+    if quota == 0:  # more interests than slots: the lightest ones sit this list out
+        return []
+    rel = np.where(excluded, -np.inf, scores(engine, table, interest, neg, config))
+    n = min(max(config.candidates_per_interest, config.candidates_per_slot * quota), len(rel))
+    top = np.argpartition(-rel, n - 1)[:n]
+    top = top[np.argsort(-rel[top], kind="stable")]
+    return [(int(r), float(rel[r])) for r in top if np.isfinite(rel[r])]
+
+
+def _mmr_pick(
+    engine: Engine,
+    pool: list[tuple[int, float]],
+    chosen_rows: set[int],
+    chosen_vecs: list[np.ndarray],
+    lam: float,
+) -> tuple[int, float] | None:
+    """The pool entry maximising lam * relevance - (1 - lam) * max similarity to the chosen."""
+    live = [c for c in pool if c[0] not in chosen_rows]
+    if not live:
+        return None
+    rel = np.array([c[1] for c in live])
+    if chosen_vecs:
+        vecs = engine.embeddings[[c[0] for c in live]]
+        redundancy = (vecs @ np.stack(chosen_vecs).T).max(axis=1)
+    else:
+        redundancy = np.zeros(len(live))
+    return live[int(np.argmax(lam * rel - (1 - lam) * redundancy))]
+
+
+def explain(engine: Engine, table: tastes.FacetCodes, interest: Interest, row: int) -> str:
+    """Why, in musical words ("reel in D major (Irish) like Toss the Feathers and 3 more you
+    liked"): the facts the piece shares with the interest, its closest liked piece, and how
+    many other liked pieces share those facts."""
+    closest = int(np.argmax(interest.vectors @ engine.embeddings[row]))
+    title = interest.titles[closest]
+    facts = tastes.shared_facts(table, row, interest.shares)
+    if not facts:
+        own = tastes.describe([], table.row_values(row))
+        return f"{own}, close in melody and rhythm to {title}"
+    named = [f for f, _ in facts]
+    idx = [table.names.index(f) for f in named]
+    same = (table.codes[idx][:, interest.rows] == table.codes[idx, row][:, None]).all(axis=0)
+    others = int(same.sum()) - int(same[closest])
+    text = f"{tastes.describe(facts, table.row_values(row))} like {title}"
+    return text + (f" and {others} more you liked" if others else "")
+
+
+def allocate(masses: Sequence[float] | np.ndarray, k: int) -> list[int]:
+    """Split ``k`` slots in proportion to ``masses``: one each first (heaviest first, while
+    slots last), the rest by largest remainder."""
+    masses = np.asarray(masses, dtype=np.float64)
+    quotas = np.zeros(len(masses), dtype=int)
+    if len(masses) == 0 or k <= 0:
+        return quotas.tolist()
+    if masses.sum() <= 0:
+        masses = np.ones(len(masses))
+    quotas[np.argsort(-masses, kind="stable")[:k]] = 1  # every group gets a voice first
+    left = k - int(quotas.sum())
+    if left > 0:
+        owed = np.clip(masses / masses.sum() * k - quotas, 0, None)  # slots still owed
+        owed = (
+            owed / owed.sum() * left if owed.sum() > 0 else np.full(len(masses), left / len(masses))
+        )
+        quotas += np.floor(owed).astype(int)
+        for idx in np.argsort(-(owed - np.floor(owed)), kind="stable")[: k - int(quotas.sum())]:
+            quotas[idx] += 1
+    return quotas.tolist()
+
+
+def interleave(sizes: Sequence[int], quotas: Sequence[int]) -> list[tuple[int, int]]:
+    """(group, turn) pairs in smooth round-robin order: group g's j-th turn sits at
+    (j + 0.5) / quota_g, so a 6:4 split reads A B A B A A B A B A, not A A A A A A B B B B."""
+    turns = [
+        ((j + 0.5) / quota, group, j)
+        for group, (size, quota) in enumerate(zip(sizes, quotas, strict=True))
+        for j in range(min(size, quota))
+    ]
+    return [(group, j) for _, group, j in sorted(turns)]
+
+
+def hit_from_row(engine: Engine, row: int, score: float, why: str) -> Hit:
+    record = engine.catalog.iloc[row]
+    values = {name: record.get(name, "") for name in HIT_FIELDS[:7]}
+    values = {name: "" if _is_missing(v) else str(v) for name, v in values.items()}
+    return Hit(**values, score=round(float(score), 4), why=why)
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
