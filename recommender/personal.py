@@ -126,6 +126,7 @@ class PersonalConfig:
     hide_facet_weight: float = 0.25  # and minus this x facet values only hidden pieces share
     hide_mass: float = 0.5  # each hidden piece lowers its nearest interest's weight by this
     min_mass_left: float = 0.2  # an interest keeps at least this fraction of its weight
+    share_power: float = 0.5  # list slots follow weight ** this: 0.5 keeps a lighter taste heard
     kmeans_restarts: int = 4  # k-means restarts (best objective kept)
     cold_start_sample: int = 2000  # most pieces per collection fed to cold-start k-means
 
@@ -148,6 +149,7 @@ class PersonalConfig:
             "hide_facet_weight": self.hide_facet_weight >= 0,
             "hide_mass": self.hide_mass >= 0,
             "min_mass_left": 0 < self.min_mass_left <= 1,
+            "share_power": 0 <= self.share_power <= 1,
             "kmeans_restarts": self.kmeans_restarts >= 1,
             "cold_start_sample": self.cold_start_sample >= 1,
         }
@@ -205,6 +207,17 @@ def recommend(
     """
     k = check_k(k)
     config = config or PersonalConfig()
+    with selection.one_blas_thread():
+        return _recommend(engine, interactions, k, seed, config)
+
+
+def _recommend(
+    engine: Engine,
+    interactions: Iterable[Interaction | Any],
+    k: int,
+    seed: int,
+    config: PersonalConfig,
+) -> list[Hit]:
     events = [i if isinstance(i, Interaction) else Interaction.from_row(i) for i in interactions]
     profile = build_profile(events, config)
     rows = {pid: _row_of(engine, pid) for pid in profile.weights}
@@ -544,6 +557,5 @@ def _column(catalog: Any, name: str) -> np.ndarray:
 
 
 def _titles(engine: Engine, index: np.ndarray) -> list[str]:
-    titles = _column(engine.catalog, "title")[index]
-    ids = engine.catalog["id"].astype(str).to_numpy()[index]
-    return [t or i for t, i in zip(titles, ids, strict=True)]
+    fields = selection.field_values(engine)
+    return [t or i for t, i in zip(fields["title"][index], fields["id"][index], strict=True)]
