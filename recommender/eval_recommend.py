@@ -201,12 +201,15 @@ class Tally:
 def evaluate(
     engine: Engine,
     config: EvalConfig | None = None,
-    tastes: Sequence[Taste] = TASTES,
-    pairs: Sequence[tuple[str, str]] = PAIRS,
+    tastes: Sequence[Taste] | None = None,
+    pairs: Sequence[tuple[str, str]] | None = None,
     personal: PersonalConfig | None = None,
 ) -> dict[str, Any]:
-    """Simulate listeners, run every method on each, and return the report (JSON-able)."""
+    """Simulate listeners, run every method on each, and return the report (JSON-able).
+    ``tastes`` / ``pairs`` default to ``eval_tastes.TASTES`` / ``PAIRS``."""
     config = config or EvalConfig()
+    tastes = TASTES if tastes is None else tastes
+    pairs = PAIRS if pairs is None else pairs
     started = time.perf_counter()
     with _one_faiss_thread():
         all_masks = taste_masks(engine.catalog, tastes)
@@ -251,11 +254,8 @@ def evaluate(
         "splits": splits_report,
         "not_for_me": hides,
         "per_taste_test": {
-            taste: {
-                name: summarise(t, n, config.k)[f"precision@{config.k}"]
-                for name, t in methods_.items()
-            }
-            for taste, methods_ in per_taste.items()
+            taste: {name: _brief(summarise(t, n, config.k), config.k) for name, t in group.items()}
+            for taste, group in per_taste.items()
         },
         "targets": targets(
             splits_report["test"]["cantus"], hides["test"].get("cantus", {}), config.k
@@ -264,6 +264,11 @@ def evaluate(
         "personal_config": asdict(personal or PersonalConfig()),
         "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+def _brief(row: dict[str, Any], k: int) -> dict[str, Any]:
+    keep = (f"precision@{k}", "two_tastes_both_covered")
+    return {name: row[name] for name in keep if row[name] is not None}
 
 
 def _run(

@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 KINDS = ("search_hit", "open", "play", "favourite", "unfavourite", "dismiss", "rating")
 # Pieces the person has already met: recommending them again adds nothing.
 SEEN_KINDS = frozenset({"open", "play", "favourite", "rating"})
+LASTING_KINDS = frozenset({"favourite", "rating"})  # fade with `lasting_half_life_days`
 SECONDS_PER_DAY = 86_400.0
 
 
@@ -106,6 +107,8 @@ class PersonalConfig:
     """Knobs of the personal recommender (defaults tuned by ``cantus eval recommendation``)."""
 
     half_life_days: float = 30.0  # an event's weight halves every this many days
+    # favourites and ratings are standing statements of taste: they fade far slower
+    lasting_half_life_days: float = 365.0
     # base weight per kind: favourites and ratings count most, search hits least
     kind_weights: dict[str, float] = field(default_factory=_default_kind_weights)
     rating_neutral: float = 3.0  # rating that leaves a piece's weight unchanged (5 stars: x2)
@@ -119,7 +122,7 @@ class PersonalConfig:
     candidates_per_interest: int = 20  # fewest index hits fetched per interest before MMR
     candidates_per_slot: int = 4  # and at least this many per slot the interest fills
     mmr_lambda: float = 0.7  # MMR trade-off: 1 = pure relevance, 0 = pure novelty
-    facet_weight: float = 0.25  # taste bonus (0..1, shared facet values) added to the cosine
+    facet_weight: float = 0.5  # taste bonus (0..1, shared facet values) added to the cosine
     facet_power: float = 2.0  # share ** power: inconsistent facets (5 keys in 5 pieces) fade
     facet_cluster_weight: float = 0.5  # facets' part in clustering tastes (0 = embedding only)
     hide_similarity: float = 0.3  # "not for me": score minus this x max cos to hidden pieces
@@ -133,6 +136,7 @@ class PersonalConfig:
     def __post_init__(self) -> None:
         checks = {
             "half_life_days": self.half_life_days > 0,
+            "lasting_half_life_days": self.lasting_half_life_days > 0,
             "rating_neutral": self.rating_neutral > self.rating_low,
             "piece_weight_cap": self.piece_weight_cap > 0,
             "min_relative_weight": 0 <= self.min_relative_weight < 1,
@@ -277,7 +281,9 @@ def _accumulate(
             if event.kind == "rating" and event.weight is not None:
                 ratings[pid] = event.weight  # the latest rating wins
             multiplier = 1.0 if event.kind == "rating" or event.weight is None else event.weight
-            decay = 0.5 ** (_age_days(now, event.at) / config.half_life_days)
+            lasting = event.kind in LASTING_KINDS
+            half_life = config.lasting_half_life_days if lasting else config.half_life_days
+            decay = 0.5 ** (_age_days(now, event.at) / half_life)
             weight = config.kind_weights.get(event.kind, 0.0) * decay * multiplier
             per_kind = signals.setdefault(pid, {})
             per_kind[event.kind] = per_kind.get(event.kind, 0.0) + weight

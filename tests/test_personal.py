@@ -123,14 +123,16 @@ def test_dismissed_pieces_are_excluded_from_cold_start_too(engine: Engine) -> No
     assert not {h.id for h in again} & set(first)
 
 
-def test_recent_favourite_outweighs_old_one(engine: Engine) -> None:
+def test_recent_signals_outweigh_old_ones_and_favourites_fade_slowly(engine: Engine) -> None:
     history = favs(["jigs:0"], days_ago=121) + favs(["chorales:0"], days_ago=1)
-    weights = build_profile(history, PersonalConfig(half_life_days=30)).weights
+    weights = build_profile(history, PersonalConfig(lasting_half_life_days=30)).weights
     assert weights["chorales:0"] == pytest.approx(16 * weights["jigs:0"], rel=0.01)  # 4 half-lives
+    lasting = build_profile(history, PersonalConfig()).weights  # a favourite is a standing taste
+    assert lasting["chorales:0"] == pytest.approx(2 ** (120 / 365) * lasting["jigs:0"], rel=0.01)
     only_old = build_profile(favs(["jigs:0"], days_ago=365), PersonalConfig()).weights
     assert only_old["jigs:0"] > 0  # a long pause does not erase a person's taste
-    old_and_new = favs([f"jigs:{i}" for i in range(4)], days_ago=200) + favs(
-        [f"chorales:{i}" for i in range(4)], days_ago=2
+    old_and_new = favs([f"jigs:{i}" for i in range(4)], days_ago=200, kind="play") + favs(
+        [f"chorales:{i}" for i in range(4)], days_ago=2, kind="play"
     )
     got = clusters_of(recommend(engine, old_and_new, k=10))
     assert got[0] == "chorales"
