@@ -2,6 +2,7 @@
 
     cantus recommend --user NAME [-k 10] [--seed 0] [--json]
     cantus eval recommendation [--users-per-taste 6] [--seed 0] [--json]
+    cantus bench recommend [--json]
 
 ``recommend --json`` prints one line ``{"query": "user:NAME", "results": [Hit fields]}`` (the
 DESIGN.md result contract). The evaluation report is printed and saved to
@@ -41,6 +42,8 @@ def register(reg: Registry) -> None:
         help="simulated listeners per taste and per pair of tastes (default 6)",
     )
     ev.add_argument("--seed", type=int, default=0, help="simulation seed (default 0)")
+
+    reg.add(reg.bench, "recommend", _bench, help="warm latency of personal recommendations")
 
 
 def load_engine() -> Engine:
@@ -91,6 +94,12 @@ def _eval(args: argparse.Namespace) -> None:
     path = bench_dir() / REPORT_NAME
     path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     emit(report, args.json, _eval_text(report, str(path)))
+
+
+def _bench(args: argparse.Namespace) -> None:
+    from recommender.bench_recommend import run
+
+    run(load_engine(), args.json)
 
 
 def _eval_text(report: dict[str, Any], path: str) -> str:

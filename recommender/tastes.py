@@ -25,7 +25,9 @@ import numpy as np
 import pandas as pd
 
 # Catalog columns read as taste facets, in the order `why` names them.
-TASTE_FACETS = ("form", "genre", "key", "meter", "mode", "region", "origin", "collection")
+TASTE_FACETS = (
+    "form", "genre", "key", "meter", "mode", "tempo_text", "region", "origin", "collection",
+)  # fmt: skip
 # Facets that name the piece's kind; the first one with a shared value starts the `why`.
 KIND_FACETS = ("genre", "form")
 MIN_SHARED = 0.6  # a facet value is "shared" (named in `why`) when over half the interest has it

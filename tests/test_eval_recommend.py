@@ -201,3 +201,15 @@ def test_default_catalog_cantus_beats_naive_and_random_and_hides_stay_hidden() -
         assert test["cantus"]["one_taste_precision@10"] > test[baseline]["one_taste_precision@10"]
         assert test["cantus"]["two_tastes_both_covered"] > test[baseline]["two_tastes_both_covered"]
     assert report["not_for_me"]["test"]["cantus"]["hidden_returned"] == 0
+
+
+def test_bench_recommend_times_warm_lists_and_saves_json(engine, monkeypatch, tmp_path) -> None:
+    from recommender import bench_recommend, eval_tastes
+
+    monkeypatch.setenv("CANTUS_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(eval_tastes, "TASTES", SYNTHETIC_TASTES)
+    monkeypatch.setattr(eval_tastes, "PAIRS", SYNTHETIC_PAIRS)
+    report = bench_recommend.run(engine, as_json=True, listeners=6)
+    assert report["listeners"] == 6 and report["warm_ms"]["p50"] > 0
+    saved = json.loads((tmp_path / "home" / "bench" / "recommend.json").read_text())
+    assert saved["warm_ms"] == report["warm_ms"]
