@@ -3,7 +3,7 @@
 Each interest (a cluster of liked pieces, ``recommender.personal.Interest``) scores the whole
 catalog at once:
 
-    score = cos(piece, interest centroid) + facet_weight * taste bonus (``recommender.tastes``)
+    score = liking: cos(piece, interest centroid) + facet_weight * taste bonus (recommender.tastes)
             - hide_similarity * max cos(piece, hidden pieces) - hide_facet_weight * hidden bonus
 
 A full scan is one (N, D) @ (D,) product per interest (~1 ms for 15k pieces), so facets can
@@ -38,6 +38,7 @@ MAX_HIDDEN = 500  # newest hidden pieces used as negatives (all of them stay exc
 class Negatives:
     """What "not for me" says: hidden pieces' unit vectors and facet shares."""
 
+    rows: np.ndarray  # (h,) catalog rows of the hidden pieces
     vectors: np.ndarray  # (h, D)
     shares: list[np.ndarray]  # per facet, as ``tastes.shares``
 
@@ -49,7 +50,7 @@ class Negatives:
 def negatives(engine: Engine, table: tastes.FacetCodes, hidden_rows: Sequence[int]) -> Negatives:
     rows = np.asarray(list(hidden_rows)[-MAX_HIDDEN:], dtype=int)
     vectors = np.asarray(engine.embeddings[rows], dtype=np.float32)  # (h, D)
-    return Negatives(vectors, tastes.shares(table, rows, np.ones(len(rows))))
+    return Negatives(rows, vectors, tastes.shares(table, rows, np.ones(len(rows))))
 
 
 _BLAS: list[Any] = []  # the threadpoolctl controller, made on first use (it scans libraries)
@@ -67,14 +68,16 @@ def one_blas_thread() -> Iterator[None]:
         yield
 
 
-def shared_masses(interests: list[Interest], neg: Negatives, config: PersonalConfig) -> np.ndarray:
+def shared_masses(
+    interests: list[Interest], likings: list[np.ndarray], neg: Negatives, config: PersonalConfig
+) -> np.ndarray:
     """Each interest's claim on the list: its weight after "not for me" (each hidden piece
-    lowers its nearest interest by ``hide_mass``, never below ``min_mass_left`` of what it
-    was), to the power ``share_power``."""
+    lowers the interest that likes it most by ``hide_mass``, never below ``min_mass_left`` of
+    what it was), to the power ``share_power``."""
     masses = np.array([i.mass for i in interests], dtype=np.float64)
     if neg.empty or not interests:
         return masses**config.share_power
-    nearest = np.argmax(neg.vectors @ np.stack([i.centroid for i in interests]).T, axis=1)
+    nearest = np.argmax(np.stack([liking[neg.rows] for liking in likings]), axis=0)  # (h,)
     lowered = masses - config.hide_mass * np.bincount(nearest, minlength=len(interests))
     return np.maximum(lowered, config.min_mass_left * masses) ** config.share_power
 
@@ -89,11 +92,16 @@ def select(
 ) -> list[Hit]:
     """Up to ``k`` hits; ``excluded`` is a (N,) bool mask of rows never to return."""
     table = tastes.facet_codes(engine, engine.catalog)
-    quotas = allocate(shared_masses(interests, neg, config), k)
+    likings = [liking(engine, table, interest, config) for interest in interests]
+    quotas = allocate(shared_masses(interests, likings, neg, config), k)
+    near_hidden = _near_hidden(engine, neg, config)
     pools = [
-        _pool(engine, table, interest, quota, excluded, neg, config)
-        for interest, quota in zip(interests, quotas, strict=True)
+        _pool(
+            liking_ - near_hidden - _against(table, interest, neg, config), quota, excluded, config
+        )
+        for interest, liking_, quota in zip(interests, likings, quotas, strict=True)
     ]
+    liked_rows = np.concatenate([i.rows for i in interests])
     chosen: list[Hit] = []
     chosen_rows: set[int] = set()
     chosen_vecs: list[np.ndarray] = []
@@ -105,45 +113,47 @@ def select(
         if pick is None:
             continue
         row, score = pick
-        why = explain(engine, table, interests[group], row)
+        why = explain(engine, table, interests[group], row, liked_rows)
         chosen.append(hit_from_row(engine, row, score, why))
         chosen_rows.add(row)
         chosen_vecs.append(engine.embeddings[row])
     return chosen
 
 
-def scores(
-    engine: Engine,
-    table: tastes.FacetCodes,
-    interest: Interest,
-    neg: Negatives,
-    config: PersonalConfig,
+def liking(
+    engine: Engine, table: tastes.FacetCodes, interest: Interest, config: PersonalConfig
 ) -> np.ndarray:
-    """(N,) relevance of every piece to one interest (see the module docstring)."""
+    """(N,) how well every piece fits one interest: cosine + facet_weight x taste bonus."""
     rel = engine.embeddings @ interest.centroid.astype(np.float32)
     if config.facet_weight:
         rel += config.facet_weight * tastes.bonus(table, interest.shares, config.facet_power)
-    if not neg.empty:
-        rel -= config.hide_similarity * (engine.embeddings @ neg.vectors.T).max(axis=1)
-        if config.hide_facet_weight:
-            against = tastes.negative_bonus(table, neg.shares, interest.shares, config.facet_power)
-            rel -= config.hide_facet_weight * against
     return rel
 
 
+def _near_hidden(engine: Engine, neg: Negatives, config: PersonalConfig) -> np.ndarray | float:
+    """(N,) hide_similarity x max cosine to a hidden piece (0 without any)."""
+    if neg.empty or not config.hide_similarity:
+        return 0.0
+    return config.hide_similarity * (engine.embeddings @ neg.vectors.T).max(axis=1)
+
+
+def _against(
+    table: tastes.FacetCodes, interest: Interest, neg: Negatives, config: PersonalConfig
+) -> np.ndarray | float:
+    """(N,) hide_facet_weight x facet values the hidden pieces share and this interest not."""
+    if neg.empty or not config.hide_facet_weight:
+        return 0.0
+    against = tastes.negative_bonus(table, neg.shares, interest.shares, config.facet_power)
+    return config.hide_facet_weight * against
+
+
 def _pool(
-    engine: Engine,
-    table: tastes.FacetCodes,
-    interest: Interest,
-    quota: int,
-    excluded: np.ndarray,
-    neg: Negatives,
-    config: PersonalConfig,
+    rel: np.ndarray, quota: int, excluded: np.ndarray, config: PersonalConfig
 ) -> list[tuple[int, float]]:
     """The best (row, relevance) pairs of one interest, best first."""
     if quota == 0:  # more interests than slots: the lightest ones sit this list out
         return []
-    rel = np.where(excluded, -np.inf, scores(engine, table, interest, neg, config))
+    rel = np.where(excluded, -np.inf, rel)
     n = min(max(config.candidates_per_interest, config.candidates_per_slot * quota), len(rel))
     top = np.argpartition(-rel, n - 1)[:n]
     top = top[np.argsort(-rel[top], kind="stable")]
@@ -170,10 +180,16 @@ def _mmr_pick(
     return live[int(np.argmax(lam * rel - (1 - lam) * redundancy))]
 
 
-def explain(engine: Engine, table: tastes.FacetCodes, interest: Interest, row: int) -> str:
+def explain(
+    engine: Engine,
+    table: tastes.FacetCodes,
+    interest: Interest,
+    row: int,
+    liked_rows: np.ndarray,
+) -> str:
     """Why, in musical words ("reel in D major (Irish) like Toss the Feathers and 3 more you
     liked"): the facts the piece shares with the interest, its closest liked piece, and how
-    many other liked pieces share those facts."""
+    many other liked pieces (of any interest) share those facts."""
     closest = int(np.argmax(interest.vectors @ engine.embeddings[row]))
     title = interest.titles[closest]
     facts = tastes.shared_facts(table, row, interest.shares)
@@ -182,8 +198,8 @@ def explain(engine: Engine, table: tastes.FacetCodes, interest: Interest, row: i
         return f"{own}, close in melody and rhythm to {title}"
     named = [f for f, _ in facts]
     idx = [table.names.index(f) for f in named]
-    same = (table.codes[idx][:, interest.rows] == table.codes[idx, row][:, None]).all(axis=0)
-    others = int(same.sum()) - int(same[closest])
+    same = (table.codes[idx][:, liked_rows] == table.codes[idx, row][:, None]).all(axis=0)
+    others = int(same.sum()) - int(interest.rows[closest] in liked_rows[same])
     text = f"{tastes.describe(facts, table.row_values(row))} like {title}"
     return text + (f" and {others} more you liked" if others else "")
 
