@@ -20,9 +20,9 @@ the test split's. Metrics per method:
 their taste, two-taste listeners hide the pieces of their second taste; the second list must
 never contain a hidden piece, and should hold more of the taste / less of the hidden taste.
 
-Methods in the same run: ``cantus`` (shipped ``PersonalConfig``), ``embedding_only`` (the
-recommender before taste facets: embedding clusters + MMR), ``naive_last_favourite``
-(``Engine.similar`` on the newest favourite) and ``random``.
+Methods in the same run: ``cantus`` (shipped ``PersonalConfig``), ``previous`` (the
+recommender before taste facets, as on main: embedding clusters + MMR, favourites fading in 30
+days), ``naive_last_favourite`` (``Engine.similar`` on the newest favourite) and ``random``.
 """
 
 from __future__ import annotations
@@ -53,7 +53,8 @@ SWEEP: dict[str, tuple[float, ...]] = {
     "facet_cluster_weight": (0.0, 0.5),
     "share_power": (0.5, 1.0),
 }
-EMBEDDING_ONLY = {  # the recommender before taste facets and "not for me" penalties
+PREVIOUS = {  # the recommender before taste facets (embedding clusters + MMR), as on main
+    "lasting_half_life_days": 30.0,  # favourites faded like every other signal
     "facet_weight": 0.0,
     "facet_cluster_weight": 0.0,
     "hide_similarity": 0.0,
@@ -161,7 +162,7 @@ def make_methods(
     shipped = personal or PersonalConfig()
     return {
         "cantus": ranker(shipped),
-        "embedding_only": ranker(replace(shipped, **EMBEDDING_ONLY)),
+        "previous": ranker(replace(shipped, **PREVIOUS)),
         "naive_last_favourite": naive,
         "random": random,
     }
@@ -362,7 +363,7 @@ def _not_for_me(
 ) -> dict[str, dict[str, Any]]:
     """Hide what a listener would reject, ask again, and compare (see the module docstring)."""
     report = {}
-    for name in ("cantus", "embedding_only"):
+    for name in ("cantus", "previous"):
         before, after, returned, hidden_total = [], [], 0, 0
         for number, user in enumerate(users):
             history = history_of(user, config, np.random.default_rng([config.seed, number]))

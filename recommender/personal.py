@@ -122,7 +122,7 @@ class PersonalConfig:
     candidates_per_interest: int = 20  # fewest index hits fetched per interest before MMR
     candidates_per_slot: int = 4  # and at least this many per slot the interest fills
     mmr_lambda: float = 0.7  # MMR trade-off: 1 = pure relevance, 0 = pure novelty
-    facet_weight: float = 0.5  # taste bonus (0..1, shared facet values) added to the cosine
+    facet_weight: float = 1.0  # taste bonus (0..1, shared facet values) added to the cosine
     facet_power: float = 2.0  # share ** power: inconsistent facets (5 keys in 5 pieces) fade
     facet_cluster_weight: float = 0.5  # facets' part in clustering tastes (0 = embedding only)
     hide_similarity: float = 0.3  # "not for me": score minus this x max cos to hidden pieces
@@ -207,7 +207,7 @@ def recommend(
 
     ``interactions`` are ``Interaction``s, or rows with piece_id, kind, at, value (``db.repo``).
     The list order is the ranking (interests interleaved, MMR within each turn); ``score`` is
-    the piece's relevance to the interest it serves (``selection.scores``).
+    the piece's relevance to the interest it serves (``selection.liking``).
     """
     k = check_k(k)
     config = config or PersonalConfig()

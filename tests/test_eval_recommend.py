@@ -137,7 +137,7 @@ def test_evaluation_beats_baselines_covers_both_tastes_and_never_returns_hidden(
     config = EvalConfig(users_per_taste=3, favourites=6, min_taste_size=10)
     report = evaluate(engine, config, tastes=SYNTHETIC_TASTES, pairs=SYNTHETIC_PAIRS)
     test = report["splits"]["test"]
-    assert set(test) == {"cantus", "embedding_only", "naive_last_favourite", "random"}
+    assert set(test) == {"cantus", "previous", "naive_last_favourite", "random"}
     assert test["cantus"]["one_taste_precision@10"] > test["random"]["one_taste_precision@10"] + 0.3
     assert test["cantus"]["two_tastes_both_covered"] == 1.0
     assert test["naive_last_favourite"]["two_tastes_both_covered"] < 1.0  # one taste only
