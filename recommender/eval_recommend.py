@@ -213,12 +213,7 @@ def evaluate(
     pairs = PAIRS if pairs is None else pairs
     started = time.perf_counter()
     with _one_faiss_thread():
-        all_masks = taste_masks(engine.catalog, tastes)
-        masks = {n: m for n, m in all_masks.items() if m.sum() >= config.min_taste_size}
-        splits = {t.name: t.split for t in tastes}
-        ids = engine.catalog["id"].astype(str).to_numpy()
-        users = simulate_users(ids, masks, splits, pairs, config)
-        rows = {pid: i for i, pid in enumerate(ids)}
+        all_masks, masks, users, rows = _listeners(engine, tastes, pairs, config)
         sweep_report = sweep(engine, [u for u in users if u.split == "tune"], masks, rows, config)
         methods = make_methods(engine, config, personal)
         tallies, per_taste = _run(engine, users, methods, masks, rows, config)
@@ -265,6 +260,17 @@ def evaluate(
         "personal_config": asdict(personal or PersonalConfig()),
         "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+def _listeners(
+    engine: Engine, tastes: Sequence[Taste], pairs: Sequence[tuple[str, str]], config: EvalConfig
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], list[SimUser], dict[str, int]]:
+    """Every taste's mask, the usable ones, the simulated listeners, and id -> row."""
+    all_masks = taste_masks(engine.catalog, tastes)
+    masks = {n: m for n, m in all_masks.items() if m.sum() >= config.min_taste_size}
+    ids = engine.catalog["id"].astype(str).to_numpy()
+    users = simulate_users(ids, masks, {t.name: t.split for t in tastes}, pairs, config)
+    return all_masks, masks, users, {pid: i for i, pid in enumerate(ids)}
 
 
 def _brief(row: dict[str, Any], k: int) -> dict[str, Any]:
