@@ -50,7 +50,7 @@ SPLITS = ("test", "tune")
 # Constants swept on the tune split (every combination).
 SWEEP: dict[str, tuple[float, ...]] = {
     "facet_weight": (0.0, 0.25, 0.5, 1.0),
-    "facet_cluster_weight": (0.0, 0.5),
+    "facet_cluster_weight": (0.0, 0.5, 0.8),
     "share_power": (0.5, 1.0),
 }
 PREVIOUS = {  # the recommender before taste facets (embedding clusters + MMR), as on main

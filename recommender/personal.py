@@ -118,7 +118,7 @@ class PersonalConfig:
     min_relative_weight: float = 0.01
     max_clusters: int = 3  # most separate interests kept apart; 1 = a single averaged profile
     min_silhouette: float = 0.1  # split interests only when the clusters are at least this clear
-    min_interest_share: float = 0.2  # interests lighter than this share of the profile are dropped
+    min_interest_share: float = 0.1  # interests lighter than this share of the profile are dropped
     candidates_per_interest: int = 20  # fewest index hits fetched per interest before MMR
     candidates_per_slot: int = 4  # and at least this many per slot the interest fills
     mmr_lambda: float = 0.7  # MMR trade-off: 1 = pure relevance, 0 = pure novelty
