@@ -87,4 +87,4 @@ def _names(text: str, phrase: str) -> bool:
 
 
 def _form_test(form: str, meters: frozenset[str]) -> Callable[[Any], bool]:
-    return lambda e: e.form == form or (bool(meters) and e.meter in meters)
+    return lambda e: e.form == form or form in e.genres or (bool(meters) and e.meter in meters)
