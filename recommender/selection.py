@@ -212,13 +212,11 @@ def explain(
     title = interest.titles[closest].rstrip(" .,;")  # no full stop mid-sentence
     facts = tastes.shared_facts(table, row, interest.shares)
     if not facts:
-        own = tastes.describe([], table.row_values(row))
+        own = tastes.describe({}, table.row_values(row))
         return f"{own}, close in melody and rhythm to {title}"
-    named = [f for f, _ in facts]
-    idx = [table.names.index(f) for f in named]
-    same = (table.codes[idx][:, liked_rows] == table.codes[idx, row][:, None]).all(axis=0)
+    same = tastes.has_facts(table, facts, liked_rows)
     others = int(same.sum()) - int(interest.rows[closest] in liked_rows[same])
-    text = f"{tastes.describe(facts, table.row_values(row))} like {title}"
+    text = f"{tastes.describe(tastes.fact_words(table, facts), table.row_values(row))} like {title}"
     return text + (f" and {others} more you liked" if others else "")
 
 

@@ -2,23 +2,27 @@
 
 Decisions:
 
-- **Facets are catalog columns** (``TASTE_FACETS``): form, genre, region, origin, meter, mode,
-  key, collection. Columns a catalog lacks are skipped, so adding one is a one-line change.
+- **Facets are catalog columns** (``TASTE_FACETS``): form, genre, key, meter, mode, tempo
+  word, region, origin, collection. Columns a catalog lacks are skipped, so adding one is a
+  one-line change.
+- **Some facets hold several values.** ``genre`` lists genres, main first ("children's song,
+  lullaby"): each is a value. ``region`` runs general to specific ("China, Shaanxi, Zizhou"):
+  every prefix is a value, so five songs from five Shaanxi villages share "China, Shaanxi".
 - **Consistency, not presence.** For one interest (a cluster of liked pieces) each facet value
-  gets its share of the interest's weight. A candidate earns ``share ** power`` per facet
-  (``power`` 2: five lullabies out of five give 1 for "lullaby"; five favourites in five
-  different keys give 0.04 for any key), averaged over the facets the interest has values for.
-  Empty values ("" = unknown) never count.
+  gets its share of the interest's weight. A candidate earns ``share ** power`` for its best
+  value of each facet (``power`` 2: five lullabies out of five give 1 for "lullaby"; five
+  favourites in five different keys give 0.04 for any key), averaged over the facets the
+  interest has values for. Empty values ("" = unknown) never count.
 - **"Not for me" is a facet signal too**: values the hidden pieces share, and the liked ones
   do not, pull a candidate down (``negative_bonus``).
-- **One code table per engine** (``facet_codes``): each facet column becomes small integer
-  codes once, so a whole-catalog score is a few gathers per facet (~0.1 ms for 15k pieces).
+- **One code table per engine** (``facet_codes``): each facet becomes small integer codes
+  once, at most ``MAX_VALUES`` per piece, so a whole-catalog score is a few gathers per facet.
 """
 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +35,23 @@ TASTE_FACETS = (
 # Facets that name the piece's kind; the first one with a shared value starts the `why`.
 KIND_FACETS = ("genre", "form")
 MIN_SHARED = 0.6  # a facet value is "shared" (named in `why`) when over half the interest has it
+MAX_VALUES = 6  # most values one piece keeps per facet (genre lists, region depth)
+
+
+def _genres(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _region_prefixes(text: str) -> list[str]:
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    return [", ".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+# Facets whose text splits into several values (see the module docstring).
+SPLITTERS: dict[str, Callable[[str], list[str]]] = {
+    "genre": _genres,
+    "region": _region_prefixes,
+}
 
 
 @dataclass(frozen=True)
@@ -38,11 +59,21 @@ class FacetCodes:
     """Integer codes of every taste facet for every catalog row."""
 
     names: tuple[str, ...]  # facet (column) names present in the catalog
-    codes: np.ndarray  # (F, N) int32; 0 = empty value
+    codes: tuple[np.ndarray, ...]  # per facet: (L, N) int32 value codes; 0 = no value
     values: tuple[np.ndarray, ...]  # per facet: code -> value text ("" at 0)
 
+    def row_codes(self, f: int, row: int) -> np.ndarray:
+        column = self.codes[f][:, row]
+        return column[column > 0]
+
     def row_values(self, row: int) -> dict[str, str]:
-        return {name: str(self.values[f][self.codes[f, row]]) for f, name in enumerate(self.names)}
+        """Facet -> the row's main value (genre: the first; region: the most specific)."""
+        found = {}
+        for f, name in enumerate(self.names):
+            codes = self.row_codes(f, row)
+            pick = codes[-1] if name == "region" and len(codes) else (codes[0] if len(codes) else 0)
+            found[name] = str(self.values[f][pick])
+        return found
 
 
 _CODES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -59,39 +90,55 @@ def facet_codes(engine: object, catalog: pd.DataFrame) -> FacetCodes:
 
 def build_codes(catalog: pd.DataFrame, facets: Sequence[str] = TASTE_FACETS) -> FacetCodes:
     names = tuple(name for name in facets if name in catalog)
-    codes = np.zeros((len(names), len(catalog)), dtype=np.int32)
-    values = []
-    for f, name in enumerate(names):
+    codes, values = [], []
+    for name in names:
         text = catalog[name].fillna("").astype(str).str.strip().to_numpy()
-        uniques, inverse = np.unique(text, return_inverse=True)
-        if uniques[0] != "":  # code 0 is always "empty"
-            uniques, inverse = np.concatenate([[""], uniques]), inverse + 1
-        codes[f] = inverse
-        values.append(uniques.astype(object))
-    return FacetCodes(names, codes, tuple(values))
+        split = SPLITTERS.get(name, lambda t: [t] if t else [])
+        lists = [split(t)[:MAX_VALUES] for t in text]
+        uniques = np.array(["", *sorted({v for parts in lists for v in parts})], dtype=object)
+        index = {v: i for i, v in enumerate(uniques)}
+        width = max((len(parts) for parts in lists), default=0) or 1
+        table = np.zeros((width, len(text)), dtype=np.int32)
+        for row, parts in enumerate(lists):
+            table[: len(parts), row] = [index[v] for v in parts]
+        codes.append(table)
+        values.append(uniques)
+    return FacetCodes(names, tuple(codes), tuple(values))
 
 
 def shares(table: FacetCodes, rows: np.ndarray, weights: np.ndarray) -> list[np.ndarray]:
-    """Per facet: each value's share of the total weight of ``rows`` (empty values get 0)."""
+    """Per facet: the share of the total weight of ``rows`` that has each value (a piece with
+    several values counts for each; empty values get 0)."""
     total = float(np.sum(weights))
+    rows = np.asarray(rows, dtype=int)
     out = []
-    for f in range(len(table.names)):
-        share = np.bincount(table.codes[f, rows], weights, minlength=len(table.values[f]))
+    for f, codes in enumerate(table.codes):
+        picked = codes[:, rows]  # (L, n)
+        share = np.bincount(
+            picked.ravel(),
+            np.broadcast_to(weights, picked.shape).ravel(),
+            minlength=len(table.values[f]),
+        )
         share = share / total if total > 0 else share
         share[0] = 0.0
-        out.append(share)
+        out.append(np.minimum(share, 1.0))
     return out
 
 
+def _best(codes: np.ndarray, per_value: np.ndarray) -> np.ndarray:
+    """(N,) the best of ``per_value`` over each row's values."""
+    return per_value.astype(np.float32)[codes].max(axis=0)
+
+
 def bonus(table: FacetCodes, liked: list[np.ndarray], power: float) -> np.ndarray:
-    """(N,) mean over facets of ``share ** power`` of each row's value; facets where no liked
-    piece has a value are left out of the mean."""
-    score = np.zeros(table.codes.shape[1], dtype=np.float32)
+    """(N,) mean over facets of ``share ** power`` of each row's best value; facets where no
+    liked piece has a value are left out of the mean."""
+    score = np.zeros(table.codes[0].shape[1] if table.codes else 0, dtype=np.float32)
     used = 0
     for f, share in enumerate(liked):
         if share.sum() <= 0:
             continue
-        score += (share**power).astype(np.float32)[table.codes[f]]
+        score += _best(table.codes[f], share**power)
         used += 1
     return score / max(used, 1)
 
@@ -100,40 +147,51 @@ def negative_bonus(
     table: FacetCodes, hidden: list[np.ndarray], liked: list[np.ndarray], power: float
 ) -> np.ndarray:
     """(N,) like ``bonus`` for the hidden pieces, where the liked pieces do not share the value."""
-    score = np.zeros(table.codes.shape[1], dtype=np.float32)
+    score = np.zeros(table.codes[0].shape[1] if table.codes else 0, dtype=np.float32)
     for f, share in enumerate(hidden):
-        against = np.clip(share**power - liked[f], 0.0, None)
-        score += against.astype(np.float32)[table.codes[f]]
+        score += _best(table.codes[f], np.clip(share**power - liked[f], 0.0, None))
     return score / max(len(hidden), 1)
 
 
 def one_hot(table: FacetCodes, rows: np.ndarray) -> np.ndarray:
     """(n, C) unit rows: facet values of ``rows`` as one-hot blocks (for clustering tastes)."""
     blocks = []
-    for f in range(len(table.names)):
-        codes = table.codes[f, rows]
-        present = np.unique(codes[codes > 0])
-        blocks.append((codes[:, None] == present[None, :]).astype(np.float32))
+    for codes in table.codes:
+        picked = codes[:, rows]  # (L, n)
+        present = np.unique(picked[picked > 0])
+        blocks.append((picked[:, :, None] == present[None, None, :]).any(axis=0).astype(np.float32))
     if not blocks:
         return np.zeros((len(rows), 0), dtype=np.float32)
     x = np.concatenate(blocks, axis=1)
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
-def shared_facts(table: FacetCodes, row: int, liked: list[np.ndarray]) -> list[tuple[str, str]]:
-    """(facet, value) of ``row`` that at least ``MIN_SHARED`` of the interest also has."""
+def shared_facts(table: FacetCodes, row: int, liked: list[np.ndarray]) -> list[tuple[str, int]]:
+    """(facet, code) of ``row``'s values that at least ``MIN_SHARED`` of the interest has; per
+    facet the main genre / the most specific region."""
     facts = []
     for f, name in enumerate(table.names):
-        code = table.codes[f, row]
-        if code > 0 and liked[f][code] >= MIN_SHARED:
-            facts.append((name, str(table.values[f][code])))
+        codes = [c for c in table.row_codes(f, row) if liked[f][c] >= MIN_SHARED]
+        if codes:
+            facts.append((name, int(codes[-1] if name == "region" else codes[0])))
     return facts
 
 
-def describe(facts: list[tuple[str, str]], fallback: dict[str, str]) -> str:
-    """Musical words for shared facts, e.g. "6/8 jig in D major (Irish)"; with none shared,
-    the piece's own kind, key and meter (``fallback``: facet -> value)."""
-    found = dict(facts)
+def has_facts(table: FacetCodes, facts: list[tuple[str, int]], rows: np.ndarray) -> np.ndarray:
+    """(len(rows),) True where a row has every (facet, code) of ``facts``."""
+    keep = np.ones(len(rows), dtype=bool)
+    for name, code in facts:
+        keep &= (table.codes[table.names.index(name)][:, rows] == code).any(axis=0)
+    return keep
+
+
+def fact_words(table: FacetCodes, facts: list[tuple[str, int]]) -> dict[str, str]:
+    return {name: str(table.values[table.names.index(name)][code]) for name, code in facts}
+
+
+def describe(found: dict[str, str], fallback: dict[str, str]) -> str:
+    """Musical words for shared facts (facet -> value), e.g. "6/8 jig in D major (Irish)";
+    with no musical fact shared, the piece's own kind, key and meter (``fallback``)."""
     if not any(found.get(f) for f in ("genre", "form", "key", "meter", "mode")):
         own = describe_piece(fallback)  # names its own region already
         if found.get("collection") and not (found.get("region") or found.get("origin")):

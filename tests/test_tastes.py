@@ -62,7 +62,26 @@ def test_shares_and_bonus_follow_consistency() -> None:
     bonus = tastes.bonus(table, liked, power=2.0)
     assert bonus[0] == pytest.approx((1.0 + 0.25**2) / 2)  # form counts fully, key barely
     assert bonus[4] == 0.0  # a jig with no key shares nothing
-    assert tastes.shared_facts(table, 0, liked) == [("form", "reel")]
+    facts = tastes.shared_facts(table, 0, liked)
+    assert tastes.fact_words(table, facts) == {"form": "reel"}
+
+
+def test_genre_lists_and_region_paths_are_several_values() -> None:
+    catalog = pd.DataFrame(
+        {
+            "genre": ["children's song, lullaby", "lullaby", "love song", ""],
+            "region": ["China, Shaanxi, Zizhou", "China, Shaanxi, Yulin", "China, Hebei", ""],
+        }
+    )
+    table = tastes.build_codes(catalog, ("genre", "region"))
+    liked = tastes.shares(table, np.array([0, 1]), np.ones(2))
+    bonus = tastes.bonus(table, liked, power=2.0)
+    assert bonus[0] == bonus[1] == pytest.approx(1.0)  # both are lullabies from Shaanxi
+    assert bonus[2] == pytest.approx(0.5 * 1.0)  # only "China" is shared
+    assert bonus[3] == 0.0
+    words = tastes.fact_words(table, tastes.shared_facts(table, 0, liked))
+    assert words == {"genre": "lullaby", "region": "China, Shaanxi"}
+    assert table.row_values(0) == {"genre": "children's song", "region": "China, Shaanxi, Zizhou"}
 
 
 def test_favourites_of_one_form_get_that_form_embedding_alone_does_not(engine: Engine) -> None:
@@ -119,4 +138,4 @@ def test_describe_piece_reads_like_a_musician() -> None:
     assert tastes.describe_piece({"meter": "6/8", "mode": "minor", "form": "jig"}) == (
         "minor 6/8 jig"
     )
-    assert tastes.describe([], {"genre": "lullaby", "form": "folk song"}) == "lullaby"
+    assert tastes.describe({}, {"genre": "lullaby", "form": "folk song"}) == "lullaby"
