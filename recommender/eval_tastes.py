@@ -10,6 +10,12 @@ number, which is how a piece is found in its file.
 
 Tastes are split once into **tune** (constants of the recommender are swept on these) and
 **test** (the reported numbers); two-taste listeners pair tastes of the same split.
+
+Caveat: since the catalog carries the sources' own labels (``genre`` from ``R:``, ``region``
+from ``O:``), judge and ranker read the same fields through different code; a taste defined by
+an ``R:`` label measures whether the ranker follows labelled tastes, not musical similarity.
+Tastes that no catalog column names directly (slow airs in 3/4 from ``M:`` + tempo notes,
+Dorian/Mixolydian from ``K:``) are the harder, less circular ones.
 """
 
 from __future__ import annotations

@@ -11,8 +11,12 @@ Decisions:
 - **Consistency, not presence.** For one interest (a cluster of liked pieces) each facet value
   gets its share of the interest's weight. A candidate earns ``share ** power`` for its best
   value of each facet (``power`` 2: five lullabies out of five give 1 for "lullaby"; five
-  favourites in five different keys give 0.04 for any key), averaged over the facets the
-  interest has values for. Empty values ("" = unknown) never count.
+  favourites in five different keys give 0.04 for any key). Empty values never count.
+- **Telling facts weigh more.** Each value's earning is multiplied by how rare it is in the
+  catalog (``info``: ``log(N / pieces with it) / log(N)``): five German lullabies share
+  "German" (40% of the catalog, info 0.1) and "lullaby" (64 pieces, info 0.5), and it is the
+  lullaby that tells them apart from the German songs around them. The bonus is the sum over
+  facets divided by what a piece with all the interest's best values would earn (0..1).
 - **"Not for me" is a facet signal too**: values the hidden pieces share, and the liked ones
   do not, pull a candidate down (``negative_bonus``).
 - **One code table per engine** (``facet_codes``): each facet becomes small integer codes
@@ -61,6 +65,7 @@ class FacetCodes:
     names: tuple[str, ...]  # facet (column) names present in the catalog
     codes: tuple[np.ndarray, ...]  # per facet: (L, N) int32 value codes; 0 = no value
     values: tuple[np.ndarray, ...]  # per facet: code -> value text ("" at 0)
+    info: tuple[np.ndarray, ...]  # per facet: code -> log(N / count) / log(N) (0 at 0)
 
     def row_codes(self, f: int, row: int) -> np.ndarray:
         column = self.codes[f][:, row]
@@ -90,7 +95,7 @@ def facet_codes(engine: object, catalog: pd.DataFrame) -> FacetCodes:
 
 def build_codes(catalog: pd.DataFrame, facets: Sequence[str] = TASTE_FACETS) -> FacetCodes:
     names = tuple(name for name in facets if name in catalog)
-    codes, values = [], []
+    codes, values, info = [], [], []
     for name in names:
         text = catalog[name].fillna("").astype(str).str.strip().to_numpy()
         split = SPLITTERS.get(name, lambda t: [t] if t else [])
@@ -103,7 +108,16 @@ def build_codes(catalog: pd.DataFrame, facets: Sequence[str] = TASTE_FACETS) -> 
             table[: len(parts), row] = [index[v] for v in parts]
         codes.append(table)
         values.append(uniques)
-    return FacetCodes(names, tuple(codes), tuple(values))
+        info.append(_info(table, len(uniques), len(text)))
+    return FacetCodes(names, tuple(codes), tuple(values), tuple(info))
+
+
+def _info(table: np.ndarray, n_values: int, n_rows: int) -> np.ndarray:
+    """Per code: log(N / pieces with it) / log(N), in 0..1 (rare values tell more)."""
+    counts = np.bincount(table.ravel(), minlength=n_values).astype(np.float64)
+    info = np.log(n_rows / np.maximum(counts, 1)) / np.log(max(n_rows, 2))
+    info[0] = 0.0
+    return np.clip(info, 0.0, 1.0).astype(np.float32)
 
 
 def shares(table: FacetCodes, rows: np.ndarray, weights: np.ndarray) -> list[np.ndarray]:
@@ -131,26 +145,31 @@ def _best(codes: np.ndarray, per_value: np.ndarray) -> np.ndarray:
 
 
 def bonus(table: FacetCodes, liked: list[np.ndarray], power: float) -> np.ndarray:
-    """(N,) mean over facets of ``share ** power`` of each row's best value; facets where no
-    liked piece has a value are left out of the mean."""
-    score = np.zeros(table.codes[0].shape[1] if table.codes else 0, dtype=np.float32)
-    used = 0
-    for f, share in enumerate(liked):
-        if share.sum() <= 0:
-            continue
-        score += _best(table.codes[f], share**power)
-        used += 1
-    return score / max(used, 1)
+    """(N,) per row: the sum over facets of ``share ** power x info`` of its best value, over
+    the most any row could earn (0..1; 0 when the liked pieces share nothing)."""
+    return _earned(table, [share**power for share in liked])
 
 
 def negative_bonus(
     table: FacetCodes, hidden: list[np.ndarray], liked: list[np.ndarray], power: float
 ) -> np.ndarray:
     """(N,) like ``bonus`` for the hidden pieces, where the liked pieces do not share the value."""
+    return _earned(
+        table, [np.clip(h**power - s, 0.0, None) for h, s in zip(hidden, liked, strict=True)]
+    )
+
+
+def _earned(table: FacetCodes, per_value: list[np.ndarray]) -> np.ndarray:
     score = np.zeros(table.codes[0].shape[1] if table.codes else 0, dtype=np.float32)
-    for f, share in enumerate(hidden):
-        score += _best(table.codes[f], np.clip(share**power - liked[f], 0.0, None))
-    return score / max(len(hidden), 1)
+    best_total = 0.0
+    for f, values in enumerate(per_value):
+        weighted = values * table.info[f]
+        top = float(weighted.max()) if len(weighted) else 0.0
+        if top <= 0:
+            continue
+        score += _best(table.codes[f], weighted)
+        best_total += top
+    return score / best_total if best_total > 0 else score
 
 
 def one_hot(table: FacetCodes, rows: np.ndarray) -> np.ndarray:

@@ -56,12 +56,18 @@ def column(engine: Engine, hits: list, name: str) -> list[str]:
 
 
 def test_shares_and_bonus_follow_consistency() -> None:
-    catalog = pd.DataFrame({"form": ["reel"] * 4 + ["jig"], "key": ["D", "G", "A", "E", ""]})
+    catalog = pd.DataFrame(
+        {
+            "form": ["reel"] * 5 + ["jig"] * 5,
+            "key": ["D", "G", "A", "E", "B", "D", "G", "A", "E", ""],
+        }
+    )
     table = tastes.build_codes(catalog, ("form", "key"))
     liked = tastes.shares(table, np.arange(4), np.ones(4))  # four reels in four keys
     bonus = tastes.bonus(table, liked, power=2.0)
-    assert bonus[0] == pytest.approx((1.0 + 0.25**2) / 2)  # form counts fully, key barely
-    assert bonus[4] == 0.0  # a jig with no key shares nothing
+    assert bonus[0] == pytest.approx(1.0)  # has every best value
+    assert bonus[4] > 5 * bonus[5]  # a reel in another key beats a jig in a liked key
+    assert bonus[9] == 0.0  # a jig with no key shares nothing
     facts = tastes.shared_facts(table, 0, liked)
     assert tastes.fact_words(table, facts) == {"form": "reel"}
 
@@ -77,7 +83,8 @@ def test_genre_lists_and_region_paths_are_several_values() -> None:
     liked = tastes.shares(table, np.array([0, 1]), np.ones(2))
     bonus = tastes.bonus(table, liked, power=2.0)
     assert bonus[0] == bonus[1] == pytest.approx(1.0)  # both are lullabies from Shaanxi
-    assert bonus[2] == pytest.approx(0.5 * 1.0)  # only "China" is shared
+    # only "China" is shared, and 3 of the 4 pieces are Chinese: it tells little
+    assert bonus[2] == pytest.approx(np.log(4 / 3) / np.log(4))
     assert bonus[3] == 0.0
     words = tastes.fact_words(table, tastes.shared_facts(table, 0, liked))
     assert words == {"genre": "lullaby", "region": "China, Shaanxi"}
