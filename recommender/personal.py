@@ -124,14 +124,14 @@ class PersonalConfig:
     mmr_lambda: float = 0.7  # MMR trade-off: 1 = pure relevance, 0 = pure novelty
     facet_weight: float = 1.0  # taste bonus (0..1, shared facet values) added to the cosine
     facet_power: float = 2.0  # share ** power: inconsistent facets (5 keys in 5 pieces) fade
-    facet_cluster_weight: float = 0.5  # facets' part in clustering tastes (0 = embedding only)
+    facet_cluster_weight: float = 0.0  # facets' part in clustering tastes (0 = embedding only)
     # "not for me": score minus this x how much closer a piece is to a hidden one than to
     # the interest's centre
     hide_similarity: float = 0.5
     hide_facet_weight: float = 0.25  # and minus this x facet values only hidden pieces share
     hide_mass: float = 0.5  # each hidden piece lowers its nearest interest's weight by this
     min_mass_left: float = 0.2  # an interest keeps at least this fraction of its weight
-    share_power: float = 0.5  # list slots follow weight ** this: 0.5 keeps a lighter taste heard
+    share_power: float = 1.0  # list slots follow weight ** this: 0.5 keeps a lighter taste heard
     kmeans_restarts: int = 4  # k-means restarts (best objective kept)
     cold_start_sample: int = 2000  # most pieces per collection fed to cold-start k-means
 
