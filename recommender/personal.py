@@ -3,18 +3,20 @@
 ``recommend(engine, interactions, k)`` turns plain interaction records into a ranked list:
 
 1. **Profile** — each piece gets a weight: favourites and ratings count most, plays less,
-   opens and search hits least; every event fades with an exponential half-life; an
+   opens and search hits least; every event fades with an exponential half-life (favourites
+   and ratings with a far longer one: they are standing statements of taste); an
    ``unfavourite`` cancels the earlier favourites of that piece, a ``dismiss`` cancels all its
    earlier signals. Because the decay is exponential, only *differences* in time matter, so the
    reference "now" is the newest event and results do not drift with the wall clock.
 2. **Interests** — the liked pieces are split with weighted spherical k-means on their
-   embeddings joined with their facets (form, genre, region, meter, ...: ``recommender.tastes``),
-   the number of clusters chosen by silhouette (capped, and one cluster unless the split is
-   clear), so someone who likes jigs *and* chorales is not served the average of the two.
+   embeddings, optionally joined with their facets (``facet_cluster_weight``), the number of
+   clusters chosen by silhouette (capped, and one cluster unless the split is clear), so
+   someone who likes jigs *and* chorales is not served the average of the two.
 3. **Scores** — each interest scores the catalog by embedding cosine plus how well a piece
-   matches the facet values its liked pieces share, weighted by how consistent they are;
-   "not for me" (``dismiss``) pieces push scores and their interest's share down
-   (``recommender.selection``).
+   matches the facet values its liked pieces share (genre, form, key, meter, mode, region,
+   ...: ``recommender.tastes``), weighted by how consistently they share them and how telling
+   each value is; "not for me" (``dismiss``) pieces push scores and their interest's share
+   down (``recommender.selection``).
 4. **Selection** — interests take turns in proportion to their weight (smooth round robin, one
    slot each first), and each turn picks its candidate by MMR against everything chosen.
 5. **Exclusions and reasons** — pieces already favourited, played, opened, rated or dismissed
@@ -104,7 +106,9 @@ class Interaction:
 
 @dataclass(frozen=True)
 class PersonalConfig:
-    """Knobs of the personal recommender (defaults tuned by ``cantus eval recommendation``)."""
+    """Knobs of the personal recommender. facet_weight, facet_cluster_weight and share_power
+    are the best of ``cantus eval recommendation``'s sweep on its tune tastes (catalog with
+    source metadata: genre, region); the others are set by hand."""
 
     half_life_days: float = 30.0  # an event's weight halves every this many days
     # favourites and ratings are standing statements of taste: they fade far slower
