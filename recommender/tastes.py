@@ -98,14 +98,16 @@ def build_codes(catalog: pd.DataFrame, facets: Sequence[str] = TASTE_FACETS) -> 
     codes, values, info = [], [], []
     for name in names:
         text = catalog[name].fillna("").astype(str).str.strip().to_numpy()
+        distinct, inverse = np.unique(text, return_inverse=True)  # split each text once
         split = SPLITTERS.get(name, lambda t: [t] if t else [])
-        lists = [split(t)[:MAX_VALUES] for t in text]
+        lists = [split(t)[:MAX_VALUES] for t in distinct]
         uniques = np.array(["", *sorted({v for parts in lists for v in parts})], dtype=object)
         index = {v: i for i, v in enumerate(uniques)}
         width = max((len(parts) for parts in lists), default=0) or 1
-        table = np.zeros((width, len(text)), dtype=np.int32)
-        for row, parts in enumerate(lists):
-            table[: len(parts), row] = [index[v] for v in parts]
+        per_text = np.zeros((width, len(distinct)), dtype=np.int32)
+        for column, parts in enumerate(lists):
+            per_text[: len(parts), column] = [index[v] for v in parts]
+        table = per_text[:, inverse]  # (L, N)
         codes.append(table)
         values.append(uniques)
         info.append(_info(table, len(uniques), len(text)))
