@@ -80,12 +80,13 @@ def _run_stage(stage: str, corpus: list[str], out_dir: Path, jobs: int, profile:
 
 
 def _metadata_stage(out_dir: Path) -> dict:
-    """Source metadata and captions refreshed in place; caption vectors rebuilt when shipped."""
+    """Source metadata and captions refreshed in place; the caption vectors (made by the
+    encoder stage) rebuilt when the folder already has an encoder."""
     from cantus.catalog_metadata import refresh_metadata
 
     metrics = refresh_metadata(out_dir)
     captions = out_dir / "caption_embeddings.npy"
-    if captions.is_file():
+    if (out_dir / "encoder").is_dir():
         from recommender.engine import build_caption_embeddings
 
         for stale in (captions, captions.with_suffix(".json")):

@@ -258,8 +258,19 @@ META_COLUMNS = ("genre", "genre_original", "region", "notes")
 def source_metadata(tune: str | None = None, score: Any | None = None) -> dict[str, str]:
     """Genre, region and notes of one work: from its ABC text when it has one, else from the
     parsed score."""
-    meta = abc_metadata(tune) if tune else score_metadata(getattr(score, "metadata", None))
-    return {key: meta.get(key, "") for key in META_COLUMNS}
+    if tune:
+        return abc_metadata(tune)
+    meta = score_metadata(getattr(score, "metadata", None))
+    names = part_names(score)  # MIDI track names, MusicXML/MEI part names ("Flute", "Alto")
+    if names:
+        meta["notes"] = " ".join(filter(None, [meta["notes"], *names]))[:MAX_NOTES_CHARS]
+    return meta
+
+
+def part_names(score: Any) -> list[str]:
+    """Distinct part (MIDI track) names of a parsed score, in order."""
+    names = (getattr(p, "partName", None) for p in getattr(score, "parts", ()) or ())
+    return list(dict.fromkeys(" ".join(str(n).split()) for n in names if n and str(n).strip()))
 
 
 def primary_genre(genre: str) -> str:

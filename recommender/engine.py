@@ -43,6 +43,8 @@ import pandas as pd
 from cantus.errors import BadInput, MissingArtifact
 from cantus.ingest import MUSIC_SUFFIXES  # suffix -> format: what ingest reads, we read
 from recommender.facets import query_facets
+from recommender.fusion import fuse as fuse_channels
+from recommender.fusion import matched_words, top_rows
 from recommender.index import EXACT, VectorIndex
 from recommender.lexical import LexicalIndex, normalise
 from recommender.lexical import data_key as lexical_data_key
@@ -267,6 +269,7 @@ class Engine:
         self._melody: MelodyIndex | None = None
         self._melody_lock = threading.Lock()
         self._lexical: LexicalIndex | None = None
+        self._records: dict[int, dict[str, Any]] = {}  # row -> plain catalog record
         self._embed_query = functools.lru_cache(maxsize=self.config.query_cache)(
             self._embed_query_uncached
         )
@@ -436,58 +439,69 @@ class Engine:
         k: int,
         mask: np.ndarray | None,
     ) -> list[Hit]:
-        """Dense candidates, the best BM25 pieces and the best pieces having every facet,
-        re-scored as (dense + w_f · facet share + w_l · BM25 / best BM25) / (weights)."""
+        """Dense hybrid, facet share and BM25 mixed by ``recommender.fusion.fuse``: over every
+        row up to ``exact_max`` pieces, else over the index's candidates plus the best BM25
+        pieces and the best pieces having every facet."""
+        lex = normalise(lexical) if terms else None
+        if len(self.catalog) <= self.config.exact_max:
+            rows = np.arange(len(self.catalog))
+        else:
+            rows = self._candidates(query_vec, facets, lex, k, mask)
+        scores = fuse_channels(
+            self._dense_scores(query_vec, rows),
+            [f[rows] for f in facets],
+            None if lex is None else lex[rows],
+            (weight, self.config.w_facets, self.config.w_lexical),
+        )
+        top = top_rows(scores, k, None if mask is None else mask[rows])
+        return [
+            self._hit(int(rows[i]), float(scores[i]), self._matched(int(rows[i]), terms))
+            for i in top
+        ]
+
+    def _candidates(
+        self,
+        query_vec: np.ndarray,
+        facets: list[np.ndarray],
+        lex: np.ndarray | None,
+        k: int,
+        mask: np.ndarray | None,
+    ) -> np.ndarray:
+        """Rows worth fusing in a catalog too big to score whole."""
         pool = max(k, self.config.rerank_pool)
         candidates = {r for r, _ in self._ranked(query_vec, pool, mask, frozenset())}
         if facets:
             every = np.logical_and.reduce(facets) & (True if mask is None else mask)
             if every.any():
                 candidates.update(r for r, _ in self._ranked(query_vec, k, every, frozenset()))
-        lex = normalise(lexical) if terms else None
         if lex is not None:
             allowed = lex if mask is None else np.where(mask, lex, 0.0)
-            top = np.argpartition(-allowed, min(pool, len(allowed) - 1))[:pool]
-            candidates.update(int(r) for r in top if allowed[r] > 0)
-        rows = np.fromiter(sorted(candidates), dtype=np.int64)
-        scores = self._dense_scores(query_vec, rows)
-        total = weight
-        if facets:
-            scores += self.config.w_facets * np.mean([f[rows] for f in facets], axis=0)
-            total += self.config.w_facets
-        if lex is not None:
-            scores += self.config.w_lexical * lex[rows]
-            total += self.config.w_lexical
-        order = np.argsort(-scores, kind="stable")[:k]
-        return [
-            self._hit(int(rows[i]), float(scores[i] / total), self._matched(int(rows[i]), terms))
-            for i in order
-        ]
+            candidates.update(int(r) for r in top_rows(allowed, pool) if allowed[r] > 0)
+        return np.fromiter(sorted(candidates), dtype=np.int64)
 
     def _dense_scores(self, query_vec: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Exact hybrid scores of ``rows`` (what the index would return for them)."""
         dim = self.embeddings.shape[1]
-        scores = (self.embeddings[rows] @ query_vec[:dim]).astype(np.float64)
+        every = len(rows) == len(self.embeddings)  # no gather copy for the whole catalog
+        music = self.embeddings if every else self.embeddings[rows]
+        scores = (music @ query_vec[:dim]).astype(np.float64)
         if self.caption_embeddings is not None and len(query_vec) > dim:
-            scores += self.caption_embeddings[rows] @ query_vec[dim:]
+            captions = self.caption_embeddings if every else self.caption_embeddings[rows]
+            scores += captions @ query_vec[dim:]
         return scores
 
     def _matched(self, row: int, terms: list[str]) -> str:
-        """The query words a piece's metadata has: "title: minuet; genre: Wiegen - Lied =
-        lullaby"."""
+        """The query words a piece's metadata has (``recommender.fusion.matched_words``)."""
         if not terms or self._lexical is None:
             return ""
-        record = self.catalog.iloc[row].to_dict()
-        parts = []
-        for label, found in self._lexical.matches(record, terms):
-            if label == "genre" and _text(record.get("genre")):
-                original = _text(record.get("genre_original"))
-                genre = _text(record.get("genre"))
-                same = not original or original.casefold() == genre.casefold()
-                parts.append(f"genre: {genre}" if same else f"genre: {original} = {genre}")
-            elif label not in ("meter", "key"):  # the summary already shows meter and key
-                parts.append(f"{label}: {' '.join(found)}")
-        return "; ".join(parts)
+        record = self._record(row)
+        summary = self._hit(row, 0.0).why
+        return matched_words(record, self._lexical.matches(record, terms), summary)
+
+    def _record(self, row: int) -> dict[str, Any]:
+        if row not in self._records:  # catalog.iloc is slow; each shown row is read once
+            self._records[row] = _plain(self.catalog.iloc[row].to_dict())
+        return self._records[row]
 
     def similar(self, id_or_path: str, k: int = 10) -> list[Hit]:
         """Pieces whose music is closest to a catalog piece or a music file (itself excluded)."""
@@ -654,7 +668,7 @@ class Engine:
 
     def _hit(self, row: int, score: float, matched: str = "") -> Hit:
         if row not in self._shown:  # fields and `why` per row, computed once
-            record = _plain(self.catalog.iloc[row].to_dict())
+            record = self._record(row)
             describe = self._describe or _default_describe()
             fields = {name: _text(record.get(name)) for name in HIT_FIELDS[:7]}
             self._shown[row] = {**fields, "why": describe(record)}

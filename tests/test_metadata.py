@@ -36,7 +36,10 @@ F2 A2 c2 | f4 c2 | A2 G2 F2 | F6 |]
         ("Romanze, Ballade, Lied, religioeses Lied", ["ballad", "sacred song"]),
         ("Trink -, Zech - Lied", ["drinking song"]),
         ("Xiaodiao. Biaoda aiqing", ["xiaodiao", "love song"]),
-        ("Shange, Xintianyou. Geming lishi minge", ["shan'ge", "revolutionary song", "narrative song"]),
+        (
+            "Shange, Xintianyou. Geming lishi minge",
+            ["shan'ge", "revolutionary song", "narrative song"],
+        ),
         ("Weihnachtslied", ["christmas song"]),
         ("reel", []),
         ("", []),
@@ -130,3 +133,14 @@ def test_refreshing_a_fresh_build_changes_no_metadata(tiny_data_dir, tmp_path):
     assert essen.any() and (built.loc[essen, "genre_original"] != "").any()
     for column in ("id", "title", "form", "genre", "genre_original", "region"):
         assert refreshed[column].tolist() == built[column].tolist(), column
+
+
+def test_part_and_track_names_are_kept_as_notes():
+    from music21 import note, stream
+
+    score = stream.Score()
+    for name in ("Flute", "Cello", "Flute"):
+        part = stream.Part([note.Note("C4")])
+        part.partName = name
+        score.insert(0, part)
+    assert source_metadata(None, score)["notes"].endswith("Flute Cello")
