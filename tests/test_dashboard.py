@@ -393,3 +393,19 @@ def test_map_page(data_env: Path) -> None:
     at = run_page(app(), page="views/map.py")
     assert at.get("vega_lite_chart")
     assert not at.error
+
+
+def test_not_for_me_on_search_hides_then_undo_and_history_restore(data_env: Path) -> None:
+    from db import repo
+
+    at = run_page(app(q="lively jig"), user="picky")
+    assert "Not for me" in buttons(at)
+    at.button(key="dismiss-search-0").click().run()
+    (hidden,) = repo.list_hidden("picky")
+    assert "Hidden:" in texts(at) and not at.exception
+    at.button(key="undo-hide").click().run()
+    assert repo.list_hidden("picky") == []
+    repo.hide_piece("picky", hidden)
+    at = run_page(app(), page="views/history.py", user="picky")
+    at.button(key=f"del-hidden-{repo.history('picky')['hidden'][0]['id']}").click().run()
+    assert repo.list_hidden("picky") == []  # deleting the entry un-hides the piece
