@@ -125,17 +125,14 @@ class Hit:
 class SearchConfig:
     """Ranking weights and index choices for :class:`Engine`."""
 
-    # Weights, measured on two tiny builds with the held-out "listener" captions of held-out
-    # pieces as queries (never trained on, left out of the caption vectors): equal c/t weights
-    # matched or beat 0.6/0.4 on MRR and R@10; w_facets 0 -> 0.2 raised MRR 0.123 -> 0.177 and
-    # R@10 0.317 -> 0.471, little gain beyond. (MiniLM-on-captions alone did as well as the mix
-    # with a one-minute tiny encoder.) Re-tune on the default build.
+    # w_caption, w_facets and w_lexical were chosen on the tune half of the source-judged
+    # queries (`recommender.source_queries`; grid in `recommender.eval_search.GRID`, default
+    # build): best tune nDCG@10 0.94 at 1.0 / 0.1 / 0.5. `cantus eval retrieval` reports the
+    # test half (0.884 on 2026-12-01, against BM25 0.609). w_contrastive is the fixed reference.
     w_contrastive: float = 0.5  # weight of cos(text tower(query), music embedding)
-    w_caption: float = 0.5  # weight of cos(MiniLM(query), the piece's mean caption vector)
-    w_facets: float = 0.2  # weight of the share of the query's facets a piece has
-    # weight of BM25 over the sources' words (scaled 0..1 by the query's best piece); tuned on
-    # the tune half of the evaluation queries (`cantus eval retrieval` reports the test half)
-    w_lexical: float = 0.3
+    w_caption: float = 1.0  # weight of cos(MiniLM(query), the piece's mean caption vector)
+    w_facets: float = 0.1  # weight of the share of the query's facets a piece has
+    w_lexical: float = 0.5  # weight of BM25 over the sources' words (0..1, by the best piece)
     rerank_pool: int = 200  # hybrid candidates re-scored when the query names facets
     overfetch: int = 4  # first fetch = overfetch · k (+ exclusions) before filtering
     min_fetch: int = 64  # never fetch fewer candidates than this when filtering
@@ -144,9 +141,10 @@ class SearchConfig:
     # (1M x 256 on 2 cores: IVF1024 builds in 25 s, 2.5 ms/query; HNSW32 ~14 min to build)
     factory: str = ""
     query_cache: int = 1024  # query embeddings kept (LRU): repeated queries skip the encoders
-    # a best hit below this is a weak match: on the default build the 40 evaluation queries'
-    # best scores were 0.45-0.78, off-topic text ("the tax code of 1998", "<script>") 0.25-0.43
-    weak_match: float = 0.42
+    # a best hit below this is a weak match: the widest-margin threshold that best separated
+    # the tune half's queries from off-topic text (`recommender.eval_search.tune_weak_match`);
+    # test-half accuracy 0.971 (queries' lowest best score 0.41, off-topic text 0.23-0.37)
+    weak_match: float = 0.477
     index_cache_dir: str | None = None  # approximate indexes kept here ($CANTUS_HOME/index)
 
     def __post_init__(self) -> None:
@@ -1020,57 +1018,35 @@ def check_music_file(path: Path | str, what: str = "music file") -> Path:
         msg = f"{path} is a folder; give one {what} ({', '.join(MUSIC_SUFFIXES)})"
         raise BadInput(msg)
     if not path.is_file():
+        if os.path.lexists(path):  # a FIFO, a device, a socket or a dangling link
+            raise BadInput(f"{what} {path} is not a regular file")
         raise BadInput(f"{what} not found: {path}")
     return path
 
 
-def file_token_ids(path: Path) -> list[int]:
-    """Music tokens of the first work in a music file; BadInput when it cannot be used."""
-    from cantus import tokens
+def file_token_ids(path: Path, time_limit_s: float | None = None) -> list[int]:
+    """Music tokens of the first work in a music file; BadInput when it cannot be used.
 
+    The file is parsed in a child process with a time limit and a memory cap
+    (``cantus.isolated``); the same bytes are parsed once per process.
+    """
+    from cantus import isolated
+
+    path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in MUSIC_SUFFIXES:
         kinds = ", ".join(MUSIC_SUFFIXES)
         msg = f"unsupported file type {suffix or '(none)'!r} for {path}; use one of {kinds}"
         raise BadInput(msg)
-    from cantus.ingest import WorkTimeout, check_file, time_limit
-
-    try:  # the checks `cantus ingest` makes: size, MIDI header, .mxl archive, XML bombs
-        check_file(path, MUSIC_SUFFIXES[suffix])
-    except (ValueError, OSError) as exc:
-        raise BadInput(f"could not read music from {path}: {exc}") from None
+    limit = FILE_PARSE_LIMIT_S if time_limit_s is None else time_limit_s
     try:
-        with time_limit(FILE_PARSE_LIMIT_S):  # main thread (CLI); the app parses in a child
-            if suffix in (".mid", ".midi"):
-                ids = tokens.midi_to_ids(path.read_bytes(), max_len=tokens.MAX_STORED_TOKENS)
-            else:
-                ids = tokens.score_to_ids(_first_score(path))
-    except WorkTimeout:
-        msg = f"reading {path} took longer than {FILE_PARSE_LIMIT_S} s; try a shorter file"
+        ids = isolated.query_file_ids(path, time_limit_s=limit)
+    except isolated.ParseTimeout:
+        msg = f"reading {path} took longer than {limit:g} s; try a shorter file"
         raise BadInput(msg) from None
-    except BadInput as exc:  # e.g. cantus.tokens.TokenError: say which file
-        msg = f"could not read music from {path}: {exc}"
-        raise BadInput(msg) from exc
-    except Exception as exc:
-        reason = (str(exc).strip().splitlines() or [""])[0]
-        reason = re.sub(r"<music21\.[^>]*>", "…", reason)  # parser internals mean nothing here
-        reason = reason if len(reason) <= 160 else reason[:159] + "…"
-        msg = f"could not read music from {path}: {type(exc).__name__} {reason}".rstrip()
-        raise BadInput(msg) from exc
+    except isolated.ParseFailed as exc:
+        raise BadInput(f"could not read music from {path}: {exc}") from None
     if not ids:
         msg = f"no notes found in {path}"
         raise BadInput(msg)
     return ids
-
-
-def _first_score(path: Path) -> Any:
-    import music21
-
-    parsed = music21.converter.parse(str(path))
-    if isinstance(parsed, music21.stream.Opus):
-        scores = list(parsed.scores)
-        if not scores:
-            msg = f"no works found in {path}"
-            raise BadInput(msg)
-        return scores[0]
-    return parsed
