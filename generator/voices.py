@@ -1,0 +1,128 @@
+"""Textures of a seed: one melodic line, or a melody over a bass line — never chord soup.
+
+The tokens stay one REMI stream (the one tokenizer merges parts); the texture is a decoding
+constraint (``generator.constrained``): each voice owns a register (disjoint ranges, so a
+pitch's register names its voice), sounds at most one note at a time, and moves like a voice
+(a largest leap and a largest range). Export splits the stream back into one MusicXML part and
+one MIDI track per voice.
+
+Which texture: pieces with one part (folk tunes, airs, dance tunes) give ``melody``; when most
+conditioning pieces have two or more parts (chorales, Palestrina, madrigals, quartets) the seed
+is ``melody+bass``: the four-voice texture is not reachable by the current model within the CPU
+training budget, so the outer voices are written and the output says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+TEXTURES = ("melody", "melody+bass")
+POLYPHONIC_NOTE = "melody plus bass line (outer voices of a polyphonic texture)"
+
+
+@dataclass(frozen=True)
+class Voice:
+    """One voice's register and movement limits, in sounding MIDI pitches."""
+
+    name: str  # "melody" or "bass"
+    low: int  # lowest pitch
+    high: int  # highest pitch
+    max_leap: int  # largest melodic interval, semitones (relaxed only if nothing else fits)
+    max_ambitus: int  # largest range of the voice over the seed, semitones (same)
+
+    def shifted(self, semitones: int) -> Voice:
+        return Voice(
+            self.name, self.low + semitones, self.high + semitones, self.max_leap, self.max_ambitus
+        )
+
+
+# Registers and limits from the corpus: folk openings span about an octave and a half and leap
+# at most an octave; chorale sopranos sit in C4..A5 moving mostly by step, basses in D2..B3.
+FOLK_MELODY = Voice("melody", 50, 91, max_leap=12, max_ambitus=16)
+SOPRANO = Voice("melody", 60, 81, max_leap=9, max_ambitus=14)
+BASS = Voice("bass", 38, 59, max_leap=12, max_ambitus=17)
+
+
+def texture_voices(texture: str) -> tuple[Voice, ...]:
+    """Voices of ``texture``, lowest first (the order REMI writes pitches at one onset)."""
+    if texture == "melody":
+        return (FOLK_MELODY,)
+    if texture == "melody+bass":
+        return (BASS, SOPRANO)
+    msg = f"unknown texture {texture!r} (expected one of {', '.join(TEXTURES)})"
+    raise ValueError(msg)
+
+
+def texture_for_parts(parts: Sequence[int]) -> str:
+    """``melody+bass`` when most pieces have two or more parts, else ``melody``."""
+    values = [int(p) for p in parts if p == p]  # NaN-safe
+    poly = sum(1 for p in values if p >= 2)
+    return "melody+bass" if values and poly * 2 > len(values) else "melody"
+
+
+def canonical_voices(texture: str, key_shift: int) -> tuple[Voice, ...]:
+    """Voices in the canonical key (tonic C) that land in their registers once moved by
+    ``key_shift`` semitones to the requested tonic."""
+    return tuple(v.shifted(-key_shift) for v in texture_voices(texture))
+
+
+def split_by_voice(notes: list, voices: Sequence[Voice]) -> list[list]:
+    """Notes (objects with ``.pitch``) grouped per voice by register, lowest voice first."""
+    groups: list[list] = [[] for _ in voices]
+    for note in notes:
+        idx = next((i for i, v in enumerate(voices) if v.low <= note.pitch <= v.high), None)
+        if idx is None:  # a prompt note outside every register joins the nearest voice
+            idx = min(
+                range(len(voices)),
+                key=lambda i: min(abs(note.pitch - voices[i].low), abs(note.pitch - voices[i].high)),
+            )
+        groups[idx].append(note)
+    return groups
+
+
+def voices_midi_bytes(ids: list[int], voices: Sequence[Voice]) -> bytes:
+    """MIDI with one named track per voice (melody first)."""
+    import symusic
+
+    from cantus import tokens
+
+    merged = tokens.ids_to_score(ids)
+    score = symusic.Score(merged.ticks_per_quarter)
+    score.time_signatures = merged.time_signatures.copy()
+    score.tempos = merged.tempos.copy()
+    notes = list(merged.tracks[0].notes)
+    for voice, group in reversed(list(zip(voices, split_by_voice(notes, voices), strict=True))):
+        track = symusic.Track(name=voice.name.capitalize(), program=0, is_drum=False)
+        for n in group:
+            track.notes.append(symusic.Note(n.time, n.duration, n.pitch, n.velocity))
+        score.tracks.append(track)
+    return score.dumps_midi()
+
+
+def write_voices_musicxml(
+    midi: bytes, path: Path, key: str | None, voices: Sequence[Voice]
+) -> Path:
+    """MusicXML with one part (staff) per voice, named, the bass in the bass clef."""
+    from music21 import clef, midi as m21midi
+
+    from cantus.tokens import _apply_key
+
+    mf = m21midi.MidiFile()
+    mf.readstr(midi)
+    score = m21midi.translate.midiFileToStream(mf)
+    names = [v.name for v in reversed(voices)]  # tracks were written melody first
+    for part, name in zip(score.parts, names, strict=False):
+        part.partName, part.partAbbreviation = name.capitalize(), name[:1].upper()
+        for inst in part.recurse().getElementsByClass("Instrument"):
+            inst.partName, inst.partAbbreviation = part.partName, part.partAbbreviation
+        first = part.getElementsByClass("Measure").first()
+        if first is not None:
+            for old in first.getElementsByClass("Clef"):
+                first.remove(old)
+            first.insert(0, clef.BassClef() if name == "bass" else clef.TrebleClef())
+    if key:
+        _apply_key(score, key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return Path(score.write("musicxml", fp=str(path)))
