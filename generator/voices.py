@@ -74,12 +74,13 @@ def split_by_voice(notes: list, voices: Sequence[Voice]) -> list[list]:
     for note in notes:
         idx = next((i for i, v in enumerate(voices) if v.low <= note.pitch <= v.high), None)
         if idx is None:  # a prompt note outside every register joins the nearest voice
-            idx = min(
-                range(len(voices)),
-                key=lambda i: min(abs(note.pitch - voices[i].low), abs(note.pitch - voices[i].high)),
-            )
+            idx = min(range(len(voices)), key=lambda i: _distance(note.pitch, voices[i]))
         groups[idx].append(note)
     return groups
+
+
+def _distance(pitch: int, voice: Voice) -> int:
+    return min(abs(pitch - voice.low), abs(pitch - voice.high))
 
 
 def voices_midi_bytes(ids: list[int], voices: Sequence[Voice]) -> bytes:
@@ -105,7 +106,8 @@ def write_voices_musicxml(
     midi: bytes, path: Path, key: str | None, voices: Sequence[Voice]
 ) -> Path:
     """MusicXML with one part (staff) per voice, named, the bass in the bass clef."""
-    from music21 import clef, midi as m21midi
+    from music21 import clef
+    from music21 import midi as m21midi
 
     from cantus.tokens import _apply_key
 

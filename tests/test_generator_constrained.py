@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 import torch
 
@@ -63,7 +65,7 @@ def _check_voices(ids: list[int], spec: DecodeSpec) -> None:
     per_voice = split_by_voice(notes, spec.voices)
     for voice, group in zip(spec.voices, per_voice, strict=True):
         assert all(voice.low <= n.pitch <= voice.high for n in group)
-        for a, b in zip(group, group[1:], strict=False):
+        for a, b in itertools.pairwise(group):
             assert b.onset >= a.onset + a.duration - 1e-9, f"{voice.name} sounds two notes at once"
     onsets: dict[float, int] = {}
     for n in notes:
@@ -123,7 +125,7 @@ def test_aabb_repeats_each_section_note_for_note(random_model) -> None:
         notes, _ = parse_notes(ids)
         bar_q = _bar_quarters("6/8")
 
-        def section(first: int, last: int, notes=notes) -> list[tuple]:
+        def section(first: int, last: int, notes=notes, bar_q=bar_q) -> list[tuple]:
             return [
                 (round(n.onset - (first - 1) * bar_q, 4), n.pitch, n.duration)
                 for n in notes
