@@ -18,7 +18,13 @@ from generator.phrase import (
     min_final_length,
     strong_positions,
 )
-from generator.vocab import POSITIONS_PER_BEAT, default_controls, meter_quarters, parse_notes
+from generator.vocab import (
+    POSITIONS_PER_BEAT,
+    default_controls,
+    meter_bar_positions,
+    meter_quarters,
+    parse_notes,
+)
 from generator.voices import canonical_voices, split_by_voice
 
 
@@ -82,9 +88,7 @@ def _check_phrase_end(ids: list[int], spec: DecodeSpec, bar: int, target: int) -
     assert len(final) == len(spec.voices), "every voice sounds the cadence"
     assert all(n.pitch % 12 == target for n in final)
     start = (bar - 1) * _bar_quarters(spec.meter)
-    q_per_pos = meter_quarters(spec.meter) * 4 / 4 / (
-        int(spec.meter.partition("/")[0]) * POSITIONS_PER_BEAT
-    )
+    q_per_pos = meter_quarters(spec.meter) / meter_bar_positions(spec.meter)
     pos = round((last_onset - start) / q_per_pos)
     assert pos in strong_positions(spec.meter)
     assert all(n.duration >= min_final_length(spec.meter) * q_per_pos - 1e-9 for n in final)
