@@ -1,12 +1,15 @@
 """``cantus inspire``, ``cantus eval generation`` and ``cantus bench generate``.
 
-    cantus inspire (--user NAME | --from ID,ID,... | --motif FILE) [--bars 8] [--key "D minor"]
-                   [--meter 3/4] [-n 4] [--temperature 1.0] [--top-p 0.95] [--seed 0] [--out DIR]
-                   [--json]
+    cantus inspire (--user NAME | --from ID,ID,... | --motif FILE | --text QUERY | --vary ID)
+                   [--bars 8] [--key "D minor"] [--meter 3/4] [--form phrase|AB|AABB]
+                   [--ending closed|open] [--texture melody|melody+bass] [--keep rhythm|contour]
+                   [-n 4] [--temperature 1.0] [--top-p 0.95] [--seed 0] [--out DIR] [--json]
 
 ``--json`` prints ``{"seeds": [{"id", "midi", "musicxml", "bars", "key", "meter",
-"conditioned_on", "fidelity", "max_copied_notes"}]}``. With ``--user`` the seeds are conditioned
-on the user's favourites and stored in their history (``db.repo.save_seed``).
+"conditioned_on", "fidelity", "max_copied_notes", "texture", "voices", "texture_note", "form",
+"ending", "phrase_ends", "conditioned_titles", ...}]}`` (``--text`` adds ``query`` and
+``facets``, ``--vary`` adds ``variation`` and ``source_copied_notes``). With ``--user`` the seeds
+are conditioned on the user's favourites and stored in their history (``db.repo.save_seed``).
 """
 
 from __future__ import annotations
@@ -34,6 +37,29 @@ def register(reg: Registry) -> None:
         "--from", dest="from_ids", metavar="ID,ID,...", help="condition on these piece ids"
     )
     src.add_argument("--motif", metavar="FILE", help="continue this MIDI/MusicXML/ABC motif")
+    src.add_argument(
+        "--text",
+        metavar="QUERY",
+        help='condition on the pieces a description finds ("melancholy waltz")',
+    )
+    src.add_argument("--vary", metavar="ID", help="write variations of this piece's opening")
+    p.add_argument(
+        "--keep",
+        choices=("rhythm", "contour"),
+        help="with --vary: keep the rhythm (new pitches, default) or the contour (new rhythm)",
+    )
+    p.add_argument(
+        "--form",
+        default="phrase",
+        help="phrase (default), AB (open antecedent + consequent; even bars) or AABB (bars / 4)",
+    )
+    p.add_argument(
+        "--ending", default="closed", help="closed (tonic, default) or open (dominant) last phrase"
+    )
+    p.add_argument(
+        "--texture",
+        help="melody or melody+bass (default: melody+bass when most pieces have several parts)",
+    )
     p.add_argument("--bars", type=int, default=8, help="bars per seed (1..16, default 8)")
     p.add_argument(
         "--key", help='key of the seeds, e.g. "D minor" (default: majority of the pieces)'
@@ -86,10 +112,12 @@ def _favourites(user: str) -> list[str]:
 def _inspire(args: argparse.Namespace) -> int:
     from cantus.output import emit
     from generator.inspire import check_bars, check_guidance, check_sampling, inspire, parse_key
+    from generator.phrase import check_form
     from recommender.engine import Engine
 
     # validate cheap things before loading models
     check_bars(args.bars)
+    check_form(args.form, args.ending, args.bars)
     check_sampling(args.n, args.temperature, args.top_p)
     if args.guidance is not None:
         check_guidance(args.guidance)
@@ -116,6 +144,12 @@ def _inspire(args: argparse.Namespace) -> int:
         seed=args.seed,
         out_dir=args.out,
         guidance=args.guidance,
+        text=args.text,
+        vary=args.vary,
+        keep=args.keep,
+        form=args.form,
+        ending=args.ending,
+        texture=args.texture,
     )
     if args.user is not None:
         _record(args, seeds, engine)
@@ -130,6 +164,8 @@ def _record(args: argparse.Namespace, seeds: list[Any], engine: Any) -> None:
 
     version = model_version(get_generator(engine_generator_dir(engine)))
     params = {
+        "form": args.form,
+        "ending": args.ending,
         "guidance": args.guidance,
         "bars": args.bars,
         "key": args.key,
@@ -152,10 +188,18 @@ def _record(args: argparse.Namespace, seeds: list[Any], engine: Any) -> None:
 
 def _text(seeds: list[dict]) -> str:
     lines = []
+    if seeds:
+        first = seeds[0]
+        names = ", ".join(first.get("conditioned_titles") or first["conditioned_on"])
+        lines.append(f"conditioned on: {names}")
+        if first.get("query"):
+            lines.append(f"query facets: {', '.join(first.get('facets') or []) or 'none'}")
+        if first.get("texture_note"):
+            lines.append(f"texture: {first['texture_note']}")
     for s in seeds:
         lines.append(
-            f"{s['id']}  {s['bars']} bars  {s['key']}  {s['meter']}  fidelity {s['fidelity']:.3f}  "
-            f"longest copied run {s['max_copied_notes']} notes"
+            f"{s['id']}  {s['bars']} bars  {s['key']}  {s['meter']}  {s['form']}"
+            f"  fidelity {s['fidelity']:.3f}  longest copied run {s['max_copied_notes']} notes"
             f"\n    {s['midi']}\n    {s['musicxml']}"
         )
     return "\n".join(lines) or "(no seeds)"

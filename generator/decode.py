@@ -44,6 +44,7 @@ class DecodeSpec:
     prompt: list[int] = field(default_factory=list)  # canonical-key music ids to continue
     template: list[int] | None = None  # rhythm template (TEMPLATE_PITCH marks sampled pitches)
     contour: list[int] | None = None  # melody directions to follow (see VoiceGrammar)
+    template_final: int | None = None  # pitch class of a template's last pitch (0: tonic)
     temperature: float = 1.0
     top_p: float = 0.95
     seed: int = 0
@@ -84,7 +85,7 @@ class _Rows:
     """Per-row state: grammar state, output ids and the queue of forced tokens."""
 
     def __init__(self, grammar: VoiceGrammar, spec: DecodeSpec) -> None:
-        self.g, self.plan = grammar, spec.plan
+        self.g, self.plan, self.final = grammar, spec.plan, spec.template_final
         self.states = [grammar.new_state() for _ in range(spec.n)]
         self.out = [list(spec.prompt) for _ in range(spec.n)]
         self.queues: list[deque[int]] = [deque() for _ in range(spec.n)]
@@ -107,8 +108,11 @@ class _Rows:
                 m[q[0]] = True
             else:
                 m = self.g.allowed(s)
-                if q:  # a template pitch: pitches only
+                if q:  # a template pitch: pitches only, the last one on the final degree
                     m &= self.g.is_pitch
+                    last = self.final is not None and q.count(TEMPLATE_PITCH) == 1
+                    if last and (m & (self.g.pc == self.final)).any():
+                        m &= self.g.pc == self.final
             if not m.any():
                 msg = f"no token fits after phase {s.phase!r} (bar {s.bars}, pos {s.pos})"
                 raise GrammarError(msg)
