@@ -107,6 +107,10 @@ class VoiceGrammar:
         self.min_final = min_final_length(self.meter)
         self.shortest = int(self.value[self.is_dur].min())
         self.last_onset = self.bar_len - self.shortest
+        self._onset_ok = np.zeros(self.bar_len + 1, dtype=bool)  # positions a note may start at
+        grid_pos = self.value[self.is_pos]
+        self._onset_ok[grid_pos[grid_pos <= self.last_onset]] = True
+        self.legato = next((v for v, voice in enumerate(self.voices) if voice.legato), None)
 
     # ------------------------------------------------------------------ budget
 
@@ -154,16 +158,23 @@ class VoiceGrammar:
         cadence_due = target is not None and not s.final_ok
         if s.phase == "dur" and (not closing or self._forced_onset(s)):
             m |= self._pitches(s)
+            if self._legato_due(s) and m.any():
+                return  # the legato voice sounds at every onset
         if not s.locked and (not closing or cadence_due or s.notes_in_bar == 0):
-            m |= self._positions(s, closing and cadence_due)
+            m |= self._positions(s, closing and cadence_due, legato=not closing)
         if cadence_due:
             return
+        held = self.legato is None or s.final_ok or s.ends[self.legato] >= self.bar_len
         if s.bars < self.plan.bars:
-            m[self.t.bar] = s.notes_in_bar > 0 or closing
+            m[self.t.bar] = (s.notes_in_bar > 0 and held) or closing
         elif s.notes_in_bar > 0:
             m[self.t.eos] = True
 
-    def _positions(self, s: VState, to_cadence: bool) -> np.ndarray:
+    def _legato_due(self, s: VState) -> bool:
+        """True when the legato voice has not yet attacked at the current onset."""
+        return self.legato is not None and s.top_voice < self.legato
+
+    def _positions(self, s: VState, to_cadence: bool, legato: bool = True) -> np.ndarray:
         if s.phase == "ts" and not s.started and self.downbeat_start:
             hi = 0
         elif self.target(s) is not None:
@@ -176,6 +187,8 @@ class VoiceGrammar:
         m = self.is_pos & (self.value >= lo) & (self.value <= hi)
         if self.target(s) is not None:  # an onset before the cadence needs a note that ends by it
             m &= (self.value <= self.last_final - self.shortest) | (self.value == self.last_final)
+        if legato and self.legato is not None and not s.final_ok and s.phase == "dur":
+            m &= self.value == s.ends[self.legato]  # no rest inside a phrase
         return m
 
     def _pitches(self, s: VState) -> np.ndarray:
@@ -216,7 +229,7 @@ class VoiceGrammar:
         room = self.is_dur & (self.value <= self.bar_len - s.pos)
         target = self.target(s)
         if target is None:
-            return room if room.any() else self._shortest()
+            return self._legato_ends(s, room, np.zeros_like(room))
         eligible = (
             s.pos in self.strong
             and s.pitch % 12 == target
@@ -227,10 +240,18 @@ class VoiceGrammar:
         before_cadence = room & (self.value <= self.last_final - s.pos)
         if self._forced_onset(s):
             before_cadence[:] = False  # a cadence note must hold
-        if not eligible:
-            m = before_cadence
-        else:
-            m = before_cadence | (room & (self.value >= self.min_final))
+        cadence = room & (self.value >= self.min_final) & eligible
+        return self._legato_ends(s, before_cadence | cadence, cadence)
+
+    def _legato_ends(self, s: VState, m: np.ndarray, free_end: np.ndarray) -> np.ndarray:
+        """A legato voice's note ends where its next onset may start (or at the bar line);
+        ``free_end`` durations (cadence notes) may be followed by a rest."""
+        if self.voices[s.voice].legato:
+            ends = np.clip(s.pos + self.value, 0, self.bar_len)
+            next_ok = self._onset_ok[ends] | (ends == self.bar_len)
+            if self.target(s) is not None:
+                next_ok &= (ends <= self.last_final - self.shortest) | (ends >= self.last_final)
+            m = m & (next_ok | free_end)
         return m if m.any() else self._shortest()
 
     def _shortest(self) -> np.ndarray:

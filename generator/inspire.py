@@ -285,7 +285,7 @@ def export_seed(
         if voices:
             midi = voices_midi_bytes(ids, voices)
             midi_path.write_bytes(midi)
-            return midi_path, write_voices_musicxml(midi, xml_path, key, voices)
+            return midi_path, write_voices_musicxml(ids, xml_path, key, voices)
         midi_path.write_bytes(tokens.ids_to_midi_bytes(ids))
         return midi_path, tokens.ids_to_musicxml(ids, xml_path, key=key)
     except OSError as exc:  # an unwritable --out is the caller's input, not our failure

@@ -15,7 +15,7 @@ training budget, so the outer voices are written and the output says so.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 TEXTURES = ("melody", "melody+bass")
@@ -31,17 +31,16 @@ class Voice:
     high: int  # highest pitch
     max_leap: int  # largest melodic interval, semitones (relaxed only if nothing else fits)
     max_ambitus: int  # largest range of the voice over the seed, semitones (same)
+    legato: bool = False  # no rest inside a phrase: every onset is this voice's next note
 
     def shifted(self, semitones: int) -> Voice:
-        return Voice(
-            self.name, self.low + semitones, self.high + semitones, self.max_leap, self.max_ambitus
-        )
+        return replace(self, low=self.low + semitones, high=self.high + semitones)
 
 
 # Registers and limits from the corpus: folk openings span about an octave and a half and leap
 # at most an octave; chorale sopranos sit in C4..A5 moving mostly by step, basses in D2..B3.
 FOLK_MELODY = Voice("melody", 50, 91, max_leap=12, max_ambitus=16)
-SOPRANO = Voice("melody", 60, 81, max_leap=9, max_ambitus=14)
+SOPRANO = Voice("melody", 60, 81, max_leap=9, max_ambitus=14, legato=True)
 BASS = Voice("bass", 38, 59, max_leap=12, max_ambitus=17)
 
 
@@ -103,27 +102,29 @@ def voices_midi_bytes(ids: list[int], voices: Sequence[Voice]) -> bytes:
 
 
 def write_voices_musicxml(
-    midi: bytes, path: Path, key: str | None, voices: Sequence[Voice]
+    ids: list[int], path: Path, key: str | None, voices: Sequence[Voice]
 ) -> Path:
-    """MusicXML with one part (staff) per voice, named, the bass in the bass clef."""
-    from music21 import clef
-    from music21 import midi as m21midi
+    """MusicXML with one part (staff) per voice, melody on top, the bass in the bass clef."""
+    from music21 import clef, meter, note, stream
 
     from cantus.tokens import _apply_key
+    from generator.vocab import first_meter, parse_notes
 
-    mf = m21midi.MidiFile()
-    mf.readstr(midi)
-    score = m21midi.translate.midiFileToStream(mf)
-    names = [v.name for v in reversed(voices)]  # tracks were written melody first
-    for part, name in zip(score.parts, names, strict=False):
-        part.partName, part.partAbbreviation = name.capitalize(), name[:1].upper()
-        for inst in part.recurse().getElementsByClass("Instrument"):
-            inst.partName, inst.partAbbreviation = part.partName, part.partAbbreviation
-        first = part.getElementsByClass("Measure").first()
-        if first is not None:
-            for old in first.getElementsByClass("Clef"):
-                first.remove(old)
-            first.insert(0, clef.BassClef() if name == "bass" else clef.TrebleClef())
+    notes, bars = parse_notes(ids)
+    ts = first_meter(ids) or "4/4"
+    score = stream.Score()
+    for voice, group in reversed(list(zip(voices, split_by_voice(notes, voices), strict=True))):
+        part = stream.Part()
+        part.partName, part.partAbbreviation = voice.name.capitalize(), voice.name[:1].upper()
+        part.insert(0, clef.BassClef() if voice.name == "bass" else clef.TrebleClef())
+        part.insert(0, meter.TimeSignature(ts))
+        for n in group:
+            part.insert(n.onset, note.Note(n.pitch, quarterLength=n.duration))
+        end = bars * meter.TimeSignature(ts).barDuration.quarterLength
+        if part.highestTime < end:  # rests up to the last bar line
+            part.insert(part.highestTime, note.Rest(quarterLength=end - part.highestTime))
+        score.insert(0, part)
+    score = score.makeNotation()
     if key:
         _apply_key(score, key)
     path.parent.mkdir(parents=True, exist_ok=True)

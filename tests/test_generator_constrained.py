@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 import torch
 
@@ -175,3 +176,22 @@ def test_last_final_onset_leaves_room_for_a_beat() -> None:
     assert last_final_onset("4/4") == 2 * POSITIONS_PER_BEAT
     assert last_final_onset("3/4") == 0
     assert last_final_onset("6/8") == 3 * POSITIONS_PER_BEAT
+
+
+@pytest.mark.parametrize("meter", METERS)
+@pytest.mark.parametrize("form", ["phrase", "AB", "AABB"])
+def test_uniform_random_walks_never_reach_a_dead_end(random_model, meter, form) -> None:
+    """Any legal token, chosen uniformly, leads to a closed seed: no mask is ever empty."""
+    model, controls = random_model
+    rng = np.random.default_rng(0)
+    for texture in ("melody", "melody+bass"):
+        spec = DecodeSpec("4/4", "major", check_form(form, None, 8), canonical_voices(texture, 0))
+        spec.meter = meter
+        grammar = make_grammar(model, controls, spec)
+        for _ in range(15):
+            state = grammar.new_state()
+            while state.phase != "done":
+                allowed = np.flatnonzero(grammar.allowed(state))
+                assert allowed.size, f"dead end at bar {state.bars}, pos {state.pos}"
+                grammar.advance(state, int(rng.choice(allowed)))
+            assert state.bars == 8 and state.final_ok
