@@ -22,6 +22,7 @@ import numpy as np
 from cantus.errors import BadInput
 from generator.checks import check_meter, parse_key
 from generator.decode import TEMPLATE_PITCH
+from generator.mgeval import top_line
 from generator.requests import Request, fit_shift
 from generator.vocab import (
     KIND_DUR,
@@ -40,20 +41,6 @@ if TYPE_CHECKING:
     from recommender.engine import Engine
 
 KEEPS = ("rhythm", "contour")
-
-
-def top_line(notes: list[Note]) -> list[Note]:
-    """The highest note at each onset, each cut where the next onset starts (one voice)."""
-    best: dict[float, Note] = {}
-    for n in notes:
-        if n.onset not in best or n.pitch > best[n.onset].pitch:
-            best[n.onset] = n
-    line = [best[o] for o in sorted(best)]
-    out = []
-    for a, b in zip(line, [*line[1:], None], strict=True):
-        dur = a.duration if b is None else min(a.duration, b.onset - a.onset)
-        out.append(Note(a.onset, a.pitch, dur, a.bar))
-    return out
 
 
 def line_to_ids(line: list[Note], meter: str, bars: int) -> list[int]:
