@@ -243,7 +243,9 @@ class VoiceGrammar:
         cadence = room & (self.value >= self.min_final) & eligible
         return self._legato_ends(s, before_cadence | cadence, cadence)
 
-    def _legato_ends(self, s: VState, m: np.ndarray, free_end: np.ndarray) -> np.ndarray:
+    def _legato_ends(
+        self, s: VState, m: np.ndarray, free_end: np.ndarray, fallback: bool = True
+    ) -> np.ndarray:
         """A legato voice's note ends where its next onset may start (or at the bar line);
         ``free_end`` durations (cadence notes) may be followed by a rest."""
         if self.voices[s.voice].legato:
@@ -252,7 +254,7 @@ class VoiceGrammar:
             if self.target(s) is not None:
                 next_ok &= (ends <= self.last_final - self.shortest) | (ends >= self.last_final)
             m = m & (next_ok | free_end)
-        return m if m.any() else self._shortest()
+        return m if m.any() or not fallback else self._shortest()
 
     def _shortest(self) -> np.ndarray:
         m = np.zeros(self.vocab_size, dtype=bool)

@@ -24,6 +24,7 @@ import torch
 
 from generator.constrained import VoiceGrammar, VState
 from generator.model import KVCache, SeedTransformer
+from generator.outer import OuterGrammar, outer_ids
 from generator.phrase import PhrasePlan
 from generator.sample import GrammarError, _batch_cond, _single_thread, filter_logits
 from generator.vocab import Controls
@@ -45,6 +46,7 @@ class DecodeSpec:
     template: list[int] | None = None  # rhythm template (TEMPLATE_PITCH marks sampled pitches)
     contour: list[int] | None = None  # melody directions to follow (see VoiceGrammar)
     template_final: int | None = None  # pitch class of a template's last pitch (0: tonic)
+    inner: bool = False  # (bass, melody) voices over hidden inner notes (generator.outer)
     temperature: float = 1.0
     top_p: float = 0.95
     seed: int = 0
@@ -60,17 +62,22 @@ class DecodeSpec:
 def decode(
     model: SeedTransformer, controls: Controls, spec: DecodeSpec, cond: torch.Tensor | None
 ) -> list[list[int]]:
-    """``spec.n`` seeds' music ids (prompt included, no EOS)."""
+    """``spec.n`` seeds' music ids (prompt included, no EOS; hidden inner notes removed)."""
     on_cpu = next(model.parameters()).device.type == "cpu"
     with torch.inference_mode(), _single_thread() if on_cpu else contextlib.nullcontext():
-        return _decode(model, controls, spec, cond)
+        seeds = _decode(model, controls, spec, cond)
+    if spec.inner:  # deliver the outer voices; the inner notes only guided the model
+        grammar = make_grammar(model, controls, spec)
+        return [outer_ids(ids, grammar) for ids in seeds]
+    return seeds
 
 
 def make_grammar(model: SeedTransformer, controls: Controls, spec: DecodeSpec) -> VoiceGrammar:
     head = len(controls.prompt(spec.meter, spec.mode, spec.plan.bars))
     room = model.cfg.ctx - model.cfg.n_prefix - head - len(spec.prompt)
     budget = room // 2 if spec.plan.repeats else room  # each repeated section is played twice
-    return VoiceGrammar(
+    kind = OuterGrammar if spec.inner else VoiceGrammar
+    return kind(
         meter=spec.meter,
         plan=spec.plan,
         voices=spec.voices,

@@ -203,6 +203,7 @@ def sample_batch(
         template=req.template,
         contour=req.contour,
         template_final=final if req.template is not None else None,
+        inner=req.texture == "melody+bass",
         temperature=temperature,
         top_p=top_p,
         seed=seed,

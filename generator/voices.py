@@ -40,7 +40,7 @@ class Voice:
 # Registers and limits from the corpus: folk openings span about an octave and a half and leap
 # at most an octave; chorale sopranos sit in C4..A5 moving mostly by step, basses in D2..B3.
 FOLK_MELODY = Voice("melody", 50, 91, max_leap=12, max_ambitus=16)
-SOPRANO = Voice("melody", 60, 81, max_leap=9, max_ambitus=14, legato=True)
+SOPRANO = Voice("melody", 64, 81, max_leap=7, max_ambitus=14, legato=True)
 BASS = Voice("bass", 38, 59, max_leap=12, max_ambitus=17)
 
 
