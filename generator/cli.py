@@ -80,12 +80,21 @@ def register(reg: Registry) -> None:
     p.add_argument("--out", help="folder for the .mid/.musicxml files (default $CANTUS_HOME/seeds)")
 
     e = reg.add(
-        reg.eval, "generation", _eval, help="fidelity, control accuracy, novelty, diversity, NLL"
+        reg.eval,
+        "generation",
+        _eval,
+        help="per style: overlapped areas, phrase endings, voices, fidelity, control, copying "
+        "(new decoder vs earlier decoder vs n-gram; tuned on a tune split, test split reported)",
     )
     e.add_argument(
-        "--requests", type=int, default=24, help="conditioning requests to sample (default 24)"
+        "--requests", type=int, default=3, help="requests per style and split (default 3)"
     )
     e.add_argument("--seed", type=int, default=0, help="random seed")
+    e.add_argument(
+        "--general",
+        action="store_true",
+        help="also run the earlier whole-catalog report (fidelity variants, key control, NLL)",
+    )
 
     b = reg.add(reg.bench, "generate", _bench, help="seed generation latency (p50/p95)")
     b.add_argument("--repeats", type=int, default=10, help="timed runs per case (default 10)")
@@ -206,10 +215,18 @@ def _text(seeds: list[dict]) -> str:
 
 
 def _eval(args: argparse.Namespace) -> int:
+    from cantus.config import bench_dir
     from cantus.output import emit
+    from generator.eval_styles import evaluate_styles
     from generator.evaluate import evaluate_generation, save_report
 
-    report = evaluate_generation(n_requests=args.requests, seed=args.seed)
+    if not 1 <= args.requests <= 50:
+        msg = f"--requests must lie in 1..50 (received {args.requests})"
+        raise BadInput(msg)
+    examples = bench_dir() / "generation-examples"
+    report = evaluate_styles(per_split=args.requests, seed=args.seed, examples=examples)
+    if args.general:
+        report["general"] = evaluate_generation(seed=args.seed)
     path = save_report(report)
     emit(report, args.json)
     log.info("report saved to %s", path)

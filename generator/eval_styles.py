@@ -223,8 +223,22 @@ def control_figures(ctx: Context, seeds: list[list[list[int]]], reqs: list) -> d
     }
 
 
+def _save_examples(folder: Path, style: str, seeds: list[list[int]], req: Any) -> None:
+    """MusicXML + MIDI of a style's first test request's seeds (canonical key: tonic C)."""
+    from generator.inspire import export_seed
+    from generator.voices import texture_voices
+
+    voices = texture_voices(req.texture)
+    for i, ids in enumerate(seeds[:2]):
+        export_seed(ids, f"C {req.mode}", folder, f"{style}-{i + 1}", voices)
+
+
 def evaluate_styles(
-    data_dir: Path | None = None, per_split: int = 3, seed: int = 0, engine: Any = None
+    data_dir: Path | None = None,
+    per_split: int = 3,
+    seed: int = 0,
+    engine: Any = None,
+    examples: Path | None = None,
 ) -> dict[str, Any]:
     """The whole per-style report (see the module docstring)."""
     from cantus.config import data_dir as default_data_dir
@@ -251,6 +265,8 @@ def evaluate_styles(
             styles[style][system] = {"oa": res["oa"], **res["musician"]}
             styles[style][system].update(control_figures(ctx, res["seeds"], res["requests"]))
             styles[style]["real"] = res["real"]
+            if system == "constrained" and examples is not None:
+                _save_examples(examples, style, res["seeds"][0], res["requests"][0])
         log.info("style %s done", style)
     return {
         "split": "test",
@@ -263,6 +279,7 @@ def evaluate_styles(
         "bars": BARS,
         "styles": styles,
         "summary": summarise_styles(styles),
+        "examples": str(examples) if examples is not None else None,
         "seconds": round(time.perf_counter() - started, 1),
     }
 
