@@ -148,5 +148,5 @@ def test_eval_and_bench_report(engine, monkeypatch) -> None:
     assert report["controls"]["all"]["bars"] == 1.0 and report["controls"]["all"]["meter"] == 1.0
     assert report["novelty"]["max"] >= 1
     assert 0 <= report["diversity"]["seeds"]["pairwise_1_minus_cos"] <= 2
-    bench = bench_generate(repeats=2, engine=engine, bars=2, save=False)
+    bench = bench_generate(repeats=2, engine=engine, bars=2, save=False, cold=False)
     assert bench["sample_n1"]["p50_ms"] > 0 and bench["inspire_n4"]["runs"] == 2
