@@ -193,11 +193,16 @@ def sample_batch(
         )
         return sample(gen.model, gen.controls, spec, cond)
     final = req.plan.ends.get(req.bars, TONIC if req.plan.ending == "closed" else DOMINANT)
+    voices = canonical_voices(req.texture, key_shift(req.tonic))
+    if req.source:  # a variation sits in its source's register
+        from generator.variation import source_register
+
+        voices = (*voices[:-1], source_register(voices[-1], req.source))
     spec = DecodeSpec(
         meter=req.meter,
         mode=req.mode,
         plan=req.plan,
-        voices=canonical_voices(req.texture, key_shift(req.tonic)),
+        voices=voices,
         n=rows,
         prompt=req.prompt,
         template=req.template,

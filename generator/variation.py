@@ -14,6 +14,7 @@ against the source alone (``source_copied_notes``).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,7 @@ from generator.vocab import (
     tables,
     tonic_pitch_class,
 )
+from generator.voices import Voice
 
 if TYPE_CHECKING:
     from recommender.engine import Engine
@@ -149,3 +151,14 @@ def request_from_vary(
         req.contour = contour_of(canon)
     req.source = canon
     return req
+
+
+def source_register(voice: Voice, source: list[int], margin: int = 2) -> Voice:
+    """``voice`` confined to the source line's register (+- ``margin``, at least an octave wide so
+    every degree is reachable), so a variation sits where its source sits."""
+    pitches = [n.pitch for n in parse_notes(source)[0]]
+    if not pitches:
+        return voice
+    low, high = min(pitches) - margin, max(pitches) + margin
+    high = max(high, low + 12)
+    return replace(voice, low=low, high=high)
