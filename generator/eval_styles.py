@@ -225,7 +225,7 @@ def control_figures(ctx: Context, seeds: list[list[list[int]]], reqs: list) -> d
 
 def _save_examples(folder: Path, style: str, seeds: list[list[int]], req: Any) -> None:
     """MusicXML + MIDI of a style's first test request's seeds (canonical key: tonic C)."""
-    from generator.inspire import export_seed
+    from generator.seeds import export_seed
     from generator.voices import texture_voices
 
     voices = texture_voices(req.texture)
