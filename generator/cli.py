@@ -28,6 +28,11 @@ log = logging.getLogger(__name__)
 
 
 def register(reg: Registry) -> None:
+    _register_inspire(reg)
+    _register_reports(reg)
+
+
+def _register_inspire(reg: Registry) -> None:
     p = reg.add(reg.top, "inspire", _inspire, help="generate inspiration seeds (MIDI + MusicXML)")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument(
@@ -79,6 +84,8 @@ def register(reg: Registry) -> None:
     )
     p.add_argument("--out", help="folder for the .mid/.musicxml files (default $CANTUS_HOME/seeds)")
 
+
+def _register_reports(reg: Registry) -> None:
     e = reg.add(
         reg.eval,
         "generation",
