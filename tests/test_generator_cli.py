@@ -91,6 +91,10 @@ def test_inspire_for_a_user_reads_favourites_and_records_seeds(
         ["--temperature", "0"],
         ["-n", "0"],
         ["--guidance", "-1"],
+        ["--form", "AB", "--bars", "7"],
+        ["--form", "AABB", "--bars", "6"],
+        ["--ending", "half"],
+        ["--texture", "chords"],
     ],
 )
 def test_bad_options_exit_2_with_one_line(cli_engine, capsys, argv) -> None:
