@@ -56,6 +56,7 @@ PIECES_PER_REQUEST = 2
 NGRAM_NEIGHBOURS = 64
 TEMPERATURES = (0.8, 0.9, 1.0)  # swept on the tune split for the constrained decoder
 NGRAM_ORDERS = (3, 5, 8)  # swept on the tune split for the baseline
+LEAPS = ((12, 7), (7, 4))  # (bass, melody) largest leaps of melody + bass, swept on chorales
 
 
 def style_requests(engine: Any, per_split: int, seed: int) -> dict[str, dict[str, list]]:
@@ -86,11 +87,13 @@ class Context:
         pieces, _ = prepare_pieces(frame, self.gen.controls)
         self.canonical = {p.row: p for p in pieces}
         self.emb = np.asarray(engine.embeddings, dtype=np.float32)
+        self.leaps: tuple[int, int] | None = None  # set by tuning
 
     def request(self, rows: list[int]) -> Any:
         ids = [str(self.engine.catalog["id"].iloc[r]) for r in rows]
         req = request_from_ids(self.engine, ids, BARS, None, None, self.gen.controls.meters)
         req.plan = check_form("phrase", "closed", BARS)
+        req.leaps = self.leaps
         return req
 
     def real_lines(self, rows: list[int]) -> tuple[list[Line], list[Line]]:
@@ -188,7 +191,22 @@ def tune(ctx: Context, requests: dict, seed: int) -> dict[str, Any]:
             sweep[system][str(setting)] = round(float(np.nanmean(vals)), 4)
             log.info("tune %s %s: %.4f", system, setting, sweep[system][str(setting)])
     best = {s: float(max(v, key=v.get)) for s, v in sweep.items()}
-    chosen = {"constrained_temperature": best["constrained"], "ngram_order": int(best["ngram"])}
+    sweep["leaps_chorales"] = {}
+    for leaps in LEAPS:  # voice limits of melody + bass, on the chorale tune requests
+        ctx.leaps = leaps
+        res = split_scores(
+            ctx, requests["chorales"]["tune"], "constrained", best["constrained"], seed
+        )
+        score = (res["oa"]["mean"] + res["musician"]["phrase_end_tonic_or_dominant"]) / 2
+        sweep["leaps_chorales"][str(leaps)] = round(float(score), 4)
+        log.info("tune leaps %s: %.4f", leaps, score)
+    chosen_leaps = max(LEAPS, key=lambda x: sweep["leaps_chorales"][str(x)])
+    ctx.leaps = chosen_leaps
+    chosen = {
+        "constrained_temperature": best["constrained"],
+        "ngram_order": int(best["ngram"]),
+        "bass_melody_leaps": list(chosen_leaps),
+    }
     return {"sweep": sweep, "chosen": chosen}
 
 
@@ -271,7 +289,8 @@ def evaluate_styles(
     return {
         "split": "test",
         "tuned_on": "tune split (other pieces): constrained temperature over "
-        f"{list(TEMPERATURES)}, n-gram order over {list(NGRAM_ORDERS)}; plain decoder at 1.0",
+        f"{list(TEMPERATURES)}, n-gram order over {list(NGRAM_ORDERS)}, (bass, melody) leap "
+        f"limits over {[list(x) for x in LEAPS]} on chorales; plain decoder at 1.0",
         "tuning": tuned,
         "requests_per_style": per_split,
         "pieces_per_request": PIECES_PER_REQUEST,

@@ -57,6 +57,7 @@ class Request:
     titles: list[str] = field(default_factory=list)  # titles of conditioned_on
     info: dict = field(default_factory=dict)  # extra JSON fields (query, facets, variation)
     source: list[int] = field(default_factory=list)  # canonical line of the --vary piece
+    leaps: tuple[int, int] | None = None  # (bass, melody) largest leaps (evaluation sweeps)
 
     @property
     def key(self) -> str:

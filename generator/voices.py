@@ -44,12 +44,15 @@ SOPRANO = Voice("melody", 64, 81, max_leap=7, max_ambitus=14, legato=True)
 BASS = Voice("bass", 38, 59, max_leap=12, max_ambitus=17)
 
 
-def texture_voices(texture: str) -> tuple[Voice, ...]:
-    """Voices of ``texture``, lowest first (the order REMI writes pitches at one onset)."""
+def texture_voices(texture: str, leaps: tuple[int, int] | None = None) -> tuple[Voice, ...]:
+    """Voices of ``texture``, lowest first (the order REMI writes pitches at one onset);
+    ``leaps`` overrides the (bass, melody) largest leaps of ``melody+bass``."""
     if texture == "melody":
         return (FOLK_MELODY,)
     if texture == "melody+bass":
-        return (BASS, SOPRANO)
+        if leaps is None:
+            return (BASS, SOPRANO)
+        return (replace(BASS, max_leap=leaps[0]), replace(SOPRANO, max_leap=leaps[1]))
     msg = f"unknown texture {texture!r} (expected one of {', '.join(TEXTURES)})"
     raise ValueError(msg)
 
@@ -61,10 +64,12 @@ def texture_for_parts(parts: Sequence[int]) -> str:
     return "melody+bass" if values and poly * 2 > len(values) else "melody"
 
 
-def canonical_voices(texture: str, key_shift: int) -> tuple[Voice, ...]:
+def canonical_voices(
+    texture: str, key_shift: int, leaps: tuple[int, int] | None = None
+) -> tuple[Voice, ...]:
     """Voices in the canonical key (tonic C) that land in their registers once moved by
     ``key_shift`` semitones to the requested tonic."""
-    return tuple(v.shifted(-key_shift) for v in texture_voices(texture))
+    return tuple(v.shifted(-key_shift) for v in texture_voices(texture, leaps))
 
 
 def split_by_voice(notes: list, voices: Sequence[Voice]) -> list[list]:
