@@ -133,4 +133,5 @@ def write_voices_musicxml(
     if key:
         _apply_key(score, key)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return Path(score.write("musicxml", fp=str(path)))
+    score.write("musicxml", fp=str(path))
+    return path
