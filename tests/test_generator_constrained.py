@@ -195,3 +195,22 @@ def test_uniform_random_walks_never_reach_a_dead_end(random_model, meter, form) 
                 assert allowed.size, f"dead end at bar {state.bars}, pos {state.pos}"
                 grammar.advance(state, int(rng.choice(allowed)))
             assert state.bars == 8 and state.final_ok
+
+
+@pytest.mark.parametrize("meter", ["4/4", "3/4", "6/8", "2/2", "12/8"])
+@pytest.mark.parametrize("form", ["phrase", "AB", "AABB"])
+def test_hidden_inner_voices_leave_a_clean_melody_and_bass(random_model, meter, form) -> None:
+    """The model may write up to four notes an onset; the seed keeps bass + legato melody."""
+    model, controls = random_model
+    spec = DecodeSpec(
+        meter, "major", check_form(form, None, 8), canonical_voices("melody+bass", 0), inner=True
+    )
+    spec.n, spec.temperature, spec.top_p, spec.seed = 3, 1.5, 1.0, 7
+    for ids in decode(model, controls, spec, None):
+        _check_voices(ids, spec)
+        for bar, target in spec.plan.ends.items():
+            _check_phrase_end(ids, spec, bar, target)
+        melody = split_by_voice(parse_notes(ids)[0], spec.voices)[1]
+        for a, b in itertools.pairwise(melody):  # legato inside a bar: no rest between notes
+            if a.bar == b.bar:
+                assert b.onset == pytest.approx(a.onset + a.duration)
