@@ -264,6 +264,12 @@ def build_request(
     if shape.get("keep") is not None and sources["vary"] is None:
         msg = "--keep goes with --vary ID"
         raise BadInput(msg)
+    if sources["vary"] is not None and texture not in (None, "melody"):
+        msg = "--vary writes one melodic line (its source's top line); drop --texture"
+        raise BadInput(msg)
+    if sources["vary"] is not None and shape.get("keep") != "contour" and plan.form != "phrase":
+        msg = "--keep rhythm keeps the source's bars and phrases; --form needs --keep contour"
+        raise BadInput(msg)
     meters = gen.controls.meters
     if sources["from_ids"] is not None:
         req = request_from_ids(engine, list(sources["from_ids"]), bars, key, meter, meters)

@@ -73,6 +73,8 @@ def test_text_facets() -> None:
         ({"form": "AABB", "bars": 6}, "multiple of 4"),
         ({"ending": "half"}, "unknown --ending"),
         ({"keep": "rhythm"}, "--keep goes with --vary"),
+        ({"vary": "m21:synthetic/0.abc#", "texture": "melody+bass"}, "drop --texture"),
+        ({"vary": "m21:synthetic/0.abc#", "form": "AB", "bars": 4}, "needs --keep contour"),
     ],
 )
 def test_bad_requests_say_what_is_wrong(engine, tmp_path, kwargs, match) -> None:
