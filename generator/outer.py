@@ -195,7 +195,7 @@ class OuterGrammar(VoiceGrammar):
 
     def _choose_pitch(self, s: OState, pitch: int) -> None:
         s.phase, s.pitch = "pitch", pitch
-        if s.labels and s.labels[-1] == "cand":
+        if s.count > 0 and s.labels[-1] == "cand":
             s.labels[-1] = "inner"  # a higher pitch follows: the candidate was an inner note
         s.voice = BASS if self._bass_free(s) else MEL
         s.labels.append("bass?" if s.voice == BASS else "cand")

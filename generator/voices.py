@@ -83,6 +83,24 @@ def split_by_voice(notes: list, voices: Sequence[Voice]) -> list[list]:
     return groups
 
 
+def one_at_a_time(notes: list[tuple]) -> list[tuple]:
+    """(onset, pitch, length) notes of one voice, each cut where the next starts (a motif's
+    notes are kept as given, so its top line may overlap itself); the highest note wins an
+    onset."""
+    best: dict = {}
+    for onset, pitch, length in notes:
+        if onset not in best or pitch > best[onset][0]:
+            best[onset] = (pitch, length)
+    onsets = sorted(best)
+    out = []
+    for i, onset in enumerate(onsets):
+        pitch, length = best[onset]
+        if i + 1 < len(onsets):
+            length = min(length, onsets[i + 1] - onset)
+        out.append((onset, pitch, length))
+    return out
+
+
 def _distance(pitch: int, voice: Voice) -> int:
     return min(abs(pitch - voice.low), abs(pitch - voice.high))
 
@@ -100,8 +118,8 @@ def voices_midi_bytes(ids: list[int], voices: Sequence[Voice]) -> bytes:
     notes = list(merged.tracks[0].notes)
     for voice, group in reversed(list(zip(voices, split_by_voice(notes, voices), strict=True))):
         track = symusic.Track(name=voice.name.capitalize(), program=0, is_drum=False)
-        for n in group:
-            track.notes.append(symusic.Note(n.time, n.duration, n.pitch, n.velocity))
+        for time, pitch, length in one_at_a_time([(n.time, n.pitch, n.duration) for n in group]):
+            track.notes.append(symusic.Note(time, length, pitch, 100))
         score.tracks.append(track)
     return score.dumps_midi()
 
@@ -123,8 +141,8 @@ def write_voices_musicxml(
         part.partName, part.partAbbreviation = voice.name.capitalize(), voice.name[:1].upper()
         part.insert(0, clef.BassClef() if voice.name == "bass" else clef.TrebleClef())
         part.insert(0, meter.TimeSignature(ts))
-        for n in group:
-            part.insert(n.onset, note.Note(n.pitch, quarterLength=n.duration))
+        for onset, pitch, length in one_at_a_time([(n.onset, n.pitch, n.duration) for n in group]):
+            part.insert(onset, note.Note(pitch, quarterLength=length))
         end = bars * meter.TimeSignature(ts).barDuration.quarterLength
         if part.highestTime < end:  # rests up to the last bar line
             part.insert(part.highestTime, note.Rest(quarterLength=end - part.highestTime))

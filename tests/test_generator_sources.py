@@ -169,3 +169,30 @@ def test_ngram_learns_its_corpus_and_stays_well_formed() -> None:
     spec = SampleSpec(meter="4/4", mode="major", bars=2, n=2, seed=0)
     for ids in sample_ngram(model, controls, spec):
         check_ids(ids, "4/4", 2)
+
+
+def test_a_chordal_motif_keeps_its_top_line_as_the_melody(engine, tmp_path) -> None:
+    import music21
+
+    from cantus import tokens
+    from tests.generator_helpers import duration_id, token_id
+
+    bar = [token_id("Bar_None"), token_id("TimeSig_4/4")]
+    chords = []
+    for pos, notes in (
+        (0, (48, 64, 72)),
+        (12, (50, 65, 74)),
+        (24, (52, 67, 76)),
+        (36, (48, 64, 72)),
+    ):
+        chords.append(token_id(f"Position_{pos}"))
+        for p in notes:
+            chords += [token_id(f"Pitch_{p}"), duration_id(12)]
+    motif = tmp_path / "chords.mid"
+    motif.write_bytes(tokens.ids_to_midi_bytes(bar + chords))
+    seeds = inspire(engine, motif_path=motif, texture="melody+bass", bars=3, n=1, out_dir=tmp_path)
+    score = music21.converter.parse(seeds[0].musicxml)
+    melody, bass = (list(p.recurse().notes) for p in score.parts)
+    assert melody and bass
+    # the motif's top line (its last chord is still open: the model may add a note above it)
+    assert [n.pitch.midi for n in melody[:3]] == [72, 74, 76] and len(melody) > 4
