@@ -16,6 +16,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = "manifest.json"
+SENTENCE_CACHE_DIR = "cache/minilm"  # MiniLM sentence vectors, under a data dir or CANTUS_HOME
 
 
 def cantus_home() -> Path:
@@ -48,6 +49,19 @@ def user_dir() -> Path:
 
 def seeds_dir() -> Path:
     path = cantus_home() / "seeds"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def uploads_dir(user: str | None) -> Path:
+    """Files a person uploaded in the app (removed with them by ``cantus user delete``).
+
+    Folders are named by a hash of the name: any name is a safe folder name that way.
+    """
+    import hashlib
+
+    name = f"u-{hashlib.sha1(user.encode()).hexdigest()[:16]}" if user else "anonymous"
+    path = cantus_home() / "uploads" / name
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -38,7 +38,8 @@ def register(reg: Registry) -> None:
         action="append",
         default=[],
         metavar="FIELD=VALUE",
-        help="keep only matching pieces: meter, mode, key, collection, origin, form (repeatable)",
+        help="keep only matching pieces: meter, mode, key, collection, origin, form, genre "
+        "(e.g. lullaby), region (e.g. Shaanxi: any part matches); repeatable",
     )
     similar = reg.add(reg.top, "similar", _similar, help="pieces whose music is like a piece/file")
     similar.add_argument(
