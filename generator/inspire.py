@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from cantus.errors import BadInput, CantusError
+from generator.checkpoint import GENERATOR_DIR, LoadedGenerator, load_generator
 from generator.checks import (
     MAX_SEEDS,
     check_bars,
@@ -57,7 +58,6 @@ from generator.requests import (
 )
 from generator.sample import GrammarError, SampleSpec, sample
 from generator.seeds import Seed, seed_records
-from generator.train import GENERATOR_DIR, LoadedGenerator, load_generator
 from generator.vocab import parse_notes
 from generator.voices import (
     TEXTURES,
