@@ -135,7 +135,8 @@ def read_frame(path: str | Path, columns: list[str] | None = None) -> pd.DataFra
         raise ValueError(f"unknown catalog columns {unknown} (known: {', '.join(COLUMNS)})")
     if not path.is_file():
         return empty_frame()[cols]
-    table = pq.read_table(path, columns=cols)
+    # ParquetFile, not pq.read_table: the latter loads pyarrow.dataset (~0.8 s per process)
+    table = pq.ParquetFile(path).read(columns=cols)
     lists = [c for c in cols if COLUMN_KINDS[c] in _LIST_KINDS]
     frame = table.drop_columns(lists).to_pandas()
     for name in lists:
