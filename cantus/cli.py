@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "generator.cli",  # inspire, eval generation, bench generate
     "db.cli",  # fav, history, user delete
     "dashboard.cli",  # dashboard
+    "dashboard.cli_render",  # render (the app's audio, to a WAV file)
 )
 
 Handler = Callable[[argparse.Namespace], "int | None"]

@@ -10,11 +10,13 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import importlib.util
 import logging
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -188,6 +190,18 @@ def source_midi(source: ScoreSource) -> bytes:
         tk = _toolkit(source, {})
         _checked(tk.renderToSVG(1), source.fmt)  # an empty engraving means verovio read no music
         return base64.b64decode(tk.renderToMIDI())
+
+
+def piece_midi(row: dict, token_ids: Callable[[], list[int]]) -> bytes:
+    """MIDI of a catalog piece as its score shows it (a track per part, from verovio);
+    from its stored opening tokens (one track) when verovio cannot read the source."""
+    direct = read_source(row)
+    if direct is not None:
+        with contextlib.suppress(ValueError):
+            return source_midi(direct)
+    from cantus.tokens import ids_to_midi_bytes
+
+    return ids_to_midi_bytes(token_ids())
 
 
 # ------------------------------------------------------------------------------ audio

@@ -398,13 +398,7 @@ def score_pages(piece_id: str) -> list[str]:
 @st.cache_data(show_spinner=False, max_entries=64)
 def piece_midi(piece_id: str) -> bytes:
     """MIDI of the piece as the score shows it (its stored opening when verovio cannot read it)."""
-    direct = render.read_source(piece(piece_id))
-    if direct is not None:
-        with contextlib.suppress(ValueError):
-            return render.source_midi(direct)
-    from cantus.tokens import ids_to_midi_bytes
-
-    return ids_to_midi_bytes(_token_ids(piece_id))
+    return render.piece_midi(piece(piece_id), lambda: _token_ids(piece_id))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -85,23 +85,11 @@ def _favourites(user: str) -> list[str]:
 
 def _inspire(args: argparse.Namespace) -> int:
     from cantus.output import emit
-    from generator.inspire import check_bars, check_guidance, check_sampling, inspire, parse_key
+
+    from_ids = _precheck(args)  # bad options fail here, before torch and the models load
+    from generator.inspire import inspire
     from recommender.engine import Engine
 
-    # validate cheap things before loading models
-    check_bars(args.bars)
-    check_sampling(args.n, args.temperature, args.top_p)
-    if args.guidance is not None:
-        check_guidance(args.guidance)
-    if args.key is not None:
-        parse_key(args.key)
-    if args.motif is not None:
-        from recommender.engine import check_music_file
-
-        check_music_file(args.motif, "motif file")
-    from_ids = _split_ids(args.from_ids) if args.from_ids is not None else None
-    if args.user is not None:
-        from_ids = _favourites(args.user)
     engine = Engine.load()
     seeds = inspire(
         engine,
@@ -122,6 +110,35 @@ def _inspire(args: argparse.Namespace) -> int:
     payload = {"seeds": [s.to_dict() for s in seeds]}
     emit(payload, args.json, _text(payload["seeds"]))
     return 0
+
+
+def _precheck(args: argparse.Namespace) -> list[str] | None:
+    """Every check that needs no model; the conditioning ids (None for a motif)."""
+    from cantus.config import data_dir
+    from cantus.precheck import check_music_path, check_piece_ids
+    from generator.checks import (
+        check_bars,
+        check_guidance,
+        check_meter,
+        check_sampling,
+        generator_meters,
+        parse_key,
+    )
+
+    check_bars(args.bars)
+    check_sampling(args.n, args.temperature, args.top_p)
+    if args.guidance is not None:
+        check_guidance(args.guidance)
+    if args.key is not None:
+        parse_key(args.key)
+    if args.meter is not None:
+        check_meter(args.meter, generator_meters(data_dir()))
+    if args.motif is not None:
+        check_music_path(args.motif, "motif file")
+        return None
+    if args.user is not None:
+        return check_piece_ids(_favourites(args.user))
+    return check_piece_ids(_split_ids(args.from_ids))
 
 
 def _record(args: argparse.Namespace, seeds: list[Any], engine: Any) -> None:

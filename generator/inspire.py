@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,6 +26,14 @@ import numpy as np
 import torch
 
 from cantus.errors import BadInput, CantusError
+from generator.checks import (  # noqa: F401 (re-exported: callers import them from here)
+    MAX_SEEDS,
+    check_bars,
+    check_guidance,
+    check_meter,
+    check_sampling,
+    parse_key,
+)
 from generator.novelty import (
     DEFAULT_MAX_COPIED_NOTES,
     NoveltyIndex,
@@ -36,8 +43,6 @@ from generator.novelty import (
 from generator.sample import DEFAULT_PITCH_RANGE, GrammarError, SampleSpec, sample
 from generator.train import GENERATOR_DIR, LoadedGenerator, load_generator
 from generator.vocab import (
-    MAX_BARS,
-    MODES,
     canonical_shift,
     count_bars,
     first_meter,
@@ -53,11 +58,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_TRIES = 6  # sampling rounds per seed before a copying seed is dropped
-MAX_SEEDS = 16  # most seeds one request may ask for
 DEFAULT_GUIDANCE = 1.0  # classifier-free guidance scale used when none is given
 DEFAULT_METER = "4/4"
 DEFAULT_KEY = "C major"
-_KEY_RE = re.compile(r"^\s*([A-Ga-g])([#b\-]{0,2})\s*(?:\s([A-Za-z]+))?\s*$")
 
 
 @dataclass
@@ -97,67 +100,6 @@ class Request:
 
 
 # --------------------------------------------------------------------------- validation
-
-
-def parse_key(text: str) -> tuple[str, str]:
-    """("D", "minor") from "D minor", "d", "Bb major", "F# dorian"; BadInput otherwise."""
-    m = _KEY_RE.match(text or "")
-    modes = [m for m in MODES if m != "other"]
-    if not m:
-        msg = f"unknown key {text!r} (expected a tonic and a mode, e.g. 'D minor' or 'Bb major')"
-        raise BadInput(msg)
-    letter, accidental, mode = m.groups()
-    accidental = accidental.replace("b", "-")
-    if len(set(accidental)) > 1:
-        msg = f"unknown key {text!r} (mixed accidentals)"
-        raise BadInput(msg)
-    mode = (mode or "major").lower()
-    if mode not in modes and mode not in ("ionian", "aeolian"):
-        msg = f"unknown mode {mode!r} in key {text!r} (expected one of {', '.join(modes)})"
-        raise BadInput(msg)
-    return letter.upper() + accidental, normalise_mode(mode)
-
-
-def check_meter(meter: str, known: tuple[str, ...]) -> str:
-    meter = (meter or "").strip().replace(" ", "")
-    if meter not in known:
-        msg = f"unsupported meter {meter!r} (expected one of {', '.join(known)})"
-        raise BadInput(msg)
-    return meter
-
-
-def check_bars(bars: Any, max_bars: int = MAX_BARS) -> int:
-    if (
-        isinstance(bars, bool)
-        or not isinstance(bars, int | np.integer)
-        or not 1 <= int(bars) <= max_bars
-    ):
-        msg = f"--bars must be an integer in 1..{max_bars} (received {bars!r})"
-        raise BadInput(msg)
-    return int(bars)
-
-
-def check_sampling(n: Any, temperature: Any, top_p: Any) -> None:
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 1 <= int(n) <= MAX_SEEDS:
-        msg = f"-n must be an integer in 1..{MAX_SEEDS} (received {n!r})"
-        raise BadInput(msg)
-    if not isinstance(temperature, int | float) or not 0.05 <= float(temperature) <= 5:
-        msg = f"--temperature must lie in 0.05..5 (received {temperature!r})"
-        raise BadInput(msg)
-    if not isinstance(top_p, int | float) or not 0 < float(top_p) <= 1:
-        msg = f"--top-p must lie in (0, 1] (received {top_p!r})"
-        raise BadInput(msg)
-
-
-def check_guidance(guidance: Any) -> float:
-    if (
-        isinstance(guidance, bool)
-        or not isinstance(guidance, int | float)
-        or not 0 <= guidance <= 10
-    ):
-        msg = f"--guidance must lie in 0..10 (received {guidance!r})"
-        raise BadInput(msg)
-    return float(guidance)
 
 
 # --------------------------------------------------------------------------- loading
@@ -408,7 +350,7 @@ def export_seed(ids: list[int], key: str, out_dir: Path, seed_id: str) -> tuple[
         xml_path = tokens.ids_to_musicxml(ids, out_dir / f"{seed_id}.musicxml", key=key)
     except OSError as exc:  # an unwritable --out is the caller's input, not our failure
         raise BadInput(f"cannot write seeds to {out_dir}: {exc.strerror or exc}") from None
-    return midi_path, xml_path
+    return midi_path.resolve(), xml_path.resolve()  # both absolute (music21 resolves its own)
 
 
 def fidelity(engine: Engine, seeds: list[list[int]], cond: np.ndarray | None) -> list[float]:

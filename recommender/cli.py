@@ -82,6 +82,13 @@ def load_engine() -> Engine:
     return Engine.load()
 
 
+def check_catalog() -> Any:
+    """The module whose checks run before the engine loads (a function so tests can swap it)."""
+    from cantus import precheck
+
+    return precheck
+
+
 # ----------------------------------------------------------------------------- commands
 
 
@@ -90,6 +97,7 @@ def _search(args: argparse.Namespace) -> None:
 
     queries = [check_query(q) for q in _expand_stdin(args.queries, "query")]
     k, filters = check_k(args.k), parse_filters(args.filter)
+    check_catalog().check_filter_values(filters)  # before the engine: < 1 s
     engine = load_engine()
     for query in queries:
         _emit_results(query, engine.search(query, k=k, filters=filters), args.json)
@@ -98,8 +106,9 @@ def _search(args: argparse.Namespace) -> None:
 def _similar(args: argparse.Namespace) -> None:
     from recommender.engine import check_k
 
-    items = _expand_stdin(args.items, "piece id or file")
     k = check_k(args.k)
+    catalog = check_catalog()
+    items = [catalog.check_id_or_file(i) for i in _expand_stdin(args.items, "piece id or file")]
     engine = load_engine()
     for item in items:
         _emit_results(item, engine.similar(item, k=k), args.json)
@@ -159,25 +168,40 @@ def _emit_results(query: str, hits: list[Hit], as_json: bool) -> None:
     emit(obj, as_json, None if as_json else render_table(obj))
 
 
-def render_table(obj: dict[str, Any]) -> str:
-    """A people-readable table of one query's results (rich, rendered to plain text)."""
-    import io
-    import shutil
+# Result columns for people; on a narrow terminal `why` goes first (whole or not at all), then
+# collection, meter, key; titles wrap.
+# Ids and scores never wrap or shorten, so a result's id can always be copied whole.
+RESULT_COLUMNS = (
+    ("#", "right", False, 0),
+    ("score", "right", False, 0),
+    ("title", "left", True, 0),
+    ("key", "left", False, 2),
+    ("meter", "left", False, 3),
+    ("collection", "left", False, 4),
+    ("why", "left", False, 5),
+    ("id", "left", False, 0),
+)
 
-    from rich.console import Console
-    from rich.table import Table
 
-    table = Table(title=f"{obj['query']}", title_justify="left", expand=False)
-    for name, justify in (("#", "right"), ("score", "right"), ("title", "left"), ("key", "left")):
-        table.add_column(name, justify=justify, no_wrap=name != "title")
-    for name in ("meter", "collection", "why", "id"):
-        table.add_column(name, overflow="fold")
+def render_table(obj: dict[str, Any], width: int | None = None, score: bool = True) -> str:
+    """A people-readable table of one query's results (titles and queries printed literally)."""
+    from cantus.captions import key_name  # "E-flat major", as `why` spells keys
+    from cantus.output import Column, table
+
+    columns = [
+        Column(name, justify, wrap, drop)
+        for name, justify, wrap, drop in RESULT_COLUMNS
+        if score or name != "score"
+    ]
+    rows = []
     for rank, hit in enumerate(obj["results"], 1):
-        cells = (hit["title"], hit["key"], hit["meter"], hit["collection"], hit["why"], hit["id"])
-        table.add_row(str(rank), f"{hit['score']:.3f}", *cells)
-    if not obj["results"]:
-        table.add_row("", "", "(no results)", "", "", "", "", "")
-    buffer = io.StringIO()
-    width = max(100, shutil.get_terminal_size((160, 24)).columns)
-    Console(file=buffer, width=width, color_system=None, soft_wrap=False).print(table)
-    return buffer.getvalue().rstrip("\n")
+        cells = {
+            "#": rank,
+            "score": f"{hit['score']:.3f}",
+            **{name: hit[name] for name in ("title", "meter", "collection", "why", "id")},
+            "key": key_name({"key": hit["key"]}),
+        }
+        rows.append([cells[c.name] for c in columns])
+    if not rows:
+        rows = [["" if c.name != "title" else "(no results)" for c in columns]]
+    return table(columns, rows, title=obj["query"], width=width)

@@ -1,0 +1,126 @@
+"""Input checks that need the catalog but no model: bad input fails in well under a second.
+
+Commands call these before loading the engine or the generator (4-10 s of torch, encoders and
+indexes), so a typo in an id, a missing file or a filter no piece matches is reported at once.
+They read only the few catalog columns they need (``cantus.catalog.read_frame``).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import stat
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from cantus.errors import BadInput
+
+ID_EXAMPLE = "m21:oneills1850/0001-0050.abc#1"
+
+
+@functools.cache
+def _columns(names: tuple[str, ...], stamp: tuple[float, ...]) -> Any:
+    from cantus.catalog import load_catalog
+
+    return load_catalog(columns=list(names))
+
+
+def catalog_columns(*names: str) -> Any:
+    """Data-dir + user catalog rows, only ``names`` (cached per process until a catalog changes)."""
+    from cantus import config
+    from cantus.catalog import CATALOG_FILE
+
+    paths = (config.data_dir() / CATALOG_FILE, config.user_dir() / CATALOG_FILE)
+    stamp = tuple(p.stat().st_mtime if p.is_file() else 0.0 for p in paths)
+    return _columns(tuple(names), stamp)
+
+
+def known_ids() -> frozenset[str]:
+    return frozenset(catalog_columns("id")["id"].astype(str))
+
+
+def check_piece_ids(ids: Iterable[str]) -> list[str]:
+    """``ids`` stripped; BadInput naming the first one the catalog does not hold."""
+    cleaned = [str(i).strip() for i in ids]
+    known = known_ids()
+    for piece_id in cleaned:
+        if piece_id not in known:
+            msg = f"unknown piece id {piece_id!r} (ids look like {ID_EXAMPLE!r})"
+            raise BadInput(msg)
+    return cleaned
+
+
+def looks_like_id(text: str) -> bool:
+    return text.startswith(("m21:", "file:"))
+
+
+def check_music_path(text: str, what: str = "music file") -> Path:
+    """A regular, readable file with a music suffix; BadInput saying what is wrong otherwise."""
+    from cantus.ingest import MUSIC_SUFFIXES, size_problem
+
+    path = Path(text).expanduser()
+    try:
+        info = path.stat()
+    except OSError:
+        msg = f"not a piece id or a readable file: {text!r} (ids look like {ID_EXAMPLE!r})"
+        raise BadInput(msg) from None
+    if stat.S_ISDIR(info.st_mode):
+        msg = f"{path} is a folder; give one {what} ({', '.join(MUSIC_SUFFIXES)})"
+        raise BadInput(msg)
+    if not stat.S_ISREG(info.st_mode):  # FIFOs and devices would hang or never end
+        raise BadInput(f"{path} is not a regular file")
+    suffix = path.suffix.lower()
+    if suffix not in MUSIC_SUFFIXES:
+        kinds = ", ".join(MUSIC_SUFFIXES)
+        msg = f"unsupported file type {suffix or '(none)'!r} for {path}; use one of {kinds}"
+        raise BadInput(msg)
+    problem = size_problem(info.st_size)
+    if problem:
+        raise BadInput(f"could not read music from {path}: {problem}")
+    if not os.access(path, os.R_OK):
+        raise BadInput(f"cannot read {path}: permission denied")
+    return path
+
+
+def check_id_or_file(text: str, what: str = "music file") -> str:
+    """A catalog id, or a usable music file path (see :func:`check_music_path`)."""
+    text = str(text).strip()
+    if looks_like_id(text) and not Path(text).exists():
+        return check_piece_ids([text])[0]
+    if text in known_ids():
+        return text
+    check_music_path(text, what)
+    return text
+
+
+def fold(value: Any) -> str:
+    """Case- and space-insensitive form of a filter value (as ``recommender.engine`` compares)."""
+    return " ".join(str(value).split()).casefold() if isinstance(value, str) else ""
+
+
+def check_filter_values(filters: dict[str, list[str]]) -> None:
+    """BadInput when a parsed filter (``{field: [values]}``) matches no piece in the catalog."""
+    if not filters:
+        return
+    frame = catalog_columns(*sorted(filters))
+    for name, values in filters.items():
+        column = frame[name].astype(str)
+        present = {fold(v) for v in column}
+        if not present & {fold(v) for v in values}:
+            known = sorted({v for v in column if v.strip()}, key=str.casefold)
+            shown = ", ".join(known[:15])
+            more = f", ... ({len(known)} in all)" if len(known) > 15 else ""
+            msg = (
+                f"no piece has {name}={'|'.join(values)}; "
+                f"values in the catalog: {shown + more or '(none)'}"
+            )
+            raise BadInput(msg)
+
+
+def piece_row(piece_id: str, *columns: str) -> dict[str, Any]:
+    """``columns`` of one catalog piece as plain values; BadInput if the id is unknown."""
+    check_piece_ids([piece_id])
+    frame = catalog_columns("id", *columns)
+    row = frame.index[frame["id"].astype(str) == piece_id][0]
+    return {name: frame.at[row, name] for name in columns}
