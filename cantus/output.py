@@ -72,11 +72,13 @@ def table(
             break
         dropped = drops.pop(0)
         shown = [i for i in shown if columns[i].drop != dropped]
+    kept, kept_cells = [columns[i] for i in shown], [[r[i] for i in shown] for r in cells]
     if widths is None:  # even the essential columns are wider: lines run long, ids stay whole
-        widths = [_natural(columns[i], [r[i] for r in cells]) for i in shown]
-    return _render(
-        [columns[i] for i in shown], [[r[i] for i in shown] for r in cells], title, widths
-    )
+        natural = [_natural(c, [r[j] for r in kept_cells]) for j, c in enumerate(kept)]
+        widths = [
+            min(n, WRAP_MIN_WIDTH) if c.wrap else n for n, c in zip(natural, kept, strict=True)
+        ]
+    return _render(kept, kept_cells, title, widths)
 
 
 def _natural(column: Column, values: list[str]) -> int:

@@ -20,10 +20,11 @@ ID_EXAMPLE = "m21:oneills1850/0001-0050.abc#1"
 
 
 @functools.cache
-def _columns(names: tuple[str, ...], stamp: tuple[float, ...]) -> Any:
+def _columns(names: tuple[str, ...], folder: Path, stamp: tuple[float, ...]) -> Any:
     from cantus.catalog import load_catalog
 
-    return load_catalog(columns=list(names))
+    del stamp  # only the cache key: a build or an ingest changes it
+    return load_catalog(folder, columns=list(names))
 
 
 def catalog_columns(*names: str) -> Any:
@@ -31,9 +32,10 @@ def catalog_columns(*names: str) -> Any:
     from cantus import config
     from cantus.catalog import CATALOG_FILE
 
-    paths = (config.data_dir() / CATALOG_FILE, config.user_dir() / CATALOG_FILE)
-    stamp = tuple(p.stat().st_mtime if p.is_file() else 0.0 for p in paths)
-    return _columns(tuple(names), stamp)
+    folder = config.data_dir()
+    paths = (folder / CATALOG_FILE, config.user_dir() / CATALOG_FILE)
+    stamp = tuple(p.stat().st_mtime_ns if p.is_file() else 0 for p in paths)
+    return _columns(tuple(names), folder, stamp)
 
 
 def known_ids() -> frozenset[str]:
@@ -63,8 +65,7 @@ def check_music_path(text: str, what: str = "music file") -> Path:
     try:
         info = path.stat()
     except OSError:
-        msg = f"not a piece id or a readable file: {text!r} (ids look like {ID_EXAMPLE!r})"
-        raise BadInput(msg) from None
+        raise BadInput(f"{what} not found: {path}") from None
     if stat.S_ISDIR(info.st_mode):
         msg = f"{path} is a folder; give one {what} ({', '.join(MUSIC_SUFFIXES)})"
         raise BadInput(msg)
@@ -90,6 +91,9 @@ def check_id_or_file(text: str, what: str = "music file") -> str:
         return check_piece_ids([text])[0]
     if text in known_ids():
         return text
+    if not os.path.lexists(Path(text).expanduser()):
+        msg = f"not a piece id or a readable file: {text!r} (ids look like {ID_EXAMPLE!r})"
+        raise BadInput(msg)
     check_music_path(text, what)
     return text
 

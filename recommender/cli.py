@@ -18,6 +18,7 @@ import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from cantus import precheck
 from cantus.errors import BadInput
 
 if TYPE_CHECKING:
@@ -82,13 +83,6 @@ def load_engine() -> Engine:
     return Engine.load()
 
 
-def check_catalog() -> Any:
-    """The module whose checks run before the engine loads (a function so tests can swap it)."""
-    from cantus import precheck
-
-    return precheck
-
-
 # ----------------------------------------------------------------------------- commands
 
 
@@ -97,7 +91,7 @@ def _search(args: argparse.Namespace) -> None:
 
     queries = [check_query(q) for q in _expand_stdin(args.queries, "query")]
     k, filters = check_k(args.k), parse_filters(args.filter)
-    check_catalog().check_filter_values(filters)  # before the engine: < 1 s
+    precheck.check_filter_values(filters)  # before the engine loads: typos fail in < 1 s
     engine = load_engine()
     for query in queries:
         _emit_results(query, engine.search(query, k=k, filters=filters), args.json)
@@ -107,8 +101,7 @@ def _similar(args: argparse.Namespace) -> None:
     from recommender.engine import check_k
 
     k = check_k(args.k)
-    catalog = check_catalog()
-    items = [catalog.check_id_or_file(i) for i in _expand_stdin(args.items, "piece id or file")]
+    items = [precheck.check_id_or_file(i) for i in _expand_stdin(args.items, "piece id or file")]
     engine = load_engine()
     for item in items:
         _emit_results(item, engine.similar(item, k=k), args.json)
