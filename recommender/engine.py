@@ -321,6 +321,7 @@ class Engine:
         log.info("built %s over %d pieces in %.1fs", factory, len(vectors), seconds)
         if path is not None:
             index.save(path)
+            _prune_index_cache(path)
         return index
 
     def _factory(self, n: int) -> str:
@@ -614,6 +615,14 @@ class Engine:
 # ----------------------------------------------------------------------------------- helpers
 
 
+def _prune_index_cache(keep: Path) -> None:
+    """One cached index (and its sidecar) per data home, not one per ingest."""
+    from cantus.config import prune_cache
+
+    prune_cache(keep, "index-*.faiss")
+    prune_cache(keep.with_name(keep.name + ".json"), "index-*.faiss.json")
+
+
 def _unit_rows(vectors: np.ndarray) -> np.ndarray:
     """float32 copy with unit-length rows (zero rows stay zero)."""
     arr = np.array(np.atleast_2d(vectors), dtype=np.float32)
@@ -740,6 +749,7 @@ def _cached_melody_index(
         with tmp.open("wb") as handle:
             pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
+        config.prune_cache(path, "melody-*.pkl")  # one melody cache, not one per ingest
     except OSError as exc:
         log.info("cannot cache the melody index at %s (%s)", path, exc)
     return index
