@@ -26,7 +26,9 @@ def register(reg: Registry) -> None:
         _render,
         help="play a piece or music file into a WAV file (sampled General MIDI instruments)",
     )
-    parser.add_argument("item", metavar="ID_OR_FILE", help="piece id or MIDI/MusicXML/ABC file")
+    parser.add_argument(
+        "item", metavar="ID_OR_FILE", help="piece id or MIDI/MusicXML/ABC/Humdrum/MEI file"
+    )
     parser.add_argument("--wav", required=True, metavar="OUT", help="WAV file to write")
     parser.add_argument(
         "--seconds", type=float, help="render at most this many seconds (default: all)"

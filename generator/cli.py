@@ -33,7 +33,9 @@ def register(reg: Registry) -> None:
     src.add_argument(
         "--from", dest="from_ids", metavar="ID,ID,...", help="condition on these piece ids"
     )
-    src.add_argument("--motif", metavar="FILE", help="continue this MIDI/MusicXML/ABC motif")
+    src.add_argument(
+        "--motif", metavar="FILE", help="continue this MIDI/MusicXML/ABC/Humdrum/MEI motif"
+    )
     p.add_argument("--bars", type=int, default=8, help="bars per seed (1..16, default 8)")
     p.add_argument(
         "--key", help='key of the seeds, e.g. "D minor" (default: majority of the pieces)'

@@ -46,7 +46,7 @@ def register(reg: Registry) -> None:
         "items",
         nargs="+",
         metavar="ID_OR_FILE",
-        help='piece id or MIDI/MusicXML/ABC file; "-": stdin',
+        help='piece id or MIDI/MusicXML/ABC/Humdrum/MEI file; "-": stdin',
     )
     _add_k(similar)
     bench = reg.add(
