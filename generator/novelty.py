@@ -160,7 +160,7 @@ def catalog_fingerprint(ids: list[str], n_tokens: list[int]) -> str:
 
 def index_for_catalog(catalog, cache_dir: Path | None = None) -> NoveltyIndex:
     """The novelty index of a catalog frame (columns ``id``, ``tokens``), cached on disk."""
-    from cantus.config import cantus_home
+    from cantus.config import cantus_home, prune_cache
 
     token_lists = list(catalog["tokens"])
     fp = catalog_fingerprint(list(catalog["id"]), [len(t) for t in token_lists])
@@ -178,6 +178,7 @@ def index_for_catalog(catalog, cache_dir: Path | None = None) -> NoveltyIndex:
     )
     try:
         index.save(path)
+        prune_cache(path, "novelty-*.npz")  # one per data home, not one per ingest
     except OSError as exc:  # a read-only home still gets a working (in-memory) index
         log.warning("could not cache the novelty index at %s: %s", path, exc)
     return index

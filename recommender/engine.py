@@ -713,9 +713,18 @@ def load_parts(data_dir: Path | str | None = None) -> dict[str, Any]:
         "embeddings": np.concatenate(embeddings),
         "encoder": encoder,
         "caption_embeddings": np.concatenate(captions),
-        "text_embedder": query_text_embedder(),
+        "text_embedder": _embed_query_text,  # loaded on the first query: inspire needs none
         "melody_tokens": functools.partial(_read_tokens, parts),
     }
+
+
+def _embed_query_text(texts: Sequence[str]) -> np.ndarray:
+    return _query_text_embedder()(texts)
+
+
+@functools.cache
+def _query_text_embedder() -> TextEmbedder:
+    return query_text_embedder()
 
 
 def _read_tokens(parts: list[Path]) -> list[np.ndarray]:
