@@ -69,7 +69,7 @@ def _table(user: str, results: list[dict[str, Any]]) -> str:
 
     if not results:
         return "(no recommendations)"
-    return render_table({"query": f"for {user}", "results": results}, score=False)
+    return render_table({"query": f"recommended for {user}", "results": results}, score=False)
 
 
 def _eval(args: argparse.Namespace) -> None:
