@@ -149,3 +149,12 @@ def test_render_command_plays_a_catalog_piece_as_the_app_does(tmp_path, capsys) 
     assert main(["render", piece, "--wav", str(out), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["programs"] == [audio.CHOIR] * 4 and report["seconds"] > 10
+
+
+def test_the_app_plays_a_reel_on_the_fiddle_in_mono() -> None:
+    from dashboard.render import SAMPLE_RATE, midi_to_audio
+
+    played = midi_to_audio(_midi([("", 0)]), collection="oneills1850")
+    samples, rate, channels = _samples(played.wav)
+    assert played.programs == (audio.VIOLIN,) and (rate, channels) == (SAMPLE_RATE, 1)
+    assert np.abs(samples).max() > 0.3  # normalised: not the SoundFont's ~10 % peak
