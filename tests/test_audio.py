@@ -157,4 +157,5 @@ def test_the_app_plays_a_reel_on_the_fiddle_in_mono() -> None:
     played = midi_to_audio(_midi([("", 0)]), collection="oneills1850")
     samples, rate, channels = _samples(played.wav)
     assert played.programs == (audio.VIOLIN,) and (rate, channels) == (SAMPLE_RATE, 1)
-    assert np.abs(samples).max() > 0.3  # normalised: not the SoundFont's ~10 % peak
+    rms = float(np.sqrt(np.mean(samples[np.abs(samples[:, 0]) > 1e-3] ** 2)))
+    assert rms == pytest.approx(audio.TARGET_RMS, rel=0.15)  # normalised loudness
