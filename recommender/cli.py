@@ -87,7 +87,7 @@ def load_engine() -> Engine:
 
 
 def _search(args: argparse.Namespace) -> None:
-    from recommender.engine import check_k, check_query, parse_filters
+    from recommender.checks import check_k, check_query, parse_filters
 
     queries = [check_query(q) for q in _expand_stdin(args.queries, "query")]
     k, filters = check_k(args.k), parse_filters(args.filter)
@@ -98,7 +98,7 @@ def _search(args: argparse.Namespace) -> None:
 
 
 def _similar(args: argparse.Namespace) -> None:
-    from recommender.engine import check_k
+    from recommender.checks import check_k
 
     k = check_k(args.k)
     items = [precheck.check_id_or_file(i) for i in _expand_stdin(args.items, "piece id or file")]

@@ -42,6 +42,15 @@ import pandas as pd
 
 from cantus.errors import BadInput, MissingArtifact
 from cantus.ingest import MUSIC_SUFFIXES  # suffix -> format: what ingest reads, we read
+from recommender.checks import (  # noqa: F401 (re-exported: callers import them from here)
+    FILTER_FIELDS,
+    MAX_K,
+    MAX_QUERY_CHARS,
+    _fold,
+    check_k,
+    check_query,
+    parse_filters,
+)
 from recommender.facets import query_facets
 from recommender.index import EXACT, VectorIndex
 from recommender.melody import MELODY_WEIGHT, MelodyIndex, fuse
@@ -52,11 +61,9 @@ log = logging.getLogger(__name__)
 # catalog columns cantus.captions.evidence() reads (facet masks)
 EVIDENCE_COLUMNS = ("mode", "key", "meter", "form", "ambitus", "parts", "tempo_text")
 EVIDENCE_COLUMNS += ("tempo_bpm", "note_density")
-FILTER_FIELDS = ("meter", "mode", "key", "collection", "origin", "form")
 HIT_FIELDS = ("id", "title", "collection", "source", "number", "key", "meter", "score", "why")
 DEFAULT_MELODY_WINDOW = 256  # tokens per melody document when the encoder does not say
 FILE_PARSE_LIMIT_S = 60  # a query file is a few bars; longer parses are hostile or huge
-MAX_K = 1000  # more results than anyone reads; guards against k=10**9 allocating the catalog
 CAPTION_FILE = "caption_embeddings.npy"  # (N, 384) float16, rows in catalog order
 # Catalog columns the engine keeps in memory (tokens and captions are only read to build).
 CATALOG_COLUMNS = (
@@ -148,71 +155,6 @@ class SearchConfig:
         if self.overfetch < 1 or self.min_fetch < 1 or self.query_cache < 0:
             msg = f"`overfetch`, `min_fetch` must be ≥ 1, `query_cache` ≥ 0 (received {self})"
             raise ValueError(msg)
-
-
-# ----------------------------------------------------------------------------- input checks
-
-
-def check_k(k: Any) -> int:
-    """``k`` as an int in 1..MAX_K, else BadInput naming it."""
-    try:
-        value = int(k)
-    except (TypeError, ValueError):
-        value = None
-    if value is None or value != k or not 1 <= value <= MAX_K:
-        msg = f"k must be a whole number from 1 to {MAX_K} (received {k!r})"
-        raise BadInput(msg)
-    return value
-
-
-MAX_QUERY_CHARS = 1000  # MiniLM reads 64 word pieces; longer text is a paste accident
-
-
-def check_query(query: Any) -> str:
-    if not isinstance(query, str) or not query.strip():
-        msg = f"the search query is empty (received {query!r}); describe music, e.g. 'sad waltz'"
-        raise BadInput(msg)
-    try:
-        query.encode("utf-8")
-    except UnicodeEncodeError:  # undecodable bytes from stdin arrive as lone surrogates
-        raise BadInput("the search query is not valid UTF-8 text") from None
-    if len(query) > MAX_QUERY_CHARS:
-        msg = f"the search query is {len(query)} characters long; the limit is {MAX_QUERY_CHARS}"
-        raise BadInput(msg)
-    return " ".join(query.split())
-
-
-def parse_filters(filters: Mapping[str, Any] | Iterable[str] | None) -> dict[str, list[str]]:
-    """``{"meter": "3/4"}`` or ``["meter=3/4", "mode=minor"]`` → ``{field: [values]}``.
-
-    The same field given twice means either value (``meter=3/4 meter=6/8``); fields are ANDed.
-    """
-    if not filters:
-        return {}
-    pairs = filters.items() if isinstance(filters, Mapping) else (_split_filter(f) for f in filters)
-    parsed: dict[str, list[str]] = {}
-    for name, value in pairs:
-        name = str(name).strip().lower()
-        if name not in FILTER_FIELDS:
-            msg = f"unknown filter field {name!r}; valid fields: {', '.join(FILTER_FIELDS)}"
-            raise BadInput(msg)
-        values = [value] if isinstance(value, str) else list(value)
-        parsed.setdefault(name, []).extend(str(v).strip() for v in values)
-    return parsed
-
-
-def _split_filter(text: str) -> tuple[str, str]:
-    name, sep, value = str(text).partition("=")
-    if not sep or not name.strip() or not value.strip():
-        fields = ", ".join(FILTER_FIELDS)
-        msg = f"a filter is FIELD=VALUE, e.g. meter=3/4 (received {text!r}); fields: {fields}"
-        raise BadInput(msg)
-    return name, value
-
-
-def _fold(value: Any) -> str:
-    """Comparable form of a filter value or catalog cell: case- and space-insensitive."""
-    return " ".join(str(value).split()).casefold() if isinstance(value, str) else ""
 
 
 # ----------------------------------------------------------------------------------- engine

@@ -30,7 +30,9 @@ def use_catalog(monkeypatch, catalog) -> None:
     """The checks made before the engine loads read this catalog (not the shipped one)."""
     from cantus import precheck
 
-    monkeypatch.setattr(precheck, "catalog_columns", lambda *names: catalog[list(names)])
+    monkeypatch.setattr(
+        precheck, "catalog_columns", lambda *names: {n: list(catalog[n]) for n in names}
+    )
 
 
 @pytest.fixture
