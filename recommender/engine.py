@@ -526,10 +526,7 @@ class Engine:
                 if self._evidence is None:
                     from cantus.captions import evidence
 
-                    # only what evidence() reads: the whole rows cost ~3x as much to convert
-                    cols = [c for c in EVIDENCE_COLUMNS if c in self.catalog]
-                    records = self.catalog[cols].to_dict("records")
-                    self._evidence = [evidence(_plain(r)) for r in records]
+                    self._evidence = [evidence(r) for r in _evidence_records(self.catalog)]
                 self._facets[name] = np.fromiter(
                     map(test, self._evidence), bool, len(self._evidence)
                 )
@@ -560,6 +557,14 @@ class Engine:
 
 
 # ----------------------------------------------------------------------------------- helpers
+
+
+def _evidence_records(catalog: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts of only the columns ``evidence()`` reads, built column-wise: converting
+    whole rows (``to_dict("records")`` + ``_plain``) was a third of a cold search. NaN stays
+    NaN, which evidence() reads as missing, like None."""
+    cols = {c: catalog[c].tolist() for c in EVIDENCE_COLUMNS if c in catalog}
+    return [dict(zip(cols, values, strict=True)) for values in zip(*cols.values(), strict=True)]
 
 
 def _prune_index_cache(keep: Path) -> None:
