@@ -122,14 +122,15 @@ def check_filter_values(filters: dict[str, list[str]]) -> None:
     for name, values in filters.items():
         column = {str(v) for v in columns[name] if v is not None}
         if not {fold(v) for v in column} & {fold(v) for v in values}:
-            known = sorted((v for v in column if v.strip()), key=str.casefold)
-            shown = ", ".join(known[:15])
-            more = f", ... ({len(known)} in all)" if len(known) > 15 else ""
-            msg = (
-                f"no piece has {name}={'|'.join(values)}; "
-                f"values in the catalog: {shown + more or '(none)'}"
-            )
-            raise BadInput(msg)
+            raise BadInput(no_match_message(name, values, column))
+
+
+def no_match_message(name: str, values: list[str], column: Iterable[Any]) -> str:
+    """What to say when no piece has ``name`` = any of ``values``: the catalog's own values,
+    spelt as the catalog spells them (``ryansMammoth``, not the folded ``ryansmammoth``)."""
+    known = sorted({str(v) for v in column if isinstance(v, str) and v.strip()}, key=str.casefold)
+    shown = ", ".join(known[:15]) + (f", ... ({len(known)} in all)" if len(known) > 15 else "")
+    return f"no piece has {name}={'|'.join(values)}; values in the catalog: {shown or '(none)'}"
 
 
 def piece_row(piece_id: str, *columns: str) -> dict[str, Any]:

@@ -42,6 +42,7 @@ import pandas as pd
 
 from cantus.errors import BadInput, MissingArtifact
 from cantus.ingest import MUSIC_SUFFIXES  # suffix -> format: what ingest reads, we read
+from cantus.precheck import no_match_message
 from recommender.checks import (  # noqa: F401 (re-exported: callers import them from here)
     FILTER_FIELDS,
     MAX_K,
@@ -430,7 +431,7 @@ class Engine:
             wanted = {_fold(v) for v in values}
             hit = np.isin(column, list(wanted))
             if not hit.any():
-                raise BadInput(self._no_match_message(name, values, column))
+                raise BadInput(no_match_message(name, values, self.catalog.get(name, [])))
             mask &= hit
         return mask
 
@@ -540,11 +541,6 @@ class Engine:
             )
             self._folded[name] = np.array([_fold(v) for v in column], dtype=object)
         return self._folded[name]
-
-    def _no_match_message(self, name: str, values: list[str], column: np.ndarray) -> str:
-        known = sorted({v for v in column if v})
-        shown = ", ".join(known[:15]) + (f", ... ({len(known)} in all)" if len(known) > 15 else "")
-        return f"no piece has {name}={'|'.join(values)}; values in the catalog: {shown or '(none)'}"
 
     def _same_piece(self, path: Path, vector: np.ndarray) -> tuple[str, ...]:
         """Ids of catalog rows that are this very file's music (same bytes, same embedding)."""

@@ -105,3 +105,12 @@ def test_fail_fast_checks_import_no_torch():
         "assert 'torch' not in sys.modules, 'torch imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_engine_lists_filter_values_as_the_catalog_spells_them() -> None:
+    from cantus.errors import BadInput
+
+    engine = make_engine()
+    engine.catalog["collection"] = ["ryansMammoth", "airdsAirs"] * (len(engine.catalog) // 2)
+    with pytest.raises(BadInput, match="values in the catalog: airdsAirs, ryansMammoth"):
+        engine.filter_mask({"collection": "nowhere"})
