@@ -25,7 +25,7 @@ from cantus.errors import BadInput, CantusError
 
 log = logging.getLogger(__name__)
 
-STAGES: tuple[str, ...] = ("catalog", "encoder", "generator")
+STAGES: tuple[str, ...] = ("catalog", "metadata", "encoder", "generator")
 PROFILES: tuple[str, ...] = ("tiny", "default")
 MANIFEST = "manifest.json"
 CACHE_PREFIX = "cache/"  # build-time caches: neither shipped nor listed
@@ -74,7 +74,25 @@ def _run_stage(stage: str, corpus: list[str], out_dir: Path, jobs: int, profile:
         from cantus.ingest import build_catalog
 
         return build_catalog(corpus, out_dir, jobs, profile)
+    if stage == "metadata":
+        return _metadata_stage(out_dir)
     return _stage_function(stage)(out_dir, profile, seed=0)
+
+
+def _metadata_stage(out_dir: Path) -> dict:
+    """Source metadata and captions refreshed in place; the caption vectors (made by the
+    encoder stage) rebuilt when the folder already has an encoder."""
+    from cantus.catalog_metadata import refresh_metadata
+
+    metrics = refresh_metadata(out_dir)
+    captions = out_dir / "caption_embeddings.npy"
+    if (out_dir / "encoder").is_dir():
+        from recommender.engine import build_caption_embeddings
+
+        for stale in (captions, captions.with_suffix(".json")):
+            stale.unlink(missing_ok=True)
+        metrics["caption_embeddings"] = build_caption_embeddings(out_dir)
+    return metrics
 
 
 def file_entries(out_dir: Path) -> dict[str, dict[str, Any]]:

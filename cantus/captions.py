@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from cantus.metadata import GENRE_SYNONYMS, region_adjectives
+
 CAPTION_FAMILIES: tuple[str, ...] = (
     "plain",
     "mood",
@@ -35,6 +37,10 @@ CAPTION_FAMILIES: tuple[str, ...] = (
     "listener",
     "title",
 )
+
+# Families never trained on: evaluation queries only (the encoder's training and the serving
+# caption vectors both leave them out, so evaluating on them stays honest).
+HELD_OUT_FAMILIES: tuple[str, ...] = ("listener", "technical")
 
 # Pace thresholds. Quarter-note bpm: below 80 is adagio/andante territory, above 126 allegro.
 PACE_BPM = (80.0, 126.0)
@@ -66,6 +72,7 @@ class Evidence:
     form: str  # one of cantus.features.FORMS or ""
     ambitus: int | None  # semitones
     parts: int | None
+    genres: tuple[str, ...] = ()  # every genre the source names (``cantus.metadata``)
 
 
 @dataclass(frozen=True)
@@ -213,6 +220,9 @@ FORM_SYNONYMS: dict[str, tuple[str, ...]] = {
     "folk song": ("folk song", "folk tune", "traditional song", "folk melody"),
 }
 
+for _genre, _names in GENRE_SYNONYMS.items():  # Essen's genres are forms too
+    FORM_SYNONYMS.setdefault(_genre, _names)
+
 # What a listener might do with each kind of piece (listener family).
 ACTIVITIES: dict[str, tuple[str, ...]] = {
     "slow": ("a quiet evening", "winding down", "reflection", "a rainy afternoon"),
@@ -355,6 +365,7 @@ def evidence(features: dict[str, Any]) -> Evidence:
         form=_text(features.get("form")).lower(),
         ambitus=_int(features.get("ambitus")),
         parts=_int(features.get("parts")),
+        genres=tuple(g.lower() for g in _text(features.get("genre")).split(", ") if g),
     )
 
 
@@ -373,7 +384,7 @@ def describe(features: dict[str, Any]) -> str:
     ev = evidence(features)
     what = " ".join(w for w in (ev.pace, ev.form) if w)
     parts = [p for p in (ev.meter, key_name(features), what) if p]
-    origin = _text(features.get("origin"))
+    origin = _text(features.get("region")) or _text(features.get("origin"))
     summary = ", ".join(parts)
     return f"{summary} ({origin})" if origin and summary else summary or origin
 
@@ -520,7 +531,30 @@ def _slots(features: dict[str, Any]) -> Slots:
         "facts": _facts(features, ev, key),
     }
     slots.update(_origin_slots(features, ev.form, nouns))
+    slots["region"] = _region_words(_text(features.get("region")))
+    slots["region_adj"] = _region_adjective_words(_text(features.get("region")))
+    slots["genre"] = _genre_words(_text(features.get("genre")))
     return slots
+
+
+def _region_words(region: str) -> list[str]:
+    """ "China, Shaanxi, Zizhou" -> ["Zizhou, Shaanxi, China", "Shaanxi", "Zizhou"]."""
+    places = [p.strip() for p in region.split(",") if p.strip()]
+    if not places:
+        return []
+    words = [", ".join(reversed(places)), *places[1:]]
+    return list(dict.fromkeys(words))
+
+
+def _region_adjective_words(region: str) -> list[str]:
+    """The most specific place's adjective first: "Germany, Silesia" -> ["Silesian", "German"]."""
+    return list(reversed(region_adjectives(region)))
+
+
+def _genre_words(genre: str) -> list[str]:
+    """Every English name of every genre the source gives (secondary genres included)."""
+    names = [n for g in genre.split(", ") if g for n in GENRE_SYNONYMS.get(g, (g,))]
+    return [n for n in dict.fromkeys(names) if n[:1].islower()]
 
 
 # ------------------------------------------------------------------------ templates
@@ -555,6 +589,8 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "a {form}, {form2}",
         "a {form} with {range}",
         "a {form} for {texture}",
+        "a {genre}",
+        "a {form}; also a {genre}",
     ),
     "origin": (
         "a {origin_piece}",
@@ -564,6 +600,10 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "a {origin} {piece} from {collection}",
         "a {pace} {origin_piece}",
         "traditional {origin} music",
+        "a {piece} from {region}",
+        "a {genre} from {region}",
+        "{origin} {genre}",
+        "a {region_adj} {piece}",
     ),
     "technical": (),  # built by _technical: a random subset of the facts
     "listener": (

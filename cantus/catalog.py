@@ -49,6 +49,10 @@ COLUMN_KINDS: dict[str, str] = {
     "note_density": "float",
     "parts": "int",
     "form": "str",
+    "genre": "str",  # English genre words, main first ("children's song, lullaby")
+    "genre_original": "str",  # the source's own label ("Kinder -, Wiegen - Lied")
+    "region": "str",  # place in English, general first ("China, Shaanxi, Zizhou")
+    "notes": "str",  # the source's notes, places and references (keyword search only)
     "captions": "list_str",
     "caption_families": "list_str",
     "tokens": "list_int",
@@ -136,9 +140,15 @@ def read_frame(path: str | Path, columns: list[str] | None = None) -> pd.DataFra
     if not path.is_file():
         return empty_frame()[cols]
     # ParquetFile, not pq.read_table: the latter loads pyarrow.dataset (~0.8 s per process)
-    table = pq.ParquetFile(path).read(columns=cols)
+    parquet = pq.ParquetFile(path)
+    present = set(parquet.schema_arrow.names)
+    # catalogs written before a text column existed read it as "" (user catalogs outlive builds)
+    added = [c for c in cols if c not in present and COLUMN_KINDS[c] == "str"]
+    table = parquet.read(columns=[c for c in cols if c not in added])
     lists = [c for c in cols if COLUMN_KINDS[c] in _LIST_KINDS]
     frame = table.drop_columns(lists).to_pandas()
+    for name in added:
+        frame[name] = ""
     for name in lists:
         frame[name] = _python_lists(table.column(name))
     if "title" in frame:  # catalogs built before titles were cleaned at ingest read the same
@@ -194,11 +204,8 @@ def refresh_captions(df: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
 
     Cheap (no parsing), so captions can be rebuilt after ``cantus.captions`` changes.
     """
-    try:
-        from cantus.captions import build_captions
-    except ImportError:
-        log.warning("cantus.captions is not available: captions left empty")
-        return df
+    from cantus.captions import build_captions
+
     df = df.copy()
     caps, fams = [], []
     feature_cols = [c for c in df.columns if c not in ("captions", "caption_families", "tokens")]

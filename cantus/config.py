@@ -16,6 +16,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = "manifest.json"
+SENTENCE_CACHE_DIR = "cache/minilm"  # MiniLM sentence vectors, under a data dir or CANTUS_HOME
 
 
 def cantus_home() -> Path:

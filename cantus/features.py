@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from cantus.metadata import GENRE_SYNONYMS, META_COLUMNS, chorale_title, genres_of
+
 log = logging.getLogger(__name__)
 
 FORMS: tuple[str, ...] = (
@@ -51,7 +53,9 @@ FORMS: tuple[str, ...] = (
     "rag",
     "song",
     "folk song",
+    *GENRE_SYNONYMS,  # Essen's genres ("lullaby" is already above)
 )
+FORMS = tuple(dict.fromkeys(FORMS))
 
 DEFAULT_QUARTER_BPM = 120.0  # MIDI's default; used for durations when a piece gives no tempo
 
@@ -230,6 +234,9 @@ def origin_of(source: str, collection: str) -> str:
 # ------------------------------------------------------------------------------------- form
 def form_of(title: str, collection: str, meter: str, source: str = "", rhythm: str = "") -> str:
     """Dance type / genre from the ABC rhythm field, title, path, collection and meter."""
+    genres = genres_of(rhythm)
+    if genres:  # Essen's own genre label ("Wiegen - Lied" -> lullaby) is the best evidence
+        return genres[0]
     stem = PurePosixPath(source).stem.replace("_", " ") if collection != "user" else ""
     for text in (rhythm, title, stem):
         for pattern, form in _FORM_PATTERNS:
@@ -477,9 +484,25 @@ def display_title(title: Any) -> str:
     return _TRAILING_JOINERS.sub("", _clean(title))
 
 
+KEYWORD_FIELDS = (
+    "title",
+    "composer",
+    "collection",
+    "origin",
+    "form",
+    "genre",
+    "genre_original",
+    "region",
+    "notes",
+    "meter",
+    "key",
+)
+
+
 def keyword_text(features: dict[str, Any]) -> str:
-    """Metadata text for keyword search: title, composer, collection, origin, form, meter, key."""
-    fields = ("title", "composer", "collection", "origin", "form", "meter", "key")
+    """Metadata text for keyword search: title, composer, collection, origin, form, genre (English
+    and original), region, notes, meter, key."""
+    fields = KEYWORD_FIELDS
     return " ".join(str(features.get(f) or "") for f in fields if features.get(f)).strip()
 
 
@@ -531,10 +554,26 @@ def extract_features(
     return features
 
 
+GENERIC_FORMS = frozenset({"", "song", "folk song"})
+
+
+def with_metadata(features: dict[str, Any], meta: dict[str, str]) -> dict[str, Any]:
+    """``features`` plus the source metadata columns (``cantus.metadata``); a tune book's dance
+    form is its genre when the source names no other; keyword text recomputed."""
+    out = {**features, **{name: meta.get(name, "") for name in META_COLUMNS}}
+    if not out["genre"] and out.get("form") not in GENERIC_FORMS:
+        out["genre"] = out["form"]
+    elif out["genre"] and out.get("form") in GENERIC_FORMS:
+        out["form"] = out["genre"].split(", ")[0]
+    out["text"] = keyword_text(out)
+    return out
+
+
 def _fallback_title(source: str, number: str, collection: str) -> str:
     stem = PurePosixPath(source).stem
     if collection == "bach" and stem.lower().startswith("bwv"):
-        return f"Chorale BWV {stem[3:]}"
+        name = chorale_title(source)
+        return f"{name} (BWV {stem[3:]})" if name else f"Chorale BWV {stem[3:]}"
     if collection == "monteverdi" and stem.startswith("madrigal."):
         return f"Madrigal {stem.split('.', 1)[1]}"
     stem = stem.replace("_", " ")

@@ -453,7 +453,8 @@ def _opening_bars(score: Any, features: dict[str, Any], max_tokens: int) -> Any 
 
 
 def _row(spec: WorkSpec, score: Any, number: str, piece_id: str) -> dict[str, Any]:
-    from cantus.features import extract_features
+    from cantus.features import extract_features, with_metadata
+    from cantus.metadata import source_metadata
 
     features = extract_features(
         score,
@@ -463,6 +464,7 @@ def _row(spec: WorkSpec, score: Any, number: str, piece_id: str) -> dict[str, An
         rhythm=spec.rhythm,
         meter=spec.meter,
     )
+    features = with_metadata(features, source_metadata(spec.text, None if spec.text else score))
     _check_size(features, score)
     ids = _tokens_for(score, features)
     return {

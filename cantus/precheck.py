@@ -114,21 +114,31 @@ def fold(value: Any) -> str:
     return " ".join(str(value).split()).casefold() if isinstance(value, str) else ""
 
 
-def check_filter_values(filters: dict[str, list[str]]) -> None:
-    """BadInput when a parsed filter (``{field: [values]}``) matches no piece in the catalog."""
+def check_filter_values(
+    filters: dict[str, list[str]], list_fields: frozenset[str] = frozenset()
+) -> None:
+    """BadInput when a parsed filter (``{field: [values]}``) matches no piece in the catalog;
+    a field in ``list_fields`` holds ", "-joined values and matches any one of them."""
     if not filters:
         return
     columns = catalog_columns(*sorted(filters))
     for name, values in filters.items():
-        column = {str(v) for v in columns[name] if v is not None}
+        column = _values(columns[name], name in list_fields)
         if not {fold(v) for v in column} & {fold(v) for v in values}:
             raise BadInput(no_match_message(name, values, column))
 
 
-def no_match_message(name: str, values: list[str], column: Iterable[Any]) -> str:
+def _values(column: Iterable[Any], split: bool) -> set[str]:
+    cells = (str(v) for v in column if isinstance(v, str))
+    return {p.strip() for v in cells for p in v.split(",")} if split else set(cells)
+
+
+def no_match_message(
+    name: str, values: list[str], column: Iterable[Any], split: bool = False
+) -> str:
     """What to say when no piece has ``name`` = any of ``values``: the catalog's own values,
     spelt as the catalog spells them (``ryansMammoth``, not the folded ``ryansmammoth``)."""
-    known = sorted({str(v) for v in column if isinstance(v, str) and v.strip()}, key=str.casefold)
+    known = sorted((v for v in _values(column, split) if v.strip()), key=str.casefold)
     shown = ", ".join(known[:15]) + (f", ... ({len(known)} in all)" if len(known) > 15 else "")
     return f"no piece has {name}={'|'.join(values)}; values in the catalog: {shown or '(none)'}"
 

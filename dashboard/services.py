@@ -52,7 +52,9 @@ MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # a motif is a few bars; 2 MB already holds 
 UPLOAD_SUFFIXES = ("mid", "midi", "mxl", "musicxml", "xml", "abc", "krn")
 UPLOAD_PARSE_TIMEOUT_S = 30  # parse in a child process we can kill (music21 import takes ~3 s)
 MAP_TSNE_MAX = 5000  # t-SNE is O(N log N) but slow on 2 cores; bigger catalogs are sampled
-FILTER_FIELDS = ("collection", "meter", "mode", "key")  # the Search page's filters
+# the Search page's filters; genre and region list every part of their values
+FILTER_FIELDS = ("collection", "genre", "region", "meter", "mode", "key")
+BY_COUNT_FIELDS = frozenset({"key", "genre", "region"})  # most common first, not alphabetical
 
 
 # ------------------------------------------------------------------------------- resources
@@ -217,12 +219,12 @@ def filter_options() -> dict[str, list[str]]:
     def values(frame: Any, name: str) -> list[str]:
         if name not in frame:
             return []
-        counts = frame[name].fillna("").astype(str).value_counts()
-        return (
-            sorted(v for v in counts.index if v)
-            if name != "key"
-            else [v for v in counts.index if v]
-        )
+        column = frame[name].fillna("").astype(str)
+        if name in ("genre", "region"):  # "China, Shaanxi" offers China and Shaanxi
+            column = column.str.split(", ").explode().str.strip()
+        counts = column.value_counts()
+        known = [v for v in counts.index if v]
+        return known if name in BY_COUNT_FIELDS else sorted(known)
 
     return with_engine(lambda e: {name: values(e.catalog, name) for name in FILTER_FIELDS})
 

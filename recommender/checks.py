@@ -11,7 +11,8 @@ from cantus.errors import BadInput
 from cantus.precheck import fold as _fold  # noqa: F401 (one fold for checks and filters)
 
 MAX_K = 1000  # more results than anyone reads; guards against k=10**9 allocating the catalog
-FILTER_FIELDS = ("meter", "mode", "key", "collection", "origin", "form")
+FILTER_FIELDS = ("meter", "mode", "key", "collection", "origin", "form", "genre", "region")
+LIST_FIELDS = frozenset({"genre", "region"})  # ", "-joined values: a filter matches any part
 
 
 def check_k(k: Any) -> int:

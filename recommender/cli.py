@@ -39,7 +39,8 @@ def register(reg: Registry) -> None:
         action="append",
         default=[],
         metavar="FIELD=VALUE",
-        help="keep only matching pieces: meter, mode, key, collection, origin, form (repeatable)",
+        help="keep only matching pieces: meter, mode, key, collection, origin, form, genre "
+        "(e.g. lullaby), region (e.g. Shaanxi: any part matches); repeatable",
     )
     similar = reg.add(reg.top, "similar", _similar, help="pieces whose music is like a piece/file")
     similar.add_argument(
@@ -87,11 +88,11 @@ def load_engine() -> Engine:
 
 
 def _search(args: argparse.Namespace) -> None:
-    from recommender.checks import check_k, check_query, parse_filters
+    from recommender.checks import LIST_FIELDS, check_k, check_query, parse_filters
 
     queries = [check_query(q) for q in _expand_stdin(args.queries, "query")]
     k, filters = check_k(args.k), parse_filters(args.filter)
-    precheck.check_filter_values(filters)  # before the engine loads: typos fail in < 1 s
+    precheck.check_filter_values(filters, LIST_FIELDS)  # before the engine: typos fail in < 1 s
     engine = load_engine()
     for query in queries:
         _emit_results(query, engine.search(query, k=k, filters=filters), args.json)

@@ -45,6 +45,7 @@ from cantus.ingest import MUSIC_SUFFIXES  # suffix -> format: what ingest reads,
 from cantus.precheck import no_match_message
 from recommender.checks import (  # noqa: F401 (re-exported: callers import them from here)
     FILTER_FIELDS,
+    LIST_FIELDS,
     MAX_K,
     MAX_QUERY_CHARS,
     _fold,
@@ -53,8 +54,12 @@ from recommender.checks import (  # noqa: F401 (re-exported: callers import them
     parse_filters,
 )
 from recommender.facets import query_facets
+from recommender.fusion import fuse as fuse_channels
+from recommender.fusion import matched_words, top_rows
 from recommender.index import EXACT, VectorIndex
-from recommender.melody import MELODY_WEIGHT, MelodyIndex, fuse
+from recommender.lexical import LexicalIndex, normalise
+from recommender.lexical import data_key as lexical_data_key
+from recommender.melody import MELODY_VERSION, MELODY_WEIGHT, MelodyIndex, fuse
 from recommender.query_text import TextEmbedder, query_text_embedder, torch_threads
 
 log = logging.getLogger(__name__)
@@ -91,6 +96,10 @@ CATALOG_COLUMNS = (
     "note_density",
     "parts",
     "form",
+    "genre",
+    "genre_original",
+    "region",
+    "notes",
     "sha1",
 )
 
@@ -135,6 +144,9 @@ class SearchConfig:
     w_contrastive: float = 0.5  # weight of cos(text tower(query), music embedding)
     w_caption: float = 0.5  # weight of cos(MiniLM(query), the piece's mean caption vector)
     w_facets: float = 0.2  # weight of the share of the query's facets a piece has
+    # weight of BM25 over the sources' words (scaled 0..1 by the query's best piece); tuned on
+    # the tune half of the evaluation queries (`cantus eval retrieval` reports the test half)
+    w_lexical: float = 0.3
     rerank_pool: int = 200  # hybrid candidates re-scored when the query names facets
     overfetch: int = 4  # first fetch = overfetch · k (+ exclusions) before filtering
     min_fetch: int = 64  # never fetch fewer candidates than this when filtering
@@ -149,7 +161,7 @@ class SearchConfig:
     index_cache_dir: str | None = None  # approximate indexes kept here ($CANTUS_HOME/index)
 
     def __post_init__(self) -> None:
-        weights = (self.w_contrastive, self.w_caption, self.w_facets)
+        weights = (self.w_contrastive, self.w_caption, self.w_facets, self.w_lexical)
         if min(weights) < 0 or sum(weights[:2]) <= 0 or not all(map(math.isfinite, weights)):
             msg = f"search weights must be finite, ≥ 0 and not both 0 (received {weights})"
             raise ValueError(msg)
@@ -202,6 +214,8 @@ class Engine:
         self._melody_tokens = melody_tokens
         self._melody: MelodyIndex | None = None
         self._melody_lock = threading.Lock()
+        self._lexical: LexicalIndex | None = None
+        self._records: dict[int, dict[str, Any]] = {}  # row -> plain catalog record
         self._embed_query = functools.lru_cache(maxsize=self.config.query_cache)(
             self._embed_query_uncached
         )
@@ -322,6 +336,30 @@ class Engine:
 
     # -- queries ----------------------------------------------------------------------------
 
+    def lexical_index(self) -> LexicalIndex:
+        """BM25 over every piece's metadata words (built once, then read from the cache)."""
+        if self._lexical is None:
+            with self._melody_lock:
+                if self._lexical is None:
+                    self._lexical = self._load_lexical()
+        return self._lexical
+
+    def _load_lexical(self) -> LexicalIndex:
+        from cantus.captions import COLLECTION_NAMES
+
+        key = lexical_data_key(self.catalog)
+        cache = self.config.index_cache_dir
+        path = Path(cache) / f"lexical-{key}.npz" if cache else None
+        index = LexicalIndex.load(path, key) if path is not None else None
+        if index is None:
+            index = LexicalIndex.build(self.catalog.to_dict("records"), COLLECTION_NAMES)
+            if path is not None:
+                try:
+                    index.save(path, key)
+                except OSError as exc:
+                    log.info("cannot cache the lexical index at %s (%s)", path, exc)
+        return index
+
     def search(
         self, query: str, k: int = 10, filters: Mapping[str, Any] | Iterable[str] | None = None
     ) -> list[Hit]:
@@ -330,33 +368,87 @@ class Engine:
         mask = self.filter_mask(filters)
         query_vec, total_weight = self._search_vector(*self._embed_query(query))
         facets = self._facet_masks(query) if self.config.w_facets > 0 else []
-        if not facets:
+        lexical, terms = (
+            self.lexical_index().scores(query) if self.config.w_lexical > 0 else (None, [])
+        )
+        if not facets and not terms:
             ranked = self._ranked(query_vec, k, mask, frozenset())
             return [self._hit(r, s / total_weight) for r, s in ranked]
-        return self._facet_ranked(query_vec, total_weight, facets, k, mask)
+        return self._fused(query_vec, total_weight, facets, lexical, terms, k, mask)
 
-    def _facet_ranked(
+    def _fused(
         self,
         query_vec: np.ndarray,
         weight: float,
         facets: list[np.ndarray],
+        lexical: np.ndarray | None,
+        terms: list[str],
         k: int,
         mask: np.ndarray | None,
     ) -> list[Hit]:
-        """Hybrid candidates (plus the best pieces having every facet) re-scored with the
-        facet share: (hybrid + w_f · share) / (weights)."""
-        w_f = self.config.w_facets
-        candidates = dict(
-            self._ranked(query_vec, max(k, self.config.rerank_pool), mask, frozenset())
+        """Dense hybrid, facet share and BM25 mixed by ``recommender.fusion.fuse``: over every
+        row up to ``exact_max`` pieces, else over the index's candidates plus the best BM25
+        pieces and the best pieces having every facet."""
+        lex = normalise(lexical) if terms else None
+        if len(self.catalog) <= self.config.exact_max:
+            rows = np.arange(len(self.catalog))
+        else:
+            rows = self._candidates(query_vec, facets, lex, k, mask)
+        scores = fuse_channels(
+            self._dense_scores(query_vec, rows),
+            [f[rows] for f in facets],
+            None if lex is None else lex[rows],
+            (weight, self.config.w_facets, self.config.w_lexical),
         )
-        every = np.logical_and.reduce(facets) & (True if mask is None else mask)
-        if every.any():
-            candidates.update(self._ranked(query_vec, k, every, frozenset()))
-        rows = np.fromiter(candidates, dtype=np.int64)
-        share = np.mean([f[rows] for f in facets], axis=0)  # (C,) in 0..1
-        scores = (np.fromiter(candidates.values(), dtype=np.float64) + w_f * share) / (weight + w_f)
-        order = np.argsort(-scores, kind="stable")[:k]
-        return [self._hit(int(rows[i]), float(scores[i])) for i in order]
+        top = top_rows(scores, k, None if mask is None else mask[rows])
+        return [
+            self._hit(int(rows[i]), float(scores[i]), self._matched(int(rows[i]), terms))
+            for i in top
+        ]
+
+    def _candidates(
+        self,
+        query_vec: np.ndarray,
+        facets: list[np.ndarray],
+        lex: np.ndarray | None,
+        k: int,
+        mask: np.ndarray | None,
+    ) -> np.ndarray:
+        """Rows worth fusing in a catalog too big to score whole."""
+        pool = max(k, self.config.rerank_pool)
+        candidates = {r for r, _ in self._ranked(query_vec, pool, mask, frozenset())}
+        if facets:
+            every = np.logical_and.reduce(facets) & (True if mask is None else mask)
+            if every.any():
+                candidates.update(r for r, _ in self._ranked(query_vec, k, every, frozenset()))
+        if lex is not None:
+            allowed = lex if mask is None else np.where(mask, lex, 0.0)
+            candidates.update(int(r) for r in top_rows(allowed, pool) if allowed[r] > 0)
+        return np.fromiter(sorted(candidates), dtype=np.int64)
+
+    def _dense_scores(self, query_vec: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Exact hybrid scores of ``rows`` (what the index would return for them)."""
+        dim = self.embeddings.shape[1]
+        every = len(rows) == len(self.embeddings)  # no gather copy for the whole catalog
+        music = self.embeddings if every else self.embeddings[rows]
+        scores = (music @ query_vec[:dim]).astype(np.float64)
+        if self.caption_embeddings is not None and len(query_vec) > dim:
+            captions = self.caption_embeddings if every else self.caption_embeddings[rows]
+            scores += captions @ query_vec[dim:]
+        return scores
+
+    def _matched(self, row: int, terms: list[str]) -> str:
+        """The query words a piece's metadata has (``recommender.fusion.matched_words``)."""
+        if not terms or self._lexical is None:
+            return ""
+        record = self._record(row)
+        summary = self._hit(row, 0.0).why
+        return matched_words(record, self._lexical.matches(record, terms), summary)
+
+    def _record(self, row: int) -> dict[str, Any]:
+        if row not in self._records:  # catalog.iloc is slow; each shown row is read once
+            self._records[row] = _plain(self.catalog.iloc[row].to_dict())
+        return self._records[row]
 
     def similar(self, id_or_path: str, k: int = 10) -> list[Hit]:
         """Pieces whose music is closest to a catalog piece or a music file (itself excluded)."""
@@ -400,6 +492,9 @@ class Engine:
         scores /= 1.0 + MELODY_WEIGHT  # back to the cosine scale
         keep = ~np.isin(rows, list(skip))
         rows, scores = rows[keep], scores[keep]
+        if len(scores) > 4 * k:  # partial sort: the catalog's tail is never ordered
+            part = np.argpartition(-scores, 4 * k)[: 4 * k]
+            rows, scores = rows[part], scores[part]
         top = np.argsort(-scores, kind="stable")[:k]
         return [self._hit(int(rows[i]), float(scores[i])) for i in top]
 
@@ -429,9 +524,17 @@ class Engine:
         for name, values in parsed.items():
             column = self._folded_column(name)
             wanted = {_fold(v) for v in values}
-            hit = np.isin(column, list(wanted))
+            if name in LIST_FIELDS:  # "region=Shaanxi" matches "China, Shaanxi, Zizhou"
+                hit = np.fromiter(
+                    (bool(wanted & {p.strip() for p in v.split(",")}) for v in column),
+                    bool,
+                    len(column),
+                )
+            else:
+                hit = np.isin(column, list(wanted))
             if not hit.any():
-                raise BadInput(no_match_message(name, values, self.catalog.get(name, [])))
+                raw = self.catalog.get(name, [])
+                raise BadInput(no_match_message(name, values, raw, name in LIST_FIELDS))
             mask &= hit
         return mask
 
@@ -511,13 +614,16 @@ class Engine:
         order = np.argsort(-scores, kind="stable")
         return [(int(rows[i]), float(scores[i])) for i in order]
 
-    def _hit(self, row: int, score: float) -> Hit:
+    def _hit(self, row: int, score: float, matched: str = "") -> Hit:
         if row not in self._shown:  # fields and `why` per row, computed once
-            record = _plain(self.catalog.iloc[row].to_dict())
+            record = self._record(row)
             describe = self._describe or _default_describe()
             fields = {name: _text(record.get(name)) for name in HIT_FIELDS[:7]}
             self._shown[row] = {**fields, "why": describe(record)}
-        return Hit(**self._shown[row], score=float(score))
+        shown = self._shown[row]
+        if matched:
+            shown = {**shown, "why": f"{shown['why']}; {matched}" if shown["why"] else matched}
+        return Hit(**shown, score=float(score))
 
     def _facet_masks(self, query: str) -> list[np.ndarray]:
         """One boolean row mask per facet the query names (see :func:`query_facets`)."""
@@ -687,7 +793,7 @@ def _cached_melody_index(
     from cantus import config
 
     max_len = int(getattr(getattr(encoder, "cfg", None), "max_len", DEFAULT_MELODY_WINDOW))
-    key = _sha_of_ids([f"melody:{max_len}", *ids])
+    key = _sha_of_ids([f"melody:{max_len}:{MELODY_VERSION}", *ids])
     path = config.cantus_home() / "cache" / f"melody-{key}.pkl"
     if path.is_file():
         try:
@@ -726,9 +832,9 @@ def _sentence_cache(folder: Path) -> TextEmbedder:
     """MiniLM through the build's sentence cache (training already embedded most captions)."""
     import os
 
+    from cantus.config import SENTENCE_CACHE_DIR as CACHE_DIR
     from cantus.config import cantus_home
     from recommender.text import embed_cached
-    from recommender.train import CACHE_DIR
 
     cache = folder / CACHE_DIR
     if not cache.is_dir() and not os.access(folder, os.W_OK):  # read-only data, no cache
@@ -846,11 +952,9 @@ def _mean_caption_vectors(folder: Path, embed: TextEmbedder) -> np.ndarray:
 
 
 def _held_out_families() -> tuple[str, ...]:
-    """Caption families evaluation keeps unseen (``recommender.train.HELD_OUT_FAMILIES``)."""
-    try:
-        from recommender.train import HELD_OUT_FAMILIES
-    except ImportError:
-        return ()
+    """Caption families evaluation keeps unseen (``cantus.captions.HELD_OUT_FAMILIES``)."""
+    from cantus.captions import HELD_OUT_FAMILIES
+
     return tuple(sorted(HELD_OUT_FAMILIES))
 
 

@@ -18,6 +18,7 @@ The report is printed and saved to ``cantus.config.bench_dir() / "eval_retrieval
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -207,11 +208,9 @@ def caption_means(table: Any, rows: np.ndarray | None = None) -> np.ndarray:
 
 
 def hybrid_weights() -> tuple[float, float]:
-    """(w_contrastive, w_caption) of the engine's search, or the same defaults without it."""
-    try:
-        from recommender.engine import SearchConfig
-    except ImportError:
-        return 0.6, 0.4
+    """(w_contrastive, w_caption) of the engine's search."""
+    from recommender.engine import SearchConfig
+
     cfg = SearchConfig()
     return cfg.w_contrastive, cfg.w_caption
 
@@ -403,9 +402,7 @@ def eval_natural(data: EvalData, cfg: EvalConfig) -> dict[str, Any]:
     }
     engine_scores = _engine_rankings(data, texts)
     per_query: list[dict[str, Any]] = []
-    summary: dict[str, dict[str, list[float]]] = {
-        m: {} for m in [*methods, *(["engine"] if engine_scores else [])]
-    }
+    summary: dict[str, dict[str, list[float]]] = {m: {} for m in [*methods, "engine"]}
     for qi, query in enumerate(QUERIES):
         entry: dict[str, Any] = {
             "query": query.text,
@@ -420,8 +417,7 @@ def eval_natural(data: EvalData, cfg: EvalConfig) -> dict[str, Any]:
         rankings = {
             m: np.argsort(-_jitter(s[qi], rng), kind="stable")[: cfg.k] for m, s in methods.items()
         }
-        if engine_scores:
-            rankings["engine"] = engine_scores[qi]
+        rankings["engine"] = engine_scores[qi]
         for name, top in rankings.items():
             ranked = grades[qi][top]
             scores = {
@@ -443,30 +439,51 @@ def eval_natural(data: EvalData, cfg: EvalConfig) -> dict[str, Any]:
         "queries": len(QUERIES),
         "judged": used,
         "mean": means,
+        "mean_by_half": _half_means(per_query, [*methods, "engine"]),
         "per_query": per_query,
         "grades": "2 = every facet, 1 = some facets; lenient P@k counts grade >= 1, strict grade 2",
+        "judge": "the project's own facets and caption rules (kept for continuity; the "
+        "source_queries section is judged from the sources' metadata)",
+        "tuned_here": "nothing: the engine's weights are tuned on source_queries' tune half",
     }
 
 
-def _engine_rankings(data: EvalData, texts: list[str]) -> list[np.ndarray] | None:
-    """Top rows of ``recommender.engine.Engine.search`` when its hybrid parts are prebuilt.
+def _half_means(per_query: list[dict[str, Any]], methods: list[str]) -> dict[str, Any]:
+    """Mean nDCG@10 per method on fixed tune / test halves (alternately by text hash)."""
+    import hashlib
 
-    Skipped when the engine is absent or would have to embed every caption at load time.
-    """
-    try:
-        from recommender.engine import CAPTION_FILE, Engine
-    except ImportError:
-        return None
-    if not (data.folder / CAPTION_FILE).is_file():
-        log.info("engine hybrid skipped: no %s in %s", CAPTION_FILE, data.folder)
-        return None
-    try:
-        engine = Engine.load(data.folder)
-    except Exception as exc:  # the engine is another package's; report, don't fail
-        log.warning("engine hybrid skipped: %s", exc)
-        return None
+    judged = sorted(
+        (e for e in per_query if "skipped" not in e),
+        key=lambda e: hashlib.sha1(e["query"].encode()).hexdigest(),
+    )
+    halves = {"tune": judged[0::2], "test": judged[1::2]}
+    return {
+        half: {m: round(float(np.mean([e[m]["nDCG@10"] for e in rows])), 4) for m in methods}
+        for half, rows in halves.items()
+        if rows
+    }
+
+
+def _engine_rankings(data: EvalData, texts: list[str]) -> list[np.ndarray]:
+    """Top rows of ``recommender.engine.Engine.search`` (the served ranking)."""
+    engine = _engine(data.folder)
     rows = {pid: i for i, pid in enumerate(data.catalog["id"].astype(str))}
     return [np.array([rows[h.id] for h in engine.search(t, k=10) if h.id in rows]) for t in texts]
+
+
+@functools.cache
+def _engine(folder: Path) -> Any:
+    from recommender.engine import Engine
+
+    return Engine.load(folder)
+
+
+def eval_source_queries(data: EvalData, cfg: EvalConfig) -> dict[str, Any]:
+    """Queries judged by the sources' own metadata, tuned on one half, reported on the other
+    (``recommender.eval_search``)."""
+    from recommender.eval_search import evaluate_source_queries
+
+    return evaluate_source_queries(_engine(data.folder), seed=cfg.seed)
 
 
 def eval_music(data: EvalData, cfg: EvalConfig) -> dict[str, Any]:
@@ -648,6 +665,7 @@ def evaluate_retrieval(
     for name, section in (
         ("heldout_captions", eval_heldout),
         ("natural_queries", eval_natural),
+        ("source_queries", eval_source_queries),
         ("music_to_music", eval_music),
     ):
         t0 = time.perf_counter()
@@ -675,6 +693,10 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
             f"natural queries    {name:16s} nDCG@10 {m.get('nDCG@10', 0):.3f}  "
             f"P@10 lenient {m.get('P@10_lenient', 0):.3f}  strict {m.get('P@10_strict', 0):.3f}"
         )
+    if "source_queries" in report:
+        from recommender.eval_search import summary_lines as source_lines
+
+        lines += source_lines(report["source_queries"])
     music = report.get("music_to_music", {})
     for name, m in music.get("transposed_copy", {}).items():
         if isinstance(m, dict):

@@ -17,6 +17,13 @@ MODE_WORDS = ("major", "minor", "dorian", "phrygian", "lydian", "mixolydian", "a
 
 
 def query_facets(query: str) -> list[tuple[str, Callable[[Any], bool]]]:
+    """Musical facts a query names (see :func:`_query_facets`); cached per query text, since
+    matching every synonym's pattern costs milliseconds."""
+    return list(_query_facets(" ".join(query.casefold().split())))
+
+
+@functools.lru_cache(maxsize=1024)
+def _query_facets(query: str) -> tuple[tuple[str, Callable[[Any], bool]], ...]:
     """Musical facts a query names, as ``(name, test(Evidence) -> bool)``.
 
     The vocabulary is ``cantus.captions``' own (mood rules, form synonyms, meter and pace
@@ -46,7 +53,7 @@ def query_facets(query: str) -> list[tuple[str, Callable[[Any], bool]]]:
     for mode in MODE_WORDS:
         if _names(text, mode):
             facets.append((f"mode:{mode}", lambda e, m=mode: e.mode == m))
-    return list(dict(facets).items())  # one per name
+    return tuple(dict(facets).items())  # one per name
 
 
 PROBE = {
@@ -87,4 +94,4 @@ def _names(text: str, phrase: str) -> bool:
 
 
 def _form_test(form: str, meters: frozenset[str]) -> Callable[[Any], bool]:
-    return lambda e: e.form == form or (bool(meters) and e.meter in meters)
+    return lambda e: e.form == form or form in e.genres or (bool(meters) and e.meter in meters)

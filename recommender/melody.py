@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 MELODY_WEIGHT = 2.0
+MELODY_VERSION = "2"  # bump when the pickled index's layout changes (caches are keyed by it)
 
 
 class MelodyIndex:
@@ -29,6 +30,8 @@ class MelodyIndex:
             ngram_range=(2, 4), token_pattern=r"\S+", sublinear_tf=True
         )
         self.matrix = self.vectorizer.fit_transform([self.document(t) for t in token_lists])
+        # term -> pieces (V, N): a query touches only the rows of its own n-grams
+        self._by_term = self.matrix.T.tocsr()
 
     def document(self, ids: Sequence[int]) -> str:
         from recommender.encoder import window_arrays
@@ -48,8 +51,9 @@ class MelodyIndex:
 
     def cosines(self, query: object, rows: np.ndarray | None = None) -> np.ndarray:
         """Cosine of one TF-IDF row (1, V) to the indexed pieces ``rows`` (None: all)."""
-        matrix = self.matrix if rows is None else self.matrix[rows]
-        return (matrix @ query.T).toarray().ravel()
+        if rows is None:
+            return (query @ self._by_term).toarray().ravel()
+        return (self.matrix[rows] @ query.T).toarray().ravel()
 
     def row_scores(self, rows: Sequence[int]) -> np.ndarray:
         """(Q, N) cosine of indexed pieces ``rows`` to every indexed piece."""

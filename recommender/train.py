@@ -41,6 +41,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from cantus.captions import HELD_OUT_FAMILIES
+from cantus.config import SENTENCE_CACHE_DIR
 from cantus.errors import BadInput, MissingArtifact
 
 if TYPE_CHECKING:
@@ -54,8 +56,7 @@ log = logging.getLogger(__name__)
 # Caption families never trained on: evaluation queries use them on held-out pieces.
 # "listener" is phrased like a user's request ("something wistful for a quiet evening"),
 # "technical" is numbers ("time signature 6/8, 32 bars, range of 14 semitones").
-HELD_OUT_FAMILIES: tuple[str, ...] = ("listener", "technical")
-CACHE_DIR = "cache/minilm"
+CACHE_DIR = SENTENCE_CACHE_DIR
 CATALOG_COLUMNS = [
     "id",
     "title",

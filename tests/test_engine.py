@@ -147,7 +147,7 @@ def test_melancholy_waltz_finds_minor_triple_pieces(engine):
 
 
 def test_hybrid_score_is_exact_weighted_cosine():
-    engine = make_engine(SearchConfig(w_facets=0.0))
+    engine = make_engine(SearchConfig(w_facets=0.0, w_lexical=0.0))  # the dense channel alone
     cfg = engine.config
     query = "sad lullaby"
     q_music = KeywordEncoder().encode_texts([query])[0]
@@ -165,7 +165,8 @@ def test_hybrid_score_is_exact_weighted_cosine():
 
 def test_caption_part_finds_what_the_music_part_cannot():
     # "lullaby" means nothing to the keyword encoder; only the caption vectors know it
-    no_facets = SearchConfig(w_facets=0.0)  # facets know "lullaby" too: leave them out
+    # facets and the lexical channel know "lullaby" too: leave them out
+    no_facets = SearchConfig(w_facets=0.0, w_lexical=0.0)
     hybrid = make_engine(no_facets)
     music_only = make_engine(no_facets, hybrid=False)
     is_lullaby = hybrid.catalog.set_index("id")["form"].eq("lullaby")
@@ -196,8 +197,8 @@ def test_query_facets_use_the_caption_vocabulary():
 def test_facet_bonus_promotes_pieces_with_the_named_facts():
     # the keyword encoder knows "lullaby" not at all and the captions only weakly ("a lullaby
     # in minor" vs "3/4 tune"): the facet names it exactly
-    plain = make_engine(SearchConfig(w_facets=0.0, w_caption=0.1))
-    facets = make_engine(SearchConfig(w_facets=0.5, w_caption=0.1))
+    plain = make_engine(SearchConfig(w_facets=0.0, w_caption=0.1, w_lexical=0.0))
+    facets = make_engine(SearchConfig(w_facets=0.5, w_caption=0.1, w_lexical=0.0))
     share = {
         name: np.mean([h.why.endswith("lullaby") for h in eng.search("march or lullaby", k=10)])
         for name, eng in (("plain", plain), ("facets", facets))
@@ -445,6 +446,7 @@ def test_caption_matrix_is_cached_per_catalog(tmp_path, monkeypatch):
         rec.update(caption_families=["form", "meter"], tokens=[1, 2], n_tokens=2, text="", bars=4)
         rec.update(composer="", tempo_text="", key_confidence=1.0, seconds=1.0, pitch_low=60)
         rec.update(pitch_high=72, ambitus=12, n_notes=8, note_density=1.0, parts=1)
+        rec.update(genre="", genre_original="", region="", notes="")
         rows.append(rec)
     save_catalog(rows_to_frame(rows), tmp_path / "catalog.parquet")
     calls = []

@@ -33,7 +33,8 @@ def query_box() -> str:
 
 
 def filter_row() -> dict[str, str]:
-    """Collection / meter / mode / key selectors, each bound to its URL parameter."""
+    """Collection / genre / region / meter / mode / key selectors, each bound to its URL
+    parameter."""
     options = services.filter_options()
     values = {}
     for column, name in zip(

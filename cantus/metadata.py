@@ -1,0 +1,278 @@
+"""Metadata the sources carry beyond title and composer: genre, region and notes.
+
+Essen's ABC files label each song's genre in German (``R: Kinder -, Wiegen - Lied``) or in
+Chinese romanisation (``R: Xiaodiao``) and its place in ``O:`` ("Europa, Mitteleuropa,
+Deutschland, Schlesien"; "China, Shaanxi, Zizhou"); ``N:``, ``S:`` and ``B:`` hold notes and
+sources. The tune books' ``R:`` fields name dances in English. This module reads those fields,
+maps genre labels to English genre words (the original label is kept beside them) and place
+names to English, and names the Bach chorales from music21's Riemenschneider/BWV list.
+
+Decisions:
+* Genre words keep the order the label gives them; the first is the piece's main genre (the
+  ``form`` facet), the rest stay searchable in ``genre``.
+* Unknown labels and places are kept verbatim: a word we cannot translate is still a word a
+  user may type.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import PurePosixPath
+from typing import Any
+
+# (pattern over a source genre label, English genre word). Checked in this order; a label's
+# genres are reported in the order they appear in the label.
+GENRE_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"wiegen|schlaf|cradle|lullaby", "lullaby"),
+    (r"weihnacht|krippe|christkind|advent|\bcarols?\b", "christmas song"),
+    (r"hochzeit|ehestand|braut", "wedding song"),
+    (r"trink|zech", "drinking song"),
+    (r"jaeger|jäger|jagd", "hunting song"),
+    (r"soldat|kriegs|krieg\b|sieges|helden", "soldiers' song"),
+    (r"abschied", "farewell song"),
+    (r"kinder|\berge\b", "children's song"),
+    (r"klage|\bsuku\b|\bfun ku\b", "lament"),
+    (r"liebe|aiqing|qingge|nann?\s*(li)?qing", "love song"),
+    (r"geistlich|religi|kirchen|marien|heiligen", "sacred song"),
+    (r"berufs|handwerk|bauern|arbeit|haozi|tiange|laodong", "work song"),
+    (r"tanz|reigen|wuge|yangge", "dance song"),
+    (r"ballade|romanze", "ballad"),
+    (r"scherz|spott|schalk|schwank|lustig", "humorous song"),
+    (r"geming", "revolutionary song"),
+    (r"vaterland|politisch|national", "patriotic song"),
+    (r"erzaehl|sage\b|sagen|maerchen|legende|lishi", "narrative song"),
+    (r"wander", "wandering song"),
+    (r"studenten", "student song"),
+    (r"fruehling|jahreszeit|siji", "seasonal song"),
+    (r"xiaodiao|shidiao", "xiaodiao"),
+    (r"shange|shanqu|xintianyou|huar", "shan'ge"),
+)
+_GENRE_RES = tuple((re.compile(p, re.IGNORECASE), g) for p, g in GENRE_PATTERNS)
+
+# English words for each genre that users type, beside the genre itself (search and captions).
+GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "lullaby": ("lullaby", "cradle song", "Wiegenlied"),
+    "christmas song": ("Christmas song", "carol", "Christmas carol", "Weihnachtslied"),
+    "wedding song": ("wedding song", "marriage song", "Hochzeitslied"),
+    "drinking song": ("drinking song", "tavern song", "Trinklied"),
+    "hunting song": ("hunting song", "hunter's song", "Jägerlied"),
+    "soldiers' song": ("soldiers' song", "soldier's song", "war song", "military song"),
+    "farewell song": ("farewell song", "parting song", "Abschiedslied"),
+    "children's song": ("children's song", "nursery song", "Kinderlied"),
+    "lament": ("lament", "song of sorrow", "Klagelied"),
+    "love song": ("love song", "song of love", "Liebeslied"),
+    "sacred song": ("sacred song", "religious song", "hymn-like song", "geistliches Lied"),
+    "work song": ("work song", "labour song", "worker's song"),
+    "dance song": ("dance song", "song for dancing", "Tanzlied"),
+    "ballad": ("ballad", "narrative ballad", "Ballade"),
+    "humorous song": ("humorous song", "comic song", "joking song"),
+    "revolutionary song": ("revolutionary song", "red song", "song of the revolution"),
+    "patriotic song": ("patriotic song", "political song", "national song"),
+    "narrative song": ("narrative song", "legend song", "story song"),
+    "wandering song": ("wandering song", "travelling song", "Wanderlied"),
+    "student song": ("student song", "Studentenlied"),
+    "seasonal song": ("seasonal song", "spring song"),
+    "xiaodiao": ("xiaodiao", "Chinese ditty", "little tune"),
+    "shan'ge": ("shan'ge", "shange", "mountain song", "Chinese mountain song"),
+}
+
+# Place words in Essen's O: field -> English; continents and broad regions are dropped.
+PLACE_WORDS: dict[str, str] = {
+    "deutschland": "Germany",
+    "lothringen": "Lorraine",
+    "luxemburg": "Luxembourg",
+    "schlesien": "Silesia",
+    "niederrhein": "Lower Rhine",
+    "westfalen": "Westphalia",
+    "schwaben": "Swabia",
+    "franken": "Franconia",
+    "untermainfranken": "Lower Main Franconia",
+    "thueringen": "Thuringia",
+    "oesterreich": "Austria",
+    "schweiz": "Switzerland",
+    "niederlande": "Netherlands",
+    "polen": "Poland",
+    "ungarn": "Hungary",
+    "jugoslawien": "Yugoslavia",
+    "frankreich": "France",
+    "elsass": "Alsace",
+    "bayern": "Bavaria",
+    "sachsen": "Saxony",
+    "boehmen": "Bohemia",
+    "hessen": "Hesse",
+    "irland": "Ireland",
+    "rheinland": "Rhineland",
+    "rhein": "Rhine",
+    "pfalz": "Palatinate",
+    "nord - deutschland": "Northern Germany",
+    "russland": "Russia",
+    "rumaenien": "Romania",
+    "tschechoslowakei": "Czechoslovakia",
+    "daenemark": "Denmark",
+    "schweden": "Sweden",
+    "italien": "Italy",
+    "nordwesten": "Northwest",
+    "deutschland (brd)": "Germany",
+    "deutschland (ddr)": "Germany",
+    "norddeutschland": "Northern Germany",
+    "udssr": "Soviet Union",
+    "pommern": "Pomerania",
+    "tirol": "Tyrol",
+    "siebenbuergen": "Transylvania",
+    "steiermark": "Styria",
+    "wuerttemberg": "Württemberg",
+    "ober - franken": "Upper Franconia",
+    "rheinpfalz": "Rhenish Palatinate",
+    "flaemisch": "Flemish",
+    "kuhlaendchen": "Kuhländchen",
+}
+# What people call someone or something from a place ("a Swiss folk song").
+PLACE_ADJECTIVES: dict[str, str] = {
+    "Germany": "German", "Northern Germany": "North German", "Austria": "Austrian",
+    "Switzerland": "Swiss", "Hungary": "Hungarian", "Poland": "Polish", "France": "French",
+    "Netherlands": "Dutch", "Luxembourg": "Luxembourgish", "Lorraine": "Lorrainian",
+    "Alsace": "Alsatian", "Silesia": "Silesian", "Westphalia": "Westphalian",
+    "Swabia": "Swabian", "Franconia": "Franconian", "Thuringia": "Thuringian",
+    "Bavaria": "Bavarian", "Saxony": "Saxon", "Bohemia": "Bohemian", "Hesse": "Hessian",
+    "Rhineland": "Rhenish", "Pomerania": "Pomeranian", "Tyrol": "Tyrolean",
+    "Styria": "Styrian", "Transylvania": "Transylvanian", "Yugoslavia": "Yugoslav",
+    "Romania": "Romanian", "Russia": "Russian", "Soviet Union": "Soviet", "Denmark": "Danish",
+    "Sweden": "Swedish", "Italy": "Italian", "Ireland": "Irish", "Czechoslovakia": "Czech",
+    "China": "Chinese", "Taiwan": "Taiwanese", "Brandenburg": "Brandenburgian",
+}  # fmt: skip
+_DROPPED_PLACES = frozenset(
+    {"europa", "mitteleuropa", "osteuropa", "suedosteuropa", "westeuropa", "nordeuropa"}
+    | {"asien", "ostasien"}
+)
+NOTE_FIELDS = ("N", "S", "B", "H", "W", "Z", "A", "C", "D", "F", "G")
+_FIELD = re.compile(r"^([A-Za-z]):[ \t]*(.*?)\s*$", re.MULTILINE)
+MAX_NOTES_CHARS = 600  # notes feed keyword search; the tail of long notes is bibliography
+
+
+def abc_fields(tune: str) -> dict[str, list[str]]:
+    """Every ``X: value`` header/inline field of one ABC tune, by letter, in order."""
+    fields: dict[str, list[str]] = {}
+    for match in _FIELD.finditer(tune or ""):
+        value = match.group(2).strip().strip("]").strip()
+        if value and not set(value) <= {"?", "y"}:  # Essen writes ??? / yyy for unknown
+            fields.setdefault(match.group(1), []).append(value)
+    return fields
+
+
+def genres_of(label: str) -> list[str]:
+    """English genre words in a source label, in the label's order, no repeats."""
+    found: list[tuple[int, str]] = []
+    for pattern, genre in _GENRE_RES:
+        match = pattern.search(label or "")
+        if match:
+            found.append((match.start(), genre))
+    seen: list[str] = []
+    for _, genre in sorted(found):
+        if genre not in seen:
+            seen.append(genre)
+    return seen
+
+
+def region_of(origin_field: str) -> str:
+    """Essen's O: field in English, most general first: "Germany, Silesia"."""
+    places: list[str] = []
+    for part in re.split(r"[,;/]", origin_field or ""):
+        name = " ".join(part.split())
+        if not name or name.casefold() in _DROPPED_PLACES:
+            continue
+        english = PLACE_WORDS.get(name.casefold(), name)
+        if english not in places:
+            places.append(english)
+    return ", ".join(places)
+
+
+def region_adjectives(region: str) -> list[str]:
+    """ "Germany, Silesia" -> ["German", "Silesian"] (places without a known adjective skipped)."""
+    places = (p.strip() for p in region.split(","))
+    return list(dict.fromkeys(PLACE_ADJECTIVES[p] for p in places if p in PLACE_ADJECTIVES))
+
+
+@functools.cache
+def _chorale_titles() -> dict[str, str]:
+    from music21.corpus.chorales import ChoraleListRKBWV
+
+    return {bwv: entry["title"] for bwv, entry in ChoraleListRKBWV().byBWV.items()}
+
+
+def chorale_title(source: str) -> str:
+    """The chorale's name for a Bach corpus file ("bach/bwv269.mxl" -> "Aus meines Herzens
+    Grunde"); "" when music21's list does not know the BWV number."""
+    stem = PurePosixPath(source).stem.lower()
+    if not stem.startswith("bwv"):
+        return ""
+    number = stem[3:]
+    titles = _chorale_titles()
+    return titles.get(number) or titles.get(number.split(".")[0] + ".1", "")
+
+
+def abc_metadata(tune: str) -> dict[str, str]:
+    """Genre, region and notes of one ABC tune (empty strings when it has none). Without an
+    ``R:`` label, a genre word in the title ("Wiegenlied", "Fruehlingslied") names the genre."""
+    fields = abc_fields(tune)
+    label = "; ".join(fields.get("R", []))
+    genres = genres_of(label) or [g for t in fields.get("T", [])[:1] for g in genres_of(t)]
+    origin = "; ".join(fields.get("O", []))
+    notes = " ".join(v for letter in NOTE_FIELDS for v in fields.get(letter, []))
+    return {
+        "genre": ", ".join(genres),
+        "genre_original": label,
+        "region": region_of(origin),
+        "notes": " ".join(filter(None, (origin, notes)))[:MAX_NOTES_CHARS],
+    }
+
+
+# metadata fields that hold numbers, file facts or licence boilerplate, not words about the music
+SKIPPED_FIELDS = frozenset(
+    {
+        "ambitus", "noteCount", "quarterLength", "scoreQuarterLength", "pitchHighest",
+        "pitchLowest", "keySignatureFirst", "keySignatures", "numberOfParts", "tempoFirst",
+        "tempos", "timeSignatureFirst", "timeSignatures", "sourcePath", "fileFormat", "filePath",
+        "corpusFilePath", "software", "copyright", "electronicEditor", "humdrum:YEM",
+        "humdrum:EMD", "humdrum:YEN", "humdrum:END", "humdrum:CDT", "dateCreated", "number",
+    }
+)  # fmt: skip
+
+
+def score_metadata(md: Any) -> dict[str, str]:
+    """Words a score's metadata carries besides title/composer (MusicXML work and movement
+    titles, creators, Humdrum reference records such as the parent mass, MEI headers)."""
+    texts: list[str] = []
+    if md is not None:
+        for name, value in md.all(skipContributors=False):
+            text = " ".join(str(value).split())
+            if name not in SKIPPED_FIELDS and text and text not in texts:
+                texts.append(text)
+    notes = " ".join(texts)
+    return {"genre": "", "genre_original": "", "region": "", "notes": notes[:MAX_NOTES_CHARS]}
+
+
+META_COLUMNS = ("genre", "genre_original", "region", "notes")
+
+
+def source_metadata(tune: str | None = None, score: Any | None = None) -> dict[str, str]:
+    """Genre, region and notes of one work: from its ABC text when it has one, else from the
+    parsed score."""
+    if tune:
+        return abc_metadata(tune)
+    meta = score_metadata(getattr(score, "metadata", None))
+    names = part_names(score)  # MIDI track names, MusicXML/MEI part names ("Flute", "Alto")
+    if names:
+        meta["notes"] = " ".join(filter(None, [meta["notes"], *names]))[:MAX_NOTES_CHARS]
+    return meta
+
+
+def part_names(score: Any) -> list[str]:
+    """Distinct part (MIDI track) names of a parsed score, in order."""
+    names = (getattr(p, "partName", None) for p in getattr(score, "parts", ()) or ())
+    return list(dict.fromkeys(" ".join(str(n).split()) for n in names if n and str(n).strip()))
+
+
+def primary_genre(genre: str) -> str:
+    """The main genre of a ``genre`` column value ("children's song, lullaby" -> first)."""
+    return genre.split(", ")[0] if genre else ""

@@ -1,0 +1,68 @@
+"""How search mixes its three channels, and how `why` names the words that matched.
+
+score = (dense + w_f · share of the query's facets + w_l · BM25 / best BM25) / (sum of weights)
+
+*dense* is the hybrid cosine (``recommender.engine``), the facet share comes from
+``recommender.facets`` and BM25 from ``recommender.lexical``. A weight counts in the
+denominator only when its channel has something to say (the query names facets / words the
+catalog knows), so scores stay on the cosine scale the weak-match threshold reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+
+def fuse(
+    dense: np.ndarray,
+    facets: Sequence[np.ndarray],
+    lexical: np.ndarray | None,
+    weights: tuple[float, float, float],
+) -> np.ndarray:
+    """Fused scores of the same rows: ``dense`` (R,), facet masks and lexical scores already
+    restricted to those rows; ``weights`` = (sum of dense weights, w_facets, w_lexical)."""
+    dense_weight, w_facets, w_lexical = weights
+    scores = dense.astype(np.float64, copy=True)
+    total = dense_weight
+    if len(facets):
+        scores += w_facets * np.mean(facets, axis=0)
+        total += w_facets
+    if lexical is not None:
+        scores += w_lexical * lexical
+        total += w_lexical
+    return scores / total
+
+
+def top_rows(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> np.ndarray:
+    """Indices of the ``k`` best scores (best first; ties in row order), within ``allowed``."""
+    if allowed is not None:
+        scores = np.where(allowed, scores, -np.inf)
+        k = min(k, int(allowed.sum()))
+    k = min(k, len(scores))
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    part = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+    return part[np.lexsort((part, -scores[part]))]
+
+
+def matched_words(
+    record: dict[str, Any], matches: Sequence[tuple[str, list[str]]], summary: str = ""
+) -> str:
+    """ "title: minuet; genre: Wiegen - Lied = lullaby" from ``LexicalIndex.matches``; words
+    the ``summary`` (the rest of `why`) already shows are not repeated, except a source label
+    translated into English."""
+    from recommender.lexical import tokens
+
+    shown = set(tokens(summary))
+    parts = []
+    for label, found in matches:
+        genre = str(record.get("genre") or "")
+        original = str(record.get("genre_original") or "")
+        if label == "genre" and genre and original and original.casefold() != genre.casefold():
+            parts.append(f"genre: {original} = {genre}")
+        elif label not in ("meter", "key") and not set(found) <= shown:
+            parts.append(f"{label}: {' '.join(found)}")
+    return "; ".join(parts)

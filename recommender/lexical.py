@@ -1,0 +1,205 @@
+"""The lexical channel: BM25 over every word the sources carry, as one sparse matrix.
+
+Each piece's document is its title, composer, collection (short and long name), origin,
+form, genre words (English, with their synonyms such as "cradle song" and the source's own
+label "Kinder -, Wiegen - Lied"), region, notes, meter and key. A query's BM25 score is a sum
+of precomputed per-(piece, term) weights, so scoring the whole catalog is one sparse column
+slice (well under a millisecond for 15k pieces), and ``matches`` says which query words hit
+which field, for the ``why`` of a result.
+
+Tokens are folded to ASCII lower case ("Jäger" = "jaeger" = "jager" is not attempted; Essen
+spells umlauts as "ae"/"oe"/"ue", which ``_fold`` also produces), and a light plural rule
+maps "lullabies" to "lullaby" and "jigs" to "jig".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from cantus.metadata import GENRE_SYNONYMS, region_adjectives
+
+VERSION = "2"  # bump when tokens, fields or weights change: cached indexes are rebuilt
+# (field label shown in `why`, catalog columns); order = order of labels in `why`
+FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("title", ("title",)),
+    ("genre", ("genre", "genre_original", "form")),
+    ("region", ("region", "origin")),
+    ("composer", ("composer",)),
+    ("collection", ("collection",)),
+    ("notes", ("notes",)),
+    ("meter", ("meter",)),
+    ("key", ("key",)),
+)
+# words that say nothing about which piece is wanted ("a song", "music for", "something")
+QUERY_STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | {
+    "music", "piece", "pieces", "something", "play", "want", "looking", "find", "like",
+    "give", "tune", "melody", "sound", "sounds", "kind", "sort", "type",
+}  # fmt: skip
+_UMLAUTS = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"}
+)
+_WORD = re.compile(r"[a-z0-9]+(?:/[0-9]+)?")
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", str(text).translate(_UMLAUTS))
+    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+
+
+def _stem(token: str) -> str:
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+def tokens(text: str) -> list[str]:
+    """Folded, stemmed word tokens ("Lullabies in 3/4" -> ["lullaby", "in", "3/4"])."""
+    return [_stem(t) for t in _WORD.findall(_fold(text))]
+
+
+def query_tokens(text: str) -> list[str]:
+    """Tokens of a query, stop words dropped, each once."""
+    return list(dict.fromkeys(t for t in tokens(text) if t not in QUERY_STOP_WORDS))
+
+
+def _field_text(record: dict[str, Any], columns: Sequence[str], names: dict[str, str]) -> str:
+    parts = []
+    for column in columns:
+        value = str(record.get(column) or "")
+        if column == "genre":  # every English name of each genre, e.g. "cradle song"
+            value = " ".join(n for g in value.split(", ") if g for n in GENRE_SYNONYMS.get(g, (g,)))
+        elif column == "region":  # "Switzerland" is also "Swiss"
+            value = " ".join([value, *region_adjectives(value)])
+        elif column == "collection":
+            value = f"{value} {names.get(value, '')}"
+        parts.append(value)
+    return " ".join(parts)
+
+
+@dataclass
+class LexicalIndex:
+    """BM25 weights (N pieces x V terms, CSC) and the vocabulary."""
+
+    weights: sparse.csc_matrix
+    vocabulary: dict[str, int]
+    collection_names: dict[str, str]
+
+    @classmethod
+    def build(
+        cls,
+        records: Iterable[dict[str, Any]],
+        collection_names: dict[str, str] | None = None,
+        k1: float = 1.2,
+        b: float = 0.75,
+    ) -> LexicalIndex:
+        names = collection_names or {}
+        docs: list[list[str]] = []
+        field_tokens: list[dict[str, frozenset[str]]] = []
+        for record in records:
+            per_field = {label: tokens(_field_text(record, cols, names)) for label, cols in FIELDS}
+            field_tokens.append({label: frozenset(t) for label, t in per_field.items()})
+            docs.append([t for ts in per_field.values() for t in ts])
+        vocabulary: dict[str, int] = {}
+        rows, cols, counts = [], [], []
+        for i, doc in enumerate(docs):
+            for term, n in _counts(doc).items():
+                rows.append(i)
+                cols.append(vocabulary.setdefault(term, len(vocabulary)))
+                counts.append(n)
+        n_docs = max(len(docs), 1)
+        tf = sparse.csr_matrix(
+            (np.asarray(counts, np.float32), (rows, cols)), shape=(len(docs), len(vocabulary))
+        )
+        lengths = np.array([len(d) for d in docs], np.float32)
+        avg = float(lengths.mean()) if len(docs) else 1.0
+        df = np.bincount(cols, minlength=len(vocabulary)).astype(np.float32)
+        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+        norm = k1 * (1 - b + b * lengths / max(avg, 1e-9))  # (N,)
+        tf = tf.tocoo()
+        data = tf.data * (k1 + 1) / (tf.data + norm[tf.row]) * idf[tf.col]
+        weights = sparse.csc_matrix((data, (tf.row, tf.col)), shape=tf.shape)
+        return cls(weights, vocabulary, names)
+
+    def scores(self, query: str) -> tuple[np.ndarray, list[str]]:
+        """BM25 of every piece (N,) and the query terms the catalog knows."""
+        terms = [t for t in query_tokens(query) if t in self.vocabulary]
+        if not terms:
+            return np.zeros(self.weights.shape[0], np.float32), []
+        columns = self.weights[:, [self.vocabulary[t] for t in terms]]
+        return np.asarray(columns.sum(axis=1)).ravel(), terms
+
+    def matches(self, record: dict[str, Any], terms: Sequence[str]) -> list[tuple[str, list[str]]]:
+        """``[(field label, [query terms found there])]`` for one piece, field order."""
+        out = []
+        for label, columns in FIELDS:
+            have = set(tokens(_field_text(record, columns, self.collection_names)))
+            found = [t for t in terms if t in have]
+            if found:
+                out.append((label, found))
+        return out
+
+    def save(self, path: Path, key: str) -> None:
+        """Write the index (one .npz) for :meth:`load` with the same ``key``."""
+        w = self.weights
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(
+            tmp,
+            data=w.data,
+            indices=w.indices,
+            indptr=w.indptr,
+            shape=np.array(w.shape),
+            meta=np.array(json.dumps([key, list(self.vocabulary), self.collection_names])),
+        )
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path, key: str) -> LexicalIndex | None:
+        """The index saved under ``key`` at ``path``; None when absent or for other data."""
+        if not path.is_file():
+            return None
+        with np.load(path) as z:
+            saved_key, vocab, names = json.loads(str(z["meta"]))
+            if saved_key != key:
+                return None
+            weights = sparse.csc_matrix(
+                (z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"])
+            )
+        return cls(weights, {t: i for i, t in enumerate(vocab)}, names)
+
+
+def data_key(catalog: Any) -> str:
+    """Hash of everything an index is built from (version, ids, the fields' text)."""
+    digest = hashlib.sha1(VERSION.encode())
+    for column in ("id", *(c for _, cols in FIELDS for c in cols)):
+        if column in catalog:
+            digest.update("\x1e".join(catalog[column].astype(str)).encode("utf-8", "replace"))
+    return digest.hexdigest()[:16]
+
+
+def _counts(doc: list[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for term in doc:
+        counts[term] = counts.get(term, 0) + 1
+    return counts
+
+
+def normalise(scores: np.ndarray) -> np.ndarray:
+    """BM25 scores scaled to 0..1 by the best piece (all zeros stay zeros)."""
+    top = float(scores.max()) if scores.size else 0.0
+    return scores / top if top > 0 and math.isfinite(top) else np.zeros_like(scores)

@@ -1,0 +1,59 @@
+"""BM25 over the sources' words, its cache, and its part in search ranking and `why`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from recommender.lexical import LexicalIndex, data_key, normalise, query_tokens, tokens
+
+RECORDS = [
+    {"title": "Miss Callander's Minuet", "collection": "airdsAirs", "form": "minuet"},
+    {"title": "SCHLAF KINDLEIN", "genre": "lullaby", "genre_original": "Wiegen - Lied",
+     "region": "Germany, Silesia", "form": "lullaby"},
+    {"title": "Renmin gongshe", "genre": "dance song", "genre_original": "Wuge",
+     "region": "China, Shaanxi, Zizhou"},
+    {"title": "The Silver Spear", "genre": "reel", "form": "reel"},
+]  # fmt: skip
+
+
+def test_tokens_fold_accents_umlauts_and_plurals():
+    assert tokens("Jäger-Lieder, lullabies & Reels in 3/4") == [
+        "jaeger", "lieder", "lullaby", "reel", "in", "3/4",
+    ]  # fmt: skip
+    assert query_tokens("a lullaby for a lullaby") == ["lullaby"]
+
+
+def test_scores_find_title_genre_synonym_and_region_words():
+    index = LexicalIndex.build(RECORDS)
+    for query, best in [("minuet", 0), ("cradle song", 1), ("Wiegen", 1), ("Shaanxi", 2)]:
+        scores, terms = index.scores(query)
+        assert terms and int(np.argmax(scores)) == best, query
+    scores, terms = index.scores("zzz unknownword")
+    assert terms == [] and not scores.any()
+
+
+def test_matches_name_the_field_of_each_word():
+    index = LexicalIndex.build(RECORDS)
+    _, terms = index.scores("Silesia lullaby")
+    assert index.matches(RECORDS[1], terms) == [("genre", ["lullaby"]), ("region", ["silesia"])]
+
+
+def test_normalise_scales_by_the_best():
+    assert normalise(np.array([0.0, 2.0, 1.0])).tolist() == [0.0, 1.0, 0.5]
+    assert normalise(np.zeros(3)).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_save_then_load_and_a_changed_catalog_is_rebuilt(tmp_path):
+    frame = pd.DataFrame(RECORDS).fillna("")
+    frame["id"] = [f"p{i}" for i in range(len(frame))]
+    index = LexicalIndex.build(frame.to_dict("records"))
+    key = data_key(frame)
+    path = tmp_path / "lexical.npz"
+    index.save(path, key)
+    loaded = LexicalIndex.load(path, key)
+    assert loaded is not None
+    assert np.allclose(loaded.scores("minuet")[0], index.scores("minuet")[0])
+    changed = frame.assign(title=frame["title"] + " x")
+    assert data_key(changed) != key
+    assert LexicalIndex.load(path, data_key(changed)) is None

@@ -1,0 +1,146 @@
+"""Source metadata: genre labels, places, notes, chorale names, and the catalog refresh."""
+
+from __future__ import annotations
+
+import pytest
+
+from cantus.features import form_of, with_metadata
+from cantus.metadata import (
+    abc_fields,
+    abc_metadata,
+    chorale_title,
+    genres_of,
+    region_of,
+    score_metadata,
+    source_metadata,
+)
+
+ESSEN_TUNE = """X:7
+T: SCHLAF KINDLEIN SCHLAF
+N: E0123
+O: Europa, Mitteleuropa, Deutschland, Schlesien
+S: Erk-Boehme, Nr. 1
+R: Kinder -, Wiegen - Lied
+M: 3/4
+L: 1/8
+K: F
+F2 A2 c2 | f4 c2 | A2 G2 F2 | F6 |]
+"""
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("Kinder -, Wiegen - Lied", ["children's song", "lullaby"]),
+        ("Staende -, Soldaten -, Kriegs - Lied", ["soldiers' song"]),
+        ("Romanze, Ballade, Lied, religioeses Lied", ["ballad", "sacred song"]),
+        ("Trink -, Zech - Lied", ["drinking song"]),
+        ("Xiaodiao. Biaoda aiqing", ["xiaodiao", "love song"]),
+        (
+            "Shange, Xintianyou. Geming lishi minge",
+            ["shan'ge", "revolutionary song", "narrative song"],
+        ),
+        ("Weihnachtslied", ["christmas song"]),
+        ("reel", []),
+        ("", []),
+    ],
+)
+def test_genre_labels_map_to_english_in_label_order(label, expected):
+    assert genres_of(label) == expected
+
+
+def test_tune_book_titles_are_not_carols():
+    assert genres_of("O'Carolan's Farewell") == []
+
+
+@pytest.mark.parametrize(
+    ("field", "expected"),
+    [
+        ("Europa, Mitteleuropa, Deutschland, Schlesien", "Germany, Silesia"),
+        ("China, Shaanxi, Zizhou", "China, Shaanxi, Zizhou"),
+        ("Mitteleuropa, Deutschland / Frankreich, Lothringen", "Germany, France, Lorraine"),
+        ("", ""),
+    ],
+)
+def test_places_in_english_most_general_first(field, expected):
+    assert region_of(field) == expected
+
+
+def test_abc_metadata_keeps_the_original_label_and_notes():
+    meta = abc_metadata(ESSEN_TUNE)
+    assert meta["genre"] == "children's song, lullaby"
+    assert meta["genre_original"] == "Kinder -, Wiegen - Lied"
+    assert meta["region"] == "Germany, Silesia"
+    assert "E0123" in meta["notes"] and "Erk-Boehme" in meta["notes"]
+
+
+def test_unknown_markers_are_not_metadata():
+    fields = abc_fields("X:1\nR: ???]\nO: yyy]\nT: A\n")
+    assert "R" not in fields and "O" not in fields and fields["T"] == ["A"]
+
+
+def test_a_genre_word_in_the_title_names_the_genre_without_a_label():
+    assert abc_metadata("X:1\nT: Wiegenlied\nK:C\nC|]\n")["genre"] == "lullaby"
+
+
+def test_chorale_names_come_from_music21s_list():
+    assert chorale_title("bach/bwv269.mxl") == "Aus meines Herzens Grunde"
+    assert chorale_title("bach/not-a-chorale.mxl") == ""
+
+
+def test_score_metadata_keeps_words_and_drops_numbers_and_boilerplate():
+    from music21 import metadata
+
+    md = metadata.Metadata()
+    md.title = "Agnus"
+    md.copyright = "Copyright 2000"
+    md.add("parentTitle", "Missa O Rex gloriae")
+    notes = score_metadata(md)["notes"]
+    assert "Missa O Rex gloriae" in notes and "Copyright" not in notes
+    assert source_metadata(None, None)["notes"] == ""
+
+
+def test_essen_form_is_its_main_genre_and_keyword_text_has_every_word():
+    meta = abc_metadata(ESSEN_TUNE)
+    form = form_of("SCHLAF KINDLEIN SCHLAF", "essenFolksong", "3/4", "essenFolksong/x.abc",
+                   meta["genre_original"])  # fmt: skip
+    assert form == "children's song"
+    row = with_metadata({"title": "x", "form": "folk song", "meter": "3/4"}, meta)
+    assert row["form"] == "children's song"
+    for word in ("lullaby", "Wiegen", "Silesia", "E0123"):
+        assert word in row["text"]
+
+
+def test_tune_book_dance_form_becomes_its_genre():
+    row = with_metadata({"title": "x", "form": "reel"}, abc_metadata("X:1\nR:reel\nK:D\nD|]\n"))
+    assert row["genre"] == "reel" and row["form"] == "reel"
+
+
+def test_refreshing_a_fresh_build_changes_no_metadata(tiny_data_dir, tmp_path):
+    """The build's metadata stage and ingest read the same fields the same way."""
+    import shutil
+
+    from cantus.catalog import read_frame
+    from cantus.catalog_metadata import refresh_metadata
+
+    shutil.copy(tiny_data_dir / "catalog.parquet", tmp_path / "catalog.parquet")
+    columns = ["id", "title", "form", "genre", "genre_original", "region", "text"]
+    built = read_frame(tmp_path / "catalog.parquet", columns)
+    counts = refresh_metadata(tmp_path)
+    refreshed = read_frame(tmp_path / "catalog.parquet", columns)
+    assert counts["rows"] == len(built) and counts["with_genre"] > 0
+    essen = built["id"].str.contains("essenFolksong")
+    assert essen.any() and (built.loc[essen, "genre_original"] != "").any()
+    for column in ("id", "title", "form", "genre", "genre_original", "region"):
+        assert refreshed[column].tolist() == built[column].tolist(), column
+
+
+def test_part_and_track_names_are_kept_as_notes():
+    from music21 import note, stream
+
+    score = stream.Score()
+    for name in ("Flute", "Cello", "Flute"):
+        part = stream.Part([note.Note("C4")])
+        part.partName = name
+        score.insert(0, part)
+    assert source_metadata(None, score)["notes"].endswith("Flute Cello")

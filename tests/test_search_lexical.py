@@ -1,0 +1,79 @@
+"""Search with the lexical channel: a word in a title or genre label is never drowned, `why`
+names it, and genre/region filters match any part of the value."""
+
+from __future__ import annotations
+
+import pytest
+
+from cantus.errors import BadInput
+from recommender.engine import Engine, SearchConfig
+from tests.test_engine import (
+    KeywordEncoder,
+    bag_of_words,
+    caption_vectors,
+    fake_describe,
+    music_vectors,
+    synthetic_catalog,
+)
+
+
+def _engine(w_lexical: float) -> Engine:
+    catalog = synthetic_catalog(240)
+    catalog["genre"] = ""
+    catalog["genre_original"] = ""
+    catalog["region"] = ""
+    catalog["notes"] = ""
+    catalog.loc[17, ["title", "genre", "genre_original", "region"]] = [
+        "Schlaf Kindlein", "children's song, lullaby", "Kinder -, Wiegen - Lied",
+        "Germany, Silesia",
+    ]  # fmt: skip
+    catalog.loc[18, ["title", "region"]] = ["Lady Coventry's Minuet", "Scotland"]
+    return Engine(
+        catalog,
+        music_vectors(catalog),
+        KeywordEncoder(),
+        caption_embeddings=caption_vectors(catalog),
+        text_embedder=bag_of_words,
+        config=SearchConfig(w_lexical=w_lexical),
+        describe=fake_describe,
+    )
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return _engine(1.0)
+
+
+def test_a_title_word_ranks_its_piece_first_with_the_lexical_channel(engine):
+    assert engine.search("Coventry", k=3)[0].title == "Lady Coventry's Minuet"
+    assert "Coventry's" not in [h.title for h in _engine(0.0).search("Coventry", k=3)][:1]
+
+
+def test_why_names_the_genre_label_and_its_english_word(engine):
+    hit = engine.search("cradle song", k=1)[0]
+    assert hit.title == "Schlaf Kindlein"
+    assert "genre: Kinder -, Wiegen - Lied = children's song, lullaby" in hit.why
+
+
+def test_why_names_the_title_and_region_words(engine):
+    hit = engine.search("Silesia", k=1)[0]
+    assert hit.title == "Schlaf Kindlein" and "region: silesia" in hit.why
+
+
+def test_genre_and_region_filters_match_any_part(engine):
+    hits = engine.search("tune", k=5, filters=["region=Silesia"])
+    assert [h.title for h in hits] == ["Schlaf Kindlein"]
+    hits = engine.search("tune", k=5, filters={"genre": "lullaby"})
+    assert [h.title for h in hits] == ["Schlaf Kindlein"]
+
+
+def test_a_region_nobody_has_lists_the_known_parts(engine):
+    with pytest.raises(BadInput, match="Silesia"):  # as the catalog spells it (issue 13)
+        engine.search("tune", filters=["region=Atlantis"])
+
+
+def test_without_query_words_in_the_metadata_ranking_is_the_dense_one(engine):
+    dense = _engine(0.0)
+    assert [h.id for h in engine.search("melancholy", k=5)] == [
+        h.id for h in dense.search("melancholy", k=5)
+    ]
