@@ -114,3 +114,15 @@ def test_the_engine_lists_filter_values_as_the_catalog_spells_them() -> None:
     engine.catalog["collection"] = ["ryansMammoth", "airdsAirs"] * (len(engine.catalog) // 2)
     with pytest.raises(BadInput, match="values in the catalog: airdsAirs, ryansMammoth"):
         engine.filter_mask({"collection": "nowhere"})
+
+
+def test_prechecks_match_any_part_of_list_fields(monkeypatch) -> None:
+    from cantus import precheck
+    from cantus.errors import BadInput
+    from recommender.checks import LIST_FIELDS
+
+    columns = {"region": ["China, Shaanxi, Zizhou", "Scotland", None]}
+    monkeypatch.setattr(precheck, "catalog_columns", lambda *names: columns)
+    precheck.check_filter_values({"region": ["shaanxi"]}, LIST_FIELDS)  # one part is enough
+    with pytest.raises(BadInput, match="values in the catalog: China, Scotland, Shaanxi, Zizhou"):
+        precheck.check_filter_values({"region": ["Atlantis"]}, LIST_FIELDS)
