@@ -126,3 +126,11 @@ def test_prechecks_match_any_part_of_list_fields(monkeypatch) -> None:
     precheck.check_filter_values({"region": ["shaanxi"]}, LIST_FIELDS)  # one part is enough
     with pytest.raises(BadInput, match="values in the catalog: China, Scotland, Shaanxi, Zizhou"):
         precheck.check_filter_values({"region": ["Atlantis"]}, LIST_FIELDS)
+
+
+def test_error_lines_escape_control_characters(catalog_only, capsys, tmp_path):
+    hostile = tmp_path / "\x1b[2Jclear.txt"
+    hostile.write_text("x")
+    assert main(["similar", str(hostile)]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\\x1b[2Jclear.txt" in err and err.count("\n") == 1
