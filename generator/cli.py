@@ -170,10 +170,13 @@ def _record(args: argparse.Namespace, seeds: list[Any], engine: Any) -> None:
 
 
 def _text(seeds: list[dict]) -> str:
+    from cantus.captions import key_name  # "E-flat major", as tables and `why` spell keys
+
     lines = []
     for s in seeds:
+        key = key_name({"key": s["key"]})
         lines.append(
-            f"{s['id']}  {s['bars']} bars  {s['key']}  {s['meter']}  fidelity {s['fidelity']:.3f}  "
+            f"{s['id']}  {s['bars']} bars  {key}  {s['meter']}  fidelity {s['fidelity']:.3f}  "
             f"longest copied run {s['max_copied_notes']} notes"
             f"\n    {s['midi']}\n    {s['musicxml']}"
         )
