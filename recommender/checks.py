@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -59,8 +60,24 @@ def parse_filters(filters: Mapping[str, Any] | Iterable[str] | None) -> dict[str
             msg = f"unknown filter field {name!r}; valid fields: {', '.join(FILTER_FIELDS)}"
             raise BadInput(msg)
         values = [value] if isinstance(value, str) else list(value)
-        parsed.setdefault(name, []).extend(str(v).strip() for v in values)
+        cleaned = (str(v).strip() for v in values)
+        parsed.setdefault(name, []).extend(map(catalog_key, cleaned) if name == "key" else cleaned)
     return parsed
+
+
+_KEY = re.compile(r"^([A-Ga-g])(-flat|-sharp| flat| sharp|♭|♯|b|#|-)?\s+(\S.*)$")
+_ACCIDENTALS = {"-flat": "-", " flat": "-", "♭": "-", "b": "-", "-": "-"}
+_ACCIDENTALS |= {"-sharp": "#", " sharp": "#", "♯": "#", "#": "#"}
+
+
+def catalog_key(text: str) -> str:
+    """A key as the catalog spells it (music21: "E- major") from the way tables print it
+    ("E-flat major") or people write it ("Eb major", "E♭ major"); other text unchanged."""
+    match = _KEY.match(text)
+    if not match:
+        return text
+    letter, accidental, mode = match.groups()
+    return f"{letter.upper()}{_ACCIDENTALS.get(accidental or '', '')} {mode}"
 
 
 def _split_filter(text: str) -> tuple[str, str]:

@@ -126,3 +126,14 @@ def test_key_column_spells_keys_like_why(capsys, monkeypatch) -> None:
     assert main(["search", "waltz", "-k", "2"]) == 0
     out = capsys.readouterr().out
     assert "E-flat major" in out and "E- major" not in out
+
+
+@pytest.mark.parametrize("spelling", ["E-flat major", "Eb major", "E♭ major", "E- major"])
+def test_a_key_filter_takes_the_spelling_tables_print(spelling, capsys, monkeypatch) -> None:
+    eng = make_engine()
+    eng.catalog["key"] = ["E- major", "A minor"] * (len(eng.catalog) // 2)
+    monkeypatch.setattr(search_cli, "load_engine", lambda: eng)
+    use_catalog(monkeypatch, eng.catalog)
+    assert main(["search", "waltz", "-k", "3", "--filter", f"key={spelling}", "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)["results"]
+    assert results and all(r["key"] == "E- major" for r in results)
