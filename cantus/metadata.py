@@ -37,7 +37,8 @@ GENRE_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"geistlich|religi|kirchen|marien|heiligen", "sacred song"),
     (r"berufs|handwerk|bauern|arbeit|haozi|tiange|laodong", "work song"),
     (r"tanz|reigen|wuge|yangge", "dance song"),
-    (r"ballade|romanze", "ballad"),
+    (r"ballade", "ballad"),
+    (r"romanze", "romance"),  # the sources tell Romanze from Ballade: so do we
     (r"scherz|spott|schalk|schwank|lustig", "humorous song"),
     (r"geming", "revolutionary song"),
     (r"vaterland|politisch|national", "patriotic song"),
@@ -66,6 +67,7 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "work song": ("work song", "labour song", "worker's song"),
     "dance song": ("dance song", "song for dancing", "Tanzlied"),
     "ballad": ("ballad", "narrative ballad", "Ballade"),
+    "romance": ("romance", "lyrical romance", "Romanze"),
     "humorous song": ("humorous song", "comic song", "joking song"),
     "revolutionary song": ("revolutionary song", "red song", "song of the revolution"),
     "patriotic song": ("patriotic song", "political song", "national song"),

@@ -30,7 +30,11 @@ log = logging.getLogger(__name__)
 
 K = 10
 # the grid searched on the tune half (w_lexical x w_facets)
-GRID = {"w_lexical": (0.0, 0.15, 0.3, 0.5, 0.8, 1.2, 2.0), "w_facets": (0.1, 0.2, 0.4)}
+GRID = {
+    "w_lexical": (0.0, 0.15, 0.3, 0.5, 0.8, 1.2, 2.0),
+    "w_facets": (0.1, 0.2, 0.4),
+    "w_caption": (0.5, 1.0),  # against w_contrastive 0.5
+}
 
 
 # ----------------------------------------------------------------------------- judge data
@@ -114,15 +118,15 @@ def tune_weights(
     """The grid point with the best mean nDCG@10 on ``queries`` (the tune half)."""
     base = engine.config
     trials = []
-    for w_lex, w_fac in itertools.product(GRID["w_lexical"], GRID["w_facets"]):
-        engine.config = dataclasses.replace(base, w_lexical=w_lex, w_facets=w_fac)
+    for values in itertools.product(*GRID.values()):
+        point = dict(zip(GRID, values, strict=True))
+        engine.config = dataclasses.replace(base, **point)
         per = _score_queries(queries, grades, lambda t: _engine_top(engine, t))
-        trials.append(
-            {"w_lexical": w_lex, "w_facets": w_fac, **_mean(per, [q.text for q in queries])}
-        )
+        trials.append({**point, **_mean(per, [q.text for q in queries])})
     engine.config = base
-    best = max(trials, key=lambda t: (t["nDCG@10"], -t["w_lexical"]))
-    return {"w_lexical": best["w_lexical"], "w_facets": best["w_facets"]}, trials
+    # ties go to the smaller weights (the grid's earlier points)
+    best = max(trials, key=lambda t: t["nDCG@10"])
+    return {name: best[name] for name in GRID}, trials
 
 
 def evaluate_source_queries(engine: Engine, seed: int = 0) -> dict[str, Any]:

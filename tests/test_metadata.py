@@ -33,7 +33,7 @@ F2 A2 c2 | f4 c2 | A2 G2 F2 | F6 |]
     [
         ("Kinder -, Wiegen - Lied", ["children's song", "lullaby"]),
         ("Staende -, Soldaten -, Kriegs - Lied", ["soldiers' song"]),
-        ("Romanze, Ballade, Lied, religioeses Lied", ["ballad", "sacred song"]),
+        ("Romanze, Ballade, Lied, religioeses Lied", ["romance", "ballad", "sacred song"]),
         ("Trink -, Zech - Lied", ["drinking song"]),
         ("Xiaodiao. Biaoda aiqing", ["xiaodiao", "love song"]),
         (

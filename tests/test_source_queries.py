@@ -37,7 +37,7 @@ def test_report_on_the_shipped_catalog_tunes_on_one_half_and_reports_the_other()
 
     report = evaluate_source_queries(Engine.load())
     tuned = report["tuned_on_tune_half"]
-    assert set(tuned["constants"]) == {"w_lexical", "w_facets"} and tuned["trials"]
+    assert set(tuned["constants"]) == {"w_lexical", "w_facets", "w_caption"} and tuned["trials"]
     test = report["test"]["mean"]
     assert test["cantus"]["nDCG@10"] > test["bm25_metadata"]["nDCG@10"]
     assert test["cantus"]["nDCG@10"] > test["random"]["nDCG@10"] + 0.5
