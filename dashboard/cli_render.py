@@ -89,24 +89,58 @@ def _piece_midi(piece_id: str) -> tuple[bytes, str]:
 
 
 def _file_midi(path: Path) -> bytes:
-    """MIDI bytes of a music file: as written for MIDI, else one track per part."""
-    from cantus.ingest import MUSIC_SUFFIXES, WorkTimeout, check_file, time_limit
+    """MIDI bytes of a music file: as written for MIDI, else one track per part, parsed in a
+    child process with a memory cap and a time limit (a hostile file costs the child only)."""
+    import multiprocessing as mp
+
+    from cantus.ingest import MUSIC_SUFFIXES, check_file
 
     fmt = MUSIC_SUFFIXES[path.suffix.lower()]
     try:
         check_file(path, fmt)  # the checks ingest makes: size, MIDI header, archives, XML bombs
-        if fmt == "midi":
-            return path.read_bytes()
-        with time_limit(FILE_PARSE_LIMIT_S):
-            return _parts_midi(_first_score(path))
-    except WorkTimeout:
-        msg = f"reading {path} took longer than {FILE_PARSE_LIMIT_S} s; try a shorter file"
-        raise BadInput(msg) from None
-    except BadInput:
-        raise
+    except (ValueError, OSError) as exc:
+        raise BadInput(f"could not read music from {path}: {exc}") from None
+    if fmt == "midi":
+        return path.read_bytes()
+    with mp.get_context("fork").Pool(1, initializer=_cap_memory) as pool:
+        job = pool.apply_async(_parse_to_midi, (str(path),))
+        try:
+            result = job.get(timeout=FILE_PARSE_LIMIT_S)
+        except mp.TimeoutError:
+            msg = f"reading {path} took longer than {FILE_PARSE_LIMIT_S} s; try a shorter file"
+            raise BadInput(msg) from None
+    if isinstance(result, bytes):
+        return result
+    raise BadInput(f"could not read music from {path}: {result}")
+
+
+def parse_memory_cap() -> int:
+    """Bytes of address space the parsing child may use: a quarter of this machine's memory,
+    at most 4 GiB (a score that needs more is hostile or not sheet music)."""
+    import os
+
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return min(4 * 1024**3, total // 4)
+
+
+def _cap_memory() -> None:
+    import resource
+
+    cap = parse_memory_cap()
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+
+def _parse_to_midi(path: str) -> bytes | str:
+    """In the child: the MIDI bytes, or why the file could not be read (one line)."""
+    try:
+        return _parts_midi(_first_score(Path(path)))
+    except MemoryError:
+        return f"it needs more than {parse_memory_cap() // 1024**2} MiB to parse"
+    except BadInput as exc:
+        return str(exc)
     except Exception as exc:
         reason = (str(exc).strip().splitlines() or [""])[0][:160]
-        raise BadInput(f"could not read music from {path}: {type(exc).__name__} {reason}") from None
+        return f"{type(exc).__name__} {reason}".strip()
 
 
 def _first_score(path: Path) -> Any:

@@ -159,3 +159,20 @@ def test_the_app_plays_a_reel_on_the_fiddle_in_mono() -> None:
     assert played.programs == (audio.VIOLIN,) and (rate, channels) == (SAMPLE_RATE, 1)
     rms = float(np.sqrt(np.mean(samples[np.abs(samples[:, 0]) > 1e-3] ** 2)))
     assert rms == pytest.approx(audio.TARGET_RMS, rel=0.15)  # normalised loudness
+
+
+def test_render_parses_files_in_a_capped_child(tmp_path, capsys, monkeypatch) -> None:
+    import music21
+
+    import dashboard.cli_render as cli_render
+
+    src = music21.corpus.parse("bach/bwv66.6").write("musicxml", fp=str(tmp_path / "c.musicxml"))
+    monkeypatch.setattr(cli_render, "parse_memory_cap", lambda: 120 * 1024**2)  # the child's
+    assert main(["render", str(src), "--wav", str(tmp_path / "c.wav")]) == 2
+    err = capsys.readouterr().err
+    # the cap hits wherever the child first allocates (music21, symusic's library...)
+    assert "could not read music from" in err and err.count("\n") == 1
+    assert not (tmp_path / "c.wav").exists()  # and this process carries on unharmed
+    hostile = tmp_path / "long.abc"
+    hostile.write_text("X:1\nL:1000000/1\nK:C\nCDEF|\n")  # 74 bytes that once took 7 GB
+    assert main(["render", str(hostile), "--wav", str(tmp_path / "h.wav")]) in (0, 2)
