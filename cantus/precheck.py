@@ -2,7 +2,7 @@
 
 Commands call these before loading the engine or the generator (4-10 s of torch, encoders and
 indexes), so a typo in an id, a missing file or a filter no piece matches is reported at once.
-They read only the few catalog columns they need (``cantus.catalog.read_frame``).
+They read only the few catalog columns they need, with pyarrow alone (no pandas).
 """
 
 from __future__ import annotations
@@ -26,10 +26,14 @@ def _columns(names: tuple[str, ...], paths: tuple[Path, ...], stamp: tuple[int, 
     del stamp  # only the cache key: a build or an ingest changes it
     out: dict[str, list] = {name: [] for name in names}
     for path in paths:
-        if path.is_file():
-            table = pq.ParquetFile(path).read(columns=list(names))
-            for name in names:
-                out[name].extend(table.column(name).to_pylist())
+        if not path.is_file():
+            continue
+        parquet = pq.ParquetFile(path)
+        present = [n for n in names if n in parquet.schema_arrow.names]
+        table = parquet.read(columns=present)
+        for name in names:  # a catalog older than a column reads it as missing (None)
+            values = table.column(name).to_pylist() if name in present else None
+            out[name].extend(values if values is not None else [None] * table.num_rows)
     return out
 
 

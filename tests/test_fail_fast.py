@@ -134,3 +134,19 @@ def test_error_lines_escape_control_characters(catalog_only, capsys, tmp_path):
     assert main(["similar", str(hostile)]) == 2
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\\x1b[2Jclear.txt" in err and err.count("\n") == 1
+
+
+def test_prechecks_read_an_old_user_catalog_without_new_columns(tmp_path, monkeypatch) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from cantus import config, precheck
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("CANTUS_HOME", str(home))
+    pq.write_table(
+        pa.table({"id": ["file:abc#0"], "meter": ["3/4"]}), config.user_dir() / "catalog.parquet"
+    )
+    columns = precheck.catalog_columns("id", "genre")
+    assert "file:abc#0" in columns["id"] and columns["genre"][-1] is None
+    assert "file:abc#0" in precheck.known_ids()
