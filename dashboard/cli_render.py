@@ -16,6 +16,7 @@ from cantus.errors import BadInput
 if TYPE_CHECKING:
     from cantus.cli import Registry
 
+MAX_SECONDS = 600.0  # audio is rendered in memory: ~230 MB per 10 min of 48 kHz stereo floats
 FILE_PARSE_LIMIT_S = 60  # as for `similar FILE`: a longer parse is a hostile or huge file
 
 
@@ -31,7 +32,10 @@ def register(reg: Registry) -> None:
     )
     parser.add_argument("--wav", required=True, metavar="OUT", help="WAV file to write")
     parser.add_argument(
-        "--seconds", type=float, help="render at most this many seconds (default: all)"
+        "--seconds",
+        type=float,
+        default=MAX_SECONDS,
+        help=f"render at most this many seconds (default {MAX_SECONDS:.0f})",
     )
 
 
@@ -42,7 +46,7 @@ def _render(args: argparse.Namespace) -> None:
 
     item = check_id_or_file(args.item)
     out = _check_out(args.wav)
-    if args.seconds is not None and not 0 < args.seconds <= 3600:
+    if not 0 < args.seconds <= 3600:
         raise BadInput(f"--seconds must lie in (0, 3600] (received {args.seconds})")
     if looks_like_id(item) and not Path(item).exists():
         midi, collection = _piece_midi(item)
