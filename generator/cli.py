@@ -126,12 +126,14 @@ def _precheck(args: argparse.Namespace) -> list[str] | None:
         generator_meters,
         parse_key,
     )
+    from recommender.checks import catalog_key
 
     check_bars(args.bars)
     check_sampling(args.n, args.temperature, args.top_p)
     if args.guidance is not None:
         check_guidance(args.guidance)
     if args.key is not None:
+        args.key = catalog_key(args.key.strip())  # "E-flat major", as tables print it, works
         parse_key(args.key)
     if args.meter is not None:
         check_meter(args.meter, generator_meters(data_dir()))

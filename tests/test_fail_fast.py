@@ -150,3 +150,24 @@ def test_prechecks_read_an_old_user_catalog_without_new_columns(tmp_path, monkey
     columns = precheck.catalog_columns("id", "genre")
     assert "file:abc#0" in columns["id"] and columns["genre"][-1] is None
     assert "file:abc#0" in precheck.known_ids()
+
+
+def test_inspire_takes_the_key_spelling_tables_print(catalog_only, monkeypatch) -> None:
+    import argparse
+
+    from generator import cli as generator_cli
+
+    args = argparse.Namespace(
+        bars=8,
+        n=1,
+        temperature=1.0,
+        top_p=0.95,
+        guidance=None,
+        key="E-flat major",
+        meter=None,
+        motif=None,
+        user=None,
+        from_ids=str(catalog_only.catalog["id"].iloc[0]),
+    )
+    generator_cli._precheck(args)
+    assert args.key == "E- major"
