@@ -7,8 +7,8 @@ import json
 import pytest
 
 from cantus.cli import main
-from tests.test_search_cli import use_catalog
 from tests.generator_helpers import write_data_dir
+from tests.test_search_cli import use_catalog
 
 DESIGN_FIELDS = {
     "id",
