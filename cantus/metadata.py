@@ -24,7 +24,7 @@ from typing import Any
 # (pattern over a source genre label, English genre word). Checked in this order; a label's
 # genres are reported in the order they appear in the label.
 GENRE_PATTERNS: tuple[tuple[str, str], ...] = (
-    (r"wiegen|schlaf|cradle|lullaby", "lullaby"),
+    (r"wiegen|(?<!bei)schlaf|schlummer|cradle|lullaby", "lullaby"),  # not Beischlaf
     (r"weihnacht|krippe|christkind|advent|\bcarols?\b", "christmas song"),
     (r"hochzeit|ehestand|braut", "wedding song"),
     (r"trink|zech", "drinking song"),

@@ -136,17 +136,14 @@ class Hit:
 class SearchConfig:
     """Ranking weights and index choices for :class:`Engine`."""
 
-    # Weights, measured on two tiny builds with the held-out "listener" captions of held-out
-    # pieces as queries (never trained on, left out of the caption vectors): equal c/t weights
-    # matched or beat 0.6/0.4 on MRR and R@10; w_facets 0 -> 0.2 raised MRR 0.123 -> 0.177 and
-    # R@10 0.317 -> 0.471, little gain beyond. (MiniLM-on-captions alone did as well as the mix
-    # with a one-minute tiny encoder.) Re-tune on the default build.
+    # w_caption, w_facets and w_lexical were chosen on the tune half of the source-judged
+    # queries (`recommender.source_queries`; grid in `recommender.eval_search.GRID`, default
+    # build): best tune nDCG@10 0.94 at 1.0 / 0.1 / 0.5. `cantus eval retrieval` reports the
+    # test half (0.884 on 2026-12-01, against BM25 0.609). w_contrastive is the fixed reference.
     w_contrastive: float = 0.5  # weight of cos(text tower(query), music embedding)
-    w_caption: float = 0.5  # weight of cos(MiniLM(query), the piece's mean caption vector)
-    w_facets: float = 0.2  # weight of the share of the query's facets a piece has
-    # weight of BM25 over the sources' words (scaled 0..1 by the query's best piece); tuned on
-    # the tune half of the evaluation queries (`cantus eval retrieval` reports the test half)
-    w_lexical: float = 0.3
+    w_caption: float = 1.0  # weight of cos(MiniLM(query), the piece's mean caption vector)
+    w_facets: float = 0.1  # weight of the share of the query's facets a piece has
+    w_lexical: float = 0.5  # weight of BM25 over the sources' words (0..1, by the best piece)
     rerank_pool: int = 200  # hybrid candidates re-scored when the query names facets
     overfetch: int = 4  # first fetch = overfetch · k (+ exclusions) before filtering
     min_fetch: int = 64  # never fetch fewer candidates than this when filtering
@@ -155,9 +152,10 @@ class SearchConfig:
     # (1M x 256 on 2 cores: IVF1024 builds in 25 s, 2.5 ms/query; HNSW32 ~14 min to build)
     factory: str = ""
     query_cache: int = 1024  # query embeddings kept (LRU): repeated queries skip the encoders
-    # a best hit below this is a weak match: on the default build the 40 evaluation queries'
-    # best scores were 0.45-0.78, off-topic text ("the tax code of 1998", "<script>") 0.25-0.43
-    weak_match: float = 0.42
+    # a best hit below this is a weak match: the widest-margin threshold that best separated
+    # the tune half's queries from off-topic text (`recommender.eval_search.tune_weak_match`);
+    # test-half accuracy 0.971 (queries' lowest best score 0.41, off-topic text 0.23-0.37)
+    weak_match: float = 0.477
     index_cache_dir: str | None = None  # approximate indexes kept here ($CANTUS_HOME/index)
 
     def __post_init__(self) -> None:

@@ -175,6 +175,10 @@ def evaluate_source_queries(engine: Engine, seed: int = 0) -> dict[str, Any]:
     return report
 
 
+def _margin(threshold: float, points: list[float]) -> float:
+    return min(abs(threshold - p) for p in points)
+
+
 def tune_weak_match(engine: Engine, halves: dict[str, list[SourceQuery]]) -> dict[str, Any]:
     """The best-hit score below which a search is flagged as a weak match: the threshold that
     best separates the tune half's queries from off-topic text, checked on the test half."""
@@ -191,8 +195,10 @@ def tune_weak_match(engine: Engine, halves: dict[str, list[SourceQuery]]) -> dic
         return right / (len(on) + len(off_scores))
 
     on, off_tune = scores["tune"]
-    candidates = sorted({round(x, 3) for x in [*on, *off_tune]})
-    threshold = max(candidates, key=lambda t: (accuracy(t, "tune"), -t))
+    points = sorted({*on, *off_tune})
+    # midpoints between neighbouring scores: the widest margin among the most accurate
+    candidates = [round((a + b) / 2, 3) for a, b in itertools.pairwise(points)] or points
+    threshold = max(candidates, key=lambda t: (accuracy(t, "tune"), _margin(t, points)))
     return {
         "threshold": threshold,
         "in_use": engine.config.weak_match,

@@ -35,6 +35,10 @@ def _row(i: int, **overrides) -> dict:
         "note_density": 2.0,
         "parts": 1,
         "form": "waltz",
+        "genre": "waltz",
+        "genre_original": "",
+        "region": "",
+        "notes": "",
         "captions": [],
         "caption_families": [],
         "tokens": list(range(4, 4 + i % 50 + 1)),
@@ -112,3 +116,21 @@ def test_load_15k_rows_under_two_seconds(tmp_path: Path, home: Path) -> None:
     frame = catalog.load_catalog(tmp_path)
     assert len(frame) == 15_000
     assert time.perf_counter() - start < 2.0
+
+
+def test_a_catalog_written_before_the_metadata_columns_reads_them_as_empty(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = catalog.rows_to_frame([_row(i) for i in range(3)])
+    old = frame.drop(columns=["genre", "genre_original", "region", "notes"])
+    old_schema = pa.schema([f for f in catalog._schema() if f.name in old.columns])
+    path = tmp_path / catalog.CATALOG_FILE
+    pq.write_table(pa.Table.from_pandas(old, schema=old_schema, preserve_index=False), path)
+    read = catalog.read_frame(path)
+    assert list(read.columns) == list(catalog.COLUMNS)
+    assert read["genre"].tolist() == ["", "", ""] and read["title"].tolist() == [
+        "Tune 0",
+        "Tune 1",
+        "Tune 2",
+    ]

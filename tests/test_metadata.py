@@ -41,6 +41,7 @@ F2 A2 c2 | f4 c2 | A2 G2 F2 | F6 |]
             ["shan'ge", "revolutionary song", "narrative song"],
         ),
         ("Weihnachtslied", ["christmas song"]),
+        ("Beischlaf, Standesunterschied", []),
         ("reel", []),
         ("", []),
     ],
