@@ -13,6 +13,7 @@ from pathlib import Path
 from cantus import config
 from cantus.errors import BadInput, MissingArtifact
 from cantus.output import emit
+from cantus.terminal import terminal_safe
 
 STAGE_NAMES = "catalog,encoder,generator"
 
@@ -43,10 +44,22 @@ def register(reg) -> None:  # reg: cantus.cli.Registry
     )
 
     ingest = reg.add(
-        reg.top, "ingest", handle_ingest, help="add your own music files/folders to the catalog"
+        reg.top,
+        "ingest",
+        handle_ingest,
+        help="add your own music files/folders to the catalog",
+        description="Add music files and folders to your catalog. Only regular files are "
+        "read; symbolic links are never followed (inside a folder or named here), and each "
+        "bad file is one line on stderr while the good ones are kept. A file that failed "
+        "before is not parsed again until its bytes change (or --retry-failed).",
     )
     ingest.add_argument(
         "paths", nargs="+", metavar="PATH", help=".mid .midi .musicxml .xml .mxl .abc .krn .mei"
+    )
+    ingest.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="parse files that failed before even though their bytes did not change",
     )
     ingest.add_argument(
         "--jobs", type=int, default=config.default_jobs(), help="parallel parse processes"
@@ -105,10 +118,12 @@ def handle_ingest(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise BadInput(f"--jobs must be >= 1 (received {args.jobs})")
-    report = ingest_paths(args.paths, jobs=args.jobs, progress=not args.json)
+    report = ingest_paths(
+        args.paths, jobs=args.jobs, progress=not args.json, retry_failed=args.retry_failed
+    )
     for error in report.errors:  # one clear line per bad file/work
         where = f"{error['source']}#{error['number']}" if error["number"] else error["source"]
-        print(f"cantus: skipped {where}: {error['reason']}", file=sys.stderr)
+        print(terminal_safe(f"cantus: skipped {where}: {error['reason']}"), file=sys.stderr)
     text = (
         f"ingested {len(report.added)} piece{'' if len(report.added) == 1 else 's'} "
         f"({len(report.unchanged)} files unchanged, "

@@ -53,6 +53,19 @@ def seeds_dir() -> Path:
     return path
 
 
+def uploads_dir(user: str | None) -> Path:
+    """Files a person uploaded in the app (removed with them by ``cantus user delete``).
+
+    Folders are named by a hash of the name: any name is a safe folder name that way.
+    """
+    import hashlib
+
+    name = f"u-{hashlib.sha1(user.encode()).hexdigest()[:16]}" if user else "anonymous"
+    path = cantus_home() / "uploads" / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def bench_dir() -> Path:
     path = cantus_home() / "bench"
     path.mkdir(parents=True, exist_ok=True)

@@ -34,28 +34,27 @@ from typing import Any
 from cantus import catalog as cat
 from cantus.errors import BadInput
 from cantus.features import abc_meter
+from cantus.filecheck import (  # re-exported: callers import these names from here
+    MAX_FILE_BYTES,
+    MAX_NOTES,
+    MAX_QUARTERS,
+    MUSIC_SUFFIXES,
+    check_file,
+    display_path,
+    read_regular,
+    size_problem,
+    unique_paths,
+    utf8_text,
+    walk_music_files,
+)
+
+__all__ = ["MAX_FILE_BYTES", "MUSIC_SUFFIXES", "size_problem"]  # kept importable from here
 
 log = logging.getLogger(__name__)
 
-MUSIC_SUFFIXES = {
-    ".mid": "midi",
-    ".midi": "midi",
-    ".musicxml": "musicxml",
-    ".xml": "musicxml",
-    ".mxl": "musicxml",
-    ".abc": "abc",
-    ".krn": "humdrum",
-    ".mei": "mei",
-}
 CORPUS_NON_SCORES = {".rntxt": "Roman-numeral analysis of a score already in the corpus"}
-MAX_FILE_BYTES = 32 * 1024 * 1024  # larger symbolic files are not sheet music we can parse
 MAX_TUNE_CHARS = 1_000_000  # one ABC tune
-MAX_XML_DEPTH = 64  # MusicXML / MEI nest ~10 deep; deeper means a hostile or broken file
-MAX_UNZIPPED_BYTES = 128 * 1024 * 1024  # .mxl zip-bomb guard
-MAX_QUARTERS = 200_000  # ~ 28 hours at 120 bpm: absurdly long
-MAX_NOTES = 500_000
 WORK_TIME_LIMIT_S = 90  # per work, inside the worker
-WORKER_MEMORY_BYTES = 6 * 1024**3  # address-space cap per worker (MemoryError, not OOM-kill)
 ERRORS_FILE = "corpus_errors.json"
 USER_ERRORS_FILE = "ingest_errors.json"
 
@@ -192,8 +191,12 @@ def corpus_works(
 
 
 def _file_works(path: Path, source: str, collection: str, trusted: bool) -> list[WorkSpec]:
-    """Works of one file: ABC tunes by X:, other formats one task per file."""
-    data = path.read_bytes()
+    """Works of one file: ABC tunes by X:, other formats one task per file.
+
+    User files are read by ``read_regular`` (ValueError when refused); the format comes
+    from the entry's own name.
+    """
+    data = path.read_bytes() if trusted else read_regular(path, follow_links=False)
     sha1 = sha1_12(data)
     fmt = MUSIC_SUFFIXES[path.suffix.lower()]
     user = not trusted
@@ -231,60 +234,49 @@ def _file_works(path: Path, source: str, collection: str, trusted: bool) -> list
 
 # ------------------------------------------------------------------------ user enumeration
 def find_user_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[dict[str, str]]]:
-    """Supported files under the given files/folders; named files of other types are errors."""
+    """Supported files under the given files/folders; named files of other types are errors.
+
+    Symbolic links are never followed, neither inside folders nor as named files (a folder
+    named on the command line is walked even when it is itself a link).
+    """
     files, bad = [], []
     for raw in paths:
-        path = Path(raw).expanduser()
-        if path.is_dir():
-            files += sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in MUSIC_SUFFIXES
-            )
+        path = Path(os.path.abspath(Path(raw).expanduser()))
+        shown = display_path(path)
+        if path.is_symlink() and not path.is_dir():
+            bad.append(_err(shown, "", "symbolic link: not followed (name the file it points to)"))
+        elif path.is_dir():
+            found, refused = walk_music_files(path)
+            files += found
+            bad += [_err(display_path(p), "", reason) for p, reason in refused]
         elif not path.exists():
-            bad.append(_err(str(path), "", "no such file or folder"))
+            bad.append(_err(shown, "", "no such file or folder"))
         elif path.suffix.lower() not in MUSIC_SUFFIXES:
-            bad.append(
-                _err(
-                    str(path),
-                    "",
-                    f"unsupported file type {path.suffix or '(none)'}; "
-                    f"expected one of {', '.join(sorted(MUSIC_SUFFIXES))}",
-                )
-            )
+            kinds = ", ".join(sorted(MUSIC_SUFFIXES))
+            reason = f"unsupported file type {path.suffix or '(none)'}; expected one of {kinds}"
+            bad.append(_err(shown, "", reason))
         else:
             files.append(path)
-    unique = list(dict.fromkeys(p.resolve() for p in files))
-    return unique, bad
+    return unique_paths(files), bad
 
 
 def user_works(
     files: Iterable[Path], collection: str = "user"
 ) -> tuple[list[WorkSpec], list[dict[str, str]]]:
-    """Works of user files (IDs ``file:<sha1>#<index>``); oversized/empty files are errors."""
+    """Works of user files (IDs ``file:<sha1>#<index>``); unreadable, special, oversized or
+    empty files are errors, one per file."""
     specs, bad = [], []
     for path in files:
+        shown = display_path(path)
         try:
-            size = path.stat().st_size
-        except OSError as exc:
-            bad.append(_err(str(path), "", f"unreadable: {exc.strerror or exc}"))
+            found = _file_works(path, shown, collection, trusted=False)
+        except ValueError as exc:
+            bad.append(_err(shown, "", str(exc)))
             continue
-        problem = size_problem(size)
-        if problem:
-            bad.append(_err(str(path), "", problem))
-        else:
-            found = _file_works(path, str(path), collection, trusted=False)
-            specs += found
-            if not found:
-                bad.append(_err(str(path), "", "no tunes found in the ABC file"))
+        specs += found
+        if not found:
+            bad.append(_err(shown, "", "no tunes found in the ABC file"))
     return specs, bad
-
-
-def size_problem(size: int) -> str | None:
-    """Why a file of ``size`` bytes is refused before parsing, or None."""
-    if size == 0:
-        return "empty file"
-    if size > MAX_FILE_BYTES:
-        return f"file too large ({size} bytes > {MAX_FILE_BYTES})"
-    return None
 
 
 def _err(source: str, number: str, reason: str) -> dict[str, str]:
@@ -294,85 +286,7 @@ def _err(source: str, number: str, reason: str) -> dict[str, str]:
 # ----------------------------------------------------------------------- hostile-file checks
 def precheck(spec: WorkSpec) -> None:
     """Reject files that would hang or exhaust the parser, before music21 sees them."""
-    check_file(Path(spec.path), spec.fmt)
-
-
-def check_file(path: Path, fmt: str) -> None:
-    """``precheck`` for one file of format ``fmt`` (a ``MUSIC_SUFFIXES`` value); ValueError
-    says what is wrong."""
-    problem = size_problem(path.stat().st_size)
-    if problem:
-        raise ValueError(problem)
-    if fmt == "midi":
-        _check_midi(path)
-    elif fmt in ("musicxml", "mei"):
-        _check_xml(_xml_payload(path))
-
-
-def _check_midi(path: Path) -> None:
-    """symusic (C++) reads the file in milliseconds: refuse broken, empty or absurd ones."""
-    import symusic
-
-    data = path.read_bytes()
-    if data[:4] != b"MThd":
-        raise ValueError("not a MIDI file (no MThd header)")
-    try:
-        score = symusic.Score.from_midi(data)
-    except Exception as exc:
-        raise ValueError(f"corrupt MIDI: {exc}") from exc
-    notes = sum(track.note_num() for track in score.tracks)
-    if notes == 0:
-        raise ValueError("no notes")
-    quarters = score.end() / max(1, score.ticks_per_quarter)
-    if quarters > MAX_QUARTERS or notes > MAX_NOTES:
-        raise ValueError(f"absurdly long ({notes} notes, {quarters:.0f} quarter notes)")
-
-
-def _xml_payload(path: Path) -> bytes:
-    """The XML bytes to check: the file, or the largest score inside an .mxl zip."""
-    import zipfile
-
-    if path.suffix.lower() != ".mxl":
-        return path.read_bytes()
-    try:
-        with zipfile.ZipFile(path) as archive:
-            infos = [
-                i for i in archive.infolist() if i.filename.lower().endswith((".xml", ".musicxml"))
-            ]
-            if sum(i.file_size for i in archive.infolist()) > MAX_UNZIPPED_BYTES:
-                raise ValueError("compressed MusicXML unpacks to more than 128 MB")
-            infos = [i for i in infos if not i.filename.startswith("META-INF")]
-            if not infos:
-                raise ValueError("no MusicXML inside the .mxl archive")
-            return archive.read(max(infos, key=lambda i: i.file_size))
-    except zipfile.BadZipFile as exc:
-        raise ValueError(f"corrupt .mxl archive: {exc}") from exc
-
-
-def _check_xml(data: bytes) -> None:
-    """Refuse entity declarations (billion laughs) and nesting deeper than MAX_XML_DEPTH."""
-    from xml.parsers import expat
-
-    parser = expat.ParserCreate()
-    depth = [0]
-
-    def start(_name: str, _attrs: dict) -> None:
-        depth[0] += 1
-        if depth[0] > MAX_XML_DEPTH:
-            raise ValueError(f"XML nested deeper than {MAX_XML_DEPTH} levels")
-
-    def end(_name: str) -> None:
-        depth[0] -= 1
-
-    def entity(*_args: Any) -> None:
-        raise ValueError("XML declares entities (refused: entity-expansion attack)")
-
-    parser.StartElementHandler, parser.EndElementHandler = start, end
-    parser.EntityDeclHandler = entity
-    try:
-        parser.Parse(data, True)
-    except expat.ExpatError as exc:
-        raise ValueError(f"malformed XML: {exc}") from exc
+    check_file(Path(spec.path), spec.fmt, follow_links=spec.trusted)
 
 
 # ------------------------------------------------------------------------------ the worker
@@ -466,6 +380,8 @@ def _row(spec: WorkSpec, score: Any, number: str, piece_id: str) -> dict[str, An
     )
     features = with_metadata(features, source_metadata(spec.text, None if spec.text else score))
     _check_size(features, score)
+    # a name that is not UTF-8 can reach the title; the catalog must stay writable
+    features = {k: utf8_text(v) if isinstance(v, str) else v for k, v in features.items()}
     ids = _tokens_for(score, features)
     return {
         "id": piece_id,
@@ -546,14 +462,13 @@ def _collect(spec: WorkSpec, scores: list[Any], result: WorkResult) -> None:
 
 
 # ------------------------------------------------------------------------------- the pool
-def _init_worker() -> None:
+def _init_worker(memory_bytes: int) -> None:
     """Cap memory, quiet music21's warnings, and import the heavy modules once per worker."""
     import warnings
 
-    with contextlib.suppress(ValueError, OSError, ImportError):
-        import resource
+    from cantus.limits import cap_memory
 
-        resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
+    cap_memory(memory_bytes)  # MemoryError in the worker, not the OOM killer
     warnings.simplefilter("ignore")
     logging.getLogger("music21").setLevel(logging.ERROR)
     import music21  # noqa: F401
@@ -583,19 +498,19 @@ def process_works(
 ) -> Iterator[WorkResult]:
     """Run ``process_work`` over ``specs`` with ``jobs`` processes (biggest works first).
 
-    A worker killed from outside (OOM killer, segfault) loses its task and a plain Pool would
-    wait forever; when no result arrives for longer than any task may take, the pool is
-    stopped and the works still missing are reported as failures.
+    Each chunk has a deadline (``cantus.work_pool``): a parse stuck in C code or a worker
+    killed from outside (OOM killer, segfault) fails its own work only; the rest go on.
     """
     from functools import partial
 
     from tqdm import tqdm
 
+    from cantus.limits import worker_memory_bytes
+    from cantus.work_pool import failure_reason, map_chunks
+
     ordered = sorted(specs, key=lambda s: -s.size)
     if chunk is None:
         chunk = 1 if len(ordered) < 400 else 4  # small chunks: big works first, balanced ends
-    stall_s = chunk * time_limit + 120
-    pending = {s.piece_id: s for s in ordered}
     bar = tqdm(
         total=len(ordered),
         desc=desc,
@@ -604,35 +519,28 @@ def process_works(
         mininterval=2,
         smoothing=0.05,
     )
-    task = partial(process_chunk, time_limit=time_limit)
-    # our own chunks, not imap's chunksize: with chunksize > 1 imap returns a plain generator
-    # that has no next(timeout)
     chunks = [ordered[i : i + chunk] for i in range(0, len(ordered), chunk)]
+    task = partial(process_chunk, time_limit=time_limit)
+    init = (worker_memory_bytes(jobs),)
     try:
-        with _context().Pool(max(1, jobs), initializer=_init_worker, maxtasksperchild=125) as pool:
-            results = pool.imap_unordered(task, chunks)
-            while pending:
-                try:
-                    batch = results.next(timeout=stall_s)
-                except StopIteration:
-                    break
-                except mp.TimeoutError:
-                    log.error(
-                        "no result for %d s: a worker died; %d works lost", stall_s, len(pending)
+        for done, outcome in map_chunks(
+            task, chunks, jobs, time_limit, _init_worker, init, _context()
+        ):
+            if isinstance(outcome, BaseException):
+                reason = failure_reason(outcome, time_limit)
+                outcome = [
+                    WorkResult(
+                        errors=[_err(s.source, s.number, reason)],
+                        collection=s.collection,
+                        spec_id=s.piece_id,
                     )
-                    break
-                for result in batch:
-                    pending.pop(result.spec_id, None)
-                    bar.update(1)
-                    yield result
+                    for s in done
+                ]
+            for result in outcome:
+                bar.update(1)
+                yield result
     finally:
         bar.close()
-    for spec in pending.values():
-        yield WorkResult(
-            errors=[_err(spec.source, spec.number, "worker process died (killed or crashed)")],
-            collection=spec.collection,
-            spec_id=spec.piece_id,
-        )
 
 
 def run_works(
@@ -824,9 +732,15 @@ def ingest_paths(
     user_dir: Path | None = None,
     progress: bool = True,
     embed: bool = True,
+    retry_failed: bool = False,
 ) -> IngestReport:
-    """Add users' files/folders to ``user_dir()/catalog.parquet``; bad files become records."""
+    """Add users' files/folders to ``user_dir()/catalog.parquet``; bad files become records.
+
+    Files that failed before with the same bytes are reported again without parsing unless
+    ``retry_failed`` (``cantus.ingest_failures``).
+    """
     from cantus import config
+    from cantus import ingest_failures as failures
 
     start = time.perf_counter()
     folder = Path(user_dir) if user_dir is not None else config.user_dir()
@@ -835,33 +749,45 @@ def ingest_paths(
     files, report.errors = find_user_files(paths)
     with _locked(folder):
         existing = cat.read_frame(folder / cat.CATALOG_FILE)
-        files = _new_or_changed(files, existing, report)
+        memory = failures.load(folder)
+        files = _new_or_changed(files, existing, report, {} if retry_failed else memory)
         specs, bad = user_works(files)
         report.errors += bad
-        rows, errors, _ = run_works(_dedupe(specs), jobs, progress=progress)
+        specs = _dedupe(specs)
+        rows, errors, _ = run_works(specs, jobs, progress=progress)
         report.errors += errors
         _store_user_rows(folder, existing, rows, report)
+        failures.save(folder, failures.update(memory, specs, rows, errors))
     report.seconds = time.perf_counter() - start
     if report.added and embed:
         report.embedded = _embed_user_pieces()
     return report
 
 
-def _new_or_changed(files: list[Path], existing: Any, report: IngestReport) -> list[Path]:
-    """Drop files whose bytes are already in the catalog; note changed paths for replacement."""
+def _new_or_changed(
+    files: list[Path], existing: Any, report: IngestReport, known_bad: dict | None = None
+) -> list[Path]:
+    """Drop files whose bytes are already in the catalog (or in ``known_bad``, reported again
+    from there); note changed paths for replacement."""
+    from cantus.ingest_failures import remembered
+
     known = set(existing["sha1"]) if len(existing) else set()
     by_path = dict(zip(existing["source"], existing["sha1"], strict=True)) if len(existing) else {}
     todo = []
     for path in files:
+        shown = display_path(path)
         try:
-            sha1 = sha1_12(path.read_bytes()) if path.stat().st_size <= MAX_FILE_BYTES else ""
-        except OSError:
-            sha1 = ""
+            sha1 = sha1_12(read_regular(path, follow_links=False))
+        except ValueError:
+            sha1 = ""  # user_works reports why
         if sha1 and sha1 in known:
-            report.unchanged.append(str(path))
+            report.unchanged.append(shown)
             continue
-        if str(path) in by_path:
-            report.replaced.append(str(path))
+        if sha1 and sha1 in (known_bad or {}):
+            report.errors += remembered(known_bad, sha1, shown)
+            continue
+        if shown in by_path:
+            report.replaced.append(shown)
         todo.append(path)
     return todo
 

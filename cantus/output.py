@@ -53,6 +53,7 @@ class Column:
     justify: str = "left"  # "left" | "right"
     wrap: bool = False  # may wrap onto several lines (free text such as titles)
     drop: int = 0  # on a narrow terminal, columns with the highest ``drop`` go first; 0 stays
+    least: int = WRAP_MIN_WIDTH  # a wrapping column narrower than this is dropped instead
 
 
 def table(
@@ -93,14 +94,14 @@ def _fit(columns: list[Column], cells: list[list[str]], width: int) -> list[int]
     room = width - GAP * (len(columns) - 1)
     fixed = sum(n for n, c in zip(natural, columns, strict=True) if not c.wrap)
     wraps = [j for j, c in enumerate(columns) if c.wrap]
-    least = sum(min(natural[j], WRAP_MIN_WIDTH) for j in wraps)
+    least = sum(min(natural[j], columns[j].least) for j in wraps)
     if fixed + least > room:
         return None
     widths = list(natural)
     spare = room - fixed
     for n_left, j in enumerate(sorted(wraps, key=lambda j: natural[j]), start=0):
         share = spare // (len(wraps) - n_left)  # narrow ones first; leftovers go to the rest
-        widths[j] = min(natural[j], max(share, min(natural[j], WRAP_MIN_WIDTH)))
+        widths[j] = min(natural[j], max(share, min(natural[j], columns[j].least)))
         spare -= widths[j]
     return widths
 

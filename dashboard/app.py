@@ -1,7 +1,8 @@
 """cantus dashboard: ``cantus dashboard`` or ``python -m streamlit run dashboard/app.py``.
 
-The entry script only sets up the page, the user picker and navigation; each page lives in
-``dashboard/views/`` and calls ``dashboard.services`` (cached engine, database, rendering).
+The entry script only sets up the page, who is listening (a picker on 127.0.0.1, a sign-in
+otherwise: ``dashboard.access``) and navigation; each page lives in ``dashboard/views/`` and
+calls ``dashboard.services`` (cached engine, database, rendering).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard import services, widgets  # noqa: E402
+from dashboard import access, services, widgets  # noqa: E402
 
 NEW_USER_HINT = "Type a name to create it"
 USER_PARAM = "user"  # the listener's name in the URL, so reloads and shared links keep it
@@ -77,11 +78,18 @@ def _switch_user(name: str) -> None:
     try:
         services.repo().ensure_user(name)
     except Exception as exc:
-        st.sidebar.error(str(exc))
+        st.sidebar.error(widgets.md(str(exc)))
         return
     services.user_names.clear()
     st.session_state["user"] = name
     st.rerun()
+
+
+def _signed_in(name: str) -> None:
+    st.session_state["user"] = name
+    if USER_PARAM in st.query_params:  # a link cannot pick someone else
+        del st.query_params[USER_PARAM]
+    access.signed_in_sidebar(name)
 
 
 def main() -> None:
@@ -91,8 +99,11 @@ def main() -> None:
     page = st.navigation(PAGES)
     with st.sidebar:
         st.caption("cantus — search, discover and get inspired by symbolic music")
-    _pick_user()
-    _user_to_url()
+    if access.is_local():  # only people at this computer: pick who is listening
+        _pick_user()
+        _user_to_url()
+    else:  # reachable from the network: each person is who they signed in as, nobody else
+        _signed_in(access.require_sign_in())
     widgets.show_flash()
     with services.friendly_errors(page.title):
         page.run()

@@ -14,9 +14,16 @@ from pathlib import Path
 
 APP = Path(__file__).resolve().parent / "app.py"
 SERVER = APP.with_name("server.py")  # app.py behind st.App, warming the engine at start-up
-# Defaults the user can still override: no usage stats and no external-IP lookup (both are
-# network calls; a serverAddress set by hand skips the lookup), no tracebacks, no "Deploy".
+MAX_UPLOAD_MB = 2  # a motif is a few bars; the server refuses bigger uploads (not only the page)
+# Defaults the user can still override: listen on this computer only (`--server.address
+# 0.0.0.0` opens it up, and then a sign-in is required: dashboard.access), no usage stats and
+# no external-IP lookup (both are network calls; a serverAddress set by hand skips the
+# lookup), no tracebacks, no "Deploy", uploads capped on the server.
 DEFAULT_OPTIONS = (
+    "--server.address",
+    "127.0.0.1",
+    "--server.maxUploadSize",
+    str(MAX_UPLOAD_MB),
     "--browser.gatherUsageStats",
     "false",
     "--browser.serverAddress",
@@ -34,8 +41,11 @@ def register(reg) -> None:
         "dashboard",
         run,
         help="start the web dashboard (Streamlit options such as --server.port N pass through)",
-        description="Start the cantus web dashboard. Every other option goes to `streamlit run`, "
-        "e.g. `cantus dashboard --server.port 8502 --server.headless true`.",
+        description="Start the cantus web dashboard on 127.0.0.1 (this computer only). Every "
+        "other option goes to `streamlit run`, e.g. `cantus dashboard --server.port 8502 "
+        "--server.headless true`. `--server.address 0.0.0.0` opens it to the network; then "
+        "everyone signs in (CANTUS_AUTH_HEADER from a reverse proxy, or Streamlit's st.login "
+        "configured under [auth] in .streamlit/secrets.toml) and sees only their own history.",
     )
     _pass_unknown_options(parser)
     reg.add(
@@ -77,12 +87,34 @@ def streamlit_command(extra: list[str]) -> list[str]:
     return [sys.executable, "-m", "streamlit", "run", str(SERVER), *DEFAULT_OPTIONS, *passthrough]
 
 
+def open_address_note(cmd: list[str]) -> str | None:
+    """What to know when the command line opens the app to the network (None on loopback)."""
+    address = "127.0.0.1"
+    for i, arg in enumerate(cmd):  # the last one wins, as in Streamlit
+        if arg == "--server.address" and i + 1 < len(cmd):
+            address = cmd[i + 1]
+        elif arg.startswith("--server.address="):
+            address = arg.split("=", 1)[1]
+    if address in ("127.0.0.1", "localhost", "::1"):
+        return None
+    how = (
+        f"signed in by the {os.environ['CANTUS_AUTH_HEADER']} header of your proxy"
+        if os.environ.get("CANTUS_AUTH_HEADER")
+        else "signed in (set CANTUS_AUTH_HEADER for a reverse proxy, or [auth] in "
+        ".streamlit/secrets.toml for st.login); until then the app lets nobody in"
+    )
+    return f"the dashboard listens on {address or 'every interface'}: people must be {how}"
+
+
 def run(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     root = str(APP.parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     env.setdefault("HF_HUB_OFFLINE", "1")  # models are local; never reach for the network
     cmd = streamlit_command(list(args.streamlit_args or []))
+    note = open_address_note(cmd)
+    if note:
+        print(f"cantus: {note}", file=sys.stderr)
     if os.name == "posix":
         # Become the server: a signal to `cantus dashboard` then reaches Streamlit itself,
         # where a child process would be orphaned (and keep its engine in memory) on SIGTERM.

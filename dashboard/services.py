@@ -16,8 +16,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -29,6 +27,8 @@ import streamlit as st
 from cantus import config
 from cantus.errors import BadInput, CantusError
 from dashboard import render
+from dashboard.cli import MAX_UPLOAD_MB
+from dashboard.text import md
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ _log_to_console()
 T = TypeVar("T")
 
 K_RESULTS = 10
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # a motif is a few bars; 2 MB already holds a symphony
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024  # also server.maxUploadSize (dashboard.cli)
 UPLOAD_SUFFIXES = ("mid", "midi", "mxl", "musicxml", "xml", "abc", "krn")
 UPLOAD_PARSE_TIMEOUT_S = 30  # parse in a child process we can kill (music21 import takes ~3 s)
 MAP_TSNE_MAX = 5000  # t-SNE is O(N log N) but slow on 2 cores; bigger catalogs are sampled
@@ -167,13 +167,14 @@ def friendly_errors(what: str = "this page") -> Iterator[None]:
     """
     try:
         yield
-    except CantusError as exc:
-        st.error(str(exc), icon=":material/error:")
+    except CantusError as exc:  # messages quote ids, names and files: shown literally
+        st.error(md(str(exc)), icon=":material/error:")
     except Exception as exc:
         log.exception("dashboard failure in %s", what)
         first_line = str(exc).splitlines()[0] if str(exc) else ""
         st.error(
-            f"Sorry, {what} failed: {type(exc).__name__}: {first_line}", icon=":material/error:"
+            md(f"Sorry, {what} failed: {type(exc).__name__}: {first_line}"),
+            icon=":material/error:",
         )
 
 
@@ -252,6 +253,16 @@ def current_user() -> str | None:
 def user_names() -> list[str]:
     """Names for the sidebar picker (cached for a few seconds: it runs on every rerun)."""
     return [row.name for row in repo().list_users()]
+
+
+def erase_user(name: str) -> dict[str, Any]:
+    """Delete a person's history, seed files and uploads (``db.erase.erase_user``)."""
+    from db.erase import erase_user as erase
+
+    database()
+    counts = erase(name)
+    user_names.clear()
+    return counts
 
 
 def record(kind: str, piece_id: str, value: float | None = None) -> None:
@@ -453,8 +464,11 @@ def _music21_musicxml(row: dict) -> bytes | None:
 def check_upload(name: str, data: bytes) -> Path:
     """Store an uploaded motif after size, type and parse checks; BadInput says what is wrong.
 
-    The parse runs in a child process with a time limit, so a hostile or enormous file costs
-    at most ``UPLOAD_PARSE_TIMEOUT_S`` and never blocks or crashes the app.
+    The file goes to the current person's upload folder (deleted with them). It is parsed
+    once, here, outside the engine lock, in a child process with a time limit and a memory
+    cap (``recommender.engine.file_token_ids``): a hostile or enormous file costs at most
+    ``UPLOAD_PARSE_TIMEOUT_S`` and never blocks or crashes the app; generating from it later
+    reuses this parse.
     """
     suffix = Path(name).suffix.lower().lstrip(".")
     if suffix not in UPLOAD_SUFFIXES:
@@ -465,43 +479,18 @@ def check_upload(name: str, data: bytes) -> Path:
         )
     if not data.strip():
         raise BadInput(f"{name!r} is empty")
-    folder = config.cantus_home() / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{hashlib.sha1(data).hexdigest()[:12]}.{suffix}"
+    from recommender.engine import file_token_ids
+
+    path = config.uploads_dir(current_user()) / f"{hashlib.sha1(data).hexdigest()[:12]}.{suffix}"
     path.write_bytes(data)
-    _parse_in_child(path, name)
-    return path
-
-
-_PARSE_CHECK = """
-import sys
-from cantus.errors import BadInput
-from recommender.engine import file_token_ids
-try:
-    print(len(file_token_ids(__import__("pathlib").Path(sys.argv[1]))))
-except BadInput as exc:
-    print(str(exc), file=sys.stderr)
-    sys.exit(2)
-"""
-
-
-def _parse_in_child(path: Path, name: str) -> None:
-    cmd = [sys.executable, "-c", _PARSE_CHECK, str(path)]
     try:
-        done = subprocess.run(
-            cmd,
-            capture_output=True,
-            text=True,
-            timeout=UPLOAD_PARSE_TIMEOUT_S,
-            cwd=config.REPO_ROOT,
-        )
-    except subprocess.TimeoutExpired:
-        raise BadInput(
-            f"{name!r} took longer than {UPLOAD_PARSE_TIMEOUT_S} s to read; try a shorter file"
-        ) from None
-    if done.returncode != 0:
-        reason = (done.stderr.strip().splitlines() or ["unreadable"])[-1]
-        raise BadInput(f"could not read {name!r}: {reason.replace(str(path), name)}")
+        file_token_ids(path, time_limit_s=UPLOAD_PARSE_TIMEOUT_S)
+    except BadInput as exc:
+        path.unlink(missing_ok=True)  # a refused file is not kept
+        reason = str(exc).replace(f"could not read music from {path}: ", "")
+        reason = reason.replace(f"reading {path} ", "it ").replace(str(path), name)
+        raise BadInput(f"could not read {name!r}: {reason}") from None
+    return path
 
 
 # ------------------------------------------------------------------------------- inspire
@@ -528,7 +517,12 @@ def _seed_record(seed: Any, params: dict[str, Any]) -> dict:
         record_["db_id"] = repo().save_seed(
             user,
             list(seed.conditioned_on),
-            {**params, "seed_id": seed.id},
+            # "files": where the seed was written, removed with the user (db.erase)
+            {
+                **params,
+                "seed_id": seed.id,
+                "files": [str(Path(p).resolve()) for p in (seed.midi, seed.musicxml)],
+            },
             _model_version(),
             Path(seed.midi).read_bytes(),
             Path(seed.musicxml).read_text(encoding="utf-8"),

@@ -6,23 +6,17 @@ native widgets with Markdown escaped (``md``); no raw HTML is built anywhere in 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
-from cantus.errors import CantusError
+from cantus.errors import BadInput, CantusError
 from dashboard import services
+from dashboard.text import md
 
 PIECE_PAGE = "views/piece.py"
 INSPIRE_PAGE = "views/inspire.py"
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
-
-
-def md(text: Any) -> str:
-    """Text shown literally inside Markdown (a title like ``*[x](javascript:…)`` stays text)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text or ""))
 
 
 # ------------------------------------------------------------------------------- callbacks
@@ -43,7 +37,7 @@ def show_flash() -> None:
     """The message a failed callback left behind, once."""
     message = st.session_state.pop("_flash", None)
     if message:
-        st.error(message, icon=":material/error:")
+        st.error(md(message), icon=":material/error:")
 
 
 def _play(piece_id: str) -> None:
@@ -58,8 +52,41 @@ def _like(piece_id: str) -> None:
     st.query_params["like"] = piece_id
 
 
+def hidden_ids() -> set[str]:
+    """The current user's "not for me" pieces (none before their first write)."""
+    user = services.current_user()
+    if not user:
+        return set()
+    try:
+        return set(services.repo().list_hidden(user))
+    except CantusError:  # a name nothing was recorded for yet
+        return set()
+
+
 def _dismiss(piece_id: str) -> None:
-    services.record("dismiss", piece_id)
+    user = services.current_user()
+    if not user:
+        raise BadInput('pick or create a user name in the sidebar to say "not for me"')
+    services.repo().hide_piece(user, piece_id)
+    st.session_state["_last_hidden"] = piece_id
+
+
+def _undo_hide(piece_id: str) -> None:
+    user = services.current_user()
+    if user:
+        services.repo().unhide_piece(user, piece_id)
+    st.session_state.pop("_last_hidden", None)
+
+
+def undo_hide_bar() -> None:
+    """After "Not for me": say so, with an Undo (also possible later from History)."""
+    piece_id = st.session_state.get("_last_hidden")
+    if not piece_id or piece_id not in hidden_ids():
+        return
+    title = services.piece(piece_id).get("title") or piece_id
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.caption(f"Hidden: {md(title)}. You will get less music like it.")
+        st.button("Undo", key="undo-hide", on_click=safely, args=(_undo_hide, piece_id))
 
 
 # ------------------------------------------------------------------------------- widgets
@@ -161,7 +188,8 @@ def _card_buttons(piece_id: str, key: str, favourites: list[str], dismiss: bool)
                 key=f"dismiss-{key}",
                 on_click=safely,
                 args=(_dismiss, piece_id),
-                help="Hide this and use it as a negative signal",
+                help="Hide this and get less music like it (undo here or in History)",
+                disabled=services.current_user() is None,
             )
         piece_link(piece_id)
 
@@ -177,6 +205,10 @@ def fill_thumbnails(slots: list[tuple[Any, str]]) -> None:
 
 
 def result_list(hits: list[dict], prefix: str, dismiss: bool = False) -> None:
+    if dismiss:  # hidden pieces leave the list at once; Undo brings them back
+        undo_hide_bar()
+        gone = hidden_ids()
+        hits = [hit for hit in hits if hit["id"] not in gone]
     favourites = services.favourites()
     slots = [
         (result_card(hit, f"{prefix}-{i}", favourites, dismiss), hit["id"])

@@ -1,11 +1,13 @@
 """``cantus fav``, ``cantus history`` and ``cantus user``: the user database from the shell.
 
     cantus fav add|remove|list --user NAME [ID ...]
+    cantus fav hide|unhide|hidden --user NAME [ID ...]     # "not for me", undoable
     cantus history --user NAME
     cantus user delete NAME ; cantus user list
 
-``fav add`` checks ids against the catalog (``cantus.catalog.load_catalog``); ``fav remove``
-checks them against the user's favourites, so pieces gone from the catalog can still go.
+``fav add`` and ``fav hide`` check ids against the catalog (``cantus.catalog.load_catalog``);
+``fav remove`` / ``fav unhide`` check them against the user's favourites / hidden pieces, so
+pieces gone from the catalog can still go. Hiding needs an existing user.
 All checks happen before anything is written.
 """
 
@@ -25,10 +27,16 @@ def register(reg: Registry) -> None:
     # One sub-parser per action: a flat optional ID list would stop argparse from accepting
     # ids after --user (`cantus fav add --user ana ID`).
     actions = fav.add_subparsers(dest="action", metavar="ACTION", required=True)
-    for action, text in (("add", "favourite pieces"), ("remove", "un-favourite pieces")):
+    for action, text in (
+        ("add", "favourite pieces"),
+        ("remove", "un-favourite pieces"),
+        ("hide", '"not for me": never recommend these, and recommend less like them'),
+        ("unhide", 'undo "not for me"'),
+    ):
         sub = _action(actions, action, text)
         sub.add_argument("ids", nargs="+", metavar="ID", help="piece ids")
     _action(actions, "list", "list favourite piece ids, oldest first")
+    _action(actions, "hidden", 'list "not for me" piece ids, oldest first')
 
     hist = reg.add(reg.top, "history", _history, help="a user's searches, plays, favourites, seeds")
     hist.add_argument("--user", required=True, help="user name")
@@ -65,9 +73,12 @@ def _fav(args: argparse.Namespace) -> None:
         ids = repo.list_favourites(args.user)
         emit({"user": args.user, "favourites": ids}, args.json, "\n".join(ids) or "(no favourites)")
         return
-    result = (
-        _fav_add(args.user, args.ids) if args.action == "add" else _fav_remove(args.user, args.ids)
-    )
+    if args.action == "hidden":
+        ids = repo.list_hidden(args.user)
+        emit({"user": args.user, "hidden": ids}, args.json, "\n".join(ids) or "(nothing hidden)")
+        return
+    actions = {"add": _fav_add, "remove": _fav_remove, "hide": _hide, "unhide": _unhide}
+    result = actions[args.action](args.user, args.ids)
     emit(result, args.json, _fav_text(result))
 
 
@@ -97,10 +108,38 @@ def _fav_remove(user: str, ids: list[str]) -> dict[str, Any]:
     return {"user": user, "removed": list(dict.fromkeys(ids))}
 
 
+def _hide(user: str, ids: list[str]) -> dict[str, Any]:
+    from db import repo
+
+    repo.list_hidden(user)  # BadInput for an unknown user, before the catalog is read
+    repo.check_piece_ids(ids, _catalog_ids().__contains__)
+    hidden = [piece_id for piece_id in dict.fromkeys(ids) if repo.hide_piece(user, piece_id)]
+    return {
+        "user": user,
+        "hidden": hidden,
+        "already_hidden": [i for i in dict.fromkeys(ids) if i not in hidden],
+    }
+
+
+def _unhide(user: str, ids: list[str]) -> dict[str, Any]:
+    from db import repo
+
+    current = set(repo.list_hidden(user))
+    missing = [piece_id for piece_id in ids if piece_id not in current]
+    if missing:
+        raise BadInput(f"not hidden for {user!r}: {', '.join(missing)}")
+    for piece_id in dict.fromkeys(ids):
+        repo.unhide_piece(user, piece_id)
+    return {"user": user, "unhidden": list(dict.fromkeys(ids))}
+
+
 def _fav_text(result: dict[str, Any]) -> str:
     lines = [f"♥ {piece_id}" for piece_id in result.get("added", [])]
     lines += [f"♥ {piece_id} (already a favourite)" for piece_id in result.get("already", [])]
     lines += [f"removed {piece_id}" for piece_id in result.get("removed", [])]
+    lines += [f"hidden {piece_id} (not for me)" for piece_id in result.get("hidden", [])]
+    lines += [f"hidden {piece_id} (already)" for piece_id in result.get("already_hidden", [])]
+    lines += [f"unhidden {piece_id}" for piece_id in result.get("unhidden", [])]
     return "\n".join(lines)
 
 
@@ -127,6 +166,9 @@ def _history_text(found: dict[str, Any]) -> str:
         + (" saved" if s["saved"] else "")
         for s in found["seeds"]
     ]
+    lines += [
+        f"  not for me #{h['id']} {h['at']}  {h['piece_id']}" for h in found.get("hidden", [])
+    ]
     return "\n".join(lines)
 
 
@@ -142,6 +184,9 @@ def _user(args: argparse.Namespace) -> None:
         return
     if args.name is None:
         raise BadInput("`cantus user delete` needs the user's name")
-    removed = repo.delete_user(args.name)
-    summary = ", ".join(f"{count} {table}" for table, count in removed.items())
-    emit({"deleted": args.name, "rows": removed}, args.json, f"deleted {args.name!r}: {summary}")
+    from db.erase import erase_user
+
+    erased = erase_user(args.name)  # rows, seed files and uploads
+    summary = ", ".join(f"{count} {table}" for table, count in erased["rows"].items())
+    summary += f"; {erased['files']} files (seeds, uploads)"
+    emit({"deleted": args.name, **erased}, args.json, f"deleted {args.name!r}: {summary}")

@@ -70,6 +70,8 @@ def _at() -> MappedColumn[datetime]:
 
 class User(Base):
     __tablename__ = "users"
+    # SQLite: AUTOINCREMENT, so a deleted person's id never goes to the next one (rev. 0003)
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(MAX_USER_NAME), nullable=False, unique=True)
@@ -134,5 +136,18 @@ class Seed(Base):
     at: Mapped[datetime] = _at()
 
 
+class HiddenPiece(Base):
+    """A piece the person said "not for me" about (revision 0003): never recommended again and
+    a negative signal; un-hiding deletes the row."""
+
+    __tablename__ = "hidden_pieces"
+    __table_args__ = (UniqueConstraint("user_id", "piece_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = _user_fk()
+    piece_id: Mapped[str] = mapped_column(String(MAX_PIECE_ID), nullable=False)
+    at: Mapped[datetime] = _at()
+
+
 # Child tables in deletion order (for counting what a user deletion removes).
-HISTORY_MODELS: tuple[type[Base], ...] = (SearchEvent, Interaction, Favourite, Seed)
+HISTORY_MODELS: tuple[type[Base], ...] = (SearchEvent, Interaction, Favourite, Seed, HiddenPiece)

@@ -15,12 +15,18 @@ is ``add_favourite`` and ``kind="unfavourite"`` is ``remove_favourite`` (which a
 ``unfavourite`` event, a negative signal). ``interactions(user)`` returns the logged events
 plus one ``favourite`` row per current favourite.
 
+"Not for me" also has one home, the ``hidden_pieces`` table: ``record_interaction(kind=
+"dismiss")`` is ``hide_piece``; ``unhide_piece`` undoes it; ``interactions(user)`` returns one
+``dismiss`` row per hidden piece (a negative signal, never recommended again). Hiding needs an
+existing user (you hide what you were shown).
+
 Functions: ``ensure_user(name)``, ``list_users()``, ``delete_user(name)``,
 ``record_search(user, query, filters, result_ids)``,
 ``refine_search(user, event_id, filters, result_ids)``,
 ``record_interaction(user, piece_id, kind, value=None)``, ``interactions(user)``,
 ``add_favourite(user, piece_id)``, ``remove_favourite(user, piece_id)``,
-``list_favourites(user)``, ``save_seed(user, conditioned_on, params, model_version, midi,
+``list_favourites(user)``, ``hide_piece(user, piece_id)``, ``unhide_piece(user, piece_id)``,
+``list_hidden(user)``, ``save_seed(user, conditioned_on, params, model_version, midi,
 musicxml, saved=False)``, ``rate_seed(seed_id, rating)``, ``set_seed_saved(seed_id, saved)``,
 ``list_seeds(user)``, ``seed_files(seed_id)``, ``history(user)``,
 ``delete_event(user, kind, event_id)``, ``check_piece_ids(ids, known)``.
@@ -52,6 +58,7 @@ from db.models import (
     MAX_USER_NAME,
     Base,
     Favourite,
+    HiddenPiece,
     Interaction,
     SearchEvent,
     Seed,
@@ -71,12 +78,14 @@ EVENT_MODELS: dict[str, type[Base]] = {
     "interaction": Interaction,
     "favourite": Favourite,
     "seed": Seed,
+    "hidden": HiddenPiece,
 }
 EVENT_ALIASES = {
     "searches": "search",
     "interactions": "interaction",
     "favourites": "favourite",
     "seeds": "seed",
+    "hide": "hidden",
 }
 SEED_META_COLUMNS = (
     "id",
@@ -377,7 +386,8 @@ def _insert_event(
 def record_interaction(
     user: str, piece_id: str, kind: str, value: float | None = None
 ) -> int | None:
-    """Log what ``user`` did with a piece; returns the event id (None for favourite state)."""
+    """Log what ``user`` did with a piece; returns the event id (None for favourite / hidden
+    state)."""
     if kind not in INTERACTION_KINDS:
         raise BadInput(
             f"interaction kind must be one of {', '.join(INTERACTION_KINDS)} (received {kind!r})"
@@ -388,6 +398,9 @@ def record_interaction(
         return None
     if kind == "unfavourite":
         return remove_favourite(user, piece_id)
+    if kind == "dismiss":
+        hide_piece(user, piece_id)
+        return None
     fields = {"piece_id": piece_id, "kind": kind, "value": _value(kind, value)}
     return _insert_event(user, Interaction, fields)
 
@@ -406,6 +419,9 @@ def interactions(user: str) -> list[InteractionRow]:
         rows += [
             InteractionRow(f.piece_id, "favourite", _utc(f.at))
             for f in _favourites(session, user_id)
+        ]
+        rows += [
+            InteractionRow(h.piece_id, "dismiss", _utc(h.at)) for h in hidden_rows(session, user_id)
         ]
         return sorted(rows, key=lambda row: row.at)
 
@@ -598,6 +614,9 @@ def history(user: str) -> dict[str, Any]:
                 _iso(_columns(f, "id", "piece_id", "at")) for f in _favourites(session, person.id)
             ],
             "seeds": [_iso(asdict(seed)) for seed in _seed_rows(session, person.id)],
+            "hidden": [
+                _iso(_columns(h, "id", "piece_id", "at")) for h in hidden_rows(session, person.id)
+            ],
         }
 
     return _transaction(work)
@@ -608,7 +627,7 @@ def _columns(row: Base, *names: str) -> dict[str, Any]:
 
 
 def delete_event(user: str, kind: str, event_id: int) -> None:
-    """Delete one history entry; ``kind`` is search | interaction | favourite | seed."""
+    """Delete one history entry; ``kind`` is search | interaction | favourite | seed | hidden."""
     model = EVENT_MODELS.get(EVENT_ALIASES.get(kind, kind)) if isinstance(kind, str) else None
     if model is None:
         raise BadInput(f"event kind must be one of {', '.join(EVENT_MODELS)} (received {kind!r})")
@@ -622,3 +641,7 @@ def delete_event(user: str, kind: str, event_id: int) -> None:
             raise BadInput(f"no {kind} with id {event_id!r} in {user!r}'s history")
 
     _transaction(work)
+
+
+# "Not for me" lives in its own module (it needs the helpers above); re-exported here.
+from db.hidden import hidden_rows, hide_piece, list_hidden, unhide_piece  # noqa: E402, F401

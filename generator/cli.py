@@ -164,11 +164,16 @@ def _record(args: argparse.Namespace, seeds: list[Any], engine: Any) -> None:
         repo.save_seed(
             args.user,
             s.conditioned_on,
-            {**params, "seed_id": s.id, "fidelity": s.fidelity},
+            # "files": where the seed was written, removed with the user (db.erase)
+            {**params, "seed_id": s.id, "fidelity": s.fidelity, "files": _paths(s)},
             version,
             Path(s.midi).read_bytes(),
             Path(s.musicxml).read_text(encoding="utf-8"),
         )
+
+
+def _paths(seed: Any) -> list[str]:
+    return [str(Path(seed.midi).resolve()), str(Path(seed.musicxml).resolve())]
 
 
 def _text(seeds: list[dict]) -> str:

@@ -162,8 +162,9 @@ def _emit_results(query: str, hits: list[Hit], as_json: bool) -> None:
     emit(obj, as_json, None if as_json else render_table(obj))
 
 
-# Result columns for people; on a narrow terminal `why` goes first (whole or not at all), then
-# collection, meter, key; titles wrap.
+# Result columns for people; on a narrow terminal `why` goes first (it wraps, but never into
+# fewer than WHY_MIN_WIDTH characters), then collection, meter, key; titles wrap.
+WHY_MIN_WIDTH = 30
 # Ids and scores never wrap or shorten, so a result's id can always be copied whole.
 RESULT_COLUMNS = (
     ("#", "right", False, 0),
@@ -172,7 +173,7 @@ RESULT_COLUMNS = (
     ("key", "left", False, 2),
     ("meter", "left", False, 3),
     ("collection", "left", False, 4),
-    ("why", "left", False, 5),
+    ("why", "left", True, 5),
     ("id", "left", False, 0),
 )
 
@@ -180,10 +181,10 @@ RESULT_COLUMNS = (
 def render_table(obj: dict[str, Any], width: int | None = None, score: bool = True) -> str:
     """A people-readable table of one query's results (titles and queries printed literally)."""
     from cantus.captions import key_name  # "E-flat major", as `why` spells keys
-    from cantus.output import Column, table
+    from cantus.output import WRAP_MIN_WIDTH, Column, table
 
     columns = [
-        Column(name, justify, wrap, drop)
+        Column(name, justify, wrap, drop, WHY_MIN_WIDTH if name == "why" else WRAP_MIN_WIDTH)
         for name, justify, wrap, drop in RESULT_COLUMNS
         if score or name != "score"
     ]

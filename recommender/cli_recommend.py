@@ -1,7 +1,8 @@
 """``cantus recommend`` and ``cantus eval recommendation``.
 
     cantus recommend --user NAME [-k 10] [--seed 0] [--json]
-    cantus eval recommendation [--users-per-taste 8] [--seed 0] [--json]
+    cantus eval recommendation [--users-per-taste 6] [--seed 0] [--json]
+    cantus bench recommend [--json]
 
 ``recommend --json`` prints one line ``{"query": "user:NAME", "results": [Hit fields]}`` (the
 DESIGN.md result contract). The evaluation report is printed and saved to
@@ -35,9 +36,14 @@ def register(reg: Registry) -> None:
         reg.eval, "recommendation", _eval, help="simulated-user evaluation of recommendations"
     )
     ev.add_argument(
-        "--users-per-taste", type=int, default=8, help="simulated users per taste (default 8)"
+        "--users-per-taste",
+        type=int,
+        default=6,
+        help="simulated listeners per taste and per pair of tastes (default 6)",
     )
     ev.add_argument("--seed", type=int, default=0, help="simulation seed (default 0)")
+
+    reg.add(reg.bench, "recommend", _bench, help="warm latency of personal recommendations")
 
 
 def load_engine() -> Engine:
@@ -88,14 +94,36 @@ def _eval(args: argparse.Namespace) -> None:
     emit(report, args.json, _eval_text(report, str(path)))
 
 
+def _bench(args: argparse.Namespace) -> None:
+    from recommender.bench_recommend import run
+
+    run(load_engine(), args.json)
+
+
 def _eval_text(report: dict[str, Any], path: str) -> str:
-    methods = report["methods"]
-    if not methods:
+    methods = report["splits"]["test"]
+    if not report["users"]["test"]:
         return f"no usable tastes in this catalog (see {path})"
-    columns = list(next(iter(methods.values())))
-    lines = [f"{'method':<12}" + "".join(f"{c:>20}" for c in columns)]
+    columns = [c for c in next(iter(methods.values())) if c not in ("coverage", "p95_ms")]
+    lines = ["test split (tastes never used for tuning):"]
+    lines.append(f"{'method':<22}" + "".join(f"{c:>24}" for c in columns))
     for name, row in methods.items():
-        cells = "".join(f"{'-' if row[c] is None else row[c]:>20}" for c in columns)
-        lines.append(f"{name:<12}{cells}")
-    lines.append(f"{report['users']} simulated users, {report['seconds']}s; report saved to {path}")
+        cells = "".join(f"{'-' if row[c] is None else row[c]:>24}" for c in columns)
+        lines.append(f"{name:<22}{cells}")
+    for name, hide in report["not_for_me"]["test"].items():
+        lines.append(
+            f"not for me, {name}: {hide['hidden_returned']} of {hide['hidden_pieces']} hidden "
+            f"pieces returned; wanted share {hide['wanted_share_before']} -> "
+            f"{hide['wanted_share_after']} ({hide['listeners']} listeners)"
+        )
+    tuned = report["tuned_on_tune_split"]
+    lines.append(f"tuned on the tune split: {tuned['best']} (shipped {tuned['shipped']})")
+    for name, target in report["targets"].items():
+        state = "met" if target["met"] else "NOT met"
+        lines.append(f"target {name} {target['target']}: {target['value']} ({state})")
+    users = report["users"]
+    lines.append(
+        f"{users['test']} test + {users['tune']} tune listeners, {report['seconds']}s; "
+        f"report saved to {path}"
+    )
     return "\n".join(lines)

@@ -963,57 +963,35 @@ def check_music_file(path: Path | str, what: str = "music file") -> Path:
         msg = f"{path} is a folder; give one {what} ({', '.join(MUSIC_SUFFIXES)})"
         raise BadInput(msg)
     if not path.is_file():
+        if os.path.lexists(path):  # a FIFO, a device, a socket or a dangling link
+            raise BadInput(f"{what} {path} is not a regular file")
         raise BadInput(f"{what} not found: {path}")
     return path
 
 
-def file_token_ids(path: Path) -> list[int]:
-    """Music tokens of the first work in a music file; BadInput when it cannot be used."""
-    from cantus import tokens
+def file_token_ids(path: Path, time_limit_s: float | None = None) -> list[int]:
+    """Music tokens of the first work in a music file; BadInput when it cannot be used.
 
+    The file is parsed in a child process with a time limit and a memory cap
+    (``cantus.isolated``); the same bytes are parsed once per process.
+    """
+    from cantus import isolated
+
+    path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in MUSIC_SUFFIXES:
         kinds = ", ".join(MUSIC_SUFFIXES)
         msg = f"unsupported file type {suffix or '(none)'!r} for {path}; use one of {kinds}"
         raise BadInput(msg)
-    from cantus.ingest import WorkTimeout, check_file, time_limit
-
-    try:  # the checks `cantus ingest` makes: size, MIDI header, .mxl archive, XML bombs
-        check_file(path, MUSIC_SUFFIXES[suffix])
-    except (ValueError, OSError) as exc:
-        raise BadInput(f"could not read music from {path}: {exc}") from None
+    limit = FILE_PARSE_LIMIT_S if time_limit_s is None else time_limit_s
     try:
-        with time_limit(FILE_PARSE_LIMIT_S):  # main thread (CLI); the app parses in a child
-            if suffix in (".mid", ".midi"):
-                ids = tokens.midi_to_ids(path.read_bytes(), max_len=tokens.MAX_STORED_TOKENS)
-            else:
-                ids = tokens.score_to_ids(_first_score(path))
-    except WorkTimeout:
-        msg = f"reading {path} took longer than {FILE_PARSE_LIMIT_S} s; try a shorter file"
+        ids = isolated.query_file_ids(path, time_limit_s=limit)
+    except isolated.ParseTimeout:
+        msg = f"reading {path} took longer than {limit:g} s; try a shorter file"
         raise BadInput(msg) from None
-    except BadInput as exc:  # e.g. cantus.tokens.TokenError: say which file
-        msg = f"could not read music from {path}: {exc}"
-        raise BadInput(msg) from exc
-    except Exception as exc:
-        reason = (str(exc).strip().splitlines() or [""])[0]
-        reason = re.sub(r"<music21\.[^>]*>", "…", reason)  # parser internals mean nothing here
-        reason = reason if len(reason) <= 160 else reason[:159] + "…"
-        msg = f"could not read music from {path}: {type(exc).__name__} {reason}".rstrip()
-        raise BadInput(msg) from exc
+    except isolated.ParseFailed as exc:
+        raise BadInput(f"could not read music from {path}: {exc}") from None
     if not ids:
         msg = f"no notes found in {path}"
         raise BadInput(msg)
     return ids
-
-
-def _first_score(path: Path) -> Any:
-    import music21
-
-    parsed = music21.converter.parse(str(path))
-    if isinstance(parsed, music21.stream.Opus):
-        scores = list(parsed.scores)
-        if not scores:
-            msg = f"no works found in {path}"
-            raise BadInput(msg)
-        return scores[0]
-    return parsed

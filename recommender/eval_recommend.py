@@ -1,69 +1,88 @@
-"""Offline evaluation of personal recommendations with simulated users.
+"""Offline evaluation of personal recommendations with simulated listeners.
 
-There are no real listening logs yet, so users are simulated from catalog facets ("minor-key
-Irish jigs", "Bach chorales in major", ... and mixtures of two tastes). Each simulated user
-favourites ``favourites`` pieces of their taste (mixtures: half from each), spread over the last
-``history_days``; one favourite is held out and the rest are the history (leave-one-out, one
-hold-out per user, ``users_per_taste`` users per taste).
+There are no real listening logs yet, so listeners are simulated from **tastes defined by the
+sources** (``recommender.eval_tastes``: ABC header fields and corpus paths, never the catalog
+facets the ranker reads). Each listener favourites ``favourites`` pieces of one taste, or of two
+tastes (half each), spread over the last ``history_days``; one favourite is held out.
 
-Metrics per method, over all users:
+Tastes are split into tune and test. The recommender's facet constants are swept on the tune
+split (``sweep``, reported under ``tuned_on_tune_split``); the headline numbers and targets are
+the test split's. Metrics per method:
 
-- ``hr@k`` — the held-out piece is in the list; ``ndcg@k`` — the same, discounted by rank.
-  One relevant item among thousands: small numbers for everyone; compare methods, not absolutes.
-- ``taste_precision@k`` — fraction of the list inside the user's taste (facet, or either facet
-  of a mixture): the softer, more telling measure with one held-out item.
-- ``mixture_both_tastes`` — mixture users whose list serves *both* tastes.
-- ``ild`` — intra-list diversity, mean pairwise ``1 - cos`` among the list's embeddings.
-- ``coverage`` — fraction of the catalog appearing in any list.
+- ``one_taste_precision@k`` — share of the list inside the taste of one-taste listeners;
+- ``two_taste_precision@k`` — share inside either taste of two-taste listeners;
+- ``two_tastes_both_covered`` — two-taste listeners whose list has >= ``min_per_taste`` of each;
+- ``hr@k`` — the held-out favourite is in the list (one item among thousands: compare methods);
+- ``ild`` — intra-list diversity (mean pairwise ``1 - cos``); ``coverage`` — catalog share listed;
+- ``p50_ms`` / ``p95_ms`` — time per list, warm, in this process.
 
-Methods, in the same run: ``cantus`` (``recommender.personal.recommend``), two ablations
-(``no_clusters``: one averaged profile; ``no_mmr``: relevance only), and two baselines:
-``random`` (uniform over unseen pieces) and ``popularity``. There are no plays yet, so
-popularity is defined as *hubness*: how often a piece is among the ``hub_k`` nearest neighbours
-of other pieces — the pieces an embedding-based recommender would push on everyone.
+"Not for me" (``not_for_me``): one-taste listeners hide every piece of their first list outside
+their taste, two-taste listeners hide the pieces of their second taste; the second list must
+never contain a hidden piece, and should hold more of the taste / less of the hidden taste.
+
+Methods in the same run: ``cantus`` (shipped ``PersonalConfig``), ``previous`` (the
+recommender before taste facets, as on main: embedding clusters + MMR, favourites fading in 30
+days), ``naive_last_favourite`` (``Engine.similar`` on the newest favourite) and ``random``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
-import math
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from recommender.engine import Engine
-from recommender.personal import Interaction, PersonalConfig, cold_start, recommend
+from recommender.eval_metrics import coverage, hit_rate, intra_list_diversity, mean, summarise
+from recommender.eval_tastes import PAIRS, TASTES, Taste, taste_masks
+from recommender.personal import Interaction, PersonalConfig, recommend
 
 log = logging.getLogger(__name__)
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)  # fixed "today" of the simulation: runs are repeatable
+SPLITS = ("test", "tune")
+# Constants swept on the tune split (every combination).
+SWEEP: dict[str, tuple[float, ...]] = {
+    "facet_weight": (0.0, 0.25, 0.5, 1.0),
+    "facet_cluster_weight": (0.0, 0.5, 0.8),
+    "share_power": (0.5, 1.0),
+}
+PREVIOUS = {  # the recommender before taste facets (embedding clusters + MMR), as on main
+    "lasting_half_life_days": 30.0,  # favourites faded like every other signal
+    "facet_weight": 0.0,
+    "facet_cluster_weight": 0.0,
+    "hide_similarity": 0.0,
+    "hide_facet_weight": 0.0,
+    "hide_mass": 0.0,
+    "share_power": 1.0,
+}
 
-Mask = Callable[[pd.DataFrame], np.ndarray]
+Method = Callable[["SimUser", list[Interaction]], list[str]]
 
 
 @dataclass(frozen=True)
 class EvalConfig:
     """Size and seed of the simulation."""
 
-    users_per_taste: int = 8  # simulated users per facet or mixture (one hold-out each)
-    favourites: int = 10  # favourites per user, one of which is held out
+    users_per_taste: int = 6  # listeners per taste and per pair of tastes
+    favourites: int = 6  # favourites per listener (two tastes: half each), one held out
     k: int = 10  # list length
+    min_per_taste: int = 2  # a two-taste list "covers" a taste with at least this many pieces
     history_days: float = 90.0  # favourites are spread uniformly over this many past days
-    hub_k: int = 10  # neighbours per piece counted for the hubness "popularity" baseline
-    min_facet_size: int = 30  # facets with fewer pieces are skipped (reported as such)
+    min_taste_size: int = 30  # tastes with fewer pieces in the catalog are skipped (reported)
     seed: int = 0  # seeds sampling, recommendation and the random baseline
 
     def __post_init__(self) -> None:
-        if self.favourites < 2:
-            msg = f"`favourites` must be >= 2 to hold one out (received {self.favourites})"
+        if self.favourites < 3:
+            msg = f"`favourites` must be >= 3 to hold one out (received {self.favourites})"
             raise ValueError(msg)
-        for name in ("users_per_taste", "k", "hub_k", "min_facet_size"):
+        for name in ("users_per_taste", "k", "min_per_taste", "min_taste_size"):
             if getattr(self, name) < 1:
                 msg = f"`{name}` must be >= 1 (received {getattr(self, name)})"
                 raise ValueError(msg)
@@ -71,186 +90,80 @@ class EvalConfig:
 
 @dataclass(frozen=True)
 class SimUser:
-    taste: str  # facet or "a + b" mixture name
-    facets: tuple[str, ...]  # the facet names the user's favourites come from
+    tastes: tuple[str, ...]  # one or two taste names
+    split: str  # "tune" | "test"
     history: tuple[str, ...]  # favourited piece ids, without the held-out one
     held_out: str
 
-
-# ---------------------------------------------------------------------------------------------
-# Metrics (pure functions; tested on hand-made cases)
-
-
-def hit_rate(ranked: Sequence[str], held_out: str, k: int) -> float:
-    """1.0 when ``held_out`` is among the first ``k``, else 0.0."""
-    return float(held_out in ranked[:k])
-
-
-def ndcg(ranked: Sequence[str], held_out: str, k: int) -> float:
-    """NDCG@k with one relevant item: 1 / log2(rank + 2) (rank from 0), 0 when absent."""
-    top = list(ranked[:k])
-    return 1.0 / math.log2(top.index(held_out) + 2) if held_out in top else 0.0
-
-
-def intra_list_diversity(vectors: np.ndarray) -> float:
-    """Mean pairwise ``1 - cos`` among the rows of ``vectors`` (n, D); 0 for fewer than two."""
-    if len(vectors) < 2:
-        return 0.0
-    x = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    sims = x @ x.T
-    return float((1 - sims[np.triu_indices(len(x), 1)]).mean())
-
-
-def coverage(lists: Sequence[Sequence[str]], n_items: int) -> float:
-    """Fraction of the ``n_items`` catalog appearing in at least one list."""
-    return len({pid for ids in lists for pid in ids}) / n_items if n_items else 0.0
-
-
-# ---------------------------------------------------------------------------------------------
-# Tastes
-
-
-def _text(catalog: pd.DataFrame, column: str) -> pd.Series:
-    if column not in catalog:
-        return pd.Series([""] * len(catalog), index=catalog.index)
-    return catalog[column].fillna("").astype(str).str.lower()
-
-
-def _facet(**conditions: Callable[[pd.Series], pd.Series]) -> Mask:
-    """A mask that is true where every ``column=predicate`` holds."""
-
-    def mask(catalog: pd.DataFrame) -> np.ndarray:
-        keep = np.ones(len(catalog), dtype=bool)
-        for column, predicate in conditions.items():
-            keep &= predicate(_text(catalog, column)).to_numpy()
-        return keep
-
-    return mask
-
-
-def _is(*values: str) -> Callable[[pd.Series], pd.Series]:
-    return lambda s: s.isin([v.lower() for v in values])
-
-
-def _starts(prefix: str) -> Callable[[pd.Series], pd.Series]:
-    return lambda s: s.str.startswith(prefix.lower())
-
-
-def _contains(part: str) -> Callable[[pd.Series], pd.Series]:
-    return lambda s: s.str.contains(part.lower(), regex=False)
-
-
-FACETS: dict[str, Mask] = {
-    "minor-key Irish jigs": _facet(origin=_is("Irish"), form=_is("jig"), mode=_is("minor")),
-    "Bach chorales in major": _facet(form=_is("chorale"), mode=_is("major")),
-    "Chinese folk songs": _facet(origin=_starts("Chinese")),
-    "German children's songs": _facet(source=_contains("/kinder")),
-    "slow airs": _facet(form=_is("air", "lament", "lullaby")),
-    "reels in D": _facet(form=_is("reel"), key=_is("D major")),
-    "Palestrina masses": _facet(collection=_is("palestrina")),
-    "Luxembourg folk songs": _facet(origin=_is("Luxembourg")),
-}
-MIXTURES: tuple[tuple[str, str], ...] = (
-    ("minor-key Irish jigs", "Bach chorales in major"),
-    ("Chinese folk songs", "reels in D"),
-    ("German children's songs", "Palestrina masses"),
-    ("slow airs", "Chinese folk songs"),
-)
-
-
-def taste_masks(
-    catalog: pd.DataFrame, facets: dict[str, Mask], min_size: int
-) -> tuple[dict[str, np.ndarray], dict[str, int]]:
-    """Usable facet masks, and the size of every facet (skipped ones included)."""
-    masks = {name: facet(catalog) for name, facet in facets.items()}
-    sizes = {name: int(mask.sum()) for name, mask in masks.items()}
-    return {n: m for n, m in masks.items() if sizes[n] >= min_size}, sizes
+    @property
+    def name(self) -> str:
+        return " + ".join(self.tastes)
 
 
 def simulate_users(
-    catalog: pd.DataFrame,
+    ids: np.ndarray,
     masks: dict[str, np.ndarray],
-    mixtures: Sequence[tuple[str, str]],
+    splits: dict[str, str],
+    pairs: Sequence[tuple[str, str]],
     config: EvalConfig,
 ) -> list[SimUser]:
-    """``users_per_taste`` users for every usable facet and mixture."""
+    """``users_per_taste`` listeners for every usable taste and pair of tastes."""
     rng = np.random.default_rng(config.seed)
-    ids = catalog["id"].astype(str).to_numpy()
-    tastes = [(name,) for name in masks] + [m for m in mixtures if all(f in masks for f in m)]
+    groups = [(name,) for name in masks] + [p for p in pairs if all(t in masks for t in p)]
     users = []
-    for facets in tastes:
+    for tastes in groups:
         for _ in range(config.users_per_taste):
-            shares = np.array_split(np.arange(config.favourites), len(facets))
+            shares = np.array_split(np.arange(config.favourites), len(tastes))
             picked = [
-                rng.choice(np.flatnonzero(masks[f]), len(s), replace=False)
-                for f, s in zip(facets, shares, strict=True)
+                rng.choice(np.flatnonzero(masks[t]), len(s), replace=False)
+                for t, s in zip(tastes, shares, strict=True)
             ]
             liked = list(ids[np.concatenate(picked)])
             held_out = liked.pop(int(rng.integers(len(liked))))
-            users.append(SimUser(" + ".join(facets), facets, tuple(liked), held_out))
+            users.append(SimUser(tastes, splits[tastes[0]], tuple(liked), held_out))
     return users
 
 
 def history_of(user: SimUser, config: EvalConfig, rng: np.random.Generator) -> list[Interaction]:
-    """The user's favourites as interactions, at random moments of the last ``history_days``."""
-    days = rng.uniform(0, config.history_days, len(user.history))
+    """The favourites as interactions at random moments of the last ``history_days``, newest
+    last (``naive_last_favourite`` reads the last one)."""
+    ages = np.sort(rng.uniform(0, config.history_days, len(user.history)))[::-1]
     return [
         Interaction(pid, "favourite", NOW - timedelta(days=float(d)))
-        for pid, d in zip(user.history, days, strict=True)
+        for pid, d in zip(user.history, ages, strict=True)
     ]
 
 
-# ---------------------------------------------------------------------------------------------
-# Methods: (user, history) -> ranked ids
-
-
-Method = Callable[[SimUser, list[Interaction]], list[str]]
-
-
-def hubness(embeddings: np.ndarray, k: int, chunk: int = 4096) -> np.ndarray:
-    """How often each piece is among the ``k`` nearest neighbours of the other pieces."""
-    import faiss
-
-    x = np.ascontiguousarray(embeddings, dtype=np.float32)
-    index = faiss.IndexFlatIP(x.shape[1])
-    index.add(x)
-    counts = np.zeros(len(x), dtype=np.int64)
-    n_neighbours = min(k + 1, len(x))
-    for start in range(0, len(x), chunk):
-        _, found = index.search(x[start : start + chunk], n_neighbours)  # (chunk, k + 1)
-        for offset, row in enumerate(found):
-            others = row[(row != start + offset) & (row >= 0)][:k]
-            counts[others] += 1
-    return counts
-
-
-def make_methods(engine: Engine, config: EvalConfig) -> dict[str, Method]:
+def make_methods(
+    engine: Engine, config: EvalConfig, personal: PersonalConfig | None = None
+) -> dict[str, Method]:
     """Every method compared in one run, keyed by the name used in the report."""
     ids = engine.catalog["id"].astype(str).to_numpy()
-    hubs = ids[np.argsort(-hubness(engine.embeddings, config.hub_k), kind="stable")]
     rng = np.random.default_rng(config.seed + 1)
 
-    def personal(personal_config: PersonalConfig) -> Method:
+    def ranker(personal_config: PersonalConfig) -> Method:
         def run(user: SimUser, history: list[Interaction]) -> list[str]:
             hits = recommend(engine, history, k=config.k, seed=config.seed, config=personal_config)
             return [h.id for h in hits]
 
         return run
 
-    def popularity(user: SimUser, history: list[Interaction]) -> list[str]:
+    def naive(user: SimUser, history: list[Interaction]) -> list[str]:
         seen = set(user.history)
-        return [pid for pid in hubs[: config.k + len(seen)] if pid not in seen][: config.k]
+        last = max(history, key=lambda e: e.at).piece_id
+        hits = engine.similar(last, k=config.k + len(seen))
+        return [h.id for h in hits if h.id not in seen][: config.k]
 
     def random(user: SimUser, history: list[Interaction]) -> list[str]:
         seen = set(user.history)
         pool = rng.choice(len(ids), min(len(ids), config.k + len(seen)), replace=False)
         return [pid for pid in ids[pool] if pid not in seen][: config.k]
 
+    shipped = personal or PersonalConfig()
     return {
-        "cantus": personal(PersonalConfig()),
-        "no_clusters": personal(PersonalConfig(max_clusters=1)),
-        "no_mmr": personal(PersonalConfig(mmr_lambda=1.0)),
-        "popularity": popularity,
+        "cantus": ranker(shipped),
+        "previous": ranker(replace(shipped, **PREVIOUS)),
+        "naive_last_favourite": naive,
         "random": random,
     }
 
@@ -274,135 +187,248 @@ def _one_faiss_thread() -> Iterator[None]:
 
 
 @dataclass
-class _Tally:
-    """Per-user numbers of one method."""
+class Tally:
+    """Per-listener numbers of one method on one split."""
 
+    one: list[float] = field(default_factory=list)  # one-taste precision
+    two: list[float] = field(default_factory=list)  # two-taste precision (either taste)
+    both: list[float] = field(default_factory=list)  # two-taste: both covered
     hr: list[float] = field(default_factory=list)
-    ndcg: list[float] = field(default_factory=list)
-    precision: list[float] = field(default_factory=list)
-    both: list[float] = field(default_factory=list)
     ild: list[float] = field(default_factory=list)
+    ms: list[float] = field(default_factory=list)
     lists: list[list[str]] = field(default_factory=list)
-    seconds: float = 0.0
 
 
 def evaluate(
     engine: Engine,
     config: EvalConfig | None = None,
-    facets: dict[str, Mask] | None = None,
-    mixtures: Sequence[tuple[str, str]] | None = None,
+    tastes: Sequence[Taste] | None = None,
+    pairs: Sequence[tuple[str, str]] | None = None,
+    personal: PersonalConfig | None = None,
 ) -> dict[str, Any]:
-    """Simulate users, run every method on each, and return the report (a JSON-able dict)."""
+    """Simulate listeners, run every method on each, and return the report (JSON-able).
+    ``tastes`` / ``pairs`` default to ``eval_tastes.TASTES`` / ``PAIRS``."""
     config = config or EvalConfig()
-    with _one_faiss_thread():
-        return _evaluate(
-            engine,
-            config,
-            FACETS if facets is None else facets,
-            MIXTURES if mixtures is None else mixtures,
-        )
-
-
-def _evaluate(
-    engine: Engine, config: EvalConfig, facets: dict[str, Mask], mixtures: Sequence[tuple[str, str]]
-) -> dict[str, Any]:
+    tastes = TASTES if tastes is None else tastes
+    pairs = PAIRS if pairs is None else pairs
     started = time.perf_counter()
-    masks, sizes = taste_masks(engine.catalog, facets, config.min_facet_size)
-    users = simulate_users(engine.catalog, masks, mixtures, config)
-    tallies, per_taste = _run_methods(engine, users, masks, config)
-    n, k = len(engine.catalog), config.k
+    with _one_faiss_thread():
+        all_masks, masks, users, rows = _listeners(engine, tastes, pairs, config)
+        sweep_report = sweep(engine, [u for u in users if u.split == "tune"], masks, rows, config)
+        methods = make_methods(engine, config, personal)
+        tallies, per_taste = _run(engine, users, methods, masks, rows, config)
+        hides = {
+            s: _not_for_me(engine, [u for u in users if u.split == s], methods, masks, rows, config)
+            for s in SPLITS
+        }
+    n = len(engine.catalog)
+    splits_report = {
+        s: {name: summarise(t[s], n, config.k) for name, t in tallies.items()} for s in SPLITS
+    }
     return {
         "catalog_size": n,
-        "users": len(users),
-        "tastes": {name: {"pieces": size, "used": name in masks} for name, size in sizes.items()},
-        "protocol": (
-            f"simulated users: {config.favourites} favourites from a facet (mixtures: half from "
-            f"each of two), one held out; {config.users_per_taste} users per taste"
+        "judge": (
+            "tastes from the sources: ABC header fields (R: rhythm/genre, O: origin, M: meter, "
+            "K: key and mode, N: tempo notes) and music21 corpus paths; never the catalog facets"
         ),
-        "popularity_definition": (
-            f"hubness: how often a piece is among the {config.hub_k} nearest neighbours of the "
-            "other pieces (no real plays exist yet)"
-        ),
-        "methods": {name: _summary(t, n, k) for name, t in tallies.items()},
-        "per_taste": {
-            taste: {name: _summary(t, n, k) for name, t in methods.items()}
-            for taste, methods in per_taste.items()
+        "tastes": {
+            t.name: {
+                "split": t.split,
+                "pieces": int(all_masks[t.name].sum()),
+                "used": t.name in masks,
+            }
+            for t in tastes
         },
-        "cold_start": _cold_start_summary(engine, config),
+        "pairs": [" + ".join(p) for p in pairs],
+        "users": {s: sum(u.split == s for u in users) for s in SPLITS},
+        "protocol": (
+            f"{config.favourites} favourites from one taste or half from each of two, one held "
+            f"out; {config.users_per_taste} listeners per taste and per pair; lists of {config.k}"
+        ),
+        "reported_split": "test",
+        "tuned_on_tune_split": sweep_report,
+        "splits": splits_report,
+        "not_for_me": hides,
+        "per_taste_test": {
+            taste: {name: _brief(summarise(t, n, config.k), config.k) for name, t in group.items()}
+            for taste, group in per_taste.items()
+        },
+        "targets": targets(
+            splits_report["test"]["cantus"], hides["test"].get("cantus", {}), config.k
+        ),
         "config": asdict(config),
-        "personal_config": asdict(PersonalConfig()),
+        "personal_config": asdict(personal or PersonalConfig()),
         "seconds": round(time.perf_counter() - started, 1),
     }
 
 
-def _run_methods(
-    engine: Engine, users: list[SimUser], masks: dict[str, np.ndarray], config: EvalConfig
-) -> tuple[dict[str, _Tally], dict[str, dict[str, _Tally]]]:
-    """Every method on every user; tallies overall and per taste."""
-    methods = make_methods(engine, config)
-    rows = {pid: i for i, pid in enumerate(engine.catalog["id"].astype(str))}
-    tallies = {name: _Tally() for name in methods}
-    per_taste: dict[str, dict[str, _Tally]] = {}
+def _listeners(
+    engine: Engine, tastes: Sequence[Taste], pairs: Sequence[tuple[str, str]], config: EvalConfig
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], list[SimUser], dict[str, int]]:
+    """Every taste's mask, the usable ones, the simulated listeners, and id -> row."""
+    all_masks = taste_masks(engine.catalog, tastes)
+    masks = {n: m for n, m in all_masks.items() if m.sum() >= config.min_taste_size}
+    ids = engine.catalog["id"].astype(str).to_numpy()
+    users = simulate_users(ids, masks, {t.name: t.split for t in tastes}, pairs, config)
+    return all_masks, masks, users, {pid: i for i, pid in enumerate(ids)}
+
+
+def _brief(row: dict[str, Any], k: int) -> dict[str, Any]:
+    keep = (f"precision@{k}", "two_tastes_both_covered")
+    return {name: row[name] for name in keep if row[name] is not None}
+
+
+def _run(
+    engine: Engine,
+    users: list[SimUser],
+    methods: dict[str, Method],
+    masks: dict[str, np.ndarray],
+    rows: dict[str, int],
+    config: EvalConfig,
+) -> tuple[dict[str, dict[str, Tally]], dict[str, dict[str, Tally]]]:
+    """Every method on every listener; tallies per split and (test split) per taste group."""
+    tallies = {name: {s: Tally() for s in SPLITS} for name in methods}
+    per_taste: dict[str, dict[str, Tally]] = {}
     for number, user in enumerate(users):
         history = history_of(user, config, np.random.default_rng([config.seed, number]))
         for name, method in methods.items():
             tick = time.perf_counter()
             ranked = method(user, history)
-            took = time.perf_counter() - tick
-            for tally in (
-                tallies[name],
-                per_taste.setdefault(user.taste, {}).setdefault(name, _Tally()),
-            ):
-                tally.seconds += took
-                _score(tally, user, ranked, masks, rows, engine.embeddings, config.k)
-    log.info("evaluated %d users x %d methods", len(users), len(methods))
+            took = 1000 * (time.perf_counter() - tick)
+            targets_ = [tallies[name][user.split]]
+            if user.split == "test":
+                targets_.append(per_taste.setdefault(user.name, {}).setdefault(name, Tally()))
+            for tally in targets_:
+                score(tally, user, ranked, masks, rows, engine.embeddings, config)
+                tally.ms.append(took)
+    log.info("evaluated %d listeners x %d methods", len(users), len(methods))
     return tallies, per_taste
 
 
-def _cold_start_summary(engine: Engine, config: EvalConfig) -> dict[str, Any]:
-    """What a newcomer sees: how many collections and forms the first list spans."""
-    hits = cold_start(engine, config.k, seed=config.seed)
-    rows = [engine.row(h.id) for h in hits]
-    forms = engine.catalog["form"].iloc[rows] if "form" in engine.catalog else []
-    return {
-        "collections": sorted({h.collection for h in hits}),
-        "forms": sorted({str(f) for f in forms if isinstance(f, str) and f}),
-        "ild": round(
-            intra_list_diversity(np.asarray(engine.embeddings[rows], dtype=np.float32)), 4
-        ),
-    }
-
-
-def _score(
-    tally: _Tally,
+def score(
+    tally: Tally,
     user: SimUser,
     ranked: list[str],
     masks: dict[str, np.ndarray],
     rows: dict[str, int],
     embeddings: np.ndarray,
-    k: int,
+    config: EvalConfig,
 ) -> None:
-    index = np.array([rows[pid] for pid in ranked[:k]], dtype=int)
-    in_facet = [masks[f][index] for f in user.facets]
-    tally.hr.append(hit_rate(ranked, user.held_out, k))
-    tally.ndcg.append(ndcg(ranked, user.held_out, k))
-    tally.precision.append(float(np.logical_or.reduce(in_facet).mean()) if len(index) else 0.0)
-    if len(user.facets) > 1:
-        tally.both.append(float(all(hits.any() for hits in in_facet)))
+    index = np.array([rows[pid] for pid in ranked[: config.k]], dtype=int)
+    inside = [masks[t][index] for t in user.tastes]  # per taste: (k,) bool
+    precision = float(np.logical_or.reduce(inside).mean()) if len(index) else 0.0
+    if len(user.tastes) == 1:
+        tally.one.append(precision)
+    else:
+        tally.two.append(precision)
+        tally.both.append(float(all(hits.sum() >= config.min_per_taste for hits in inside)))
+    tally.hr.append(hit_rate(ranked, user.held_out, config.k))
     tally.ild.append(intra_list_diversity(np.asarray(embeddings[index], dtype=np.float32)))
-    tally.lists.append(ranked[:k])
+    tally.lists.append(ranked[: config.k])
 
 
-def _summary(tally: _Tally, n_items: int, k: int) -> dict[str, float | None]:
-    def mean(values: list[float]) -> float | None:
-        return round(float(np.mean(values)), 4) if values else None
-
+def sweep(
+    engine: Engine,
+    users: list[SimUser],
+    masks: dict[str, np.ndarray],
+    rows: dict[str, int],
+    config: EvalConfig,
+) -> dict[str, Any]:
+    """Every combination of ``SWEEP`` on the tune listeners; best by the mean of one-taste
+    precision and two-taste coverage."""
+    grid = []
+    for values in itertools.product(*SWEEP.values()):
+        setting = dict(zip(SWEEP, values, strict=True))
+        method = make_methods(engine, config, PersonalConfig(**setting))["cantus"]
+        tally = Tally()
+        for number, user in enumerate(users):
+            history = history_of(user, config, np.random.default_rng([config.seed, number]))
+            score(tally, user, method(user, history), masks, rows, engine.embeddings, config)
+        one, both = mean(tally.one), mean(tally.both)
+        grid.append({**setting, "one_taste_precision": one, "two_tastes_both_covered": both})
+    best = max(
+        grid, key=lambda g: (g["one_taste_precision"] or 0) + (g["two_tastes_both_covered"] or 0)
+    )
+    shipped = {name: getattr(PersonalConfig(), name) for name in SWEEP}
     return {
-        f"hr@{k}": mean(tally.hr),
-        f"ndcg@{k}": mean(tally.ndcg),
-        f"taste_precision@{k}": mean(tally.precision),
-        "mixture_both_tastes": mean(tally.both),
-        "ild": mean(tally.ild),
-        "coverage": round(coverage(tally.lists, n_items), 4),
-        "ms_per_user": round(1000 * tally.seconds / max(len(tally.lists), 1), 2),
+        "constants": list(SWEEP),
+        "grid": grid,
+        "best": {name: best[name] for name in SWEEP},
+        "shipped": shipped,
+        "shipped_is_best": all(shipped[n] == best[n] for n in SWEEP),
     }
+
+
+def _not_for_me(
+    engine: Engine,
+    users: list[SimUser],
+    methods: dict[str, Method],
+    masks: dict[str, np.ndarray],
+    rows: dict[str, int],
+    config: EvalConfig,
+) -> dict[str, dict[str, Any]]:
+    """Hide what a listener would reject, ask again, and compare (see the module docstring)."""
+    report = {}
+    for name in ("cantus", "previous"):
+        before, after, returned, hidden_total = [], [], 0, 0
+        for number, user in enumerate(users):
+            history = history_of(user, config, np.random.default_rng([config.seed, number]))
+            first = methods[name](user, history)
+            hidden = _rejected(user, first, masks, rows)
+            if not hidden:
+                continue
+            hides = [Interaction(p, "dismiss", NOW + timedelta(minutes=1)) for p in hidden]
+            second = methods[name](user, history + hides)
+            returned += len(set(second) & set(hidden))
+            hidden_total += len(hidden)
+            before.append(_wanted_share(user, first, masks, rows))
+            after.append(_wanted_share(user, second, masks, rows))
+        report[name] = {
+            "listeners": len(before),
+            "hidden_pieces": hidden_total,
+            "hidden_returned": returned,
+            "wanted_share_before": mean(before),
+            "wanted_share_after": mean(after),
+        }
+    return report
+
+
+def _rejected(
+    user: SimUser, ranked: list[str], masks: dict[str, np.ndarray], rows: dict[str, int]
+) -> list[str]:
+    """One taste: the list's pieces outside it. Two tastes: the pieces of the second taste."""
+    if len(user.tastes) == 1:
+        return [p for p in ranked if not masks[user.tastes[0]][rows[p]]]
+    first, second = (masks[t] for t in user.tastes)
+    return [p for p in ranked if second[rows[p]] and not first[rows[p]]]
+
+
+def _wanted_share(
+    user: SimUser, ranked: list[str], masks: dict[str, np.ndarray], rows: dict[str, int]
+) -> float:
+    """Share of the list inside the taste the listener keeps (the first one)."""
+    if not ranked:
+        return 0.0
+    return float(np.mean([masks[user.tastes[0]][rows[p]] for p in ranked]))
+
+
+def targets(cantus: dict[str, Any], hides: dict[str, Any], k: int) -> dict[str, dict[str, Any]]:
+    """The issue's targets on the test split, each with its value and whether it is met."""
+    rows = {
+        f"one_taste_precision@{k}": (cantus.get(f"one_taste_precision@{k}"), 0.90, ">="),
+        "two_tastes_both_covered": (cantus.get("two_tastes_both_covered"), 0.90, ">="),
+        "hidden_returned": (hides.get("hidden_returned"), 0, "=="),
+        "recommend_p50_ms": (cantus.get("p50_ms"), 50.0, "<="),
+    }
+    checks = {">=": lambda v, t: v >= t, "<=": lambda v, t: v <= t, "==": lambda v, t: v == t}
+    return {
+        name: {
+            "value": value,
+            "target": f"{op} {target}",
+            "met": value is not None and checks[op](value, target),
+        }
+        for name, (value, target, op) in rows.items()
+    }
+
+
+__all__ = ["EvalConfig", "SimUser", "coverage", "evaluate", "history_of", "simulate_users"]

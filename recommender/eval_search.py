@@ -253,6 +253,8 @@ def _report(
 
 def summary_lines(section: dict[str, Any]) -> list[str]:
     """Test-half means and per-family nDCG@10, one line each."""
+    if "skipped" in section:
+        return [f"source-judged queries: skipped ({section['skipped']})"]
     test = section["test"]
     tuned = section["tuned_on_tune_half"]["constants"]
     lines = [f"source-judged queries, test half (tuned on the tune half: {tuned})"]

@@ -3,18 +3,25 @@
 ``recommend(engine, interactions, k)`` turns plain interaction records into a ranked list:
 
 1. **Profile** — each piece gets a weight: favourites and ratings count most, plays less,
-   opens and search hits least; every event fades with an exponential half-life; an
+   opens and search hits least; every event fades with an exponential half-life (favourites
+   and ratings with a far longer one: they are standing statements of taste); an
    ``unfavourite`` cancels the earlier favourites of that piece, a ``dismiss`` cancels all its
    earlier signals. Because the decay is exponential, only *differences* in time matter, so the
    reference "now" is the newest event and results do not drift with the wall clock.
-2. **Interests** — the liked embeddings are split with weighted spherical k-means, the number
-   of clusters chosen by silhouette (capped, and one cluster unless the split is clear), so
+2. **Interests** — the liked pieces are split with weighted spherical k-means on their
+   embeddings, optionally joined with their facets (``facet_cluster_weight``), the number of
+   clusters chosen by silhouette (capped, and one cluster unless the split is clear), so
    someone who likes jigs *and* chorales is not served the average of the two.
-3. **Candidates** — the index is queried once per interest centroid.
-4. **Selection** — interests take turns in proportion to their weight (smooth round robin), and
-   each turn picks its candidate by MMR against everything already chosen.
+3. **Scores** — each interest scores the catalog by embedding cosine plus how well a piece
+   matches the facet values its liked pieces share (genre, form, key, meter, mode, region,
+   ...: ``recommender.tastes``), weighted by how consistently they share them and how telling
+   each value is; "not for me" (``dismiss``) pieces push scores and their interest's share
+   down (``recommender.selection``).
+4. **Selection** — interests take turns in proportion to their weight (smooth round robin, one
+   slot each first), and each turn picks its candidate by MMR against everything chosen.
 5. **Exclusions and reasons** — pieces already favourited, played, opened, rated or dismissed
-   never come back; each result says which liked piece of its interest it is closest to.
+   never come back; each result names the facts it shares with its interest and the closest
+   liked piece ("reel in D major (Irish) like Toss the Feathers and 3 more you liked").
 
 With no usable history (**cold start**) the list is a representative sample across
 collections: k-means medoids within each collection, collections interleaved, deterministic
@@ -25,7 +32,6 @@ Inputs are plain Python (``Interaction`` records); nothing here touches the data
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -36,13 +42,18 @@ from typing import Any
 import numpy as np
 
 from cantus.errors import BadInput
-from recommender.engine import HIT_FIELDS, Engine, Hit, check_k
+from recommender import selection, tastes
+from recommender.engine import Engine, Hit, check_k
+from recommender.selection import allocate, interleave
+
+__all__ = ["allocate", "build_profile", "cold_start", "interleave", "recommend"]
 
 log = logging.getLogger(__name__)
 
 KINDS = ("search_hit", "open", "play", "favourite", "unfavourite", "dismiss", "rating")
 # Pieces the person has already met: recommending them again adds nothing.
 SEEN_KINDS = frozenset({"open", "play", "favourite", "rating"})
+LASTING_KINDS = frozenset({"favourite", "rating"})  # fade with `lasting_half_life_days`
 SECONDS_PER_DAY = 86_400.0
 
 
@@ -95,9 +106,13 @@ class Interaction:
 
 @dataclass(frozen=True)
 class PersonalConfig:
-    """Knobs of the personal recommender (defaults tuned by ``cantus eval recommendation``)."""
+    """Knobs of the personal recommender. facet_weight, facet_cluster_weight and share_power
+    are the best of ``cantus eval recommendation``'s sweep on its tune tastes (catalog with
+    source metadata: genre, region); the others are set by hand."""
 
     half_life_days: float = 30.0  # an event's weight halves every this many days
+    # favourites and ratings are standing statements of taste: they fade far slower
+    lasting_half_life_days: float = 365.0
     # base weight per kind: favourites and ratings count most, search hits least
     kind_weights: dict[str, float] = field(default_factory=_default_kind_weights)
     rating_neutral: float = 3.0  # rating that leaves a piece's weight unchanged (5 stars: x2)
@@ -107,16 +122,27 @@ class PersonalConfig:
     min_relative_weight: float = 0.01
     max_clusters: int = 3  # most separate interests kept apart; 1 = a single averaged profile
     min_silhouette: float = 0.1  # split interests only when the clusters are at least this clear
-    min_interest_share: float = 0.2  # interests lighter than this share of the profile are dropped
+    min_interest_share: float = 0.1  # interests lighter than this share of the profile are dropped
     candidates_per_interest: int = 20  # fewest index hits fetched per interest before MMR
     candidates_per_slot: int = 4  # and at least this many per slot the interest fills
     mmr_lambda: float = 0.7  # MMR trade-off: 1 = pure relevance, 0 = pure novelty
+    facet_weight: float = 1.0  # taste bonus (0..1, shared facet values) added to the cosine
+    facet_power: float = 2.0  # share ** power: inconsistent facets (5 keys in 5 pieces) fade
+    facet_cluster_weight: float = 0.0  # facets' part in clustering tastes (0 = embedding only)
+    # "not for me": score minus this x how much closer a piece is to a hidden one than to
+    # the interest's centre
+    hide_similarity: float = 0.5
+    hide_facet_weight: float = 0.25  # and minus this x facet values only hidden pieces share
+    hide_mass: float = 0.5  # each hidden piece lowers its nearest interest's weight by this
+    min_mass_left: float = 0.2  # an interest keeps at least this fraction of its weight
+    share_power: float = 1.0  # list slots follow weight ** this: 0.5 keeps a lighter taste heard
     kmeans_restarts: int = 4  # k-means restarts (best objective kept)
     cold_start_sample: int = 2000  # most pieces per collection fed to cold-start k-means
 
     def __post_init__(self) -> None:
         checks = {
             "half_life_days": self.half_life_days > 0,
+            "lasting_half_life_days": self.lasting_half_life_days > 0,
             "rating_neutral": self.rating_neutral > self.rating_low,
             "piece_weight_cap": self.piece_weight_cap > 0,
             "min_relative_weight": 0 <= self.min_relative_weight < 1,
@@ -126,6 +152,14 @@ class PersonalConfig:
             "candidates_per_interest": self.candidates_per_interest >= 1,
             "candidates_per_slot": self.candidates_per_slot >= 1,
             "mmr_lambda": 0 <= self.mmr_lambda <= 1,
+            "facet_weight": self.facet_weight >= 0,
+            "facet_power": self.facet_power > 0,
+            "facet_cluster_weight": 0 <= self.facet_cluster_weight <= 1,
+            "hide_similarity": self.hide_similarity >= 0,
+            "hide_facet_weight": self.hide_facet_weight >= 0,
+            "hide_mass": self.hide_mass >= 0,
+            "min_mass_left": 0 < self.min_mass_left <= 1,
+            "share_power": 0 <= self.share_power <= 1,
             "kmeans_restarts": self.kmeans_restarts >= 1,
             "cold_start_sample": self.cold_start_sample >= 1,
         }
@@ -159,7 +193,9 @@ class Interest:
     centroid: np.ndarray  # (D,) unit vector
     mass: float  # summed weight of its pieces
     vectors: np.ndarray  # (m, D) embeddings of its liked pieces
-    titles: list[str]  # their titles, for "because you liked ..."
+    titles: list[str]  # their titles, for `why`
+    rows: np.ndarray  # (m,) their catalog rows
+    shares: list[np.ndarray]  # per taste facet: each value's share of the weight (tastes.shares)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -177,10 +213,21 @@ def recommend(
 
     ``interactions`` are ``Interaction``s, or rows with piece_id, kind, at, value (``db.repo``).
     The list order is the ranking (interests interleaved, MMR within each turn); ``score`` is
-    the cosine between the piece and the centroid of the interest it serves.
+    the piece's relevance to the interest it serves (``selection.liking``).
     """
     k = check_k(k)
     config = config or PersonalConfig()
+    with selection.one_blas_thread():
+        return _recommend(engine, interactions, k, seed, config)
+
+
+def _recommend(
+    engine: Engine,
+    interactions: Iterable[Interaction | Any],
+    k: int,
+    seed: int,
+    config: PersonalConfig,
+) -> list[Hit]:
     events = [i if isinstance(i, Interaction) else Interaction.from_row(i) for i in interactions]
     profile = build_profile(events, config)
     rows = {pid: _row_of(engine, pid) for pid in profile.weights}
@@ -190,7 +237,11 @@ def recommend(
     if not liked:
         return cold_start(engine, k, seed=seed, exclude=profile.excluded, config=config)
     interests = find_interests(engine, liked, seed, config)
-    picks = _select(engine, interests, k, profile.excluded, config)
+    excluded = _rows_mask(engine, profile.excluded)
+    hidden = [r for r in (_row_of(engine, p) for p in profile.dismissed) if r is not None]
+    table = tastes.facet_codes(engine, engine.catalog)
+    negatives = selection.negatives(engine, table, hidden)
+    picks = selection.select(engine, interests, k, excluded, negatives, config)
     if len(picks) < k:  # tiny catalog or everything near the profile already seen
         taken = profile.excluded | {h.id for h in picks}
         picks += cold_start(
@@ -236,7 +287,9 @@ def _accumulate(
             if event.kind == "rating" and event.weight is not None:
                 ratings[pid] = event.weight  # the latest rating wins
             multiplier = 1.0 if event.kind == "rating" or event.weight is None else event.weight
-            decay = 0.5 ** (_age_days(now, event.at) / config.half_life_days)
+            lasting = event.kind in LASTING_KINDS
+            half_life = config.lasting_half_life_days if lasting else config.half_life_days
+            decay = 0.5 ** (_age_days(now, event.at) / half_life)
             weight = config.kind_weights.get(event.kind, 0.0) * decay * multiplier
             per_kind = signals.setdefault(pid, {})
             per_kind[event.kind] = per_kind.get(event.kind, 0.0) + weight
@@ -259,8 +312,14 @@ def find_interests(
     index = np.array([row for row, _ in liked])
     vectors = _unit(np.asarray(engine.embeddings[index], dtype=np.float32))  # (n, D)
     weights = np.array([w for _, w in liked], dtype=np.float64)
+    table = tastes.facet_codes(engine, engine.catalog)
     labels = choose_clusters(
-        vectors, weights, config.max_clusters, config.min_silhouette, seed, config.kmeans_restarts
+        _taste_features(vectors, tastes.one_hot(table, index), config.facet_cluster_weight),
+        weights,
+        config.max_clusters,
+        config.min_silhouette,
+        seed,
+        config.kmeans_restarts,
     )
     titles = _titles(engine, index)
     interests = []
@@ -268,13 +327,29 @@ def find_interests(
         members = labels == label
         centroid = _unit((weights[members, None] * vectors[members]).sum(axis=0))
         member_titles = [t for t, m in zip(titles, members, strict=True) if m]
+        shares = tastes.shares(table, index[members], weights[members])
         interests.append(
-            Interest(centroid, float(weights[members].sum()), vectors[members], member_titles)
+            Interest(
+                centroid,
+                float(weights[members].sum()),
+                vectors[members],
+                member_titles,
+                index[members],
+                shares,
+            )
         )
     total = sum(i.mass for i in interests)
     # a stray search hit forming its own cluster must not claim a slot of its own
     kept = [i for i in interests if i.mass >= config.min_interest_share * total]
     return sorted(kept, key=lambda i: -i.mass)
+
+
+def _taste_features(vectors: np.ndarray, facets: np.ndarray, facet_part: float) -> np.ndarray:
+    """Unit rows whose cosine is (1 - facet_part) x embedding cosine + facet_part x facet
+    overlap: favourites from one book in one form group even where the embedding wavers."""
+    if facets.shape[1] == 0 or facet_part == 0:
+        return vectors
+    return np.concatenate([np.sqrt(1 - facet_part) * vectors, np.sqrt(facet_part) * facets], 1)
 
 
 def cold_start(
@@ -298,7 +373,7 @@ def cold_start(
         taken |= {str(engine.catalog["id"].iloc[row]) for row, _ in batch}
     collections = _column(engine.catalog, "collection")
     return [
-        _hit_from_row(
+        selection.hit_from_row(
             engine,
             row,
             score,
@@ -326,113 +401,6 @@ def _cold_start_pass(
         for n, q in zip(names, quotas, strict=True)
     ]
     return [per_group[g][turn] for g, turn in interleave([len(p) for p in per_group], quotas)]
-
-
-# ---------------------------------------------------------------------------------------------
-# Selection: interleaved interests, MMR within each turn
-
-
-def _select(
-    engine: Engine,
-    interests: list[Interest],
-    k: int,
-    exclude: frozenset[str],
-    config: PersonalConfig,
-) -> list[Hit]:
-    quotas = allocate(np.array([i.mass for i in interests]), k)
-    pools = [
-        _candidates(engine, interest, quota, exclude, config)
-        for interest, quota in zip(interests, quotas, strict=True)
-    ]
-    chosen: list[Hit] = []
-    chosen_ids: set[str] = set()
-    chosen_vecs: list[np.ndarray] = []
-    for group, _ in interleave(quotas, quotas) + _spill_order(len(pools), k):
-        if len(chosen) >= k:
-            break
-        pick = _mmr_pick(pools[group], chosen_ids, chosen_vecs, config.mmr_lambda)
-        if pick is None:
-            continue
-        hit, vec, rel = pick
-        interest = interests[group]
-        why = f"because you liked {interest.titles[int(np.argmax(interest.vectors @ vec))]}"
-        chosen.append(dataclasses.replace(hit, score=round(rel, 4), why=why))
-        chosen_ids.add(hit.id)
-        chosen_vecs.append(vec)
-    return chosen
-
-
-def _spill_order(n_groups: int, k: int) -> list[tuple[int, int]]:
-    """After the quotas, any interest with candidates left may fill empty slots."""
-    return [(g, 0) for _ in range(k) for g in range(n_groups)]
-
-
-def _candidates(
-    engine: Engine, interest: Interest, quota: int, exclude: frozenset[str], config: PersonalConfig
-) -> list[tuple[Hit, np.ndarray, float]]:
-    """Index hits for one interest, with their unit vectors and relevance (cosine to centroid)."""
-    if quota == 0:  # more interests than slots: the lightest ones sit this list out
-        return []
-    n = max(config.candidates_per_interest, config.candidates_per_slot * quota)
-    hits = [
-        h for h in engine.nearest(interest.centroid, k=n, exclude=exclude) if h.id not in exclude
-    ]
-    if not hits:
-        return []
-    vecs = _unit(np.asarray(engine.embeddings[[engine.row(h.id) for h in hits]], dtype=np.float32))
-    rel = vecs @ interest.centroid
-    return [(h, v, float(r)) for h, v, r in zip(hits, vecs, rel, strict=True)]
-
-
-def _mmr_pick(
-    pool: list[tuple[Hit, np.ndarray, float]],
-    chosen_ids: set[str],
-    chosen_vecs: list[np.ndarray],
-    lam: float,
-) -> tuple[Hit, np.ndarray, float] | None:
-    """The pool entry maximising lam * relevance - (1 - lam) * max similarity to the chosen."""
-    live = [c for c in pool if c[0].id not in chosen_ids]
-    if not live:
-        return None
-    rel = np.array([c[2] for c in live])
-    if chosen_vecs:
-        redundancy = (np.stack([c[1] for c in live]) @ np.stack(chosen_vecs).T).max(axis=1)
-    else:
-        redundancy = np.zeros(len(live))
-    return live[int(np.argmax(lam * rel - (1 - lam) * redundancy))]
-
-
-def allocate(masses: Sequence[float] | np.ndarray, k: int) -> list[int]:
-    """Split ``k`` slots in proportion to ``masses``: one each first (heaviest first, while
-    slots last), the rest by largest remainder."""
-    masses = np.asarray(masses, dtype=np.float64)
-    quotas = np.zeros(len(masses), dtype=int)
-    if len(masses) == 0 or k <= 0:
-        return quotas.tolist()
-    if masses.sum() <= 0:
-        masses = np.ones(len(masses))
-    quotas[np.argsort(-masses, kind="stable")[:k]] = 1  # every group gets a voice first
-    left = k - int(quotas.sum())
-    if left > 0:
-        owed = np.clip(masses / masses.sum() * k - quotas, 0, None)  # slots still owed
-        owed = (
-            owed / owed.sum() * left if owed.sum() > 0 else np.full(len(masses), left / len(masses))
-        )
-        quotas += np.floor(owed).astype(int)
-        for idx in np.argsort(-(owed - np.floor(owed)), kind="stable")[: k - int(quotas.sum())]:
-            quotas[idx] += 1
-    return quotas.tolist()
-
-
-def interleave(sizes: Sequence[int], quotas: Sequence[int]) -> list[tuple[int, int]]:
-    """(group, turn) pairs in smooth round-robin order: group g's j-th turn sits at
-    (j + 0.5) / quota_g, so a 6:4 split reads A B A B A A B A B A, not A A A A A A B B B B."""
-    turns = [
-        ((j + 0.5) / quota, group, j)
-        for group, (size, quota) in enumerate(zip(sizes, quotas, strict=True))
-        for j in range(min(size, quota))
-    ]
-    return [(group, j) for _, group, j in sorted(turns)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -578,6 +546,14 @@ def _age_days(now: datetime, at: Any) -> float:
     return max((now - _to_utc(at)).total_seconds(), 0.0) / SECONDS_PER_DAY
 
 
+def _rows_mask(engine: Engine, piece_ids: Iterable[str]) -> np.ndarray:
+    """(N,) True at the rows of ``piece_ids`` (ids gone from the catalog are skipped)."""
+    mask = np.zeros(len(engine.catalog), dtype=bool)
+    rows = [r for r in (_row_of(engine, p) for p in piece_ids) if r is not None]
+    mask[rows] = True
+    return mask
+
+
 def _row_of(engine: Engine, piece_id: str) -> int | None:
     """Catalog row (= embedding row) of a piece, None when it is gone from the catalog."""
     try:
@@ -593,17 +569,5 @@ def _column(catalog: Any, name: str) -> np.ndarray:
 
 
 def _titles(engine: Engine, index: np.ndarray) -> list[str]:
-    titles = _column(engine.catalog, "title")[index]
-    ids = engine.catalog["id"].astype(str).to_numpy()[index]
-    return [t or i for t, i in zip(titles, ids, strict=True)]
-
-
-def _hit_from_row(engine: Engine, row: int, score: float, why: str) -> Hit:
-    record = engine.catalog.iloc[row]
-    values = {name: record.get(name, "") for name in HIT_FIELDS[:7]}
-    values = {name: "" if _is_missing(v) else str(v) for name, v in values.items()}
-    return Hit(**values, score=round(float(score), 4), why=why)
-
-
-def _is_missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    fields = selection.field_values(engine)
+    return [t or i for t, i in zip(fields["title"][index], fields["id"][index], strict=True)]

@@ -96,3 +96,33 @@ def test_search_in_a_real_browser(tiny_data_dir: Path, tmp_path: Path, launcher:
     assert score_width > 100, "score image did not lay out"
     assert "melancholy waltz" in page
     assert "Traceback" not in page
+
+
+@pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER), reason="chromium and chromedriver are not installed"
+)
+def test_an_app_opened_to_the_network_lets_nobody_in_without_a_sign_in(
+    tiny_data_dir: Path, tmp_path: Path
+) -> None:
+    """`cantus dashboard --server.address 0.0.0.0` with no sign-in configured: the page says
+    how to configure one and shows no user picker, no search and nobody's history."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    env = {**os.environ, "CANTUS_HOME": str(tmp_path / "home")}
+    env |= {"CANTUS_ARTIFACTS": str(tiny_data_dir)}
+    env.pop("CANTUS_DB_URL", None)
+    env.pop("CANTUS_AUTH_HEADER", None)
+    port = free_port()
+    options = ("--server.headless", "true", "--server.port", str(port))
+    cmd = [sys.executable, *LAUNCHERS["cantus dashboard"], *options, "--server.address", "0.0.0.0"]
+    with (
+        running(cmd, env, tmp_path / "streamlit.log", port),
+        chromium(tmp_path / "chrome") as driver,
+    ):
+        driver.get(f"http://127.0.0.1:{port}/?user=someone")
+        wait = WebDriverWait(driver, PAGE_READY_S, poll_frequency=0.2)
+        wait.until(lambda d: "no sign-in is configured" in d.find_element(By.TAG_NAME, "body").text)
+        page = driver.find_element(By.TAG_NAME, "body").text
+    assert "Who is listening?" not in page and "Describe the music" not in page
+    assert "Traceback" not in page

@@ -55,9 +55,12 @@ def some_ids(tiny_dir: Path) -> list[str]:
     ]
 
 
-def app(**query: str):
+def app(address: str = "127.0.0.1", **query: str):
+    """The app as `cantus dashboard` serves it: on this computer only, unless ``address``."""
+    from streamlit import config as st_config
     from streamlit.testing.v1 import AppTest
 
+    st_config.set_option("server.address", address)  # dashboard.access reads it per run
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     for name, value in query.items():
         at.query_params[name] = value
@@ -78,6 +81,11 @@ def run_page(at, page: str | None = None, user: str | None = None):
 def texts(at) -> str:
     parts = [*at.markdown, *at.caption, *at.title, *at.subheader, *at.info, *at.error]
     return "\n".join(str(p.value) for p in parts)
+
+
+def plain(text: str) -> str:
+    """Shown text without the Markdown escapes (``dashboard.text.md``)."""
+    return str(text).replace("\\", "")
 
 
 def buttons(at) -> list[str]:
@@ -312,13 +320,13 @@ def test_piece_page_shows_score_metadata_and_similar(data_env: Path, some_ids: l
 
 def test_piece_page_unknown_id_is_a_friendly_error(data_env: Path) -> None:
     at = run_page(app(piece="m21:nope#1"), page="views/piece.py")
-    assert at.error and "No piece with id 'm21:nope#1'" in at.error[0].value
+    assert at.error and "No piece with id 'm21:nope#1'" in plain(at.error[0].value)
     assert "Open a piece from Search" in at.info[0].value  # the picker is offered instead
 
 
 def test_inspire_link_with_an_unknown_id_says_so(data_env: Path) -> None:
     at = run_page(app(**{"from": "m21:nope#1"}), page="views/inspire.py")
-    assert at.warning and "No piece with id 'm21:nope#1'" in at.warning[0].value
+    assert at.warning and "No piece with id 'm21:nope#1'" in plain(at.warning[0].value)
 
 
 def test_for_you_page(data_env: Path) -> None:
@@ -354,7 +362,7 @@ def test_inspire_page_reports_a_bad_upload_and_goes_on(data_env: Path) -> None:
     at.radio[0].set_value("Upload a motif").run()
     at.get("file_uploader")[0].upload("motif.mid", b"MThd but not really MIDI").run()
     assert not at.exception
-    assert at.error and "could not read 'motif.mid'" in at.error[0].value
+    assert at.error and "could not read 'motif.mid'" in plain(at.error[0].value)
     assert next(b for b in at.button if b.label == "Generate seeds").disabled
     at.get("file_uploader")[0].upload("motif.abc", ABC.encode(), "text/plain").run()
     assert not at.error
@@ -385,3 +393,19 @@ def test_map_page(data_env: Path) -> None:
     at = run_page(app(), page="views/map.py")
     assert at.get("vega_lite_chart")
     assert not at.error
+
+
+def test_not_for_me_on_search_hides_then_undo_and_history_restore(data_env: Path) -> None:
+    from db import repo
+
+    at = run_page(app(q="lively jig"), user="picky")
+    assert "Not for me" in buttons(at)
+    at.button(key="dismiss-search-0").click().run()
+    (hidden,) = repo.list_hidden("picky")
+    assert "Hidden:" in texts(at) and not at.exception
+    at.button(key="undo-hide").click().run()
+    assert repo.list_hidden("picky") == []
+    repo.hide_piece("picky", hidden)
+    at = run_page(app(), page="views/history.py", user="picky")
+    at.button(key=f"del-hidden-{repo.history('picky')['hidden'][0]['id']}").click().run()
+    assert repo.list_hidden("picky") == []  # deleting the entry un-hides the piece

@@ -106,7 +106,13 @@ def test_delete_user_removes_their_history_and_nothing_else(db_url: str) -> None
     _fill("alice")
     _fill("bob")
     removed = repo.delete_user("alice")
-    assert removed == {"search_events": 1, "interactions": 2, "favourites": 1, "seeds": 1}
+    assert removed == {
+        "search_events": 1,
+        "interactions": 2,
+        "favourites": 1,
+        "seeds": 1,
+        "hidden_pieces": 0,
+    }
     assert [u.name for u in repo.list_users()] == ["bob"]
     assert (_count(SearchEvent), _count(Interaction), _count(Favourite), _count(Seed)) == (
         1,

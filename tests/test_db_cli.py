@@ -115,7 +115,14 @@ def test_user_delete_removes_one_person_only(capsys: pytest.CaptureFixture[str])
     assert code == 0
     assert json.loads(out) == {
         "deleted": "fay",
-        "rows": {"search_events": 0, "interactions": 1, "favourites": 1, "seeds": 0},
+        "rows": {
+            "search_events": 0,
+            "interactions": 1,
+            "favourites": 1,
+            "seeds": 0,
+            "hidden_pieces": 0,
+        },
+        "files": 0,  # seed files and uploads (tests/test_user_erase.py)
     }
     code, out, _ = run(capsys, "user", "list", "--json")
     assert [u["name"] for u in json.loads(out)["users"]] == ["gus"]

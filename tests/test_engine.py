@@ -517,13 +517,13 @@ def test_tiny_build_melancholy_waltz(tiny_data_dir):
 
 
 def test_a_file_that_parses_too_long_is_bad_input(tmp_path, monkeypatch):
-    import time
-
+    from cantus import isolated
     from recommender import engine as engine_module
+    from tests.hostile_helpers import sleepy_file_ids
 
     path = tmp_path / "tune.abc"
-    path.write_text(ABC_TUNE)
+    path.write_text(ABC_TUNE + "% slow\n")  # bytes no other test parsed (no cache hit)
     monkeypatch.setattr(engine_module, "FILE_PARSE_LIMIT_S", 1)
-    monkeypatch.setattr(engine_module, "_first_score", lambda p: time.sleep(5))
+    monkeypatch.setattr(isolated, "child_file_ids", sleepy_file_ids)  # runs in the child
     with pytest.raises(BadInput, match="took longer than 1 s"):
         file_token_ids(path)

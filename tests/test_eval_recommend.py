@@ -1,34 +1,41 @@
-"""Recommendation metrics on hand-made cases, and the simulated-user evaluation end to end."""
+"""Recommendation metrics, the source-metadata taste judge, and the evaluation end to end."""
 
 from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from recommender import eval_recommend
-from recommender.eval_recommend import (
-    EvalConfig,
-    coverage,
-    evaluate,
-    hit_rate,
-    hubness,
-    intra_list_diversity,
-    ndcg,
-    simulate_users,
+from recommender.eval_metrics import coverage, hit_rate, intra_list_diversity, ndcg
+from recommender.eval_recommend import EvalConfig, evaluate, simulate_users
+from recommender.eval_tastes import (
+    PAIRS,
+    TASTES,
+    Taste,
+    abc_headers,
+    source_headers,
     taste_masks,
 )
 from tests.test_personal import basis, make_engine
 
 
-def _collection(name: str):
-    return lambda catalog: (catalog["collection"] == name).to_numpy()
+def _folder(name: str) -> Taste:
+    """A synthetic taste judged by the source path (the test catalog's sources are
+    ``<cluster>/file.abc``), as the real judge reads music21 corpus paths."""
+    return Taste(name, "test" if name in ("jigs", "chorales") else "tune", _path_rule(name))
 
 
-SYNTHETIC_FACETS = {name: _collection(name) for name in ("jigs", "chorales", "chinese", "reels")}
-SYNTHETIC_MIXTURES = (("jigs", "chorales"),)
+def _path_rule(name: str):
+    return lambda path, header: path.startswith(f"{name}/")
+
+
+SYNTHETIC_TASTES = [_folder(n) for n in ("jigs", "chorales", "chinese", "reels")]
+SYNTHETIC_PAIRS = (("jigs", "chorales"), ("chinese", "reels"))
 
 
 @pytest.fixture(scope="module")
@@ -52,55 +59,94 @@ def test_hit_rate_and_ndcg_on_hand_made_lists() -> None:
     assert ndcg(ranked, "z", k=3) == 0.0
 
 
-def test_intra_list_diversity_on_hand_made_vectors() -> None:
+def test_intra_list_diversity_and_coverage_on_hand_made_cases() -> None:
     assert intra_list_diversity(np.eye(3)) == pytest.approx(1.0)  # orthogonal: 1 - 0
     assert intra_list_diversity(np.ones((4, 5))) == pytest.approx(0.0)  # copies
-    assert intra_list_diversity(np.array([[1.0, 0.0], [-1.0, 0.0]])) == pytest.approx(2.0)
     assert intra_list_diversity(np.ones((1, 3))) == 0.0
-
-
-def test_coverage_counts_distinct_pieces_over_all_lists() -> None:
     assert coverage([["a", "b"], ["b", "c"]], n_items=10) == pytest.approx(0.3)
     assert coverage([], n_items=10) == 0.0
 
 
-def test_hubness_counts_how_often_a_piece_is_a_neighbour() -> None:
-    angles = np.radians([0, 10, 15, 40])
-    x = np.stack([np.cos(angles), np.sin(angles)], axis=1)
-    # nearest of 0° is 10°, of 10° is 15°, of 15° is 10°, of 40° is 15°
-    assert hubness(x, k=1).tolist() == [0, 2, 2, 0]
+ABC = """X: 1
+T: Schlaf Kindlein
+O: Europa, Mitteleuropa, Deutschland
+R: Kinder -, Wiegen - Lied
+M: 2/4
+K: F
+A2GG | F2z2 |
+
+X: 2
+T: The Rivals
+M: 6/8
+K: Ador
+ABA c2d |
+
+X: 3
+T: Sad Air
+N: "Slow"
+M: 3/4
+K: Dm
+D2 F2 A2 |
+"""
 
 
-def test_simulated_users_hold_out_one_favourite_of_their_taste(engine) -> None:
-    config = EvalConfig(users_per_taste=3, favourites=6, min_facet_size=10)
-    masks, _ = taste_masks(engine.catalog, SYNTHETIC_FACETS, config.min_facet_size)
-    users = simulate_users(engine.catalog, masks, SYNTHETIC_MIXTURES, config)
-    assert len(users) == 3 * (len(SYNTHETIC_FACETS) + 1)
+def test_abc_headers_are_read_per_work_and_judged_by_rules(tmp_path: Path) -> None:
+    (tmp_path / "oneills1850").mkdir()
+    path = tmp_path / "oneills1850" / "book.abc"
+    path.write_text(ABC, encoding="utf-8")
+    tunes = abc_headers(path)
+    assert set(tunes) == {"1", "2", "3"}
+    assert tunes["1"]["R"] == "Kinder -, Wiegen - Lied" and tunes["2"]["K"] == "Ador"
+    catalog = pd.DataFrame(
+        {
+            "source": ["oneills1850/book.abc"] * 3 + ["bach/bwv1.6.mxl"],
+            "number": ["1", "2", "3", ""],
+        }
+    )
+    assert source_headers(catalog, tmp_path)[3] == {}  # not ABC: paths only
+    masks = taste_masks(catalog, TASTES, tmp_path)
+    assert masks["lullabies"].tolist() == [True, False, False, False]
+    assert masks["German children's songs"].tolist() == [True, False, False, False]
+    assert masks["jigs"].tolist() == [False, True, False, False]  # 6/8 dance-book tune, no R:
+    assert masks["Dorian and Mixolydian tunes"].tolist() == [False, True, False, False]
+    assert masks["slow airs in 3/4"].tolist() == [False, False, True, False]
+    assert masks["Bach chorales"].tolist() == [False, False, False, True]
+
+
+def test_tastes_split_into_tune_and_test_and_pairs_stay_inside_a_split() -> None:
+    split = {t.name: t.split for t in TASTES}
+    assert set(split.values()) == {"tune", "test"}
+    assert all(split[a] == split[b] for a, b in PAIRS)
+
+
+def test_simulated_listeners_hold_out_one_favourite_of_their_tastes(engine) -> None:
+    config = EvalConfig(users_per_taste=3, favourites=6)
+    masks = taste_masks(engine.catalog, SYNTHETIC_TASTES)
+    ids = engine.catalog["id"].astype(str).to_numpy()
+    splits = {t.name: t.split for t in SYNTHETIC_TASTES}
+    users = simulate_users(ids, masks, splits, SYNTHETIC_PAIRS, config)
+    assert len(users) == 3 * (len(SYNTHETIC_TASTES) + len(SYNTHETIC_PAIRS))
     for user in users:
         assert len(user.history) == 5 and user.held_out not in user.history
         prefixes = {pid.split(":")[0] for pid in (*user.history, user.held_out)}
-        assert prefixes == set(user.facets)  # mixtures draw from both tastes, singles from one
+        assert prefixes == set(user.tastes)  # pairs draw from both tastes, singles from one
+        assert user.split == splits[user.tastes[0]]
 
 
-def test_small_facets_are_skipped_and_reported(engine) -> None:
-    facets = {**SYNTHETIC_FACETS, "tiny": lambda c: (c["id"] == "jigs:0").to_numpy()}
-    masks, sizes = taste_masks(engine.catalog, facets, min_size=10)
-    assert "tiny" not in masks and sizes["tiny"] == 1
-
-
-def test_evaluation_ranks_cantus_above_baselines_and_clusters_serve_mixtures(engine) -> None:
-    config = EvalConfig(users_per_taste=4, favourites=8, min_facet_size=10)
-    report = evaluate(engine, config, facets=SYNTHETIC_FACETS, mixtures=SYNTHETIC_MIXTURES)
-    methods = report["methods"]
-    assert set(methods) == {"cantus", "no_clusters", "no_mmr", "popularity", "random"}
-    cantus = methods["cantus"]
-    for baseline in ("popularity", "random"):
-        assert cantus["taste_precision@10"] > methods[baseline]["taste_precision@10"] + 0.3
-    assert cantus["mixture_both_tastes"] == 1.0
-    mixture = report["per_taste"]["jigs + chorales"]
-    assert mixture["cantus"]["taste_precision@10"] > mixture["no_clusters"]["taste_precision@10"]
-    assert 0 < cantus["coverage"] <= 1
-    assert len(report["cold_start"]["collections"]) >= 3
+def test_evaluation_beats_baselines_covers_both_tastes_and_never_returns_hidden(engine) -> None:
+    config = EvalConfig(users_per_taste=3, favourites=6, min_taste_size=10)
+    report = evaluate(engine, config, tastes=SYNTHETIC_TASTES, pairs=SYNTHETIC_PAIRS)
+    test = report["splits"]["test"]
+    assert set(test) == {"cantus", "previous", "naive_last_favourite", "random"}
+    assert test["cantus"]["one_taste_precision@10"] > test["random"]["one_taste_precision@10"] + 0.3
+    assert test["cantus"]["two_tastes_both_covered"] == 1.0
+    assert test["naive_last_favourite"]["two_tastes_both_covered"] < 1.0  # one taste only
+    hides = report["not_for_me"]["test"]["cantus"]
+    assert hides["hidden_pieces"] > 0 and hides["hidden_returned"] == 0
+    assert report["targets"]["hidden_returned"]["met"] is True
+    grid = report["tuned_on_tune_split"]["grid"]
+    assert len(grid) == math.prod(len(v) for v in eval_recommend.SWEEP.values())
+    assert report["reported_split"] == "test" and report["users"] == {"test": 9, "tune": 9}
     json.dumps(report)  # the CLI saves it as JSON
 
 
@@ -111,31 +157,34 @@ def test_eval_cli_prints_and_saves_the_report(engine, monkeypatch, capsys, tmp_p
     monkeypatch.setenv("CANTUS_HOME", str(tmp_path / "home"))
     monkeypatch.setattr(cli, "COMMAND_MODULES", ("recommender.cli_recommend",))
     monkeypatch.setattr(cli_recommend, "load_engine", lambda: engine)
-    monkeypatch.setattr(eval_recommend, "FACETS", SYNTHETIC_FACETS)
-    monkeypatch.setattr(eval_recommend, "MIXTURES", SYNTHETIC_MIXTURES)
+    monkeypatch.setattr(eval_recommend, "TASTES", SYNTHETIC_TASTES)
+    monkeypatch.setattr(eval_recommend, "PAIRS", SYNTHETIC_PAIRS)
     assert cli.main(["eval", "recommendation", "--json", "--users-per-taste", "2"]) == 0
     printed = json.loads(capsys.readouterr().out)
     saved = json.loads((tmp_path / "home" / "bench" / "eval_recommendation.json").read_text())
-    assert printed == saved and printed["users"] == 2 * 5
+    assert printed == saved and printed["users"] == {"test": 2 * 3, "tune": 2 * 3}
+    assert cli.main(["eval", "recommendation"]) == 0
+    assert "test split" in capsys.readouterr().out
     assert cli.main(["eval", "recommendation", "--users-per-taste", "0"]) == 2
 
 
-def test_history_timestamps_are_within_the_window() -> None:
-    user = eval_recommend.SimUser("t", ("t",), ("a", "b", "c"), "d")
+def test_history_timestamps_are_within_the_window_newest_last() -> None:
+    user = eval_recommend.SimUser(("t",), "test", ("a", "b", "c"), "d")
     config = EvalConfig(history_days=30)
     events = eval_recommend.history_of(user, config, np.random.default_rng(0))
     ages = [(eval_recommend.NOW - e.at).days for e in events]
     assert [e.piece_id for e in events] == ["a", "b", "c"] and all(0 <= a <= 30 for a in ages)
+    assert ages == sorted(ages, reverse=True)
 
 
 def test_eval_config_rejects_nothing_to_hold_out() -> None:
     with pytest.raises(ValueError, match="favourites"):
-        EvalConfig(favourites=1)
+        EvalConfig(favourites=2)
 
 
 @pytest.mark.slow
-def test_default_catalog_cantus_beats_baselines_and_serves_mixtures() -> None:
-    """On the shipped catalog + embeddings (skipped until they exist)."""
+def test_default_catalog_cantus_beats_naive_and_random_and_hides_stay_hidden() -> None:
+    """On the shipped catalog + embeddings and music21's corpus files (the judge's sources)."""
     from cantus.config import artifacts_dir
     from cantus.errors import MissingArtifact
     from recommender.engine import Engine
@@ -146,10 +195,21 @@ def test_default_catalog_cantus_beats_baselines_and_serves_mixtures() -> None:
         engine = Engine.load(artifacts_dir())
     except MissingArtifact as exc:  # artifacts mid-rebuild: encoder and embeddings disagree
         pytest.skip(str(exc))
-    report = evaluate(engine, EvalConfig(users_per_taste=4))
-    methods = report["methods"]
-    cantus = methods["cantus"]
-    for baseline in ("popularity", "random"):
-        assert cantus["taste_precision@10"] > methods[baseline]["taste_precision@10"]
-        assert cantus["hr@10"] >= methods[baseline]["hr@10"]
-    assert cantus["mixture_both_tastes"] >= methods["no_clusters"]["mixture_both_tastes"]
+    report = evaluate(engine, EvalConfig(users_per_taste=3))
+    test = report["splits"]["test"]
+    for baseline in ("naive_last_favourite", "random"):
+        assert test["cantus"]["one_taste_precision@10"] > test[baseline]["one_taste_precision@10"]
+        assert test["cantus"]["two_tastes_both_covered"] > test[baseline]["two_tastes_both_covered"]
+    assert report["not_for_me"]["test"]["cantus"]["hidden_returned"] == 0
+
+
+def test_bench_recommend_times_warm_lists_and_saves_json(engine, monkeypatch, tmp_path) -> None:
+    from recommender import bench_recommend, eval_tastes
+
+    monkeypatch.setenv("CANTUS_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(eval_tastes, "TASTES", SYNTHETIC_TASTES)
+    monkeypatch.setattr(eval_tastes, "PAIRS", SYNTHETIC_PAIRS)
+    report = bench_recommend.run(engine, as_json=True, listeners=6)
+    assert report["listeners"] == 6 and report["warm_ms"]["p50"] > 0
+    saved = json.loads((tmp_path / "home" / "bench" / "recommend.json").read_text())
+    assert saved["warm_ms"] == report["warm_ms"]

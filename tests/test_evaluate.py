@@ -136,6 +136,7 @@ def test_report_has_every_section_and_is_saved(tmp_path, fake_minilm, monkeypatc
     assert copy["pieces"] == 8 and 0 <= copy["cantus"]["rank1_rate"] <= 1
     assert "HR@10" in report["music_to_music"]["same_title"]["cantus"]
     assert any(line.startswith("natural queries") for line in summary_lines(report))
+    assert "corpus" in report["source_queries"]["skipped"]  # synthetic pieces have no files
 
 
 def test_transposed_duplicates_count_as_the_same_music():

@@ -1,4 +1,5 @@
-"""History: searches, plays, favourites and seeds; delete any entry, or everything."""
+"""History: searches, plays, favourites, seeds and "not for me"; delete any entry (deleting a
+"not for me" entry un-hides the piece), or everything."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import streamlit as st
 from cantus.errors import BadInput
 from dashboard import services, widgets
 
-TABS = ("Searches", "Plays & opens", "Favourites", "Seeds")
+TABS = ("Searches", "Plays & opens", "Favourites", "Seeds", "Not for me")
 
 
 def _delete(kind: str, event_id: int) -> None:
@@ -15,8 +16,7 @@ def _delete(kind: str, event_id: int) -> None:
 
 
 def _delete_me() -> None:
-    services.repo().delete_user(services.current_user())
-    services.user_names.clear()
+    services.erase_user(services.current_user())
     st.session_state.pop("user", None)
     st.session_state["_flash_ok"] = "Your data is deleted."
 
@@ -87,6 +87,12 @@ def seeds(history: dict) -> None:
         )
 
 
+def hidden(history: dict) -> None:
+    for entry in reversed(history.get("hidden", [])):
+        label = "not for me: " + _title(entry["piece_id"])
+        entry_row("hidden", entry, label, entry["piece_id"])
+
+
 def danger_zone() -> None:
     with st.expander("Delete my data"):
         st.write("This removes your name and everything recorded under it. It cannot be undone.")
@@ -110,10 +116,11 @@ if widgets.need_user("see your history"):
         st.info("Nothing recorded yet.")
     else:
         services.ensure_engine()
-        counts = [len(history[k]) for k in ("searches", "interactions", "favourites", "seeds")]
+        parts = ("searches", "interactions", "favourites", "seeds", "hidden")
+        counts = [len(history.get(k, [])) for k in parts]
         for tab, show, count in zip(
             st.tabs([f"{t} ({n})" for t, n in zip(TABS, counts, strict=True)]),
-            (searches, interactions, favourites, seeds),
+            (searches, interactions, favourites, seeds, hidden),
             counts,
             strict=True,
         ):

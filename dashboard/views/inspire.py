@@ -33,7 +33,7 @@ def conditioning() -> tuple[list[str] | None, Path | None]:
 def neighbours() -> list[str] | None:
     linked = st.query_params.get("from")
     if linked and not services.known_piece(linked):
-        st.warning(f"No piece with id {linked!r} in this catalog; pick one below.")
+        st.warning(widgets.md(f"No piece with id {linked!r} in this catalog; pick one below."))
         linked = None
     choice = widgets.piece_picker("inspire", default=linked)
     if not choice:
@@ -74,13 +74,13 @@ def uploaded_motif() -> Path | None:
     checked = st.session_state.setdefault("_uploads", {})  # file id -> path or error (reruns)
     if upload.file_id not in checked:
         try:
-            with st.spinner(f"Reading {upload.name}…"):
+            with st.spinner(f"Reading {widgets.md(upload.name)}…"):
                 checked[upload.file_id] = services.check_upload(upload.name, upload.getvalue())
         except BadInput as exc:
             checked[upload.file_id] = str(exc)
     result = checked[upload.file_id]
     if isinstance(result, str):
-        st.error(result, icon=":material/error:")
+        st.error(widgets.md(result), icon=":material/error:")
         return None
     st.caption(f"{widgets.md(upload.name)} read: the seeds continue it.")
     return result

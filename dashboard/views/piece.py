@@ -120,5 +120,7 @@ if current and services.known_piece(current):
     show(current)
 else:
     if current:  # a stale or mistyped link: say so, then offer the picker
-        st.error(f"No piece with id {current!r} in this catalog.", icon=":material/error:")
+        st.error(
+            widgets.md(f"No piece with id {current!r} in this catalog."), icon=":material/error:"
+        )
     pick_piece()

@@ -69,7 +69,7 @@ def show_search(query: str, filters: dict[str, str]) -> None:
             "a mood, a form, an origin, a key or a meter (e.g. “slow air in D minor”).",
             icon=":material/info:",
         )
-    widgets.result_list(hits, "search")
+    widgets.result_list(hits, "search", dismiss=True)
 
 
 def show_similar(piece_id: str) -> None:
@@ -79,7 +79,7 @@ def show_similar(piece_id: str) -> None:
         st.button("Back to search", icon=":material/close:", on_click=_back_to_search)
     with st.spinner("Finding similar music…"):
         hits = services.similar(piece_id)
-    widgets.result_list(hits, "like")
+    widgets.result_list(hits, "like", dismiss=True)
 
 
 st.title("Search")
