@@ -496,14 +496,19 @@ def check_upload(name: str, data: bytes) -> Path:
 # ------------------------------------------------------------------------------- inspire
 
 
-def inspire(params: dict[str, Any], from_ids: list[str] | None, motif: Path | None) -> list[dict]:
+def inspire(
+    params: dict[str, Any],
+    from_ids: list[str] | None,
+    motif: Path | None,
+    text: str | None = None,
+) -> list[dict]:
     """Generate seeds (``generator.inspire.inspire``) and log each one to the user's history."""
     from generator.inspire import inspire as generate
 
     out_dir = config.seeds_dir() / time.strftime("%Y%m%d-%H%M%S")
     seeds = with_engine(
         lambda e: generate(
-            e, from_ids=from_ids or None, motif_path=motif, out_dir=out_dir, **params
+            e, from_ids=from_ids or None, motif_path=motif, text=text, out_dir=out_dir, **params
         )
     )
     return [_seed_record(seed, params) for seed in seeds]

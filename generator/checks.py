@@ -1,6 +1,4 @@
-"""Checks of an inspiration request that need no model (``cantus inspire`` runs them before
-loading the generator, so bad options fail in well under a second).
-"""
+"""Validation of inspiration requests: each bad value gets one clear line (``BadInput``)."""
 
 from __future__ import annotations
 
@@ -80,7 +78,8 @@ def check_guidance(guidance: Any) -> float:
 
 
 def generator_meters(data_dir: Path) -> tuple[str, ...]:
-    """The metres the generator in ``data_dir`` was trained on (its ``config.json``)."""
+    """The metres the generator in ``data_dir`` was trained on (its ``config.json``), read
+    without torch so that ``cantus inspire`` refuses an unknown --meter before any model loads."""
     path = Path(data_dir) / "generator" / "config.json"
     try:
         return tuple(json.loads(path.read_text(encoding="utf-8"))["controls"]["meters"])

@@ -1,12 +1,15 @@
 """``cantus inspire``, ``cantus eval generation`` and ``cantus bench generate``.
 
-    cantus inspire (--user NAME | --from ID,ID,... | --motif FILE) [--bars 8] [--key "D minor"]
-                   [--meter 3/4] [-n 4] [--temperature 1.0] [--top-p 0.95] [--seed 0] [--out DIR]
-                   [--json]
+    cantus inspire (--user NAME | --from ID,ID,... | --motif FILE | --text QUERY | --vary ID)
+                   [--bars 8] [--key "D minor"] [--meter 3/4] [--form phrase|AB|AABB]
+                   [--ending closed|open] [--texture melody|melody+bass] [--keep rhythm|contour]
+                   [-n 4] [--temperature 1.0] [--top-p 0.95] [--seed 0] [--out DIR] [--json]
 
 ``--json`` prints ``{"seeds": [{"id", "midi", "musicxml", "bars", "key", "meter",
-"conditioned_on", "fidelity", "max_copied_notes"}]}``. With ``--user`` the seeds are conditioned
-on the user's favourites and stored in their history (``db.repo.save_seed``).
+"conditioned_on", "fidelity", "max_copied_notes", "texture", "voices", "texture_note", "form",
+"ending", "phrase_ends", "conditioned_titles", ...}]}`` (``--text`` adds ``query`` and
+``facets``, ``--vary`` adds ``variation`` and ``source_copied_notes``). With ``--user`` the seeds
+are conditioned on the user's favourites and stored in their history (``db.repo.save_seed``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,11 @@ log = logging.getLogger(__name__)
 
 
 def register(reg: Registry) -> None:
+    _register_inspire(reg)
+    _register_reports(reg)
+
+
+def _register_inspire(reg: Registry) -> None:
     p = reg.add(reg.top, "inspire", _inspire, help="generate inspiration seeds (MIDI + MusicXML)")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument(
@@ -35,6 +43,29 @@ def register(reg: Registry) -> None:
     )
     src.add_argument(
         "--motif", metavar="FILE", help="continue this MIDI/MusicXML/ABC/Humdrum/MEI motif"
+    )
+    src.add_argument(
+        "--text",
+        metavar="QUERY",
+        help='condition on the pieces a description finds ("melancholy waltz")',
+    )
+    src.add_argument("--vary", metavar="ID", help="write variations of this piece's opening")
+    p.add_argument(
+        "--keep",
+        choices=("rhythm", "contour"),
+        help="with --vary: keep the rhythm (new pitches, default) or the contour (new rhythm)",
+    )
+    p.add_argument(
+        "--form",
+        default="phrase",
+        help="phrase (default), AB (open antecedent + consequent; even bars) or AABB (bars / 4)",
+    )
+    p.add_argument(
+        "--ending", default="closed", help="closed (tonic, default) or open (dominant) last phrase"
+    )
+    p.add_argument(
+        "--texture",
+        help="melody or melody+bass (default: melody+bass when most pieces have several parts)",
     )
     p.add_argument("--bars", type=int, default=8, help="bars per seed (1..16, default 8)")
     p.add_argument(
@@ -55,13 +86,24 @@ def register(reg: Registry) -> None:
     )
     p.add_argument("--out", help="folder for the .mid/.musicxml files (default $CANTUS_HOME/seeds)")
 
+
+def _register_reports(reg: Registry) -> None:
     e = reg.add(
-        reg.eval, "generation", _eval, help="fidelity, control accuracy, novelty, diversity, NLL"
+        reg.eval,
+        "generation",
+        _eval,
+        help="per style: overlapped areas, phrase endings, voices, fidelity, control, copying "
+        "(new decoder vs earlier decoder vs n-gram; tuned on a tune split, test split reported)",
     )
     e.add_argument(
-        "--requests", type=int, default=24, help="conditioning requests to sample (default 24)"
+        "--requests", type=int, default=3, help="requests per style and split (default 3)"
     )
     e.add_argument("--seed", type=int, default=0, help="random seed")
+    e.add_argument(
+        "--general",
+        action="store_true",
+        help="also run the earlier whole-catalog report (fidelity variants, key control, NLL)",
+    )
 
     b = reg.add(reg.bench, "generate", _bench, help="seed generation latency (p50/p95)")
     b.add_argument("--repeats", type=int, default=10, help="timed runs per case (default 10)")
@@ -90,8 +132,10 @@ def _inspire(args: argparse.Namespace) -> int:
 
     from_ids = _precheck(args)  # bad options fail here, before torch and the models load
     from generator.inspire import inspire
+    from generator.phrase import check_form
     from recommender.engine import Engine
 
+    check_form(args.form, args.ending, args.bars)
     engine = Engine.load()
     seeds = inspire(
         engine,
@@ -106,6 +150,12 @@ def _inspire(args: argparse.Namespace) -> int:
         seed=args.seed,
         out_dir=args.out,
         guidance=args.guidance,
+        text=args.text,
+        vary=args.vary,
+        keep=args.keep,
+        form=args.form,
+        ending=args.ending,
+        texture=args.texture,
     )
     if args.user is not None:
         _record(args, seeds, engine)
@@ -115,7 +165,7 @@ def _inspire(args: argparse.Namespace) -> int:
 
 
 def _precheck(args: argparse.Namespace) -> list[str] | None:
-    """Every check that needs no model; the conditioning ids (None for a motif)."""
+    """Every check that needs no model; the conditioning ids (None without --from/--user)."""
     from cantus.config import data_dir
     from cantus.precheck import check_music_path, check_piece_ids
     from generator.checks import (
@@ -139,10 +189,13 @@ def _precheck(args: argparse.Namespace) -> list[str] | None:
         check_meter(args.meter, generator_meters(data_dir()))
     if args.motif is not None:
         check_music_path(args.motif, "motif file")
-        return None
+    if getattr(args, "vary", None) is not None:
+        args.vary = check_piece_ids([args.vary])[0]
     if args.user is not None:
         return check_piece_ids(_favourites(args.user))
-    return check_piece_ids(_split_ids(args.from_ids))
+    if args.from_ids is not None:
+        return check_piece_ids(_split_ids(args.from_ids))
+    return None
 
 
 def _record(args: argparse.Namespace, seeds: list[Any], engine: Any) -> None:
@@ -151,6 +204,8 @@ def _record(args: argparse.Namespace, seeds: list[Any], engine: Any) -> None:
 
     version = model_version(get_generator(engine_generator_dir(engine)))
     params = {
+        "form": args.form,
+        "ending": args.ending,
         "guidance": args.guidance,
         "bars": args.bars,
         "key": args.key,
@@ -180,21 +235,36 @@ def _text(seeds: list[dict]) -> str:
     from cantus.captions import key_name  # "E-flat major", as tables and `why` spell keys
 
     lines = []
+    if seeds:
+        first = seeds[0]
+        names = ", ".join(first.get("conditioned_titles") or first["conditioned_on"])
+        lines.append(f"conditioned on: {names}")
+        if first.get("query"):
+            lines.append(f"query facets: {', '.join(first.get('facets') or []) or 'none'}")
+        if first.get("texture_note"):
+            lines.append(f"texture: {first['texture_note']}")
     for s in seeds:
-        key = key_name({"key": s["key"]})
         lines.append(
-            f"{s['id']}  {s['bars']} bars  {key}  {s['meter']}  fidelity {s['fidelity']:.3f}  "
-            f"longest copied run {s['max_copied_notes']} notes"
+            f"{s['id']}  {s['bars']} bars  {key_name({'key': s['key']})}  {s['meter']}  {s['form']}"
+            f"  fidelity {s['fidelity']:.3f}  longest copied run {s['max_copied_notes']} notes"
             f"\n    {s['midi']}\n    {s['musicxml']}"
         )
     return "\n".join(lines) or "(no seeds)"
 
 
 def _eval(args: argparse.Namespace) -> int:
+    from cantus.config import bench_dir
     from cantus.output import emit
+    from generator.eval_styles import evaluate_styles
     from generator.evaluate import evaluate_generation, save_report
 
-    report = evaluate_generation(n_requests=args.requests, seed=args.seed)
+    if not 1 <= args.requests <= 50:
+        msg = f"--requests must lie in 1..50 (received {args.requests})"
+        raise BadInput(msg)
+    examples = bench_dir() / "generation-examples"
+    report = evaluate_styles(per_split=args.requests, seed=args.seed, examples=examples)
+    if args.general:
+        report["general"] = evaluate_generation(seed=args.seed)
     path = save_report(report)
     emit(report, args.json)
     log.info("report saved to %s", path)

@@ -1,12 +1,18 @@
-"""Inspiration seeds: condition the generator on pieces or a motif, sample, guard, export.
+"""Inspiration seeds: condition the generator on pieces, words, a motif or a piece to vary;
+sample under voice and phrase constraints; guard against copies; export.
 
-``inspire(engine, from_ids=..., ...)`` conditions on the L2-normalised centroid of the pieces'
-music embeddings; metre and key default to the majority of those pieces. ``motif_path=...``
-conditions on the motif's own embedding and continues it: the motif's bars (at most
-``bars - 1``) are the prompt and each seed is motif + continuation, ``bars`` bars in all.
+Sources (exactly one): ``from_ids`` (centroid of the pieces' music embeddings; metre and key
+default to their majority), ``text`` (the search engine's neighbours of a description, metre and
+key from the query's facets, see ``generator.requests``), ``motif_path`` (the motif's own
+embedding; its bars, at most ``bars - 1``, are the prompt and each seed continues it) and
+``vary`` (a catalog piece's opening with its rhythm or its contour kept, see
+``generator.variation``).
 
-Sampling happens in the canonical key (tonic C, see ``generator.vocab``); each seed is then
-transposed to the requested tonic by the smallest shift that keeps it in the piano range.
+Seeds are decoded by ``generator.decode`` under ``generator.constrained``: one melodic line for
+one-part favourites, a melody over a bass line for polyphonic ones (``generator.voices``), and
+phrases that close as ``form`` / ``ending`` ask (``generator.phrase``). ``decoder="plain"``
+runs the earlier unconstrained decoder (kept for the evaluation).
+
 Seeds whose melody copies more than ``max_copied_notes`` notes of a catalog piece are re-sampled
 up to ``MAX_TRIES`` times; one that still copies is dropped (never shown), and a request whose
 every seed copies fails with a clear message.
@@ -15,18 +21,14 @@ every seed copies fails with a clear message.
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
-from collections import Counter
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import torch
 
 from cantus.errors import BadInput, CantusError
-from generator.checks import (  # noqa: F401 (re-exported: callers import them from here)
+from generator.checks import (
     MAX_SEEDS,
     check_bars,
     check_guidance,
@@ -34,22 +36,32 @@ from generator.checks import (  # noqa: F401 (re-exported: callers import them f
     check_sampling,
     parse_key,
 )
+from generator.decode import DecodeSpec, decode
 from generator.novelty import (
     DEFAULT_MAX_COPIED_NOTES,
     NoveltyIndex,
     index_for_catalog,
     melody_events,
 )
-from generator.sample import DEFAULT_PITCH_RANGE, GrammarError, SampleSpec, sample
+from generator.phrase import DOMINANT, TONIC, PhrasePlan, check_form
+from generator.requests import (
+    DEFAULT_KEY,
+    DEFAULT_METER,
+    Request,
+    key_shift,
+    request_from_ids,
+    request_from_motif,
+    request_from_text,
+    sampling_range,
+    to_key,
+)
+from generator.sample import GrammarError, SampleSpec, sample
+from generator.seeds import Seed, seed_records
 from generator.train import GENERATOR_DIR, LoadedGenerator, load_generator
-from generator.vocab import (
-    canonical_shift,
-    count_bars,
-    first_meter,
-    normalise_mode,
-    parse_notes,
-    tables,
-    tonic_pitch_class,
+from generator.vocab import parse_notes
+from generator.voices import (
+    TEXTURES,
+    canonical_voices,
 )
 
 if TYPE_CHECKING:
@@ -59,47 +71,23 @@ log = logging.getLogger(__name__)
 
 MAX_TRIES = 6  # sampling rounds per seed before a copying seed is dropped
 DEFAULT_GUIDANCE = 1.0  # classifier-free guidance scale used when none is given
-DEFAULT_METER = "4/4"
-DEFAULT_KEY = "C major"
-
-
-@dataclass
-class Seed:
-    id: str  # "seed-<12 hex>" (hash of the tokens and the request)
-    midi: str  # path of the .mid file
-    musicxml: str  # path of the .musicxml file
-    bars: int  # bars in the seed
-    key: str  # "D minor" (music21 spelling of the tonic)
-    meter: str  # "3/4"
-    conditioned_on: list[str]  # piece ids (or the motif's file id) the seed was conditioned on
-    fidelity: float  # cosine of the seed's music embedding to the conditioning vector
-    max_copied_notes: int  # longest melody run shared with a catalog piece (notes)
-    ids: list[int] = field(default_factory=list)  # music tokens of the seed (in its key)
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out.pop("ids")
-        return out
-
-
-@dataclass
-class Request:
-    """A validated inspiration request, in canonical key (tonic C)."""
-
-    cond: np.ndarray | None  # (D,) unit conditioning vector, None for the unconditioned model
-    conditioned_on: list[str]  # ids shown to the user
-    meter: str  # requested/derived metre
-    tonic: str  # requested/derived tonic (music21 spelling)
-    mode: str  # requested/derived mode
-    bars: int  # total bars of each seed
-    prompt: list[int] = field(default_factory=list)  # canonical-key motif ids ([] without motif)
-
-    @property
-    def key(self) -> str:
-        return f"{self.tonic} {self.mode}"
-
-
-# --------------------------------------------------------------------------- validation
+DECODERS = ("constrained", "plain")
+__all__ = [
+    "DEFAULT_KEY",
+    "DEFAULT_METER",
+    "MAX_SEEDS",
+    "Request",
+    "Seed",
+    "check_bars",
+    "check_guidance",
+    "check_meter",
+    "check_sampling",
+    "inspire",
+    "key_shift",
+    "parse_key",
+    "sampling_range",
+]
+_to_key = to_key  # kept for callers of the earlier private name
 
 
 # --------------------------------------------------------------------------- loading
@@ -144,133 +132,56 @@ def model_version(gen: LoadedGenerator) -> str:
     return "generator-" + str(gen.meta.get("weights_sha256", "unknown"))[:12]
 
 
-# --------------------------------------------------------------------------- requests
-
-
-def _majority(values: list[str], default: str) -> str:
-    values = [v for v in values if v]
-    return Counter(values).most_common(1)[0][0] if values else default
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    v = np.asarray(v, dtype=np.float32)
-    return v / max(float(np.linalg.norm(v)), 1e-8)
-
-
-def request_from_ids(
-    engine: Engine,
-    ids: list[str],
-    bars: int,
-    key: str | None,
-    meter: str | None,
-    meters: tuple[str, ...],
-) -> Request:
-    ids = [str(i).strip() for i in ids if str(i).strip()]
-    if not ids:
-        msg = "--from needs at least one piece id"
-        raise BadInput(msg)
-    rows = [engine.row(i) for i in ids]  # BadInput on unknown ids
-    cond = _unit(np.mean([engine.embeddings[r] for r in rows], axis=0))
-    cat = engine.catalog.iloc[rows]
-    if meter is None:
-        derived = _majority([m for m in cat["meter"].astype(str) if m in meters], DEFAULT_METER)
-        meter = derived
-    meter = check_meter(meter, meters)
-    if key is None:
-        key = _majority([k for k in cat["key"].astype(str) if k.strip()], DEFAULT_KEY)
-        try:
-            tonic, mode = parse_key(key)
-        except BadInput:
-            tonic, mode = parse_key(DEFAULT_KEY)
-    else:
-        tonic, mode = parse_key(key)
-    return Request(cond=cond, conditioned_on=ids, meter=meter, tonic=tonic, mode=mode, bars=bars)
-
-
-def request_from_motif(
-    engine: Engine,
-    path: Path,
-    bars: int,
-    key: str | None,
-    meter: str | None,
-    meters: tuple[str, ...],
-) -> Request:
-    from cantus import tokens
-    from recommender.engine import check_music_file, file_token_ids
-
-    path = check_music_file(path, "motif file")
-    ids = [int(i) for i in file_token_ids(path) if int(i) < tables().n_music]
-    motif_meter = first_meter(ids) or DEFAULT_METER
-    if meter is not None and check_meter(meter, meters) != motif_meter:
-        msg = f"the motif is in {motif_meter}; --meter {meter} would move its bar lines"
-        raise BadInput(msg)
-    meter = check_meter(motif_meter, meters)
-    keep = max(1, bars - 1)
-    if count_bars(ids) > keep:
-        log.warning("the motif has %d bars; its first %d are continued", count_bars(ids), keep)
-        starts = np.flatnonzero(np.asarray(ids) == tables().bar)
-        ids = ids[: int(starts[keep])]
-    motif_tonic, motif_mode = _analyse_key(ids)
-    tonic, mode = parse_key(key) if key is not None else (motif_tonic, motif_mode)
-    shift = _fit_shift(ids, canonical_shift(tonic_pitch_class(motif_tonic)))
-    prompt = tokens.transpose_ids(ids, shift)
-    cond = _unit(engine.encoder.encode_ids([ids])[0])
-    sha = hashlib.sha1(path.read_bytes()).hexdigest()[:12]
-    return Request(
-        cond=cond,
-        conditioned_on=[f"file:{sha}#0"],
-        meter=meter,
-        tonic=tonic,
-        mode=mode,
-        bars=bars,
-        prompt=prompt,
-    )
-
-
-def _analyse_key(ids: list[int]) -> tuple[str, str]:
-    from cantus import tokens
-
-    try:
-        k = tokens.ids_to_music21(ids).analyze("key")
-        return k.tonic.name, normalise_mode(k.mode)
-    except Exception as exc:  # music21 analysis fails on odd input: fall back, say so
-        log.warning("could not analyse the motif's key (%s); assuming %s", exc, DEFAULT_KEY)
-        return parse_key(DEFAULT_KEY)
-
-
-def _fit_shift(ids: list[int], shift: int) -> int:
-    """``shift`` or its octave neighbour, whichever keeps ``ids`` in range (closest to 0 first)."""
-    from cantus import tokens
-
-    lo, hi = tokens.transpose_bounds(ids)
-    for s in sorted((shift, shift - 12, shift + 12), key=abs):
-        if lo <= s <= hi:
-            return s
-    return min(max(shift, lo), hi)
-
-
-def key_shift(tonic: str) -> int:
-    """Semitones from the canonical tonic C to ``tonic`` (-5..+6)."""
-    pc = tonic_pitch_class(tonic)
-    return pc if pc <= 6 else pc - 12
-
-
-def sampling_range(
-    tonic: str, pitch_range: tuple[int, int] = DEFAULT_PITCH_RANGE
-) -> tuple[int, int]:
-    """The canonical-key pitch range that lands in ``pitch_range`` once moved to ``tonic``."""
-    shift = key_shift(tonic)
-    return pitch_range[0] - shift, pitch_range[1] - shift
-
-
-def _to_key(ids: list[int], tonic: str) -> list[int]:
-    """Transpose canonical (tonic C) ids to ``tonic`` (an octave off only if a motif needs it)."""
-    from cantus import tokens
-
-    return tokens.transpose_ids(ids, _fit_shift(ids, key_shift(tonic)))
-
-
 # --------------------------------------------------------------------------- generation
+
+
+def sample_batch(
+    gen: LoadedGenerator,
+    req: Request,
+    rows: int,
+    sampling: tuple[float, float, int, float],
+    cond: torch.Tensor | None,
+) -> list[list[int]]:
+    """One decoding round of ``rows`` canonical-key seeds; ``sampling`` is (temperature, top_p,
+    seed, guidance). Constrained decoding unless ``req.plan`` is None (the plain decoder)."""
+    temperature, top_p, seed, guidance = sampling
+    if req.plan is None:
+        spec = SampleSpec(
+            meter=req.meter,
+            mode=req.mode,
+            bars=req.bars,
+            n=rows,
+            prompt=req.prompt,
+            temperature=temperature,
+            top_p=top_p,
+            seed=seed,
+            guidance=guidance,
+            pitch_range=sampling_range(req.tonic),
+        )
+        return sample(gen.model, gen.controls, spec, cond)
+    final = req.plan.ends.get(req.bars, TONIC if req.plan.ending == "closed" else DOMINANT)
+    voices = canonical_voices(req.texture, key_shift(req.tonic), req.leaps)
+    if req.source:  # a variation sits in its source's register
+        from generator.variation import source_register
+
+        voices = (*voices[:-1], source_register(voices[-1], req.source))
+    spec = DecodeSpec(
+        meter=req.meter,
+        mode=req.mode,
+        plan=req.plan,
+        voices=voices,
+        n=rows,
+        prompt=req.prompt,
+        template=req.template,
+        contour=req.contour,
+        template_final=final if req.template is not None else None,
+        inner=req.texture == "melody+bass",
+        temperature=temperature,
+        top_p=top_p,
+        seed=seed,
+        guidance=guidance,
+    )
+    return decode(gen.model, gen.controls, spec, cond)
 
 
 def generate(
@@ -291,20 +202,9 @@ def generate(
     runs = [10**9] * n
     todo = list(range(n))
     for attempt in range(MAX_TRIES):
-        spec = SampleSpec(
-            meter=req.meter,
-            mode=req.mode,
-            bars=req.bars,
-            n=len(todo),
-            prompt=req.prompt,
-            temperature=temperature,
-            top_p=top_p,
-            seed=seed + 7919 * attempt,
-            guidance=guidance,
-            pitch_range=sampling_range(req.tonic),
-        )
+        sampling = (temperature, top_p, seed + 7919 * attempt, guidance)
         try:
-            batch = sample(gen.model, gen.controls, spec, cond)
+            batch = sample_batch(gen, req, len(todo), sampling, cond)
         except GrammarError as exc:
             raise BadInput(f"the motif cannot be continued: {exc}") from exc
         for row, ids in zip(todo, batch, strict=True):
@@ -344,31 +244,54 @@ def _motif_events(prompt: list[int]) -> int:
     return max(0, len(melody_events(prompt)))
 
 
-def export_seed(ids: list[int], key: str, out_dir: Path, seed_id: str) -> tuple[Path, Path]:
-    from cantus import tokens
+def build_request(
+    engine: Engine,
+    gen: LoadedGenerator,
+    sources: dict[str, Any],
+    bars: int,
+    key: str | None,
+    meter: str | None,
+    shape: dict[str, Any],
+) -> Request:
+    """The request for exactly one source (``from_ids``, ``motif_path``, ``text``, ``vary``);
+    ``shape`` holds ``form``, ``ending``, ``texture``, ``keep`` and ``decoder``."""
+    given = [name for name, value in sources.items() if value is not None]
+    if len(given) != 1:
+        msg = "give exactly one of --from IDS, --motif FILE, --text QUERY or --vary ID (or --user)"
+        raise BadInput(msg)
+    bars = check_bars(bars)
+    plan = check_form(shape.get("form"), shape.get("ending"), bars)
+    decoder, texture = shape.get("decoder") or "constrained", shape.get("texture")
+    if decoder not in DECODERS or texture not in (None, *TEXTURES):
+        msg = f"unknown decoder {decoder!r} or texture {texture!r} (textures: {TEXTURES})"
+        raise BadInput(msg)
+    if shape.get("keep") is not None and sources["vary"] is None:
+        msg = "--keep goes with --vary ID"
+        raise BadInput(msg)
+    if sources["vary"] is not None and texture not in (None, "melody"):
+        msg = "--vary writes one melodic line (its source's top line); drop --texture"
+        raise BadInput(msg)
+    if sources["vary"] is not None and shape.get("keep") != "contour" and plan.form != "phrase":
+        msg = "--keep rhythm keeps the source's bars and phrases; --form needs --keep contour"
+        raise BadInput(msg)
+    meters = gen.controls.meters
+    if sources["from_ids"] is not None:
+        req = request_from_ids(engine, list(sources["from_ids"]), bars, key, meter, meters)
+    elif sources["text"] is not None:
+        req = request_from_text(engine, sources["text"], bars, key, meter, meters)
+    elif sources["vary"] is not None:
+        from generator.variation import request_from_vary
 
-    midi_path = out_dir / f"{seed_id}.mid"
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        midi_path.write_bytes(tokens.ids_to_midi_bytes(ids))
-        xml_path = tokens.ids_to_musicxml(ids, out_dir / f"{seed_id}.musicxml", key=key)
-    except OSError as exc:  # an unwritable --out is the caller's input, not our failure
-        raise BadInput(f"cannot write seeds to {out_dir}: {exc.strerror or exc}") from None
-    return midi_path.resolve(), xml_path.resolve()  # both absolute (music21 resolves its own)
-
-
-def fidelity(engine: Engine, seeds: list[list[int]], cond: np.ndarray | None) -> list[float]:
-    """Cosine of each seed's music embedding to ``cond`` (NaN without a condition)."""
-    if cond is None or not seeds:
-        return [float("nan")] * len(seeds)
-    emb = np.asarray(engine.encoder.encode_ids(seeds), dtype=np.float32)
-    emb /= np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-8)
-    return [round(float(v), 4) for v in emb @ _unit(cond)]
-
-
-def _seed_id(ids: list[int], req: Request, seed: int, row: int) -> str:
-    text = f"{ids}|{req.key}|{req.meter}|{req.conditioned_on}|{seed}|{row}"
-    return "seed-" + hashlib.sha1(text.encode()).hexdigest()[:12]
+        req = request_from_vary(
+            engine, sources["vary"], shape.get("keep"), bars, key, meter, meters
+        )
+    else:
+        req = request_from_motif(engine, Path(sources["motif_path"]), bars, key, meter, meters)
+    req.texture = texture or req.texture
+    req.plan = plan if req.template is None else PhrasePlan("phrase", plan.ending, req.bars)
+    if decoder == "plain":
+        req.plan, req.texture = None, "chords"
+    return req
 
 
 def inspire(
@@ -384,26 +307,28 @@ def inspire(
     seed: int = 0,
     out_dir: str | Path | None = None,
     *,
+    text: str | None = None,
+    vary: str | None = None,
+    keep: str | None = None,
+    form: str | None = None,
+    ending: str | None = None,
+    texture: str | None = None,
+    decoder: str = "constrained",
     generator: LoadedGenerator | None = None,
     novelty: NoveltyIndex | None = None,
     max_copied_notes: int = DEFAULT_MAX_COPIED_NOTES,
     guidance: float | None = None,
 ) -> list[Seed]:
-    """Generate ``n`` seeds of ``bars`` bars conditioned on pieces or a motif (see module doc)."""
+    """Generate ``n`` seeds of ``bars`` bars from one source (see the module docstring)."""
     from cantus.config import seeds_dir
 
-    if (from_ids is None) == (motif_path is None):
-        msg = "give exactly one of --from IDS or --motif FILE (or --user NAME)"
-        raise BadInput(msg)
-    bars = check_bars(bars)
+    check_bars(bars)
     check_sampling(n, temperature, top_p)
     guidance = check_guidance(DEFAULT_GUIDANCE if guidance is None else guidance)
     gen = generator or get_generator(engine_generator_dir(engine))
-    meters = gen.controls.meters
-    if from_ids is not None:
-        req = request_from_ids(engine, list(from_ids), bars, key, meter, meters)
-    else:
-        req = request_from_motif(engine, Path(motif_path), bars, key, meter, meters)
+    sources = {"from_ids": from_ids, "motif_path": motif_path, "text": text, "vary": vary}
+    shape = {"form": form, "ending": ending, "texture": texture, "keep": keep, "decoder": decoder}
+    req = build_request(engine, gen, sources, bars, key, meter, shape)
     _check_encoder(engine, gen)
     if novelty is None:
         novelty = get_novelty_index(getattr(engine, "data_dir", None))
@@ -418,28 +343,8 @@ def inspire(
         max_copied_notes,
         guidance,
     )
-    seeds_ids = [_to_key(ids, req.tonic) for ids in canon]
-    fids = fidelity(engine, seeds_ids, req.cond)
     out = Path(out_dir).expanduser() if out_dir is not None else seeds_dir()
-    result = []
-    for row, (ids, run, fid) in enumerate(zip(seeds_ids, runs, fids, strict=True)):
-        seed_id = _seed_id(ids, req, seed, row)
-        midi, xml = export_seed(ids, req.key, out, seed_id)
-        result.append(
-            Seed(
-                id=seed_id,
-                midi=str(midi),
-                musicxml=str(xml),
-                bars=count_bars(ids),
-                key=req.key,
-                meter=req.meter,
-                conditioned_on=list(req.conditioned_on),
-                fidelity=fid,
-                max_copied_notes=int(run),
-                ids=ids,
-            )
-        )
-    return result
+    return seed_records(engine, req, canon, runs, seed, out)
 
 
 def engine_generator_dir(engine: Engine) -> Path | None:

@@ -126,7 +126,9 @@ class SelfAttention(nn.Module):
         )  # (B, H, T, hd)
         if cache is not None:
             k, v = cache.append(layer, k, v)  # (B, H, past + T, hd)
-        mask = _causal_mask(t, past, x.device)  # (T, past + T) True = may attend
+        mask = None  # one new token without padding attends to everything before it
+        if t > 1 or pad_mask is not None:
+            mask = _causal_mask(t, past, x.device)  # (T, past + T) True = may attend
         if pad_mask is not None:
             mask = mask[None, None] & pad_mask[:, None, None, :]  # (B, 1, T, past + T)
         drop = self.dropout if self.training else 0.0

@@ -138,12 +138,12 @@ class SearchConfig:
 
     # w_caption, w_facets and w_lexical were chosen on the tune half of the source-judged
     # queries (`recommender.source_queries`; grid in `recommender.eval_search.GRID`, default
-    # build): best tune nDCG@10 0.94 at 1.0 / 0.1 / 0.5. `cantus eval retrieval` reports the
-    # test half (0.884 on 2026-12-01, against BM25 0.609). w_contrastive is the fixed reference.
+    # build): best tune nDCG@10 at 1.0 / 0.8 / 0.3. `cantus eval retrieval` reports the test
+    # half (0.864 on 2026-12-01, against BM25 0.590). w_contrastive is the fixed reference.
     w_contrastive: float = 0.5  # weight of cos(text tower(query), music embedding)
     w_caption: float = 1.0  # weight of cos(MiniLM(query), the piece's mean caption vector)
-    w_facets: float = 0.1  # weight of the share of the query's facets a piece has
-    w_lexical: float = 0.5  # weight of BM25 over the sources' words (0..1, by the best piece)
+    w_facets: float = 0.8  # weight of the share of the query's facets a piece has
+    w_lexical: float = 0.3  # weight of BM25 over the sources' words (0..1, by the best piece)
     rerank_pool: int = 200  # hybrid candidates re-scored when the query names facets
     overfetch: int = 4  # first fetch = overfetch · k (+ exclusions) before filtering
     min_fetch: int = 64  # never fetch fewer candidates than this when filtering
@@ -154,8 +154,8 @@ class SearchConfig:
     query_cache: int = 1024  # query embeddings kept (LRU): repeated queries skip the encoders
     # a best hit below this is a weak match: the widest-margin threshold that best separated
     # the tune half's queries from off-topic text (`recommender.eval_search.tune_weak_match`);
-    # test-half accuracy 0.971 (queries' lowest best score 0.41, off-topic text 0.23-0.37)
-    weak_match: float = 0.477
+    # test-half accuracy 0.974
+    weak_match: float = 0.469
     index_cache_dir: str | None = None  # approximate indexes kept here ($CANTUS_HOME/index)
 
     def __post_init__(self) -> None:

@@ -32,7 +32,7 @@ K = 10
 # the grid searched on the tune half (w_lexical x w_facets)
 GRID = {
     "w_lexical": (0.0, 0.15, 0.3, 0.5, 0.8, 1.2, 2.0),
-    "w_facets": (0.1, 0.2, 0.4),
+    "w_facets": (0.1, 0.2, 0.4, 0.8),
     "w_caption": (0.5, 1.0),  # against w_contrastive 0.5
 }
 

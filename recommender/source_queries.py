@@ -150,6 +150,15 @@ QUERIES: tuple[SourceQuery, ...] = (
     _q("Agnus Dei", "sacred", MD(r"agnus")),
     _q("the mass O Rex gloriae", "sacred", MD(r"rex gloriae")),
     _q("Bach chorale in a minor key", "sacred", collection("bach"), mode("minor")),
+    # moods, judged by music21's analysis of mode and meter (what the words imply)
+    _q("melancholy waltz", "mood", meter("3/4"), mode("minor")),
+    _q("a cheerful jig", "mood", RT(r"\bjig"), mode("major")),
+    _q("sad lament in a minor key", "mood", RT(r"lament|klage|caoin"), mode("minor")),
+    _q("a dark minor-key reel", "mood", RT(r"\breel"), mode("minor")),
+    _q("a happy march", "mood", RT(r"\bmarch"), mode("major")),
+    _q("a mournful tune in 3/4", "mood", meter("3/4"), mode("minor")),
+    _q("a bright waltz in a major key", "mood", meter("3/4"), mode("major")),
+    _q("a gloomy Chinese folk song", "mood", O(r"china"), mode("minor")),
     # two needs at once
     _q("German lullaby in 3/4", "combined", RT(LULLABY), meter("3/4")),
     _q("love song from Lorraine", "combined", R(r"liebe"), O(r"lothringen")),

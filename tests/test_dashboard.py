@@ -357,6 +357,18 @@ def test_inspire_page_generates_seeds(data_env: Path, some_ids: list[str]) -> No
     assert first.saved and first.rating == 5
 
 
+def test_inspire_page_from_words(data_env: Path) -> None:
+    at = run_page(app(), page="views/inspire.py")
+    at.radio[0].set_value("Describe it in words").run()
+    assert next(b for b in at.button if b.label == "Generate seeds").disabled  # nothing typed
+    at.text_input[0].set_value("melancholy waltz").run()
+    next(s for s in at.slider if s.label == "Number of seeds").set_value(1)
+    next(b for b in at.button if b.label == "Generate seeds").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert [s.value for s in at.subheader] == ["Seed 1"]
+    assert any("Conditioned on:" in c.value for c in at.caption)
+
+
 def test_inspire_page_reports_a_bad_upload_and_goes_on(data_env: Path) -> None:
     at = run_page(app(), page="views/inspire.py")
     at.radio[0].set_value("Upload a motif").run()

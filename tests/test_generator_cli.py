@@ -48,7 +48,8 @@ def test_inspire_json_contract(cli_engine, tmp_path, capsys) -> None:
     payload = json.loads(capsys.readouterr().out)
     assert len(payload["seeds"]) == 2
     for s in payload["seeds"]:
-        assert set(s) == DESIGN_FIELDS
+        assert set(s) >= DESIGN_FIELDS
+        assert s["texture"] in ("melody", "melody+bass") and s["voices"]
         assert s["bars"] == 3 and s["conditioned_on"] == ids.split(",")
         assert (tmp_path / f"{s['id']}.mid").is_file()
 
@@ -92,6 +93,10 @@ def test_inspire_for_a_user_reads_favourites_and_records_seeds(
         ["--temperature", "0"],
         ["-n", "0"],
         ["--guidance", "-1"],
+        ["--form", "AB", "--bars", "7"],
+        ["--form", "AABB", "--bars", "6"],
+        ["--ending", "half"],
+        ["--texture", "chords"],
     ],
 )
 def test_bad_options_exit_2_with_one_line(cli_engine, capsys, argv) -> None:
@@ -149,5 +154,5 @@ def test_eval_and_bench_report(engine, monkeypatch) -> None:
     assert report["controls"]["all"]["bars"] == 1.0 and report["controls"]["all"]["meter"] == 1.0
     assert report["novelty"]["max"] >= 1
     assert 0 <= report["diversity"]["seeds"]["pairwise_1_minus_cos"] <= 2
-    bench = bench_generate(repeats=2, engine=engine, bars=2, save=False)
+    bench = bench_generate(repeats=2, engine=engine, bars=2, save=False, cold=False)
     assert bench["sample_n1"]["p50_ms"] > 0 and bench["inspire_n4"]["runs"] == 2

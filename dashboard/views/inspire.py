@@ -1,4 +1,5 @@
-"""Inspire: new seeds conditioned on favourites, a piece and its neighbours, or an uploaded motif.
+"""Inspire: new seeds conditioned on favourites, a piece and its neighbours, words (the search
+engine's pieces for a description), or an uploaded motif.
 
 ``/inspire?from=<id>`` starts from that piece (the Piece page's "Inspire from this").
 """
@@ -13,21 +14,38 @@ import streamlit as st
 from cantus.errors import BadInput
 from dashboard import services, widgets
 
-SOURCES = ("A piece and its neighbours", "My favourites", "Upload a motif")
+SOURCES = ("A piece and its neighbours", "My favourites", "Describe it in words", "Upload a motif")
+FORMS = {
+    "phrase": "One phrase",
+    "AB": "Question and answer (AB)",
+    "AABB": "Dance tune (AABB)",
+}
 TONICS = ("C", "G", "D", "A", "E", "B", "F#", "C#", "F", "B-", "E-", "A-", "D-", "G-")
 KEYS = ("", *(f"{t} {m}" for m in ("major", "minor") for t in TONICS))
 MAX_CONDITIONING = 16  # pieces whose centroid conditions the generator
 
 
-def conditioning() -> tuple[list[str] | None, Path | None]:
-    """What the seeds follow: piece ids, or an uploaded motif file (checked)."""
+def conditioning() -> tuple[list[str] | None, Path | None, str | None]:
+    """What the seeds follow: piece ids, an uploaded motif file (checked), or words."""
     default = 1 if st.query_params.get("from") is None and services.favourites() else 0
     source = st.radio("Start from", SOURCES, index=default, horizontal=True)
     if source == SOURCES[0]:
-        return neighbours(), None
+        return neighbours(), None, None
     if source == SOURCES[1]:
-        return favourite_ids(), None
-    return None, uploaded_motif()
+        return favourite_ids(), None, None
+    if source == SOURCES[2]:
+        return None, None, described()
+    return None, uploaded_motif(), None
+
+
+def described() -> str | None:
+    text = st.text_input(
+        "Describe the music",
+        placeholder="melancholy waltz, a lively Irish jig, solemn chorale…",
+        help="The seeds follow the pieces this finds; metre and key come from your words "
+        '("waltz" → 3/4, "melancholy" → minor) unless you set them below.',
+    )
+    return text.strip() or None
 
 
 def neighbours() -> list[str] | None:
@@ -103,7 +121,16 @@ def parameters() -> dict:
         seed = st.number_input(
             "Random seed", 0, 2**31 - 1, value=st.session_state.setdefault("_rng", 0)
         )
+        form = st.selectbox("Form", tuple(FORMS), format_func=FORMS.get)
+        ending = st.radio(
+            "Last phrase ends",
+            ("closed", "open"),
+            horizontal=True,
+            format_func=lambda v: "on the tonic" if v == "closed" else "open (dominant)",
+        )
     return {
+        "form": form,
+        "ending": ending,
         "bars": bars,
         "key": key or None,
         "meter": meter or None,
@@ -140,6 +167,8 @@ def seed_card(record: dict, index: int) -> None:
         )
         figures[2].metric("Key", record.get("key") or "—")
         figures[3].metric("Meter", record.get("meter") or "—")
+        if record.get("texture_note"):
+            st.caption(f"Texture: {record['texture_note']}.")
         try:
             for svg in services.seed_svgs(str(record["musicxml"])):
                 st.image(svg, width="stretch")
@@ -188,9 +217,11 @@ def seed_actions(record: dict, index: int, midi: bytes) -> None:
         )
 
 
-def generate(params: dict, from_ids: list[str] | None, motif: Path | None) -> None:
+def generate(
+    params: dict, from_ids: list[str] | None, motif: Path | None, text: str | None
+) -> None:
     with st.status("Generating seeds…", expanded=False) as status:
-        st.session_state["seeds"] = services.inspire(params, from_ids, motif)
+        st.session_state["seeds"] = services.inspire(params, from_ids, motif, text)
         status.update(label=f"{len(st.session_state['seeds'])} seeds ready", state="complete")
     st.session_state["_rng"] = random.randrange(2**31 - 1)  # next press gives new seeds
 
@@ -198,11 +229,14 @@ def generate(params: dict, from_ids: list[str] | None, motif: Path | None) -> No
 st.title("Inspire")
 st.caption("New musical seeds that follow what you like, in the key and meter you ask for.")
 services.ensure_engine()
-from_ids, motif = conditioning()
+from_ids, motif, text = conditioning()
 params = parameters()
-ready = bool(from_ids) or motif is not None
+ready = bool(from_ids) or motif is not None or bool(text)
 if st.button("Generate seeds", icon=":material/lightbulb:", type="primary", disabled=not ready):
-    generate(params, from_ids, motif)
+    generate(params, from_ids, motif, text)
+seeds_so_far = st.session_state.get("seeds", [])
+if seeds_so_far and seeds_so_far[0].get("conditioned_titles"):
+    st.caption("Conditioned on: " + ", ".join(seeds_so_far[0]["conditioned_titles"]))
 if not services.current_user():
     st.caption("Seeds are not kept in a history until you pick a user name in the sidebar.")
 for i, seed_record in enumerate(st.session_state.get("seeds", [])):

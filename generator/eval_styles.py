@@ -1,0 +1,325 @@
+"""``cantus eval generation``: seeds per style, beside the earlier decoder and an n-gram baseline.
+
+Styles (pools of catalog pieces): O'Neill's jigs and reels, Aird's airs, Bach chorales (4+
+parts), Chinese and German Essen songs. A request is two pieces of one style (favourites);
+seeds are 8 bars in the pieces' majority key and metre. Requests are drawn once per style and
+split: **tune** requests (the first ``per_split``) and **test** requests (the next ones, other
+pieces). On the tune split only: the new decoder's temperature and the n-gram's order are chosen
+by the mean over styles of (mean overlapped area + phrase-end rate) / 2. The earlier decoder
+runs at its shipped setting (temperature 1.0, not tuned). Every figure reported is the test
+split's, all systems in the same run:
+
+* ``constrained`` — the shipped generator under ``generator.decode`` (voices, phrase plan);
+* ``plain`` — the same weights under the earlier decoder (``generator.sample``);
+* ``ngram`` — ``generator.ngram`` fitted per request on the 64 nearest pieces;
+* ``real`` — the conditioning pieces' own 8-bar openings (the target).
+
+Per style and system: overlapped areas (``generator.mgeval``) against the conditioning
+pieces' openings, the musician's figures (phrase end on tonic/dominant, distinct lengths,
+stepwise share and range of the top voice and the bass), fidelity (cosine to the centroid),
+meter and bar control, music21's key analysis vs the request, longest copied run, diversity.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from generator.inspire import get_generator, get_novelty_index, sample_batch
+from generator.mgeval import Line, line_of, musician_report, oa_report
+from generator.ngram import NGram, sample_ngram, training_sequences
+from generator.phrase import check_form
+from generator.requests import request_from_ids, sampling_range, to_key
+from generator.sample import SampleSpec
+from generator.vocab import count_bars, first_meter, tonic_pitch_class
+
+log = logging.getLogger(__name__)
+
+STYLES = {
+    "jigs": lambda c: (c["collection"] == "oneills1850") & (c["form"] == "jig"),
+    "reels": lambda c: (c["collection"] == "oneills1850") & (c["form"] == "reel"),
+    "airs": lambda c: c["collection"] == "airdsAirs",
+    "chorales": lambda c: (c["collection"] == "bach") & (c["parts"] >= 4),
+    "chinese": lambda c: (
+        (c["collection"] == "essenFolksong") & c["origin"].astype(str).str.startswith("Chinese")
+    ),
+    "german": lambda c: (c["collection"] == "essenFolksong") & (c["origin"] == "German"),
+}
+BARS = 8
+SEEDS = 4  # seeds per request and system
+PIECES_PER_REQUEST = 2
+NGRAM_NEIGHBOURS = 64
+TEMPERATURES = (0.8, 0.9, 1.0)  # swept on the tune split for the constrained decoder
+NGRAM_ORDERS = (3, 5, 8)  # swept on the tune split for the baseline
+LEAPS = ((12, 7), (7, 4))  # (bass, melody) largest leaps of melody + bass, swept on chorales
+
+
+def style_requests(engine: Any, per_split: int, seed: int) -> dict[str, dict[str, list]]:
+    """{style: {"tune": [[row, row], ...], "test": [...]}} with no piece in both splits."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for style, pick in STYLES.items():
+        pool = np.flatnonzero(pick(engine.catalog).to_numpy())
+        need = 2 * per_split * PIECES_PER_REQUEST
+        rows = rng.choice(pool, size=min(need, len(pool)), replace=False).tolist()
+        pairs = [rows[i : i + PIECES_PER_REQUEST] for i in range(0, len(rows), 2)]
+        out[style] = {"tune": pairs[:per_split], "test": pairs[per_split : 2 * per_split]}
+    return out
+
+
+class Context:
+    """What every system needs: engine, generator, tokens, canonical pieces, novelty index."""
+
+    def __init__(self, engine: Any, data_dir: Path) -> None:
+        from cantus.catalog import load_catalog
+        from generator.train import prepare_pieces
+
+        self.engine = engine
+        self.gen = get_generator(data_dir / "generator")
+        self.novelty = get_novelty_index(data_dir)
+        frame = load_catalog(data_dir, columns=["id", "tokens", "tonic", "mode"])
+        self.tokens = [list(map(int, t)) for t in frame["tokens"]]
+        pieces, _ = prepare_pieces(frame, self.gen.controls)
+        self.canonical = {p.row: p for p in pieces}
+        self.emb = np.asarray(engine.embeddings, dtype=np.float32)
+        self.leaps: tuple[int, int] | None = None  # set by tuning
+
+    def request(self, rows: list[int]) -> Any:
+        ids = [str(self.engine.catalog["id"].iloc[r]) for r in rows]
+        req = request_from_ids(self.engine, ids, BARS, None, None, self.gen.controls.meters)
+        req.plan = check_form("phrase", "closed", BARS)
+        req.leaps = self.leaps
+        return req
+
+    def real_lines(self, rows: list[int]) -> tuple[list[Line], list[Line]]:
+        top, bass = [], []
+        for r in rows:
+            pc = _tonic_pc(str(self.engine.catalog["tonic"].iloc[r]))
+            top.append(line_of(self.tokens[r], pc, BARS, "top"))
+            bass.append(line_of(self.tokens[r], pc, BARS, "bottom"))
+        return top, bass
+
+
+def _tonic_pc(tonic: str) -> int:
+    try:
+        return tonic_pitch_class(tonic)
+    except ValueError:
+        return 0
+
+
+def run_system(ctx: Context, system: str, req: Any, setting: float, seed: int) -> list[list[int]]:
+    """Canonical-key seeds of one system for one request."""
+    cond = torch.from_numpy(req.cond) if ctx.gen.conditioned else None
+    if system == "constrained":
+        return sample_batch(ctx.gen, req, SEEDS, (setting, 0.95, seed, 1.0), cond)
+    if system == "plain":
+        plan, req.plan = req.plan, None
+        try:
+            return sample_batch(ctx.gen, req, SEEDS, (setting, 0.95, seed, 1.0), cond)
+        finally:
+            req.plan = plan
+    model = _ngram_for(ctx, req, int(setting))
+    spec = SampleSpec(
+        meter=req.meter,
+        mode=req.mode,
+        bars=BARS,
+        n=SEEDS,
+        seed=seed,
+        pitch_range=sampling_range(req.tonic),
+    )
+    return sample_ngram(model, ctx.gen.controls, spec)
+
+
+def _ngram_for(ctx: Context, req: Any, order: int) -> NGram:
+    sims = ctx.emb @ req.cond
+    near = [int(r) for r in np.argsort(-sims) if int(r) in ctx.canonical]
+    same = [r for r in near if str(ctx.engine.catalog["meter"].iloc[r]) == req.meter]
+    rows = (same if len(same) >= 8 else near)[:NGRAM_NEIGHBOURS]
+    pieces = [ctx.canonical[r] for r in rows]
+    seqs = training_sequences(pieces, ctx.gen.controls, req.meter, req.mode)
+    return NGram(order, ctx.gen.controls.vocab_size).fit(seqs)
+
+
+def score_lines(seeds: list[list[int]]) -> tuple[list[Line], list[Line]]:
+    """Top lines and bass lines of canonical seeds (tonic pitch class 0)."""
+    top = [line_of(s, 0, BARS, "top") for s in seeds]
+    bass = [line_of(s, 0, BARS, "bottom") for s in seeds]
+    return top, bass
+
+
+def split_scores(
+    ctx: Context, pairs: list[list[int]], system: str, setting: float, seed: int
+) -> dict[str, Any]:
+    """Seeds of ``system`` for every request of one style and split, with their figures."""
+    seeds, reqs, real_top, real_bass = [], [], [], []
+    for i, rows in enumerate(pairs):
+        req = ctx.request(rows)
+        got = run_system(ctx, system, req, setting, seed + 101 * i)
+        seeds.append(got)
+        reqs.append(req)
+        top, bass = ctx.real_lines(rows)
+        real_top += top
+        real_bass += bass
+    lines = [score_lines(group) for group in seeds]
+    tops = [line for top, _ in lines for line in top]
+    basses = [line for _, bass in lines for line in bass]
+    poly = any(r.texture == "melody+bass" for r in reqs)
+    return {
+        "seeds": seeds,
+        "requests": reqs,
+        "oa": oa_report(tops, real_top),
+        "musician": musician_report(tops, basses if poly else None),
+        "real": musician_report(real_top, real_bass if poly else None),
+    }
+
+
+def tune(ctx: Context, requests: dict, seed: int) -> dict[str, Any]:
+    """Settings chosen on the tune split (temperature; n-gram order), with the sweep."""
+    sweep: dict[str, dict[str, float]] = {"constrained": {}, "ngram": {}}
+    for system, grid in (("constrained", TEMPERATURES), ("ngram", NGRAM_ORDERS)):
+        for setting in grid:
+            vals = []
+            for pairs in (r["tune"] for r in requests.values()):
+                res = split_scores(ctx, pairs, system, setting, seed)
+                ends = res["musician"]["phrase_end_tonic_or_dominant"]
+                vals.append((res["oa"]["mean"] + ends) / 2)
+            sweep[system][str(setting)] = round(float(np.nanmean(vals)), 4)
+            log.info("tune %s %s: %.4f", system, setting, sweep[system][str(setting)])
+    best = {s: float(max(v, key=v.get)) for s, v in sweep.items()}
+    sweep["leaps_chorales"] = {}
+    for leaps in LEAPS:  # voice limits of melody + bass, on the chorale tune requests
+        ctx.leaps = leaps
+        res = split_scores(
+            ctx, requests["chorales"]["tune"], "constrained", best["constrained"], seed
+        )
+        score = (res["oa"]["mean"] + res["musician"]["phrase_end_tonic_or_dominant"]) / 2
+        sweep["leaps_chorales"][str(leaps)] = round(float(score), 4)
+        log.info("tune leaps %s: %.4f", leaps, score)
+    chosen_leaps = max(LEAPS, key=lambda x: sweep["leaps_chorales"][str(x)])
+    ctx.leaps = chosen_leaps
+    chosen = {
+        "constrained_temperature": best["constrained"],
+        "ngram_order": int(best["ngram"]),
+        "bass_melody_leaps": list(chosen_leaps),
+    }
+    return {"sweep": sweep, "chosen": chosen}
+
+
+def control_figures(ctx: Context, seeds: list[list[list[int]]], reqs: list) -> dict[str, float]:
+    """Fidelity, metre/bars, key (music21), copying and diversity of one system's seeds."""
+    from cantus import tokens
+
+    fid, meter_ok, key_ok, runs, div = [], [], [], [], []
+    for group, req in zip(seeds, reqs, strict=True):
+        keyed = [to_key(s, req.tonic) for s in group]
+        emb = np.asarray(ctx.engine.encoder.encode_ids(keyed), dtype=np.float32)
+        emb /= np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-8)
+        fid += (emb @ req.cond).tolist()
+        sims = emb @ emb.T
+        div.append(float(np.mean(1 - sims[np.triu_indices(len(group), 1)])))
+        for s, k in zip(group, keyed, strict=True):
+            meter_ok.append(first_meter(s) == req.meter and count_bars(s) == BARS)
+            runs.append(ctx.novelty.longest_copied_run(s))
+            try:
+                found = tokens.ids_to_music21(k).analyze("key")
+                want_pc, want_mode = tonic_pitch_class(req.tonic), req.mode
+                key_ok.append(found.tonic.pitchClass == want_pc and found.mode == want_mode)
+            except Exception:  # a seed music21 cannot analyse counts as a miss
+                key_ok.append(False)
+    return {
+        "fidelity": round(float(np.mean(fid)), 4),
+        "meter_and_bars": round(float(np.mean(meter_ok)), 4),
+        "key_music21": round(float(np.mean(key_ok)), 4),
+        "copied_run_p50": float(np.median(runs)),
+        "copied_run_max": int(np.max(runs)),
+        "diversity_1_minus_cos": round(float(np.mean(div)), 4),
+    }
+
+
+def _save_examples(folder: Path, style: str, seeds: list[list[int]], req: Any) -> None:
+    """MusicXML + MIDI of a style's first test request's seeds (canonical key: tonic C)."""
+    from generator.seeds import export_seed
+    from generator.voices import texture_voices
+
+    voices = texture_voices(req.texture)
+    for i, ids in enumerate(seeds[:2]):
+        export_seed(ids, f"C {req.mode}", folder, f"{style}-{i + 1}", voices)
+
+
+def evaluate_styles(
+    data_dir: Path | None = None,
+    per_split: int = 3,
+    seed: int = 0,
+    engine: Any = None,
+    examples: Path | None = None,
+) -> dict[str, Any]:
+    """The whole per-style report (see the module docstring)."""
+    from cantus.config import data_dir as default_data_dir
+
+    started = time.perf_counter()
+    folder = Path(data_dir or getattr(engine, "data_dir", None) or default_data_dir())
+    if engine is None:
+        from recommender.engine import Engine
+
+        engine = Engine.load(folder)
+    ctx = Context(engine, folder)
+    requests = style_requests(engine, per_split, seed)
+    tuned = tune(ctx, requests, seed)
+    settings = {
+        "constrained": tuned["chosen"]["constrained_temperature"],
+        "plain": 1.0,
+        "ngram": tuned["chosen"]["ngram_order"],
+    }
+    styles: dict[str, Any] = {}
+    for style, split in requests.items():
+        styles[style] = {}
+        for system, setting in settings.items():
+            res = split_scores(ctx, split["test"], system, setting, seed + 1)
+            styles[style][system] = {"oa": res["oa"], **res["musician"]}
+            styles[style][system].update(control_figures(ctx, res["seeds"], res["requests"]))
+            styles[style]["real"] = res["real"]
+            if system == "constrained" and examples is not None:
+                _save_examples(examples, style, res["seeds"][0], res["requests"][0])
+        log.info("style %s done", style)
+    return {
+        "split": "test",
+        "tuned_on": "tune split (other pieces): constrained temperature over "
+        f"{list(TEMPERATURES)}, n-gram order over {list(NGRAM_ORDERS)}, (bass, melody) leap "
+        f"limits over {[list(x) for x in LEAPS]} on chorales; plain decoder at 1.0",
+        "tuning": tuned,
+        "requests_per_style": per_split,
+        "pieces_per_request": PIECES_PER_REQUEST,
+        "seeds_per_request": SEEDS,
+        "bars": BARS,
+        "styles": styles,
+        "summary": summarise_styles(styles),
+        "examples": str(examples) if examples is not None else None,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def _worst(oa: dict[str, float]) -> float:
+    return min(v for k, v in oa.items() if k != "mean")
+
+
+def summarise_styles(styles: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Per system, the mean over styles of mean OA, phrase-end rate and fidelity."""
+    out: dict[str, dict[str, float]] = {}
+    for system in ("constrained", "plain", "ngram"):
+        rows = [s[system] for s in styles.values() if system in s]
+        out[system] = {
+            "oa_mean": round(float(np.nanmean([r["oa"]["mean"] for r in rows])), 4),
+            "oa_min_feature": round(float(np.nanmin([_worst(r["oa"]) for r in rows])), 4),
+            "phrase_end": round(
+                float(np.mean([r["phrase_end_tonic_or_dominant"] for r in rows])), 4
+            ),
+            "fidelity": round(float(np.mean([r["fidelity"] for r in rows])), 4),
+        }
+    reals = [s["real"]["phrase_end_tonic_or_dominant"] for s in styles.values()]
+    out["real"] = {"phrase_end": round(float(np.mean(reals)), 4)}
+    return out

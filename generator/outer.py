@@ -1,0 +1,252 @@
+"""Outer voices of a texture the model writes in full: melody over bass for polyphonic favourites.
+
+The model learned chorales, madrigals and quartets as merged chords (bass first, pitches rising
+at each onset). Masking a 2-voice texture out of that makes the "melody" the model's tenor (it
+follows the bass); so :class:`OuterGrammar` lets it write its inner voices and keeps them
+**hidden** (never exported), while the outer voices are constrained like real voices:
+
+* at each onset the bass attacks first whenever it is free (bass register), then up to
+  ``CAP - 2`` hidden inner notes, then the melody — the **last** pitch of the onset, in the
+  soprano register, within a leap and a range of the melody's earlier notes;
+* the melody is legato inside a phrase (each onset starts where the melody's note ends, the
+  first of each bar on the downbeat), so it sounds at every onset and one note at a time;
+* an onset may close only once its last note qualifies as the melody's note; a pitch is allowed
+  only if it can be the melody or a qualifying melody pitch is still possible above it;
+* phrase ends as in :class:`~generator.constrained.VoiceGrammar`: bass and melody on the
+  target degree together on a strong beat, every note of that chord held a beat, nothing after.
+
+:func:`outer_ids` removes the hidden notes from a decoded sequence (replaying this grammar).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from generator.constrained import VoiceGrammar, VState
+from generator.vocab import KIND_DUR, KIND_PITCH
+
+CAP = 4  # most notes at one onset: bass, two hidden inner notes, melody
+BASS, MEL = 0, 1
+
+
+@dataclass
+class OState(VState):
+    count: int = 0  # notes at the current onset
+    pend_ok: bool = False  # the onset's last note qualifies as the melody's note
+    inner_ok: bool = True  # hidden notes at this onset can belong to a cadence chord
+    bass_cad: bool = False  # the bass attacked the cadence degree here, held long enough
+    mel_end: int = 0  # melody end before this onset (bar position)
+    floor: int = -1  # highest pitch at this onset before the one just chosen
+    pend_dur: int = 0  # length of the onset's last note
+    labels: list[str] = field(default_factory=list)  # per note: bass | inner | melody | cand
+
+
+class OuterGrammar(VoiceGrammar):
+    """:class:`VoiceGrammar` for ``(bass, melody)`` voices with hidden inner notes."""
+
+    def new_state(self) -> OState:
+        return OState(ends=[0, 0], last=[-1, -1], lows=[999, 999], highs=[-1, -1])
+
+    def reserve(self, s: VState, extra: int = 4) -> int:
+        left = self.plan.bars - s.bars
+        cadences = sum(1 for b in self.plan.ends if b >= max(s.bars, 1))
+        return 5 * left + (2 * CAP + 2) * cadences + extra
+
+    # ------------------------------------------------------------------ masks
+
+    def allowed(self, s: OState) -> np.ndarray:
+        m = np.zeros(self.vocab_size, dtype=bool)
+        if s.phase == "start":
+            m[self.t.bar] = True
+        elif s.phase == "bar":
+            m[self.ts_id] = True
+        elif s.phase == "ts":
+            m |= self.is_pos & (self.value == 0)  # every bar opens on the downbeat
+        elif s.phase == "pos":
+            m |= self._next_pitches(s)
+        elif s.phase == "pitch":
+            m |= self._outer_durations(s)
+        elif s.phase == "dur":
+            self._after_outer(s, m)
+        else:
+            m[self.t.pad] = True
+        return m
+
+    def _bass_free(self, s: OState) -> bool:
+        return s.count == 0 and s.ends[BASS] <= s.pos
+
+    def _voice_mask(self, s: OState, v: int, floor: int | None = None) -> np.ndarray:
+        """Pitches voice ``v`` may take above ``floor`` (default: the onset's last pitch); the
+        soft limits are relaxed only if nothing fits."""
+        floor = s.last_pitch if floor is None else floor
+        hard = self.registers[v] & (self.value > floor)
+        if self._forced_onset(s):
+            hard &= self.pc == self.target(s)
+        soft = hard & self._shape(s, v)
+        return soft if soft.any() else hard
+
+    def _next_pitches(self, s: OState) -> np.ndarray:
+        if self._bass_free(s):
+            return self._voice_mask(s, BASS)
+        cand = self._voice_mask(s, MEL)
+        if not cand.any() or self.closing(s):
+            return cand
+        top = int(self.value[cand].max())
+        floor = max(s.last_pitch, s.last[BASS] if s.count == 0 else -1)
+        inner = self.is_pitch & (self.value > floor) & (self.value < top)
+        return cand | (inner if s.count + 2 <= CAP else np.zeros_like(inner))
+
+    def _outer_durations(self, s: OState) -> np.ndarray:
+        if s.labels[-1] == "bass?":
+            return self._durations(s)  # the bass: VoiceGrammar's rules for voice 0
+        m = self._melody_choice(s) | self._inner_choice(s)
+        return m if m.any() else self._shortest()
+
+    def _melody_choice(self, s: OState) -> np.ndarray:
+        """Durations that make the chosen pitch the melody's next note (none if it cannot be)."""
+        room = self.is_dur & (self.value <= self.bar_len - s.pos)
+        if not self._voice_mask(s, MEL, s.floor)[self._pitch_token(s.pitch)]:
+            return np.zeros_like(room)
+        return self._melody_durations(s, room, room & (self.value >= self.min_final))
+
+    def _inner_choice(self, s: OState) -> np.ndarray:
+        """Durations that keep the chosen pitch a hidden inner note (a melody must follow)."""
+        room = self.is_dur & (self.value <= self.bar_len - s.pos)
+        none = np.zeros_like(room)
+        above = self._voice_mask(s, MEL, s.pitch)
+        if not above.any() or s.count + 2 > CAP:
+            return none
+        target = self.target(s)
+        if target is None:
+            return room
+        hold = room & (self.value >= self.min_final)
+        cadence_above = (above & (self.pc == target)).any()
+        if self._forced_onset(s):
+            return hold if cadence_above else none
+        m = room & (self.value <= self.last_final - s.pos)
+        if self._cadence_possible(s) and cadence_above:
+            m |= hold
+        return m
+
+    def _melody_durations(self, s: OState, room: np.ndarray, hold: np.ndarray) -> np.ndarray:
+        s.voice = MEL
+        if self.target(s) is None:
+            return self._legato_ends(s, room, np.zeros_like(room))
+        free = hold if self._melody_cadence(s) else np.zeros_like(room)
+        before = room & (self.value <= self.last_final - s.pos)
+        if self._forced_onset(s):
+            before[:] = False
+        return self._legato_ends(s, before | free, free, fallback=False)
+
+    def _cadence_possible(self, s: OState) -> bool:
+        return s.onset_ok and s.bass_cad and s.inner_ok and s.pos in self.strong
+
+    def _melody_cadence(self, s: OState) -> bool:
+        target = self.target(s)
+        return self._cadence_possible(s) and target is not None and s.pitch % 12 == target
+
+    def _after_outer(self, s: OState, m: np.ndarray) -> None:
+        if s.count < CAP:
+            m |= self._next_pitches(s)
+        if not s.pend_ok:
+            return  # the melody has not sounded at this onset yet
+        target, closing = self.target(s), self.closing(s)
+        cadence_due = target is not None and not s.final_ok
+        if not s.locked:
+            m |= self._positions(s, closing and cadence_due, legato=not closing)
+        if cadence_due:
+            return
+        held = s.final_ok or s.ends[MEL] >= self.bar_len or closing
+        if s.bars < self.plan.bars:
+            m[self.t.bar] = held
+        else:
+            m[self.t.eos] = True
+
+    def _pitch_token(self, pitch: int) -> int:
+        return int(self._pitch_ids[pitch])
+
+    @property
+    def _pitch_ids(self) -> np.ndarray:
+        if not hasattr(self, "_pids"):
+            pids = np.zeros(128, dtype=np.int64)
+            ids = np.flatnonzero(self.kind == KIND_PITCH)
+            pids[self.value[ids]] = ids
+            self._pids = pids
+        return self._pids
+
+    # ------------------------------------------------------------------ state updates
+
+    def advance(self, s: OState, tok: int, forced: bool = False) -> None:
+        kind = int(self.kind[tok]) if 0 <= tok < self.vocab_size else -1
+        if s.phase == "dur" and kind != KIND_PITCH:
+            self._commit_melody(s)
+        super().advance(s, tok, forced)
+
+    def _open_onset(self, s: OState, pos: int) -> None:
+        super()._open_onset(s, pos)
+        s.count, s.pend_ok, s.inner_ok, s.bass_cad = 0, False, True, False
+        s.mel_end = s.ends[MEL]
+
+    def _open_bar(self, s: OState) -> None:
+        super()._open_bar(s)
+        s.mel_end = 0
+
+    def _choose_pitch(self, s: OState, pitch: int) -> None:
+        s.phase, s.pitch = "pitch", pitch
+        if s.count > 0 and s.labels[-1] == "cand":
+            s.labels[-1] = "inner"  # a higher pitch follows: the candidate was an inner note
+        s.voice = BASS if self._bass_free(s) else MEL
+        s.labels.append("bass?" if s.voice == BASS else "cand")
+        s.floor, s.last_pitch = s.last_pitch, pitch
+
+    def _close_note(self, s: OState, dur: int) -> None:
+        target = self.target(s)
+        s.phase, s.notes_in_bar, s.started = "dur", s.notes_in_bar + 1, True
+        s.count += 1
+        s.max_end = max(s.max_end, s.pos + dur)
+        if target is not None and s.pos + dur > self.last_final:
+            s.locked = True
+        if s.labels[-1] == "bass?":
+            s.labels[-1] = "bass"
+            s.ends[BASS], s.last[BASS] = s.pos + dur, s.pitch
+            s.lows[BASS], s.highs[BASS] = min(s.lows[BASS], s.pitch), max(s.highs[BASS], s.pitch)
+            s.bass_cad = target is not None and s.pitch % 12 == target and dur >= self.min_final
+            s.pend_ok = s.final_ok = False
+            return
+        # a melody candidate: qualifies if its pitch and length fit the melody's rules
+        s.phase = "pitch"  # evaluate the duration masks as they stood when it was chosen
+        fits = (self._melody_choice(s) & self.is_dur & (self.value == dur)).any()
+        s.phase = "dur"
+        s.pend_ok, s.pend_dur = bool(fits), dur
+        s.ends[MEL] = s.pos + dur if s.pend_ok else s.mel_end
+        cadence = target is not None and s.pitch % 12 == target and dur >= self.min_final
+        s.final_ok = s.pend_ok and cadence and self._cadence_possible(s)
+        s.inner_ok = s.inner_ok and dur >= self.min_final  # if a pitch follows, this was inner
+
+    def _commit_melody(self, s: OState) -> None:
+        if not s.pend_ok or not s.labels or s.labels[-1] != "cand":
+            return
+        s.labels[-1] = "melody"
+        s.last[MEL] = s.pitch
+        s.lows[MEL], s.highs[MEL] = min(s.lows[MEL], s.pitch), max(s.highs[MEL], s.pitch)
+        s.melody_notes += 1
+
+
+def outer_ids(ids: list[int], grammar: OuterGrammar) -> list[int]:
+    """``ids`` without the hidden inner notes (their Pitch and Duration tokens)."""
+    s = grammar.new_state()
+    for tok in [*ids, grammar.t.eos]:
+        grammar.advance(s, int(tok))
+    labels = iter(s.labels)
+    out, drop = [], False
+    for tok in ids:
+        kind = int(grammar.kind[tok])
+        if kind == KIND_PITCH:
+            drop = next(labels) == "inner"
+        if not drop:
+            out.append(int(tok))
+        if kind == KIND_DUR:
+            drop = False
+    return out

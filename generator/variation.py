@@ -1,0 +1,164 @@
+"""Variations of a piece's opening (``cantus inspire --vary ID --keep rhythm|contour``).
+
+The source is the piece's **top line** over its first ``bars`` bars (the highest note at each
+onset, each note cut where the next one starts, so it is one voice), moved to the canonical key:
+
+* ``--keep rhythm`` — the bar structure, onsets and durations are kept note for note (forced
+  tokens); every pitch is sampled anew under the melody voice's limits, the last one on the tonic;
+* ``--keep contour`` — the direction of each melodic step (up / down / repeat) is kept while the
+  rhythm is sampled anew under the usual phrase plan.
+
+The copy guard is measured against the catalog (which holds the source) and, reported apart,
+against the source alone (``source_copied_notes``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from cantus.errors import BadInput
+from generator.checks import check_meter, parse_key
+from generator.decode import TEMPLATE_PITCH
+from generator.mgeval import top_line
+from generator.requests import Request, fit_shift
+from generator.vocab import (
+    KIND_DUR,
+    KIND_PITCH,
+    Note,
+    canonical_shift,
+    first_meter,
+    meter_bar_positions,
+    meter_quarters,
+    parse_notes,
+    tables,
+    tonic_pitch_class,
+)
+from generator.voices import Voice
+
+if TYPE_CHECKING:
+    from recommender.engine import Engine
+
+KEEPS = ("rhythm", "contour")
+
+
+def line_to_ids(line: list[Note], meter: str, bars: int) -> list[int]:
+    """REMI ids of a one-voice line in ``meter`` (notes cut at their bar line)."""
+    from cantus import tokens
+
+    t = tables()
+    vocab = tokens.get_tokenizer().vocab
+    bar_q = meter_quarters(meter)
+    per_q = meter_bar_positions(meter) / bar_q  # positions per quarter note
+    durs = np.flatnonzero(t.kind == KIND_DUR)
+    out: list[int] = []
+    for bar in range(bars):
+        out += [t.bar, t.ts_ids[meter]]
+        for n in (n for n in line if n.bar == bar):
+            pos = round((n.onset - bar * bar_q) * per_q)
+            room = min(round(n.duration * per_q), meter_bar_positions(meter) - pos)
+            fits = durs[t.value[durs] <= room]
+            if f"Position_{pos}" not in vocab or not len(fits):
+                continue  # off the tokenizer's grid: skipped, as the tokenizer would
+            dur = int(fits[np.argmax(t.value[fits])])
+            out += [vocab[f"Position_{pos}"], vocab[f"Pitch_{n.pitch}"], dur]
+    return out
+
+
+def source_opening(ids: list[int], bars: int) -> tuple[list[int], str, int]:
+    """(one-voice ids of the first ``bars`` bars, metre, bars used) of a piece's tokens."""
+    meter = first_meter(ids)
+    notes, n_bars = parse_notes(ids)
+    use = min(bars, n_bars)
+    line = [n for n in top_line(notes) if n.bar < use]
+    if meter is None or len(line) < 2:
+        msg = "the piece has no melody to vary (fewer than two notes or no metre)"
+        raise BadInput(msg)
+    return line_to_ids(line, meter, use), meter, use
+
+
+def rhythm_template(ids: list[int]) -> list[int]:
+    """``ids`` with every pitch replaced by ``TEMPLATE_PITCH`` (sampled anew)."""
+    t = tables()
+    return [TEMPLATE_PITCH if t.kind[i] == KIND_PITCH else int(i) for i in ids]
+
+
+def contour_of(ids: list[int]) -> list[int]:
+    """Directions of the line's melodic steps: -1 down, 0 repeat, 1 up."""
+    pitches = [n.pitch for n in parse_notes(ids)[0]]
+    return np.sign(np.diff(pitches)).astype(int).tolist()
+
+
+def piece_tokens(engine: Engine, piece_id: str) -> list[int]:
+    """Stored music tokens of a catalog piece (BadInput if the id is unknown)."""
+    from cantus.catalog import load_catalog
+
+    row = engine.row(piece_id)  # BadInput on unknown ids
+    folder = getattr(engine, "data_dir", None)
+    frame = load_catalog(Path(folder) if folder else None, columns=["id", "tokens"])
+    match = frame.index[frame["id"].astype(str) == piece_id]
+    idx = int(match[0]) if len(match) else row
+    return [int(t) for t in frame["tokens"].iloc[idx]]
+
+
+def request_from_vary(
+    engine: Engine,
+    piece_id: str,
+    keep: str | None,
+    bars: int,
+    key: str | None,
+    meter: str | None,
+    meters: tuple[str, ...],
+) -> Request:
+    """A request that varies the opening of ``piece_id`` (see the module docstring)."""
+    keep = (keep or "rhythm").strip().lower()
+    if keep not in KEEPS:
+        msg = f"unknown --keep {keep!r} (expected rhythm or contour)"
+        raise BadInput(msg)
+    piece_id = str(piece_id or "").strip()
+    if not piece_id:
+        msg = "--vary needs a piece id"
+        raise BadInput(msg)
+    row = engine.catalog.iloc[engine.row(piece_id)]
+    line, src_meter, used = source_opening(piece_tokens(engine, piece_id), bars)
+    if keep == "rhythm" and meter is not None and check_meter(meter, meters) != src_meter:
+        msg = f"--keep rhythm keeps the piece's {src_meter}; --meter {meter} would move its bars"
+        raise BadInput(msg)
+    src_tonic, src_mode = parse_key(str(row["key"]) or "C major")
+    shift = fit_shift(line, canonical_shift(tonic_pitch_class(src_tonic)))
+    from cantus import tokens
+
+    canon = tokens.transpose_ids(line, shift)
+    tonic, mode = parse_key(key) if key is not None else (src_tonic, src_mode)
+    vec = np.asarray(engine.embeddings[engine.row(piece_id)], dtype=np.float32)
+    req = Request(
+        cond=vec / max(float(np.linalg.norm(vec)), 1e-8),
+        conditioned_on=[piece_id],
+        meter=src_meter if keep == "rhythm" else check_meter(meter or src_meter, meters),
+        tonic=tonic,
+        mode=mode,
+        bars=used if keep == "rhythm" else bars,
+        texture="melody",
+        titles=[str(row.get("title", ""))],
+        info={"variation": {"of": piece_id, "keep": keep, "source_bars": used}},
+    )
+    if keep == "rhythm":
+        req.template = rhythm_template(canon)
+    else:
+        req.contour = contour_of(canon)
+    req.source = canon
+    return req
+
+
+def source_register(voice: Voice, source: list[int], margin: int = 2) -> Voice:
+    """``voice`` confined to the source line's register (+- ``margin``, at least an octave wide so
+    every degree is reachable), so a variation sits where its source sits."""
+    pitches = [n.pitch for n in parse_notes(source)[0]]
+    if not pitches:
+        return voice
+    low, high = min(pitches) - margin, max(pitches) + margin
+    high = max(high, low + 12)
+    return replace(voice, low=low, high=high)

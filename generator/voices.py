@@ -1,0 +1,155 @@
+"""Textures of a seed: one melodic line, or a melody over a bass line — never chord soup.
+
+The tokens stay one REMI stream (the one tokenizer merges parts); the texture is a decoding
+constraint (``generator.constrained``): each voice owns a register (disjoint ranges, so a
+pitch's register names its voice), sounds at most one note at a time, and moves like a voice
+(a largest leap and a largest range). Export splits the stream back into one MusicXML part and
+one MIDI track per voice.
+
+Which texture: pieces with one part (folk tunes, airs, dance tunes) give ``melody``; when most
+conditioning pieces have two or more parts (chorales, Palestrina, madrigals, quartets) the seed
+is ``melody+bass``: the four-voice texture is not reachable by the current model within the CPU
+training budget, so the outer voices are written and the output says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+TEXTURES = ("melody", "melody+bass")
+POLYPHONIC_NOTE = "melody plus bass line (outer voices of a polyphonic texture)"
+
+
+@dataclass(frozen=True)
+class Voice:
+    """One voice's register and movement limits, in sounding MIDI pitches."""
+
+    name: str  # "melody" or "bass"
+    low: int  # lowest pitch
+    high: int  # highest pitch
+    max_leap: int  # largest melodic interval, semitones (relaxed only if nothing else fits)
+    max_ambitus: int  # largest range of the voice over the seed, semitones (same)
+    legato: bool = False  # no rest inside a phrase: every onset is this voice's next note
+
+    def shifted(self, semitones: int) -> Voice:
+        return replace(self, low=self.low + semitones, high=self.high + semitones)
+
+
+# Registers and limits from the corpus: folk openings span about an octave and a half and leap
+# at most an octave; chorale sopranos sit in C4..A5 moving mostly by step, basses in D2..B3.
+FOLK_MELODY = Voice("melody", 50, 91, max_leap=12, max_ambitus=16)
+SOPRANO = Voice("melody", 64, 81, max_leap=7, max_ambitus=14, legato=True)
+BASS = Voice("bass", 38, 59, max_leap=12, max_ambitus=17)
+
+
+def texture_voices(texture: str, leaps: tuple[int, int] | None = None) -> tuple[Voice, ...]:
+    """Voices of ``texture``, lowest first (the order REMI writes pitches at one onset);
+    ``leaps`` overrides the (bass, melody) largest leaps of ``melody+bass``."""
+    if texture == "melody":
+        return (FOLK_MELODY,)
+    if texture == "melody+bass":
+        if leaps is None:
+            return (BASS, SOPRANO)
+        return (replace(BASS, max_leap=leaps[0]), replace(SOPRANO, max_leap=leaps[1]))
+    msg = f"unknown texture {texture!r} (expected one of {', '.join(TEXTURES)})"
+    raise ValueError(msg)
+
+
+def texture_for_parts(parts: Sequence[int]) -> str:
+    """``melody+bass`` when most pieces have two or more parts, else ``melody``."""
+    values = [int(p) for p in parts if p == p]  # NaN-safe
+    poly = sum(1 for p in values if p >= 2)
+    return "melody+bass" if values and poly * 2 > len(values) else "melody"
+
+
+def canonical_voices(
+    texture: str, key_shift: int, leaps: tuple[int, int] | None = None
+) -> tuple[Voice, ...]:
+    """Voices in the canonical key (tonic C) that land in their registers once moved by
+    ``key_shift`` semitones to the requested tonic."""
+    return tuple(v.shifted(-key_shift) for v in texture_voices(texture, leaps))
+
+
+def split_by_voice(notes: list, voices: Sequence[Voice]) -> list[list]:
+    """Notes (objects with ``.pitch``) grouped per voice by register, lowest voice first."""
+    groups: list[list] = [[] for _ in voices]
+    for note in notes:
+        idx = next((i for i, v in enumerate(voices) if v.low <= note.pitch <= v.high), None)
+        if idx is None:  # a prompt note outside every register joins the nearest voice
+            idx = min(range(len(voices)), key=lambda i: _distance(note.pitch, voices[i]))
+        groups[idx].append(note)
+    return groups
+
+
+def one_at_a_time(notes: list[tuple]) -> list[tuple]:
+    """(onset, pitch, length) notes of one voice, each cut where the next starts (a motif's
+    notes are kept as given, so its top line may overlap itself); the highest note wins an
+    onset."""
+    best: dict = {}
+    for onset, pitch, length in notes:
+        if onset not in best or pitch > best[onset][0]:
+            best[onset] = (pitch, length)
+    onsets = sorted(best)
+    out = []
+    for i, onset in enumerate(onsets):
+        pitch, length = best[onset]
+        if i + 1 < len(onsets):
+            length = min(length, onsets[i + 1] - onset)
+        out.append((onset, pitch, length))
+    return out
+
+
+def _distance(pitch: int, voice: Voice) -> int:
+    return min(abs(pitch - voice.low), abs(pitch - voice.high))
+
+
+def voices_midi_bytes(ids: list[int], voices: Sequence[Voice]) -> bytes:
+    """MIDI with one named track per voice (melody first)."""
+    import symusic
+
+    from cantus import tokens
+
+    merged = tokens.ids_to_score(ids)
+    score = symusic.Score(merged.ticks_per_quarter)
+    score.time_signatures = merged.time_signatures.copy()
+    score.tempos = merged.tempos.copy()
+    notes = list(merged.tracks[0].notes)
+    for voice, group in reversed(list(zip(voices, split_by_voice(notes, voices), strict=True))):
+        track = symusic.Track(name=voice.name.capitalize(), program=0, is_drum=False)
+        for time, pitch, length in one_at_a_time([(n.time, n.pitch, n.duration) for n in group]):
+            track.notes.append(symusic.Note(time, length, pitch, 100))
+        score.tracks.append(track)
+    return score.dumps_midi()
+
+
+def write_voices_musicxml(
+    ids: list[int], path: Path, key: str | None, voices: Sequence[Voice]
+) -> Path:
+    """MusicXML with one part (staff) per voice, melody on top, the bass in the bass clef."""
+    from music21 import clef, meter, note, stream
+
+    from cantus.tokens import _apply_key
+    from generator.vocab import first_meter, parse_notes
+
+    notes, bars = parse_notes(ids)
+    ts = first_meter(ids) or "4/4"
+    score = stream.Score()
+    for voice, group in reversed(list(zip(voices, split_by_voice(notes, voices), strict=True))):
+        part = stream.Part()
+        part.partName, part.partAbbreviation = voice.name.capitalize(), voice.name[:1].upper()
+        part.insert(0, clef.BassClef() if voice.name == "bass" else clef.TrebleClef())
+        part.insert(0, meter.TimeSignature(ts))
+        for onset, pitch, length in one_at_a_time([(n.onset, n.pitch, n.duration) for n in group]):
+            part.insert(onset, note.Note(pitch, quarterLength=length))
+        end = bars * meter.TimeSignature(ts).barDuration.quarterLength
+        if part.highestTime < end:  # rests up to the last bar line
+            part.insert(part.highestTime, note.Rest(quarterLength=end - part.highestTime))
+        score.insert(0, part)
+    score = score.makeNotation()
+    if key:
+        _apply_key(score, key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    score.write("musicxml", fp=str(path))
+    return path

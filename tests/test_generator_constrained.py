@@ -1,0 +1,216 @@
+"""Voices and phrase endings as decoding constraints: hold for any weights, any metre, any form."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+
+from cantus.errors import BadInput
+from generator.decode import DecodeSpec, check_seed, decode, make_grammar
+from generator.model import GeneratorConfig, SeedTransformer
+from generator.phrase import (
+    DOMINANT,
+    TONIC,
+    check_form,
+    last_final_onset,
+    min_final_length,
+    strong_positions,
+)
+from generator.vocab import (
+    POSITIONS_PER_BEAT,
+    default_controls,
+    meter_bar_positions,
+    meter_quarters,
+    parse_notes,
+)
+from generator.voices import canonical_voices, split_by_voice
+
+
+@pytest.fixture(scope="module")
+def random_model() -> tuple[SeedTransformer, object]:
+    controls = default_controls()
+    cfg = GeneratorConfig(
+        vocab_size=controls.vocab_size,
+        n_music=controls.n_music,
+        cond_dim=8,
+        n_prefix=2,
+        d_model=32,
+        n_layers=1,
+        n_heads=2,
+        ctx=512,
+        dropout=0.0,
+    )
+    torch.manual_seed(0)
+    return SeedTransformer(cfg).eval(), controls
+
+
+def _decode(random_model, meter, texture, form="phrase", ending="closed", bars=4, n=3, seed=0):
+    model, controls = random_model
+    spec = DecodeSpec(
+        meter=meter,
+        mode="major",
+        plan=check_form(form, ending, bars),
+        voices=canonical_voices(texture, 0),
+        n=n,
+        temperature=1.5,  # random weights at a high temperature explore odd corners
+        top_p=1.0,
+        seed=seed,
+    )
+    return spec, decode(model, controls, spec, None)
+
+
+def _bar_quarters(meter: str) -> float:
+    return meter_quarters(meter)
+
+
+def _check_voices(ids: list[int], spec: DecodeSpec) -> None:
+    notes, bars = parse_notes(ids)
+    assert bars == spec.plan.bars
+    per_voice = split_by_voice(notes, spec.voices)
+    for voice, group in zip(spec.voices, per_voice, strict=True):
+        assert all(voice.low <= n.pitch <= voice.high for n in group)
+        for a, b in itertools.pairwise(group):
+            assert b.onset >= a.onset + a.duration - 1e-9, f"{voice.name} sounds two notes at once"
+    onsets: dict[float, int] = {}
+    for n in notes:
+        onsets[n.onset] = onsets.get(n.onset, 0) + 1
+    assert max(onsets.values()) <= len(spec.voices)
+
+
+def _check_phrase_end(ids: list[int], spec: DecodeSpec, bar: int, target: int) -> None:
+    notes, _ = parse_notes(ids)
+    in_bar = [n for n in notes if n.bar == bar - 1]
+    assert in_bar, f"bar {bar} is empty"
+    last_onset = max(n.onset for n in in_bar)
+    final = [n for n in in_bar if n.onset == last_onset]
+    assert len(final) == len(spec.voices), "every voice sounds the cadence"
+    assert all(n.pitch % 12 == target for n in final)
+    start = (bar - 1) * _bar_quarters(spec.meter)
+    q_per_pos = meter_quarters(spec.meter) / meter_bar_positions(spec.meter)
+    pos = round((last_onset - start) / q_per_pos)
+    assert pos in strong_positions(spec.meter)
+    assert all(n.duration >= min_final_length(spec.meter) * q_per_pos - 1e-9 for n in final)
+    assert all(n.onset + n.duration <= last_onset + 1e-9 for n in in_bar if n.onset < last_onset)
+
+
+METERS = ["4/4", "3/4", "6/8", "2/4", "2/2", "9/8", "12/8", "5/4"]
+
+
+@pytest.mark.parametrize("meter", METERS)
+@pytest.mark.parametrize("texture", ["melody", "melody+bass"])
+def test_voices_and_cadence_hold_for_random_weights(random_model, meter, texture) -> None:
+    spec, seeds = _decode(random_model, meter, texture)
+    for ids in seeds:
+        check_seed(ids, make_grammar(random_model[0], random_model[1], spec))
+        _check_voices(ids, spec)
+        _check_phrase_end(ids, spec, spec.plan.bars, TONIC)
+        notes, _ = parse_notes(ids)
+        assert min(n.onset for n in notes) == 0, "no leading silence"
+
+
+def test_open_ending_lands_on_the_dominant(random_model) -> None:
+    spec, seeds = _decode(random_model, "3/4", "melody", ending="open")
+    for ids in seeds:
+        _check_phrase_end(ids, spec, spec.plan.bars, DOMINANT)
+
+
+def test_ab_form_has_an_open_antecedent_and_a_closed_consequent(random_model) -> None:
+    spec, seeds = _decode(random_model, "4/4", "melody+bass", form="AB", bars=4)
+    for ids in seeds:
+        _check_phrase_end(ids, spec, 2, DOMINANT)
+        _check_phrase_end(ids, spec, 4, TONIC)
+
+
+def test_aabb_repeats_each_section_note_for_note(random_model) -> None:
+    spec, seeds = _decode(random_model, "6/8", "melody", form="AABB", bars=8)
+    for ids in seeds:
+        notes, _ = parse_notes(ids)
+        bar_q = _bar_quarters("6/8")
+
+        def section(first: int, last: int, notes=notes, bar_q=bar_q) -> list[tuple]:
+            return [
+                (round(n.onset - (first - 1) * bar_q, 4), n.pitch, n.duration)
+                for n in notes
+                if first - 1 <= n.bar <= last - 1
+            ]
+
+        assert section(1, 2) == section(3, 4) and section(1, 2)
+        assert section(5, 6) == section(7, 8) and section(5, 6)
+        _check_phrase_end(ids, spec, 8, TONIC)
+
+
+def test_the_budget_still_reaches_the_cadence(random_model) -> None:
+    model, controls = random_model
+    spec = DecodeSpec("4/4", "major", check_form("phrase", None, 16), canonical_voices("melody", 0))
+    grammar = make_grammar(model, controls, spec)
+    grammar.max_len = grammar.reserve(grammar.new_state(), 0) + 6
+    state = grammar.new_state()
+    steps = 0
+    while state.phase != "done":  # uniformly random legal tokens until the seed closes
+        allowed = grammar.allowed(state).nonzero()[0]
+        grammar.advance(state, int(allowed[steps * 7919 % len(allowed)]))
+        steps += 1
+        assert steps < 400
+    assert state.bars == 16 and state.final_ok
+
+
+@pytest.mark.parametrize(
+    ("form", "bars", "match"),
+    [
+        ("AB", 7, "even number of bars"),
+        ("AABB", 6, "multiple of 4"),
+        ("rondo", 8, "unknown --form"),
+    ],
+)
+def test_forms_that_do_not_fit_are_refused(form, bars, match) -> None:
+    with pytest.raises(BadInput, match=match):
+        check_form(form, None, bars)
+    with pytest.raises(BadInput, match="unknown --ending"):
+        check_form("phrase", "half", 8)
+
+
+def test_last_final_onset_leaves_room_for_a_beat() -> None:
+    assert last_final_onset("4/4") == 2 * POSITIONS_PER_BEAT
+    assert last_final_onset("3/4") == 0
+    assert last_final_onset("6/8") == 3 * POSITIONS_PER_BEAT
+
+
+@pytest.mark.parametrize("meter", METERS)
+@pytest.mark.parametrize("form", ["phrase", "AB", "AABB"])
+def test_uniform_random_walks_never_reach_a_dead_end(random_model, meter, form) -> None:
+    """Any legal token, chosen uniformly, leads to a closed seed: no mask is ever empty."""
+    model, controls = random_model
+    rng = np.random.default_rng(0)
+    for texture in ("melody", "melody+bass"):
+        spec = DecodeSpec("4/4", "major", check_form(form, None, 8), canonical_voices(texture, 0))
+        spec.meter = meter
+        grammar = make_grammar(model, controls, spec)
+        for _ in range(15):
+            state = grammar.new_state()
+            while state.phase != "done":
+                allowed = np.flatnonzero(grammar.allowed(state))
+                assert allowed.size, f"dead end at bar {state.bars}, pos {state.pos}"
+                grammar.advance(state, int(rng.choice(allowed)))
+            assert state.bars == 8 and state.final_ok
+
+
+@pytest.mark.parametrize("meter", ["4/4", "3/4", "6/8", "2/2", "12/8"])
+@pytest.mark.parametrize("form", ["phrase", "AB", "AABB"])
+def test_hidden_inner_voices_leave_a_clean_melody_and_bass(random_model, meter, form) -> None:
+    """The model may write up to four notes an onset; the seed keeps bass + legato melody."""
+    model, controls = random_model
+    spec = DecodeSpec(
+        meter, "major", check_form(form, None, 8), canonical_voices("melody+bass", 0), inner=True
+    )
+    spec.n, spec.temperature, spec.top_p, spec.seed = 3, 1.5, 1.0, 7
+    for ids in decode(model, controls, spec, None):
+        _check_voices(ids, spec)
+        for bar, target in spec.plan.ends.items():
+            _check_phrase_end(ids, spec, bar, target)
+        melody = split_by_voice(parse_notes(ids)[0], spec.voices)[1]
+        for a, b in itertools.pairwise(melody):  # legato inside a bar: no rest between notes
+            if a.bar == b.bar:
+                assert b.onset == pytest.approx(a.onset + a.duration)
