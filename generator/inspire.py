@@ -112,8 +112,12 @@ def get_generator(folder: Path | None = None) -> LoadedGenerator:
 def _novelty_cached(data_dir: str, include_user: bool) -> NoveltyIndex:
     from cantus.catalog import load_catalog
 
-    frame = load_catalog(Path(data_dir), columns=["id", "tokens"], include_user=include_user)
-    return index_for_catalog(frame)
+    def read_tokens() -> list:
+        frame = load_catalog(Path(data_dir), columns=["tokens"], include_user=include_user)
+        return list(frame["tokens"])
+
+    frame = load_catalog(Path(data_dir), columns=["id", "n_tokens"], include_user=include_user)
+    return index_for_catalog(frame, read_tokens=read_tokens)  # tokens read on a cache miss only
 
 
 def get_novelty_index(data_dir: Path | None = None) -> NoveltyIndex:
