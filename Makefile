@@ -2,6 +2,10 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+PORT   ?= 8501
+# Where pip looks for torch. Empty: the usual indexes. A machine without a local CPU wheel sets
+# the CPU index (see README), else pip resolves torch==2.13.0 to the multi-GB CUDA build.
+TORCH_INDEX ?=
 
 .PHONY: run test test-slow lint install
 
@@ -11,14 +15,14 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[test,scale]'
 	# trace the query encoder once into the venv, so the app's first start stays fast
 	$(BIN)/python -c "from recommender.query_text import query_text_embedder; query_text_embedder()"
 	touch $@
 
 run: install
-	$(BIN)/cantus dashboard
+	$(BIN)/cantus dashboard --server.port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest -q

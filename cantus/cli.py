@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 from cantus.errors import CantusError
+from cantus.output import printable
 
 COMMAND_MODULES = (
     "cantus.cli_corpus",  # build, ingest, corpus errors, bench ingest
@@ -30,6 +31,7 @@ COMMAND_MODULES = (
     "generator.cli",  # inspire, eval generation, bench generate
     "db.cli",  # fav, history, user delete
     "dashboard.cli",  # dashboard
+    "dashboard.cli_render",  # render (the app's audio, to a WAV file)
 )
 
 Handler = Callable[[argparse.Namespace], "int | None"]
@@ -117,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
                 warnings.simplefilter("ignore")
             return int(args.func(args) or 0)
     except CantusError as exc:
-        print(f"cantus: {exc}", file=sys.stderr)
+        print(f"cantus: {printable(exc)}", file=sys.stderr)  # names user values: no raw ESC
         return exc.exit_code
     except KeyboardInterrupt:
         print("cantus: interrupted", file=sys.stderr)
@@ -126,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             raise
         hint = "set CANTUS_DEBUG=1 for a traceback"
-        print(f"cantus: internal error: {type(exc).__name__}: {exc} ({hint})", file=sys.stderr)
+        reason = printable(exc)
+        print(f"cantus: internal error: {type(exc).__name__}: {reason} ({hint})", file=sys.stderr)
         return 1
 
 

@@ -80,3 +80,17 @@ def default_jobs() -> int:
     return max(
         1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     )
+
+
+def prune_cache(keep: Path, pattern: str) -> int:
+    """Delete the files beside ``keep`` that match ``pattern`` (older versions of one cache,
+    keyed by catalog contents): one copy is kept, not one per ingest. Returns how many went."""
+    removed = 0
+    for path in keep.parent.glob(pattern):
+        if path != keep and path.is_file():
+            try:
+                path.unlink()
+                removed += 1
+            except OSError:  # another process may be replacing it; it prunes next time
+                continue
+    return removed

@@ -3,35 +3,30 @@
 - **Scores**: verovio engraves SVG from the piece's own source file (ABC tune, Humdrum,
   MusicXML, MEI), which takes ~20 ms and needs no music21; only MIDI-only pieces go through
   music21 (tokens → MusicXML), which costs seconds on a cold process.
-- **Audio**: MIDI → 16-bit mono WAV for ``st.audio``, capped at ``MAX_AUDIO_SECONDS``. Backends
-  in order of quality: the ``fluidsynth`` program, the ``fluidsynth`` Python binding (both
-  with pretty_midi's bundled TimGM6mb.sf2), then ``PrettyMIDI.synthesize`` (pure numpy).
+- **Audio**: MIDI → 16-bit mono WAV for ``st.audio``, capped at ``MAX_AUDIO_SECONDS``, played
+  with sampled General MIDI instruments through :mod:`cantus.audio` (SoundFont synth).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import importlib.util
-import io
 import logging
-import shutil
-import subprocess
 import tempfile
 import threading
 import time
-import warnings
-import wave
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
+from cantus.audio import Audio
 
 log = logging.getLogger(__name__)
 
 MAX_AUDIO_SECONDS = 45.0  # long enough to hear a tune's A part, short enough to render in <1 s
 SAMPLE_RATE = 22_050
 THUMBNAIL_BARS = 4
-FLUIDSYNTH_TIMEOUT_S = 20
 # verovio input formats by file suffix; .mxl is zipped MusicXML, loaded as bytes
 VEROVIO_FORMATS = {
     ".abc": "abc",
@@ -50,14 +45,6 @@ class ScoreSource:
 
     data: str | bytes
     fmt: str  # a VEROVIO_FORMATS value
-
-
-@dataclass(frozen=True)
-class Audio:
-    wav: bytes
-    seconds: float  # length of the rendered audio (after the cap)
-    backend: str  # "fluidsynth-cli" | "fluidsynth" | "numpy"
-    truncated: bool  # the piece is longer than what was rendered
 
 
 # ------------------------------------------------------------------------------ sources
@@ -205,104 +192,31 @@ def source_midi(source: ScoreSource) -> bytes:
         return base64.b64decode(tk.renderToMIDI())
 
 
+def piece_midi(row: dict, token_ids: Callable[[], list[int]]) -> bytes:
+    """MIDI of a catalog piece as its score shows it (a track per part, from verovio);
+    from its stored opening tokens (one track) when verovio cannot read the source."""
+    direct = read_source(row)
+    if direct is not None:
+        with contextlib.suppress(ValueError):
+            return source_midi(direct)
+    from cantus.tokens import ids_to_midi_bytes
+
+    return ids_to_midi_bytes(token_ids())
+
+
 # ------------------------------------------------------------------------------ audio
 
 
-def soundfont_path() -> Path | None:
-    """pretty_midi's bundled General MIDI soundfont (TimGM6mb.sf2, 6 MB)."""
-    spec = importlib.util.find_spec("pretty_midi")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(next(iter(spec.submodule_search_locations))) / "TimGM6mb.sf2"
-    return path if path.is_file() else None
-
-
-def audio_backend() -> str:
-    """The best synthesiser available here (see the module docstring)."""
-    if shutil.which("fluidsynth") and soundfont_path():
-        return "fluidsynth-cli"
-    if importlib.util.find_spec("fluidsynth") is not None and soundfont_path():
-        return "fluidsynth"
-    return "numpy"
-
-
-def _cap(midi: object, max_seconds: float) -> bool:
-    """Drop notes after ``max_seconds`` and cut the ones that ring past it; True if cut."""
-    cut = False
-    for inst in midi.instruments:
-        kept = [n for n in inst.notes if n.start < max_seconds]
-        cut = cut or len(kept) < len(inst.notes)
-        for note in kept:
-            note.end = min(note.end, max_seconds)
-        inst.notes = kept
-    return cut
-
-
-def _fluidsynth_cli(midi: object, rate: int) -> np.ndarray:
-    with tempfile.TemporaryDirectory(prefix="cantus-audio-") as tmp:
-        mid, wav = Path(tmp) / "in.mid", Path(tmp) / "out.wav"
-        midi.write(str(mid))
-        # -R 0 -C 0: no reverb/chorus, which halves render time on a busy 2-core machine
-        options = ["-ni", "-q", "-R", "0", "-C", "0", "-g", "0.8", "-r", str(rate), "-F", str(wav)]
-        cmd = ["fluidsynth", *options, str(soundfont_path()), str(mid)]
-        subprocess.run(cmd, check=True, capture_output=True, timeout=FLUIDSYNTH_TIMEOUT_S)
-        with wave.open(str(wav)) as handle:
-            frames = np.frombuffer(handle.readframes(handle.getnframes()), dtype=np.int16)
-            channels = handle.getnchannels()
-    return frames.reshape(-1, channels).mean(axis=1).astype(np.float32) / 32768.0
-
-
-def _synthesize(midi: object, backend: str, rate: int) -> np.ndarray:
-    if backend == "fluidsynth-cli":
-        return _fluidsynth_cli(midi, rate)
-    if backend == "fluidsynth":
-        return midi.fluidsynth(fs=rate, sf2_path=str(soundfont_path()))
-    return midi.synthesize(fs=rate)
-
-
-def _trim_silence(samples: np.ndarray, rate: int, tail_s: float = 0.3) -> np.ndarray:
-    """Cut the silence synthesisers append after the last note (FluidSynth adds seconds)."""
-    loud = np.flatnonzero(
-        np.abs(samples) > 1e-3 * (float(np.max(np.abs(samples))) if samples.size else 0)
-    )
-    return samples[: int(loud[-1]) + int(tail_s * rate)] if loud.size else samples
-
-
-def wav_bytes(samples: np.ndarray, rate: int) -> bytes:
-    """Peak-normalised 16-bit mono WAV."""
-    peak = float(np.max(np.abs(samples))) if samples.size else 0.0
-    pcm = (samples / peak * 0.9 * 32767 if peak > 0 else samples).astype(np.int16)
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as handle:
-        handle.setnchannels(1)
-        handle.setsampwidth(2)
-        handle.setframerate(rate)
-        handle.writeframes(pcm.tobytes())
-    return buffer.getvalue()
-
-
 def midi_to_audio(
-    data: bytes, max_seconds: float = MAX_AUDIO_SECONDS, rate: int = SAMPLE_RATE
+    data: bytes,
+    max_seconds: float = MAX_AUDIO_SECONDS,
+    rate: int = SAMPLE_RATE,
+    collection: str = "",
 ) -> Audio:
-    """Render MIDI bytes to WAV with the best backend, falling back to numpy on failure."""
-    import pretty_midi
+    """Render MIDI bytes to mono WAV with sampled instruments (see :mod:`cantus.audio`)."""
+    from cantus.audio import render_midi
 
     started = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pretty_midi warns about tempo events on later tracks
-        midi = pretty_midi.PrettyMIDI(io.BytesIO(data))
-    truncated = _cap(midi, max_seconds)
-    backend = audio_backend()
-    try:
-        samples = _synthesize(midi, backend, rate)
-    except (OSError, subprocess.SubprocessError, ImportError) as exc:
-        log.warning("audio backend %s failed (%s); using numpy synthesis", backend, exc)
-        backend, samples = "numpy", midi.synthesize(fs=rate)
-    samples = _trim_silence(np.asarray(samples, dtype=np.float32)[: int(max_seconds * rate)], rate)
-    log.info(
-        "rendered %.1f s of audio with %s in %.2f s",
-        samples.size / rate,
-        backend,
-        time.perf_counter() - started,
-    )
-    return Audio(wav_bytes(samples, rate), samples.size / rate, backend, truncated)
+    audio = render_midi(data, collection, max_seconds=max_seconds, rate=rate, mono=True)
+    log.info("rendered %.1f s of audio in %.2f s", audio.seconds, time.perf_counter() - started)
+    return audio

@@ -411,23 +411,24 @@ def score_pages(piece_id: str) -> list[str]:
 @st.cache_data(show_spinner=False, max_entries=64)
 def piece_midi(piece_id: str) -> bytes:
     """MIDI of the piece as the score shows it (its stored opening when verovio cannot read it)."""
-    direct = render.read_source(piece(piece_id))
-    if direct is not None:
-        with contextlib.suppress(ValueError):
-            return render.source_midi(direct)
-    from cantus.tokens import ids_to_midi_bytes
-
-    return ids_to_midi_bytes(_token_ids(piece_id))
+    return render.piece_midi(piece(piece_id), lambda: _token_ids(piece_id))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def piece_audio(piece_id: str) -> render.Audio:
-    return render.midi_to_audio(piece_midi(piece_id))
+    collection = str(piece(piece_id).get("collection") or "")
+    return render.midi_to_audio(piece_midi(piece_id), collection=collection)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def midi_audio(midi: bytes) -> render.Audio:
-    return render.midi_to_audio(midi)
+def midi_audio(midi: bytes, conditioned_on: tuple[str, ...] = ()) -> render.Audio:
+    """A seed's audio, on the instrument of the pieces it was conditioned on."""
+    return render.midi_to_audio(midi, collection=_main_collection(conditioned_on))
+
+
+def _main_collection(piece_ids: tuple[str, ...]) -> str:
+    collections = [str(piece(pid).get("collection") or "") for pid in piece_ids if known_piece(pid)]
+    return max(collections, key=collections.count) if collections else ""
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -26,10 +26,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from generator.checkpoint import LoadedGenerator
 from generator.decode import DecodeSpec, decode
 from generator.inspire import get_generator, get_novelty_index, inspire
 from generator.phrase import check_form
-from generator.train import LoadedGenerator
 from generator.voices import canonical_voices
 
 REPORT_NAME = "generate.json"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from cantus.errors import BadInput
+from cantus.errors import BadInput, MissingArtifact
 from generator.vocab import MAX_BARS, MODES, normalise_mode
 
 MAX_SEEDS = 16  # most seeds one request may ask for
@@ -73,3 +75,14 @@ def check_guidance(guidance: Any) -> float:
         msg = f"--guidance must lie in 0..10 (received {guidance!r})"
         raise BadInput(msg)
     return float(guidance)
+
+
+def generator_meters(data_dir: Path) -> tuple[str, ...]:
+    """The metres the generator in ``data_dir`` was trained on (its ``config.json``), read
+    without torch so that ``cantus inspire`` refuses an unknown --meter before any model loads."""
+    path = Path(data_dir) / "generator" / "config.json"
+    try:
+        return tuple(json.loads(path.read_text(encoding="utf-8"))["controls"]["meters"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        msg = f"no usable generator config at {path} ({exc}); run `cantus build`"
+        raise MissingArtifact(msg) from None

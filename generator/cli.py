@@ -41,7 +41,9 @@ def _register_inspire(reg: Registry) -> None:
     src.add_argument(
         "--from", dest="from_ids", metavar="ID,ID,...", help="condition on these piece ids"
     )
-    src.add_argument("--motif", metavar="FILE", help="continue this MIDI/MusicXML/ABC motif")
+    src.add_argument(
+        "--motif", metavar="FILE", help="continue this MIDI/MusicXML/ABC/Humdrum/MEI motif"
+    )
     src.add_argument(
         "--text",
         metavar="QUERY",
@@ -127,25 +129,13 @@ def _favourites(user: str) -> list[str]:
 
 def _inspire(args: argparse.Namespace) -> int:
     from cantus.output import emit
-    from generator.inspire import check_bars, check_guidance, check_sampling, inspire, parse_key
+
+    from_ids = _precheck(args)  # bad options fail here, before torch and the models load
+    from generator.inspire import inspire
     from generator.phrase import check_form
     from recommender.engine import Engine
 
-    # validate cheap things before loading models
-    check_bars(args.bars)
     check_form(args.form, args.ending, args.bars)
-    check_sampling(args.n, args.temperature, args.top_p)
-    if args.guidance is not None:
-        check_guidance(args.guidance)
-    if args.key is not None:
-        parse_key(args.key)
-    if args.motif is not None:
-        from recommender.engine import check_music_file
-
-        check_music_file(args.motif, "motif file")
-    from_ids = _split_ids(args.from_ids) if args.from_ids is not None else None
-    if args.user is not None:
-        from_ids = _favourites(args.user)
     engine = Engine.load()
     seeds = inspire(
         engine,
@@ -172,6 +162,40 @@ def _inspire(args: argparse.Namespace) -> int:
     payload = {"seeds": [s.to_dict() for s in seeds]}
     emit(payload, args.json, _text(payload["seeds"]))
     return 0
+
+
+def _precheck(args: argparse.Namespace) -> list[str] | None:
+    """Every check that needs no model; the conditioning ids (None without --from/--user)."""
+    from cantus.config import data_dir
+    from cantus.precheck import check_music_path, check_piece_ids
+    from generator.checks import (
+        check_bars,
+        check_guidance,
+        check_meter,
+        check_sampling,
+        generator_meters,
+        parse_key,
+    )
+    from recommender.checks import catalog_key
+
+    check_bars(args.bars)
+    check_sampling(args.n, args.temperature, args.top_p)
+    if args.guidance is not None:
+        check_guidance(args.guidance)
+    if args.key is not None:
+        args.key = catalog_key(args.key.strip())  # "E-flat major", as tables print it, works
+        parse_key(args.key)
+    if args.meter is not None:
+        check_meter(args.meter, generator_meters(data_dir()))
+    if args.motif is not None:
+        check_music_path(args.motif, "motif file")
+    if getattr(args, "vary", None) is not None:
+        args.vary = check_piece_ids([args.vary])[0]
+    if args.user is not None:
+        return check_piece_ids(_favourites(args.user))
+    if args.from_ids is not None:
+        return check_piece_ids(_split_ids(args.from_ids))
+    return None
 
 
 def _record(args: argparse.Namespace, seeds: list[Any], engine: Any) -> None:
@@ -208,6 +232,8 @@ def _paths(seed: Any) -> list[str]:
 
 
 def _text(seeds: list[dict]) -> str:
+    from cantus.captions import key_name  # "E-flat major", as tables and `why` spell keys
+
     lines = []
     if seeds:
         first = seeds[0]
@@ -219,7 +245,7 @@ def _text(seeds: list[dict]) -> str:
             lines.append(f"texture: {first['texture_note']}")
     for s in seeds:
         lines.append(
-            f"{s['id']}  {s['bars']} bars  {s['key']}  {s['meter']}  {s['form']}"
+            f"{s['id']}  {s['bars']} bars  {key_name({'key': s['key']})}  {s['meter']}  {s['form']}"
             f"  fidelity {s['fidelity']:.3f}  longest copied run {s['max_copied_notes']} notes"
             f"\n    {s['midi']}\n    {s['musicxml']}"
         )

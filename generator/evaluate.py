@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from generator.checkpoint import LoadedGenerator
 from generator.inspire import (
     Request,
     _to_key,
@@ -43,7 +44,6 @@ from generator.inspire import (
 )
 from generator.novelty import DEFAULT_MAX_COPIED_NOTES, melody_events, window_hashes
 from generator.sample import SampleSpec, check_ids, sample
-from generator.train import LoadedGenerator
 from generator.vocab import bar_starts, tonic_pitch_class
 
 log = logging.getLogger(__name__)

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from cantus.errors import BadInput, CantusError
+from generator.checkpoint import GENERATOR_DIR, LoadedGenerator, load_generator
 from generator.checks import (
     MAX_SEEDS,
     check_bars,
@@ -57,7 +58,6 @@ from generator.requests import (
 )
 from generator.sample import GrammarError, SampleSpec, sample
 from generator.seeds import Seed, seed_records
-from generator.train import GENERATOR_DIR, LoadedGenerator, load_generator
 from generator.vocab import parse_notes
 from generator.voices import (
     TEXTURES,
@@ -112,8 +112,12 @@ def get_generator(folder: Path | None = None) -> LoadedGenerator:
 def _novelty_cached(data_dir: str, include_user: bool) -> NoveltyIndex:
     from cantus.catalog import load_catalog
 
-    frame = load_catalog(Path(data_dir), columns=["id", "tokens"], include_user=include_user)
-    return index_for_catalog(frame)
+    def read_tokens() -> list:
+        frame = load_catalog(Path(data_dir), columns=["tokens"], include_user=include_user)
+        return list(frame["tokens"])
+
+    frame = load_catalog(Path(data_dir), columns=["id", "n_tokens"], include_user=include_user)
+    return index_for_catalog(frame, read_tokens=read_tokens)  # tokens read on a cache miss only
 
 
 def get_novelty_index(data_dir: Path | None = None) -> NoveltyIndex:

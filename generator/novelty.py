@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,18 +159,25 @@ def catalog_fingerprint(ids: list[str], n_tokens: list[int]) -> str:
     return digest.hexdigest()[:16]
 
 
-def index_for_catalog(catalog, cache_dir: Path | None = None) -> NoveltyIndex:
-    """The novelty index of a catalog frame (columns ``id``, ``tokens``), cached on disk."""
-    from cantus.config import cantus_home
+def index_for_catalog(
+    catalog, cache_dir: Path | None = None, read_tokens: Callable[[], list] | None = None
+) -> NoveltyIndex:
+    """The novelty index of a catalog frame, cached on disk. The frame has columns ``id`` and
+    ``tokens``, or ``id`` and ``n_tokens`` with ``read_tokens()`` giving the token lists: then
+    the tokens (seconds to read for the whole corpus) are read only when the cache misses."""
+    from cantus.config import cantus_home, prune_cache
 
-    token_lists = list(catalog["tokens"])
-    fp = catalog_fingerprint(list(catalog["id"]), [len(t) for t in token_lists])
+    tokens = list(catalog["tokens"]) if "tokens" in catalog else None
+    lengths = (
+        [len(t) for t in tokens] if tokens is not None else list(map(int, catalog["n_tokens"]))
+    )
+    fp = catalog_fingerprint(list(catalog["id"]), lengths)
     path = (cache_dir or cantus_home() / "cache") / f"novelty-{fp}.npz"
     index = NoveltyIndex.load(path)
     if index is not None:
         return index
     start = time.perf_counter()
-    index = NoveltyIndex.build(token_lists)
+    index = NoveltyIndex.build(tokens if tokens is not None else read_tokens())
     log.info(
         "novelty index: %d melodies in %.1fs -> %s",
         index.n_melodies,
@@ -178,6 +186,7 @@ def index_for_catalog(catalog, cache_dir: Path | None = None) -> NoveltyIndex:
     )
     try:
         index.save(path)
+        prune_cache(path, "novelty-*.npz")  # one per data home, not one per ingest
     except OSError as exc:  # a read-only home still gets a working (in-memory) index
         log.warning("could not cache the novelty index at %s: %s", path, exc)
     return index

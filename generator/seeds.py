@@ -62,6 +62,7 @@ def export_seed(
     for the plain decoder's chords, ``voices=()``)."""
     from cantus import tokens
 
+    out_dir = out_dir.expanduser().resolve()  # both paths absolute (music21 resolves its own)
     midi_path = out_dir / f"{seed_id}.mid"
     xml_path = out_dir / f"{seed_id}.musicxml"
     try:

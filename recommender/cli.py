@@ -18,6 +18,7 @@ import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from cantus import precheck
 from cantus.errors import BadInput
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ def register(reg: Registry) -> None:
         "items",
         nargs="+",
         metavar="ID_OR_FILE",
-        help='piece id or MIDI/MusicXML/ABC file; "-": stdin',
+        help='piece id or MIDI/MusicXML/ABC/Humdrum/MEI file; "-": stdin',
     )
     _add_k(similar)
     bench = reg.add(
@@ -90,20 +91,21 @@ def load_engine() -> Engine:
 
 
 def _search(args: argparse.Namespace) -> None:
-    from recommender.engine import check_k, check_query, parse_filters
+    from recommender.checks import LIST_FIELDS, check_k, check_query, parse_filters
 
     queries = [check_query(q) for q in _expand_stdin(args.queries, "query")]
     k, filters = check_k(args.k), parse_filters(args.filter)
+    precheck.check_filter_values(filters, LIST_FIELDS)  # before the engine: typos fail in < 1 s
     engine = load_engine()
     for query in queries:
         _emit_results(query, engine.search(query, k=k, filters=filters), args.json)
 
 
 def _similar(args: argparse.Namespace) -> None:
-    from recommender.engine import check_k
+    from recommender.checks import check_k
 
-    items = _expand_stdin(args.items, "piece id or file")
     k = check_k(args.k)
+    items = [precheck.check_id_or_file(i) for i in _expand_stdin(args.items, "piece id or file")]
     engine = load_engine()
     for item in items:
         _emit_results(item, engine.similar(item, k=k), args.json)
@@ -180,25 +182,41 @@ def _emit_results(query: str, hits: list[Hit], as_json: bool) -> None:
     emit(obj, as_json, None if as_json else render_table(obj))
 
 
-def render_table(obj: dict[str, Any]) -> str:
-    """A people-readable table of one query's results (rich, rendered to plain text)."""
-    import io
-    import shutil
+# Result columns for people; on a narrow terminal `why` goes first (it wraps, but never into
+# fewer than WHY_MIN_WIDTH characters), then collection, meter, key; titles wrap.
+WHY_MIN_WIDTH = 30
+# Ids and scores never wrap or shorten, so a result's id can always be copied whole.
+RESULT_COLUMNS = (
+    ("#", "right", False, 0),
+    ("score", "right", False, 0),
+    ("title", "left", True, 0),
+    ("key", "left", False, 2),
+    ("meter", "left", False, 3),
+    ("collection", "left", False, 4),
+    ("why", "left", True, 5),
+    ("id", "left", False, 0),
+)
 
-    from rich.console import Console
-    from rich.table import Table
 
-    table = Table(title=f"{obj['query']}", title_justify="left", expand=False)
-    for name, justify in (("#", "right"), ("score", "right"), ("title", "left"), ("key", "left")):
-        table.add_column(name, justify=justify, no_wrap=name != "title")
-    for name in ("meter", "collection", "why", "id"):
-        table.add_column(name, overflow="fold")
+def render_table(obj: dict[str, Any], width: int | None = None, score: bool = True) -> str:
+    """A people-readable table of one query's results (titles and queries printed literally)."""
+    from cantus.captions import key_name  # "E-flat major", as `why` spells keys
+    from cantus.output import WRAP_MIN_WIDTH, Column, table
+
+    columns = [
+        Column(name, justify, wrap, drop, WHY_MIN_WIDTH if name == "why" else WRAP_MIN_WIDTH)
+        for name, justify, wrap, drop in RESULT_COLUMNS
+        if score or name != "score"
+    ]
+    rows = []
     for rank, hit in enumerate(obj["results"], 1):
-        cells = (hit["title"], hit["key"], hit["meter"], hit["collection"], hit["why"], hit["id"])
-        table.add_row(str(rank), f"{hit['score']:.3f}", *cells)
-    if not obj["results"]:
-        table.add_row("", "", "(no results)", "", "", "", "", "")
-    buffer = io.StringIO()
-    width = max(100, shutil.get_terminal_size((160, 24)).columns)
-    Console(file=buffer, width=width, color_system=None, soft_wrap=False).print(table)
-    return buffer.getvalue().rstrip("\n")
+        cells = {
+            "#": rank,
+            "score": f"{hit['score']:.3f}",
+            **{name: hit[name] for name in ("title", "meter", "collection", "why", "id")},
+            "key": key_name({"key": hit["key"]}),
+        }
+        rows.append([cells[c.name] for c in columns])
+    if not rows:
+        rows = [["" if c.name != "title" else "(no results)" for c in columns]]
+    return table(columns, rows, title=obj["query"], width=width)

@@ -65,19 +65,17 @@ def _recommend(args: argparse.Namespace) -> None:
     ]  # BadInput if unknown
     hits = recommend(load_engine(), history, k=k, seed=args.seed)
     result = {"query": f"user:{args.user}", "results": [hit.to_dict() for hit in hits]}
-    emit(result, args.json, _table(result["results"]))
+    emit(result, args.json, None if args.json else _table(args.user, result["results"]))
 
 
-def _table(results: list[dict[str, Any]]) -> str:
+def _table(user: str, results: list[dict[str, Any]]) -> str:
+    """The ranking as a table; the per-interest ``score`` stays in ``--json`` (it is not the
+    rank: interests are interleaved, so printed scores would look out of order)."""
+    from recommender.cli import render_table
+
     if not results:
         return "(no recommendations)"
-    lines = [f"{'#':>2}  {'score':>6}  {'title':<40}  {'collection':<16}  why"]
-    for rank, hit in enumerate(results, 1):
-        title, collection = hit["title"][:40], hit["collection"][:16]
-        lines.append(
-            f"{rank:>2}  {hit['score']:>6.3f}  {title:<40}  {collection:<16}  {hit['why']}"
-        )
-    return "\n".join(lines)
+    return render_table({"query": f"recommended for {user}", "results": results}, score=False)
 
 
 def _eval(args: argparse.Namespace) -> None:

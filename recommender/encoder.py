@@ -201,7 +201,6 @@ def read_encoder_meta(data_dir: Path) -> dict:
 def _load_model(data_dir: Path) -> tuple[ContrastiveEncoder, str, dict]:
     from safetensors.torch import load_file
 
-    from cantus import tokens
     from recommender.model import ContrastiveEncoder, EncoderConfig
 
     meta = read_encoder_meta(data_dir)
@@ -211,12 +210,6 @@ def _load_model(data_dir: Path) -> tuple[ContrastiveEncoder, str, dict]:
     except (KeyError, TypeError, ValueError) as exc:
         msg = f"encoder config in {folder} is unusable ({exc}); rebuild with `cantus build`"
         raise MissingArtifact(msg) from exc
-    if cfg.vocab_size != tokens.vocab_size() or cfg.pad_id != tokens.PAD_ID:
-        msg = (
-            f"encoder in {folder} was trained for a vocabulary of {cfg.vocab_size} tokens, the "
-            f"tokenizer has {tokens.vocab_size()}; rebuild with `cantus build`"
-        )
-        raise MissingArtifact(msg)
     weights = folder / WEIGHTS_FILE
     if not weights.is_file():
         msg = f"encoder weights missing: {weights} (run `cantus build`)"
@@ -247,6 +240,7 @@ class Encoder:
         encoder_id: str,
         meta: dict | None = None,
         device: str | None = None,
+        source: str = "",
     ) -> None:
         import torch
 
@@ -255,6 +249,8 @@ class Encoder:
         self.cfg: EncoderConfig = model.cfg
         self.encoder_id = encoder_id
         self.meta = meta or {}
+        self.source = source  # where it was loaded from (for messages)
+        self._vocab_checked = False
 
     @property
     def dim(self) -> int:
@@ -284,6 +280,7 @@ class Encoder:
         """Token sequences (their opening window) → (N, D)."""
         import torch
 
+        self._check_vocabulary()
         out = []
         for lo in range(0, len(token_lists), batch_size):
             windows = [
@@ -303,6 +300,22 @@ class Encoder:
             out.append(music.float().cpu().numpy())
         return np.concatenate(out) if out else self._empty()
 
+    def _check_vocabulary(self) -> None:
+        """The tokenizer must be the one the music tower was trained on. Checked on the first
+        music input, not at load: text search never needs the tokenizer (miditok, ~0.3 s)."""
+        if self._vocab_checked:
+            return
+        from cantus import tokens
+
+        if self.cfg.vocab_size != tokens.vocab_size() or self.cfg.pad_id != tokens.PAD_ID:
+            msg = (
+                f"encoder in {self.source or 'memory'} was trained for a vocabulary of "
+                f"{self.cfg.vocab_size} tokens, the tokenizer has {tokens.vocab_size()}; "
+                "rebuild with `cantus build`"
+            )
+            raise MissingArtifact(msg)
+        self._vocab_checked = True
+
     def _empty(self) -> np.ndarray:
         return np.zeros((0, self.dim), dtype=np.float32)
 
@@ -312,7 +325,7 @@ def _cached_encoder(folder: str, mtime_ns: int) -> Encoder:
     start = time.perf_counter()
     model, encoder_id, meta = _load_model(Path(folder))
     log.info("loaded encoder %s in %.2fs", encoder_id, time.perf_counter() - start)
-    return Encoder(model, encoder_id, meta)
+    return Encoder(model, encoder_id, meta, source=str(Path(folder) / ENCODER_DIR))
 
 
 def load_encoder(data_dir: Path | str | None = None) -> Encoder:

@@ -42,6 +42,17 @@ import pandas as pd
 
 from cantus.errors import BadInput, MissingArtifact
 from cantus.ingest import MUSIC_SUFFIXES  # suffix -> format: what ingest reads, we read
+from cantus.precheck import no_match_message
+from recommender.checks import (  # noqa: F401 (re-exported: callers import them from here)
+    FILTER_FIELDS,
+    LIST_FIELDS,
+    MAX_K,
+    MAX_QUERY_CHARS,
+    _fold,
+    check_k,
+    check_query,
+    parse_filters,
+)
 from recommender.facets import query_facets
 from recommender.fusion import fuse as fuse_channels
 from recommender.fusion import matched_words, top_rows
@@ -53,12 +64,12 @@ from recommender.query_text import TextEmbedder, query_text_embedder, torch_thre
 
 log = logging.getLogger(__name__)
 
-FILTER_FIELDS = ("meter", "mode", "key", "collection", "origin", "form", "genre", "region")
-LIST_FIELDS = frozenset({"genre", "region"})  # ", "-joined values: a filter matches any part
+# catalog columns cantus.captions.evidence() reads (facet masks)
+EVIDENCE_COLUMNS = ("mode", "key", "meter", "form", "ambitus", "parts", "tempo_text")
+EVIDENCE_COLUMNS += ("tempo_bpm", "note_density")
 HIT_FIELDS = ("id", "title", "collection", "source", "number", "key", "meter", "score", "why")
 DEFAULT_MELODY_WINDOW = 256  # tokens per melody document when the encoder does not say
 FILE_PARSE_LIMIT_S = 60  # a query file is a few bars; longer parses are hostile or huge
-MAX_K = 1000  # more results than anyone reads; guards against k=10**9 allocating the catalog
 CAPTION_FILE = "caption_embeddings.npy"  # (N, 384) float16, rows in catalog order
 # Catalog columns the engine keeps in memory (tokens and captions are only read to build).
 CATALOG_COLUMNS = (
@@ -155,71 +166,6 @@ class SearchConfig:
         if self.overfetch < 1 or self.min_fetch < 1 or self.query_cache < 0:
             msg = f"`overfetch`, `min_fetch` must be ≥ 1, `query_cache` ≥ 0 (received {self})"
             raise ValueError(msg)
-
-
-# ----------------------------------------------------------------------------- input checks
-
-
-def check_k(k: Any) -> int:
-    """``k`` as an int in 1..MAX_K, else BadInput naming it."""
-    try:
-        value = int(k)
-    except (TypeError, ValueError):
-        value = None
-    if value is None or value != k or not 1 <= value <= MAX_K:
-        msg = f"k must be a whole number from 1 to {MAX_K} (received {k!r})"
-        raise BadInput(msg)
-    return value
-
-
-MAX_QUERY_CHARS = 1000  # MiniLM reads 64 word pieces; longer text is a paste accident
-
-
-def check_query(query: Any) -> str:
-    if not isinstance(query, str) or not query.strip():
-        msg = f"the search query is empty (received {query!r}); describe music, e.g. 'sad waltz'"
-        raise BadInput(msg)
-    try:
-        query.encode("utf-8")
-    except UnicodeEncodeError:  # undecodable bytes from stdin arrive as lone surrogates
-        raise BadInput("the search query is not valid UTF-8 text") from None
-    if len(query) > MAX_QUERY_CHARS:
-        msg = f"the search query is {len(query)} characters long; the limit is {MAX_QUERY_CHARS}"
-        raise BadInput(msg)
-    return " ".join(query.split())
-
-
-def parse_filters(filters: Mapping[str, Any] | Iterable[str] | None) -> dict[str, list[str]]:
-    """``{"meter": "3/4"}`` or ``["meter=3/4", "mode=minor"]`` → ``{field: [values]}``.
-
-    The same field given twice means either value (``meter=3/4 meter=6/8``); fields are ANDed.
-    """
-    if not filters:
-        return {}
-    pairs = filters.items() if isinstance(filters, Mapping) else (_split_filter(f) for f in filters)
-    parsed: dict[str, list[str]] = {}
-    for name, value in pairs:
-        name = str(name).strip().lower()
-        if name not in FILTER_FIELDS:
-            msg = f"unknown filter field {name!r}; valid fields: {', '.join(FILTER_FIELDS)}"
-            raise BadInput(msg)
-        values = [value] if isinstance(value, str) else list(value)
-        parsed.setdefault(name, []).extend(str(v).strip() for v in values)
-    return parsed
-
-
-def _split_filter(text: str) -> tuple[str, str]:
-    name, sep, value = str(text).partition("=")
-    if not sep or not name.strip() or not value.strip():
-        fields = ", ".join(FILTER_FIELDS)
-        msg = f"a filter is FIELD=VALUE, e.g. meter=3/4 (received {text!r}); fields: {fields}"
-        raise BadInput(msg)
-    return name, value
-
-
-def _fold(value: Any) -> str:
-    """Comparable form of a filter value or catalog cell: case- and space-insensitive."""
-    return " ".join(str(value).split()).casefold() if isinstance(value, str) else ""
 
 
 # ----------------------------------------------------------------------------------- engine
@@ -340,6 +286,7 @@ class Engine:
         log.info("built %s over %d pieces in %.1fs", factory, len(vectors), seconds)
         if path is not None:
             index.save(path)
+            _prune_index_cache(path)
         return index
 
     def _factory(self, n: int) -> str:
@@ -594,7 +541,8 @@ class Engine:
             else:
                 hit = np.isin(column, list(wanted))
             if not hit.any():
-                raise BadInput(self._no_match_message(name, values, column))
+                raw = self.catalog.get(name, [])
+                raise BadInput(no_match_message(name, values, raw, name in LIST_FIELDS))
             mask &= hit
         return mask
 
@@ -703,8 +651,7 @@ class Engine:
                 if self._evidence is None:
                     from cantus.captions import evidence
 
-                    records = self.catalog.to_dict("records")
-                    self._evidence = [evidence(_plain(r)) for r in records]
+                    self._evidence = [evidence(r) for r in _evidence_records(self.catalog)]
                 self._facets[name] = np.fromiter(
                     map(test, self._evidence), bool, len(self._evidence)
                 )
@@ -719,14 +666,6 @@ class Engine:
             self._folded[name] = np.array([_fold(v) for v in column], dtype=object)
         return self._folded[name]
 
-    def _no_match_message(self, name: str, values: list[str], column: np.ndarray) -> str:
-        values_known = (
-            (p.strip() for v in column for p in v.split(",")) if name in LIST_FIELDS else column
-        )
-        known = sorted({v for v in values_known if v})
-        shown = ", ".join(known[:15]) + (f", ... ({len(known)} in all)" if len(known) > 15 else "")
-        return f"no piece has {name}={'|'.join(values)}; values in the catalog: {shown or '(none)'}"
-
     def _same_piece(self, path: Path, vector: np.ndarray) -> tuple[str, ...]:
         """Ids of catalog rows that are this very file's music (same bytes, same embedding)."""
         if "sha1" not in self.catalog:
@@ -738,6 +677,22 @@ class Engine:
 
 
 # ----------------------------------------------------------------------------------- helpers
+
+
+def _evidence_records(catalog: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts of only the columns ``evidence()`` reads, built column-wise: converting
+    whole rows (``to_dict("records")`` + ``_plain``) was a third of a cold search. NaN stays
+    NaN, which evidence() reads as missing, like None."""
+    cols = {c: catalog[c].tolist() for c in EVIDENCE_COLUMNS if c in catalog}
+    return [dict(zip(cols, values, strict=True)) for values in zip(*cols.values(), strict=True)]
+
+
+def _prune_index_cache(keep: Path) -> None:
+    """One cached index (and its sidecar) per data home, not one per ingest."""
+    from cantus.config import prune_cache
+
+    prune_cache(keep, "index-*.faiss")
+    prune_cache(keep.with_name(keep.name + ".json"), "index-*.faiss.json")
 
 
 def _unit_rows(vectors: np.ndarray) -> np.ndarray:
@@ -825,9 +780,18 @@ def load_parts(data_dir: Path | str | None = None) -> dict[str, Any]:
         "embeddings": np.concatenate(embeddings),
         "encoder": encoder,
         "caption_embeddings": np.concatenate(captions),
-        "text_embedder": query_text_embedder(),
+        "text_embedder": _embed_query_text,  # loaded on the first query: inspire needs none
         "melody_tokens": functools.partial(_read_tokens, parts),
     }
+
+
+def _embed_query_text(texts: Sequence[str]) -> np.ndarray:
+    return _query_text_embedder()(texts)
+
+
+@functools.cache
+def _query_text_embedder() -> TextEmbedder:
+    return query_text_embedder()
 
 
 def _read_tokens(parts: list[Path]) -> list[np.ndarray]:
@@ -866,6 +830,7 @@ def _cached_melody_index(
         with tmp.open("wb") as handle:
             pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
+        config.prune_cache(path, "melody-*.pkl")  # one melody cache, not one per ingest
     except OSError as exc:
         log.info("cannot cache the melody index at %s (%s)", path, exc)
     return index

@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from cantus.metadata import GENRE_SYNONYMS, region_adjectives
+from recommender.stop_words import ENGLISH_STOP_WORDS  # not sklearn's: its import costs a torch
 
 VERSION = "2"  # bump when tokens, fields or weights change: cached indexes are rebuilt
 # (field label shown in `why`, catalog columns); order = order of labels in `why`

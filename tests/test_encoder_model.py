@@ -198,14 +198,16 @@ def test_save_then_load_gives_the_same_encoder(tmp_path):
     )
 
 
-def test_load_rejects_a_config_for_another_vocabulary(tmp_path):
-    _saved(tmp_path)
-    path = tmp_path / ENCODER_DIR / "config.json"
-    meta = json.loads(path.read_text())
-    meta["model"]["vocab_size"] += 1
-    path.write_text(json.dumps(meta))
+def test_an_encoder_for_another_vocabulary_refuses_music(tmp_path):
+    """Checked on the first music input (text search never loads the tokenizer)."""
+    torch.manual_seed(0)
+    cfg = EncoderConfig(vocab_size=tokens.vocab_size() + 1, pad_id=tokens.PAD_ID, **TINY_MODEL)
+    model = ContrastiveEncoder(cfg).eval()
+    save_encoder(model, tmp_path, {"profile": "test"})
+    loaded = load_encoder(tmp_path)
+    assert loaded.encode_sentence_vectors(np.ones((1, 384), np.float32)).shape == (1, loaded.dim)
     with pytest.raises(MissingArtifact, match="vocabulary"):
-        load_encoder(tmp_path)
+        loaded.encode_ids(_windows(1))
 
 
 def test_load_rejects_weights_that_do_not_match_the_id(tmp_path):

@@ -8,6 +8,7 @@ import pytest
 
 from cantus.cli import main
 from tests.generator_helpers import write_data_dir
+from tests.test_search_cli import use_catalog
 
 DESIGN_FIELDS = {
     "id",
@@ -34,6 +35,7 @@ def cli_engine(engine, monkeypatch):
     monkeypatch.setattr(
         engine_mod.Engine, "load", classmethod(lambda cls, data_dir=None, config=None: engine)
     )
+    use_catalog(monkeypatch, engine.catalog)
     return engine
 
 

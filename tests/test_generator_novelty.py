@@ -97,3 +97,7 @@ def test_index_save_load_and_catalog_cache(tmp_path, corpus, index: NoveltyIndex
     assert len(cached) == 1
     again = index_for_catalog(frame, cache_dir=tmp_path)
     assert all(np.array_equal(a, b) for a, b in zip(first.orders, again.orders, strict=True))
+    # by token counts: the same cache, and the tokens are not read (inspire's cold start)
+    counts = frame[["id"]].assign(n_tokens=[len(t) for t in frame["tokens"]])
+    unread = index_for_catalog(counts, cache_dir=tmp_path, read_tokens=lambda: 1 / 0)
+    assert all(np.array_equal(a, b) for a, b in zip(first.orders, unread.orders, strict=True))

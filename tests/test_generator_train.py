@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
+from generator.checkpoint import load_generator
 from generator.model import GeneratorConfig, SeedTransformer
 from generator.train import (
     TrainConfig,
     WindowSampler,
-    load_generator,
     nearest_neighbours,
     prepare_pieces,
     train_loop,

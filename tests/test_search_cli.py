@@ -22,7 +22,17 @@ RESULT_TYPES = {name: str for name in HIT_FIELDS} | {"score": float}
 def engine(monkeypatch):
     eng = make_engine()
     monkeypatch.setattr(search_cli, "load_engine", lambda: eng)
+    use_catalog(monkeypatch, eng.catalog)
     return eng
+
+
+def use_catalog(monkeypatch, catalog) -> None:
+    """The checks made before the engine loads read this catalog (not the shipped one)."""
+    from cantus import precheck
+
+    monkeypatch.setattr(
+        precheck, "catalog_columns", lambda *names: {n: list(catalog[n]) for n in names}
+    )
 
 
 @pytest.fixture

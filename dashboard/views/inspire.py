@@ -175,7 +175,8 @@ def seed_card(record: dict, index: int) -> None:
         except ValueError:  # one unreadable seed must not hide the others
             st.caption("(this seed's score could not be engraved; MIDI and audio below)")
         midi = Path(record["midi"]).read_bytes()
-        st.audio(services.midi_audio(midi).wav, format="audio/wav")
+        sources = tuple(record.get("conditioned_on") or ())
+        st.audio(services.midi_audio(midi, sources).wav, format="audio/wav")
         seed_actions(record, index, midi)
 
 
