@@ -32,3 +32,4 @@ test-slow: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports

@@ -149,12 +149,17 @@ def _build_text(record: dict, out_dir: Path) -> str:
 # ------------------------------------------------------------------------------ ingest
 def handle_ingest(args: argparse.Namespace) -> int:
     from cantus.ingest import ingest_paths
+    from recommender.embed import embed_user_pieces
 
     if args.jobs < 1:
         raise BadInput(f"--jobs must be >= 1 (received {args.jobs})")
     with _ray(args):
         report = ingest_paths(
-            args.paths, jobs=args.jobs, progress=not args.json, retry_failed=args.retry_failed
+            args.paths,
+            jobs=args.jobs,
+            progress=not args.json,
+            retry_failed=args.retry_failed,
+            embed=embed_user_pieces,
         )
     if report.added and report.embedded == "embedded":
         report.embedded += f"; {_sync_vectors()}".rstrip("; ")

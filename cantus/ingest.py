@@ -26,7 +26,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -734,10 +734,13 @@ def ingest_paths(
     jobs: int = 1,
     user_dir: Path | None = None,
     progress: bool = True,
-    embed: bool = True,
+    embed: Callable[[], Any] | None = None,
     retry_failed: bool = False,
 ) -> IngestReport:
     """Add users' files/folders to ``user_dir()/catalog.parquet``; bad files become records.
+
+    ``embed`` (the CLI passes ``recommender.embed.embed_user_pieces``) embeds the new pieces;
+    the core package never imports the recommender itself.
 
     Files that failed before with the same bytes are reported again without parsing unless
     ``retry_failed`` (``cantus.ingest_failures``).
@@ -762,8 +765,8 @@ def ingest_paths(
         _store_user_rows(folder, existing, rows, report)
         failures.save(folder, failures.update(memory, specs, rows, errors))
     report.seconds = time.perf_counter() - start
-    if report.added and embed:
-        report.embedded = _embed_user_pieces()
+    if report.added and embed is not None:
+        report.embedded = _embed_user_pieces(embed)
     return report
 
 
@@ -811,14 +814,10 @@ def _store_user_rows(folder: Path, existing: Any, rows: list[dict], report: Inge
     report.added = list(new["id"])
 
 
-def _embed_user_pieces() -> str:
-    """Embedding is the recommender's job; call it when that package provides it."""
+def _embed_user_pieces(embed: Callable[[], Any]) -> str:
+    """Run the recommender's embedding; a failure is reported (the rows stay stored)."""
     try:
-        from recommender.embed import embed_user_pieces
-    except ImportError:
-        return "not embedded: recommender.embed.embed_user_pieces is not available yet"
-    try:
-        embed_user_pieces()
+        embed()
     except Exception as exc:
         log.warning("embedding the new pieces failed: %s", exc)
         return f"not embedded: {type(exc).__name__}: {exc}"

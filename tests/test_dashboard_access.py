@@ -128,7 +128,9 @@ def hostile_piece(
     monkeypatch.setenv("CANTUS_HOME", str(tmp_path / "home"))
     tune = tmp_path / "hostile.abc"
     tune.write_text(ABC.replace("T:Test Tune", f"T:{HOSTILE}"))
-    report = ingest.ingest_paths([tune], jobs=1, progress=False, embed=True)
+    from recommender.embed import embed_user_pieces
+
+    report = ingest.ingest_paths([tune], jobs=1, progress=False, embed=embed_user_pieces)
     assert report.embedded == "embedded", report.embedded
     return report.added[0]
 

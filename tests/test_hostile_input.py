@@ -74,7 +74,7 @@ def hostile_folder(tmp_path: Path) -> tuple[Path, Path]:
 def test_hostile_folder_keeps_every_good_file(home: Path, tmp_path: Path) -> None:
     folder, _ = hostile_folder(tmp_path)
     with no_hang(240):
-        report = ingest.ingest_paths([folder], jobs=2, progress=False, embed=False)
+        report = ingest.ingest_paths([folder], jobs=2, progress=False)
     reasons = {Path(e["source"]).name: e["reason"] for e in report.errors}
     assert set(reasons) == {"notes.abc", "zero.mid", "linked", "pipe.mid"}
     assert all("symbolic link" in reasons[n] for n in ("notes.abc", "zero.mid", "linked"))
@@ -133,7 +133,7 @@ def test_read_errors_are_that_files_failure(
         return real_open(path, flags, *args)
 
     monkeypatch.setattr(filecheck.os, "open", deny)
-    report = ingest.ingest_paths([folder], jobs=1, progress=False, embed=False)
+    report = ingest.ingest_paths([folder], jobs=1, progress=False)
     assert report.errors == [
         {"source": str(locked), "number": "", "reason": "unreadable: permission denied"}
     ]
@@ -145,7 +145,7 @@ def test_chmod_000_file_is_skipped(home: Path, tmp_path: Path) -> None:
     folder = tmp_path / "music"
     shutil.copytree(FIXTURES / "music", folder)
     (folder / "tiny.krn").chmod(0)
-    report = ingest.ingest_paths([folder], jobs=1, progress=False, embed=False)
+    report = ingest.ingest_paths([folder], jobs=1, progress=False)
     assert [e["reason"] for e in report.errors] == ["unreadable: permission denied"]
     assert len(report.added) == GOOD_PIECES - 1
 
@@ -157,7 +157,7 @@ def test_known_bad_files_are_not_parsed_again_until_they_change(
     folder.mkdir()
     shutil.copy(FIXTURES / "corrupt" / "zero_notes.musicxml", folder)
     shutil.copy(FIXTURES / "music" / "tiny.krn", folder)
-    first = ingest.ingest_paths([folder], jobs=1, progress=False, embed=False)
+    first = ingest.ingest_paths([folder], jobs=1, progress=False)
     assert [Path(e["source"]).name for e in first.errors] == ["zero_notes.musicxml"]
     assert ingest_failures.load(home / "user")  # remembered by hash
 
@@ -169,7 +169,7 @@ def test_known_bad_files_are_not_parsed_again_until_they_change(
         return real_run(specs, *args, **kwargs)
 
     monkeypatch.setattr(ingest, "run_works", spy)
-    again = ingest.ingest_paths([folder], jobs=1, progress=False, embed=False)
+    again = ingest.ingest_paths([folder], jobs=1, progress=False)
     assert parsed == [] and len(again.unchanged) == 1
     assert (
         "no notes" in again.errors[0]["reason"] and "not parsed again" in again.errors[0]["reason"]
@@ -179,7 +179,7 @@ def test_known_bad_files_are_not_parsed_again_until_they_change(
     assert parsed == ["zero_notes.musicxml"] and len(retried.errors) == 1
     bad = folder / "zero_notes.musicxml"
     bad.write_bytes(bad.read_bytes() + b"\n")  # new bytes: parsed again
-    ingest.ingest_paths([folder], jobs=1, progress=False, embed=False)
+    ingest.ingest_paths([folder], jobs=1, progress=False)
     assert parsed == ["zero_notes.musicxml"] * 2
 
 

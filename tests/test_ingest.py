@@ -86,7 +86,7 @@ def test_ids_stable_across_two_parses() -> None:
 
 
 def test_ingest_every_format(home: Path, music_dir: Path) -> None:
-    report = ingest.ingest_paths([music_dir], jobs=2, progress=False, embed=False)
+    report = ingest.ingest_paths([music_dir], jobs=2, progress=False)
     assert report.errors == []
     frame = catalog.read_frame(home / "user" / catalog.CATALOG_FILE)
     suffixes = {Path(s).suffix for s in frame["source"]}
@@ -106,7 +106,7 @@ def test_ingest_survives_corrupt_files(home: Path, music_dir: Path, tmp_path: Pa
     bad_dir = tmp_path / "bad"
     shutil.copytree(FIXTURES / "corrupt", bad_dir)
     paths = [music_dir / "little_waltz.mid", *sorted(bad_dir.iterdir())]
-    report = ingest.ingest_paths(paths, jobs=2, progress=False, embed=False)
+    report = ingest.ingest_paths(paths, jobs=2, progress=False)
     assert len(report.added) == 1
     reasons = {Path(e["source"]).name: e["reason"] for e in report.errors}
     assert set(reasons) == {p.name for p in CORRUPT}
@@ -120,16 +120,16 @@ def test_ingest_survives_corrupt_files(home: Path, music_dir: Path, tmp_path: Pa
 
 
 def test_reingest_is_idempotent_and_changed_file_replaces(home: Path, music_dir: Path) -> None:
-    first = ingest.ingest_paths([music_dir], jobs=1, progress=False, embed=False)
+    first = ingest.ingest_paths([music_dir], jobs=1, progress=False)
     path = home / "user" / catalog.CATALOG_FILE
     before = catalog.read_frame(path)
-    again = ingest.ingest_paths([music_dir], jobs=1, progress=False, embed=False)
+    again = ingest.ingest_paths([music_dir], jobs=1, progress=False)
     assert again.added == [] and len(again.unchanged) == len(GOOD)
     assert catalog.read_frame(path)["id"].tolist() == before["id"].tolist()
 
     abc = music_dir / "two_tunes.abc"
     abc.write_text(abc.read_text().split("X:2")[0])  # now a single tune
-    changed = ingest.ingest_paths([abc], jobs=1, progress=False, embed=False)
+    changed = ingest.ingest_paths([abc], jobs=1, progress=False)
     assert changed.replaced == [str(abc.resolve())] and len(changed.added) == 1
     after = catalog.read_frame(path)
     assert len(after) == len(before) - 1
