@@ -17,28 +17,9 @@ from typing import Any
 
 from cantus import config
 from cantus.distributed import ray_session
-from cantus.ingest import _spread, corpus_works, run_works
+from cantus.ingest import _spread, _timed_run, corpus_works
 
 PROJECTION = {"nodes": 10, "cores_per_node": 16, "files": 250_000}  # PDMX-sized library
-
-
-def _timed(specs: list[Any], jobs: int) -> dict[str, Any]:
-    """Wall time, pieces/s and the CPU seconds the works themselves took (summed per work)."""
-    start = time.perf_counter()
-    rows, errors, timing = run_works(specs, jobs, progress=False)
-    seconds = time.perf_counter() - start
-    cpu_s = sum(c["cpu_s"] for c in timing["collections"].values())
-    return {
-        "jobs": jobs,
-        "works": len(specs),
-        "ok": len(rows),
-        "failed": len(errors),
-        "seconds": round(seconds, 2),
-        "pieces_per_s": round(len(rows) / seconds, 2),
-        "work_cpu_s": round(cpu_s, 1),
-        "cpu_s_per_work": round(cpu_s / max(1, len(specs)), 4),
-        "busy_share": round(cpu_s / (seconds * jobs), 3),
-    }
 
 
 def bench_ingest_ray(n_works: int = 600, jobs: int | None = None) -> dict[str, Any]:
@@ -46,11 +27,11 @@ def bench_ingest_ray(n_works: int = 600, jobs: int | None = None) -> dict[str, A
     jobs = jobs or config.default_jobs()
     specs, _ = corpus_works()
     sample = _spread(specs, n_works)
-    local = _timed(sample, jobs)
+    local = _timed_run(sample, jobs)
     started = time.perf_counter()
     with ray_session("", jobs) as cluster:
         startup_s = time.perf_counter() - started
-        ray_run = _timed(sample, jobs)
+        ray_run = _timed_run(sample, jobs)
     ray_run["startup_s"] = round(startup_s, 2)
     return {
         "name": "ingest_ray",

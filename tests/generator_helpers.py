@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -159,3 +160,26 @@ def write_data_dir(
     if train_steps is not None:
         build_generator(folder, "tiny", seed=seed, steps=train_steps)
     return engine
+
+
+def random_seed_model(ctx: int) -> tuple[Any, Any]:
+    """A tiny randomly initialised generator (seeded) and its controls, for decoding tests."""
+    import torch
+
+    from generator.model import GeneratorConfig, SeedTransformer
+    from generator.vocab import default_controls
+
+    controls = default_controls()
+    cfg = GeneratorConfig(
+        vocab_size=controls.vocab_size,
+        n_music=controls.n_music,
+        cond_dim=8,
+        n_prefix=2,
+        d_model=32,
+        n_layers=1,
+        n_heads=2,
+        ctx=ctx,
+        dropout=0.0,
+    )
+    torch.manual_seed(0)
+    return SeedTransformer(cfg).eval(), controls

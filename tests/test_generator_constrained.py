@@ -6,11 +6,10 @@ import itertools
 
 import numpy as np
 import pytest
-import torch
 
 from cantus.errors import BadInput
 from generator.decode import DecodeSpec, check_seed, decode, make_grammar
-from generator.model import GeneratorConfig, SeedTransformer
+from generator.model import SeedTransformer
 from generator.phrase import (
     DOMINANT,
     TONIC,
@@ -21,30 +20,17 @@ from generator.phrase import (
 )
 from generator.vocab import (
     POSITIONS_PER_BEAT,
-    default_controls,
     meter_bar_positions,
     meter_quarters,
     parse_notes,
 )
 from generator.voices import canonical_voices, split_by_voice
+from tests.generator_helpers import random_seed_model
 
 
 @pytest.fixture(scope="module")
 def random_model() -> tuple[SeedTransformer, object]:
-    controls = default_controls()
-    cfg = GeneratorConfig(
-        vocab_size=controls.vocab_size,
-        n_music=controls.n_music,
-        cond_dim=8,
-        n_prefix=2,
-        d_model=32,
-        n_layers=1,
-        n_heads=2,
-        ctx=512,
-        dropout=0.0,
-    )
-    torch.manual_seed(0)
-    return SeedTransformer(cfg).eval(), controls
+    return random_seed_model(ctx=512)
 
 
 def _decode(random_model, meter, texture, form="phrase", ending="closed", bars=4, n=3, seed=0):

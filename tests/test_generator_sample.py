@@ -23,30 +23,16 @@ from generator.vocab import (
     KIND_PITCH,
     KIND_POS,
     count_bars,
-    default_controls,
     meter_bar_positions,
     parse_notes,
     tables,
 )
-from tests.generator_helpers import melody_ids, token_id
+from tests.generator_helpers import melody_ids, random_seed_model, token_id
 
 
 @pytest.fixture(scope="module")
 def random_model() -> tuple[SeedTransformer, object]:
-    controls = default_controls()
-    cfg = GeneratorConfig(
-        vocab_size=controls.vocab_size,
-        n_music=controls.n_music,
-        cond_dim=8,
-        n_prefix=2,
-        d_model=32,
-        n_layers=1,
-        n_heads=2,
-        ctx=320,
-        dropout=0.0,
-    )
-    torch.manual_seed(0)
-    return SeedTransformer(cfg).eval(), controls
+    return random_seed_model(ctx=320)
 
 
 def _assert_well_formed(ids: list[int], meter: str, bars: int) -> None:
