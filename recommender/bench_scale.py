@@ -91,9 +91,7 @@ def bench_vectors(n: int, milvus: bool, hnsw_budget_s: float, seed: int = 0) -> 
     from recommender.bench import BenchConfig, _measure_index, machine_info, timed
     from recommender.index import exact_knn
 
-    embed_s, data = timed(
-        lambda: realistic_vectors(n + N_QUERIES, seed, cantus_home() / "cache")
-    )
+    embed_s, data = timed(lambda: realistic_vectors(n + N_QUERIES, seed, cantus_home() / "cache"))
     xb, xq = data[:n], data[n:]
     # Short pieces give the same window more than once (and shifts embed alike): exact twins
     # make recall@10 ambiguous (which twin is "the" neighbour) and stall HNSW's graph walk

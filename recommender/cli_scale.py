@@ -33,7 +33,6 @@ def register(reg: Registry) -> None:
         "--hnsw-budget-s", type=float, default=300.0, help="stop adding to HNSW after this long"
     )
 
-
     stores = reg.add(
         reg.bench, "stores", _bench_stores, help="serving engine: FAISS vs a Milvus store"
     )

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import logging
 import math
 import os
@@ -53,14 +52,27 @@ from recommender.checks import (  # noqa: F401 (re-exported: callers import them
     check_query,
     parse_filters,
 )
+from recommender.engine_data import (  # noqa: F401 (re-exported: callers import them from here)
+    CAPTION_FILE,
+    CATALOG_COLUMNS,
+    _cached_melody_index,
+    _plain,
+    _read_embeddings,
+    _sha_of_ids,
+    _text,
+    _unit_rows,
+    build_caption_embeddings,
+    caption_matrix,
+    load_parts,
+)
 from recommender.facets import query_facets
 from recommender.fusion import fuse as fuse_channels
 from recommender.fusion import matched_words, top_rows
 from recommender.index import EXACT, VectorIndex
 from recommender.lexical import LexicalIndex, normalise
 from recommender.lexical import data_key as lexical_data_key
-from recommender.melody import MELODY_VERSION, MELODY_WEIGHT, MelodyIndex, fuse
-from recommender.query_text import TextEmbedder, query_text_embedder, torch_threads
+from recommender.melody import MELODY_WEIGHT, MelodyIndex, fuse
+from recommender.query_text import TextEmbedder, torch_threads
 
 log = logging.getLogger(__name__)
 
@@ -68,40 +80,7 @@ log = logging.getLogger(__name__)
 EVIDENCE_COLUMNS = ("mode", "key", "meter", "form", "ambitus", "parts", "tempo_text")
 EVIDENCE_COLUMNS += ("tempo_bpm", "note_density")
 HIT_FIELDS = ("id", "title", "collection", "source", "number", "key", "meter", "score", "why")
-DEFAULT_MELODY_WINDOW = 256  # tokens per melody document when the encoder does not say
 FILE_PARSE_LIMIT_S = 60  # a query file is a few bars; longer parses are hostile or huge
-CAPTION_FILE = "caption_embeddings.npy"  # (N, 384) float16, rows in catalog order
-# Catalog columns the engine keeps in memory (tokens and captions are only read to build).
-CATALOG_COLUMNS = (
-    "id",
-    "source",
-    "number",
-    "collection",
-    "origin",
-    "title",
-    "composer",
-    "meter",
-    "key",
-    "tonic",
-    "mode",
-    "key_confidence",
-    "tempo_bpm",
-    "tempo_text",
-    "bars",
-    "seconds",
-    "pitch_low",
-    "pitch_high",
-    "ambitus",
-    "n_notes",
-    "note_density",
-    "parts",
-    "form",
-    "genre",
-    "genre_original",
-    "region",
-    "notes",
-    "sha1",
-)
 
 
 class Encoder(Protocol):
@@ -695,13 +674,6 @@ def _prune_index_cache(keep: Path) -> None:
     prune_cache(keep.with_name(keep.name + ".json"), "index-*.faiss.json")
 
 
-def _unit_rows(vectors: np.ndarray) -> np.ndarray:
-    """float32 copy with unit-length rows (zero rows stay zero)."""
-    arr = np.array(np.atleast_2d(vectors), dtype=np.float32)
-    norms = np.linalg.norm(arr, axis=1, keepdims=True)
-    return arr / np.where(norms > 0, norms, 1.0)
-
-
 def _held_out_queries(
     vectors: np.ndarray, music_dim: int, n: int = 500, seed: int = 0
 ) -> np.ndarray:
@@ -712,26 +684,6 @@ def _held_out_queries(
     queries[:, music_dim:] = 0.0
     queries[:, :music_dim] += rng.normal(0, 0.05, (len(rows), music_dim)).astype(np.float32)
     return queries
-
-
-def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return str(value)
-
-
-def _plain(record: dict[str, Any]) -> dict[str, Any]:
-    """numpy scalars/arrays → Python values, NaN → None (JSON- and describe-friendly)."""
-    out: dict[str, Any] = {}
-    for name, value in record.items():
-        if isinstance(value, np.ndarray):
-            value = value.tolist()
-        elif isinstance(value, np.generic):
-            value = value.item()
-        if isinstance(value, float) and math.isnan(value):
-            value = None
-        out[name] = value
-    return out
 
 
 def _default_data_dir() -> Path:
@@ -745,235 +697,6 @@ def _default_describe() -> Callable[[dict[str, Any]], str]:
     from cantus.captions import describe
 
     return describe
-
-
-def _sha_of_ids(ids: Iterable[str]) -> str:
-    return hashlib.sha1("\n".join(ids).encode()).hexdigest()[:16]
-
-
-# ------------------------------------------------------------------------------- loading
-
-
-def load_parts(data_dir: Path | str | None = None) -> dict[str, Any]:
-    """Everything :class:`Engine` needs from a data dir (and the user's pieces), as kwargs."""
-    from cantus import config
-    from recommender.encoder import load_encoder
-
-    folder = Path(data_dir) if data_dir is not None else config.data_dir()
-    if not _has_catalog(folder):
-        msg = f"no catalog at {folder / 'catalog.parquet'}: run `cantus build`"
-        raise MissingArtifact(msg)
-    encoder = load_encoder(folder)
-    parts = [folder]
-    user = config.user_dir()
-    if _has_catalog(user) and user.resolve() != folder.resolve():
-        parts.append(user)
-    frames = [_read_catalog(p) for p in parts]
-    embeddings = [
-        _read_embeddings(p, len(f), encoder.encoder_id) for p, f in zip(parts, frames, strict=True)
-    ]
-    captions = [
-        caption_matrix(p, f, _sentence_cache(p)) for p, f in zip(parts, frames, strict=True)
-    ]
-    return {
-        "catalog": pd.concat(frames, ignore_index=True),
-        "embeddings": np.concatenate(embeddings),
-        "encoder": encoder,
-        "caption_embeddings": np.concatenate(captions),
-        "text_embedder": _embed_query_text,  # loaded on the first query: inspire needs none
-        "melody_tokens": functools.partial(_read_tokens, parts),
-    }
-
-
-def _embed_query_text(texts: Sequence[str]) -> np.ndarray:
-    return _query_text_embedder()(texts)
-
-
-@functools.cache
-def _query_text_embedder() -> TextEmbedder:
-    return query_text_embedder()
-
-
-def _read_tokens(parts: list[Path]) -> list[np.ndarray]:
-    """Music tokens of every row of ``parts``' catalogs, in engine row order."""
-    from cantus.catalog import read_frame
-
-    frames = [read_frame(p / "catalog.parquet", ["tokens"]) for p in parts]
-    return [np.asarray(t, dtype=np.int64) for f in frames for t in f["tokens"]]
-
-
-def _cached_melody_index(
-    ids: pd.Series, tokens: Callable[[], list[np.ndarray]], encoder: Encoder
-) -> MelodyIndex:
-    """The melody index for these rows, kept under ``$CANTUS_HOME/cache`` (keyed by the ids)."""
-    import pickle
-
-    from cantus import config
-
-    max_len = int(getattr(getattr(encoder, "cfg", None), "max_len", DEFAULT_MELODY_WINDOW))
-    key = _sha_of_ids([f"melody:{max_len}:{MELODY_VERSION}", *ids])
-    path = config.cantus_home() / "cache" / f"melody-{key}.pkl"
-    if path.is_file():
-        try:
-            with path.open("rb") as handle:  # our own cache file, written below
-                index = pickle.load(handle)
-            if isinstance(index, MelodyIndex) and index.matrix.shape[0] == len(ids):
-                return index
-        except Exception as exc:  # a stale or broken cache is rebuilt
-            log.info("melody cache %s unreadable (%s); rebuilding", path, exc)
-    started = time.perf_counter()
-    index = MelodyIndex(tokens(), max_len)
-    log.info("melody index of %d pieces in %.1fs", len(ids), time.perf_counter() - started)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as handle:
-            pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-        config.prune_cache(path, "melody-*.pkl")  # one melody cache, not one per ingest
-    except OSError as exc:
-        log.info("cannot cache the melody index at %s (%s)", path, exc)
-    return index
-
-
-def build_caption_embeddings(out_dir: Path | str) -> dict[str, Any]:
-    """Build step: write ``caption_embeddings.npy`` for ``out_dir``'s catalog (after training,
-    whose sentence cache makes this nearly free), so serving never embeds captions."""
-    folder = Path(out_dir)
-    frame = _read_catalog(folder)
-    started = time.perf_counter()
-    matrix = caption_matrix(folder, frame, _sentence_cache(folder))
-    return {"n": len(matrix), "seconds": round(time.perf_counter() - started, 2)}
-
-
-def _sentence_cache(folder: Path) -> TextEmbedder:
-    """MiniLM through the build's sentence cache (training already embedded most captions)."""
-    import os
-
-    from cantus.config import SENTENCE_CACHE_DIR as CACHE_DIR
-    from cantus.config import cantus_home
-    from recommender.text import embed_cached
-
-    cache = folder / CACHE_DIR
-    if not cache.is_dir() and not os.access(folder, os.W_OK):  # read-only data, no cache
-        cache = cantus_home() / CACHE_DIR
-    return functools.partial(embed_cached, cache_dir=cache)
-
-
-def _has_catalog(folder: Path) -> bool:
-    return (folder / "catalog.parquet").is_file()
-
-
-def _read_catalog(folder: Path) -> pd.DataFrame:
-    from cantus.catalog import read_frame
-
-    return read_frame(folder / "catalog.parquet", list(CATALOG_COLUMNS))
-
-
-def _read_embeddings(folder: Path, n: int, encoder_id: str) -> np.ndarray:
-    """``embeddings.npy`` of one folder as float32, checked against its catalog and encoder."""
-    path, meta_path = folder / "embeddings.npy", folder / "embeddings.json"
-    if not path.is_file() or not meta_path.is_file():
-        msg = f"no embeddings in {folder}; run `cantus build` (or `cantus ingest` for user pieces)"
-        raise MissingArtifact(msg)
-    meta = json.loads(meta_path.read_text())
-    if meta.get("encoder_id") != encoder_id:
-        msg = (
-            f"embeddings in {folder} come from encoder {meta.get('encoder_id')!r} but the encoder "
-            f"in use is {encoder_id!r}; run `cantus build` to re-embed the catalog"
-        )
-        raise MissingArtifact(msg)
-    vectors = np.load(path, mmap_mode="r")
-    if vectors.shape[0] != n:
-        msg = (
-            f"{folder} holds {vectors.shape[0]} embeddings for {n} catalog rows; run `cantus build`"
-        )
-        raise MissingArtifact(msg)
-    return np.asarray(vectors, dtype=np.float32)
-
-
-def caption_matrix(folder: Path, catalog: pd.DataFrame, embed: TextEmbedder) -> np.ndarray:
-    """Each piece's mean caption sentence vector (N, 384), cached as ``caption_embeddings.npy``.
-
-    Computed once per catalog (keyed by its ids); written beside the catalog when that folder
-    is writable, else under ``$CANTUS_HOME/cache``. Held-out evaluation caption families are
-    left out so that evaluating on them stays honest.
-    """
-    key = _sha_of_ids(catalog["id"].astype(str))
-    for path in _caption_cache_paths(folder, key):
-        cached = _read_caption_cache(path, key, len(catalog))
-        if cached is not None:
-            return cached
-    started = time.perf_counter()
-    matrix = _mean_caption_vectors(folder, embed)
-    log.info("embedded captions of %d pieces in %.1fs", len(matrix), time.perf_counter() - started)
-    for path in _caption_cache_paths(folder, key):
-        try:
-            _write_caption_cache(path, key, matrix)
-            break
-        except OSError as exc:
-            log.info("cannot cache caption vectors at %s (%s)", path, exc)
-    return matrix
-
-
-def _caption_cache_paths(folder: Path, key: str) -> list[Path]:
-    from cantus import config
-
-    return [folder / CAPTION_FILE, config.cantus_home() / "cache" / f"caption_embeddings-{key}.npy"]
-
-
-def _read_caption_cache(path: Path, key: str, n: int) -> np.ndarray | None:
-    meta_path = path.with_suffix(".json")
-    if not path.is_file() or not meta_path.is_file():
-        return None
-    meta = json.loads(meta_path.read_text())
-    if (
-        meta.get("ids_sha1") != key
-        or meta.get("n") != n
-        or meta.get("held_out") != list(_held_out_families())
-    ):
-        return None
-    return np.asarray(np.load(path), dtype=np.float32)
-
-
-def _write_caption_cache(path: Path, key: str, matrix: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.save(path, matrix.astype(np.float16))
-    meta = {
-        "ids_sha1": key,
-        "n": len(matrix),
-        "dim": int(matrix.shape[1]),
-        "held_out": list(_held_out_families()),
-    }
-    path.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")
-
-
-def _mean_caption_vectors(folder: Path, embed: TextEmbedder) -> np.ndarray:
-    from cantus.catalog import read_frame
-
-    frame = read_frame(folder / "catalog.parquet", ["id", "captions", "caption_families"])
-    held_out = set(_held_out_families())
-    texts: list[str] = []
-    owner: list[int] = []
-    for row, (caps, fams) in enumerate(
-        zip(frame["captions"], frame["caption_families"], strict=True)
-    ):
-        kept = [c for c, f in zip(caps, fams, strict=False) if f not in held_out and c.strip()]
-        texts.extend(kept)
-        owner.extend([row] * len(kept))
-    vectors = (
-        np.asarray(embed(texts), dtype=np.float32) if texts else np.zeros((0, 384), np.float32)
-    )
-    sums = np.zeros((len(frame), vectors.shape[1] if len(vectors) else 384), dtype=np.float32)
-    np.add.at(sums, np.asarray(owner, dtype=np.int64), vectors)
-    return _unit_rows(sums)  # (N, 384); pieces without captions stay zero (score 0)
-
-
-def _held_out_families() -> tuple[str, ...]:
-    """Caption families evaluation keeps unseen (``cantus.captions.HELD_OUT_FAMILIES``)."""
-    from cantus.captions import HELD_OUT_FAMILIES
-
-    return tuple(sorted(HELD_OUT_FAMILIES))
 
 
 def check_music_file(path: Path | str, what: str = "music file") -> Path:

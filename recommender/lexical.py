@@ -20,6 +20,7 @@ import math
 import os
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,7 +118,7 @@ class LexicalIndex:
         vocabulary: dict[str, int] = {}
         rows, cols, counts = [], [], []
         for i, doc in enumerate(docs):
-            for term, n in _counts(doc).items():
+            for term, n in Counter(doc).items():
                 rows.append(i)
                 cols.append(vocabulary.setdefault(term, len(vocabulary)))
                 counts.append(n)
@@ -190,13 +191,6 @@ def data_key(catalog: Any) -> str:
         if column in catalog:
             digest.update("\x1e".join(catalog[column].astype(str)).encode("utf-8", "replace"))
     return digest.hexdigest()[:16]
-
-
-def _counts(doc: list[str]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for term in doc:
-        counts[term] = counts.get(term, 0) + 1
-    return counts
 
 
 def normalise(scores: np.ndarray) -> np.ndarray:

@@ -381,7 +381,6 @@ def _store_error(setting: VectorsSetting, exc: BaseException) -> BadInput:
     return BadInput(f"{SETTING}={setting.text}: cannot use the Milvus store ({reason})")
 
 
-
 @contextlib.contextmanager
 def _quiet(*loggers: str) -> Iterator[None]:
     """Silence these loggers below CRITICAL inside the block (restored after)."""
