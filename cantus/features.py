@@ -18,7 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from cantus.metadata import GENRE_SYNONYMS, META_COLUMNS, chorale_title, genres_of
+from cantus.metadata import (
+    GENRE_SYNONYMS,
+    META_COLUMNS,
+    chorale_title,
+    genres_of,
+    repair_dos_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -561,6 +567,7 @@ def with_metadata(features: dict[str, Any], meta: dict[str, str]) -> dict[str, A
     """``features`` plus the source metadata columns (``cantus.metadata``); a tune book's dance
     form is its genre when the source names no other; keyword text recomputed."""
     out = {**features, **{name: meta.get(name, "") for name in META_COLUMNS}}
+    out["title"] = repair_dos_text(str(out.get("title") or ""))
     if not out["genre"] and out.get("form") not in GENERIC_FORMS:
         out["genre"] = out["form"]
     elif out["genre"] and out.get("form") in GENERIC_FORMS:

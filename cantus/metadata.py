@@ -29,11 +29,13 @@ GENRE_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"hochzeit|ehestand|braut", "wedding song"),
     (r"trink|zech", "drinking song"),
     (r"jaeger|jäger|jagd", "hunting song"),
-    (r"soldat|kriegs|krieg\b|sieges|helden", "soldiers' song"),
+    (r"soldat|landsknecht|rekrut", "soldiers' song"),
+    (r"kriegs|krieg\b|sieges", "war song"),  # the sources tell soldiers' songs from war songs
     (r"abschied", "farewell song"),
     (r"kinder|\berge\b", "children's song"),
     (r"klage|\bsuku\b|\bfun ku\b", "lament"),
-    (r"liebe|aiqing|qingge|nann?\s*(li)?qing", "love song"),
+    # Essen: "Nannü qing / liqing / siqing" (男女情: love, lovers parting, lovers longing)
+    (r"liebe|aiqing|qingge|nann?\s*(li)?qing|nann[üu]e?\s*(li|si)?qing", "love song"),
     (r"geistlich|religi|kirchen|marien|heiligen", "sacred song"),
     (r"berufs|handwerk|bauern|arbeit|haozi|tiange|laodong", "work song"),
     (r"tanz|reigen|wuge|yangge", "dance song"),
@@ -58,7 +60,8 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "wedding song": ("wedding song", "marriage song", "Hochzeitslied"),
     "drinking song": ("drinking song", "tavern song", "Trinklied"),
     "hunting song": ("hunting song", "hunter's song", "Jägerlied"),
-    "soldiers' song": ("soldiers' song", "soldier's song", "war song", "military song"),
+    "soldiers' song": ("soldiers' song", "soldier's song", "military song", "Soldatenlied"),
+    "war song": ("war song", "battle song", "song of war", "Kriegslied"),
     "farewell song": ("farewell song", "parting song", "Abschiedslied"),
     "children's song": ("children's song", "nursery song", "Kinderlied"),
     "lament": ("lament", "song of sorrow", "Klagelied"),
@@ -152,10 +155,19 @@ _FIELD = re.compile(r"^([A-Za-z]):[ \t]*(.*?)\s*$", re.MULTILINE)
 MAX_NOTES_CHARS = 600  # notes feed keyword search; the tail of long notes is bibliography
 
 
+def repair_dos_text(text: str) -> str:
+    """Essen's files write umlauts in the DOS code page (0x81 = ü, 0x84 = ä, 0x94 = ö), which
+    decode as invisible C1 control characters: read them as code page 437 again."""
+    return _C1.sub(lambda m: bytes([ord(m.group())]).decode("cp437"), text)
+
+
+_C1 = re.compile(r"[\x80-\x9f]")
+
+
 def abc_fields(tune: str) -> dict[str, list[str]]:
     """Every ``X: value`` header/inline field of one ABC tune, by letter, in order."""
     fields: dict[str, list[str]] = {}
-    for match in _FIELD.finditer(tune or ""):
+    for match in _FIELD.finditer(repair_dos_text(tune or "")):
         value = match.group(2).strip().strip("]").strip()
         if value and not set(value) <= {"?", "y"}:  # Essen writes ??? / yyy for unknown
             fields.setdefault(match.group(1), []).append(value)
@@ -166,7 +178,7 @@ def genres_of(label: str) -> list[str]:
     """English genre words in a source label, in the label's order, no repeats."""
     found: list[tuple[int, str]] = []
     for pattern, genre in _GENRE_RES:
-        match = pattern.search(label or "")
+        match = pattern.search(repair_dos_text(label or ""))
         if match:
             found.append((match.start(), genre))
     seen: list[str] = []
@@ -174,6 +186,14 @@ def genres_of(label: str) -> list[str]:
         if genre not in seen:
             seen.append(genre)
     return seen
+
+
+def title_genres(title: str) -> list[str]:
+    """Genres a title names as a song word ("Wiegenlied", "Liebes-Lied"): only words ending in
+    "lied", since a title's other words mislead ("Koenigskinder" is a ballad, "lieber" = dear)."""
+    words = re.findall(r"[^\W\d_]+(?:\s*-\s*[^\W\d_]+)*", title or "")
+    songs = [w for w in words if re.search(r"lied(?:er|chen)?$", w, re.IGNORECASE)]
+    return genres_of(" ".join(songs)) if songs else []
 
 
 def region_of(origin_field: str) -> str:
@@ -218,7 +238,7 @@ def abc_metadata(tune: str) -> dict[str, str]:
     ``R:`` label, a genre word in the title ("Wiegenlied", "Fruehlingslied") names the genre."""
     fields = abc_fields(tune)
     label = "; ".join(fields.get("R", []))
-    genres = genres_of(label) or [g for t in fields.get("T", [])[:1] for g in genres_of(t)]
+    genres = genres_of(label) if label else title_genres(fields.get("T", [""])[0])
     origin = "; ".join(fields.get("O", []))
     notes = " ".join(v for letter in NOTE_FIELDS for v in fields.get(letter, []))
     return {

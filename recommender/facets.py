@@ -38,12 +38,10 @@ def _query_facets(query: str) -> tuple[tuple[str, Callable[[Any], bool]], ...]:
         if any(_names(text, w) for w in rule.words):
             parts = _rule_parts(rule)  # e.g. melancholy -> mode minor, pace slow
             facets += parts or [(f"mood:{rule.name}", rule.applies)]
-    for form, names in FORM_SYNONYMS.items():
-        if form not in GENERIC_FORM_NAMES and any(
-            _names(text, n) for n in names if n.casefold() not in GENERIC_FORM_NAMES
-        ):
-            meters = {m for n in names for m in METER_NAMES if _names(n.casefold(), m)}
-            facets.append((f"form:{form}", _form_test(form, frozenset(meters))))
+    for form in _named_forms(text):
+        names = FORM_SYNONYMS[form]
+        meters = {m for n in names for m in METER_NAMES if _names(n.casefold(), m)}
+        facets.append((f"form:{form}", _form_test(form, frozenset(meters))))
     for meter, names in METER_NAMES.items():
         if any(_names(text, n.casefold()) for n in names):
             facets.append((f"meter:{meter}", lambda e, m=meter: e.meter == m))
@@ -54,6 +52,34 @@ def _query_facets(query: str) -> tuple[tuple[str, Callable[[Any], bool]], ...]:
         if _names(text, mode):
             facets.append((f"mode:{mode}", lambda e, m=mode: e.mode == m))
     return tuple(dict(facets).items())  # one per name
+
+
+def _named_forms(text: str) -> list[str]:
+    """Forms the text names, longest names first: a word inside a longer form name is that
+    form's ("slip jig" names the slip jig, not also the 6/8 jig)."""
+    found: list[str] = []
+    for name, form in _form_names():
+        pattern = rf"(?<![\w-]){re.escape(name)}(?![\w-])"
+        if re.search(pattern, text):
+            if form not in found:
+                found.append(form)
+            text = re.sub(pattern, " | ", text)
+    return found
+
+
+@functools.cache
+def _form_names() -> list[tuple[str, str]]:
+    """(folded name, form) of every specific form name, longest first."""
+    from cantus.captions import FORM_SYNONYMS
+
+    pairs = {
+        (n.casefold(), form)
+        for form, names in FORM_SYNONYMS.items()
+        if form not in GENERIC_FORM_NAMES
+        for n in names
+        if n.casefold() not in GENERIC_FORM_NAMES
+    }
+    return sorted(pairs, key=lambda p: (-len(p[0]), p))
 
 
 PROBE = {

@@ -192,6 +192,9 @@ def test_query_facets_use_the_caption_vocabulary():
     assert names("fast jig in D major") == ["form:jig", "pace:fast", "mode:major"]
     assert names("tune in triple time") == ["meter:3/4"]
     assert names("something nice") == []
+    # a word inside a longer form name belongs to that form: a slip jig is no 6/8 jig
+    assert names("slip jig") == ["form:slip jig"]
+    assert names("a 9/8 jig") == ["form:slip jig", "meter:9/8"]
 
 
 def test_facet_bonus_promotes_pieces_with_the_named_facts():

@@ -11,6 +11,7 @@ from cantus.metadata import (
     chorale_title,
     genres_of,
     region_of,
+    repair_dos_text,
     score_metadata,
     source_metadata,
 )
@@ -32,7 +33,10 @@ F2 A2 c2 | f4 c2 | A2 G2 F2 | F6 |]
     ("label", "expected"),
     [
         ("Kinder -, Wiegen - Lied", ["children's song", "lullaby"]),
-        ("Staende -, Soldaten -, Kriegs - Lied", ["soldiers' song"]),
+        ("Staende -, Soldaten -, Kriegs - Lied", ["soldiers' song", "war song"]),
+        ("Kriegs -, Sieges - Lied", ["war song"]),
+        ("Xiaodiao. Nann\x81 liqing", ["xiaodiao", "love song"]),  # DOS ü, repaired below
+        ("Shange. Nannü siqing", ["shan'ge", "love song"]),
         ("Romanze, Ballade, Lied, religioeses Lied", ["romance", "ballad", "sacred song"]),
         ("Trink -, Zech - Lied", ["drinking song"]),
         ("Xiaodiao. Biaoda aiqing", ["xiaodiao", "love song"]),
@@ -82,6 +86,19 @@ def test_unknown_markers_are_not_metadata():
 
 def test_a_genre_word_in_the_title_names_the_genre_without_a_label():
     assert abc_metadata("X:1\nT: Wiegenlied\nK:C\nC|]\n")["genre"] == "lullaby"
+    assert abc_metadata("X:1\nT: Ein Liebes - Lied\nK:C\nC|]\n")["genre"] == "love song"
+
+
+@pytest.mark.parametrize(
+    "tune",
+    [
+        "X:1\nT: Zwei Koenigskinder\nK:C\nC|]\n",  # king's children: a ballad, not a nursery song
+        "X:1\nT: Willkommen lieber Mondenschein\nK:C\nC|]\n",  # "lieber" is "dear"
+        "X:1\nT: Wiegenlied\nR: Moral - Lied\nK:C\nC|]\n",  # the label speaks, not the title
+    ],
+)
+def test_only_a_song_word_in_the_title_names_a_genre_and_never_over_a_label(tune):
+    assert abc_metadata(tune)["genre"] == ""
 
 
 def test_chorale_names_come_from_music21s_list():
@@ -145,3 +162,13 @@ def test_part_and_track_names_are_kept_as_notes():
         part.partName = name
         score.insert(0, part)
     assert source_metadata(None, score)["notes"].endswith("Flute Cello")
+
+
+def test_dos_umlauts_are_read_as_umlauts():
+    assert repair_dos_text("K\x81nzi, sch\x94n, M\x84dchen") == "Künzi, schön, Mädchen"
+    meta = abc_metadata("X:1\nT:x\nR:Xiaodiao. Nann\x81 liqing\nO:China\nK:C\nC|]\n")
+    assert meta["genre_original"] == "Xiaodiao. Nannü liqing"
+    assert meta["genre"] == "xiaodiao, love song"
+    assert with_metadata({"title": "Xiao n\x81xu", "form": "folk song"}, meta)["title"] == (
+        "Xiao nüxu"
+    )
