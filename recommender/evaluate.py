@@ -24,7 +24,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cantus.errors import MissingArtifact
+from recommender.eval_same_tune import evaluate_same_tune
+from recommender.eval_same_tune import summary_lines as same_tune_lines
 from recommender.melody import MelodyIndex, fuse
 
 if TYPE_CHECKING:
@@ -77,7 +79,6 @@ class EvalConfig:
     transposed_pieces: int = 500  # pieces whose transposed copy is searched
     max_transpose: int = 5  # transpositions are drawn from ±1..max_transpose semitones
     max_title_versions: int = 10  # titles shared by more pieces are too generic to test
-    max_title_queries: int = 2000  # same-title queries sampled at most (time and memory)
     seed: int = 0  # sampling of pieces, transpositions and the random baseline
 
     def __post_init__(self) -> None:
@@ -124,18 +125,6 @@ def precision_at_k(ranked_grades: Sequence[float], k: int, threshold: float) -> 
     """Share of the top ``k`` with grade ≥ ``threshold``."""
     top = np.asarray(list(ranked_grades)[:k], dtype=np.float64)
     return float((top >= threshold).sum() / k)
-
-
-def hit_rate_and_mrr(
-    ranked: np.ndarray, relevant: Sequence[set[int]], k: int
-) -> tuple[float, float]:
-    """HR@k and MRR of the first relevant item, for rankings (Q, ≥k) of candidate rows."""
-    hits, rr = [], []
-    for row, good in zip(ranked, relevant, strict=True):
-        positions = [i for i, r in enumerate(row) if int(r) in good]
-        hits.append(bool(positions) and positions[0] < k)
-        rr.append(1.0 / (positions[0] + 1) if positions else 0.0)
-    return (float(np.mean(hits)), float(np.mean(rr))) if hits else (math.nan, math.nan)
 
 
 def text_to_music_metrics(
@@ -498,7 +487,7 @@ def eval_music(data: EvalData, cfg: EvalConfig) -> dict[str, Any]:
     tfidf = MelodyIndex(tokens, data.encoder.cfg.max_len)
     return {
         "transposed_copy": _transposed(data, tokens, tfidf, cfg),
-        "same_title": _same_title(data, tfidf, cfg),
+        "same_tune": evaluate_same_tune(data.embeddings, tfidf, data.catalog),
     }
 
 
@@ -583,72 +572,6 @@ def _duplicate_sets(tokens: list[np.ndarray], rows: list[int]) -> list[set[int]]
     ]
 
 
-def _same_title(data: EvalData, tfidf: MelodyIndex, cfg: EvalConfig) -> dict[str, Any]:
-    """Queries: pieces whose normalised title recurs in another collection or source file."""
-    from recommender.train import normalize_title
-
-    cat = data.catalog
-    keys = cat["title"].astype(str).map(normalize_title).to_numpy()
-    groups: dict[str, list[int]] = {}
-    for i, k in enumerate(keys):
-        if len(k) >= 4 and len(k.split()) >= 2:
-            groups.setdefault(k, []).append(i)
-    sources, collections = (
-        cat["source"].astype(str).to_numpy(),
-        cat["collection"].astype(str).to_numpy(),
-    )
-    queries, relevant = [], []
-    for members in groups.values():
-        if not 2 <= len(members) <= cfg.max_title_versions:
-            continue
-        for i in members:
-            good = {
-                j
-                for j in members
-                if j != i and (sources[j] != sources[i] or collections[j] != collections[i])
-            }
-            if good:
-                queries.append(i)
-                relevant.append(good)
-    if not queries:
-        return {"skipped": "no titles shared across collections or files"}
-    rng = np.random.default_rng(cfg.seed)
-    if len(queries) > cfg.max_title_queries:
-        keep = np.sort(rng.choice(len(queries), cfg.max_title_queries, replace=False))
-        queries, relevant = [queries[i] for i in keep], [relevant[i] for i in keep]
-    methods: dict[str, Callable[[list[int]], np.ndarray]] = {
-        "cantus": lambda rows: data.embeddings[rows] @ data.embeddings.T,
-        "interval_tfidf": lambda rows: tfidf.row_scores(rows),
-        "engine_similar": lambda rows: fuse(
-            data.embeddings[rows] @ data.embeddings.T, tfidf.row_scores(rows)
-        ),
-        "random": lambda rows: rng.random((len(rows), len(cat))),
-    }
-    out: dict[str, Any] = {"queries": len(queries), "titles": len({keys[q] for q in queries})}
-    for name, score in methods.items():
-        top = np.concatenate(
-            [
-                _top_excluding_self(score(queries[lo : lo + 256]), queries[lo : lo + 256], rng)
-                for lo in range(0, len(queries), 256)
-            ]
-        )
-        hr, rr = hit_rate_and_mrr(top, relevant, cfg.k)
-        out[name] = {f"HR@{cfg.k}": round(hr, 4), "MRR@100": round(rr, 4)}
-    return out
-
-
-def _top_excluding_self(
-    scores: np.ndarray, rows: list[int], rng: np.random.Generator, n: int = 100
-) -> np.ndarray:
-    """The best ``n`` columns per row of ``scores`` (Q, N), best first, never the row itself."""
-    scores = _jitter(scores, rng)
-    scores[np.arange(len(rows)), rows] = -np.inf
-    n = min(n, scores.shape[1])
-    part = np.argpartition(-scores, n - 1, axis=1)[:, :n]
-    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1)
-    return np.take_along_axis(part, order, axis=1)
-
-
 # --------------------------------------------------------------------------- report
 
 
@@ -710,10 +633,6 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
                 f"transposed copy    {name:16s} rank-1 {m['rank1_rate']:.3f}  "
                 f"(strict {m['rank1_rate_strict']:.3f})"
             )
-    for name, m in music.get("same_title", {}).items():
-        if isinstance(m, dict):
-            lines.append(
-                f"same title         {name:16s} HR@10 {m.get('HR@10', 0):.3f}  "
-                f"MRR {m.get('MRR@100', 0):.3f}"
-            )
+    if "same_tune" in music:
+        lines += same_tune_lines(music["same_tune"])
     return lines

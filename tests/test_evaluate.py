@@ -8,13 +8,13 @@ import math
 import numpy as np
 import pytest
 
+from recommender.eval_same_tune import hit_rate_and_mrr, same_tune_pairs, title_half
 from recommender.evaluate import (
     REPORT_NAME,
     BM25Scorer,
     EvalConfig,
     dcg,
     evaluate_retrieval,
-    hit_rate_and_mrr,
     mrr,
     ndcg_at_k,
     precision_at_k,
@@ -134,7 +134,7 @@ def test_report_has_every_section_and_is_saved(tmp_path, fake_minilm, monkeypatc
     assert set(natural["mean"]["cantus"]) == {"nDCG@10", "P@10_lenient", "P@10_strict"}
     copy = report["music_to_music"]["transposed_copy"]
     assert copy["pieces"] == 8 and 0 <= copy["cantus"]["rank1_rate"] <= 1
-    assert "HR@10" in report["music_to_music"]["same_title"]["cantus"]
+    assert "skipped" in report["music_to_music"]["same_tune"]  # synthetic titles name no tunes
     assert any(line.startswith("natural queries") for line in summary_lines(report))
     assert "corpus" in report["source_queries"]["skipped"]  # synthetic pieces have no files
 
@@ -148,3 +148,23 @@ def test_transposed_duplicates_count_as_the_same_music():
     tunes.append(np.asarray(transpose_ids(tunes[0], 2)))  # row 3: row 0 in another key
     assert _duplicate_sets(tunes, [0]) == [{0}]
     assert _duplicate_sets(_canonical_windows(tunes, 64), [0]) == [{0, 3}]
+
+
+def test_same_tune_pairs_need_a_tune_title_in_another_file():
+    import pandas as pd
+
+    rows = [
+        ("The Kesh Jig", "oneills1850", "a.abc"),
+        ("Kesh jig, The (2)", "ryansMammoth", "b.abc"),
+        ("Et ascendit", "palestrina", "m1.krn"),  # mass sections share words, not music
+        ("Et ascendit", "palestrina", "m2.krn"),
+        ("Irish Air", "airdsAirs", "c.abc"),  # a kind of piece, not a tune
+        ("Irish Air", "airdsAirs", "d.abc"),
+        ("Lone Tune", "oneills1850", "a.abc"),
+    ]
+    catalog = pd.DataFrame(rows, columns=["title", "collection", "source"])
+    halves = same_tune_pairs(catalog)
+    half = title_half("kesh jig")
+    assert halves[half] == ([0, 1], [{1}, {0}])
+    other = "test" if half == "tune" else "tune"
+    assert halves[other] == ([], [])
