@@ -77,7 +77,7 @@ class Context:
 
     def __init__(self, engine: Any, data_dir: Path) -> None:
         from cantus.catalog import load_catalog
-        from generator.train import prepare_pieces
+        from generator.windows import prepare_pieces
 
         self.engine = engine
         self.gen = get_generator(data_dir / "generator")

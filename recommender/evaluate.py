@@ -265,10 +265,9 @@ def _cache_dir(folder: Path) -> Path:
     """The build's MiniLM sentence cache, or one under CANTUS_HOME if that is read-only."""
     import os
 
-    from cantus.config import cantus_home
-    from recommender.train import CACHE_DIR
+    from cantus.config import SENTENCE_CACHE_DIR, cantus_home
 
-    cache = folder / CACHE_DIR
+    cache = folder / SENTENCE_CACHE_DIR
     if cache.is_dir() and os.access(cache, os.W_OK):
         return cache
     try:
@@ -285,7 +284,7 @@ def _cache_dir(folder: Path) -> Path:
 
 def eval_heldout(data: EvalData, cfg: EvalConfig) -> dict[str, Any]:
     """Held-out families on held-out pieces: cantus vs BM25, MiniLM captions, hybrid, random."""
-    from recommender.train import caption_table
+    from recommender.train_data import caption_table
 
     rows = np.flatnonzero(data.held)
     if len(rows) < 2 or not data.heldout_families:
@@ -334,15 +333,15 @@ def eval_heldout(data: EvalData, cfg: EvalConfig) -> dict[str, Any]:
 
 def _train_config(data: EvalData) -> Any:
     """The encoder's ``TrainConfig`` as saved in ``encoder/config.json``."""
-    from recommender.train import TrainConfig
+    from recommender.train_config import TrainConfig
 
     saved = data.train.get("train") or {}
-    return TrainConfig(**saved) if saved else TrainConfig()
+    return TrainConfig.from_saved(saved) if saved else TrainConfig()
 
 
 def _training_captions(data: EvalData, cache: Path, rows: np.ndarray | None = None) -> Any:
     """The cached training-family captions per piece (the MiniLM-captions baseline's documents)."""
-    from recommender.train import caption_table
+    from recommender.train_data import caption_table
 
     tcfg = _train_config(data)
     trained = tuple(data.train.get("trained_families", ()))
@@ -585,7 +584,7 @@ def _duplicate_sets(tokens: list[np.ndarray], rows: list[int]) -> list[set[int]]
 
 def _same_title(data: EvalData, tfidf: MelodyIndex, cfg: EvalConfig) -> dict[str, Any]:
     """Queries: pieces whose normalised title recurs in another collection or source file."""
-    from recommender.train import normalize_title
+    from recommender.train_data import normalize_title
 
     cat = data.catalog
     keys = cat["title"].astype(str).map(normalize_title).to_numpy()

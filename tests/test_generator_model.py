@@ -10,7 +10,7 @@ import torch
 from cantus.errors import MissingArtifact
 from generator.checkpoint import load_generator, save_generator
 from generator.model import GeneratorConfig, KVCache, SeedTransformer
-from generator.train import TrainConfig
+from generator.train_config import TrainConfig
 from generator.vocab import default_controls
 
 
