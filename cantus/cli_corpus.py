@@ -148,7 +148,7 @@ def _build_text(record: dict, out_dir: Path) -> str:
 
 # ------------------------------------------------------------------------------ ingest
 def handle_ingest(args: argparse.Namespace) -> int:
-    from cantus.ingest import ingest_paths
+    from cantus.user_ingest import ingest_paths
     from recommender.embed import embed_user_pieces
 
     if args.jobs < 1:
@@ -175,7 +175,7 @@ def handle_ingest(args: argparse.Namespace) -> int:
     emit(report.to_dict(), args.json, text=text)
     nothing = not report.added and not report.unchanged and not report.replaced
     if nothing and not report.errors:
-        from cantus.ingest import MUSIC_SUFFIXES
+        from cantus.filecheck import MUSIC_SUFFIXES
 
         paths = ", ".join(str(p) for p in args.paths)
         print(
@@ -203,7 +203,7 @@ def handle_corpus_errors(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------------------- bench
 def handle_bench_ingest(args: argparse.Namespace) -> int:
-    from cantus.ingest import bench_ingest
+    from cantus.bench_ingest import bench_ingest
 
     if getattr(args, "ray", False):
         return _bench_ingest_ray(args)

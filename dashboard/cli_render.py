@@ -97,7 +97,7 @@ def _file_midi(path: Path) -> bytes:
     child process with a memory cap and a time limit (a hostile file costs the child only)."""
     import multiprocessing as mp
 
-    from cantus.ingest import MUSIC_SUFFIXES, check_file
+    from cantus.filecheck import MUSIC_SUFFIXES, check_file
 
     fmt = MUSIC_SUFFIXES[path.suffix.lower()]
     try:

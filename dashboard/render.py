@@ -73,15 +73,15 @@ def source_path(piece: dict) -> Path | None:
 
 
 def abc_tune(text: str, number: str) -> str | None:
-    """The tune numbered ``number`` of an ABC file, numbered the way ``cantus.ingest`` does."""
-    from cantus.ingest import split_abc
+    """The tune numbered ``number`` of an ABC file, numbered the way ``cantus.works`` does."""
+    from cantus.works import split_abc
 
     tunes = split_abc(text)
     if len(tunes) == 1 and not number:
         return tunes[0][1]
     seen: dict[str, int] = {}
     for x, tune in tunes:
-        # a repeated X number becomes "<x>.2", "<x>.3" in piece ids (cantus.ingest rule)
+        # a repeated X number becomes "<x>.2", "<x>.3" in piece ids (cantus.works rule)
         seen[x] = seen.get(x, 0) + 1
         if (x if seen[x] == 1 else f"{x}.{seen[x]}") == number:
             return tune
@@ -103,7 +103,7 @@ def read_source(piece: dict) -> ScoreSource | None:
     number = str(piece.get("number") or "")
     if fmt == "mxl":
         return ScoreSource(path.read_bytes(), fmt) if not number else None
-    from cantus.ingest import decode_text
+    from cantus.works import decode_text
 
     text = decode_text(path.read_bytes())
     if fmt == "abc":

@@ -480,7 +480,7 @@ def _engine(folder: Path) -> Any:
 def eval_source_queries(data: EvalData, cfg: EvalConfig) -> dict[str, Any]:
     """Queries judged by the sources' own metadata, tuned on one half, reported on the other
     (``recommender.eval_search``)."""
-    from cantus.ingest import corpus_root
+    from cantus.works import corpus_root
     from recommender.eval_search import evaluate_source_queries
 
     root = corpus_root()

@@ -122,7 +122,7 @@ def hostile_piece(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> str:
     """A user piece whose title is hostile Markdown, ingested and embedded like any other."""
-    from cantus import ingest
+    from cantus import user_ingest
 
     request.getfixturevalue("data_env")
     monkeypatch.setenv("CANTUS_HOME", str(tmp_path / "home"))
@@ -130,7 +130,7 @@ def hostile_piece(
     tune.write_text(ABC.replace("T:Test Tune", f"T:{HOSTILE}"))
     from recommender.embed import embed_user_pieces
 
-    report = ingest.ingest_paths([tune], jobs=1, progress=False, embed=embed_user_pieces)
+    report = user_ingest.ingest_paths([tune], jobs=1, progress=False, embed=embed_user_pieces)
     assert report.embedded == "embedded", report.embedded
     return report.added[0]
 

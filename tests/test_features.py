@@ -72,7 +72,7 @@ def test_origin_of(source: str, origin: str) -> None:
 
 
 def test_every_bundled_essen_file_has_an_origin() -> None:
-    from cantus.ingest import corpus_root
+    from cantus.works import corpus_root
 
     names = sorted(p.name for p in (corpus_root() / "essenFolksong").glob("*.abc"))
     assert names, "music21's Essen files should be present"
