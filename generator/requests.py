@@ -202,7 +202,7 @@ def to_key(ids: list[int], tonic: str) -> list[int]:
 def text_facets(query: str) -> tuple[str | None, str | None, list[str]]:
     """(metre, mode, facet names) the query names: a metre outright or through a form
     ("waltz" -> 3/4, "jig" -> 6/8), a mode outright or through a mood ("melancholy" -> minor)."""
-    from cantus.captions import FORM_SYNONYMS
+    from cantus.caption_evidence import FORM_SYNONYMS
     from recommender.facets import query_facets
 
     names = [name for name, _ in query_facets(query)]

@@ -167,7 +167,7 @@ def training_captions(
 
 def _key_names(catalog: pd.DataFrame) -> list[str]:
     """Each piece's key as captions spell it ("B-flat minor"), "" when unknown."""
-    from cantus.captions import key_name
+    from cantus.caption_evidence import key_name
 
     cols = [c for c in ("key", "tonic", "mode") if c in catalog]
     return [
