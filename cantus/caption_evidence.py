@@ -43,7 +43,7 @@ class Evidence:
     mode: str  # "major", "minor", "dorian", ... or ""
     pace: str  # "slow" | "moderate" | "fast" | ""
     meter: str  # "6/8" or ""
-    form: str  # one of cantus.features.FORMS or ""
+    form: str  # one of cantus.forms.FORMS or ""
     ambitus: int | None  # semitones
     parts: int | None
     genres: tuple[str, ...] = ()  # every genre the source names (``cantus.metadata``)

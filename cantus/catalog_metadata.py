@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from cantus.catalog import CATALOG_FILE, read_frame, refresh_captions, save_catalog
-from cantus.features import _fallback_title, form_of, with_metadata
+from cantus.features import fallback_title, with_metadata
+from cantus.forms import form_of
 from cantus.metadata import abc_metadata, score_metadata
 from cantus.works import corpus_root, decode_text, split_abc, unique_numbers
 
@@ -55,7 +56,7 @@ def _row_metadata(record: dict[str, Any], tunes: dict[str, str] | None) -> dict[
         md = _bundle().get((source, number)) or _bundle().get((source, ""))
         meta = score_metadata(md)
     if record["collection"] == "bach" and str(record["title"]).startswith("Chorale BWV"):
-        record["title"] = _fallback_title(source, number, "bach")
+        record["title"] = fallback_title(source, number, "bach")
     return with_metadata(record, meta)
 
 
