@@ -43,7 +43,7 @@ def timed_run(specs: list[WorkSpec], jobs: int) -> dict[str, Any]:
 
 def write_midi_folder(specs: list[WorkSpec], folder: Path) -> list[Path]:
     """Write corpus works as .mid files (the MIDI half of the ingest benchmark)."""
-    from cantus.tokens import m21_to_midi_bytes
+    from cantus.score_bridge import m21_to_midi_bytes
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []

@@ -163,7 +163,8 @@ def _parts_midi(score: Any) -> bytes:
     """A track per part (named like the part, so ``cantus.audio`` picks its instrument)."""
     import symusic
 
-    from cantus.tokens import BRIDGE_TPQ, TokenError, m21_to_score
+    from cantus.errors import TokenError
+    from cantus.score_bridge import BRIDGE_TPQ, m21_to_score
 
     out = symusic.Score(BRIDGE_TPQ)
     parts = list(getattr(score, "parts", [])) or [score]

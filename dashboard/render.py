@@ -115,7 +115,7 @@ def read_source(piece: dict) -> ScoreSource | None:
 
 def tokens_source(ids: list[int], key: str | None = None) -> ScoreSource:
     """MusicXML decoded from music tokens (slow path: imports music21)."""
-    from cantus.tokens import ids_to_musicxml
+    from cantus.token_decode import ids_to_musicxml
 
     with tempfile.TemporaryDirectory(prefix="cantus-score-") as tmp:
         path = ids_to_musicxml(list(ids), Path(tmp) / "score.musicxml", key=key or None)
@@ -199,7 +199,7 @@ def piece_midi(row: dict, token_ids: Callable[[], list[int]]) -> bytes:
     if direct is not None:
         with contextlib.suppress(ValueError):
             return source_midi(direct)
-    from cantus.tokens import ids_to_midi_bytes
+    from cantus.token_decode import ids_to_midi_bytes
 
     return ids_to_midi_bytes(token_ids())
 

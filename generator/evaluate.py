@@ -168,7 +168,7 @@ def control_check(ids: list[int], meter: str, tonic: str, mode: str, bars: int) 
 
     import music21
 
-    from cantus import tokens
+    from cantus import token_decode
 
     res = {
         "grammar": True,
@@ -185,7 +185,9 @@ def control_check(ids: list[int], meter: str, tonic: str, mode: str, bars: int) 
         res["grammar"] = False
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            path = tokens.ids_to_musicxml(ids, Path(tmp) / "seed.musicxml", key=f"{tonic} {mode}")
+            path = token_decode.ids_to_musicxml(
+                ids, Path(tmp) / "seed.musicxml", key=f"{tonic} {mode}"
+            )
             score = music21.converter.parse(str(path))
         part = score.parts[0]
         res["reread"] = True
@@ -205,7 +207,7 @@ def real_key_ceiling(
     engine: Any, token_of: dict[str, list[int]], rows: list[int]
 ) -> dict[str, float]:
     """music21 key analysis of real 8-bar openings vs their catalog key (the analyser's ceiling)."""
-    from cantus import tokens
+    from cantus import token_decode
 
     hits = {"tonic": [], "mode": [], "key": []}
     for r in rows:
@@ -214,7 +216,7 @@ def real_key_ceiling(
         if not ids or str(row["mode"]) not in ("major", "minor"):
             continue
         try:
-            k = tokens.ids_to_music21(opening(ids)).analyze("key")
+            k = token_decode.ids_to_music21(opening(ids)).analyze("key")
             t = k.tonic.pitchClass == tonic_pitch_class(str(row["tonic"]))
         except Exception:
             continue

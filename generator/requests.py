@@ -154,10 +154,10 @@ def request_from_motif(
 
 
 def _analyse_key(ids: list[int]) -> tuple[str, str]:
-    from cantus import tokens
+    from cantus import token_decode
 
     try:
-        k = tokens.ids_to_music21(ids).analyze("key")
+        k = token_decode.ids_to_music21(ids).analyze("key")
         return k.tonic.name, normalise_mode(k.mode)
     except Exception as exc:  # music21 analysis fails on odd input: fall back, say so
         log.warning("could not analyse the motif's key (%s); assuming %s", exc, DEFAULT_KEY)
