@@ -19,6 +19,12 @@ STAGE_NAMES = "catalog,encoder,generator"
 
 
 def register(reg) -> None:  # reg: cantus.cli.Registry
+    _register_build(reg)
+    _register_ingest(reg)
+    _register_corpus_and_bench(reg)
+
+
+def _register_build(reg) -> None:
     build = reg.add(reg.top, "build", handle_build, help="build catalog, encoder and generator")
     build.add_argument(
         "--corpus",
@@ -44,6 +50,8 @@ def register(reg) -> None:  # reg: cantus.cli.Registry
     )
     _add_ray(build)
 
+
+def _register_ingest(reg) -> None:
     ingest = reg.add(
         reg.top,
         "ingest",
@@ -67,6 +75,8 @@ def register(reg) -> None:  # reg: cantus.cli.Registry
     )
     _add_ray(ingest)
 
+
+def _register_corpus_and_bench(reg) -> None:
     corpus = reg.top.add_parser("corpus", help="inspect the built corpus")
     corpus_sub = corpus.add_subparsers(dest="corpus_command", metavar="WHAT", required=True)
     errors = reg.add(

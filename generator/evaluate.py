@@ -298,6 +298,27 @@ def evaluate_generation(
     }
     for g in guidance_variants:
         variants[f"guidance_{g:g}"] = run_variant(gen, reqs, conds, seed, guidance=g)
+    report = _seed_report(engine, reqs, variants, token_of, novelty, rng)
+    train_metrics = gen.meta.get("metrics", {})
+    report["heldout_nll"] = {k: train_metrics.get(k) for k in ("heldout_nll", "heldout_nll_uncond")}
+    report["generator"] = {
+        "params": train_metrics.get("params"),
+        "steps": train_metrics.get("steps"),
+        "train_seconds": train_metrics.get("train_seconds"),
+    }
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    return report
+
+
+def _seed_report(
+    engine: Any,
+    reqs: list[dict],
+    variants: dict[str, list],
+    token_of: dict[str, list[int]],
+    novelty: Any,
+    rng: np.random.Generator,
+) -> dict[str, Any]:
+    """Fidelity, controls, novelty and diversity of each decoding variant's seeds."""
     report: dict[str, Any] = {
         "requests": len(reqs),
         "seeds_per_request": SEEDS_PER_REQUEST,
@@ -323,14 +344,6 @@ def evaluate_generation(
             ],
         ),
     }
-    train_metrics = gen.meta.get("metrics", {})
-    report["heldout_nll"] = {k: train_metrics.get(k) for k in ("heldout_nll", "heldout_nll_uncond")}
-    report["generator"] = {
-        "params": train_metrics.get("params"),
-        "steps": train_metrics.get("steps"),
-        "train_seconds": train_metrics.get("train_seconds"),
-    }
-    report["seconds"] = round(time.perf_counter() - started, 1)
     return report
 
 

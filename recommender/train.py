@@ -236,13 +236,9 @@ def _build(
     families = _training_families(catalog, tcfg)
     t0 = time.perf_counter()
     table = caption_table(
-        catalog,
-        families,
-        out_dir / SENTENCE_CACHE_DIR,
-        per_piece=tcfg.captions_per_piece,
-        skip=tcfg.skip_families,
-        seed=seed,
-    )
+        catalog, families, out_dir / SENTENCE_CACHE_DIR, per_piece=tcfg.captions_per_piece,
+        skip=tcfg.skip_families, seed=seed,
+    )  # fmt: skip
     caption_seconds = time.perf_counter() - t0
     tokens = [np.asarray(t, dtype=np.int64) for t in catalog["tokens"]]
     if tcfg.batch_size > int((~held).sum()):  # a catalog smaller than one batch
@@ -250,13 +246,11 @@ def _build(
     collections = catalog["collection"].astype(str).to_numpy()
     batches = BatchMaker(tokens, table, np.flatnonzero(~held), mcfg, tcfg, rng, collections)
     model = ContrastiveEncoder(mcfg).to(_device())
+    millions = sum(p.numel() for p in model.parameters()) / 1e6
     log.info(
         "encoder: %d train / %d held-out pieces, %d captions, %.2fM parameters",
-        len(batches.rows),
-        int(held.sum()),
-        len(table.texts),
-        sum(p.numel() for p in model.parameters()) / 1e6,
-    )
+        len(batches.rows), int(held.sum()), len(table.texts), millions,
+    )  # fmt: skip
     metrics = train_loop(model, batches, table, tcfg)
     extra = {
         "profile": profile,
