@@ -7,7 +7,13 @@ from sqlalchemy.orm import Session
 
 from db.checks import checked_piece_id, validate_user_name
 from db.models import Favourite, Interaction
-from db.transactions import existing_user, insert_row, transaction, user_id_for_write
+from db.transactions import (
+    existing_user,
+    insert_piece_once,
+    insert_row,
+    transaction,
+    user_id_for_write,
+)
 
 
 def favourite_rows(session: Session, user_id: int) -> list[Favourite]:
@@ -23,14 +29,7 @@ def add_favourite(user: str, piece_id: str) -> bool:
     validate_user_name(user)
 
     def work(session: Session) -> bool:
-        user_id = user_id_for_write(session, user)
-        exists = select(Favourite.id).where(
-            Favourite.user_id == user_id, Favourite.piece_id == piece_id
-        )
-        if session.scalar(exists) is not None:
-            return False
-        insert_row(session, Favourite, user_id=user_id, piece_id=piece_id)
-        return True
+        return insert_piece_once(session, Favourite, user_id_for_write(session, user), piece_id)
 
     return transaction(work)
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from db.checks import checked_piece_id
 from db.models import HiddenPiece
-from db.transactions import existing_user, insert_row, transaction
+from db.transactions import existing_user, insert_piece_once, transaction
 
 
 def hidden_rows(session: Session, user_id: int) -> list[HiddenPiece]:
@@ -28,14 +28,7 @@ def hide_piece(user: str, piece_id: str) -> bool:
     piece_id = checked_piece_id(piece_id)
 
     def work(session: Session) -> bool:
-        user_id = existing_user(session, user).id
-        exists = select(HiddenPiece.id).where(
-            HiddenPiece.user_id == user_id, HiddenPiece.piece_id == piece_id
-        )
-        if session.scalar(exists) is not None:
-            return False
-        insert_row(session, HiddenPiece, user_id=user_id, piece_id=piece_id)
-        return True
+        return insert_piece_once(session, HiddenPiece, existing_user(session, user).id, piece_id)
 
     return transaction(work)
 

@@ -93,3 +93,12 @@ def catalog_ids(monkeypatch: pytest.MonkeyPatch):
         monkeypatch.setitem(sys.modules, "cantus.catalog", fake)
 
     return install
+
+
+@pytest.fixture(scope="module")
+def corpus_frame():
+    """Catalog rows of 16 synthetic generator pieces (tests/generator_helpers.py)."""
+    from tests.generator_helpers import catalog_rows, synthetic_corpus
+
+    token_lists, meters, keys = synthetic_corpus(n=16, seed=2)
+    return catalog_rows(token_lists, meters, keys)

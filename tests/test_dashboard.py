@@ -14,15 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.music_helpers import ABC
+
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 TIMEOUT = 180  # first run loads the engine and engraves thumbnails on 2 busy cores
-ABC = """X:1
-T:Test Tune
-M:3/4
-L:1/8
-K:D
-d2 fe dc | B2 A4 | d2 fe dc | d6 |
-"""
 
 
 # ---------------------------------------------------------------- fixtures

@@ -5,14 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cantus.errors import BadInput
-
-ABC = """X:1
-T:Test Tune
-M:3/4
-L:1/8
-K:D
-d2 fe dc | B2 A4 | d2 fe dc | d6 |
-"""
+from tests.music_helpers import ABC
 
 
 def test_upload_checks_type_size_and_content() -> None:

@@ -18,21 +18,13 @@ from cantus.errors import BadInput
 from db import repo
 from db.models import Favourite, Interaction, SearchEvent, Seed, User
 from db.session import get_engine, session_scope
+from tests.db_helpers import fill_history
 from tests.postgres import pg_server  # noqa: F401 (fixture)
 
 
 def _count(model: type) -> int:
     with session_scope() as session:
         return session.scalar(select(func.count()).select_from(model)) or 0
-
-
-def _fill(user: str) -> None:
-    repo.record_search(user, "waltz", {"meter": "3/4"}, ["m21:a#1", "m21:b"])
-    repo.record_interaction(user, "m21:a#1", "play")
-    repo.record_interaction(user, "m21:b", "rating", 5)
-    repo.add_favourite(user, "m21:a#1")
-    seed_id = repo.save_seed(user, ["m21:a#1"], {"bars": 8}, "gen-1", b"MThd\x00", "<score/>")
-    repo.rate_seed(seed_id, 4)
 
 
 # ---------------------------------------------------------------- engine
@@ -93,8 +85,8 @@ def test_unicode_names_are_normalised_to_one_user(db_url: str) -> None:
 
 
 def test_delete_user_removes_their_history_and_nothing_else(db_url: str) -> None:
-    _fill("alice")
-    _fill("bob")
+    fill_history("alice")
+    fill_history("bob")
     removed = repo.delete_user("alice")
     assert removed == {
         "search_events": 1,
@@ -116,7 +108,7 @@ def test_delete_user_removes_their_history_and_nothing_else(db_url: str) -> None
 
 
 def test_database_cascade_removes_children_without_the_repo(db_url: str) -> None:
-    _fill("carol")
+    fill_history("carol")
     with session_scope() as session:
         session.execute(text("DELETE FROM users WHERE name = 'carol'"))
     assert (_count(SearchEvent), _count(Interaction), _count(Favourite), _count(Seed)) == (

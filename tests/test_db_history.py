@@ -6,21 +6,13 @@ import pytest
 
 from cantus.errors import BadInput
 from db import repo
-
-
-def _fill(user: str) -> None:
-    repo.record_search(user, "waltz", {"meter": "3/4"}, ["m21:a#1", "m21:b"])
-    repo.record_interaction(user, "m21:a#1", "play")
-    repo.record_interaction(user, "m21:b", "rating", 5)
-    repo.add_favourite(user, "m21:a#1")
-    seed_id = repo.save_seed(user, ["m21:a#1"], {"bars": 8}, "gen-1", b"MThd\x00", "<score/>")
-    repo.rate_seed(seed_id, 4)
+from tests.db_helpers import fill_history
 
 
 def test_history_is_json_ready_and_events_can_be_deleted(db_url: str) -> None:
     import json
 
-    _fill("hana")
+    fill_history("hana")
     found = repo.history("hana")
     assert json.loads(json.dumps(found)) == found
     assert [len(found[k]) for k in ("searches", "interactions", "favourites", "seeds")] == [

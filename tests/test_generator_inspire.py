@@ -10,19 +10,7 @@ from cantus.errors import BadInput
 from generator import inspire as insp
 from generator.inspire import Seed, inspire, parse_key
 from generator.vocab import count_bars, first_meter, tables
-from tests.generator_helpers import melody_ids, write_data_dir
-
-DESIGN_FIELDS = {
-    "id",
-    "midi",
-    "musicxml",
-    "bars",
-    "key",
-    "meter",
-    "conditioned_on",
-    "fidelity",
-    "max_copied_notes",
-}
+from tests.generator_helpers import DESIGN_FIELDS, melody_ids, write_data_dir
 
 
 @pytest.fixture(scope="module")

@@ -10,34 +10,18 @@ import pytest
 import torch
 
 from generator.checkpoint import load_generator
-from generator.model import GeneratorConfig, SeedTransformer
+from generator.model import SeedTransformer
 from generator.train import train_loop
 from generator.train_config import TrainConfig
 from generator.vocab import default_controls
 from generator.windows import WindowSampler, nearest_neighbours, prepare_pieces
-from tests.generator_helpers import catalog_rows, synthetic_corpus, write_data_dir
-
-
-@pytest.fixture(scope="module")
-def corpus_frame():
-    token_lists, meters, keys = synthetic_corpus(n=16, seed=2)
-    return catalog_rows(token_lists, meters, keys)
+from tests.generator_helpers import tiny_config, write_data_dir
 
 
 def test_tiny_training_reduces_loss(corpus_frame) -> None:
     controls = default_controls()
     pieces, _ = prepare_pieces(corpus_frame, controls)
-    cfg = GeneratorConfig(
-        vocab_size=controls.vocab_size,
-        n_music=controls.n_music,
-        cond_dim=8,
-        n_prefix=2,
-        d_model=32,
-        n_layers=1,
-        n_heads=2,
-        ctx=160,
-        dropout=0.0,
-    )
+    cfg = tiny_config()
     tcfg = TrainConfig(batch_size=8, lr=3e-3, warmup_steps=5, steps=30, pool_batches=2)
     emb = np.random.default_rng(1).normal(size=(len(corpus_frame), 8)).astype(np.float32)
     emb /= np.linalg.norm(emb, axis=1, keepdims=True)
@@ -60,10 +44,7 @@ def test_tiny_training_reduces_loss(corpus_frame) -> None:
 def test_training_stops_at_the_step_count(corpus_frame) -> None:
     controls = default_controls()
     pieces, _ = prepare_pieces(corpus_frame, controls)
-    cfg = GeneratorConfig(
-        vocab_size=controls.vocab_size, n_music=controls.n_music, cond_dim=1, n_prefix=1,
-        d_model=16, n_layers=1, n_heads=2, ctx=160, dropout=0.0,
-    )  # fmt: skip
+    cfg = tiny_config(cond_dim=1, n_prefix=1, d_model=16)
     tcfg = TrainConfig(batch_size=4, warmup_steps=2, steps=7, pool_batches=1)
     sampler = WindowSampler(pieces, controls, tcfg, 150, None, None)
     result = train_loop(

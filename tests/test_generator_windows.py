@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from generator.train_config import TrainConfig
 from generator.vocab import default_controls, parse_notes
 from generator.windows import WindowSampler, nearest_neighbours, prepare_pieces
-from tests.generator_helpers import catalog_rows, synthetic_corpus
-
-
-@pytest.fixture(scope="module")
-def corpus_frame():
-    token_lists, meters, keys = synthetic_corpus(n=16, seed=2)
-    return catalog_rows(token_lists, meters, keys)
 
 
 def test_pieces_are_moved_to_the_canonical_tonic(corpus_frame) -> None:
