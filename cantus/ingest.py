@@ -1,14 +1,10 @@
-"""Corpus and user-file ingestion: files -> works -> parsed pieces -> catalog rows.
+"""Running works through the parse pool, and the build's catalog stage (``build_catalog``).
 
-Work is split per *work*, not per file: multi-tune ABC files (one Essen file holds >1000
-tunes) are cut into tunes by their ``X:`` lines here, cheaply, and each tune is parsed by
-its own task. Tasks run in a process pool; each has a time limit (SIGALRM inside the worker,
-which interrupts pure-Python music21) and each file a size limit. A failed work never stops
-the run: it becomes a ``{"source", "number", "reason"}`` record.
-
-Public entry points: ``build_catalog`` (the build's catalog stage), ``ingest_paths`` (the
-user's ``cantus ingest``), ``corpus_works`` / ``user_works`` (enumeration) and
-``process_works`` (the pool).
+Works come from ``cantus.works`` (one task per work: multi-tune ABC files are cut into tunes
+first) and are parsed by ``cantus.worker`` in a process pool (``process_works``, or Ray under
+``cantus.distributed``); each task has a time limit and each file a size limit. A failed work
+never stops the run: it becomes a ``{"source", "number", "reason"}`` record. The user's
+``cantus ingest`` is ``cantus.user_ingest.ingest_paths``.
 """
 
 from __future__ import annotations
