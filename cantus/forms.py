@@ -1,5 +1,4 @@
-"""Where a piece comes from and what it is: origin and form (dance type, genre) from its corpus
-path, title, ABC rhythm field and meter."""
+"""Origin and form (dance type, genre) of a piece from its path, title, rhythm field and meter."""
 
 from __future__ import annotations
 

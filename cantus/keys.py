@@ -1,5 +1,4 @@
-"""The one Krumhansl-Schmuckler key finder: correlations of a pitch-class distribution with
-rotated major / minor key profiles.
+"""The one Krumhansl-Schmuckler key finder: pitch classes against rotated key profiles.
 
 Catalog keys (``key_features``) use music21's default Aarden-Essen weights on sounding time and
 let the written signature settle near-ties; the encoder's tonic for scale-degree ids

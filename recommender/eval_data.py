@@ -1,5 +1,4 @@
-"""What ``cantus eval retrieval`` reads: its sizes, and a data dir's catalog, encoder,
-embeddings and held-out split."""
+"""What ``cantus eval retrieval`` reads: its sizes and a data dir's catalog, models and split."""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""Music to music in ``cantus eval retrieval``: a transposed copy finds its original, versions
-of a tune in other collections find each other; beside interval TF-IDF and random."""
+"""Music-to-music sections of ``cantus eval retrieval``, beside interval TF-IDF and random.
+
+A transposed copy must find its original; versions of a tune in other collections must find
+each other.
+"""
 
 from __future__ import annotations
 

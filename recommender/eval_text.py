@@ -1,5 +1,8 @@
-"""Text to music in ``cantus eval retrieval``: held-out captions, natural queries and source
-queries, each beside BM25, MiniLM-caption, hybrid and random baselines."""
+"""Text-to-music sections of ``cantus eval retrieval``, each beside its baselines.
+
+Held-out captions, natural queries and source queries, beside BM25, MiniLM-caption, hybrid
+and random baselines.
+"""
 
 from __future__ import annotations
 
