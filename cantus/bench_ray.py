@@ -16,8 +16,9 @@ import time
 from typing import Any
 
 from cantus import config
+from cantus.bench_ingest import spread, timed_run
 from cantus.distributed import ray_session
-from cantus.ingest import _spread, _timed_run, corpus_works
+from cantus.works import corpus_works
 
 PROJECTION = {"nodes": 10, "cores_per_node": 16, "files": 250_000}  # PDMX-sized library
 
@@ -26,12 +27,12 @@ def bench_ingest_ray(n_works: int = 600, jobs: int | None = None) -> dict[str, A
     """Pieces/s of the local pool vs local Ray on ``n_works`` corpus works, and a projection."""
     jobs = jobs or config.default_jobs()
     specs, _ = corpus_works()
-    sample = _spread(specs, n_works)
-    local = _timed_run(sample, jobs)
+    sample = spread(specs, n_works)
+    local = timed_run(sample, jobs)
     started = time.perf_counter()
     with ray_session("", jobs) as cluster:
         startup_s = time.perf_counter() - started
-        ray_run = _timed_run(sample, jobs)
+        ray_run = timed_run(sample, jobs)
     ray_run["startup_s"] = round(startup_s, 2)
     return {
         "name": "ingest_ray",

@@ -2,7 +2,7 @@
 without re-parsing the music: ABC tunes are re-read as text, other corpus works through
 music21's own metadata bundle. ``cantus build`` runs this as its ``metadata`` stage, so a
 catalog built by an older version gains the columns in seconds, and a fresh build gives the
-same values (``cantus.ingest`` applies the same functions while parsing).
+same values (``cantus.worker`` applies the same functions while parsing).
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from cantus.catalog import CATALOG_FILE, read_frame, refresh_captions, save_catalog
-from cantus.features import _fallback_title, form_of, with_metadata
-from cantus.ingest import _unique_numbers, corpus_root, decode_text, split_abc
+from cantus.features import fallback_title, with_metadata
+from cantus.forms import form_of
 from cantus.metadata import abc_metadata, score_metadata
+from cantus.works import corpus_root, decode_text, split_abc, unique_numbers
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ def abc_tunes(path: Path) -> dict[str, str]:
     """Tune text by work number, numbered exactly as ingest numbers them."""
     tunes = split_abc(decode_text(path.read_bytes()))
     raw = [str(int(x)) if x.isdigit() else x for x, _ in tunes]
-    numbers = _unique_numbers(raw) if len(tunes) > 1 else [""] * len(tunes)
+    numbers = unique_numbers(raw) if len(tunes) > 1 else [""] * len(tunes)
     return {number: tune for number, (_, tune) in zip(numbers, tunes, strict=True)}
 
 
@@ -55,7 +56,7 @@ def _row_metadata(record: dict[str, Any], tunes: dict[str, str] | None) -> dict[
         md = _bundle().get((source, number)) or _bundle().get((source, ""))
         meta = score_metadata(md)
     if record["collection"] == "bach" and str(record["title"]).startswith("Chorale BWV"):
-        record["title"] = _fallback_title(source, number, "bach")
+        record["title"] = fallback_title(source, number, "bach")
     return with_metadata(record, meta)
 
 

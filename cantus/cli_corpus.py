@@ -19,6 +19,12 @@ STAGE_NAMES = "catalog,encoder,generator"
 
 
 def register(reg) -> None:  # reg: cantus.cli.Registry
+    _register_build(reg)
+    _register_ingest(reg)
+    _register_corpus_and_bench(reg)
+
+
+def _register_build(reg) -> None:
     build = reg.add(reg.top, "build", handle_build, help="build catalog, encoder and generator")
     build.add_argument(
         "--corpus",
@@ -44,6 +50,8 @@ def register(reg) -> None:  # reg: cantus.cli.Registry
     )
     _add_ray(build)
 
+
+def _register_ingest(reg) -> None:
     ingest = reg.add(
         reg.top,
         "ingest",
@@ -67,6 +75,8 @@ def register(reg) -> None:  # reg: cantus.cli.Registry
     )
     _add_ray(ingest)
 
+
+def _register_corpus_and_bench(reg) -> None:
     corpus = reg.top.add_parser("corpus", help="inspect the built corpus")
     corpus_sub = corpus.add_subparsers(dest="corpus_command", metavar="WHAT", required=True)
     errors = reg.add(
@@ -148,7 +158,7 @@ def _build_text(record: dict, out_dir: Path) -> str:
 
 # ------------------------------------------------------------------------------ ingest
 def handle_ingest(args: argparse.Namespace) -> int:
-    from cantus.ingest import ingest_paths
+    from cantus.user_ingest import ingest_paths
     from recommender.embed import embed_user_pieces
 
     if args.jobs < 1:
@@ -175,7 +185,7 @@ def handle_ingest(args: argparse.Namespace) -> int:
     emit(report.to_dict(), args.json, text=text)
     nothing = not report.added and not report.unchanged and not report.replaced
     if nothing and not report.errors:
-        from cantus.ingest import MUSIC_SUFFIXES
+        from cantus.filecheck import MUSIC_SUFFIXES
 
         paths = ", ".join(str(p) for p in args.paths)
         print(
@@ -203,7 +213,7 @@ def handle_corpus_errors(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------------------- bench
 def handle_bench_ingest(args: argparse.Namespace) -> int:
-    from cantus.ingest import bench_ingest
+    from cantus.bench_ingest import bench_ingest
 
     if getattr(args, "ray", False):
         return _bench_ingest_ray(args)

@@ -1,11 +1,11 @@
 """Ray for ``cantus build`` / ``cantus ingest``: the same per-work function as the local pool.
 
 ``--ray`` (or ``RAY_ADDRESS`` set) sends the parse → features → tokens work of each work
-(:func:`cantus.ingest.process_chunk`) through Ray Data instead of the local process pool, and
+(:func:`cantus.worker.process_chunk`) through Ray Data instead of the local process pool, and
 the embedding of the new rows (``recommender.embed_ray``) to Ray actors. With
 an address (``RAY_ADDRESS=host:6379``, ``ray://host:10001`` or ``auto``) it joins that
 cluster; without one it starts a local Ray on this machine with ``--jobs`` CPUs. Results come
-back as the same :class:`cantus.ingest.WorkResult` records, so ordering, the progress bar,
+back as the same :class:`cantus.works.WorkResult` records, so ordering, the progress bar,
 per-work error records and the manifest are exactly those of the local path. A work that
 fails is a record, never an exception; a Ray task that dies (a worker killed from outside) is
 retried by Ray and, past that, the works not done are reported as failed.
@@ -162,9 +162,9 @@ def process_works_ray(
     """Like :func:`cantus.ingest.process_works`, through Ray Data; yields ``WorkResult``."""
     from tqdm import tqdm
 
-    from cantus import ingest
+    from cantus import worker, works
 
-    limit = time_limit or ingest.WORK_TIME_LIMIT_S
+    limit = time_limit or worker.WORK_TIME_LIMIT_S
     ordered = sorted(specs, key=lambda s: -s.size)  # big works first, as the pool does
     size = chunk or WORKS_PER_TASK
     chunks = [ordered[i : i + size] for i in range(0, len(ordered), size)]
@@ -183,8 +183,8 @@ def process_works_ray(
         bar.close()
     for spec in pending.values():
         reason = "ray task failed (worker died or was killed)"
-        yield ingest.WorkResult(
-            errors=[ingest._err(spec.source, spec.number, reason)],
+        yield works.WorkResult(
+            errors=[works.work_error(spec.source, spec.number, reason)],
             collection=spec.collection,
             spec_id=spec.piece_id,
         )
@@ -203,10 +203,10 @@ def _ray_results(ray: Any, chunks: list[list[Any]], limit: int) -> Iterator[list
 
 def _run_chunk(row: dict[str, Any], time_limit: int) -> dict[str, bytes]:
     """On a Ray worker: the local pool's own per-work function over one chunk."""
-    from cantus import ingest
+    from cantus import worker
 
     _init_ray_worker()
-    results = ingest.process_chunk(pickle.loads(row["specs"]), time_limit=time_limit)
+    results = worker.process_chunk(pickle.loads(row["specs"]), time_limit=time_limit)
     return {"results": pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)}
 
 

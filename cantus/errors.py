@@ -19,3 +19,7 @@ class MissingArtifact(CantusError):
     """A model, index or catalog the command needs is absent or was built by another encoder."""
 
     exit_code = 1
+
+
+class TokenError(BadInput, ValueError):
+    """Music that cannot be tokenised or decoded (a ``ValueError`` and a ``BadInput``)."""

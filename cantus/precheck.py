@@ -74,7 +74,7 @@ def looks_like_id(text: str) -> bool:
 
 def check_music_path(text: str, what: str = "music file") -> Path:
     """A regular, readable file with a music suffix; BadInput saying what is wrong otherwise."""
-    from cantus.ingest import MUSIC_SUFFIXES, size_problem
+    from cantus.filecheck import MUSIC_SUFFIXES, size_problem
 
     path = Path(text).expanduser()
     try:

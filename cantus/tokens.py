@@ -32,6 +32,9 @@ Decisions
   (the previous one continues), see ``TIME_SIGNATURE_RANGE``.
 * **Storage**: ``score_to_ids`` keeps the first bars up to ``MAX_STORED_TOKENS``, cut at
   a bar boundary (``cut_at_bar``); training windows come from ``crop_ids``.
+* **Modules**: the bridge (music21 / MIDI -> one-track ``symusic.Score``) is
+  ``cantus.score_bridge``; decoding (ids -> score, MIDI, music21, MusicXML) is
+  ``cantus.token_decode``.
 * **Transposition**: ``transpose_ids`` raises ``TokenError`` (a ``ValueError``) when a
   pitch would leave 21..108; ``transpose_bounds`` tells which shifts are safe.
 """
@@ -46,7 +49,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cantus.errors import BadInput, MissingArtifact
+from cantus.errors import MissingArtifact, TokenError
+from cantus.score_bridge import m21_to_score, merge_tracks, parse_midi
 
 if TYPE_CHECKING:
     import miditok
@@ -65,10 +69,6 @@ TIME_SIGNATURE_RANGE = {  # denominator -> numerators accepted as TimeSig tokens
 SPECIAL_TOKENS = ["PAD", "BOS", "EOS", "MASK"]
 MAX_STORED_TOKENS = 1024  # tokens kept per catalog row (first bars of the piece)
 PAD_ID = 0  # miditok puts PAD first; checked in get_tokenizer()
-
-
-class TokenError(BadInput, ValueError):
-    """Music that cannot be tokenised or decoded (a ``ValueError`` and a ``BadInput``)."""
 
 
 # --------------------------------------------------------------------------- tokenizer
@@ -185,131 +185,6 @@ def load_tokenizer(path: str | Path, check: bool = True) -> miditok.REMI:
 
 # --------------------------------------------------------------------------- encoding
 
-BRIDGE_TPQ = 480  # ticks per quarter of the music21 -> symusic bridge (divisible by 3 and 16)
-
-
-def _pickup_quarters(stream: music21.stream.Stream) -> float:
-    """Quarter lengths missing from an incomplete first bar (0 if none)."""
-    from music21 import stream as m21stream
-
-    parts = list(stream.parts) if isinstance(stream, m21stream.Score) else []
-    measures = (parts[0] if parts else stream).getElementsByClass(m21stream.Measure)
-    if len(measures) < 2:
-        return 0.0
-    first = measures[0]
-    ts = first.timeSignature or first.getContextByClass("TimeSignature")
-    if ts is None:
-        return 0.0
-    bar = float(ts.barDuration.quarterLength)
-    if 0 < first.paddingLeft < bar:
-        return float(first.paddingLeft)
-    filled = float(first.highestTime)
-    return bar - filled if 0 < filled < bar else 0.0
-
-
-def _note_events(flat: music21.stream.Stream) -> list[tuple[float, int, float]]:
-    """(onset, MIDI pitch, duration) in quarters of sounding notes; ties joined, graces skipped."""
-    events: list[tuple[float, int, float]] = []
-    tied: dict[int, int] = {}  # pitch -> index of the event a tie continues
-    for element in flat.notes:
-        if element.duration.isGrace:
-            continue
-        onset, length = float(element.offset), float(element.duration.quarterLength)
-        members = element.notes if element.isChord else [element]
-        for member in members:
-            pitch = getattr(member, "pitch", None)
-            if pitch is None:  # unpitched percussion
-                continue
-            tie = member.tie or element.tie
-            kind = tie.type if tie is not None else None
-            if kind in ("stop", "continue") and pitch.midi in tied:
-                idx = tied[pitch.midi]
-                start = events[idx][0]
-                events[idx] = (start, pitch.midi, onset + length - start)
-                if kind == "stop":
-                    del tied[pitch.midi]
-                continue
-            events.append((onset, pitch.midi, length))
-            if kind == "start":
-                tied[pitch.midi] = len(events) - 1
-    return events
-
-
-def _time_signatures(flat: music21.stream.Stream) -> list[tuple[float, int, int]]:
-    """(offset, numerator, denominator), one per offset (parts repeat them)."""
-    seen: dict[float, tuple[int, int]] = {}
-    for ts in flat.getElementsByClass("TimeSignature"):
-        seen.setdefault(float(ts.offset), (int(ts.numerator), int(ts.denominator)))
-    return [(offset, *nd) for offset, nd in sorted(seen.items())]
-
-
-def m21_to_score(stream: music21.stream.Stream) -> symusic.Score:
-    """One-track ``symusic.Score`` of a music21 stream: all parts merged, pickup padded.
-
-    Reads notes directly (not through music21's MIDI writer), so written repeats are
-    not expanded: tokens follow the notated score, like the catalog's bars and seconds.
-    """
-    import symusic
-
-    try:
-        flat = stream.flatten()
-        events, sigs = _note_events(flat), _time_signatures(flat)
-        shift = _pickup_quarters(stream)
-    except Exception as exc:  # music21 raises many types on odd streams
-        msg = f"music21 could not read the notes of this {type(stream).__name__}: {exc}"
-        raise TokenError(msg) from exc
-    if not events:
-        msg = f"the music21 {type(stream).__name__} holds no pitched notes"
-        raise TokenError(msg)
-    ticks = np.array(events)  # (N, 3): onset, pitch, duration
-    ticks[:, [0, 2]] = np.round(ticks[:, [0, 2]] * BRIDGE_TPQ)
-    ticks = ticks.astype(np.int64)
-    offset = round(shift * BRIDGE_TPQ)
-    score = symusic.Score(BRIDGE_TPQ)
-    track = symusic.Track(name="merged", program=0, is_drum=False)
-    for start, pitch, dur in ticks[ticks[:, 2] > 0].tolist():
-        track.notes.append(symusic.Note(start + offset, dur, int(pitch), 100))
-    track.notes.sort()
-    score.tracks.append(track)
-    for i, (at, num, den) in enumerate(sigs):
-        # the first signature stays at 0 so the padded pickup bar has a meter
-        time = 0 if i == 0 else round(at * BRIDGE_TPQ) + offset
-        score.time_signatures.append(symusic.TimeSignature(time, num, den))
-    return score
-
-
-def m21_to_midi_bytes(stream: music21.stream.Stream) -> bytes:
-    """MIDI bytes of the merged one-track score that ``score_to_ids`` tokenises."""
-    return m21_to_score(stream).dumps_midi()
-
-
-def _parse_midi(data: bytes) -> symusic.Score:
-    import symusic
-
-    if not isinstance(data, bytes | bytearray) or len(data) < 14 or data[:4] != b"MThd":
-        msg = f"not a MIDI file ({len(data) if data else 0} bytes, no MThd header)"
-        raise TokenError(msg)
-    try:
-        return symusic.Score.from_midi(bytes(data))
-    except Exception as exc:  # symusic raises RuntimeError/ValueError on bad chunks
-        msg = f"unreadable MIDI data: {exc}"
-        raise TokenError(msg) from exc
-
-
-def merge_tracks(score: symusic.Score) -> symusic.Score:
-    """One piano track holding every pitched note of ``score`` (drums dropped)."""
-    import symusic
-
-    merged = symusic.Score(score.ticks_per_quarter)
-    merged.time_signatures = score.time_signatures.copy()
-    track = symusic.Track(name="merged", program=0, is_drum=False)
-    for src in score.tracks:
-        if not src.is_drum:
-            track.notes.extend(src.notes)
-    track.notes.sort()
-    merged.tracks.append(track)
-    return merged
-
 
 def _ticks_per_beat_at(score: symusic.Score, times: np.ndarray) -> np.ndarray:
     """Ticks per beat (the time-signature denominator's note) at each tick in ``times``."""
@@ -393,89 +268,7 @@ def score_to_ids(
 
 def midi_to_ids(data: bytes, max_len: int | None = None) -> list[int]:
     """Token ids of a MIDI file's bytes (all tracks merged); ``TokenError`` if unreadable."""
-    return cut_at_bar(_encode_score(_parse_midi(data)), max_len)
-
-
-# --------------------------------------------------------------------------- decoding
-
-
-def _check_ids(ids: list[int] | np.ndarray) -> list[int]:
-    arr = np.asarray(ids, dtype=np.int64).ravel()
-    n = vocab_size()
-    bad = arr[(arr < 0) | (arr >= n)]
-    if bad.size:
-        msg = f"token ids outside the vocabulary 0..{n - 1}: {bad[:5].tolist()}"
-        raise TokenError(msg)
-    return [int(i) for i in arr if i != PAD_ID]
-
-
-def ids_to_score(ids: list[int] | np.ndarray) -> symusic.Score:
-    """Decode ids into a one-track ``symusic.Score`` (PAD ignored)."""
-    clean = _check_ids(ids)
-    if not clean:
-        msg = "cannot decode an empty token sequence"
-        raise TokenError(msg)
-    return get_tokenizer().decode([clean])
-
-
-def ids_to_midi_bytes(ids: list[int] | np.ndarray) -> bytes:
-    """Standard MIDI file bytes of decoded ids."""
-    return ids_to_score(ids).dumps_midi()
-
-
-def ids_to_notes(ids: list[int] | np.ndarray) -> list[tuple[float, int, float]]:
-    """Decoded notes as ``(onset_beats, pitch, duration_beats)`` in quarter notes, sorted."""
-    score = ids_to_score(ids)
-    tpq = float(score.ticks_per_quarter)
-    notes = [(n.time / tpq, int(n.pitch), n.duration / tpq) for t in score.tracks for n in t.notes]
-    return sorted(notes)
-
-
-def ids_to_music21(ids: list[int] | np.ndarray, key: str | None = None) -> music21.stream.Score:
-    """Decode ids into a quantised music21 score; ``key`` ("D minor") sets the spelling."""
-    from music21 import midi
-
-    mf = midi.MidiFile()
-    mf.readstr(ids_to_midi_bytes(ids))
-    score = midi.translate.midiFileToStream(mf)
-    # tokens carry no instrument: drop the MIDI default "Acoustic Grand Piano" staff label
-    for part in score.parts:
-        part.partName, part.partAbbreviation = "", ""
-        for inst in part.recurse().getElementsByClass("Instrument"):
-            inst.partName, inst.partAbbreviation = "", ""
-    if key:
-        _apply_key(score, key)
-    return score
-
-
-def _apply_key(score: music21.stream.Score, key_name: str) -> None:
-    """Insert a key signature and respell pitches in that key."""
-    from music21 import key as m21key
-
-    try:
-        tonic, _, mode = key_name.strip().partition(" ")
-        k = m21key.Key(tonic, mode or "major")
-    except Exception as exc:
-        msg = f"unknown key {key_name!r} (expected e.g. 'D minor')"
-        raise TokenError(msg) from exc
-    for part in score.parts:
-        for old in part.recurse().getElementsByClass("KeySignature"):
-            old.activeSite.remove(old)
-        first = part.getElementsByClass("Measure").first()
-        (first or part).insert(0, m21key.Key(k.tonic, k.mode))
-    scale_names = {p.name: p for p in k.pitches}
-    for p in score.pitches:
-        enh = p.getEnharmonic()
-        if p.name not in scale_names and enh is not None and enh.name in scale_names:
-            p.getEnharmonic(inPlace=True)
-
-
-def ids_to_musicxml(ids: list[int] | np.ndarray, path: str | Path, key: str | None = None) -> Path:
-    """Write decoded ids as MusicXML at ``path`` and return the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    written = ids_to_music21(ids, key=key).write("musicxml", fp=str(path))
-    return Path(written)
+    return cut_at_bar(_encode_score(parse_midi(data)), max_len)
 
 
 # --------------------------------------------------------------------------- editing

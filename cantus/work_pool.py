@@ -1,6 +1,6 @@
 """The ingest's process pool: per-chunk time limits that also stop a parser stuck in C code.
 
-SIGALRM inside each worker (``cantus.ingest.time_limit``) stops pure-Python parses; a parse
+SIGALRM inside each worker (``cantus.worker.time_limit``) stops pure-Python parses; a parse
 stuck inside C code, or a worker killed by the OOM killer or a segfault, used to stall the
 whole pool until a global watchdog gave up and reported every unfinished work as lost. pebble
 gives each chunk its own deadline: the stuck or dead process alone is replaced, its chunk is

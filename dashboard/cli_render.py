@@ -97,7 +97,7 @@ def _file_midi(path: Path) -> bytes:
     child process with a memory cap and a time limit (a hostile file costs the child only)."""
     import multiprocessing as mp
 
-    from cantus.ingest import MUSIC_SUFFIXES, check_file
+    from cantus.filecheck import MUSIC_SUFFIXES, check_file
 
     fmt = MUSIC_SUFFIXES[path.suffix.lower()]
     try:
@@ -163,7 +163,8 @@ def _parts_midi(score: Any) -> bytes:
     """A track per part (named like the part, so ``cantus.audio`` picks its instrument)."""
     import symusic
 
-    from cantus.tokens import BRIDGE_TPQ, TokenError, m21_to_score
+    from cantus.errors import TokenError
+    from cantus.score_bridge import BRIDGE_TPQ, m21_to_score
 
     out = symusic.Score(BRIDGE_TPQ)
     parts = list(getattr(score, "parts", [])) or [score]

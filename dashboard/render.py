@@ -73,15 +73,15 @@ def source_path(piece: dict) -> Path | None:
 
 
 def abc_tune(text: str, number: str) -> str | None:
-    """The tune numbered ``number`` of an ABC file, numbered the way ``cantus.ingest`` does."""
-    from cantus.ingest import split_abc
+    """The tune numbered ``number`` of an ABC file, numbered the way ``cantus.works`` does."""
+    from cantus.works import split_abc
 
     tunes = split_abc(text)
     if len(tunes) == 1 and not number:
         return tunes[0][1]
     seen: dict[str, int] = {}
     for x, tune in tunes:
-        # a repeated X number becomes "<x>.2", "<x>.3" in piece ids (cantus.ingest rule)
+        # a repeated X number becomes "<x>.2", "<x>.3" in piece ids (cantus.works rule)
         seen[x] = seen.get(x, 0) + 1
         if (x if seen[x] == 1 else f"{x}.{seen[x]}") == number:
             return tune
@@ -103,7 +103,7 @@ def read_source(piece: dict) -> ScoreSource | None:
     number = str(piece.get("number") or "")
     if fmt == "mxl":
         return ScoreSource(path.read_bytes(), fmt) if not number else None
-    from cantus.ingest import decode_text
+    from cantus.works import decode_text
 
     text = decode_text(path.read_bytes())
     if fmt == "abc":
@@ -115,7 +115,7 @@ def read_source(piece: dict) -> ScoreSource | None:
 
 def tokens_source(ids: list[int], key: str | None = None) -> ScoreSource:
     """MusicXML decoded from music tokens (slow path: imports music21)."""
-    from cantus.tokens import ids_to_musicxml
+    from cantus.token_decode import ids_to_musicxml
 
     with tempfile.TemporaryDirectory(prefix="cantus-score-") as tmp:
         path = ids_to_musicxml(list(ids), Path(tmp) / "score.musicxml", key=key or None)
@@ -199,7 +199,7 @@ def piece_midi(row: dict, token_ids: Callable[[], list[int]]) -> bytes:
     if direct is not None:
         with contextlib.suppress(ValueError):
             return source_midi(direct)
-    from cantus.tokens import ids_to_midi_bytes
+    from cantus.token_decode import ids_to_midi_bytes
 
     return ids_to_midi_bytes(token_ids())
 

@@ -12,7 +12,7 @@ from typing import Any
 import streamlit as st
 
 from cantus.errors import BadInput, CantusError
-from dashboard import services
+from dashboard import scores, services
 from dashboard.text import md
 
 PIECE_PAGE = "views/piece.py"
@@ -141,7 +141,7 @@ def piece_link(piece_id: str, label: str = "Open", width: int | None = None) -> 
 def audio_player(piece_id: str) -> None:
     """Render the piece to audio (cached) and play it."""
     with st.spinner("Rendering audio…"):
-        audio = services.piece_audio(piece_id)
+        audio = scores.piece_audio(piece_id)
     st.audio(audio.wav, format="audio/wav", autoplay=True)
     if audio.truncated:
         st.caption(f"First {audio.seconds:.0f} s")
@@ -197,7 +197,7 @@ def _card_buttons(piece_id: str, key: str, favourites: list[str], dismiss: bool)
 def fill_thumbnails(slots: list[tuple[Any, str]]) -> None:
     """Engrave the first bars into each card's slot, after every card's text is on screen."""
     for slot, piece_id in slots:
-        svg = services.thumbnail(piece_id)
+        svg = scores.thumbnail(piece_id)
         if svg:
             slot.image(svg, width="stretch")
         else:

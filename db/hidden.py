@@ -9,8 +9,9 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from db.checks import checked_piece_id
 from db.models import HiddenPiece
-from db.repo import _insert, _piece_id, _transaction, _user
+from db.transactions import existing_user, insert_piece_once, transaction
 
 
 def hidden_rows(session: Session, user_id: int) -> list[HiddenPiece]:
@@ -24,27 +25,20 @@ def hidden_rows(session: Session, user_id: int) -> list[HiddenPiece]:
 
 def hide_piece(user: str, piece_id: str) -> bool:
     """Mark a piece "not for me" for an existing user; False if it already was (idempotent)."""
-    piece_id = _piece_id(piece_id)
+    piece_id = checked_piece_id(piece_id)
 
     def work(session: Session) -> bool:
-        user_id = _user(session, user).id
-        exists = select(HiddenPiece.id).where(
-            HiddenPiece.user_id == user_id, HiddenPiece.piece_id == piece_id
-        )
-        if session.scalar(exists) is not None:
-            return False
-        _insert(session, HiddenPiece, user_id=user_id, piece_id=piece_id)
-        return True
+        return insert_piece_once(session, HiddenPiece, existing_user(session, user).id, piece_id)
 
-    return _transaction(work)
+    return transaction(work)
 
 
 def unhide_piece(user: str, piece_id: str) -> bool:
     """Undo "not for me"; False if the piece was not hidden."""
-    piece_id = _piece_id(piece_id)
+    piece_id = checked_piece_id(piece_id)
 
     def work(session: Session) -> bool:
-        user_id = _user(session, user).id
+        user_id = existing_user(session, user).id
         gone = session.execute(
             delete(HiddenPiece).where(
                 HiddenPiece.user_id == user_id, HiddenPiece.piece_id == piece_id
@@ -52,13 +46,13 @@ def unhide_piece(user: str, piece_id: str) -> bool:
         ).rowcount
         return bool(gone)
 
-    return _transaction(work)
+    return transaction(work)
 
 
 def list_hidden(user: str) -> list[str]:
     """Hidden piece ids, oldest first."""
 
     def work(session: Session) -> list[str]:
-        return [h.piece_id for h in hidden_rows(session, _user(session, user).id)]
+        return [h.piece_id for h in hidden_rows(session, existing_user(session, user).id)]
 
-    return _transaction(work)
+    return transaction(work)

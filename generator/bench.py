@@ -31,18 +31,15 @@ from generator.decode import DecodeSpec, decode
 from generator.inspire import get_generator, get_novelty_index, inspire
 from generator.phrase import check_form
 from generator.voices import canonical_voices
+from recommender.bench import percentiles
 
 REPORT_NAME = "generate.json"
 
 
 def _percentiles(times: list[float]) -> dict[str, float]:
-    ms = np.asarray(times) * 1000
-    return {
-        "p50_ms": round(float(np.percentile(ms, 50)), 1),
-        "p95_ms": round(float(np.percentile(ms, 95)), 1),
-        "mean_ms": round(float(ms.mean()), 1),
-        "runs": len(times),
-    }
+    stats = percentiles(times, digits=1)
+    stats["runs"] = stats.pop("n")  # this report's name for the count
+    return stats
 
 
 def _time(fn, repeats: int) -> list[float]:

@@ -232,7 +232,7 @@ def _paths(seed: Any) -> list[str]:
 
 
 def _text(seeds: list[dict]) -> str:
-    from cantus.captions import key_name  # "E-flat major", as tables and `why` spell keys
+    from cantus.caption_evidence import key_name  # "E-flat major", as tables and `why` spell keys
 
     lines = []
     if seeds:

@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from cantus.threads import torch_threads
 from generator.constrained import VoiceGrammar, VState
 from generator.model import KVCache, SeedTransformer
 from generator.outer import OuterGrammar, outer_ids
 from generator.phrase import PhrasePlan
-from generator.sample import GrammarError, _batch_cond, _single_thread, filter_logits
+from generator.sample import GrammarError, _batch_cond, filter_logits
 from generator.vocab import Controls
 from generator.voices import Voice
 
@@ -64,7 +65,7 @@ def decode(
 ) -> list[list[int]]:
     """``spec.n`` seeds' music ids (prompt included, no EOS; hidden inner notes removed)."""
     on_cpu = next(model.parameters()).device.type == "cpu"
-    with torch.inference_mode(), _single_thread() if on_cpu else contextlib.nullcontext():
+    with torch.inference_mode(), torch_threads(1) if on_cpu else contextlib.nullcontext():
         seeds = _decode(model, controls, spec, cond)
     if spec.inner:  # deliver the outer voices; the inner notes only guided the model
         grammar = make_grammar(model, controls, spec)

@@ -77,7 +77,7 @@ class Context:
 
     def __init__(self, engine: Any, data_dir: Path) -> None:
         from cantus.catalog import load_catalog
-        from generator.train import prepare_pieces
+        from generator.windows import prepare_pieces
 
         self.engine = engine
         self.gen = get_generator(data_dir / "generator")
@@ -212,7 +212,7 @@ def tune(ctx: Context, requests: dict, seed: int) -> dict[str, Any]:
 
 def control_figures(ctx: Context, seeds: list[list[list[int]]], reqs: list) -> dict[str, float]:
     """Fidelity, metre/bars, key (music21), copying and diversity of one system's seeds."""
-    from cantus import tokens
+    from cantus import token_decode
 
     fid, meter_ok, key_ok, runs, div = [], [], [], [], []
     for group, req in zip(seeds, reqs, strict=True):
@@ -226,7 +226,7 @@ def control_figures(ctx: Context, seeds: list[list[list[int]]], reqs: list) -> d
             meter_ok.append(first_meter(s) == req.meter and count_bars(s) == BARS)
             runs.append(ctx.novelty.longest_copied_run(s))
             try:
-                found = tokens.ids_to_music21(k).analyze("key")
+                found = token_decode.ids_to_music21(k).analyze("key")
                 want_pc, want_mode = tonic_pitch_class(req.tonic), req.mode
                 key_ok.append(found.tonic.pitchClass == want_pc and found.mode == want_mode)
             except Exception:  # a seed music21 cannot analyse counts as a miss

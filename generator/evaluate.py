@@ -168,7 +168,7 @@ def control_check(ids: list[int], meter: str, tonic: str, mode: str, bars: int) 
 
     import music21
 
-    from cantus import tokens
+    from cantus import token_decode
 
     res = {
         "grammar": True,
@@ -185,7 +185,9 @@ def control_check(ids: list[int], meter: str, tonic: str, mode: str, bars: int) 
         res["grammar"] = False
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            path = tokens.ids_to_musicxml(ids, Path(tmp) / "seed.musicxml", key=f"{tonic} {mode}")
+            path = token_decode.ids_to_musicxml(
+                ids, Path(tmp) / "seed.musicxml", key=f"{tonic} {mode}"
+            )
             score = music21.converter.parse(str(path))
         part = score.parts[0]
         res["reread"] = True
@@ -205,7 +207,7 @@ def real_key_ceiling(
     engine: Any, token_of: dict[str, list[int]], rows: list[int]
 ) -> dict[str, float]:
     """music21 key analysis of real 8-bar openings vs their catalog key (the analyser's ceiling)."""
-    from cantus import tokens
+    from cantus import token_decode
 
     hits = {"tonic": [], "mode": [], "key": []}
     for r in rows:
@@ -214,7 +216,7 @@ def real_key_ceiling(
         if not ids or str(row["mode"]) not in ("major", "minor"):
             continue
         try:
-            k = tokens.ids_to_music21(opening(ids)).analyze("key")
+            k = token_decode.ids_to_music21(opening(ids)).analyze("key")
             t = k.tonic.pitchClass == tonic_pitch_class(str(row["tonic"]))
         except Exception:
             continue
@@ -296,6 +298,27 @@ def evaluate_generation(
     }
     for g in guidance_variants:
         variants[f"guidance_{g:g}"] = run_variant(gen, reqs, conds, seed, guidance=g)
+    report = _seed_report(engine, reqs, variants, token_of, novelty, rng)
+    train_metrics = gen.meta.get("metrics", {})
+    report["heldout_nll"] = {k: train_metrics.get(k) for k in ("heldout_nll", "heldout_nll_uncond")}
+    report["generator"] = {
+        "params": train_metrics.get("params"),
+        "steps": train_metrics.get("steps"),
+        "train_seconds": train_metrics.get("train_seconds"),
+    }
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    return report
+
+
+def _seed_report(
+    engine: Any,
+    reqs: list[dict],
+    variants: dict[str, list],
+    token_of: dict[str, list[int]],
+    novelty: Any,
+    rng: np.random.Generator,
+) -> dict[str, Any]:
+    """Fidelity, controls, novelty and diversity of each decoding variant's seeds."""
     report: dict[str, Any] = {
         "requests": len(reqs),
         "seeds_per_request": SEEDS_PER_REQUEST,
@@ -321,14 +344,6 @@ def evaluate_generation(
             ],
         ),
     }
-    train_metrics = gen.meta.get("metrics", {})
-    report["heldout_nll"] = {k: train_metrics.get(k) for k in ("heldout_nll", "heldout_nll_uncond")}
-    report["generator"] = {
-        "params": train_metrics.get("params"),
-        "steps": train_metrics.get("steps"),
-        "train_seconds": train_metrics.get("train_seconds"),
-    }
-    report["seconds"] = round(time.perf_counter() - started, 1)
     return report
 
 

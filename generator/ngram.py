@@ -86,7 +86,7 @@ def sample_ngram(
 
 
 def training_sequences(pieces: list, controls: Controls, meter: str, mode: str) -> list[list[int]]:
-    """Control-opened, EOS-closed sequences of canonical pieces (``generator.train.Piece``)."""
+    """Control-opened, EOS-closed sequences of canonical pieces (``generator.windows.Piece``)."""
     from generator.vocab import tables
 
     head = [controls.meter_id(meter), controls.mode_id(mode)]

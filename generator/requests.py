@@ -154,10 +154,10 @@ def request_from_motif(
 
 
 def _analyse_key(ids: list[int]) -> tuple[str, str]:
-    from cantus import tokens
+    from cantus import token_decode
 
     try:
-        k = tokens.ids_to_music21(ids).analyze("key")
+        k = token_decode.ids_to_music21(ids).analyze("key")
         return k.tonic.name, normalise_mode(k.mode)
     except Exception as exc:  # music21 analysis fails on odd input: fall back, say so
         log.warning("could not analyse the motif's key (%s); assuming %s", exc, DEFAULT_KEY)
@@ -202,7 +202,7 @@ def to_key(ids: list[int], tonic: str) -> list[int]:
 def text_facets(query: str) -> tuple[str | None, str | None, list[str]]:
     """(metre, mode, facet names) the query names: a metre outright or through a form
     ("waltz" -> 3/4, "jig" -> 6/8), a mode outright or through a mood ("melancholy" -> minor)."""
-    from cantus.captions import FORM_SYNONYMS
+    from cantus.caption_evidence import FORM_SYNONYMS
     from recommender.facets import query_facets
 
     names = [name for name, _ in query_facets(query)]

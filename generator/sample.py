@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
+from cantus.threads import torch_threads
 from generator.model import KVCache, SeedTransformer
 from generator.vocab import (
     KIND_BAR,
@@ -249,18 +249,6 @@ def filter_logits(
     return probs
 
 
-@contextlib.contextmanager
-def _single_thread() -> Iterator[None]:
-    """Decode on one CPU thread: a few rows per step gain nothing from intra-op threads, and on a
-    shared machine extra threads wait on each other (measured ~30x slower at 2 threads)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def sample(
     model: SeedTransformer, controls: Controls, spec: SampleSpec, cond: torch.Tensor | None
 ) -> list[list[int]]:
@@ -268,8 +256,10 @@ def sample(
 
     ``cond`` is (D,) or (n, D), or None for the unconditioned model.
     """
+    # one CPU thread: a few rows per step gain nothing from intra-op threads, and on a shared
+    # machine extra threads wait on each other (measured ~30x slower at 2 threads)
     on_cpu = next(model.parameters()).device.type == "cpu"
-    with torch.inference_mode(), _single_thread() if on_cpu else contextlib.nullcontext():
+    with torch.inference_mode(), torch_threads(1) if on_cpu else contextlib.nullcontext():
         return _sample(model, controls, spec, cond)
 
 

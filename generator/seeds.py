@@ -60,7 +60,7 @@ def export_seed(
 ) -> tuple[Path, Path]:
     """Write ``seed_id``.mid / .musicxml: one track and one part per voice (one merged staff
     for the plain decoder's chords, ``voices=()``)."""
-    from cantus import tokens
+    from cantus import token_decode
 
     out_dir = out_dir.expanduser().resolve()  # both paths absolute (music21 resolves its own)
     midi_path = out_dir / f"{seed_id}.mid"
@@ -71,8 +71,8 @@ def export_seed(
             midi = voices_midi_bytes(ids, voices)
             midi_path.write_bytes(midi)
             return midi_path, write_voices_musicxml(ids, xml_path, key, voices)
-        midi_path.write_bytes(tokens.ids_to_midi_bytes(ids))
-        return midi_path, tokens.ids_to_musicxml(ids, xml_path, key=key)
+        midi_path.write_bytes(token_decode.ids_to_midi_bytes(ids))
+        return midi_path, token_decode.ids_to_musicxml(ids, xml_path, key=key)
     except OSError as exc:  # an unwritable --out is the caller's input, not our failure
         raise BadInput(f"cannot write seeds to {out_dir}: {exc.strerror or exc}") from None
 

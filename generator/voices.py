@@ -109,9 +109,9 @@ def voices_midi_bytes(ids: list[int], voices: Sequence[Voice]) -> bytes:
     """MIDI with one named track per voice (melody first)."""
     import symusic
 
-    from cantus import tokens
+    from cantus import token_decode
 
-    merged = tokens.ids_to_score(ids)
+    merged = token_decode.ids_to_score(ids)
     score = symusic.Score(merged.ticks_per_quarter)
     score.time_signatures = merged.time_signatures.copy()
     score.tempos = merged.tempos.copy()
@@ -130,7 +130,7 @@ def write_voices_musicxml(
     """MusicXML with one part (staff) per voice, melody on top, the bass in the bass clef."""
     from music21 import clef, meter, note, stream
 
-    from cantus.tokens import _apply_key
+    from cantus.token_decode import apply_key
     from generator.vocab import first_meter, parse_notes
 
     notes, bars = parse_notes(ids)
@@ -149,7 +149,7 @@ def write_voices_musicxml(
         score.insert(0, part)
     score = score.makeNotation()
     if key:
-        _apply_key(score, key)
+        apply_key(score, key)
     path.parent.mkdir(parents=True, exist_ok=True)
     score.write("musicxml", fp=str(path))
     return path

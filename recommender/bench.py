@@ -119,15 +119,15 @@ def machine_info() -> dict[str, Any]:
 # -------------------------------------------------------------------------------- timing
 
 
-def percentiles(seconds: list[float]) -> dict[str, float]:
-    """p50 / p95 / mean in milliseconds."""
+def percentiles(seconds: list[float], digits: int = 2) -> dict[str, float]:
+    """p50 / p95 / mean in milliseconds (rounded to ``digits``) and the number of runs."""
     import numpy as np
 
     ms = np.asarray(seconds) * 1000.0
     return {
-        "p50_ms": round(float(np.percentile(ms, 50)), 2),
-        "p95_ms": round(float(np.percentile(ms, 95)), 2),
-        "mean_ms": round(float(ms.mean()), 2),
+        "p50_ms": round(float(np.percentile(ms, 50)), digits),
+        "p95_ms": round(float(np.percentile(ms, 95)), digits),
+        "mean_ms": round(float(ms.mean()), digits),
         "n": len(ms),
     }
 

@@ -29,7 +29,8 @@ def _retrieval(args: argparse.Namespace) -> int:
     from cantus.config import bench_dir
     from cantus.errors import BadInput
     from cantus.output import emit
-    from recommender.evaluate import REPORT_NAME, EvalConfig, evaluate_retrieval, summary_lines
+    from recommender.eval_data import EvalConfig
+    from recommender.evaluate import REPORT_NAME, evaluate_retrieval, summary_lines
 
     if args.transposed < 1:
         msg = f"--transposed must be >= 1 (received {args.transposed})"

@@ -27,17 +27,17 @@ days), ``naive_last_favourite`` (``Engine.similar`` on the newest favourite) and
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 
+from cantus.threads import library_threads
 from recommender.engine import Engine
 from recommender.eval_metrics import coverage, hit_rate, intra_list_diversity, mean, summarise
 from recommender.eval_tastes import PAIRS, TASTES, Taste, taste_masks
@@ -172,20 +172,6 @@ def make_methods(
 # The run
 
 
-@contextlib.contextmanager
-def _one_faiss_thread() -> Iterator[None]:
-    """Single-query searches run several times faster on one OpenMP thread than on a pool
-    fighting over shared cores; restore the setting afterwards."""
-    import faiss
-
-    before = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(1)
-    try:
-        yield
-    finally:
-        faiss.omp_set_num_threads(before)
-
-
 @dataclass
 class Tally:
     """Per-listener numbers of one method on one split."""
@@ -212,7 +198,7 @@ def evaluate(
     tastes = TASTES if tastes is None else tastes
     pairs = PAIRS if pairs is None else pairs
     started = time.perf_counter()
-    with _one_faiss_thread():
+    with library_threads(1, "openmp"):  # one query: one thread beats a pool
         all_masks, masks, users, rows = _listeners(engine, tastes, pairs, config)
         sweep_report = sweep(engine, [u for u in users if u.split == "tune"], masks, rows, config)
         methods = make_methods(engine, config, personal)

@@ -13,13 +13,14 @@ is reported beside the music embedding alone, the melodic n-gram index alone and
 from __future__ import annotations
 
 import hashlib
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from recommender.melody import MELODY_WEIGHT, MelodyIndex
+from recommender.retrieval_metrics import hit_rate_and_mrr, top_excluding_self
+from recommender.train_data import normalize_title
 
 # collections whose titles name tunes (see module doc)
 TUNE_TITLE_COLLECTIONS = frozenset(
@@ -40,8 +41,6 @@ def title_half(key: str) -> str:
 
 def same_tune_pairs(catalog: Any) -> dict[str, tuple[list[int], list[set[int]]]]:
     """Per half: query rows and, for each, the rows of the same tune elsewhere."""
-    from recommender.train import normalize_title
-
     keys = catalog["title"].astype(str).map(normalize_title).to_numpy()
     sources = catalog["source"].astype(str).to_numpy()
     collections = catalog["collection"].astype(str).to_numpy()
@@ -70,30 +69,6 @@ def same_tune_pairs(catalog: Any) -> dict[str, tuple[list[int], list[set[int]]]]
                 queries.append(i)
                 relevant.append(good)
     return out
-
-
-def hit_rate_and_mrr(
-    ranked: np.ndarray, relevant: Sequence[set[int]], k: int
-) -> tuple[float, float]:
-    """HR@k and MRR of the first relevant item, for rankings (Q, ≥k) of candidate rows."""
-    hits, rr = [], []
-    for row, good in zip(ranked, relevant, strict=True):
-        positions = [i for i, r in enumerate(row) if int(r) in good]
-        hits.append(bool(positions) and positions[0] < k)
-        rr.append(1.0 / (positions[0] + 1) if positions else 0.0)
-    return (float(np.mean(hits)), float(np.mean(rr))) if hits else (math.nan, math.nan)
-
-
-def top_excluding_self(
-    scores: np.ndarray, rows: list[int], rng: np.random.Generator, n: int = 100
-) -> np.ndarray:
-    """The best ``n`` columns per row of ``scores`` (Q, N), best first, never the row itself."""
-    scores = np.asarray(scores, dtype=np.float64) + rng.random(np.shape(scores)) * 1e-9  # ties
-    scores[np.arange(len(rows)), rows] = -np.inf
-    n = min(n, scores.shape[1])
-    part = np.argpartition(-scores, n - 1, axis=1)[:, :n]
-    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1)
-    return np.take_along_axis(part, order, axis=1)
 
 
 def _mrr_and_hits(

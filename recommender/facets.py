@@ -30,7 +30,7 @@ def _query_facets(query: str) -> tuple[tuple[str, Callable[[Any], bool]], ...]:
     names), so "melancholy" means what the captions mean by it: minor key and slow pace. A
     form also accepts the meter its synonyms name ("waltz" ~ "3/4 dance").
     """
-    from cantus.captions import FORM_SYNONYMS, METER_NAMES, MOOD_RULES, PACE_WORDS
+    from cantus.caption_evidence import FORM_SYNONYMS, METER_NAMES, MOOD_RULES, PACE_WORDS
 
     text = " ".join(query.casefold().split())
     facets: list[tuple[str, Callable[[Any], bool]]] = []
@@ -95,7 +95,7 @@ def _rule_parts(rule: Any) -> list[tuple[str, Callable[[Any], bool]]]:
     import dataclasses
     import itertools
 
-    from cantus.captions import Evidence
+    from cantus.caption_evidence import Evidence
 
     other = itertools.product(("", "3/4", "6/8", "4/4"), ("", "waltz", "lament", "chorale"))
     grid = itertools.product(PROBE["mode"], PROBE["pace"], other, (12, 30, 5, None), (1, 4))

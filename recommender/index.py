@@ -12,12 +12,10 @@ When the faiss build has GPU support and a GPU is present, searches run on all G
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -25,6 +23,7 @@ import faiss
 import numpy as np
 
 from cantus.errors import BadInput, MissingArtifact
+from cantus.threads import library_threads
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +183,9 @@ class VectorIndex:
         """Top-``k`` ``(scores, ids)``, each (Q, k), best first; missing slots have id -1."""
         xq = as_float32(queries, self.meta.dim)
         k = max(1, min(int(k), self.ntotal))
-        with self._lock, _omp_threads(1 if len(xq) < PARALLEL_MIN_QUERIES else None):
+        # OpenMP counts are per calling thread: other threads keep theirs
+        few = 1 if len(xq) < PARALLEL_MIN_QUERIES else None
+        with self._lock, library_threads(few, "openmp"):
             return self._searcher().search(xq, k)
 
     def _searcher(self) -> faiss.Index:
@@ -324,23 +325,6 @@ class VectorIndex:
         if meta.params:
             index.set_params(**meta.params)
         return index
-
-
-@contextlib.contextmanager
-def _omp_threads(n: int | None) -> Iterator[None]:
-    """Run faiss on ``n`` OpenMP threads inside the block (None: leave as is).
-
-    OpenMP's thread count is per calling thread, so this does not affect other threads.
-    """
-    if n is None:
-        yield
-        return
-    before = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(n)
-    try:
-        yield
-    finally:
-        faiss.omp_set_num_threads(before)
 
 
 def sidecar(path: Path) -> Path:

@@ -3,7 +3,7 @@
 Each ``Query`` names the facets a matching piece must have (form, meter, mode, pace, origin,
 ...). ``grade(row)`` is 2 when a piece meets every facet, 1 when it meets some, 0 when none;
 single-facet queries grade 2 or 0. Facets read only catalog columns and the project's own
-evidence rules (``cantus.captions.pace`` / ``mood_words``), so "melancholy" means what the
+evidence rules (``cantus.caption_evidence.pace`` / ``mood_words``), so "melancholy" means what the
 captions mean by it (minor and slow, ``MOOD_RULES``). Judged automatically on the whole
 catalog by ``recommender.evaluate``.
 
@@ -84,7 +84,7 @@ def key(tonic: str, mode_name: str) -> Facet:
 
 def with_evidence(row: Row) -> Row:
     """``row`` plus its pace and mood words, computed once (grading reads them often)."""
-    from cantus.captions import mood_words, pace
+    from cantus.caption_evidence import mood_words, pace
 
     return {**row, PACE_KEY: pace(row), MOODS_KEY: frozenset(mood_words(row))}
 
@@ -93,13 +93,13 @@ PACE_KEY, MOODS_KEY = "__pace", "__moods"
 
 
 def _pace_of(row: Row) -> str:
-    from cantus.captions import pace as pace_of
+    from cantus.caption_evidence import pace as pace_of
 
     return row[PACE_KEY] if PACE_KEY in row else pace_of(row)
 
 
 def _moods_of(row: Row) -> frozenset[str]:
-    from cantus.captions import mood_words
+    from cantus.caption_evidence import mood_words
 
     return row[MOODS_KEY] if MOODS_KEY in row else frozenset(mood_words(row))
 
@@ -109,7 +109,7 @@ def pace(*paces: str) -> Facet:
 
 
 def mood(word: str) -> Facet:
-    """The piece may be called ``word`` by ``cantus.captions.MOOD_RULES``."""
+    """The piece may be called ``word`` by ``cantus.caption_evidence.MOOD_RULES``."""
     return Facet(f"mood~{word}", lambda r: word in _moods_of(r))
 
 

@@ -162,24 +162,37 @@ def write_data_dir(
     return engine
 
 
+# the seed fields DESIGN.md names for `inspire --json`
+DESIGN_FIELDS = {
+    "id",
+    "midi",
+    "musicxml",
+    "bars",
+    "key",
+    "meter",
+    "conditioned_on",
+    "fidelity",
+    "max_copied_notes",
+}
+
+
+def tiny_config(**overrides: Any) -> Any:
+    """A tiny ``GeneratorConfig`` over the default controls (``overrides`` replace fields)."""
+    from generator.model import GeneratorConfig
+    from generator.vocab import default_controls
+
+    controls = default_controls()
+    fields = {"cond_dim": 8, "n_prefix": 2, "d_model": 32, "n_layers": 1, "n_heads": 2}
+    fields |= {"ctx": 160, "dropout": 0.0, **overrides}
+    return GeneratorConfig(vocab_size=controls.vocab_size, n_music=controls.n_music, **fields)
+
+
 def random_seed_model(ctx: int) -> tuple[Any, Any]:
     """A tiny randomly initialised generator (seeded) and its controls, for decoding tests."""
     import torch
 
-    from generator.model import GeneratorConfig, SeedTransformer
+    from generator.model import SeedTransformer
     from generator.vocab import default_controls
 
-    controls = default_controls()
-    cfg = GeneratorConfig(
-        vocab_size=controls.vocab_size,
-        n_music=controls.n_music,
-        cond_dim=8,
-        n_prefix=2,
-        d_model=32,
-        n_layers=1,
-        n_heads=2,
-        ctx=ctx,
-        dropout=0.0,
-    )
     torch.manual_seed(0)
-    return SeedTransformer(cfg).eval(), controls
+    return SeedTransformer(tiny_config(ctx=ctx)).eval(), default_controls()

@@ -6,50 +6,13 @@ import math
 
 import pytest
 
-from cantus import captions
-
-
-def _piece(**overrides: object) -> dict[str, object]:
-    base: dict[str, object] = {
-        "id": "m21:test.abc#1",
-        "title": "The Test Tune",
-        "composer": "Anonymous",
-        "collection": "oneills1850",
-        "origin": "Irish",
-        "meter": "4/4",
-        "key": "A minor",
-        "tonic": "A",
-        "mode": "minor",
-        "key_confidence": 0.8,
-        "tempo_bpm": math.nan,
-        "tempo_text": "",
-        "bars": 32,
-        "seconds": 60.0,
-        "ambitus": 14,
-        "n_notes": 120,
-        "note_density": 2.0,
-        "parts": 1,
-        "form": "",
-    }
-    base.update(overrides)
-    return base
-
-
-MINOR_SLOW = _piece(tempo_bpm=60.0, tempo_text="Adagio", form="air", meter="3/4")
-MAJOR_JIG = _piece(
-    key="D major",
-    tonic="D",
-    mode="major",
-    meter="6/8",
-    form="jig",
-    tempo_bpm=math.nan,
-    note_density=5.0,
-    n_notes=300,
-)
+from cantus import caption_evidence, captions
+from tests.caption_helpers import MAJOR_JIG, MINOR_SLOW
+from tests.caption_helpers import piece as _piece
 
 
 def _rule_words(name: str) -> set[str]:
-    return {w for rule in captions.MOOD_RULES if rule.name == name for w in rule.words}
+    return {w for rule in caption_evidence.MOOD_RULES if rule.name == name for w in rule.words}
 
 
 def _all_text(features: dict[str, object], seeds: range = range(8)) -> str:
@@ -57,7 +20,7 @@ def _all_text(features: dict[str, object], seeds: range = range(8)) -> str:
 
 
 def test_minor_slow_is_melancholy_never_cheerful() -> None:
-    words = captions.mood_words(MINOR_SLOW)
+    words = caption_evidence.mood_words(MINOR_SLOW)
     assert set(words) & {"melancholy", "mournful", "wistful", "sad", "plaintive"}
     assert not set(words) & _rule_words("major_fast")
     text = _all_text(MINOR_SLOW)
@@ -66,22 +29,13 @@ def test_minor_slow_is_melancholy_never_cheerful() -> None:
 
 
 def test_fast_major_jig_is_lively_with_jig_synonyms() -> None:
-    words = captions.mood_words(MAJOR_JIG)
+    words = caption_evidence.mood_words(MAJOR_JIG)
     assert set(words) & {"lively", "cheerful", "sprightly", "joyful", "bouncy"}
     assert "jig-like" in words or "rollicking" in words
     assert not set(words) & _rule_words("minor_slow")
     text = _all_text(MAJOR_JIG)
     assert "jig" in text
     assert "irish" in text
-
-
-def test_pace_uses_tempo_then_bpm_then_density() -> None:
-    assert captions.pace(_piece(tempo_text="Allegro", tempo_bpm=60.0)) == "fast"
-    assert captions.pace(_piece(tempo_bpm=60.0)) == "slow"
-    assert captions.pace(_piece(note_density=0.5)) == "slow"
-    assert captions.pace(_piece(note_density=6.0)) == "fast"
-    # a four-part chorale in quarter notes is not "fast" just because it has four voices
-    assert captions.pace(_piece(note_density=8.0, parts=4)) != "fast"
 
 
 def test_chorale_is_solemn_and_named_as_hymn() -> None:
@@ -95,7 +49,7 @@ def test_chorale_is_solemn_and_named_as_hymn() -> None:
         origin="German Baroque",
         note_density=8.0,
     )
-    assert set(captions.mood_words(chorale)) & {"solemn", "devotional", "reverent"}
+    assert set(caption_evidence.mood_words(chorale)) & {"solemn", "devotional", "reverent"}
     text = _all_text(chorale, range(20))
     assert "chorale" in text and "hymn" in text
 
@@ -152,12 +106,6 @@ def test_partial_fields_still_describe_what_is_known() -> None:
     only_key = {"key": "B- minor", "mode": "minor", "tempo_bpm": float("nan")}
     caps = captions.build_captions(only_key, 0)
     assert caps and any("B-flat minor" in t for _, t in caps)
-
-
-def test_describe_names_meter_key_and_form() -> None:
-    summary = captions.describe(MINOR_SLOW)
-    assert "3/4" in summary and "A minor" in summary and "air" in summary
-    assert "slow" in summary
 
 
 def test_origin_phrases() -> None:

@@ -122,7 +122,7 @@ def hostile_piece(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> str:
     """A user piece whose title is hostile Markdown, ingested and embedded like any other."""
-    from cantus import ingest
+    from cantus import user_ingest
 
     request.getfixturevalue("data_env")
     monkeypatch.setenv("CANTUS_HOME", str(tmp_path / "home"))
@@ -130,7 +130,7 @@ def hostile_piece(
     tune.write_text(ABC.replace("T:Test Tune", f"T:{HOSTILE}"))
     from recommender.embed import embed_user_pieces
 
-    report = ingest.ingest_paths([tune], jobs=1, progress=False, embed=embed_user_pieces)
+    report = user_ingest.ingest_paths([tune], jobs=1, progress=False, embed=embed_user_pieces)
     assert report.embedded == "embedded", report.embedded
     return report.added[0]
 
@@ -159,7 +159,7 @@ def test_upload_is_parsed_once_in_the_capped_child(monkeypatch: pytest.MonkeyPat
     """The check parses; generating from the upload reuses that parse (no second parse under
     the engine lock)."""
     from cantus import isolated
-    from dashboard import services
+    from dashboard import seeding, services
 
     calls: list[tuple] = []
     real = isolated.run_capped
@@ -169,12 +169,12 @@ def test_upload_is_parsed_once_in_the_capped_child(monkeypatch: pytest.MonkeyPat
         return real(func, args, time_limit_s)
 
     monkeypatch.setattr(isolated, "run_capped", counting)
-    path = services.check_upload("motif.abc", (ABC + "% parsed once\n").encode())
+    path = seeding.check_upload("motif.abc", (ABC + "% parsed once\n").encode())
     assert path.parent == services.config.uploads_dir(None) and len(calls) == 1
     from recommender.engine import file_token_ids
 
     assert file_token_ids(path) and len(calls) == 1  # what inspire calls: a cache hit
     monkeypatch.setattr(isolated, "run_capped", real)
-    monkeypatch.setattr(services, "UPLOAD_PARSE_TIMEOUT_S", 3)
+    monkeypatch.setattr(seeding, "UPLOAD_PARSE_TIMEOUT_S", 3)
     with pytest.raises(services.BadInput, match=r"ran out of memory|took longer"):
-        services.check_upload("bomb.abc", b"X:1\nT:bomb\nM:4/4\nL:1000000/1\nK:C\nCDEF|GABc|\n")
+        seeding.check_upload("bomb.abc", b"X:1\nT:bomb\nM:4/4\nL:1000000/1\nK:C\nCDEF|GABc|\n")

@@ -8,7 +8,6 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,43 +17,14 @@ from cantus.config import REPO_ROOT
 from cantus.errors import BadInput
 from db import repo
 from db.models import Favourite, Interaction, SearchEvent, Seed, User
-from db.session import dispose_engines, get_engine, session_scope
-from tests.postgres import pg_server, pg_url  # noqa: F401 (fixtures)
-
-
-@pytest.fixture
-def sqlite_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A fresh SQLite file under a temporary CANTUS_HOME (never the real ~/.cantus)."""
-    url = f"sqlite:///{tmp_path / 'cantus.db'}"
-    monkeypatch.setenv("CANTUS_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("CANTUS_DB_URL", url)
-    yield url
-    dispose_engines()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Each repository test runs on SQLite and on a throw-away PostgreSQL (tests/postgres.py)."""
-    if request.param == "sqlite":
-        return request.getfixturevalue("sqlite_url")
-    url = request.getfixturevalue("pg_url")
-    monkeypatch.setenv("CANTUS_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("CANTUS_DB_URL", url)
-    return url
+from db.session import get_engine, session_scope
+from tests.db_helpers import fill_history
+from tests.postgres import pg_server  # noqa: F401 (fixture)
 
 
 def _count(model: type) -> int:
     with session_scope() as session:
         return session.scalar(select(func.count()).select_from(model)) or 0
-
-
-def _fill(user: str) -> None:
-    repo.record_search(user, "waltz", {"meter": "3/4"}, ["m21:a#1", "m21:b"])
-    repo.record_interaction(user, "m21:a#1", "play")
-    repo.record_interaction(user, "m21:b", "rating", 5)
-    repo.add_favourite(user, "m21:a#1")
-    seed_id = repo.save_seed(user, ["m21:a#1"], {"bars": 8}, "gen-1", b"MThd\x00", "<score/>")
-    repo.rate_seed(seed_id, 4)
 
 
 # ---------------------------------------------------------------- engine
@@ -115,8 +85,8 @@ def test_unicode_names_are_normalised_to_one_user(db_url: str) -> None:
 
 
 def test_delete_user_removes_their_history_and_nothing_else(db_url: str) -> None:
-    _fill("alice")
-    _fill("bob")
+    fill_history("alice")
+    fill_history("bob")
     removed = repo.delete_user("alice")
     assert removed == {
         "search_events": 1,
@@ -138,7 +108,7 @@ def test_delete_user_removes_their_history_and_nothing_else(db_url: str) -> None
 
 
 def test_database_cascade_removes_children_without_the_repo(db_url: str) -> None:
-    _fill("carol")
+    fill_history("carol")
     with session_scope() as session:
         session.execute(text("DELETE FROM users WHERE name = 'carol'"))
     assert (_count(SearchEvent), _count(Interaction), _count(Favourite), _count(Seed)) == (
@@ -167,15 +137,6 @@ def test_interactions_merge_logged_events_and_current_favourites(db_url: str) ->
     assert [r.at for r in rows] == sorted(r.at for r in rows)
 
 
-def test_favourites_are_idempotent(db_url: str) -> None:
-    assert repo.add_favourite("eve", "m21:a") is True
-    assert repo.add_favourite("eve", "m21:a") is False
-    assert repo.list_favourites("eve") == ["m21:a"]
-    assert repo.remove_favourite("eve", "m21:a") is not None
-    assert repo.remove_favourite("eve", "m21:a") is None
-    assert repo.list_favourites("eve") == []
-
-
 @pytest.mark.parametrize(
     ("kind", "value", "message"),
     [
@@ -191,59 +152,6 @@ def test_interaction_validation(db_url: str, kind: str, value: float | None, mes
     with pytest.raises(BadInput, match=message):
         repo.record_interaction("frank", "m21:a", kind, value)
     assert _count(Interaction) == 0
-
-
-def test_seeds_save_rate_mark_and_load(db_url: str) -> None:
-    midi, xml = bytes(range(256)), "<score-partwise>é</score-partwise>"
-    seed_id = repo.save_seed(
-        "gina", ["m21:a", "m21:b"], {"bars": 8, "key": "D minor"}, "gen-1", midi, xml
-    )
-    repo.rate_seed(seed_id, 5)
-    repo.set_seed_saved(seed_id)
-    (row,) = repo.list_seeds("gina")
-    assert (row.id, row.rating, row.saved, row.conditioned_on) == (
-        seed_id,
-        5,
-        True,
-        ["m21:a", "m21:b"],
-    )
-    assert (row.midi_bytes, row.musicxml_chars) == (256, len(xml))
-    assert repo.seed_files(seed_id) == repo.SeedFiles(midi, xml)
-    with pytest.raises(BadInput, match=r"1\.\.5"):
-        repo.rate_seed(seed_id, 9)
-    with pytest.raises(BadInput, match="unknown seed"):
-        repo.rate_seed(seed_id + 100, 3)
-
-
-def test_history_is_json_ready_and_events_can_be_deleted(db_url: str) -> None:
-    import json
-
-    _fill("hana")
-    found = repo.history("hana")
-    assert json.loads(json.dumps(found)) == found
-    assert [len(found[k]) for k in ("searches", "interactions", "favourites", "seeds")] == [
-        1,
-        2,
-        1,
-        1,
-    ]
-    repo.delete_event("hana", "search", found["searches"][0]["id"])
-    repo.delete_event("hana", "seeds", found["seeds"][0]["id"])
-    after = repo.history("hana")
-    assert (after["searches"], after["seeds"]) == ([], [])
-    assert len(after["interactions"]) == 2
-    with pytest.raises(BadInput, match="no search with id"):
-        repo.delete_event("hana", "search", found["searches"][0]["id"])
-    with pytest.raises(BadInput, match="event kind"):
-        repo.delete_event("hana", "everything", 1)
-
-
-def test_one_user_cannot_delete_anothers_events(db_url: str) -> None:
-    event_id = repo.record_interaction("ivan", "m21:a", "play")
-    repo.ensure_user("judy")
-    with pytest.raises(BadInput, match="no interaction"):
-        repo.delete_event("judy", "interaction", event_id)  # type: ignore[arg-type]
-    assert len(repo.interactions("ivan")) == 1
 
 
 def test_check_piece_ids_names_the_unknown_ones() -> None:

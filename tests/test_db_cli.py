@@ -4,33 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
-import types
-from collections.abc import Iterator
-from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from cantus import cli
 from db import repo
-from db.session import dispose_engines
 
 CATALOG_IDS = ["m21:bach/bwv1.6.mxl#", "m21:oneills1850/0001-0050.abc#7", "file:0123456789ab#0"]
 
 
 @pytest.fixture(autouse=True)
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """A temporary database, a three-piece catalog, and only the db commands registered."""
-    monkeypatch.setenv("CANTUS_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("CANTUS_DB_URL", f"sqlite:///{tmp_path / 'cantus.db'}")
-    monkeypatch.setattr(cli, "COMMAND_MODULES", ("db.cli",))  # other areas' bugs are not ours
-    fake = types.ModuleType("cantus.catalog")
-    fake.load_catalog = lambda columns=None, **_: pd.DataFrame({"id": CATALOG_IDS})[
-        columns or ["id"]
-    ]
-    monkeypatch.setitem(sys.modules, "cantus.catalog", fake)
-    yield
-    dispose_engines()
+def env(db_commands: str, catalog_ids) -> str:
+    """A temporary database, a small catalog, and only the db commands registered."""
+    catalog_ids(CATALOG_IDS)
+    return db_commands
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -7,20 +7,8 @@ import json
 import pytest
 
 from cantus.cli import main
-from tests.generator_helpers import write_data_dir
+from tests.generator_helpers import DESIGN_FIELDS, write_data_dir
 from tests.test_search_cli import use_catalog
-
-DESIGN_FIELDS = {
-    "id",
-    "midi",
-    "musicxml",
-    "bars",
-    "key",
-    "meter",
-    "conditioned_on",
-    "fidelity",
-    "max_copied_notes",
-}
 
 
 @pytest.fixture(scope="module")

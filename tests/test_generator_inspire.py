@@ -5,24 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cantus import tokens
+from cantus import token_decode, tokens
 from cantus.errors import BadInput
 from generator import inspire as insp
 from generator.inspire import Seed, inspire, parse_key
 from generator.vocab import count_bars, first_meter, tables
-from tests.generator_helpers import melody_ids, write_data_dir
-
-DESIGN_FIELDS = {
-    "id",
-    "midi",
-    "musicxml",
-    "bars",
-    "key",
-    "meter",
-    "conditioned_on",
-    "fidelity",
-    "max_copied_notes",
-}
+from tests.generator_helpers import DESIGN_FIELDS, melody_ids, write_data_dir
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +70,7 @@ def test_same_seed_same_result(engine, tmp_path) -> None:
 def test_motif_is_continued(engine, tmp_path) -> None:
     motif = melody_ids([62, 64, 66, 67, 69, 71, 73, 74], [12] * 8, "4/4")  # D major, 2 bars
     path = tmp_path / "motif.mid"
-    path.write_bytes(tokens.ids_to_midi_bytes(motif))
+    path.write_bytes(token_decode.ids_to_midi_bytes(motif))
     read_back = tokens.midi_to_ids(path.read_bytes())
     seeds = inspire(engine, motif_path=path, bars=4, n=2, out_dir=tmp_path / "out")
     for s in seeds:

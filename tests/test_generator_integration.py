@@ -51,14 +51,14 @@ def test_inspire_on_the_tiny_build(data_dir, tmp_path, monkeypatch, capsys) -> N
 
 
 def test_motif_on_the_tiny_build(data_dir, tmp_path, monkeypatch) -> None:
-    from cantus import tokens
+    from cantus import token_decode
     from generator.inspire import inspire
     from recommender.engine import Engine
 
     monkeypatch.setenv("CANTUS_ARTIFACTS", str(data_dir))
     engine = Engine.load(data_dir)
     motif = tmp_path / "motif.mid"
-    motif.write_bytes(tokens.ids_to_midi_bytes(engine_tokens(data_dir)[:40]))
+    motif.write_bytes(token_decode.ids_to_midi_bytes(engine_tokens(data_dir)[:40]))
     seeds = inspire(engine, motif_path=motif, bars=6, n=1, out_dir=tmp_path / "out")
     assert count_bars(seeds[0].ids) == 6
 

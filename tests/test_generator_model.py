@@ -10,24 +10,14 @@ import torch
 from cantus.errors import MissingArtifact
 from generator.checkpoint import load_generator, save_generator
 from generator.model import GeneratorConfig, KVCache, SeedTransformer
-from generator.train import TrainConfig
+from generator.train_config import TrainConfig
 from generator.vocab import default_controls
+from tests.generator_helpers import tiny_config
 
 
 @pytest.fixture(scope="module")
 def small() -> SeedTransformer:
-    controls = default_controls()
-    cfg = GeneratorConfig(
-        vocab_size=controls.vocab_size,
-        n_music=controls.n_music,
-        cond_dim=8,
-        n_prefix=3,
-        d_model=32,
-        n_layers=2,
-        n_heads=4,
-        ctx=96,
-        dropout=0.0,
-    )
+    cfg = tiny_config(n_prefix=3, n_layers=2, n_heads=4, ctx=96)
     torch.manual_seed(0)
     return SeedTransformer(cfg).eval()
 

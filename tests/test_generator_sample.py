@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from cantus import tokens
+from cantus import token_decode
 from generator.model import GeneratorConfig, SeedTransformer
 from generator.sample import (
     DEFAULT_PITCH_RANGE,
@@ -97,11 +97,11 @@ def test_seeds_reread_in_music21_with_their_bars_and_meter(
     for i, ids in enumerate(
         sample(model, controls, SampleSpec(meter=meter, mode="major", bars=4, n=3, seed=11), None)
     ):
-        path = tokens.ids_to_musicxml(ids, tmp_path / f"s{i}.musicxml", key="D major")
+        path = token_decode.ids_to_musicxml(ids, tmp_path / f"s{i}.musicxml", key="D major")
         score = music21.converter.parse(str(path))
         assert len(score.parts[0].getElementsByClass("Measure")) == 4
         assert score.recurse().getElementsByClass("TimeSignature").first().ratioString == meter
-        midi_score = tokens.ids_to_music21(ids)
+        midi_score = token_decode.ids_to_music21(ids)
         assert len(midi_score.parts[0].getElementsByClass("Measure")) == 4
 
 

@@ -174,7 +174,7 @@ def test_ngram_learns_its_corpus_and_stays_well_formed() -> None:
 def test_a_chordal_motif_keeps_its_top_line_as_the_melody(engine, tmp_path) -> None:
     import music21
 
-    from cantus import tokens
+    from cantus import token_decode
     from tests.generator_helpers import duration_id, token_id
 
     bar = [token_id("Bar_None"), token_id("TimeSig_4/4")]
@@ -189,7 +189,7 @@ def test_a_chordal_motif_keeps_its_top_line_as_the_melody(engine, tmp_path) -> N
         for p in notes:
             chords += [token_id(f"Pitch_{p}"), duration_id(12)]
     motif = tmp_path / "chords.mid"
-    motif.write_bytes(tokens.ids_to_midi_bytes(bar + chords))
+    motif.write_bytes(token_decode.ids_to_midi_bytes(bar + chords))
     seeds = inspire(engine, motif_path=motif, texture="melody+bass", bars=3, n=1, out_dir=tmp_path)
     score = music21.converter.parse(seeds[0].musicxml)
     melody, bass = (list(p.recurse().notes) for p in score.parts)

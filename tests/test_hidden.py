@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import json
-import sys
-import types
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pandas as pd
 import pytest
 from sqlalchemy import create_engine, event, text
 
@@ -22,18 +17,10 @@ CATALOG_IDS = ["m21:bach/bwv1.6.mxl#", "m21:oneills1850/0001-0050.abc#7"]
 
 
 @pytest.fixture(autouse=True)
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'cantus.db'}"
-    monkeypatch.setenv("CANTUS_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("CANTUS_DB_URL", url)
-    monkeypatch.setattr(cli, "COMMAND_MODULES", ("db.cli",))
-    fake = types.ModuleType("cantus.catalog")
-    fake.load_catalog = lambda columns=None, **_: pd.DataFrame({"id": CATALOG_IDS})[
-        columns or ["id"]
-    ]
-    monkeypatch.setitem(sys.modules, "cantus.catalog", fake)
-    yield url
-    dispose_engines()
+def env(db_commands: str, catalog_ids) -> str:
+    """A temporary database, a small catalog, and only the db commands registered."""
+    catalog_ids(CATALOG_IDS)
+    return db_commands
 
 
 def test_hide_is_idempotent_undoable_and_a_dismiss_signal() -> None:

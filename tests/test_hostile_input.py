@@ -18,20 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from cantus import catalog, filecheck, ingest, ingest_failures, isolated, limits
+from cantus import catalog, filecheck, ingest_failures, isolated, limits, user_ingest
 from cantus.errors import BadInput
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOOD_PIECES = 7  # tests/fixtures/music: six files, the ABC one holds two tunes
 OTHER_TUNE = "X:1\nT:Caf\u00e9 tune\nM:3/4\nL:1/8\nK:G\nG2 B2 d2 | g4 f2 | e2 d2 B2 | G6 |]\n"
 DEEP_XML = b"<score-partwise>" + b"<a>" * 80 + b"</a>" * 80 + b"</score-partwise>"
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CANTUS_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("CANTUS_ARTIFACTS", str(tmp_path / "no-artifacts"))
-    return tmp_path / "home"
 
 
 @contextlib.contextmanager
@@ -74,7 +67,7 @@ def hostile_folder(tmp_path: Path) -> tuple[Path, Path]:
 def test_hostile_folder_keeps_every_good_file(home: Path, tmp_path: Path) -> None:
     folder, _ = hostile_folder(tmp_path)
     with no_hang(240):
-        report = ingest.ingest_paths([folder], jobs=2, progress=False)
+        report = user_ingest.ingest_paths([folder], jobs=2, progress=False)
     reasons = {Path(e["source"]).name: e["reason"] for e in report.errors}
     assert set(reasons) == {"notes.abc", "zero.mid", "linked", "pipe.mid"}
     assert all("symbolic link" in reasons[n] for n in ("notes.abc", "zero.mid", "linked"))
@@ -133,7 +126,7 @@ def test_read_errors_are_that_files_failure(
         return real_open(path, flags, *args)
 
     monkeypatch.setattr(filecheck.os, "open", deny)
-    report = ingest.ingest_paths([folder], jobs=1, progress=False)
+    report = user_ingest.ingest_paths([folder], jobs=1, progress=False)
     assert report.errors == [
         {"source": str(locked), "number": "", "reason": "unreadable: permission denied"}
     ]
@@ -145,7 +138,7 @@ def test_chmod_000_file_is_skipped(home: Path, tmp_path: Path) -> None:
     folder = tmp_path / "music"
     shutil.copytree(FIXTURES / "music", folder)
     (folder / "tiny.krn").chmod(0)
-    report = ingest.ingest_paths([folder], jobs=1, progress=False)
+    report = user_ingest.ingest_paths([folder], jobs=1, progress=False)
     assert [e["reason"] for e in report.errors] == ["unreadable: permission denied"]
     assert len(report.added) == GOOD_PIECES - 1
 
@@ -157,29 +150,31 @@ def test_known_bad_files_are_not_parsed_again_until_they_change(
     folder.mkdir()
     shutil.copy(FIXTURES / "corrupt" / "zero_notes.musicxml", folder)
     shutil.copy(FIXTURES / "music" / "tiny.krn", folder)
-    first = ingest.ingest_paths([folder], jobs=1, progress=False)
+    first = user_ingest.ingest_paths([folder], jobs=1, progress=False)
     assert [Path(e["source"]).name for e in first.errors] == ["zero_notes.musicxml"]
     assert ingest_failures.load(home / "user")  # remembered by hash
 
     parsed: list[str] = []
-    real_run = ingest.run_works
+    real_run = user_ingest.run_works
 
     def spy(specs, *args, **kwargs):
         parsed.extend(Path(s.source).name for s in specs)
         return real_run(specs, *args, **kwargs)
 
-    monkeypatch.setattr(ingest, "run_works", spy)
-    again = ingest.ingest_paths([folder], jobs=1, progress=False)
+    monkeypatch.setattr(user_ingest, "run_works", spy)
+    again = user_ingest.ingest_paths([folder], jobs=1, progress=False)
     assert parsed == [] and len(again.unchanged) == 1
     assert (
         "no notes" in again.errors[0]["reason"] and "not parsed again" in again.errors[0]["reason"]
     )
 
-    retried = ingest.ingest_paths([folder], jobs=1, progress=False, embed=False, retry_failed=True)
+    retried = user_ingest.ingest_paths(
+        [folder], jobs=1, progress=False, embed=False, retry_failed=True
+    )
     assert parsed == ["zero_notes.musicxml"] and len(retried.errors) == 1
     bad = folder / "zero_notes.musicxml"
     bad.write_bytes(bad.read_bytes() + b"\n")  # new bytes: parsed again
-    ingest.ingest_paths([folder], jobs=1, progress=False)
+    user_ingest.ingest_paths([folder], jobs=1, progress=False)
     assert parsed == ["zero_notes.musicxml"] * 2
 
 

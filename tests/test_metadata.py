@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cantus.features import form_of, with_metadata
+from cantus.features import with_metadata
+from cantus.forms import form_of
 from cantus.metadata import (
     abc_fields,
     abc_metadata,

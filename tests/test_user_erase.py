@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,18 +11,14 @@ from sqlalchemy import select
 from cantus import cli, config
 from db import repo
 from db.models import User
-from db.session import dispose_engines, session_scope
+from db.session import session_scope
 
 XML = "<score-partwise version='4.0'/>\n"
 
 
 @pytest.fixture(autouse=True)
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("CANTUS_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("CANTUS_DB_URL", f"sqlite:///{tmp_path / 'cantus.db'}")
-    monkeypatch.setattr(cli, "COMMAND_MODULES", ("db.cli",))
-    yield
-    dispose_engines()
+def env(db_commands: str) -> str:
+    return db_commands
 
 
 def seed(user: str, folder: Path, seed_id: str, record_files: bool = True) -> list[Path]:

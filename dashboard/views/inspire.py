@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from cantus.errors import BadInput
-from dashboard import services, widgets
+from dashboard import scores, seeding, services, widgets
 
 SOURCES = ("A piece and its neighbours", "My favourites", "Describe it in words", "Upload a motif")
 FORMS = {
@@ -84,8 +84,8 @@ def favourite_ids() -> list[str] | None:
 def uploaded_motif() -> Path | None:
     upload = st.file_uploader(
         "A motif or tune (MIDI, MusicXML, ABC, Humdrum; at most 2 MB)",
-        type=list(services.UPLOAD_SUFFIXES),
-        max_upload_size=services.MAX_UPLOAD_BYTES // (1024 * 1024),
+        type=list(seeding.UPLOAD_SUFFIXES),
+        max_upload_size=seeding.MAX_UPLOAD_BYTES // (1024 * 1024),
     )
     if upload is None:
         return None
@@ -93,7 +93,7 @@ def uploaded_motif() -> Path | None:
     if upload.file_id not in checked:
         try:
             with st.spinner(f"Reading {widgets.md(upload.name)}…"):
-                checked[upload.file_id] = services.check_upload(upload.name, upload.getvalue())
+                checked[upload.file_id] = seeding.check_upload(upload.name, upload.getvalue())
         except BadInput as exc:
             checked[upload.file_id] = str(exc)
     result = checked[upload.file_id]
@@ -105,7 +105,7 @@ def uploaded_motif() -> Path | None:
 
 
 def parameters() -> dict:
-    meters, max_bars = services.generator_controls()
+    meters, max_bars = seeding.generator_controls()
     left, right = st.columns(2)
     with left:
         bars = st.slider("Bars", 2, max_bars, min(8, max_bars))
@@ -170,13 +170,13 @@ def seed_card(record: dict, index: int) -> None:
         if record.get("texture_note"):
             st.caption(f"Texture: {record['texture_note']}.")
         try:
-            for svg in services.seed_svgs(str(record["musicxml"])):
+            for svg in scores.seed_svgs(str(record["musicxml"])):
                 st.image(svg, width="stretch")
         except ValueError:  # one unreadable seed must not hide the others
             st.caption("(this seed's score could not be engraved; MIDI and audio below)")
         midi = Path(record["midi"]).read_bytes()
         sources = tuple(record.get("conditioned_on") or ())
-        st.audio(services.midi_audio(midi, sources).wav, format="audio/wav")
+        st.audio(scores.midi_audio(midi, sources).wav, format="audio/wav")
         seed_actions(record, index, midi)
 
 
@@ -221,7 +221,7 @@ def generate(
     params: dict, from_ids: list[str] | None, motif: Path | None, text: str | None
 ) -> None:
     with st.status("Generating seeds…", expanded=False) as status:
-        st.session_state["seeds"] = services.inspire(params, from_ids, motif, text)
+        st.session_state["seeds"] = seeding.inspire(params, from_ids, motif, text)
         status.update(label=f"{len(st.session_state['seeds'])} seeds ready", state="complete")
     st.session_state["_rng"] = random.randrange(2**31 - 1)  # next press gives new seeds
 

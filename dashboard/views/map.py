@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from dashboard import services, widgets
+from dashboard import map_data, services, widgets
 
 POINT = "pick"  # name of the Vega-Lite selection parameter
 
@@ -50,11 +50,11 @@ method = left.radio(
     "Projection",
     ("PCA", "t-SNE"),
     horizontal=True,
-    help=f"t-SNE is computed once and cached (on at most {services.MAP_TSNE_MAX} pieces)",
+    help=f"t-SNE is computed once and cached (on at most {map_data.MAP_TSNE_MAX} pieces)",
 )
 colour = right.radio("Colour by", ("collection", "mode"), horizontal=True)
 with st.spinner(f"Placing pieces with {method} (once per catalog)…"):
-    frame = services.projection(method)
+    frame = map_data.projection(method)
 favs = set(services.favourites())
 frame = frame.assign(favourite=frame["id"].isin(favs))
 if favs:

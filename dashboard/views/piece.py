@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import services, widgets
+from dashboard import scores, services, widgets
 
 FIRST_PAGES = 3  # score pages drawn at once; the rest behind a toggle (big scores take seconds)
 METRICS = (("Key", "key"), ("Meter", "meter"), ("Bars", "bars"), ("Parts", "parts"))
@@ -46,7 +46,7 @@ def header(piece_id: str, row: dict) -> None:
         st.download_button(
             "MIDI",
             icon=":material/download:",
-            data=lambda: services.piece_midi(piece_id),
+            data=lambda: scores.piece_midi(piece_id),
             file_name=f"{_stem(row)}.mid",
             mime="audio/midi",
             on_click="ignore",
@@ -54,7 +54,7 @@ def header(piece_id: str, row: dict) -> None:
         st.download_button(
             "MusicXML",
             icon=":material/download:",
-            data=lambda: services.piece_musicxml(piece_id),
+            data=lambda: scores.piece_musicxml(piece_id),
             file_name=f"{_stem(row)}.musicxml",
             mime="application/vnd.recordare.musicxml+xml",
             on_click="ignore",
@@ -82,7 +82,7 @@ def facts(row: dict) -> None:
 
 def score(piece_id: str) -> None:
     with st.spinner("Engraving the score…"):
-        pages = services.score_pages(piece_id)
+        pages = scores.score_pages(piece_id)
     show_all = len(pages) <= FIRST_PAGES or st.toggle(f"Show all {len(pages)} pages")
     for svg in pages if show_all else pages[:FIRST_PAGES]:
         st.image(svg, width="stretch")
