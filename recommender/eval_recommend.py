@@ -249,9 +249,12 @@ def evaluate(
         "tuned_on_tune_split": sweep_report,
         "splits": splits_report,
         "not_for_me": hides,
-        "per_taste_test": {
-            taste: {name: _brief(summarise(t, n, config.k), config.k) for name, t in group.items()}
-            for taste, group in per_taste.items()
+        **{
+            f"per_taste_{s}": {
+                taste: {name: _brief(summarise(t, n, config.k), config.k) for name, t in g.items()}
+                for taste, g in per_taste[s].items()
+            }
+            for s in SPLITS
         },
         "targets": targets(
             splits_report["test"]["cantus"], hides["test"].get("cantus", {}), config.k
@@ -285,20 +288,18 @@ def _run(
     masks: dict[str, np.ndarray],
     rows: dict[str, int],
     config: EvalConfig,
-) -> tuple[dict[str, dict[str, Tally]], dict[str, dict[str, Tally]]]:
-    """Every method on every listener; tallies per split and (test split) per taste group."""
+) -> tuple[dict[str, dict[str, Tally]], dict[str, dict[str, dict[str, Tally]]]]:
+    """Every method on every listener; tallies per split, and per split and taste group."""
     tallies = {name: {s: Tally() for s in SPLITS} for name in methods}
-    per_taste: dict[str, dict[str, Tally]] = {}
+    per_taste: dict[str, dict[str, dict[str, Tally]]] = {s: {} for s in SPLITS}
     for number, user in enumerate(users):
         history = history_of(user, config, np.random.default_rng([config.seed, number]))
+        group = per_taste[user.split].setdefault(user.name, {})
         for name, method in methods.items():
             tick = time.perf_counter()
             ranked = method(user, history)
             took = 1000 * (time.perf_counter() - tick)
-            targets_ = [tallies[name][user.split]]
-            if user.split == "test":
-                targets_.append(per_taste.setdefault(user.name, {}).setdefault(name, Tally()))
-            for tally in targets_:
+            for tally in (tallies[name][user.split], group.setdefault(name, Tally())):
                 score(tally, user, ranked, masks, rows, engine.embeddings, config)
                 tally.ms.append(took)
     log.info("evaluated %d listeners x %d methods", len(users), len(methods))
