@@ -318,6 +318,10 @@ class Engine:
                     )
         return self._melody
 
+    def music_tokens(self) -> list[np.ndarray] | None:
+        """Every row's stored music tokens, read anew on each call (None if not known)."""
+        return None if self._melody_tokens is None else self._melody_tokens()
+
     # -- queries ----------------------------------------------------------------------------
 
     def lexical_index(self) -> LexicalIndex:
