@@ -94,6 +94,22 @@ def _slow_air_in_3_4(path: str, header: Header) -> bool:
     return _field(header, "M").strip() == "3/4" and bool(_SLOW.search(said))
 
 
+def _slow_air_not_in_3_4(path: str, header: Header) -> bool:
+    """A dance-book tune in 2/4, 4/4 or 6/8 that the editor calls slow or an air."""
+    said = " ".join(_field(header, f) for f in ("N", "R", "T", "Q"))
+    meter = _field(header, "M").strip()
+    duple = meter in ("c", "c|", "2/2", "2/4", "4/4", "6/8")
+    return path.lower().startswith(DANCE_BOOKS) and duple and bool(_SLOW.search(said))
+
+
+_MINOR_KEY = re.compile(r"^\s*[a-g][#b]?\s*(m|min|minor|aeo\w*)\b", re.IGNORECASE)
+
+
+def _minor_dance_tune(path: str, header: Header) -> bool:
+    """A dance-book tune whose ``K:`` names a minor (Aeolian) key: "Em", "A minor"."""
+    return path.lower().startswith(DANCE_BOOKS) and bool(_MINOR_KEY.match(header.get("K", "")))
+
+
 TASTES: tuple[Taste, ...] = (
     Taste("reels", "tune", _rhythm("reel")),
     Taste("hornpipes", "tune", _rhythm("hornpipe")),
@@ -101,6 +117,9 @@ TASTES: tuple[Taste, ...] = (
     Taste("Bach chorales", "tune", _path("bach/bwv")),
     Taste("Luxembourg songs", "tune", _origin("Luxemburg")),
     Taste("songs from Lorraine", "tune", _origin("Lothringen")),
+    # tune-split kin of the test's slow airs and church modes: tastes no catalog column names
+    Taste("slow airs in 2/4, 4/4 or 6/8", "tune", _slow_air_not_in_3_4),
+    Taste("minor-key dance tunes", "tune", _minor_dance_tune),
     Taste("jigs", "test", _jig),
     Taste("Chinese folk songs", "test", _origin("China")),
     Taste("slow airs in 3/4", "test", _slow_air_in_3_4),
@@ -115,6 +134,8 @@ PAIRS: tuple[tuple[str, str], ...] = (
     ("reels", "Bach chorales"),
     ("German children's songs", "hornpipes"),
     ("Luxembourg songs", "reels"),
+    ("slow airs in 2/4, 4/4 or 6/8", "songs from Lorraine"),
+    ("minor-key dance tunes", "German children's songs"),
     ("jigs", "Chinese folk songs"),
     ("slow airs in 3/4", "Renaissance sacred music"),
     ("lullabies", "Dorian and Mixolydian tunes"),

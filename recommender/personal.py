@@ -128,7 +128,8 @@ class PersonalConfig:
     mmr_lambda: float = 0.7  # MMR trade-off: 1 = pure relevance, 0 = pure novelty
     facet_weight: float = 1.0  # taste bonus (0..1, shared facet values) added to the cosine
     facet_power: float = 2.0  # share ** power: inconsistent facets (5 keys in 5 pieces) fade
-    facet_cluster_weight: float = 0.0  # facets' part in clustering tastes (0 = embedding only)
+    facet_cluster_weight: float = 0.8  # facets' part in clustering tastes (0 = embedding only)
+    ignored_facets: tuple[str, ...] = ()  # taste facets left out of scores (for comparisons)
     # "not for me": score minus this x how much closer a piece is to a hidden one than to
     # the interest's centre
     hide_similarity: float = 0.5
@@ -155,6 +156,7 @@ class PersonalConfig:
             "facet_weight": self.facet_weight >= 0,
             "facet_power": self.facet_power > 0,
             "facet_cluster_weight": 0 <= self.facet_cluster_weight <= 1,
+            "ignored_facets": set(self.ignored_facets) <= set(tastes.TASTE_FACETS),
             "hide_similarity": self.hide_similarity >= 0,
             "hide_facet_weight": self.hide_facet_weight >= 0,
             "hide_mass": self.hide_mass >= 0,

@@ -130,8 +130,17 @@ def liking(
     """(N,) how well every piece fits one interest: cosine + facet_weight x taste bonus."""
     rel = engine.embeddings @ interest.centroid.astype(np.float32)
     if config.facet_weight:
-        rel += config.facet_weight * tastes.bonus(table, interest.shares, config.facet_power)
+        liked = scored(table, interest.shares, config)
+        rel += config.facet_weight * tastes.bonus(table, liked, config.facet_power)
     return rel
+
+
+def scored(table: tastes.FacetCodes, shares: list[np.ndarray], config: PersonalConfig) -> list:
+    """``shares`` with the facets in ``config.ignored_facets`` emptied."""
+    ignored = set(config.ignored_facets)
+    return [
+        np.zeros_like(s) if n in ignored else s for n, s in zip(table.names, shares, strict=True)
+    ]
 
 
 def _near_hidden(engine: Engine, neg: Negatives) -> np.ndarray | None:
@@ -160,7 +169,9 @@ def _penalty(
     )
     penalty = config.hide_similarity * closer
     if config.hide_facet_weight:
-        against = tastes.negative_bonus(table, neg.shares, interest.shares, config.facet_power)
+        against = tastes.negative_bonus(
+            table, scored(table, neg.shares, config), interest.shares, config.facet_power
+        )
         penalty += config.hide_facet_weight * against
     return penalty
 

@@ -146,3 +146,13 @@ def test_describe_piece_reads_like_a_musician() -> None:
         "minor 6/8 jig"
     )
     assert tastes.describe({}, {"genre": "lullaby", "form": "folk song"}) == "lullaby"
+
+
+def test_ignored_facets_leave_scores_as_if_the_facet_were_absent(engine: Engine) -> None:
+    history = favs([f"p:{i}" for i in range(0, 10, 2)])  # five lullabies
+    forms = column(engine, recommend(engine, history, k=10), "form")
+    without = PersonalConfig(ignored_facets=("form", "genre"))
+    unfocused = column(engine, recommend(engine, history, k=10, config=without), "form")
+    assert forms.count("lullaby") > unfocused.count("lullaby")
+    with pytest.raises(ValueError, match="ignored_facets"):
+        PersonalConfig(ignored_facets=("colour",))
