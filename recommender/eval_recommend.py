@@ -51,9 +51,10 @@ NOW = datetime(2025, 1, 1, tzinfo=UTC)  # fixed "today" of the simulation: runs 
 SPLITS = ("test", "tune")
 # Constants swept on the tune split (every combination; ties go to the earlier value).
 SWEEP: dict[str, tuple[float, ...]] = {
-    "facet_weight": (0.0, 0.25, 0.5, 1.0),
+    "facet_weight": (0.0, 0.5, 1.0, 2.0),
     "facet_cluster_weight": (0.0, 0.5, 0.8),
     "share_power": (0.5, 1.0),
+    "shared_facts_weight": (0.0, 1.0),
 }
 PREVIOUS = {  # the recommender before taste facets (embedding clusters + MMR), as on main
     "lasting_half_life_days": 30.0,  # favourites faded like every other signal
@@ -72,6 +73,7 @@ BEFORE = {
     "facet_weight": 1.0,
     "facet_cluster_weight": 0.0,
     "share_power": 1.0,
+    "shared_facts_weight": 0.0,
     "ignored_facets": ("scale",),
 }
 
@@ -82,7 +84,7 @@ Method = Callable[["SimUser", list[Interaction]], list[str]]
 class EvalConfig:
     """Size and seed of the simulation."""
 
-    users_per_taste: int = 6  # listeners per taste and per pair of tastes
+    users_per_taste: int = 12  # listeners per taste and per pair of tastes
     favourites: int = 6  # favourites per listener (two tastes: half each), one held out
     k: int = 10  # list length
     min_per_taste: int = 2  # a two-taste list "covers" a taste with at least this many pieces

@@ -106,9 +106,9 @@ class Interaction:
 
 @dataclass(frozen=True)
 class PersonalConfig:
-    """Knobs of the personal recommender. facet_weight, facet_cluster_weight and share_power
-    are the best of ``cantus eval recommendation``'s sweep on its tune tastes (catalog with
-    source metadata: genre, region); the others are set by hand."""
+    """Knobs of the personal recommender. facet_weight, facet_cluster_weight, share_power and
+    shared_facts_weight are the best of ``cantus eval recommendation``'s sweep on its tune
+    tastes (12 listeners per taste; ``eval_recommend.SWEEP``); the others are set by hand."""
 
     half_life_days: float = 30.0  # an event's weight halves every this many days
     # favourites and ratings are standing statements of taste: they fade far slower
@@ -126,9 +126,12 @@ class PersonalConfig:
     candidates_per_interest: int = 20  # fewest index hits fetched per interest before MMR
     candidates_per_slot: int = 4  # and at least this many per slot the interest fills
     mmr_lambda: float = 0.7  # MMR trade-off: 1 = pure relevance, 0 = pure novelty
-    facet_weight: float = 1.0  # taste bonus (0..1, shared facet values) added to the cosine
+    facet_weight: float = 2.0  # taste bonus (0..1, shared facet values) added to the cosine
     facet_power: float = 2.0  # share ** power: inconsistent facets (5 keys in 5 pieces) fade
     facet_cluster_weight: float = 0.8  # facets' part in clustering tastes (0 = embedding only)
+    # each cluster also counts a value by this x its share of all favourites (1: a fact all
+    # favourites share is not diluted when they split into clusters; 0: the cluster's own)
+    shared_facts_weight: float = 1.0
     ignored_facets: tuple[str, ...] = ()  # taste facets left out of scores (for comparisons)
     # "not for me": score minus this x how much closer a piece is to a hidden one than to
     # the interest's centre
@@ -156,6 +159,7 @@ class PersonalConfig:
             "facet_weight": self.facet_weight >= 0,
             "facet_power": self.facet_power > 0,
             "facet_cluster_weight": 0 <= self.facet_cluster_weight <= 1,
+            "shared_facts_weight": 0 <= self.shared_facts_weight <= 1,
             "ignored_facets": set(self.ignored_facets) <= set(tastes.TASTE_FACETS),
             "hide_similarity": self.hide_similarity >= 0,
             "hide_facet_weight": self.hide_facet_weight >= 0,
@@ -324,12 +328,19 @@ def find_interests(
         config.kmeans_restarts,
     )
     titles = _titles(engine, index)
+    # facts every favourite shares (all minor, all from one book) hold in every cluster
+    everyone = tastes.shares(table, index, weights)
     interests = []
     for label in np.unique(labels):
         members = labels == label
         centroid = _unit((weights[members, None] * vectors[members]).sum(axis=0))
         member_titles = [t for t, m in zip(titles, members, strict=True) if m]
-        shares = tastes.shares(table, index[members], weights[members])
+        shares = [
+            np.maximum(own, config.shared_facts_weight * whole)
+            for own, whole in zip(
+                tastes.shares(table, index[members], weights[members]), everyone, strict=True
+            )
+        ]
         interests.append(
             Interest(
                 centroid,
