@@ -129,8 +129,8 @@ class PersonalConfig:
     facet_weight: float = 2.0  # taste bonus (0..1, shared facet values) added to the cosine
     facet_power: float = 2.0  # share ** power: inconsistent facets (5 keys in 5 pieces) fade
     facet_cluster_weight: float = 0.8  # facets' part in clustering tastes (0 = embedding only)
-    # each cluster also counts a value by this x its share of all favourites (1: a fact all
-    # favourites share is not diluted when they split into clusters; 0: the cluster's own)
+    # each cluster counts a value at least at this x its share of all favourites (1: what
+    # most favourites share is not diluted when they split into clusters; 0: the cluster's own)
     shared_facts_weight: float = 1.0
     ignored_facets: tuple[str, ...] = ()  # taste facets left out of scores (for comparisons)
     # "not for me": score minus this x how much closer a piece is to a hidden one than to
@@ -328,7 +328,8 @@ def find_interests(
         config.kmeans_restarts,
     )
     titles = _titles(engine, index)
-    # facts every favourite shares (all minor, all from one book) hold in every cluster
+    # a value most favourites share (4 of 5 minor) keeps that share in every cluster, also
+    # in one holding the odd favourite out
     everyone = tastes.shares(table, index, weights)
     interests = []
     for label in np.unique(labels):
