@@ -41,7 +41,14 @@ from typing import Any
 import numpy as np
 
 from recommender.engine import Engine
-from recommender.eval_metrics import coverage, hit_rate, intra_list_diversity, mean, summarise
+from recommender.eval_metrics import (
+    coverage,
+    hit_rate,
+    intra_list_diversity,
+    mean,
+    summarise,
+    targets,
+)
 from recommender.eval_tastes import PAIRS, TASTES, Taste, taste_masks
 from recommender.personal import Interaction, PersonalConfig, recommend
 
@@ -432,25 +439,6 @@ def _wanted_share(
     if not ranked:
         return 0.0
     return float(np.mean([masks[user.tastes[0]][rows[p]] for p in ranked]))
-
-
-def targets(cantus: dict[str, Any], hides: dict[str, Any], k: int) -> dict[str, dict[str, Any]]:
-    """The issue's targets on the test split, each with its value and whether it is met."""
-    rows = {
-        f"one_taste_precision@{k}": (cantus.get(f"one_taste_precision@{k}"), 0.90, ">="),
-        "two_tastes_both_covered": (cantus.get("two_tastes_both_covered"), 0.90, ">="),
-        "hidden_returned": (hides.get("hidden_returned"), 0, "=="),
-        "recommend_p50_ms": (cantus.get("p50_ms"), 50.0, "<="),
-    }
-    checks = {">=": lambda v, t: v >= t, "<=": lambda v, t: v <= t, "==": lambda v, t: v == t}
-    return {
-        name: {
-            "value": value,
-            "target": f"{op} {target}",
-            "met": value is not None and checks[op](value, target),
-        }
-        for name, (value, target, op) in rows.items()
-    }
 
 
 __all__ = ["EvalConfig", "SimUser", "coverage", "evaluate", "history_of", "simulate_users"]
