@@ -1,7 +1,7 @@
 """``cantus recommend`` and ``cantus eval recommendation``.
 
     cantus recommend --user NAME [-k 10] [--seed 0] [--json]
-    cantus eval recommendation [--users-per-taste 6] [--seed 0] [--json]
+    cantus eval recommendation [--users-per-taste 12] [--seed 0] [--json]
     cantus bench recommend [--json]
 
 ``recommend --json`` prints one line ``{"query": "user:NAME", "results": [Hit fields]}`` (the
@@ -38,8 +38,8 @@ def register(reg: Registry) -> None:
     ev.add_argument(
         "--users-per-taste",
         type=int,
-        default=6,
-        help="simulated listeners per taste and per pair of tastes (default 6)",
+        default=12,
+        help="simulated listeners per taste and per pair of tastes (default 12)",
     )
     ev.add_argument("--seed", type=int, default=0, help="simulation seed (default 0)")
 

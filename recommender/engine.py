@@ -42,7 +42,7 @@ import pandas as pd
 from cantus.errors import BadInput, MissingArtifact
 from cantus.ingest import MUSIC_SUFFIXES  # suffix -> format: what ingest reads, we read
 from cantus.precheck import no_match_message
-from recommender.blas import on_one_blas_thread
+from cantus.threads import on_one_blas_thread
 from recommender.checks import (  # noqa: F401 (re-exported: callers import them from here)
     FILTER_FIELDS,
     LIST_FIELDS,
@@ -319,6 +319,10 @@ class Engine:
                         self.catalog["id"].astype(str), self._melody_tokens, self.encoder
                     )
         return self._melody
+
+    def music_tokens(self) -> list[np.ndarray] | None:
+        """Every row's stored music tokens, read anew on each call (None if not known)."""
+        return None if self._melody_tokens is None else self._melody_tokens()
 
     # -- queries ----------------------------------------------------------------------------
 

@@ -52,3 +52,22 @@ def summarise(tally: Any, n_items: int, k: int) -> dict[str, float | None]:
         "p50_ms": round(float(np.percentile(ms, 50)), 2) if len(ms) else None,
         "p95_ms": round(float(np.percentile(ms, 95)), 2) if len(ms) else None,
     }
+
+
+def targets(cantus: dict[str, Any], hides: dict[str, Any], k: int) -> dict[str, dict[str, Any]]:
+    """The issue's targets on the test split, each with its value and whether it is met."""
+    rows = {
+        f"one_taste_precision@{k}": (cantus.get(f"one_taste_precision@{k}"), 0.90, ">="),
+        "two_tastes_both_covered": (cantus.get("two_tastes_both_covered"), 0.90, ">="),
+        "hidden_returned": (hides.get("hidden_returned"), 0, "=="),
+        "recommend_p50_ms": (cantus.get("p50_ms"), 50.0, "<="),
+    }
+    checks = {">=": lambda v, t: v >= t, "<=": lambda v, t: v <= t, "==": lambda v, t: v == t}
+    return {
+        name: {
+            "value": value,
+            "target": f"{op} {target}",
+            "met": value is not None and checks[op](value, target),
+        }
+        for name, (value, target, op) in rows.items()
+    }

@@ -8,10 +8,12 @@
    ``unfavourite`` cancels the earlier favourites of that piece, a ``dismiss`` cancels all its
    earlier signals. Because the decay is exponential, only *differences* in time matter, so the
    reference "now" is the newest event and results do not drift with the wall clock.
-2. **Interests** — the liked pieces are split with weighted spherical k-means on their
-   embeddings, optionally joined with their facets (``facet_cluster_weight``), the number of
-   clusters chosen by silhouette (capped, and one cluster unless the split is clear), so
-   someone who likes jigs *and* chorales is not served the average of the two.
+2. **Interests** — the liked pieces are split with weighted spherical k-means
+   (``recommender.clusters``) on their embeddings joined with their facets
+   (``facet_cluster_weight``), the number of clusters chosen by silhouette (capped, and one
+   cluster unless the split is clear), so someone who likes jigs *and* chorales is not served
+   the average of the two. Values most favourites share keep that share in every cluster
+   (``shared_facts_weight``).
 3. **Scores** — each interest scores the catalog by embedding cosine plus how well a piece
    matches the facet values its liked pieces share (genre, form, key, meter, mode, region,
    ...: ``recommender.tastes``), weighted by how consistently they share them and how telling
@@ -42,11 +44,22 @@ from typing import Any
 import numpy as np
 
 from cantus.errors import BadInput
+from cantus.threads import library_threads
 from recommender import selection, tastes
+from recommender.clusters import choose_clusters, medoids, silhouette, spherical_kmeans, unit
 from recommender.engine import Engine, Hit, check_k
 from recommender.selection import allocate, interleave
 
-__all__ = ["allocate", "build_profile", "cold_start", "interleave", "recommend"]
+__all__ = [
+    "allocate",
+    "build_profile",
+    "choose_clusters",
+    "cold_start",
+    "interleave",
+    "recommend",
+    "silhouette",
+    "spherical_kmeans",
+]
 
 log = logging.getLogger(__name__)
 
@@ -106,9 +119,9 @@ class Interaction:
 
 @dataclass(frozen=True)
 class PersonalConfig:
-    """Knobs of the personal recommender. facet_weight, facet_cluster_weight and share_power
-    are the best of ``cantus eval recommendation``'s sweep on its tune tastes (catalog with
-    source metadata: genre, region); the others are set by hand."""
+    """Knobs of the personal recommender. facet_weight, facet_cluster_weight, share_power and
+    shared_facts_weight are the best of ``cantus eval recommendation``'s sweep on its tune
+    tastes (12 listeners per taste; ``eval_recommend.SWEEP``); the others are set by hand."""
 
     half_life_days: float = 30.0  # an event's weight halves every this many days
     # favourites and ratings are standing statements of taste: they fade far slower
@@ -126,9 +139,13 @@ class PersonalConfig:
     candidates_per_interest: int = 20  # fewest index hits fetched per interest before MMR
     candidates_per_slot: int = 4  # and at least this many per slot the interest fills
     mmr_lambda: float = 0.7  # MMR trade-off: 1 = pure relevance, 0 = pure novelty
-    facet_weight: float = 1.0  # taste bonus (0..1, shared facet values) added to the cosine
+    facet_weight: float = 2.0  # taste bonus (0..1, shared facet values) added to the cosine
     facet_power: float = 2.0  # share ** power: inconsistent facets (5 keys in 5 pieces) fade
-    facet_cluster_weight: float = 0.0  # facets' part in clustering tastes (0 = embedding only)
+    facet_cluster_weight: float = 0.8  # facets' part in clustering tastes (0 = embedding only)
+    # each cluster counts a value at least at this x its share of all favourites (1: what
+    # most favourites share is not diluted when they split into clusters; 0: the cluster's own)
+    shared_facts_weight: float = 1.0
+    ignored_facets: tuple[str, ...] = ()  # taste facets left out of scores (for comparisons)
     # "not for me": score minus this x how much closer a piece is to a hidden one than to
     # the interest's centre
     hide_similarity: float = 0.5
@@ -155,6 +172,8 @@ class PersonalConfig:
             "facet_weight": self.facet_weight >= 0,
             "facet_power": self.facet_power > 0,
             "facet_cluster_weight": 0 <= self.facet_cluster_weight <= 1,
+            "shared_facts_weight": 0 <= self.shared_facts_weight <= 1,
+            "ignored_facets": set(self.ignored_facets) <= set(tastes.TASTE_FACETS),
             "hide_similarity": self.hide_similarity >= 0,
             "hide_facet_weight": self.hide_facet_weight >= 0,
             "hide_mass": self.hide_mass >= 0,
@@ -217,7 +236,7 @@ def recommend(
     """
     k = check_k(k)
     config = config or PersonalConfig()
-    with selection.one_blas_thread():
+    with library_threads(1, "blas"):  # one query: one thread beats a pool
         return _recommend(engine, interactions, k, seed, config)
 
 
@@ -310,7 +329,7 @@ def find_interests(
 ) -> list[Interest]:
     """Cluster the liked (row, weight) pairs; one ``Interest`` per cluster, heaviest first."""
     index = np.array([row for row, _ in liked])
-    vectors = _unit(np.asarray(engine.embeddings[index], dtype=np.float32))  # (n, D)
+    vectors = unit(np.asarray(engine.embeddings[index], dtype=np.float32))  # (n, D)
     weights = np.array([w for _, w in liked], dtype=np.float64)
     table = tastes.facet_codes(engine, engine.catalog)
     labels = choose_clusters(
@@ -322,12 +341,20 @@ def find_interests(
         config.kmeans_restarts,
     )
     titles = _titles(engine, index)
+    # a value most favourites share (4 of 5 minor) keeps that share in every cluster, also
+    # in one holding the odd favourite out
+    everyone = tastes.shares(table, index, weights)
     interests = []
     for label in np.unique(labels):
         members = labels == label
-        centroid = _unit((weights[members, None] * vectors[members]).sum(axis=0))
+        centroid = unit((weights[members, None] * vectors[members]).sum(axis=0))
         member_titles = [t for t, m in zip(titles, members, strict=True) if m]
-        shares = tastes.shares(table, index[members], weights[members])
+        shares = [
+            np.maximum(own, config.shared_facts_weight * whole)
+            for own, whole in zip(
+                tastes.shares(table, index[members], weights[members]), everyone, strict=True
+            )
+        ]
         interests.append(
             Interest(
                 centroid,
@@ -397,137 +424,14 @@ def _cold_start_pass(
     # sqrt: big collections get more slots, small ones still get a voice.
     quotas = allocate(np.sqrt([len(groups[n]) for n in names]), k)
     per_group = [
-        _medoids(engine.embeddings, groups[n], q, rng, config)
+        medoids(engine.embeddings, groups[n], q, rng, config.cold_start_sample)
         for n, q in zip(names, quotas, strict=True)
     ]
     return [per_group[g][turn] for g, turn in interleave([len(p) for p in per_group], quotas)]
 
 
 # ---------------------------------------------------------------------------------------------
-# Clustering (tiny inputs: numpy is faster than sklearn's set-up here and fully seeded)
-
-
-def choose_clusters(
-    vectors: np.ndarray,
-    weights: np.ndarray,
-    max_clusters: int,
-    min_silhouette: float,
-    seed: int,
-    restarts: int = 4,
-) -> np.ndarray:
-    """Cluster labels for unit ``vectors`` (n, D): k in 2..max_clusters by silhouette, or all
-    zeros when no split reaches ``min_silhouette``."""
-    n = len(vectors)
-    best_labels, best_score = np.zeros(n, dtype=int), min_silhouette
-    for k in range(2, min(max_clusters, n - 1) + 1):
-        labels, _ = spherical_kmeans(
-            vectors, k, np.random.default_rng(seed), weights, restarts=restarts
-        )
-        if len(np.unique(labels)) < k:
-            continue
-        score = silhouette(vectors, labels)
-        if score > best_score:
-            best_labels, best_score = labels, score
-    return best_labels
-
-
-def spherical_kmeans(
-    x: np.ndarray,
-    k: int,
-    rng: np.random.Generator,
-    weights: np.ndarray | None = None,
-    iters: int = 30,
-    restarts: int = 4,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted k-means on unit vectors with cosine similarity; returns (labels, centroids)."""
-    weights = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=np.float64)
-    best: tuple[float, np.ndarray, np.ndarray] | None = None
-    for _ in range(restarts):
-        centroids = _kmeans_pp(x, k, rng, weights)
-        for _ in range(iters):
-            labels = np.argmax(x @ centroids.T, axis=1)
-            updated = _recentre(x, labels, weights, centroids)
-            if np.allclose(updated, centroids):
-                break
-            centroids = updated
-        labels = np.argmax(x @ centroids.T, axis=1)
-        objective = float((weights * (x @ centroids.T)[np.arange(len(x)), labels]).sum())
-        if best is None or objective > best[0]:
-            best = (objective, labels, centroids)
-    return best[1], best[2]
-
-
-def _kmeans_pp(x: np.ndarray, k: int, rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
-    """k-means++ seeding with cosine distance, weighted by ``weights``."""
-    first = rng.choice(len(x), p=weights / weights.sum())
-    centres = [x[first]]
-    for _ in range(1, k):
-        dist = np.clip(1 - (x @ np.stack(centres).T).max(axis=1), 0, None) * weights
-        p = dist / dist.sum() if dist.sum() > 0 else weights / weights.sum()
-        centres.append(x[rng.choice(len(x), p=p)])
-    return np.stack(centres)
-
-
-def _recentre(
-    x: np.ndarray, labels: np.ndarray, weights: np.ndarray, old: np.ndarray
-) -> np.ndarray:
-    centroids = old.copy()
-    for c in range(len(old)):
-        members = labels == c
-        if members.any():
-            centroids[c] = _unit((weights[members, None] * x[members]).sum(axis=0))
-    return centroids
-
-
-def silhouette(x: np.ndarray, labels: np.ndarray) -> float:
-    """Mean silhouette with cosine distance (singleton clusters score 0, as in sklearn)."""
-    dist = np.clip(1 - x @ x.T, 0, None)  # (n, n)
-    clusters = np.unique(labels)
-    if len(clusters) < 2:
-        return 0.0
-    mean_to = np.stack([dist[:, labels == c].sum(axis=1) for c in clusters], axis=1)  # (n, C)
-    sizes = np.array([(labels == c).sum() for c in clusters])
-    own = np.searchsorted(clusters, labels)
-    own_size = sizes[own]
-    a = mean_to[np.arange(len(x)), own] / np.maximum(own_size - 1, 1)
-    other = mean_to / sizes
-    other[np.arange(len(x)), own] = np.inf
-    b = other.min(axis=1)
-    s = np.where(own_size > 1, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
-    return float(s.mean())
-
-
-def _medoids(
-    embeddings: np.ndarray,
-    rows: np.ndarray,
-    m: int,
-    rng: np.random.Generator,
-    config: PersonalConfig,
-) -> list[tuple[int, float]]:
-    """``m`` (row, cosine-to-centre) pairs: the real pieces nearest the k-means centres of
-    ``rows``, largest cluster first."""
-    if m <= 0 or len(rows) == 0:
-        return []
-    if len(rows) > config.cold_start_sample:
-        rows = np.sort(rng.choice(rows, config.cold_start_sample, replace=False))
-    x = _unit(np.asarray(embeddings[rows], dtype=np.float32))
-    m = min(m, len(rows))
-    labels, centroids = spherical_kmeans(x, m, rng, restarts=1)
-    sims = x @ centroids.T  # (n, m)
-    picked: dict[int, float] = {}
-    for c in np.argsort(-np.bincount(labels, minlength=m), kind="stable"):
-        best = next(i for i in np.argsort(-sims[:, c], kind="stable") if int(rows[i]) not in picked)
-        picked[int(rows[best])] = float(sims[best, c])
-    return list(picked.items())
-
-
-# ---------------------------------------------------------------------------------------------
 # Small helpers
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    norm = np.linalg.norm(x, axis=-1, keepdims=True)
-    return x / np.maximum(norm, 1e-12)
 
 
 def _to_utc(at: Any) -> datetime:

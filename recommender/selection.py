@@ -17,11 +17,10 @@ interest's share of the list.
 
 from __future__ import annotations
 
-import contextlib
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -52,21 +51,6 @@ def negatives(engine: Engine, table: tastes.FacetCodes, hidden_rows: Sequence[in
     rows = np.asarray(list(hidden_rows)[-MAX_HIDDEN:], dtype=int)
     vectors = np.asarray(engine.embeddings[rows], dtype=np.float32)  # (h, D)
     return Negatives(rows, vectors, tastes.shares(table, rows, np.ones(len(rows))))
-
-
-_BLAS: list[Any] = []  # the threadpoolctl controller, made on first use (it scans libraries)
-
-
-@contextlib.contextmanager
-def one_blas_thread() -> Iterator[None]:
-    """Matrix-vector products over the catalog run 2-3x faster (and steadier) on one BLAS
-    thread than on a pool competing with the server's other threads for a few cores."""
-    from threadpoolctl import ThreadpoolController
-
-    if not _BLAS:
-        _BLAS.append(ThreadpoolController())
-    with _BLAS[0].limit(limits=1, user_api="blas"):
-        yield
 
 
 def shared_masses(
@@ -130,8 +114,17 @@ def liking(
     """(N,) how well every piece fits one interest: cosine + facet_weight x taste bonus."""
     rel = engine.embeddings @ interest.centroid.astype(np.float32)
     if config.facet_weight:
-        rel += config.facet_weight * tastes.bonus(table, interest.shares, config.facet_power)
+        liked = scored(table, interest.shares, config)
+        rel += config.facet_weight * tastes.bonus(table, liked, config.facet_power)
     return rel
+
+
+def scored(table: tastes.FacetCodes, shares: list[np.ndarray], config: PersonalConfig) -> list:
+    """``shares`` with the facets in ``config.ignored_facets`` emptied."""
+    ignored = set(config.ignored_facets)
+    return [
+        np.zeros_like(s) if n in ignored else s for n, s in zip(table.names, shares, strict=True)
+    ]
 
 
 def _near_hidden(engine: Engine, neg: Negatives) -> np.ndarray | None:
@@ -160,7 +153,9 @@ def _penalty(
     )
     penalty = config.hide_similarity * closer
     if config.hide_facet_weight:
-        against = tastes.negative_bonus(table, neg.shares, interest.shares, config.facet_power)
+        against = tastes.negative_bonus(
+            table, scored(table, neg.shares, config), interest.shares, config.facet_power
+        )
         penalty += config.hide_facet_weight * against
     return penalty
 

@@ -3,8 +3,9 @@
 Decisions:
 
 - **Facets are catalog columns** (``TASTE_FACETS``): form, genre, key, meter, mode, tempo
-  word, region, origin, collection. Columns a catalog lacks are skipped, so adding one is a
-  one-line change.
+  word, region, origin, collection, and ``scale``: the church mode heard in the notes
+  (``recommender.scales``: a Mixolydian tune the catalog calls "D major" is still modal).
+  Columns a catalog lacks are skipped, so adding one is a one-line change.
 - **Some facets hold several values.** ``genre`` lists genres, main first ("children's song,
   lullaby"): each is a value. ``region`` runs general to specific ("China, Shaanxi, Zizhou"):
   every prefix is a value, so five songs from five Shaanxi villages share "China, Shaanxi".
@@ -34,7 +35,8 @@ import pandas as pd
 
 # Catalog columns read as taste facets, in the order `why` names them.
 TASTE_FACETS = (
-    "form", "genre", "key", "meter", "mode", "tempo_text", "region", "origin", "collection",
+    "form", "genre", "key", "meter", "mode", "scale", "tempo_text", "region", "origin",
+    "collection",
 )  # fmt: skip
 # Facets that name the piece's kind; the first one with a shared value starts the `why`.
 KIND_FACETS = ("genre", "form")
@@ -55,6 +57,7 @@ def _region_prefixes(text: str) -> list[str]:
 SPLITTERS: dict[str, Callable[[str], list[str]]] = {
     "genre": _genres,
     "region": _region_prefixes,
+    "scale": _genres,  # "dorian, modal"
 }
 
 
@@ -88,9 +91,29 @@ def facet_codes(engine: object, catalog: pd.DataFrame) -> FacetCodes:
     """The code table of ``engine``'s catalog (built once per engine)."""
     found = _CODES.get(engine)
     if found is None:
-        found = build_codes(catalog)
+        found = build_codes(with_scale(engine, catalog))
         _CODES[engine] = found
     return found
+
+
+def with_scale(engine: object, catalog: pd.DataFrame) -> pd.DataFrame:
+    """The facet columns plus ``scale`` (church modes heard in the notes,
+    ``recommender.scales``) when the engine knows its pieces' music tokens."""
+    music_tokens = getattr(engine, "music_tokens", None)
+    if "scale" in catalog or music_tokens is None or not {"tonic", "mode"} <= set(catalog):
+        return catalog
+    from recommender.scales import scale_column
+
+    column = scale_column(
+        catalog["id"].astype(str).tolist(),
+        catalog["tonic"].fillna("").astype(str).tolist(),
+        catalog["mode"].fillna("").astype(str).tolist(),
+        music_tokens,
+    )
+    if column is None:
+        return catalog
+    present = [name for name in TASTE_FACETS if name in catalog]
+    return catalog[present].assign(scale=column)
 
 
 def build_codes(catalog: pd.DataFrame, facets: Sequence[str] = TASTE_FACETS) -> FacetCodes:
@@ -213,7 +236,7 @@ def fact_words(table: FacetCodes, facts: list[tuple[str, int]]) -> dict[str, str
 def describe(found: dict[str, str], fallback: dict[str, str]) -> str:
     """Musical words for shared facts (facet -> value), e.g. "6/8 jig in D major (Irish)";
     with no musical fact shared, the piece's own kind, key and meter (``fallback``)."""
-    if not any(found.get(f) for f in ("genre", "form", "key", "meter", "mode")):
+    if not any(found.get(f) for f in ("genre", "form", "key", "meter", "mode", "scale")):
         own = describe_piece(fallback)  # names its own region already
         if found.get("collection") and not (found.get("region") or found.get("origin")):
             return f"{own}, from {found['collection']}"
@@ -222,9 +245,13 @@ def describe(found: dict[str, str], fallback: dict[str, str]) -> str:
 
 
 def describe_piece(values: dict[str, str]) -> str:
-    """ "[meter] [kind or 'piece'] in [key | mode] ([region])" from facet -> value."""
+    """ "[meter] [church mode] [kind or 'piece'] in [key | mode] ([region])" from facet ->
+    value."""
     kind = next((values[f] for f in KIND_FACETS if values.get(f)), "piece")
     words = [values["meter"]] if values.get("meter") else []
+    scale = values.get("scale", "")
+    if scale and scale not in values.get("key", ""):  # "dorian jig", not "A dorian (dorian)"
+        words.append(scale)
     words.append(kind)
     if values.get("key"):
         words.append(f"in {values['key']}")

@@ -113,6 +113,59 @@ def test_abc_headers_are_read_per_work_and_judged_by_rules(tmp_path: Path) -> No
     assert masks["Bach chorales"].tolist() == [False, False, False, True]
 
 
+AIRD = """X:0001
+T:Fair Helen
+M:3/4
+K:G
+G2 B2 d2 |
+
+X:0002
+T:The Maids in the Morning
+M:6/8
+Q:3/8=104 "Slow"
+K:A Dorian
+ABA c2d |
+
+X:0003
+T:Lament for the Fair Maid
+M:3/4
+K:Em
+E2 G2 B2 |
+"""
+
+
+def test_zero_padded_work_numbers_and_whole_slow_words(tmp_path: Path) -> None:
+    """Aird's books number tunes "X:0001" (the catalog says work "1"); "air" in "Fair" is
+    no air, and a slow 6/8 tune in a dance book is no jig."""
+    (tmp_path / "airdsAirs").mkdir()
+    (tmp_path / "airdsAirs" / "book1.abc").write_text(AIRD, encoding="utf-8")
+    catalog = pd.DataFrame({"source": ["airdsAirs/book1.abc"] * 3, "number": ["1", "2", "3"]})
+    headers = source_headers(catalog, tmp_path)
+    assert [h["T"] for h in headers] == [
+        "Fair Helen", "The Maids in the Morning", "Lament for the Fair Maid",
+    ]  # fmt: skip
+    masks = taste_masks(catalog, TASTES, tmp_path)
+    assert masks["slow airs in 3/4"].tolist() == [False, False, True]
+    assert masks["Dorian and Mixolydian tunes"].tolist() == [False, True, False]
+    assert masks["jigs"].tolist() == [False, False, False]  # 6/8 but marked slow
+    assert masks["slow airs in 2/4, 4/4 or 6/8"].tolist() == [False, True, False]
+    assert masks["minor-key dance tunes"].tolist() == [False, False, True]
+
+
+def test_adding_a_taste_leaves_the_other_listeners_alone(engine) -> None:
+    config = EvalConfig(users_per_taste=3)
+    masks = taste_masks(engine.catalog, SYNTHETIC_TASTES)
+    ids = engine.catalog["id"].astype(str).to_numpy()
+    splits = {t.name: t.split for t in SYNTHETIC_TASTES}
+    some = {name: masks[name] for name in ("jigs", "reels")}
+    fewer = simulate_users(ids, some, splits, (), config)
+    more = simulate_users(ids, masks, splits, SYNTHETIC_PAIRS, config)
+    assert set(fewer) <= set(more)
+    histories = [eval_recommend.history_of(u, config, u.history_rng(0)) for u in fewer]
+    again = [eval_recommend.history_of(u, config, u.history_rng(0)) for u in fewer]
+    assert histories == again
+
+
 def test_tastes_split_into_tune_and_test_and_pairs_stay_inside_a_split() -> None:
     split = {t.name: t.split for t in TASTES}
     assert set(split.values()) == {"tune", "test"}
@@ -137,7 +190,9 @@ def test_evaluation_beats_baselines_covers_both_tastes_and_never_returns_hidden(
     config = EvalConfig(users_per_taste=3, favourites=6, min_taste_size=10)
     report = evaluate(engine, config, tastes=SYNTHETIC_TASTES, pairs=SYNTHETIC_PAIRS)
     test = report["splits"]["test"]
-    assert set(test) == {"cantus", "previous", "naive_last_favourite", "random"}
+    methods = {"cantus", "before_scale_facet", "previous", "naive_last_favourite", "random"}
+    assert set(test) == methods
+    assert set(report["per_taste_tune"]) == {"chinese", "reels", "chinese + reels"}
     assert test["cantus"]["one_taste_precision@10"] > test["random"]["one_taste_precision@10"] + 0.3
     assert test["cantus"]["two_tastes_both_covered"] == 1.0
     assert test["naive_last_favourite"]["two_tastes_both_covered"] < 1.0  # one taste only

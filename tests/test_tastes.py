@@ -146,3 +146,36 @@ def test_describe_piece_reads_like_a_musician() -> None:
         "minor 6/8 jig"
     )
     assert tastes.describe({}, {"genre": "lullaby", "form": "folk song"}) == "lullaby"
+
+
+def test_ignored_facets_leave_scores_as_if_the_facet_were_absent(engine: Engine) -> None:
+    history = favs([f"p:{i}" for i in range(0, 10, 2)])  # five lullabies
+    forms = column(engine, recommend(engine, history, k=10), "form")
+    without = PersonalConfig(ignored_facets=("form", "genre"))
+    unfocused = column(engine, recommend(engine, history, k=10, config=without), "form")
+    assert forms.count("lullaby") > unfocused.count("lullaby")
+    with pytest.raises(ValueError, match="ignored_facets"):
+        PersonalConfig(ignored_facets=("colour",))
+
+
+def test_a_fact_most_favourites_share_holds_in_the_cluster_of_the_odd_one_out() -> None:
+    """Two embedding clusters, half lullabies and half marches in each; four of five favourites
+    are lullabies, and the cluster holding the march should still lean to lullabies (interests
+    clustered on the embedding alone: with facets the march is a taste of its own)."""
+    rng = np.random.default_rng(1)
+    rows, vecs = [], []
+    for name, centre in (("a", basis(0)), ("b", basis(1))):
+        for i in range(60):
+            vecs.append(centre + 0.2 * rng.standard_normal(DIM) / np.sqrt(DIM))
+            form = "lullaby" if i % 2 == 0 else "march"
+            rows.append({"id": f"{name}:{i}", "title": f"{name} {i}", "form": form})
+    engine = Engine(pd.DataFrame(rows), np.stack(vecs), DummyEncoder(), describe=lambda r: "")
+    history = favs(["a:0", "a:2", "a:4", "b:0", "b:1"])  # b:1 is the march
+
+    def lullabies_from_b(weight: float) -> int:
+        config = PersonalConfig(shared_facts_weight=weight, facet_cluster_weight=0.0)
+        hits = [h for h in recommend(engine, history, k=10, config=config) if h.id[0] == "b"]
+        assert hits, "the odd cluster keeps its share of the list"
+        return column(engine, hits, "form").count("lullaby")
+
+    assert lullabies_from_b(1.0) > lullabies_from_b(0.0)
