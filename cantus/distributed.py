@@ -212,9 +212,16 @@ def _run_chunk(row: dict[str, Any], time_limit: int) -> dict[str, bytes]:
 
 @functools.cache
 def _init_ray_worker() -> None:
-    """Once per Ray worker: quiet music21 and load the tokenizer (the pool's initializer,
-    without its address-space cap, which Ray's shared-memory mappings would exceed)."""
+    """Once per Ray worker: cap its heap, quiet music21 and load the tokenizer (the pool's
+    initializer, with a data-segment cap where the pool caps the address space, which Ray's
+    shared-memory mappings would exceed): a hostile file fails with MemoryError as that
+    work's error instead of the node's memory monitor killing the worker."""
+    import os
     import warnings
+
+    from cantus.limits import cap_heap, worker_memory_bytes
+
+    cap_heap(worker_memory_bytes(os.cpu_count() or 1))  # one Ray worker per CPU of the node
 
     warnings.simplefilter("ignore")
     logging.getLogger("music21").setLevel(logging.ERROR)

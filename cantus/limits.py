@@ -41,3 +41,16 @@ def cap_memory(limit: int) -> None:
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def cap_heap(limit: int) -> None:
+    """Lower this process's data-segment limit (``RLIMIT_DATA``: heap and private writable
+    mappings, not shared memory) to ``limit`` bytes, never raising it. For processes that map
+    large shared memory, such as Ray workers, where an address-space cap would break them."""
+    with contextlib.suppress(ImportError, ValueError, OSError):
+        import resource
+
+        _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))

@@ -92,3 +92,32 @@ def test_embedding_on_ray_actors_equals_local(monkeypatch):
     with ray_session("", 2):
         on_ray, _ = embed_tokens(encoder, tokens, batch_size=8)
     np.testing.assert_allclose(on_ray, local, atol=1e-5)  # same rows, same order
+
+
+def _run(code: str) -> tuple[int, str]:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    return done.returncode, done.stdout + done.stderr
+
+
+def test_heap_cap_turns_a_runaway_allocation_into_memory_error():
+    setup = "from cantus.limits import cap_heap; cap_heap(768 << 20)\n"
+    code, out = _run(setup + "b = bytearray(2 << 30)")
+    assert code != 0 and "MemoryError" in out
+    code, out = _run(setup + "b = bytearray(100 << 20); print('ok')")
+    assert code == 0 and "ok" in out
+
+
+def test_a_ray_worker_caps_its_heap_at_its_share_of_the_node():
+    code, out = _run(
+        "import os, resource\n"
+        "from cantus.distributed import _init_ray_worker\n"
+        "from cantus.limits import worker_memory_bytes\n"
+        "_init_ray_worker()\n"
+        "soft = resource.getrlimit(resource.RLIMIT_DATA)[0]\n"
+        "assert soft == worker_memory_bytes(os.cpu_count())\n"
+        "print('capped')"
+    )
+    assert code == 0 and "capped" in out, out
