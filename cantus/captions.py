@@ -43,15 +43,11 @@ from cantus.caption_evidence import (
     clean_number,
     clean_text,
     clean_title,
-    describe,
     evidence,
     key_name,
     mood_words,
 )
 from cantus.metadata import GENRE_SYNONYMS, region_adjectives
-
-# describe is re-exported for recommender.engine (another owner's file), which imports it here
-__all__ = ["describe"]
 
 CAPTION_FAMILIES: tuple[str, ...] = (
     "plain",

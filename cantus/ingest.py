@@ -23,20 +23,15 @@ from typing import Any
 
 from cantus import catalog as cat
 from cantus.errors import BadInput
-from cantus.filecheck import MUSIC_SUFFIXES
 from cantus.worker import WORK_TIME_LIMIT_S, init_worker, process_chunk
 from cantus.works import (
     WorkResult,
     WorkSpec,
-    corpus_root,
     corpus_works,
     find_user_files,
     user_works,
     work_error,
 )
-
-# still imported from here by recommender.engine and recommender.eval_search (owned elsewhere)
-__all__ = ["MUSIC_SUFFIXES", "corpus_root"]
 
 log = logging.getLogger(__name__)
 

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from cantus.errors import BadInput, MissingArtifact
-from cantus.ingest import MUSIC_SUFFIXES  # suffix -> format: what ingest reads, we read
+from cantus.filecheck import MUSIC_SUFFIXES  # suffix -> format: what ingest reads, we read
 from cantus.precheck import no_match_message
 from cantus.threads import on_one_blas_thread
 from recommender.checks import (  # noqa: F401 (re-exported: callers import them from here)
@@ -156,7 +156,8 @@ class Engine:
 
     ``catalog`` rows, ``embeddings`` rows and ``caption_embeddings`` rows are the same pieces in
     the same order. Without caption embeddings (or ``text_embedder``) search is contrastive only.
-    ``describe(row_dict) -> str`` writes each hit's ``why`` (default ``cantus.captions.describe``).
+    ``describe(row_dict) -> str`` writes each hit's ``why`` (default
+    ``cantus.caption_evidence.describe``).
     """
 
     def __init__(
@@ -705,7 +706,7 @@ def _default_data_dir() -> Path:
 
 @functools.cache
 def _default_describe() -> Callable[[dict[str, Any]], str]:
-    from cantus.captions import describe
+    from cantus.caption_evidence import describe
 
     return describe
 

@@ -14,7 +14,7 @@ import numpy as np
 from recommender.eval_data import EvalConfig, EvalData
 from recommender.eval_same_tune import evaluate_same_tune
 from recommender.melody import MelodyIndex, fuse
-from recommender.retrieval_metrics import jitter
+from recommender.metrics import jitter
 
 
 def eval_music(data: EvalData, cfg: EvalConfig) -> dict[str, Any]:

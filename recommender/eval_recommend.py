@@ -41,7 +41,8 @@ import numpy as np
 
 from cantus.threads import library_threads
 from recommender.engine import Engine
-from recommender.eval_metrics import (
+from recommender.eval_tastes import PAIRS, TASTES, Taste, taste_masks
+from recommender.metrics import (
     coverage,
     hit_rate,
     intra_list_diversity,
@@ -49,7 +50,6 @@ from recommender.eval_metrics import (
     summarise,
     targets,
 )
-from recommender.eval_tastes import PAIRS, TASTES, Taste, taste_masks
 from recommender.personal import Interaction, PersonalConfig, recommend
 
 log = logging.getLogger(__name__)

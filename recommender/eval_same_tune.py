@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from recommender.melody import MELODY_WEIGHT, MelodyIndex
-from recommender.retrieval_metrics import hit_rate_and_mrr, top_excluding_self
+from recommender.metrics import hit_rate_and_mrr, top_excluding_self
 from recommender.train_data import normalize_title
 
 # collections whose titles name tunes (see module doc)

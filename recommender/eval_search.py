@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 
 from cantus.catalog_metadata import _bundle, abc_tunes
-from cantus.ingest import corpus_root
 from cantus.metadata import abc_fields, chorale_title
+from cantus.works import corpus_root
 from recommender.engine import Engine
-from recommender.evaluate import ndcg_at_k, precision_at_k
+from recommender.metrics import ndcg_at_k, precision_at_k
 from recommender.source_queries import QUERIES, SourceQuery, split, split_off_topic
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from recommender.eval_data import EvalConfig, EvalData, cache_dir
-from recommender.retrieval_metrics import (
+from recommender.metrics import (
     jitter,
     ndcg_at_k,
     precision_at_k,

@@ -29,10 +29,6 @@ from recommender.eval_data import EvalConfig, load_eval_data
 from recommender.eval_music import eval_music
 from recommender.eval_same_tune import summary_lines as same_tune_lines
 from recommender.eval_text import eval_heldout, eval_natural, eval_source_queries
-from recommender.retrieval_metrics import ndcg_at_k, precision_at_k
-
-# still imported from here by recommender.eval_search (another owner's file)
-__all__ = ["ndcg_at_k", "precision_at_k"]
 
 log = logging.getLogger(__name__)
 

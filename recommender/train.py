@@ -181,7 +181,7 @@ def _quick_heldout_eval(
 ) -> dict[str, Any]:
     """Text→music R@1/R@10/MRR of held-out families on held-out pieces (pool = held-out)."""
     from recommender.encoder import load_encoder
-    from recommender.retrieval_metrics import text_to_music_metrics
+    from recommender.metrics import text_to_music_metrics
 
     rows = np.flatnonzero(held)
     if len(rows) < 2:

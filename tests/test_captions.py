@@ -98,7 +98,7 @@ def test_missing_fields_give_clean_text(blank: object) -> None:
         for _, text in caps:
             assert "nan" not in text.lower().split() and "none" not in text.lower()
             assert "{" not in text and text.strip() == text and text
-    assert "nan" not in captions.describe(sparse).lower()
+    assert "nan" not in caption_evidence.describe(sparse).lower()
     assert captions.build_captions({}, 0) == [] or all(t for _, t in captions.build_captions({}, 0))
 
 

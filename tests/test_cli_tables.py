@@ -118,7 +118,7 @@ def test_recommend_table_has_ids_in_rank_order_and_literal_titles(
 def test_key_column_spells_keys_like_why(capsys, monkeypatch) -> None:
     eng = make_engine()
     eng.catalog["key"] = "E- major"
-    eng._describe = None  # the real `why` (cantus.captions.describe)
+    eng._describe = None  # the real `why` (cantus.caption_evidence.describe)
     eng._shown.clear()
     monkeypatch.setattr(search_cli, "load_engine", lambda: eng)
     use_catalog(monkeypatch, eng.catalog)

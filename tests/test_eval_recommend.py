@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 from recommender import eval_recommend
-from recommender.eval_metrics import coverage, hit_rate, intra_list_diversity, ndcg
 from recommender.eval_recommend import EvalConfig, evaluate, simulate_users
 from recommender.eval_tastes import (
     PAIRS,
@@ -21,6 +20,7 @@ from recommender.eval_tastes import (
     source_headers,
     taste_masks,
 )
+from recommender.metrics import coverage, hit_rate, intra_list_diversity, ndcg
 from tests.test_personal import basis, make_engine
 
 

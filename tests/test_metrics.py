@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from recommender.retrieval_metrics import (
+from recommender.metrics import (
     dcg,
     hit_rate_and_mrr,
     mrr,
