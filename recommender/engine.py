@@ -28,7 +28,6 @@ import logging
 import math
 import os
 import re
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -72,7 +71,7 @@ from recommender.index import EXACT, VectorIndex
 from recommender.lexical import LexicalIndex, normalise
 from recommender.lexical import data_key as lexical_data_key
 from recommender.melody import MELODY_WEIGHT, MelodyIndex, fuse
-from recommender.query_text import TextEmbedder, torch_threads
+from recommender.query_text import TextEmbedder
 
 log = logging.getLogger(__name__)
 
@@ -529,12 +528,6 @@ class Engine:
 
     def _embed_query_uncached(self, query: str) -> tuple[np.ndarray, np.ndarray | None]:
         """(music-space query (D,), MiniLM query (384,) or None), both unit, read-only."""
-        if "torch" not in sys.modules:  # stand-in encoders (tests): nothing to pin
-            return self._embed_query_now(query)
-        with torch_threads(1):  # one short query: extra threads only wait and then spin
-            return self._embed_query_now(query)
-
-    def _embed_query_now(self, query: str) -> tuple[np.ndarray, np.ndarray | None]:
         q_text = None
         project = getattr(self.encoder, "encode_sentence_vectors", None)
         if self._text_embedder is not None and (self.hybrid or project is not None):
