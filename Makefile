@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[test,scale]'
-	# trace the query encoder once into the venv, so the app's first start stays fast
+	# export the MiniLM query encoder to ONNX once into the venv: searches then never import torch
 	$(BIN)/python -c "from recommender.query_text import query_text_embedder; query_text_embedder()"
 	touch $@
 
