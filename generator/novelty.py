@@ -84,11 +84,11 @@ class NoveltyIndex:
         for ids in token_lists:
             for n, hashes in enumerate(window_hashes(melody_events(ids))):
                 per_order[n].append(hashes)
-        orders = [np.unique(np.concatenate(h)) if h else np.zeros(0, np.uint64) for h in per_order]
+        orders = [_sorted_unique(*h) if h else np.zeros(0, np.uint64) for h in per_order]
         return cls(orders=orders, n_melodies=len(token_lists))
 
     def merge(self, other: NoveltyIndex) -> NoveltyIndex:
-        orders = [np.union1d(a, b) for a, b in zip(self.orders, other.orders, strict=True)]
+        orders = [_sorted_unique(a, b) for a, b in zip(self.orders, other.orders, strict=True)]
         return NoveltyIndex(orders=orders, n_melodies=self.n_melodies + other.n_melodies)
 
     def save(self, path: Path) -> None:
@@ -139,6 +139,14 @@ class NoveltyIndex:
         if best == MAX_ORDER:
             best = MAX_ORDER - 1 + _longest_true_stretch(run == MAX_ORDER)
         return best + 1 if best > 0 else 1
+
+
+def _sorted_unique(*parts: np.ndarray) -> np.ndarray:
+    """Sorted distinct hashes of ``parts``. pandas' hash table, then a sort: numpy 2.4's
+    ``np.unique`` took ~0.5 s per million uint64 (3.7 s of a first ``inspire``), this 0.04 s."""
+    import pandas as pd
+
+    return np.sort(pd.unique(np.concatenate(parts).astype(np.uint64, copy=False)))
 
 
 def _longest_true_stretch(flags: np.ndarray) -> int:
