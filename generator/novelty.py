@@ -168,22 +168,28 @@ def catalog_fingerprint(ids: list[str], n_tokens: list[int]) -> str:
 
 
 def index_for_catalog(
-    catalog, cache_dir: Path | None = None, read_tokens: Callable[[], list] | None = None
+    catalog,
+    cache_dir: Path | None = None,
+    read_tokens: Callable[[], list] | None = None,
+    shared_dir: Path | None = None,
 ) -> NoveltyIndex:
     """The novelty index of a catalog frame, cached on disk. The frame has columns ``id`` and
     ``tokens``, or ``id`` and ``n_tokens`` with ``read_tokens()`` giving the token lists: then
-    the tokens (seconds to read for the whole corpus) are read only when the cache misses."""
+    the tokens (seconds to read for the whole corpus) are read only when the cache misses.
+    ``shared_dir`` is only read: the virtual environment's copy for the shipped catalog
+    (``make install``), so a new ``CANTUS_HOME`` skips the ~3 s build."""
     from cantus.config import cantus_home, prune_cache
 
     tokens = list(catalog["tokens"]) if "tokens" in catalog else None
     lengths = (
         [len(t) for t in tokens] if tokens is not None else list(map(int, catalog["n_tokens"]))
     )
-    fp = catalog_fingerprint(list(catalog["id"]), lengths)
-    path = (cache_dir or cantus_home() / "cache") / f"novelty-{fp}.npz"
-    index = NoveltyIndex.load(path)
-    if index is not None:
-        return index
+    name = f"novelty-{catalog_fingerprint(list(catalog['id']), lengths)}.npz"
+    path = (cache_dir or cantus_home() / "cache") / name
+    for found in (path, *([Path(shared_dir) / name] if shared_dir else [])):
+        index = NoveltyIndex.load(found)
+        if index is not None:
+            return index
     start = time.perf_counter()
     index = NoveltyIndex.build(tokens if tokens is not None else read_tokens())
     log.info(
