@@ -17,8 +17,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[test,scale]'
-	# trace the query encoder once into the venv, so the app's first start stays fast
+	# export the MiniLM query encoder to ONNX once into the venv: searches then never import torch
 	$(BIN)/python -c "from recommender.query_text import query_text_embedder; query_text_embedder()"
+	# the shipped catalog's novelty index, so the first `inspire` of a new CANTUS_HOME is fast
+	$(BIN)/python -c "from generator.inspire import build_shared_novelty_index as b; b()"
 	touch $@
 
 run: install

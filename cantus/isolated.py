@@ -129,7 +129,7 @@ def child_file_ids(path: str, suffix: str) -> tuple[str, Any]:
         if MUSIC_SUFFIXES[suffix] == "midi":
             ids = tokens.midi_to_ids(read_regular(path), max_len=tokens.MAX_STORED_TOKENS)
         else:
-            ids = tokens.score_to_ids(_first_score(path))
+            ids = tokens.score_to_ids(first_score(path, MUSIC_SUFFIXES[suffix]))
         return "ok", [int(i) for i in ids]
     except MemoryError:
         return "error", "ran out of memory (the parse is capped)"
@@ -142,10 +142,12 @@ def child_file_ids(path: str, suffix: str) -> tuple[str, Any]:
         return "error", f"{type(exc).__name__} {reason}".rstrip()
 
 
-def _first_score(path: str) -> Any:
+def first_score(path: str, fmt: str) -> Any:
+    """The first work music21 reads from ``path`` as format ``fmt`` (ValueError if none)."""
     import music21
 
-    parsed = music21.converter.parse(path)
+    # forceSource: music21's pickle cache keys on the path's UTF-8 (a non-UTF-8 name crashed)
+    parsed = music21.converter.parse(path, format=fmt, forceSource=True)
     if isinstance(parsed, music21.stream.Opus):
         scores = list(parsed.scores)
         if not scores:

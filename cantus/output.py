@@ -8,9 +8,14 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from cantus.filecheck import utf8_text
+
 
 def emit_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+    """One JSON line, valid UTF-8 even when a value holds a non-UTF-8 file name (its bytes,
+    smuggled in by ``surrogateescape``, become U+FFFD: a strict stdout would crash on them,
+    a lenient one would write bytes no JSON reader accepts)."""
+    sys.stdout.write(utf8_text(json.dumps(obj, ensure_ascii=False, default=str)) + "\n")
     sys.stdout.flush()
 
 
@@ -30,9 +35,10 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069
 
 
 def printable(text: Any, keep_newlines: bool = False) -> str:
-    """``text`` with control characters shown as escapes (``\\x1b``), never sent raw
-    (``keep_newlines``: newlines and tabs of a multi-line text stay)."""
-    text = "" if text is None else str(text)
+    """``text`` with control characters shown as escapes (``\\x1b``), never sent raw, and
+    non-UTF-8 name bytes as U+FFFD (``utf8_text``) (``keep_newlines``: newlines and tabs of a
+    multi-line text stay)."""
+    text = utf8_text("" if text is None else str(text))
 
     def escape(match: re.Match[str]) -> str:
         char = match.group()

@@ -107,7 +107,7 @@ def _file_midi(path: Path) -> bytes:
     if fmt == "midi":
         return path.read_bytes()
     with mp.get_context("fork").Pool(1, initializer=_cap_memory) as pool:
-        job = pool.apply_async(_parse_to_midi, (str(path),))
+        job = pool.apply_async(_parse_to_midi, (str(path), fmt))
         try:
             result = job.get(timeout=FILE_PARSE_LIMIT_S)
         except mp.TimeoutError:
@@ -134,29 +134,19 @@ def _cap_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
 
-def _parse_to_midi(path: str) -> bytes | str:
+def _parse_to_midi(path: str, fmt: str) -> bytes | str:
     """In the child: the MIDI bytes, or why the file could not be read (one line)."""
+    from cantus.isolated import first_score  # the parse `similar FILE` makes
+
     try:
-        return _parts_midi(_first_score(Path(path)))
+        return _parts_midi(first_score(path, fmt))
     except MemoryError:
         return f"it needs more than {parse_memory_cap() // 1024**2} MiB to parse"
-    except BadInput as exc:
+    except (BadInput, ValueError) as exc:
         return str(exc)
     except Exception as exc:
         reason = (str(exc).strip().splitlines() or [""])[0][:160]
         return f"{type(exc).__name__} {reason}".strip()
-
-
-def _first_score(path: Path) -> Any:
-    import music21
-
-    parsed = music21.converter.parse(str(path))
-    if isinstance(parsed, music21.stream.Opus):
-        scores = list(parsed.scores)
-        if not scores:
-            raise BadInput(f"no works found in {path}")
-        return scores[0]
-    return parsed
 
 
 def _parts_midi(score: Any) -> bytes:

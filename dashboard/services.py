@@ -125,7 +125,7 @@ def warm_up() -> None:
         loaded = engine()
         _ENGINE_READY.set()
         with _engine_lock():
-            loaded.search("warm up", k=1)  # first calls of the traced query encoders are slow
+            loaded.search("warm up", k=1)  # loads the query encoder, facet rows and BM25 index
         loaded.melody_index()  # what "more like this" ranks with (built once, then cached)
     except Exception:
         log.warning("warm-up failed; the first page will retry", exc_info=True)

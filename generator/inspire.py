@@ -109,15 +109,27 @@ def get_generator(folder: Path | None = None) -> LoadedGenerator:
 
 
 @functools.cache
-def _novelty_cached(data_dir: str, include_user: bool) -> NoveltyIndex:
+def _novelty_cached(data_dir: str, include_user: bool, cache_dir: str = "") -> NoveltyIndex:
     from cantus.catalog import load_catalog
+    from recommender.query_text import shared_cache_dir
 
     def read_tokens() -> list:
         frame = load_catalog(Path(data_dir), columns=["tokens"], include_user=include_user)
         return list(frame["tokens"])
 
     frame = load_catalog(Path(data_dir), columns=["id", "n_tokens"], include_user=include_user)
-    return index_for_catalog(frame, read_tokens=read_tokens)  # tokens read on a cache miss only
+    return index_for_catalog(  # tokens read on a cache miss only
+        frame, Path(cache_dir) if cache_dir else None, read_tokens, shared_cache_dir()
+    )
+
+
+def build_shared_novelty_index() -> None:
+    """The data dir's novelty index (no user pieces) into the virtual environment's cache,
+    where every new ``CANTUS_HOME`` finds it (``make install``)."""
+    from cantus.config import data_dir
+    from recommender.query_text import shared_cache_dir
+
+    _novelty_cached(str(data_dir().resolve()), False, str(shared_cache_dir()))
 
 
 def get_novelty_index(data_dir: Path | None = None) -> NoveltyIndex:

@@ -200,7 +200,7 @@ RESULT_COLUMNS = (
 
 def render_table(obj: dict[str, Any], width: int | None = None, score: bool = True) -> str:
     """A people-readable table of one query's results (titles and queries printed literally)."""
-    from cantus.captions import key_name  # "E-flat major", as `why` spells keys
+    from cantus.caption_evidence import key_name  # "E-flat major", as `why` spells keys
     from cantus.output import WRAP_MIN_WIDTH, Column, table
 
     columns = [

@@ -1,8 +1,9 @@
 """The trained text↔music encoder at inference time, and its files.
 
 ``load_encoder(data_dir)`` reads ``<data_dir>/encoder/{config.json, model.safetensors}`` and
-returns an ``Encoder`` with ``encode_texts`` (MiniLM → trained projection) and ``encode_ids``
-(music tokens → music tower), both giving L2-normalised float32 (N, D) arrays.
+returns an ``Encoder`` with ``encode_texts`` (MiniLM → trained projection, both without torch:
+onnxruntime and numpy) and ``encode_ids`` (music tokens → the torch music tower, loaded on the
+first music input), both giving L2-normalised float32 (N, D) arrays.
 
 Token windows reach the model as four aligned arrays built by ``window_arrays`` (the only place
 that knows the tokenizer's vocabulary):
@@ -27,17 +28,20 @@ import functools
 import hashlib
 import json
 import logging
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from cantus.errors import BadInput, MissingArtifact
+from recommender.encoder_config import EncoderConfig
+from recommender.text_head import TextProjection
 
 if TYPE_CHECKING:
-    from recommender.model import ContrastiveEncoder, EncoderConfig
+    from recommender.model import ContrastiveEncoder
 
 log = logging.getLogger(__name__)
 
@@ -198,11 +202,8 @@ def read_encoder_meta(data_dir: Path) -> dict:
     return json.loads(path.read_text())
 
 
-def _load_model(data_dir: Path) -> tuple[ContrastiveEncoder, str, dict]:
-    from safetensors.torch import load_file
-
-    from recommender.model import ContrastiveEncoder, EncoderConfig
-
+def _read_files(data_dir: Path) -> tuple[EncoderConfig, str, dict, Path]:
+    """(config, encoder_id, meta, weights path) of a data dir's encoder, checked, no torch."""
     meta = read_encoder_meta(data_dir)
     folder = Path(data_dir) / ENCODER_DIR
     try:
@@ -218,55 +219,88 @@ def _load_model(data_dir: Path) -> tuple[ContrastiveEncoder, str, dict]:
     if encoder_id != meta.get("encoder_id"):
         msg = f"encoder weights in {folder} do not match config.json's encoder_id; rebuild"
         raise MissingArtifact(msg)
+    return cfg, encoder_id, meta, weights
+
+
+def _torch_model(cfg: EncoderConfig, weights: Path) -> ContrastiveEncoder:
+    """Both towers in torch (the music tower needs them), from a checked weights file."""
+    from safetensors.torch import load_file
+
+    from recommender.model import ContrastiveEncoder
+
     model = ContrastiveEncoder(cfg)
     try:
         model.load_state_dict({k: v.float() for k, v in load_file(str(weights)).items()})
     except (RuntimeError, ValueError) as exc:  # other shapes or names: another model version
-        msg = f"encoder weights in {folder} do not fit this version's model; run `cantus build`"
-        raise MissingArtifact(msg) from exc
-    model.eval()
-    return model, encoder_id, meta
+        msg = f"encoder weights in {weights.parent} do not fit this version's model; "
+        raise MissingArtifact(msg + "run `cantus build`") from exc
+    return model.eval()
 
 
 # --------------------------------------------------------------------------- inference
 
 
 class Encoder:
-    """A loaded encoder: text and music into the shared space (float32, L2-normalised)."""
+    """A loaded encoder: text and music into the shared space (float32, L2-normalised).
+
+    Text goes through the numpy ``TextProjection``; the torch music tower is loaded by
+    ``load_model`` on the first music input, so a text search never imports torch.
+    """
 
     def __init__(
         self,
-        model: ContrastiveEncoder,
+        cfg: EncoderConfig,
         encoder_id: str,
+        text_head: TextProjection,
+        load_model: Callable[[], ContrastiveEncoder],
         meta: dict | None = None,
         device: str | None = None,
         source: str = "",
     ) -> None:
-        import torch
-
-        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-        self.model = model.to(self.device).eval()
-        self.cfg: EncoderConfig = model.cfg
+        self.cfg = cfg
         self.encoder_id = encoder_id
         self.meta = meta or {}
         self.source = source  # where it was loaded from (for messages)
+        self._text_head = text_head
+        self._load_model = load_model
+        self._device = device
+        self._model: ContrastiveEncoder | None = None
+        self._model_lock = threading.Lock()
         self._vocab_checked = False
+
+    @classmethod
+    def from_model(
+        cls, model: ContrastiveEncoder, encoder_id: str, meta: dict | None = None
+    ) -> Encoder:
+        """An encoder around an in-memory model (training, tests)."""
+        return cls(model.cfg, encoder_id, TextProjection.from_module(model), lambda: model, meta)
 
     @property
     def dim(self) -> int:
         return self.cfg.embed_dim
 
+    @property
+    def model(self) -> ContrastiveEncoder:
+        """The torch model (both towers), loaded on first use."""
+        with self._model_lock:
+            if self._model is None:
+                import torch
+
+                device = self._device or ("cuda" if torch.cuda.is_available() else "cpu")
+                self._model = self._load_model().to(torch.device(device)).eval()
+        return self._model
+
+    @property
+    def device(self) -> Any:
+        return next(self.model.parameters()).device
+
     def encode_sentence_vectors(self, vectors: np.ndarray) -> np.ndarray:
         """Project MiniLM vectors (N, 384) into the shared space (N, D)."""
-        import torch
-
-        with torch.inference_mode():
-            x = torch.as_tensor(np.asarray(vectors, dtype=np.float32), device=self.device)
-            return self.model.text(x).float().cpu().numpy() if len(x) else self._empty()
+        return self._text_head(vectors) if len(vectors) else self._empty()
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
         """Text queries or captions → (N, D)."""
-        from recommender.text import embed_sentences
+        from recommender.query_text import query_text_embedder
 
         if isinstance(texts, str):
             texts = [texts]
@@ -274,13 +308,14 @@ class Encoder:
         if any(not t for t in cleaned):
             msg = "empty text query"
             raise BadInput(msg)
-        return self.encode_sentence_vectors(embed_sentences(cleaned))
+        return self.encode_sentence_vectors(query_text_embedder()(cleaned))
 
     def encode_ids(self, token_lists: Sequence[Sequence[int]], batch_size: int = 64) -> np.ndarray:
         """Token sequences (their opening window) → (N, D)."""
         import torch
 
         self._check_vocabulary()
+        model, device = self.model, self.device
         out = []
         for lo in range(0, len(token_lists), batch_size):
             windows = [
@@ -292,11 +327,9 @@ class Encoder:
             arrays = window_arrays(
                 windows, self.cfg.max_len, self.cfg.max_events, self.cfg.relative_pitch
             )
-            ids, groups, intervals, degrees = (
-                torch.as_tensor(a, device=self.device) for a in arrays
-            )
+            ids, groups, intervals, degrees = (torch.as_tensor(a, device=device) for a in arrays)
             with torch.inference_mode():
-                music = self.model.music(ids, groups, intervals, degrees)  # (B, D)
+                music = model.music(ids, groups, intervals, degrees)  # (B, D)
             out.append(music.float().cpu().numpy())
         return np.concatenate(out) if out else self._empty()
 
@@ -323,9 +356,17 @@ class Encoder:
 @functools.lru_cache(maxsize=4)
 def _cached_encoder(folder: str, mtime_ns: int) -> Encoder:
     start = time.perf_counter()
-    model, encoder_id, meta = _load_model(Path(folder))
+    cfg, encoder_id, meta, weights = _read_files(Path(folder))
+    head = TextProjection.from_file(weights, cfg)
     log.info("loaded encoder %s in %.2fs", encoder_id, time.perf_counter() - start)
-    return Encoder(model, encoder_id, meta, source=str(Path(folder) / ENCODER_DIR))
+    return Encoder(
+        cfg,
+        encoder_id,
+        head,
+        functools.partial(_torch_model, cfg, weights),
+        meta,
+        source=str(weights.parent),
+    )
 
 
 def load_encoder(data_dir: Path | str | None = None) -> Encoder:

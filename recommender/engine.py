@@ -28,7 +28,6 @@ import logging
 import math
 import os
 import re
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -66,20 +65,17 @@ from recommender.engine_data import (  # noqa: F401 (re-exported: callers import
     caption_matrix,
     load_parts,
 )
-from recommender.facets import query_facets
+from recommender.facets import EVIDENCE_COLUMNS, FacetRows, query_facets
 from recommender.fusion import fuse as fuse_channels
 from recommender.fusion import matched_words, top_rows
 from recommender.index import EXACT, VectorIndex
 from recommender.lexical import LexicalIndex, normalise
 from recommender.lexical import data_key as lexical_data_key
 from recommender.melody import MELODY_WEIGHT, MelodyIndex, fuse
-from recommender.query_text import TextEmbedder, torch_threads
+from recommender.query_text import TextEmbedder
 
 log = logging.getLogger(__name__)
 
-# catalog columns cantus.captions.evidence() reads (facet masks)
-EVIDENCE_COLUMNS = ("mode", "key", "meter", "form", "ambitus", "parts", "tempo_text")
-EVIDENCE_COLUMNS += ("tempo_bpm", "note_density", "genre")  # genre: secondary genres count
 HIT_FIELDS = ("id", "title", "collection", "source", "number", "key", "meter", "score", "why")
 FILE_PARSE_LIMIT_S = 60  # a query file is a few bars; longer parses are hostile or huge
 
@@ -187,7 +183,7 @@ class Engine:
         self.index = index if index is not None else self._build_index()
         self._folded: dict[str, np.ndarray] = {}  # filter field -> folded column values
         self._facets: dict[str, np.ndarray] = {}  # facet name -> rows that have it
-        self._evidence: list[Any] | None = None  # cantus.captions.Evidence per row, lazily
+        self._evidence: FacetRows | None = None  # rows' Evidence, lazily
         self._shown: dict[int, dict[str, str]] = {}  # row -> Hit fields but the score
         # rows' music tokens, read only when `similar` first needs its melody index
         self._melody_tokens = melody_tokens
@@ -336,7 +332,7 @@ class Engine:
         return self._lexical
 
     def _load_lexical(self) -> LexicalIndex:
-        from cantus.captions import COLLECTION_NAMES
+        from cantus.caption_evidence import COLLECTION_NAMES
 
         key = lexical_data_key(self.catalog)
         cache = self.config.index_cache_dir
@@ -541,12 +537,6 @@ class Engine:
 
     def _embed_query_uncached(self, query: str) -> tuple[np.ndarray, np.ndarray | None]:
         """(music-space query (D,), MiniLM query (384,) or None), both unit, read-only."""
-        if "torch" not in sys.modules:  # stand-in encoders (tests): nothing to pin
-            return self._embed_query_now(query)
-        with torch_threads(1):  # one short query: extra threads only wait and then spin
-            return self._embed_query_now(query)
-
-    def _embed_query_now(self, query: str) -> tuple[np.ndarray, np.ndarray | None]:
         q_text = None
         project = getattr(self.encoder, "encode_sentence_vectors", None)
         if self._text_embedder is not None and (self.hybrid or project is not None):
@@ -640,12 +630,10 @@ class Engine:
         for name, test in query_facets(query):
             if name not in self._facets:
                 if self._evidence is None:
-                    from cantus.captions import evidence
-
-                    self._evidence = [evidence(r) for r in _evidence_records(self.catalog)]
-                self._facets[name] = np.fromiter(
-                    map(test, self._evidence), bool, len(self._evidence)
-                )
+                    names = [c for c in EVIDENCE_COLUMNS if c in self.catalog]
+                    columns = {c: self.catalog[c].tolist() for c in names}
+                    self._evidence = FacetRows(columns, len(self.catalog))
+                self._facets[name] = self._evidence.mask(test)
             masks.append(self._facets[name])
         return masks
 
@@ -668,14 +656,6 @@ class Engine:
 
 
 # ----------------------------------------------------------------------------------- helpers
-
-
-def _evidence_records(catalog: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as dicts of only the columns ``evidence()`` reads, built column-wise: converting
-    whole rows (``to_dict("records")`` + ``_plain``) was a third of a cold search. NaN stays
-    NaN, which evidence() reads as missing, like None."""
-    cols = {c: catalog[c].tolist() for c in EVIDENCE_COLUMNS if c in catalog}
-    return [dict(zip(cols, values, strict=True)) for values in zip(*cols.values(), strict=True)]
 
 
 def _prune_index_cache(keep: Path) -> None:

@@ -53,7 +53,8 @@ if TYPE_CHECKING:
     import pandas as pd
     import torch
 
-    from recommender.model import ContrastiveEncoder, EncoderConfig
+    from recommender.encoder_config import EncoderConfig
+    from recommender.model import ContrastiveEncoder
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from cantus.captions import HELD_OUT_FAMILIES
 from cantus.errors import BadInput
 
 if TYPE_CHECKING:
-    from recommender.model import EncoderConfig
+    from recommender.encoder_config import EncoderConfig
 
 # saved by older builds, no longer settings: "max_minutes" was a wall-clock cap on the steps
 RETIRED_FIELDS = ("max_minutes",)
@@ -72,7 +72,7 @@ class TrainConfig:
 def profile_configs(profile: str) -> tuple[EncoderConfig, TrainConfig]:
     """Model and training settings of a build profile (``tiny`` or ``default``)."""
     from cantus import tokens
-    from recommender.model import EncoderConfig
+    from recommender.encoder_config import EncoderConfig
 
     vocab = {"vocab_size": tokens.vocab_size(), "pad_id": tokens.PAD_ID}
     if profile == "tiny":  # a few dozen steps of a toy model: < 1 minute, for tests and CI

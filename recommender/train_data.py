@@ -18,7 +18,7 @@ from recommender.train_config import TrainConfig
 if TYPE_CHECKING:
     import pandas as pd
 
-    from recommender.model import EncoderConfig
+    from recommender.encoder_config import EncoderConfig
 
 CATALOG_COLUMNS = [  # the catalog columns training reads
     "id",

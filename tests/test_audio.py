@@ -108,6 +108,21 @@ def test_render_command_writes_wav_for_a_file(tmp_path, capsys) -> None:
     assert rate == audio.SYNTH_RATE and np.abs(samples).max() > 0.3
 
 
+def test_render_json_with_non_utf8_names_is_valid_utf8(tmp_path, capsys) -> None:
+    import os
+
+    from tests.test_cli_tables import utf8_json_lines
+
+    src = os.fsdecode(bytes(tmp_path) + b"/caf\xe9.abc")  # parsed, not only echoed
+    with open(src, "w") as handle:
+        handle.write("X:1\nT:t\nM:4/4\nL:1/4\nK:C\nCDEF GABc|\n")
+    out = os.fsdecode(bytes(tmp_path) + b"/out\xe9.wav")
+    assert main(["render", src, "--wav", out, "--json"]) == 0
+    (report,) = utf8_json_lines(capsys.readouterr().out)
+    assert report["item"].endswith("/caf\ufffd.abc") and report["wav"].endswith("/out\ufffd.wav")
+    assert os.path.getsize(out) > 1000
+
+
 def test_render_command_keeps_musicxml_parts(tmp_path, capsys) -> None:
     import music21
 
@@ -163,12 +178,13 @@ def test_the_app_plays_a_reel_on_the_fiddle_in_mono() -> None:
 
 def test_render_parses_files_in_a_capped_child(tmp_path, capsys, monkeypatch) -> None:
     import dashboard.cli_render as cli_render
+    from cantus import isolated
 
     src = tmp_path / "tune.abc"
     src.write_text("X:1\nT:t\nM:4/4\nK:C\nCDEF GABc|\n")
     monkeypatch.setattr(cli_render, "parse_memory_cap", lambda: 256 * 1024**2)  # the child's
     # a parse that wants 4 GiB, as the 74-byte ABC with L:1000000/1 once did
-    monkeypatch.setattr(cli_render, "_first_score", lambda path: bytearray(4 * 1024**3))
+    monkeypatch.setattr(isolated, "first_score", lambda path, fmt: bytearray(4 * 1024**3))
     assert main(["render", str(src), "--wav", str(tmp_path / "c.wav")]) == 2
     err = capsys.readouterr().err
     assert "needs more than 256 MiB" in err and err.count("\n") == 1

@@ -137,3 +137,24 @@ def test_a_key_filter_takes_the_spelling_tables_print(spelling, capsys, monkeypa
     assert main(["search", "waltz", "-k", "3", "--filter", f"key={spelling}", "--json"]) == 0
     results = json.loads(capsys.readouterr().out)["results"]
     assert results and all(r["key"] == "E- major" for r in results)
+
+
+def utf8_json_lines(out: str) -> list[dict]:
+    """``--json`` output as a strict UTF-8 reader sees it: every line encodable, one object."""
+    out.encode("utf-8")  # strict: a lone surrogate (a non-UTF-8 file name) raises here
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_json_and_tables_carry_non_utf8_names_as_replacement_characters(capsys) -> None:
+    import os
+
+    from cantus.output import emit
+
+    name = os.fsdecode(b"/music/caf\xe9.abc")  # what argv holds for a Latin-1 file name
+    emit({"query": name, "results": []}, as_json=True)
+    (line,) = utf8_json_lines(capsys.readouterr().out)
+    assert line["query"] == "/music/caf\ufffd.abc"
+    emit({"query": name}, as_json=False, text=f"query: {name}")
+    assert capsys.readouterr().out == "query: /music/caf\ufffd.abc\n"
+    shown = table([Column("file")], [[name]], title=name)
+    assert "\udce9" not in shown and shown.count("caf\ufffd.abc") == 2

@@ -188,7 +188,7 @@ def test_save_then_load_gives_the_same_encoder(tmp_path):
     loaded = load_encoder(tmp_path)
     assert loaded.encoder_id == encoder_id and len(encoder_id) == 16
     assert loaded.cfg == model.cfg and loaded.meta["profile"] == "test"
-    fresh = Encoder(model, encoder_id)
+    fresh = Encoder.from_model(model, encoder_id)
     np.testing.assert_allclose(
         loaded.encode_ids(_windows()), fresh.encode_ids(_windows()), atol=2e-2
     )

@@ -9,7 +9,6 @@ the integration test at the bottom (skipped when the tiny build cannot run in th
 from __future__ import annotations
 
 import threading
-import warnings
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -468,42 +467,6 @@ def test_caption_matrix_is_cached_per_catalog(tmp_path, monkeypatch):
 
 
 # ------------------------------------------------------------------------- integration
-
-
-def test_traced_query_encoder_is_shared_and_traced_once(tmp_path, monkeypatch):
-    import torch
-
-    from recommender import query_text as query_text
-
-    traced = []
-
-    def fake_trace(tokenizer, path):
-        traced.append(path.parent)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b"traced")
-        return True
-
-    monkeypatch.setattr(query_text, "_trace_minilm", fake_trace)
-    monkeypatch.setattr(torch.jit, "load", lambda path, map_location=None: f"module:{path}")
-    shared, home = tmp_path / "venv-share", tmp_path / "home-cache"
-    first = query_text.QueryTextEncoder.load(shared, home)
-    assert traced == [shared] and str(shared) in first._module
-    again = query_text.QueryTextEncoder.load(home, shared)  # found where it was made
-    assert traced == [shared] and str(shared) in again._module
-
-
-@pytest.mark.slow
-def test_traced_query_encoder_matches_sentence_transformers(tmp_path):
-    from recommender.query_text import QueryTextEncoder
-    from recommender.text import embed_sentences
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # torch.jit in torch 2.13
-        fast = QueryTextEncoder.load(tmp_path)
-    assert fast is not None and any(tmp_path.glob("minilm-traced-*.pt"))
-    queries = ["melancholy waltz", "a fast jig in D major for the fiddle", "x"]
-    got = np.concatenate([fast([q]) for q in queries])
-    np.testing.assert_allclose(got, embed_sentences(queries), atol=1e-4)
 
 
 @pytest.mark.slow

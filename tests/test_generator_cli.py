@@ -144,3 +144,22 @@ def test_eval_and_bench_report(engine, monkeypatch) -> None:
     assert 0 <= report["diversity"]["seeds"]["pairwise_1_minus_cos"] <= 2
     bench = bench_generate(repeats=2, engine=engine, bars=2, save=False, cold=False)
     assert bench["sample_n1"]["p50_ms"] > 0 and bench["inspire_n4"]["runs"] == 2
+
+
+def test_inspire_json_with_non_utf8_motif_and_out_is_valid_utf8(cli_engine, tmp_path, capsys):
+    import os
+
+    from tests.test_cli_tables import utf8_json_lines
+    from tests.test_engine import ABC_TUNE
+
+    motif = os.fsdecode(bytes(tmp_path) + b"/motif\xe9.abc")
+    with open(motif, "w") as handle:
+        handle.write(ABC_TUNE)
+    out = os.fsdecode(bytes(tmp_path) + b"/seeds\xe9")
+    argv = ["inspire", "--motif", motif, "--bars", "2", "-n", "1", "--out", out, "--json"]
+    assert main(argv) == 0
+    (payload,) = utf8_json_lines(capsys.readouterr().out)
+    (seed,) = payload["seeds"]
+    assert "/seeds\ufffd/" in seed["midi"] and os.path.isfile(
+        os.path.join(out, f"{seed['id']}.mid")
+    )

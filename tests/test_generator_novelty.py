@@ -101,3 +101,18 @@ def test_index_save_load_and_catalog_cache(tmp_path, corpus, index: NoveltyIndex
     counts = frame[["id"]].assign(n_tokens=[len(t) for t in frame["tokens"]])
     unread = index_for_catalog(counts, cache_dir=tmp_path, read_tokens=lambda: 1 / 0)
     assert all(np.array_equal(a, b) for a, b in zip(first.orders, unread.orders, strict=True))
+
+
+def test_a_new_home_reads_the_shared_index_and_writes_nothing_there(tmp_path, corpus) -> None:
+    frame = catalog_rows(corpus, ["4/4"] * len(corpus), [("C", "major")] * len(corpus))
+    shared, home = tmp_path / "venv-share", tmp_path / "home-cache"
+    built = index_for_catalog(frame, cache_dir=shared)  # what `make install` does
+    counts = frame[["id"]].assign(n_tokens=[len(t) for t in frame["tokens"]])
+    found = index_for_catalog(counts, home, read_tokens=lambda: 1 / 0, shared_dir=shared)
+    assert all(np.array_equal(a, b) for a, b in zip(built.orders, found.orders, strict=True))
+    assert not home.exists()  # read from the shared copy: nothing built, nothing written
+    other = frame.iloc[:-1]  # another catalog (an ingest): built in the home, not shared
+    index_for_catalog(other, home, shared_dir=shared)
+    assert len(list(home.glob("novelty-*.npz"))) == 1
+    assert len(list(shared.glob("novelty-*.npz"))) == 1
+    assert found.n_melodies == len(frame)

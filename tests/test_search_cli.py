@@ -135,6 +135,20 @@ def test_similar_unknown_id_or_garbage_file_exits_2(engine, capsys, tmp_path, co
     assert err.startswith("cantus: ") and target in err
 
 
+def test_similar_json_echoes_a_non_utf8_file_name_as_valid_utf8(engine, capsys, tmp_path):
+    import os
+
+    from tests.test_cli_tables import utf8_json_lines
+
+    path = Path(os.fsdecode(bytes(tmp_path) + b"/caf\xe9.abc"))  # not UTF-8: a Latin-1 name
+    path.write_text(ABC_TUNE)
+    assert main(["similar", str(path), "-k", "2", "--json"]) == 0
+    (obj,) = utf8_json_lines(capsys.readouterr().out)
+    assert obj["query"] == f"{tmp_path}/caf\ufffd.abc" and len(obj["results"]) == 2
+    assert main(["similar", str(path), "-k", "2"]) == 0  # the table too
+    capsys.readouterr().out.encode("utf-8")
+
+
 @pytest.mark.parametrize(
     ("name", "content", "reason"),
     [

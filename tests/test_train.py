@@ -17,7 +17,7 @@ import pytest
 from cantus import tokens
 from recommender import text as text_mod
 from recommender.encoder import ENCODER_DIR, SPLIT_FILE, load_encoder, weights_id
-from recommender.model import EncoderConfig
+from recommender.encoder_config import EncoderConfig
 from recommender.train import build_encoder, cpu_threads
 from recommender.train_config import TrainConfig
 from recommender.train_data import normalize_title, split_pieces

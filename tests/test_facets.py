@@ -1,0 +1,60 @@
+"""Facet masks computed column by column agree with ``evidence()`` row by row."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from cantus import config
+from cantus.caption_evidence import evidence, pace
+from cantus.catalog import load_catalog
+from recommender.facets import EVIDENCE_COLUMNS, FacetRows, query_facets, row_paces
+
+ODD_ROWS = pd.DataFrame(
+    {
+        "mode": ["minor", "", None, "nan", "Dorian", "major", "", "minor"],
+        "key": ["A minor", "B- minor", "C major", "", None, "nan", "F# dorian", "E minor"],
+        "meter": ["3/4", "", None, "6/8", "3/4", "2/4", "9/8", "3/8"],
+        "form": ["waltz", "", None, "Jig", "lament", "march", "", "air"],
+        "ambitus": [12, math.nan, None, 30.0, 5, 0, 40, 19.6],
+        "parts": [1, 4, None, math.nan, 0, -2, 2.5, 3],
+        "genre": ["lullaby, waltz", "", None, "children's song", "dance", "nan", "", "march"],
+        "tempo_text": ["Adagio", "", None, "nan", "allegro vivace", "Slow", "", "andante"],
+        "tempo_bpm": [math.nan, 60.0, 200.0, math.inf, math.nan, -5.0, None, 100.0],
+        "note_density": [2.0, math.nan, 1.0, 5.0, 3.0, 0.0, 9.0, None],
+    }
+)
+
+
+def _per_row(frame: pd.DataFrame) -> list:
+    return [evidence(r) for r in frame.to_dict("records")]
+
+
+def test_facet_rows_match_evidence_on_odd_values():
+    rows = FacetRows({c: ODD_ROWS[c].tolist() for c in ODD_ROWS}, len(ODD_ROWS))
+    assert [rows.distinct[c] for c in rows._codes] == _per_row(ODD_ROWS)
+    columns = [ODD_ROWS[c].tolist() for c in ("tempo_text", "tempo_bpm", "note_density", "parts")]
+    assert row_paces(*columns) == [pace(r) for r in ODD_ROWS.to_dict("records")]
+
+
+def test_facet_rows_match_evidence_on_the_shipped_catalog():
+    catalog = load_catalog(config.data_dir(), columns=list(EVIDENCE_COLUMNS))
+    rows, per_row = (
+        FacetRows({c: catalog[c].tolist() for c in catalog}, len(catalog)),
+        _per_row(catalog),
+    )
+    assert [rows.distinct[c] for c in rows._codes] == per_row
+    assert len(rows.distinct) < len(catalog)  # the point: fewer Evidence objects than rows
+    for query in ("melancholy waltz", "fast jig", "lullaby", "slow air in dorian", "6/8 march"):
+        for name, test in query_facets(query):
+            want = np.array([test(e) for e in per_row])
+            assert np.array_equal(rows.mask(test), want), (query, name)
+
+
+def test_missing_columns_read_as_unknown():
+    rows = FacetRows({"meter": ["3/4", "6/8"]}, 2)
+    assert [rows.distinct[c] for c in rows._codes] == _per_row(
+        pd.DataFrame({"meter": ["3/4", "6/8"]})
+    )
