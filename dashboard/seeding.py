@@ -28,7 +28,7 @@ def check_upload(name: str, data: bytes) -> Path:
 
     The file goes to the current person's upload folder (deleted with them). It is parsed
     once, here, outside the engine lock, in a child process with a time limit and a memory
-    cap (``recommender.engine.file_token_ids``): a hostile or enormous file costs at most
+    cap (``recommender.music_search.file_token_ids``): a hostile or enormous file costs at most
     ``UPLOAD_PARSE_TIMEOUT_S`` and never blocks or crashes the app; generating from it later
     reuses this parse.
     """
@@ -41,7 +41,7 @@ def check_upload(name: str, data: bytes) -> Path:
         )
     if not data.strip():
         raise BadInput(f"{name!r} is empty")
-    from recommender.engine import file_token_ids
+    from recommender.music_search import file_token_ids
 
     path = config.uploads_dir(current_user()) / f"{hashlib.sha1(data).hexdigest()[:12]}.{suffix}"
     path.write_bytes(data)

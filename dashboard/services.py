@@ -321,7 +321,7 @@ def toggle_favourite(piece_id: str) -> bool:
 
 def interactions() -> list[Any]:
     """The current user's history as ``recommender.personal.Interaction`` records."""
-    from recommender.personal import Interaction
+    from recommender.personal_types import Interaction
 
     rows = _known_user_or_empty(lambda user: repo().interactions(user))
     return [Interaction.from_row(row) for row in rows]
@@ -338,8 +338,8 @@ def recommend(k: int = K_RESULTS) -> list[dict]:
 def _recommend(history: tuple[tuple[str, str, str, float | None], ...], k: int) -> list[dict]:
     from datetime import datetime
 
-    from recommender.personal import Interaction
     from recommender.personal import recommend as personal_recommend
+    from recommender.personal_types import Interaction
 
     rows = [Interaction(pid, kind, datetime.fromisoformat(at), w) for pid, kind, at, w in history]
     return [hit.to_dict() for hit in with_engine(lambda e: personal_recommend(e, rows, k=k))]

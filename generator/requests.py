@@ -122,7 +122,7 @@ def request_from_motif(
     meters: tuple[str, ...],
 ) -> Request:
     from cantus import tokens
-    from recommender.engine import check_music_file, file_token_ids
+    from recommender.music_search import check_music_file, file_token_ids
 
     path = check_music_file(path, "motif file")
     ids = [int(i) for i in file_token_ids(path) if int(i) < tables().n_music]

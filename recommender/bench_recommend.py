@@ -24,7 +24,8 @@ def bench_recommend(engine: Any, listeners: int = 60, k: int = 10, seed: int = 0
     """Time ``recommend`` for ``listeners`` histories (and again with hidden pieces)."""
     from recommender import eval_recommend as ev
     from recommender.eval_tastes import PAIRS, TASTES, taste_masks
-    from recommender.personal import Interaction, recommend
+    from recommender.personal import recommend
+    from recommender.personal_types import Interaction
 
     config = ev.EvalConfig(users_per_taste=max(1, listeners // (len(TASTES) + len(PAIRS))))
     masks = {n: m for n, m in taste_masks(engine.catalog, TASTES).items() if m.sum() >= 10}

@@ -57,7 +57,8 @@ def _recommend(args: argparse.Namespace) -> None:
     from cantus.output import emit
     from db import repo
     from recommender.engine import check_k
-    from recommender.personal import Interaction, recommend
+    from recommender.personal import recommend
+    from recommender.personal_types import Interaction
 
     k = check_k(args.k)
     history = [

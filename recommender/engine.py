@@ -18,30 +18,29 @@ candidates are re-scored with a small bonus for the share of those facts each pi
 Filters (``meter=3/4``, ``mode=minor``, ...) are applied by over-fetching from the index and
 growing the fetch until ``k`` hits pass; a very selective filter falls back to exact scoring of
 the matching rows, so a filtered search returns ``k`` whenever ``k`` pieces match.
+
+This module holds the engine's state (catalog, vectors, index, lookups, filters);
+``recommender.text_search`` (``search``: dense hybrid + facets + BM25) and
+``recommender.music_search`` (``similar``, ``nearest``, music files) are mixed into it.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import math
-import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cantus.errors import BadInput, MissingArtifact
-from cantus.filecheck import MUSIC_SUFFIXES  # suffix -> format: what ingest reads, we read
 from cantus.precheck import no_match_message
-from cantus.threads import on_one_blas_thread
 from recommender.checks import (  # noqa: F401 (re-exported: callers import them from here)
     FILTER_FIELDS,
     LIST_FIELDS,
@@ -65,97 +64,19 @@ from recommender.engine_data import (  # noqa: F401 (re-exported: callers import
     caption_matrix,
     load_parts,
 )
-from recommender.facets import EVIDENCE_COLUMNS, FacetRows, query_facets
-from recommender.fusion import fuse as fuse_channels
-from recommender.fusion import matched_words, top_rows
+from recommender.facets import FacetRows
 from recommender.index import EXACT, VectorIndex
-from recommender.lexical import LexicalIndex, normalise
-from recommender.lexical import data_key as lexical_data_key
-from recommender.melody import MELODY_WEIGHT, MelodyIndex, fuse
+from recommender.lexical import LexicalIndex
+from recommender.melody import MelodyIndex
+from recommender.music_search import MusicSearch
 from recommender.query_text import TextEmbedder
+from recommender.search_types import HIT_FIELDS, Encoder, Hit, SearchConfig
+from recommender.text_search import TextSearch
 
 log = logging.getLogger(__name__)
 
-HIT_FIELDS = ("id", "title", "collection", "source", "number", "key", "meter", "score", "why")
-FILE_PARSE_LIMIT_S = 60  # a query file is a few bars; longer parses are hostile or huge
 
-
-class Encoder(Protocol):
-    """What the engine needs from ``recommender.encoder.Encoder``."""
-
-    encoder_id: str
-
-    def encode_texts(self, texts: Sequence[str]) -> np.ndarray: ...
-
-    def encode_ids(self, ids: Sequence[Sequence[int]]) -> np.ndarray: ...
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One result row; the fields are the DESIGN.md ``--json`` result fields, in order."""
-
-    id: str
-    title: str
-    collection: str
-    source: str
-    number: str
-    key: str
-    meter: str
-    score: float
-    why: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass
-class SearchConfig:
-    """Ranking weights and index choices for :class:`Engine`."""
-
-    # w_caption, w_facets and w_lexical were chosen on the tune half of the source-judged
-    # queries (`recommender.source_queries`; grid in `recommender.eval_search.GRID`, default
-    # build): best tune nDCG@10 at 0.5 / 0.8 / 0.3. `cantus eval retrieval` reports the test
-    # half (0.932 on 2026-12-01, against BM25 0.593). w_contrastive is the fixed reference.
-    w_contrastive: float = 0.5  # weight of cos(text tower(query), music embedding)
-    w_caption: float = 0.5  # weight of cos(MiniLM(query), the piece's mean caption vector)
-    w_facets: float = 0.8  # weight of the share of the query's facets a piece has
-    w_lexical: float = 0.3  # weight of BM25 over the sources' words (0..1, by the best piece)
-    rerank_pool: int = 200  # hybrid candidates re-scored when the query names facets
-    overfetch: int = 4  # first fetch = overfetch · k (+ exclusions) before filtering
-    min_fetch: int = 64  # never fetch fewer candidates than this when filtering
-    exact_max: int = 100_000  # catalogs up to this size use exact (Flat) search
-    # faiss factory beyond exact_max, tuned to recall@10 ≥ 0.95; "" = IVF with ~sqrt(N) lists
-    # (1M x 256 on 2 cores: IVF1024 builds in 25 s, 2.5 ms/query; HNSW32 ~14 min to build)
-    factory: str = ""
-    query_cache: int = 1024  # query embeddings kept (LRU): repeated queries skip the encoders
-    # a best hit below this is a weak match: the widest-margin threshold that best separated
-    # the tune half's queries from off-topic text (`recommender.eval_search.tune_weak_match`);
-    # test-half accuracy 0.974
-    weak_match: float = 0.459
-    index_cache_dir: str | None = None  # approximate indexes kept here ($CANTUS_HOME/index)
-
-    def __post_init__(self) -> None:
-        weights = (self.w_contrastive, self.w_caption, self.w_facets, self.w_lexical)
-        if min(weights) < 0 or sum(weights[:2]) <= 0 or not all(map(math.isfinite, weights)):
-            msg = f"search weights must be finite, ≥ 0 and not both 0 (received {weights})"
-            raise ValueError(msg)
-        if self.overfetch < 1 or self.min_fetch < 1 or self.query_cache < 0:
-            msg = f"`overfetch`, `min_fetch` must be ≥ 1, `query_cache` ≥ 0 (received {self})"
-            raise ValueError(msg)
-
-
-# ----------------------------------------------------------------------------------- engine
-
-
-class Engine:
-    """Catalog + embeddings + encoders + index; build with :meth:`load` or inject the parts.
-
-    ``catalog`` rows, ``embeddings`` rows and ``caption_embeddings`` rows are the same pieces in
-    the same order. Without caption embeddings (or ``text_embedder``) search is contrastive only.
-    ``describe(row_dict) -> str`` writes each hit's ``why`` (default
-    ``cantus.caption_evidence.describe``).
-    """
-
+class Engine(TextSearch, MusicSearch):
     def __init__(
         self,
         catalog: pd.DataFrame,
@@ -300,215 +221,12 @@ class Engine:
         """The piece's music embedding (D,)."""
         return self.embeddings[self.row(piece_id)].copy()
 
-    def embed_file(self, path: Path | str) -> np.ndarray:
-        """Music embedding (D,) of the first work in a MIDI/MusicXML/ABC/Humdrum/MEI file."""
-        return self._embed_ids(file_token_ids(Path(path)))
-
-    def _embed_ids(self, ids: Sequence[int]) -> np.ndarray:
-        return _unit_rows(self.encoder.encode_ids([list(ids)]))[0]
-
-    def melody_index(self) -> MelodyIndex | None:
-        """The interval TF-IDF of every row (built or read from cache once); None if unknown."""
-        if self._melody is None and self._melody_tokens is not None:
-            with self._melody_lock:
-                if self._melody is None:
-                    self._melody = _cached_melody_index(
-                        self.catalog["id"].astype(str), self._melody_tokens, self.encoder
-                    )
-        return self._melody
-
-    def music_tokens(self) -> list[np.ndarray] | None:
-        """Every row's stored music tokens, read anew on each call (None if not known)."""
-        return None if self._melody_tokens is None else self._melody_tokens()
-
-    # -- queries ----------------------------------------------------------------------------
-
-    def lexical_index(self) -> LexicalIndex:
-        """BM25 over every piece's metadata words (built once, then read from the cache)."""
-        if self._lexical is None:
-            with self._melody_lock:
-                if self._lexical is None:
-                    self._lexical = self._load_lexical()
-        return self._lexical
-
-    def _load_lexical(self) -> LexicalIndex:
-        from cantus.caption_evidence import COLLECTION_NAMES
-
-        key = lexical_data_key(self.catalog)
-        cache = self.config.index_cache_dir
-        path = Path(cache) / f"lexical-{key}.npz" if cache else None
-        index = LexicalIndex.load(path, key) if path is not None else None
-        if index is None:
-            index = LexicalIndex.build(self.catalog.to_dict("records"), COLLECTION_NAMES)
-            if path is not None:
-                try:
-                    index.save(path, key)
-                except OSError as exc:
-                    log.info("cannot cache the lexical index at %s (%s)", path, exc)
-        return index
-
-    @on_one_blas_thread
-    def search(
-        self, query: str, k: int = 10, filters: Mapping[str, Any] | Iterable[str] | None = None
-    ) -> list[Hit]:
-        """Top-``k`` pieces for a text description, optionally filtered (see module doc)."""
-        query, k = check_query(query), check_k(k)
-        mask, where = self.filter_mask(filters), parse_filters(filters)
-        query_vec, total_weight = self._search_vector(*self._embed_query(query))
-        facets = self._facet_masks(query) if self.config.w_facets > 0 else []
-        lexical, terms = (
-            self.lexical_index().scores(query) if self.config.w_lexical > 0 else (None, [])
-        )
-        if not facets and not terms:
-            ranked = self._ranked(query_vec, k, mask, frozenset(), where)
-            return [self._hit(r, s / total_weight) for r, s in ranked]
-        return self._fused(query_vec, total_weight, facets, lexical, terms, k, mask, where)
-
-    def _fused(
-        self,
-        query_vec: np.ndarray,
-        weight: float,
-        facets: list[np.ndarray],
-        lexical: np.ndarray | None,
-        terms: list[str],
-        k: int,
-        mask: np.ndarray | None,
-        where: dict[str, list[str]] | None = None,
-    ) -> list[Hit]:
-        """Dense hybrid, facet share and BM25 mixed by ``recommender.fusion.fuse``: over every
-        row up to ``exact_max`` pieces, else over the index's candidates plus the best BM25
-        pieces and the best pieces having every facet."""
-        lex = normalise(lexical) if terms else None
-        if len(self.catalog) <= self.config.exact_max:
-            rows = np.arange(len(self.catalog))
-        else:
-            rows = self._candidates(query_vec, facets, lex, k, mask, where)
-        scores = fuse_channels(
-            self._dense_scores(query_vec, rows),
-            [f[rows] for f in facets],
-            None if lex is None else lex[rows],
-            (weight, self.config.w_facets, self.config.w_lexical),
-        )
-        top = top_rows(scores, k, None if mask is None else mask[rows])
-        return [
-            self._hit(int(rows[i]), float(scores[i]), self._matched(int(rows[i]), terms))
-            for i in top
-        ]
-
-    def _candidates(
-        self,
-        query_vec: np.ndarray,
-        facets: list[np.ndarray],
-        lex: np.ndarray | None,
-        k: int,
-        mask: np.ndarray | None,
-        where: dict[str, list[str]] | None = None,
-    ) -> np.ndarray:
-        """Rows worth fusing in a catalog too big to score whole."""
-        pool = max(k, self.config.rerank_pool)
-        candidates = {r for r, _ in self._ranked(query_vec, pool, mask, frozenset(), where)}
-        if facets:
-            every = np.logical_and.reduce(facets) & (True if mask is None else mask)
-            if every.any():
-                ranked = self._ranked(query_vec, k, every, frozenset(), where)
-                candidates.update(r for r, _ in ranked)
-        if lex is not None:
-            allowed = lex if mask is None else np.where(mask, lex, 0.0)
-            candidates.update(int(r) for r in top_rows(allowed, pool) if allowed[r] > 0)
-        return np.fromiter(sorted(candidates), dtype=np.int64)
-
-    def _dense_scores(self, query_vec: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """Exact hybrid scores of ``rows`` (what the index would return for them)."""
-        dim = self.embeddings.shape[1]
-        every = len(rows) == len(self.embeddings)  # no gather copy for the whole catalog
-        music = self.embeddings if every else self.embeddings[rows]
-        scores = (music @ query_vec[:dim]).astype(np.float64)
-        if self.caption_embeddings is not None and len(query_vec) > dim:
-            captions = self.caption_embeddings if every else self.caption_embeddings[rows]
-            scores += captions @ query_vec[dim:]
-        return scores
-
-    def _matched(self, row: int, terms: list[str]) -> str:
-        """The query words a piece's metadata has (``recommender.fusion.matched_words``)."""
-        if not terms or self._lexical is None:
-            return ""
-        record = self._record(row)
-        summary = self._hit(row, 0.0).why
-        return matched_words(record, self._lexical.matches(record, terms), summary)
-
     def _record(self, row: int) -> dict[str, Any]:
         if row not in self._records:  # each shown row is read once
             if self._columns is None:  # catalog.iloc costs ~0.2 ms a row: read columns once
                 self._columns = {c: self.catalog[c].tolist() for c in self.catalog.columns}
             self._records[row] = _plain({c: v[row] for c, v in self._columns.items()})
         return self._records[row]
-
-    @on_one_blas_thread
-    def similar(self, id_or_path: str, k: int = 10) -> list[Hit]:
-        """Pieces whose music is closest to a catalog piece or a music file (itself excluded)."""
-        k = check_k(k)
-        text = str(id_or_path).strip()
-        if text in self._rows:
-            row = self._rows[text]
-            return self._similar(self.embeddings[row], k, (text,), row=row)
-        path = Path(text).expanduser()
-        if not path.exists():
-            msg = f"not a piece id or a readable file: {text!r} (ids look like 'm21:bach/x.mxl#')"
-            raise BadInput(msg)
-        ids = file_token_ids(check_music_file(path))
-        vector = self._embed_ids(ids)
-        return self._similar(vector, k, self._same_piece(path, vector), tokens=ids)
-
-    def _similar(
-        self,
-        vector: np.ndarray,
-        k: int,
-        exclude: Iterable[str],
-        row: int | None = None,
-        tokens: Sequence[int] | None = None,
-    ) -> list[Hit]:
-        """Music cosine fused with the melody index (``recommender.melody``); music alone
-        without one. Exact over the catalog up to ``exact_max`` rows, else a re-rank of the
-        index's best candidates."""
-        melody = self.melody_index()
-        if melody is None:
-            return self.nearest(vector, k, exclude)
-        skip = frozenset(self._rows[e] for e in exclude if e in self._rows)
-        vec = _unit_rows(np.asarray(vector, dtype=np.float32).reshape(1, -1))[0]
-        query = melody.matrix[row] if row is not None else melody.query_vector(tokens or [])
-        if len(self.catalog) <= self.config.exact_max:
-            rows = np.arange(len(self.catalog))
-            scores = fuse(self.embeddings @ vec, melody.cosines(query))
-        else:
-            pool = max(self.config.rerank_pool, 4 * k)
-            rows = np.array([h[0] for h in self._ranked(self._music_query(vec), pool, None, skip)])
-            scores = fuse(self.embeddings[rows] @ vec, melody.cosines(query, rows))
-        scores /= 1.0 + MELODY_WEIGHT  # back to the cosine scale
-        keep = ~np.isin(rows, list(skip))
-        rows, scores = rows[keep], scores[keep]
-        if len(scores) > 4 * k:  # partial sort: the catalog's tail is never ordered
-            part = np.argpartition(-scores, 4 * k)[: 4 * k]
-            rows, scores = rows[part], scores[part]
-        top = np.argsort(-scores, kind="stable")[:k]
-        return [self._hit(int(rows[i]), float(scores[i])) for i in top]
-
-    def _music_query(self, vec: np.ndarray) -> np.ndarray:
-        """A music vector as an index query (zero weight on the caption part)."""
-        if self.caption_embeddings is None:
-            return vec
-        return np.concatenate([vec, np.zeros(self.caption_embeddings.shape[1], np.float32)])
-
-    @on_one_blas_thread
-    def nearest(self, vector: np.ndarray, k: int = 10, exclude: Iterable[str] = ()) -> list[Hit]:
-        """Top-``k`` pieces by music cosine to ``vector`` (D,), skipping ids in ``exclude``."""
-        k = check_k(k)
-        vec = _unit_rows(np.asarray(vector, dtype=np.float32).reshape(1, -1))[0]
-        if vec.shape[0] != self.embeddings.shape[1]:
-            dim = self.embeddings.shape[1]
-            msg = f"vector has {vec.shape[0]} dimensions, the catalog embeddings {dim}"
-            raise BadInput(msg)
-        skip = frozenset(self._rows[e] for e in exclude if e in self._rows)
-        return [self._hit(r, s) for r, s in self._ranked(self._music_query(vec), k, None, skip)]
 
     def filter_mask(self, filters: Mapping[str, Any] | Iterable[str] | None) -> np.ndarray | None:
         """Boolean row mask for the filters (None when there are none); BadInput on no match."""
@@ -534,34 +252,6 @@ class Engine:
         return mask
 
     # -- internals --------------------------------------------------------------------------
-
-    def _embed_query_uncached(self, query: str) -> tuple[np.ndarray, np.ndarray | None]:
-        """(music-space query (D,), MiniLM query (384,) or None), both unit, read-only."""
-        q_text = None
-        project = getattr(self.encoder, "encode_sentence_vectors", None)
-        if self._text_embedder is not None and (self.hybrid or project is not None):
-            q_text = _unit_rows(self._text_embedder([query]))[0]
-        if project is not None and q_text is not None:  # one MiniLM pass serves both parts
-            q_music = _unit_rows(project(q_text[None]))[0]
-        else:
-            q_music = _unit_rows(self.encoder.encode_texts([query]))[0]
-        for arr in (q_music, q_text):
-            if arr is not None:
-                arr.flags.writeable = False  # shared through the LRU cache
-        return q_music, q_text if self.hybrid else None
-
-    def _search_vector(
-        self, q_music: np.ndarray, q_text: np.ndarray | None
-    ) -> tuple[np.ndarray, float]:
-        """(index query, sum of weights): ``[w_c·q_music | w_t·q_text]``, or music alone."""
-        if self.caption_embeddings is None:
-            return q_music, 1.0
-        if q_text is None:  # caption vectors but no sentence model: music part only
-            return np.concatenate(
-                [q_music, np.zeros(self.caption_embeddings.shape[1], np.float32)]
-            ), 1.0
-        w_c, w_t = self.config.w_contrastive, self.config.w_caption
-        return np.concatenate([w_c * q_music, w_t * q_text]), w_c + w_t
 
     def _ranked(
         self,
@@ -624,19 +314,6 @@ class Engine:
             shown = {**shown, "why": f"{shown['why']}; {matched}" if shown["why"] else matched}
         return Hit(**shown, score=float(score))
 
-    def _facet_masks(self, query: str) -> list[np.ndarray]:
-        """One boolean row mask per facet the query names (see :func:`query_facets`)."""
-        masks = []
-        for name, test in query_facets(query):
-            if name not in self._facets:
-                if self._evidence is None:
-                    names = [c for c in EVIDENCE_COLUMNS if c in self.catalog]
-                    columns = {c: self.catalog[c].tolist() for c in names}
-                    self._evidence = FacetRows(columns, len(self.catalog))
-                self._facets[name] = self._evidence.mask(test)
-            masks.append(self._facets[name])
-        return masks
-
     def _folded_column(self, name: str) -> np.ndarray:
         if name not in self._folded:
             column = (
@@ -644,15 +321,6 @@ class Engine:
             )
             self._folded[name] = np.array([_fold(v) for v in column], dtype=object)
         return self._folded[name]
-
-    def _same_piece(self, path: Path, vector: np.ndarray) -> tuple[str, ...]:
-        """Ids of catalog rows that are this very file's music (same bytes, same embedding)."""
-        if "sha1" not in self.catalog:
-            return ()
-        sha1 = hashlib.sha1(path.read_bytes()).hexdigest()[:12]
-        rows = np.flatnonzero(self.catalog["sha1"].astype(str).to_numpy() == sha1)
-        same = [r for r in rows if float(self.embeddings[r] @ vector) > 0.999]
-        return tuple(str(self.catalog["id"].iloc[r]) for r in same)
 
 
 # ----------------------------------------------------------------------------------- helpers
@@ -689,44 +357,3 @@ def _default_describe() -> Callable[[dict[str, Any]], str]:
     from cantus.caption_evidence import describe
 
     return describe
-
-
-def check_music_file(path: Path | str, what: str = "music file") -> Path:
-    """``path`` when it names a file; BadInput saying whether it is missing or a folder."""
-    path = Path(path).expanduser()
-    if path.is_dir():
-        msg = f"{path} is a folder; give one {what} ({', '.join(MUSIC_SUFFIXES)})"
-        raise BadInput(msg)
-    if not path.is_file():
-        if os.path.lexists(path):  # a FIFO, a device, a socket or a dangling link
-            raise BadInput(f"{what} {path} is not a regular file")
-        raise BadInput(f"{what} not found: {path}")
-    return path
-
-
-def file_token_ids(path: Path, time_limit_s: float | None = None) -> list[int]:
-    """Music tokens of the first work in a music file; BadInput when it cannot be used.
-
-    The file is parsed in a child process with a time limit and a memory cap
-    (``cantus.isolated``); the same bytes are parsed once per process.
-    """
-    from cantus import isolated
-
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in MUSIC_SUFFIXES:
-        kinds = ", ".join(MUSIC_SUFFIXES)
-        msg = f"unsupported file type {suffix or '(none)'!r} for {path}; use one of {kinds}"
-        raise BadInput(msg)
-    limit = FILE_PARSE_LIMIT_S if time_limit_s is None else time_limit_s
-    try:
-        ids = isolated.query_file_ids(path, time_limit_s=limit)
-    except isolated.ParseTimeout:
-        msg = f"reading {path} took longer than {limit:g} s; try a shorter file"
-        raise BadInput(msg) from None
-    except isolated.ParseFailed as exc:
-        raise BadInput(f"could not read music from {path}: {exc}") from None
-    if not ids:
-        msg = f"no notes found in {path}"
-        raise BadInput(msg)
-    return ids

@@ -50,7 +50,8 @@ from recommender.metrics import (
     summarise,
     targets,
 )
-from recommender.personal import Interaction, PersonalConfig, recommend
+from recommender.personal import recommend
+from recommender.personal_types import Interaction, PersonalConfig
 
 log = logging.getLogger(__name__)
 
@@ -241,6 +242,37 @@ def evaluate(
     }
     return {
         "catalog_size": n,
+        **_design(config, tastes, pairs, all_masks, masks, users),
+        "reported_split": "test",
+        "tuned_on_tune_split": sweep_report,
+        "splits": splits_report,
+        "not_for_me": hides,
+        **{
+            f"per_taste_{s}": {
+                taste: {name: _brief(summarise(t, n, config.k), config.k) for name, t in g.items()}
+                for taste, g in per_taste[s].items()
+            }
+            for s in SPLITS
+        },
+        "targets": targets(
+            splits_report["test"]["cantus"], hides["test"].get("cantus", {}), config.k
+        ),
+        "config": asdict(config),
+        "personal_config": asdict(personal or PersonalConfig()),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def _design(
+    config: EvalConfig,
+    tastes: Sequence[Taste],
+    pairs: Sequence[tuple[str, str]],
+    all_masks: dict[str, np.ndarray],
+    masks: dict[str, np.ndarray],
+    users: Sequence[Any],
+) -> dict[str, Any]:
+    """The report's description of the judge, the tastes and the simulated listeners."""
+    return {
         "judge": (
             "tastes from the sources: ABC header fields (R: rhythm/genre, O: origin, M: meter, "
             "K: key and mode, N: tempo notes) and music21 corpus paths; never the catalog facets"
@@ -259,23 +291,6 @@ def evaluate(
             f"{config.favourites} favourites from one taste or half from each of two, one held "
             f"out; {config.users_per_taste} listeners per taste and per pair; lists of {config.k}"
         ),
-        "reported_split": "test",
-        "tuned_on_tune_split": sweep_report,
-        "splits": splits_report,
-        "not_for_me": hides,
-        **{
-            f"per_taste_{s}": {
-                taste: {name: _brief(summarise(t, n, config.k), config.k) for name, t in g.items()}
-                for taste, g in per_taste[s].items()
-            }
-            for s in SPLITS
-        },
-        "targets": targets(
-            splits_report["test"]["cantus"], hides["test"].get("cantus", {}), config.k
-        ),
-        "config": asdict(config),
-        "personal_config": asdict(personal or PersonalConfig()),
-        "seconds": round(time.perf_counter() - started, 1),
     }
 
 

@@ -29,7 +29,7 @@ from recommender.engine import HIT_FIELDS, Hit
 
 if TYPE_CHECKING:
     from recommender.engine import Engine
-    from recommender.personal import Interest, PersonalConfig
+    from recommender.personal_types import Interest, PersonalConfig
 
 MAX_HIDDEN = 500  # newest hidden pieces used as negatives (all of them stay excluded)
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from cantus.config import prune_cache
-from recommender.engine import Engine, file_token_ids
+from recommender.engine import Engine
+from recommender.music_search import file_token_ids
 from tests.test_engine import fake_describe, make_engine
 
 MUSIC = Path(__file__).parent / "fixtures" / "music"

@@ -171,7 +171,7 @@ def test_upload_is_parsed_once_in_the_capped_child(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(isolated, "run_capped", counting)
     path = seeding.check_upload("motif.abc", (ABC + "% parsed once\n").encode())
     assert path.parent == services.config.uploads_dir(None) and len(calls) == 1
-    from recommender.engine import file_token_ids
+    from recommender.music_search import file_token_ids
 
     assert file_token_ids(path) and len(calls) == 1  # what inspire calls: a cache hit
     monkeypatch.setattr(isolated, "run_capped", real)

@@ -25,10 +25,10 @@ from recommender.engine import (
     Hit,
     SearchConfig,
     caption_matrix,
-    file_token_ids,
     parse_filters,
 )
 from recommender.facets import query_facets
+from recommender.music_search import file_token_ids
 
 D = 16  # music embedding size of the stand-ins
 TEXT_DIM = 384
@@ -484,7 +484,7 @@ def test_tiny_build_melancholy_waltz(tiny_data_dir):
 
 def test_a_file_that_parses_too_long_is_bad_input(tmp_path, monkeypatch):
     from cantus import isolated
-    from recommender import engine as engine_module
+    from recommender import music_search as engine_module
     from tests.hostile_helpers import sleepy_file_ids
 
     path = tmp_path / "tune.abc"

@@ -238,7 +238,7 @@ def test_child_parse_is_memory_capped_and_timed() -> None:
 
 
 def test_query_files_refuse_special_files_fast(tmp_path: Path) -> None:
-    from recommender.engine import check_music_file, file_token_ids
+    from recommender.music_search import check_music_file, file_token_ids
 
     os.mkfifo(tmp_path / "pipe.mid")
     (tmp_path / "zero.mid").symlink_to("/dev/zero")

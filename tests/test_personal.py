@@ -12,8 +12,6 @@ import pytest
 
 from recommender.engine import Engine
 from recommender.personal import (
-    Interaction,
-    PersonalConfig,
     allocate,
     build_profile,
     cold_start,
@@ -22,6 +20,7 @@ from recommender.personal import (
     silhouette,
     spherical_kmeans,
 )
+from recommender.personal_types import Interaction, PersonalConfig
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 DIM = 24

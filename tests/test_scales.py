@@ -10,7 +10,8 @@ import pytest
 
 from recommender import scales, tastes
 from recommender.engine import Engine
-from recommender.personal import Interaction, PersonalConfig, recommend
+from recommender.personal import recommend
+from recommender.personal_types import Interaction, PersonalConfig
 from tests.test_personal import DIM, DummyEncoder, basis
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)

@@ -282,7 +282,8 @@ def test_default_corpus_same_top10_from_a_fresh_store(shipped_parts, tmp_path, m
 
 
 def _same_top10(faiss_engine: Engine, milvus: Engine) -> None:
-    from recommender.personal import Interaction, recommend
+    from recommender.personal import recommend
+    from recommender.personal_types import Interaction
 
     cases = [
         ("a lively irish jig", None),

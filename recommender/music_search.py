@@ -1,0 +1,166 @@
+"""Music similarity: ``similar`` (music embedding fused with the melody index) and ``nearest``,
+for catalog pieces and for music files given as queries (parsed in a capped child process).
+
+Mixed into :class:`recommender.engine.Engine` (whose state it reads).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from cantus.errors import BadInput
+from cantus.filecheck import MUSIC_SUFFIXES  # suffix -> format: what ingest reads, we read
+from cantus.threads import on_one_blas_thread
+from recommender.checks import check_k
+from recommender.engine_data import _cached_melody_index, _unit_rows
+from recommender.melody import MELODY_WEIGHT, MelodyIndex, fuse
+from recommender.search_types import Hit
+
+FILE_PARSE_LIMIT_S = 60  # a query file is a few bars; longer parses are hostile or huge
+
+
+class MusicSearch:
+    """``similar``, ``nearest`` and file embedding (see module doc); needs the Engine state."""
+
+    def embed_file(self, path: Path | str) -> np.ndarray:
+        """Music embedding (D,) of the first work in a MIDI/MusicXML/ABC/Humdrum/MEI file."""
+        return self._embed_ids(file_token_ids(Path(path)))
+
+    def _embed_ids(self, ids: Sequence[int]) -> np.ndarray:
+        return _unit_rows(self.encoder.encode_ids([list(ids)]))[0]
+
+    def melody_index(self) -> MelodyIndex | None:
+        """The interval TF-IDF of every row (built or read from cache once); None if unknown."""
+        if self._melody is None and self._melody_tokens is not None:
+            with self._melody_lock:
+                if self._melody is None:
+                    self._melody = _cached_melody_index(
+                        self.catalog["id"].astype(str), self._melody_tokens, self.encoder
+                    )
+        return self._melody
+
+    def music_tokens(self) -> list[np.ndarray] | None:
+        """Every row's stored music tokens, read anew on each call (None if not known)."""
+        return None if self._melody_tokens is None else self._melody_tokens()
+
+    @on_one_blas_thread
+    def similar(self, id_or_path: str, k: int = 10) -> list[Hit]:
+        """Pieces whose music is closest to a catalog piece or a music file (itself excluded)."""
+        k = check_k(k)
+        text = str(id_or_path).strip()
+        if text in self._rows:
+            row = self._rows[text]
+            return self._similar(self.embeddings[row], k, (text,), row=row)
+        path = Path(text).expanduser()
+        if not path.exists():
+            msg = f"not a piece id or a readable file: {text!r} (ids look like 'm21:bach/x.mxl#')"
+            raise BadInput(msg)
+        ids = file_token_ids(check_music_file(path))
+        vector = self._embed_ids(ids)
+        return self._similar(vector, k, self._same_piece(path, vector), tokens=ids)
+
+    def _similar(
+        self,
+        vector: np.ndarray,
+        k: int,
+        exclude: Iterable[str],
+        row: int | None = None,
+        tokens: Sequence[int] | None = None,
+    ) -> list[Hit]:
+        """Music cosine fused with the melody index (``recommender.melody``); music alone
+        without one. Exact over the catalog up to ``exact_max`` rows, else a re-rank of the
+        index's best candidates."""
+        melody = self.melody_index()
+        if melody is None:
+            return self.nearest(vector, k, exclude)
+        skip = frozenset(self._rows[e] for e in exclude if e in self._rows)
+        vec = _unit_rows(np.asarray(vector, dtype=np.float32).reshape(1, -1))[0]
+        query = melody.matrix[row] if row is not None else melody.query_vector(tokens or [])
+        if len(self.catalog) <= self.config.exact_max:
+            rows = np.arange(len(self.catalog))
+            scores = fuse(self.embeddings @ vec, melody.cosines(query))
+        else:
+            pool = max(self.config.rerank_pool, 4 * k)
+            rows = np.array([h[0] for h in self._ranked(self._music_query(vec), pool, None, skip)])
+            scores = fuse(self.embeddings[rows] @ vec, melody.cosines(query, rows))
+        scores /= 1.0 + MELODY_WEIGHT  # back to the cosine scale
+        keep = ~np.isin(rows, list(skip))
+        rows, scores = rows[keep], scores[keep]
+        if len(scores) > 4 * k:  # partial sort: the catalog's tail is never ordered
+            part = np.argpartition(-scores, 4 * k)[: 4 * k]
+            rows, scores = rows[part], scores[part]
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [self._hit(int(rows[i]), float(scores[i])) for i in top]
+
+    def _music_query(self, vec: np.ndarray) -> np.ndarray:
+        """A music vector as an index query (zero weight on the caption part)."""
+        if self.caption_embeddings is None:
+            return vec
+        return np.concatenate([vec, np.zeros(self.caption_embeddings.shape[1], np.float32)])
+
+    @on_one_blas_thread
+    def nearest(self, vector: np.ndarray, k: int = 10, exclude: Iterable[str] = ()) -> list[Hit]:
+        """Top-``k`` pieces by music cosine to ``vector`` (D,), skipping ids in ``exclude``."""
+        k = check_k(k)
+        vec = _unit_rows(np.asarray(vector, dtype=np.float32).reshape(1, -1))[0]
+        if vec.shape[0] != self.embeddings.shape[1]:
+            dim = self.embeddings.shape[1]
+            msg = f"vector has {vec.shape[0]} dimensions, the catalog embeddings {dim}"
+            raise BadInput(msg)
+        skip = frozenset(self._rows[e] for e in exclude if e in self._rows)
+        return [self._hit(r, s) for r, s in self._ranked(self._music_query(vec), k, None, skip)]
+
+    def _same_piece(self, path: Path, vector: np.ndarray) -> tuple[str, ...]:
+        """Ids of catalog rows that are this very file's music (same bytes, same embedding)."""
+        if "sha1" not in self.catalog:
+            return ()
+        sha1 = hashlib.sha1(path.read_bytes()).hexdigest()[:12]
+        rows = np.flatnonzero(self.catalog["sha1"].astype(str).to_numpy() == sha1)
+        same = [r for r in rows if float(self.embeddings[r] @ vector) > 0.999]
+        return tuple(str(self.catalog["id"].iloc[r]) for r in same)
+
+
+def check_music_file(path: Path | str, what: str = "music file") -> Path:
+    """``path`` when it names a file; BadInput saying whether it is missing or a folder."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        msg = f"{path} is a folder; give one {what} ({', '.join(MUSIC_SUFFIXES)})"
+        raise BadInput(msg)
+    if not path.is_file():
+        if os.path.lexists(path):  # a FIFO, a device, a socket or a dangling link
+            raise BadInput(f"{what} {path} is not a regular file")
+        raise BadInput(f"{what} not found: {path}")
+    return path
+
+
+def file_token_ids(path: Path, time_limit_s: float | None = None) -> list[int]:
+    """Music tokens of the first work in a music file; BadInput when it cannot be used.
+
+    The file is parsed in a child process with a time limit and a memory cap
+    (``cantus.isolated``); the same bytes are parsed once per process.
+    """
+    from cantus import isolated
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in MUSIC_SUFFIXES:
+        kinds = ", ".join(MUSIC_SUFFIXES)
+        msg = f"unsupported file type {suffix or '(none)'!r} for {path}; use one of {kinds}"
+        raise BadInput(msg)
+    limit = FILE_PARSE_LIMIT_S if time_limit_s is None else time_limit_s
+    try:
+        ids = isolated.query_file_ids(path, time_limit_s=limit)
+    except isolated.ParseTimeout:
+        msg = f"reading {path} took longer than {limit:g} s; try a shorter file"
+        raise BadInput(msg) from None
+    except isolated.ParseFailed as exc:
+        raise BadInput(f"could not read music from {path}: {exc}") from None
+    if not ids:
+        msg = f"no notes found in {path}"
+        raise BadInput(msg)
+    return ids

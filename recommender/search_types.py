@@ -1,0 +1,79 @@
+"""What the engine gives and takes: hits, search settings and the encoder it needs."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+HIT_FIELDS = ("id", "title", "collection", "source", "number", "key", "meter", "score", "why")
+
+
+class Encoder(Protocol):
+    """What the engine needs from ``recommender.encoder.Encoder``."""
+
+    encoder_id: str
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def encode_ids(self, ids: Sequence[Sequence[int]]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One result row; the fields are the DESIGN.md ``--json`` result fields, in order."""
+
+    id: str
+    title: str
+    collection: str
+    source: str
+    number: str
+    key: str
+    meter: str
+    score: float
+    why: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class SearchConfig:
+    """Ranking weights and index choices for :class:`Engine`."""
+
+    # w_caption, w_facets and w_lexical were chosen on the tune half of the source-judged
+    # queries (`recommender.source_queries`; grid in `recommender.eval_search.GRID`, default
+    # build): best tune nDCG@10 at 0.5 / 0.8 / 0.3. `cantus eval retrieval` reports the test
+    # half (0.932 on 2026-12-01, against BM25 0.593). w_contrastive is the fixed reference.
+    w_contrastive: float = 0.5  # weight of cos(text tower(query), music embedding)
+    w_caption: float = 0.5  # weight of cos(MiniLM(query), the piece's mean caption vector)
+    w_facets: float = 0.8  # weight of the share of the query's facets a piece has
+    w_lexical: float = 0.3  # weight of BM25 over the sources' words (0..1, by the best piece)
+    rerank_pool: int = 200  # hybrid candidates re-scored when the query names facets
+    overfetch: int = 4  # first fetch = overfetch · k (+ exclusions) before filtering
+    min_fetch: int = 64  # never fetch fewer candidates than this when filtering
+    exact_max: int = 100_000  # catalogs up to this size use exact (Flat) search
+    # faiss factory beyond exact_max, tuned to recall@10 ≥ 0.95; "" = IVF with ~sqrt(N) lists
+    # (1M x 256 on 2 cores: IVF1024 builds in 25 s, 2.5 ms/query; HNSW32 ~14 min to build)
+    factory: str = ""
+    query_cache: int = 1024  # query embeddings kept (LRU): repeated queries skip the encoders
+    # a best hit below this is a weak match: the widest-margin threshold that best separated
+    # the tune half's queries from off-topic text (`recommender.eval_search.tune_weak_match`);
+    # test-half accuracy 0.974
+    weak_match: float = 0.459
+    index_cache_dir: str | None = None  # approximate indexes kept here ($CANTUS_HOME/index)
+
+    def __post_init__(self) -> None:
+        weights = (self.w_contrastive, self.w_caption, self.w_facets, self.w_lexical)
+        if min(weights) < 0 or sum(weights[:2]) <= 0 or not all(map(math.isfinite, weights)):
+            msg = f"search weights must be finite, ≥ 0 and not both 0 (received {weights})"
+            raise ValueError(msg)
+        if self.overfetch < 1 or self.min_fetch < 1 or self.query_cache < 0:
+            msg = f"`overfetch`, `min_fetch` must be ≥ 1, `query_cache` ≥ 0 (received {self})"
+            raise ValueError(msg)
+
+
+# ----------------------------------------------------------------------------------- engine

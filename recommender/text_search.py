@@ -1,0 +1,186 @@
+"""Text search over the catalog: the dense hybrid, the query's facets and BM25, fused.
+
+Mixed into :class:`recommender.engine.Engine` (whose state it reads): the query is embedded
+once per text (cached), each channel scores the rows (exactly up to ``exact_max`` pieces, else
+the index's candidates plus the best BM25 and every-facet rows), and
+``recommender.fusion.fuse`` mixes them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cantus.threads import on_one_blas_thread
+from recommender.checks import check_k, check_query, parse_filters
+from recommender.engine_data import _unit_rows
+from recommender.facets import EVIDENCE_COLUMNS, FacetRows, query_facets
+from recommender.fusion import fuse as fuse_channels
+from recommender.fusion import matched_words, top_rows
+from recommender.lexical import LexicalIndex, normalise
+from recommender.lexical import data_key as lexical_data_key
+from recommender.search_types import Hit
+
+log = logging.getLogger(__name__)
+
+
+class TextSearch:
+    """``search`` and its channels (see module doc); needs the :class:`Engine` attributes."""
+
+    def lexical_index(self) -> LexicalIndex:
+        """BM25 over every piece's metadata words (built once, then read from the cache)."""
+        if self._lexical is None:
+            with self._melody_lock:
+                if self._lexical is None:
+                    self._lexical = self._load_lexical()
+        return self._lexical
+
+    def _load_lexical(self) -> LexicalIndex:
+        from cantus.caption_evidence import COLLECTION_NAMES
+
+        key = lexical_data_key(self.catalog)
+        cache = self.config.index_cache_dir
+        path = Path(cache) / f"lexical-{key}.npz" if cache else None
+        index = LexicalIndex.load(path, key) if path is not None else None
+        if index is None:
+            index = LexicalIndex.build(self.catalog.to_dict("records"), COLLECTION_NAMES)
+            if path is not None:
+                try:
+                    index.save(path, key)
+                except OSError as exc:
+                    log.info("cannot cache the lexical index at %s (%s)", path, exc)
+        return index
+
+    @on_one_blas_thread
+    def search(
+        self, query: str, k: int = 10, filters: Mapping[str, Any] | Iterable[str] | None = None
+    ) -> list[Hit]:
+        """Top-``k`` pieces for a text description, optionally filtered (see module doc)."""
+        query, k = check_query(query), check_k(k)
+        mask, where = self.filter_mask(filters), parse_filters(filters)
+        query_vec, total_weight = self._search_vector(*self._embed_query(query))
+        facets = self._facet_masks(query) if self.config.w_facets > 0 else []
+        lexical, terms = (
+            self.lexical_index().scores(query) if self.config.w_lexical > 0 else (None, [])
+        )
+        if not facets and not terms:
+            ranked = self._ranked(query_vec, k, mask, frozenset(), where)
+            return [self._hit(r, s / total_weight) for r, s in ranked]
+        return self._fused(query_vec, total_weight, facets, lexical, terms, k, mask, where)
+
+    def _fused(
+        self,
+        query_vec: np.ndarray,
+        weight: float,
+        facets: list[np.ndarray],
+        lexical: np.ndarray | None,
+        terms: list[str],
+        k: int,
+        mask: np.ndarray | None,
+        where: dict[str, list[str]] | None = None,
+    ) -> list[Hit]:
+        """Dense hybrid, facet share and BM25 mixed by ``recommender.fusion.fuse``: over every
+        row up to ``exact_max`` pieces, else over the index's candidates plus the best BM25
+        pieces and the best pieces having every facet."""
+        lex = normalise(lexical) if terms else None
+        if len(self.catalog) <= self.config.exact_max:
+            rows = np.arange(len(self.catalog))
+        else:
+            rows = self._candidates(query_vec, facets, lex, k, mask, where)
+        scores = fuse_channels(
+            self._dense_scores(query_vec, rows),
+            [f[rows] for f in facets],
+            None if lex is None else lex[rows],
+            (weight, self.config.w_facets, self.config.w_lexical),
+        )
+        top = top_rows(scores, k, None if mask is None else mask[rows])
+        return [
+            self._hit(int(rows[i]), float(scores[i]), self._matched(int(rows[i]), terms))
+            for i in top
+        ]
+
+    def _candidates(
+        self,
+        query_vec: np.ndarray,
+        facets: list[np.ndarray],
+        lex: np.ndarray | None,
+        k: int,
+        mask: np.ndarray | None,
+        where: dict[str, list[str]] | None = None,
+    ) -> np.ndarray:
+        """Rows worth fusing in a catalog too big to score whole."""
+        pool = max(k, self.config.rerank_pool)
+        candidates = {r for r, _ in self._ranked(query_vec, pool, mask, frozenset(), where)}
+        if facets:
+            every = np.logical_and.reduce(facets) & (True if mask is None else mask)
+            if every.any():
+                ranked = self._ranked(query_vec, k, every, frozenset(), where)
+                candidates.update(r for r, _ in ranked)
+        if lex is not None:
+            allowed = lex if mask is None else np.where(mask, lex, 0.0)
+            candidates.update(int(r) for r in top_rows(allowed, pool) if allowed[r] > 0)
+        return np.fromiter(sorted(candidates), dtype=np.int64)
+
+    def _dense_scores(self, query_vec: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Exact hybrid scores of ``rows`` (what the index would return for them)."""
+        dim = self.embeddings.shape[1]
+        every = len(rows) == len(self.embeddings)  # no gather copy for the whole catalog
+        music = self.embeddings if every else self.embeddings[rows]
+        scores = (music @ query_vec[:dim]).astype(np.float64)
+        if self.caption_embeddings is not None and len(query_vec) > dim:
+            captions = self.caption_embeddings if every else self.caption_embeddings[rows]
+            scores += captions @ query_vec[dim:]
+        return scores
+
+    def _matched(self, row: int, terms: list[str]) -> str:
+        """The query words a piece's metadata has (``recommender.fusion.matched_words``)."""
+        if not terms or self._lexical is None:
+            return ""
+        record = self._record(row)
+        summary = self._hit(row, 0.0).why
+        return matched_words(record, self._lexical.matches(record, terms), summary)
+
+    def _embed_query_uncached(self, query: str) -> tuple[np.ndarray, np.ndarray | None]:
+        """(music-space query (D,), MiniLM query (384,) or None), both unit, read-only."""
+        q_text = None
+        project = getattr(self.encoder, "encode_sentence_vectors", None)
+        if self._text_embedder is not None and (self.hybrid or project is not None):
+            q_text = _unit_rows(self._text_embedder([query]))[0]
+        if project is not None and q_text is not None:  # one MiniLM pass serves both parts
+            q_music = _unit_rows(project(q_text[None]))[0]
+        else:
+            q_music = _unit_rows(self.encoder.encode_texts([query]))[0]
+        for arr in (q_music, q_text):
+            if arr is not None:
+                arr.flags.writeable = False  # shared through the LRU cache
+        return q_music, q_text if self.hybrid else None
+
+    def _search_vector(
+        self, q_music: np.ndarray, q_text: np.ndarray | None
+    ) -> tuple[np.ndarray, float]:
+        """(index query, sum of weights): ``[w_c·q_music | w_t·q_text]``, or music alone."""
+        if self.caption_embeddings is None:
+            return q_music, 1.0
+        if q_text is None:  # caption vectors but no sentence model: music part only
+            return np.concatenate(
+                [q_music, np.zeros(self.caption_embeddings.shape[1], np.float32)]
+            ), 1.0
+        w_c, w_t = self.config.w_contrastive, self.config.w_caption
+        return np.concatenate([w_c * q_music, w_t * q_text]), w_c + w_t
+
+    def _facet_masks(self, query: str) -> list[np.ndarray]:
+        """One boolean row mask per facet the query names (see :func:`query_facets`)."""
+        masks = []
+        for name, test in query_facets(query):
+            if name not in self._facets:
+                if self._evidence is None:
+                    names = [c for c in EVIDENCE_COLUMNS if c in self.catalog]
+                    columns = {c: self.catalog[c].tolist() for c in names}
+                    self._evidence = FacetRows(columns, len(self.catalog))
+                self._facets[name] = self._evidence.mask(test)
+            masks.append(self._facets[name])
+        return masks
