@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cantus.errors import BadInput, MissingArtifact
+from cantus.keys import estimate_tonic
 from recommender.encoder_config import EncoderConfig
 from recommender.text_head import TextProjection
 
@@ -52,8 +53,6 @@ SPLIT_FILE = "split.json"
 MAX_INTERVAL = 24  # semitones; larger leaps share the outermost interval id
 DEGREE_RANGE = (-24, 36)  # semitones from the reference tonic kept apart (clipped beyond)
 # Krumhansl-Kessler key profiles (major, minor), tonic first.
-_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 
 
 # --------------------------------------------------------------------------- token windows
@@ -74,25 +73,6 @@ def _vocab_tables() -> tuple[np.ndarray, np.ndarray]:
 def first_window(ids: Sequence[int], max_len: int) -> list[int]:
     """The opening ``max_len`` tokens of a piece (what inference embeds)."""
     return [int(i) for i in list(ids)[:max_len]]
-
-
-def estimate_tonic(pitches: np.ndarray) -> int:
-    """Pitch class (0-11) of the best-correlating major/minor key profile; 0 without pitches."""
-    if pitches.size == 0:
-        return 0
-    hist = np.bincount(pitches % 12, minlength=12).astype(np.float64)
-    if hist.std() == 0:
-        return int(pitches.min() % 12)
-    profiles = _key_profiles()  # (24, 12): 12 major then 12 minor, rotated to each tonic
-    h = (hist - hist.mean()) / hist.std()
-    return int(np.argmax(profiles @ h) % 12)
-
-
-@functools.cache
-def _key_profiles() -> np.ndarray:
-    rows = [np.roll(p, t) for p in (_MAJOR, _MINOR) for t in range(12)]
-    stacked = np.array(rows)
-    return (stacked - stacked.mean(1, keepdims=True)) / stacked.std(1, keepdims=True)
 
 
 def _degrees(pitch: np.ndarray) -> np.ndarray:

@@ -138,7 +138,7 @@ def test_transposed_copy_gets_the_same_embedding(tmp_path):
 
 
 def test_tonic_estimate_finds_the_key_of_a_scale():
-    from recommender.encoder import estimate_tonic
+    from cantus.keys import estimate_tonic
 
     d_major = np.array([62, 64, 66, 67, 69, 71, 73, 74, 62, 66, 69, 62])
     assert estimate_tonic(d_major) == 2
