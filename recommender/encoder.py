@@ -255,6 +255,21 @@ class Encoder:
         """An encoder around an in-memory model (training, tests)."""
         return cls(model.cfg, encoder_id, TextProjection.from_module(model), lambda: model, meta)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled with its music tower loaded (a Ray actor cannot reach this machine's files);
+        the lock and the loader stay behind."""
+        state = self.__dict__.copy()
+        state["_model"] = self.model
+        state["_load_model"] = None
+        del state["_model_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._model_lock = threading.Lock()
+        model = self._model
+        self._load_model = lambda: model
+
     @property
     def dim(self) -> int:
         return self.cfg.embed_dim

