@@ -35,3 +35,29 @@ def test_a_changed_catalog_replaces_the_melody_cache(tmp_path, monkeypatch) -> N
         )
         assert engine.melody_index() is not None
         assert len(list(cache.glob("melody-*.pkl"))) == 1
+
+
+def test_a_new_home_reads_the_shared_melody_index(tmp_path, monkeypatch) -> None:
+    """`make install` puts the shipped catalog's index in the venv: a new home reads it and
+    never parses tokens (nor imports the tokenizer) for its first `similar`."""
+    from recommender import engine_data
+
+    shared = tmp_path / "venv-share"
+    monkeypatch.setattr(engine_data, "shared_cache_dir", lambda: shared)
+    monkeypatch.setenv("CANTUS_HOME", str(tmp_path / "home"))
+    tune = np.asarray(file_token_ids(MUSIC / "little_waltz.mid"))
+    base = make_engine(hybrid=False, n=12)
+    ids = base.catalog["id"].astype(str)
+    built = engine_data._cached_melody_index(ids, lambda: [tune] * 12, base.encoder, shared)
+    engine = Engine(
+        base.catalog,
+        base.embeddings,
+        base.encoder,
+        describe=fake_describe,
+        melody_tokens=lambda: 1 / 0,  # reading tokens would fail the test
+    )
+    found = engine.melody_index()
+    assert (found.matrix != built.matrix).nnz == 0
+    assert not (tmp_path / "home" / "cache").exists() or not any(
+        (tmp_path / "home" / "cache").glob("melody-*.pkl")
+    )
