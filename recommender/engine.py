@@ -71,7 +71,7 @@ from recommender.index import EXACT, VectorIndex
 from recommender.lexical import LexicalIndex, normalise
 from recommender.lexical import data_key as lexical_data_key
 from recommender.melody import MELODY_WEIGHT, MelodyIndex, fuse
-from recommender.query_text import TextEmbedder
+from recommender.query_text import TextEmbedder, shared_cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -331,6 +331,8 @@ class Engine:
         cache = self.config.index_cache_dir
         path = Path(cache) / f"lexical-{key}.npz" if cache else None
         index = LexicalIndex.load(path, key) if path is not None else None
+        if index is None:  # the shipped catalog's, made by `make install`
+            index = LexicalIndex.load(shared_cache_dir() / f"lexical-{key}.npz", key)
         if index is None:
             index = LexicalIndex.build(self.catalog.to_dict("records"), COLLECTION_NAMES)
             if path is not None:

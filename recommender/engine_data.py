@@ -198,6 +198,19 @@ def build_shared_melody_index() -> None:
     _cached_melody_index(ids, tokens, load_encoder(folder), shared_cache_dir())
 
 
+def build_shared_lexical_index() -> None:
+    """The data dir's BM25 index (no user pieces) into the virtual environment's cache, where
+    :meth:`Engine.lexical_index` of every new ``CANTUS_HOME`` finds it (``make install``)."""
+    from cantus import config
+    from cantus.captions import COLLECTION_NAMES
+    from recommender.lexical import LexicalIndex, data_key
+
+    catalog = _read_catalog(config.data_dir())
+    path = shared_cache_dir() / f"lexical-{data_key(catalog)}.npz"
+    LexicalIndex.build(catalog.to_dict("records"), COLLECTION_NAMES).save(path, data_key(catalog))
+    config.prune_cache(path, "lexical-*.npz")
+
+
 def build_caption_embeddings(out_dir: Path | str) -> dict[str, Any]:
     """Build step: write ``caption_embeddings.npy`` for ``out_dir``'s catalog (after training,
     whose sentence cache makes this nearly free), so serving never embeds captions."""

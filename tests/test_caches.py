@@ -61,3 +61,26 @@ def test_a_new_home_reads_the_shared_melody_index(tmp_path, monkeypatch) -> None
     assert not (tmp_path / "home" / "cache").exists() or not any(
         (tmp_path / "home" / "cache").glob("melody-*.pkl")
     )
+
+
+def test_a_new_home_reads_the_shared_bm25_index(tmp_path, monkeypatch) -> None:
+    from cantus.captions import COLLECTION_NAMES
+    from recommender import engine as engine_module
+    from recommender.engine import SearchConfig
+    from recommender.lexical import LexicalIndex, data_key
+
+    shared = tmp_path / "venv-share"
+    base = make_engine(SearchConfig(index_cache_dir=str(tmp_path / "home-index")), n=24)
+    key = data_key(base.catalog)
+    built = LexicalIndex.build(base.catalog.to_dict("records"), COLLECTION_NAMES)
+    built.save(shared / f"lexical-{key}.npz", key)  # what `make install` does
+    monkeypatch.setattr(engine_module, "shared_cache_dir", lambda: shared)
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("the shared BM25 index was not used")
+
+    monkeypatch.setattr(LexicalIndex, "build", no_build)
+    scores, terms = base.lexical_index().scores("waltz")
+    want, want_terms = built.scores("waltz")
+    assert terms and terms == want_terms and np.allclose(scores, want)
+    assert not (tmp_path / "home-index").exists()
