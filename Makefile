@@ -19,8 +19,11 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,scale]'
 	# export the MiniLM query encoder to ONNX once into the venv: searches then never import torch
 	$(BIN)/python -c "from recommender.query_text import query_text_embedder; query_text_embedder()"
-	# the shipped catalog's novelty index, so the first `inspire` of a new CANTUS_HOME is fast
+	# the shipped catalog's novelty, melody and BM25 indexes: the first `inspire`, `similar` or
+	# `search` of a new CANTUS_HOME reads them instead of building them
 	$(BIN)/python -c "from generator.inspire import build_shared_novelty_index as b; b()"
+	$(BIN)/python -c "from recommender.engine_data import build_shared_melody_index as b; b()"
+	$(BIN)/python -c "from recommender.engine_data import build_shared_lexical_index as b; b()"
 	touch $@
 
 run: install

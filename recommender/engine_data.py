@@ -21,7 +21,7 @@ import pandas as pd
 
 from cantus.errors import MissingArtifact
 from recommender.melody import MELODY_VERSION, MelodyIndex
-from recommender.query_text import TextEmbedder, query_text_embedder
+from recommender.query_text import TextEmbedder, query_text_embedder, shared_cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -146,24 +146,31 @@ def _read_tokens(parts: list[Path]) -> list[np.ndarray]:
 
 
 def _cached_melody_index(
-    ids: pd.Series, tokens: Callable[[], list[np.ndarray]], encoder: Any
+    ids: pd.Series,
+    tokens: Callable[[], list[np.ndarray]],
+    encoder: Any,
+    cache_dir: Path | None = None,
 ) -> MelodyIndex:
-    """The melody index for these rows, kept under ``$CANTUS_HOME/cache`` (keyed by the ids)."""
+    """The melody index for these rows, kept under ``$CANTUS_HOME/cache`` (keyed by the ids);
+    the shipped catalog's is also read from the virtual environment (``make install``), so a
+    new ``CANTUS_HOME`` neither builds it (~4 s) nor imports the tokenizer (and torch)."""
     import pickle
 
     from cantus import config
 
     max_len = int(getattr(getattr(encoder, "cfg", None), "max_len", DEFAULT_MELODY_WINDOW))
     key = _sha_of_ids([f"melody:{max_len}:{MELODY_VERSION}", *ids])
-    path = config.cantus_home() / "cache" / f"melody-{key}.pkl"
-    if path.is_file():
+    path = (cache_dir or config.cantus_home() / "cache") / f"melody-{key}.pkl"
+    for found in (path, shared_cache_dir() / path.name):
+        if not found.is_file():
+            continue
         try:
-            with path.open("rb") as handle:  # our own cache file, written below
+            with found.open("rb") as handle:  # our own cache file, written below
                 index = pickle.load(handle)
             if isinstance(index, MelodyIndex) and index.matrix.shape[0] == len(ids):
                 return index
         except Exception as exc:  # a stale or broken cache is rebuilt
-            log.info("melody cache %s unreadable (%s); rebuilding", path, exc)
+            log.info("melody cache %s unreadable (%s); rebuilding", found, exc)
     started = time.perf_counter()
     index = MelodyIndex(tokens(), max_len)
     log.info("melody index of %d pieces in %.1fs", len(ids), time.perf_counter() - started)
@@ -177,6 +184,31 @@ def _cached_melody_index(
     except OSError as exc:
         log.info("cannot cache the melody index at %s (%s)", path, exc)
     return index
+
+
+def build_shared_melody_index() -> None:
+    """The data dir's melody index (no user pieces) into the virtual environment's cache,
+    where every new ``CANTUS_HOME`` finds it (``make install``)."""
+    from cantus import config
+    from recommender.encoder import load_encoder
+
+    folder = config.data_dir()
+    ids = _read_catalog(folder)["id"].astype(str)
+    tokens = functools.partial(_read_tokens, [folder])
+    _cached_melody_index(ids, tokens, load_encoder(folder), shared_cache_dir())
+
+
+def build_shared_lexical_index() -> None:
+    """The data dir's BM25 index (no user pieces) into the virtual environment's cache, where
+    :meth:`Engine.lexical_index` of every new ``CANTUS_HOME`` finds it (``make install``)."""
+    from cantus import config
+    from cantus.caption_evidence import COLLECTION_NAMES
+    from recommender.lexical import LexicalIndex, data_key
+
+    catalog = _read_catalog(config.data_dir())
+    path = shared_cache_dir() / f"lexical-{data_key(catalog)}.npz"
+    LexicalIndex.build(catalog.to_dict("records"), COLLECTION_NAMES).save(path, data_key(catalog))
+    config.prune_cache(path, "lexical-*.npz")
 
 
 def build_caption_embeddings(out_dir: Path | str) -> dict[str, Any]:

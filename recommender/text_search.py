@@ -23,6 +23,7 @@ from recommender.fusion import fuse as fuse_channels
 from recommender.fusion import matched_words, top_rows
 from recommender.lexical import LexicalIndex, normalise
 from recommender.lexical import data_key as lexical_data_key
+from recommender.query_text import shared_cache_dir
 from recommender.search_types import Hit
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ class TextSearch:
         cache = self.config.index_cache_dir
         path = Path(cache) / f"lexical-{key}.npz" if cache else None
         index = LexicalIndex.load(path, key) if path is not None else None
+        if index is None:  # the shipped catalog's, made by `make install`
+            index = LexicalIndex.load(shared_cache_dir() / f"lexical-{key}.npz", key)
         if index is None:
             index = LexicalIndex.build(self.catalog.to_dict("records"), COLLECTION_NAMES)
             if path is not None:
