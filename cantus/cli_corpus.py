@@ -86,6 +86,18 @@ def _register_corpus_and_bench(reg) -> None:
         "--data-dir", type=Path, default=None, help="data folder (default: the one in use)"
     )
 
+    vectors = reg.add(
+        corpus_sub,
+        "vectors",
+        handle_corpus_vectors,
+        help="the vector store CANTUS_VECTORS names: its collections (--prune drops old ones)",
+    )
+    vectors.add_argument(
+        "--prune",
+        action="store_true",
+        help="drop the cantus collections of earlier encoders (never the one in use)",
+    )
+
     bench = reg.add(
         reg.bench, "ingest", handle_bench_ingest, help="ingest speed (pieces/s) at 1 and 2 jobs"
     )
@@ -208,6 +220,22 @@ def handle_corpus_errors(args: argparse.Namespace) -> int:
     lines = [f"{e['source']}#{e['number']}: {e['reason']}" for e in errors]
     lines.append(f"{len(errors)} works failed ({path})")
     emit({"errors": errors, "count": len(errors)}, args.json, text="\n".join(lines))
+    return 0
+
+
+def handle_corpus_vectors(args: argparse.Namespace) -> int:
+    """The Milvus store's cantus collections: the one in use (synced now) and earlier ones."""
+    from recommender.vectors import collections_report
+
+    report = collections_report(prune=args.prune)
+    if not report["store"].startswith("milvus"):
+        text = "vectors live in FAISS, in process: no store to inspect (CANTUS_VECTORS unset)"
+    else:
+        old = ", ".join(report["dropped"] or report["others"]) or "none"
+        verb = "dropped" if report["dropped"] else "earlier collections"
+        hint = "" if args.prune or not report["others"] else " (`--prune` drops them)"
+        text = f"{report['store']}: in use {report['in_use']}; {verb}: {old}{hint}"
+    emit(report, args.json, text=text)
     return 0
 
 

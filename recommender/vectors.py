@@ -27,7 +27,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -89,10 +89,14 @@ def _is_server(uri: str) -> bool:
     return uri.startswith(("http://", "https://", "tcp://", "grpc://"))
 
 
+COLLECTION_PREFIX = "cantus_"
+
+
 def collection_name(encoder_id: str, dim: int) -> str:
-    """One collection per encoder and vector layout (a rebuild with a new encoder gets its own)."""
+    """One collection per encoder and vector layout (a rebuild with a new encoder gets its own;
+    ``cantus corpus vectors --prune`` drops the earlier ones)."""
     key = hashlib.sha1(f"{encoder_id}\n{dim}".encode()).hexdigest()[:16]
-    return f"cantus_{key}"
+    return f"{COLLECTION_PREFIX}{key}"
 
 
 def configured_store(
@@ -130,6 +134,25 @@ def sync_configured_store() -> str:
     engine = Engine.load()
     engine.index.close()  # type: ignore[union-attr]
     return f"{setting.text}: {engine.index.ntotal} vectors"
+
+
+def collections_report(prune: bool = False) -> dict[str, Any]:
+    """The store ``CANTUS_VECTORS`` names: the collection in use (synced with the catalog by
+    loading the engine) and the cantus collections of earlier encoders, dropped if ``prune``."""
+    setting = vectors_setting()
+    if setting.backend == "faiss":
+        return {"store": "faiss", "in_use": "", "others": [], "dropped": []}
+    from recommender.engine import Engine
+
+    store = Engine.load().index
+    try:
+        others = store.other_collections()  # type: ignore[union-attr]
+        dropped = others if prune else []
+        store.drop_collections(dropped)  # type: ignore[union-attr]
+        name = store.name  # type: ignore[union-attr]
+    finally:
+        store.close()  # type: ignore[union-attr]
+    return {"store": setting.text, "in_use": name, "others": others, "dropped": dropped}
 
 
 @dataclass
@@ -327,6 +350,33 @@ class MilvusStore:
             pairs = [(self._rows.get(h["id"], -1), float(h["distance"])) for h in hits]
             out.append([(r, s) for r, s in pairs if r >= 0])
         return out
+
+    def other_collections(self) -> list[str]:
+        """cantus collections in this store besides the one in use: earlier encoders' rows."""
+        from pymilvus import MilvusException
+
+        try:
+            names = self._client.list_collections()
+        except MilvusException as exc:
+            raise _store_error(self.setting, exc) from exc
+        return sorted(n for n in names if n.startswith(COLLECTION_PREFIX) and n != self._name)
+
+    def drop_collections(self, names: Sequence[str]) -> None:
+        """Drop ``names`` (never the collection in use)."""
+        from pymilvus import MilvusException
+
+        if self._name in names:
+            msg = f"refusing to drop {self._name}: the collection in use"
+            raise BadInput(msg)
+        try:
+            for name in names:
+                self._client.drop_collection(name)
+        except MilvusException as exc:
+            raise _store_error(self.setting, exc) from exc
+
+    @property
+    def name(self) -> str:
+        return self._name
 
     def close(self) -> None:
         self._client.close()

@@ -304,3 +304,39 @@ def _same_top10(faiss_engine: Engine, milvus: Engine) -> None:
     liked = [str(faiss_engine.catalog["id"].iloc[r]) for r in (10, 2000, 7000)]
     history = [Interaction(pid, "favourite", now) for pid in liked]
     _assert_same_top(recommend(milvus, history, k=10), recommend(faiss_engine, history, k=10))
+
+
+def test_prune_drops_earlier_encoders_collections_only(lite, monkeypatch, capsys):
+    from cantus.cli import main
+    from recommender import engine as engine_module
+
+    catalog = synthetic_catalog(30)
+    store = _engine(catalog, monkeypatch, lite).index
+    client = store._client
+    client.create_collection("cantus_0123456789abcdef", dimension=8)  # an earlier encoder's
+    client.create_collection("someone_else", dimension=8)  # not ours: never touched
+    assert store.other_collections() == ["cantus_0123456789abcdef"]
+    with pytest.raises(BadInput, match="in use"):
+        store.drop_collections([store.name])
+    in_use = store.name
+    store.close()
+    monkeypatch.setattr(
+        engine_module.Engine, "load", classmethod(lambda cls: _engine(catalog, monkeypatch, lite))
+    )
+    assert main(["corpus", "vectors", "--json"]) == 0  # lists, drops nothing
+    listed = json.loads(capsys.readouterr().out)
+    assert listed["in_use"] == in_use and listed["dropped"] == []
+    assert main(["corpus", "vectors", "--prune", "--json"]) == 0
+    pruned = json.loads(capsys.readouterr().out)
+    assert pruned["dropped"] == ["cantus_0123456789abcdef"]
+    check = _engine(catalog, monkeypatch, lite).index
+    assert sorted(check._client.list_collections()) == sorted([in_use, "someone_else"])
+    check.close()
+
+
+def test_corpus_vectors_without_a_store_says_faiss(monkeypatch, capsys):
+    from cantus.cli import main
+
+    monkeypatch.delenv(SETTING, raising=False)
+    assert main(["corpus", "vectors"]) == 0
+    assert "FAISS" in capsys.readouterr().out
