@@ -216,6 +216,8 @@ class VoiceGrammar:
         ok = np.ones(self.vocab_size, dtype=bool)
         if last >= 0:
             ok &= np.abs(self.value - last) <= voice.max_leap
+            if voice.avoid:
+                ok &= ~np.isin(np.abs(self.value - last), sorted(voice.avoid))
             ok &= (self.value <= s.lows[v] + voice.max_ambitus) & (
                 self.value >= s.highs[v] - voice.max_ambitus
             )
@@ -240,8 +242,16 @@ class VoiceGrammar:
         before_cadence = room & (self.value <= self.last_final - s.pos)
         if self._forced_onset(s):
             before_cadence[:] = False  # a cadence note must hold
-        cadence = room & (self.value >= self.min_final) & eligible
+        cadence = self._to_the_bar_line(s, room & (self.value >= self.min_final) & eligible)
         return self._legato_ends(s, before_cadence | cadence, cadence)
+
+    def _to_the_bar_line(self, s: VState, cadence: np.ndarray) -> np.ndarray:
+        """In the seed's last bar, a cadence note held to the bar line where the vocabulary has
+        that length: a piece ends on its last chord, not on a short note and rests."""
+        if s.bars < self.plan.bars:
+            return cadence
+        held = cadence & (s.pos + self.value == self.bar_len)
+        return held if held.any() else cadence
 
     def _legato_ends(
         self, s: VState, m: np.ndarray, free_end: np.ndarray, fallback: bool = True

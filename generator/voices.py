@@ -32,6 +32,8 @@ class Voice:
     max_leap: int  # largest melodic interval, semitones (relaxed only if nothing else fits)
     max_ambitus: int  # largest range of the voice over the seed, semitones (same)
     legato: bool = False  # no rest inside a phrase: every onset is this voice's next note
+    # melodic intervals (semitones) the voice avoids, relaxed only if nothing else fits
+    avoid: frozenset[int] = frozenset()
 
     def shifted(self, semitones: int) -> Voice:
         return replace(self, low=self.low + semitones, high=self.high + semitones)
@@ -40,8 +42,12 @@ class Voice:
 # Registers and limits from the corpus: folk openings span about an octave and a half and leap
 # at most an octave; chorale sopranos sit in C4..A5 moving mostly by step, basses in D2..B3.
 FOLK_MELODY = Voice("melody", 50, 91, max_leap=12, max_ambitus=16)
-SOPRANO = Voice("melody", 64, 81, max_leap=7, max_ambitus=14, legato=True)
-BASS = Voice("bass", 38, 59, max_leap=12, max_ambitus=17)
+# chorale voices avoid the melodic tritone and sevenths, as the part-writing they learn from does
+VOICE_LEADING_AVOIDS = frozenset({6, 10, 11})
+SOPRANO = Voice(
+    "melody", 64, 81, max_leap=7, max_ambitus=14, legato=True, avoid=VOICE_LEADING_AVOIDS
+)
+BASS = Voice("bass", 38, 59, max_leap=12, max_ambitus=17, avoid=VOICE_LEADING_AVOIDS)
 
 
 def texture_voices(texture: str, leaps: tuple[int, int] | None = None) -> tuple[Voice, ...]:

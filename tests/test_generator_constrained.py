@@ -24,7 +24,7 @@ from generator.vocab import (
     meter_quarters,
     parse_notes,
 )
-from generator.voices import canonical_voices, split_by_voice
+from generator.voices import VOICE_LEADING_AVOIDS, canonical_voices, split_by_voice
 from tests.generator_helpers import random_seed_model
 
 
@@ -95,6 +95,27 @@ def test_voices_and_cadence_hold_for_random_weights(random_model, meter, texture
         _check_phrase_end(ids, spec, spec.plan.bars, TONIC)
         notes, _ = parse_notes(ids)
         assert min(n.onset for n in notes) == 0, "no leading silence"
+
+
+@pytest.mark.parametrize("meter", METERS)
+def test_a_melody_seed_ends_on_a_note_held_to_the_bar_line(random_model, meter) -> None:
+    spec, seeds = _decode(random_model, meter, "melody")
+    bar_end = spec.plan.bars * _bar_quarters(meter)
+    for ids in seeds:
+        notes, _ = parse_notes(ids)
+        last = max(notes, key=lambda n: n.onset)
+        assert last.onset + last.duration == pytest.approx(bar_end), "no short note and rests"
+
+
+def test_chorale_voices_avoid_the_melodic_tritone_and_sevenths(random_model) -> None:
+    """Soft limits: at random weights a voice may still need one, but rarely."""
+    spec, seeds = _decode(random_model, "4/4", "melody+bass")
+    moves = []
+    for ids in seeds:
+        for voice in split_by_voice(parse_notes(ids)[0], spec.voices):
+            moves += [abs(b.pitch - a.pitch) for a, b in itertools.pairwise(voice)]
+    avoided = sum(m in VOICE_LEADING_AVOIDS for m in moves)
+    assert moves and avoided <= 0.02 * len(moves), (avoided, len(moves))
 
 
 def test_open_ending_lands_on_the_dominant(random_model) -> None:
