@@ -183,11 +183,7 @@ def process_works_ray(
         bar.close()
     for spec in pending.values():
         reason = "ray task failed (worker died or was killed)"
-        yield works.WorkResult(
-            errors=[works.work_error(spec.source, spec.number, reason)],
-            collection=spec.collection,
-            spec_id=spec.piece_id,
-        )
+        yield works.WorkResult.failure(spec, reason)
 
 
 def _ray_results(ray: Any, chunks: list[list[Any]], limit: int) -> Iterator[list[Any]]:
@@ -212,19 +208,12 @@ def _run_chunk(row: dict[str, Any], time_limit: int) -> dict[str, bytes]:
 
 @functools.cache
 def _init_ray_worker() -> None:
-    """Once per Ray worker: cap its heap, quiet music21 and load the tokenizer (the pool's
-    initializer, with a data-segment cap where the pool caps the address space, which Ray's
-    shared-memory mappings would exceed): a hostile file fails with MemoryError as that
-    work's error instead of the node's memory monitor killing the worker."""
+    """Once per Ray worker: the pool's initializer, with a heap (data-segment) cap where the pool
+    caps the address space, which Ray's shared-memory mappings would exceed: a hostile file
+    fails with MemoryError as that work's error, not by the node's memory monitor killing it."""
     import os
-    import warnings
 
     from cantus.limits import cap_heap, worker_memory_bytes
+    from cantus.worker import init_worker
 
-    cap_heap(worker_memory_bytes(os.cpu_count() or 1))  # one Ray worker per CPU of the node
-
-    warnings.simplefilter("ignore")
-    logging.getLogger("music21").setLevel(logging.ERROR)
-    from cantus import tokens
-
-    tokens.get_tokenizer()
+    init_worker(worker_memory_bytes(os.cpu_count() or 1), cap=cap_heap)  # a worker per CPU

@@ -22,7 +22,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -221,6 +220,7 @@ def xml_payload(path: Path, data: bytes) -> bytes:
     if path.suffix != ".mxl":
         return data
     import io
+    import zipfile  # only for .mxl: kept out of every command's start
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:

@@ -30,7 +30,6 @@ from cantus.works import (
     corpus_works,
     find_user_files,
     user_works,
-    work_error,
 )
 
 log = logging.getLogger(__name__)
@@ -87,14 +86,7 @@ def process_works(
         ):
             if isinstance(outcome, BaseException):
                 reason = failure_reason(outcome, time_limit)
-                outcome = [
-                    WorkResult(
-                        errors=[work_error(s.source, s.number, reason)],
-                        collection=s.collection,
-                        spec_id=s.piece_id,
-                    )
-                    for s in done
-                ]
+                outcome = [WorkResult.failure(s, reason) for s in done]
             for result in outcome:
                 bar.update(1)
                 yield result

@@ -34,23 +34,22 @@ def worker_memory_bytes(jobs: int = 1) -> int:
 
 def cap_memory(limit: int) -> None:
     """Lower this process's address-space limit to ``limit`` bytes (never raises it)."""
-    with contextlib.suppress(ImportError, ValueError, OSError):
-        import resource
-
-        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard != resource.RLIM_INFINITY:
-            limit = min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    _lower_limit("RLIMIT_AS", limit)
 
 
 def cap_heap(limit: int) -> None:
     """Lower this process's data-segment limit (``RLIMIT_DATA``: heap and private writable
     mappings, not shared memory) to ``limit`` bytes, never raising it. For processes that map
     large shared memory, such as Ray workers, where an address-space cap would break them."""
+    _lower_limit("RLIMIT_DATA", limit)
+
+
+def _lower_limit(name: str, limit: int) -> None:
     with contextlib.suppress(ImportError, ValueError, OSError):
         import resource
 
-        _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        which = getattr(resource, name)
+        _soft, hard = resource.getrlimit(which)
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+        resource.setrlimit(which, (limit, hard))

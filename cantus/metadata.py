@@ -177,8 +177,9 @@ def abc_fields(tune: str) -> dict[str, list[str]]:
 def genres_of(label: str) -> list[str]:
     """English genre words in a source label, in the label's order, no repeats."""
     found: list[tuple[int, str]] = []
+    label = repair_dos_text(label or "")
     for pattern, genre in _GENRE_RES:
-        match = pattern.search(repair_dos_text(label or ""))
+        match = pattern.search(label)
         if match:
             found.append((match.start(), genre))
     seen: list[str] = []

@@ -6,11 +6,10 @@ clear the user's terminal, and a name that is not UTF-8 must not crash the print
 
 from __future__ import annotations
 
-from cantus.filecheck import utf8_text
 from cantus.output import printable
 
 
 def terminal_safe(text: str) -> str:
     """``text`` with control characters as escapes (``\\x1b``, ``cantus.output.printable``)
     and names that were not UTF-8 with U+FFFD; newlines and tabs stay."""
-    return printable(utf8_text(text), keep_newlines=True)
+    return printable(text, keep_newlines=True)

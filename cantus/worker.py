@@ -14,7 +14,7 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -209,13 +209,14 @@ def _collect(spec: WorkSpec, scores: list[Any], result: WorkResult) -> None:
             result.errors.append(work_error(spec.source, number, _reason(exc)))
 
 
-def init_worker(memory_bytes: int) -> None:
-    """Cap memory, quiet music21's warnings, and import the heavy modules once per worker."""
+def init_worker(memory_bytes: int, cap: Callable[[int], None] | None = None) -> None:
+    """Cap memory (``cap``: default the address space, ``cantus.limits.cap_memory``), quiet
+    music21's warnings, and import the heavy modules once per worker."""
     import warnings
 
     from cantus.limits import cap_memory
 
-    cap_memory(memory_bytes)  # MemoryError in the worker, not the OOM killer
+    (cap or cap_memory)(memory_bytes)  # MemoryError in the worker, not the OOM killer
     warnings.simplefilter("ignore")
     logging.getLogger("music21").setLevel(logging.ERROR)
     import music21  # noqa: F401

@@ -63,6 +63,15 @@ class WorkResult:
     seconds: float = 0.0
     spec_id: str = ""  # the spec's piece_id, to restore corpus order after the pool
 
+    @classmethod
+    def failure(cls, spec: WorkSpec, reason: str) -> WorkResult:
+        """The record of a work that never came back (its task or worker failed)."""
+        return cls(
+            errors=[work_error(spec.source, spec.number, reason)],
+            collection=spec.collection,
+            spec_id=spec.piece_id,
+        )
+
 
 def sha1_12(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()[:12]
