@@ -261,10 +261,15 @@ def _eval(args: argparse.Namespace) -> int:
     if not 1 <= args.requests <= 50:
         msg = f"--requests must lie in 1..50 (received {args.requests})"
         raise BadInput(msg)
+    from recommender.engine import Engine
+
     examples = bench_dir() / "generation-examples"
-    report = evaluate_styles(per_split=args.requests, seed=args.seed, examples=examples)
+    engine = Engine.load()  # one engine for both reports
+    report = evaluate_styles(
+        per_split=args.requests, seed=args.seed, engine=engine, examples=examples
+    )
     if args.general:
-        report["general"] = evaluate_generation(seed=args.seed)
+        report["general"] = evaluate_generation(seed=args.seed, engine=engine)
     path = save_report(report)
     emit(report, args.json)
     log.info("report saved to %s", path)

@@ -111,6 +111,13 @@ class VoiceGrammar:
         grid_pos = self.value[self.is_pos]
         self._onset_ok[grid_pos[grid_pos <= self.last_onset]] = True
         self.legato = next((v for v, voice in enumerate(self.voices) if voice.legato), None)
+        # per voice: melodic intervals (by size) it may take; the interval of every token is
+        # looked up here at each step instead of testing membership in `avoid`
+        span = int(np.abs(self.value).max()) + 129
+        self._leap_ok = [np.ones(span, dtype=bool) for _ in self.voices]
+        for ok, voice in zip(self._leap_ok, self.voices, strict=True):
+            ok[voice.max_leap + 1 :] = False
+            ok[sorted(voice.avoid)] = False
 
     # ------------------------------------------------------------------ budget
 
@@ -215,9 +222,7 @@ class VoiceGrammar:
         voice, last = self.voices[v], s.last[v]
         ok = np.ones(self.vocab_size, dtype=bool)
         if last >= 0:
-            ok &= np.abs(self.value - last) <= voice.max_leap
-            if voice.avoid:
-                ok &= ~np.isin(np.abs(self.value - last), sorted(voice.avoid))
+            ok &= self._leap_ok[v][np.abs(self.value - last)]
             ok &= (self.value <= s.lows[v] + voice.max_ambitus) & (
                 self.value >= s.highs[v] - voice.max_ambitus
             )

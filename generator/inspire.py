@@ -58,7 +58,6 @@ from generator.requests import (
 )
 from generator.sample import GrammarError, SampleSpec, sample
 from generator.seeds import Seed, seed_records
-from generator.vocab import parse_notes
 from generator.voices import (
     TEXTURES,
     canonical_voices,
@@ -377,8 +376,3 @@ def _check_encoder(engine: Engine, gen: LoadedGenerator) -> None:
             gen.encoder_id,
             current,
         )
-
-
-def seed_notes(ids: list[int]) -> int:
-    """Number of notes in a seed (used by evaluation and tests)."""
-    return len(parse_notes(ids)[0])

@@ -87,10 +87,6 @@ class NoveltyIndex:
         orders = [_sorted_unique(*h) if h else np.zeros(0, np.uint64) for h in per_order]
         return cls(orders=orders, n_melodies=len(token_lists))
 
-    def merge(self, other: NoveltyIndex) -> NoveltyIndex:
-        orders = [_sorted_unique(a, b) for a, b in zip(self.orders, other.orders, strict=True)]
-        return NoveltyIndex(orders=orders, n_melodies=self.n_melodies + other.n_melodies)
-
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp.npz")

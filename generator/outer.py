@@ -39,7 +39,6 @@ class OState(VState):
     bass_cad: bool = False  # the bass attacked the cadence degree here, held long enough
     mel_end: int = 0  # melody end before this onset (bar position)
     floor: int = -1  # highest pitch at this onset before the one just chosen
-    pend_dur: int = 0  # length of the onset's last note
     labels: list[str] = field(default_factory=list)  # per note: bass | inner | melody | cand
 
 
@@ -219,7 +218,7 @@ class OuterGrammar(VoiceGrammar):
         s.phase = "pitch"  # evaluate the duration masks as they stood when it was chosen
         fits = (self._melody_choice(s) & self.is_dur & (self.value == dur)).any()
         s.phase = "dur"
-        s.pend_ok, s.pend_dur = bool(fits), dur
+        s.pend_ok = bool(fits)
         s.ends[MEL] = s.pos + dur if s.pend_ok else s.mel_end
         cadence = target is not None and s.pitch % 12 == target and dur >= self.min_final
         s.final_ok = s.pend_ok and cadence and self._cadence_possible(s)

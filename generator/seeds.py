@@ -12,7 +12,7 @@ import numpy as np
 
 from cantus.errors import BadInput
 from generator.novelty import NoveltyIndex
-from generator.requests import Request, fit_shift, key_shift
+from generator.requests import Request, _unit, fit_shift, key_shift
 from generator.vocab import count_bars
 from generator.voices import (
     POLYPHONIC_NOTE,
@@ -84,11 +84,6 @@ def fidelity(engine: Engine, seeds: list[list[int]], cond: np.ndarray | None) ->
     emb = np.asarray(engine.encoder.encode_ids(seeds), dtype=np.float32)
     emb /= np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-8)
     return [round(float(v), 4) for v in emb @ _unit(cond)]
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    v = np.asarray(v, dtype=np.float32)
-    return v / max(float(np.linalg.norm(v)), 1e-8)
 
 
 def _seed_id(ids: list[int], req: Request, seed: int, row: int) -> str:

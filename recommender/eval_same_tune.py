@@ -91,8 +91,21 @@ def evaluate_same_tune(embeddings: np.ndarray, melody: MelodyIndex, catalog: Any
     if not halves["tune"][0] or not halves["test"][0]:
         return {"skipped": "no tune title shared across files in both halves"}
 
-    def fused(weight: float) -> Callable[[list[int]], np.ndarray]:
-        return lambda rows: embeddings[rows] @ embeddings.T + weight * melody.row_scores(rows)
+    # each half's query rows scored once by each channel; the methods below only mix them
+    parts = {
+        h: (embeddings[q] @ embeddings.T, melody.row_scores(q), {r: i for i, r in enumerate(q)})
+        for h, (q, _) in halves.items()
+    }
+
+    def fused(weight: float, music: float = 1.0) -> Callable[[list[int]], np.ndarray]:
+        def score(rows: list[int]) -> np.ndarray:
+            half = next(h for h, (_, _, at) in parts.items() if rows[0] in at)
+            cos, tfidf, at = parts[half]
+            lo = at[rows[0]]
+            block = slice(lo, lo + len(rows))  # batches are consecutive query rows
+            return music * cos[block] + weight * tfidf[block]
+
+        return score
 
     trials = {w: _mrr_and_hits(fused(w), *halves["tune"])["MRR@100"] for w in MELODY_WEIGHTS}
     best = max(trials, key=lambda w: (trials[w], -w))  # ties go to the smaller weight
@@ -101,7 +114,7 @@ def evaluate_same_tune(embeddings: np.ndarray, melody: MelodyIndex, catalog: Any
         "similar (tuned weight)": fused(best),
         f"similar (weight in use, {MELODY_WEIGHT:g})": fused(MELODY_WEIGHT),
         "music embedding alone": fused(0.0),
-        "melodic interval n-grams alone": lambda rows: melody.row_scores(rows),
+        "melodic interval n-grams alone": fused(1.0, music=0.0),
         "random": lambda rows: rng.random((len(rows), len(catalog))),
     }
     report: dict[str, Any] = {

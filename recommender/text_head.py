@@ -20,8 +20,6 @@ from recommender.encoder_config import EncoderConfig
 
 # erf elementwise: math's own, not scipy.special, whose import is 0.1-0.2 s of a cold search
 _ERF = np.frompyfunc(math.erf, 1, 1)
-# state-dict names of recommender.model.TextHead inside ContrastiveEncoder ("text." prefix)
-HEAD_KEYS = ("mlp.0.weight", "mlp.0.bias", "mlp.3.weight", "mlp.3.bias", "skip.weight")
 
 
 class TextProjection:

@@ -64,7 +64,8 @@ class TextSearch:
     ) -> list[Hit]:
         """Top-``k`` pieces for a text description, optionally filtered (see module doc)."""
         query, k = check_query(query), check_k(k)
-        mask, where = self.filter_mask(filters), parse_filters(filters)
+        where = parse_filters(filters)
+        mask = self.filter_mask(where)
         query_vec, total_weight = self._search_vector(*self._embed_query(query))
         facets = self._facet_masks(query) if self.config.w_facets > 0 else []
         lexical, terms = (
@@ -166,12 +167,8 @@ class TextSearch:
         self, q_music: np.ndarray, q_text: np.ndarray | None
     ) -> tuple[np.ndarray, float]:
         """(index query, sum of weights): ``[w_c·q_music | w_t·q_text]``, or music alone."""
-        if self.caption_embeddings is None:
-            return q_music, 1.0
-        if q_text is None:  # caption vectors but no sentence model: music part only
-            return np.concatenate(
-                [q_music, np.zeros(self.caption_embeddings.shape[1], np.float32)]
-            ), 1.0
+        if self.caption_embeddings is None or q_text is None:  # music part only
+            return self._music_query(q_music), 1.0
         w_c, w_t = self.config.w_contrastive, self.config.w_caption
         return np.concatenate([w_c * q_music, w_t * q_text]), w_c + w_t
 

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cantus.errors import BadInput, CantusError
+from cantus.precheck import fold as _fold  # the engine's filter folding, for stored fields too
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -395,11 +396,6 @@ def filter_expression(
     if skip:
         parts.append(f"row not in {json.dumps(sorted(int(r) for r in skip))}")
     return " and ".join(parts)
-
-
-def _fold(value: object) -> str:
-    """The engine's filter folding (case- and space-insensitive), for stored fields too."""
-    return " ".join(str(value).split()).casefold() if isinstance(value, str) else ""
 
 
 def connect(setting: VectorsSetting) -> Any:
