@@ -16,17 +16,14 @@ from cantus.catalog import CATALOG_FILE, read_frame, refresh_captions, save_cata
 from cantus.features import fallback_title, with_metadata
 from cantus.forms import form_of
 from cantus.metadata import abc_metadata, score_metadata
-from cantus.works import corpus_root, decode_text, split_abc, unique_numbers
+from cantus.works import corpus_root, decode_text, numbered_tunes
 
 log = logging.getLogger(__name__)
 
 
 def abc_tunes(path: Path) -> dict[str, str]:
     """Tune text by work number, numbered exactly as ingest numbers them."""
-    tunes = split_abc(decode_text(path.read_bytes()))
-    raw = [str(int(x)) if x.isdigit() else x for x, _ in tunes]
-    numbers = unique_numbers(raw) if len(tunes) > 1 else [""] * len(tunes)
-    return {number: tune for number, (_, tune) in zip(numbers, tunes, strict=True)}
+    return numbered_tunes(decode_text(path.read_bytes()))
 
 
 @functools.cache

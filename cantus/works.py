@@ -115,6 +115,15 @@ def unique_numbers(numbers: list[str]) -> list[str]:
     return out
 
 
+def numbered_tunes(text: str) -> dict[str, str]:
+    """An ABC file's tunes by work number, as piece ids number them: "X:0001" and "X:1" are
+    the same number, a repeated X becomes "<x>.2", a file of one tune has number ""."""
+    tunes = split_abc(text)
+    raw = [str(int(x)) if x.isdigit() else x for x, _ in tunes]
+    numbers = unique_numbers(raw) if len(tunes) > 1 else [""] * len(tunes)
+    return {number: tune for number, (_, tune) in zip(numbers, tunes, strict=True)}
+
+
 def corpus_root() -> Path:
     from music21 import corpus
 
@@ -185,12 +194,8 @@ def _file_works(path: Path, source: str, collection: str, trusted: bool) -> list
                 piece_id=pid, number="", size=len(data), user_index=0 if user else None, **base
             )
         ]
-    tunes = split_abc(decode_text(data))
-    # "X:0001" and "X:1" are the same work number
-    raw = [str(int(x)) if x.isdigit() else x for x, _ in tunes]
-    numbers = unique_numbers(raw) if len(tunes) > 1 else [""] * len(tunes)
     specs = []
-    for index, ((_, tune), number) in enumerate(zip(tunes, numbers, strict=True)):
+    for index, (number, tune) in enumerate(numbered_tunes(decode_text(data)).items()):
         pid = f"file:{sha1}#{index}" if user else f"m21:{source}#{number}"
         specs.append(
             WorkSpec(

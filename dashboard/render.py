@@ -74,18 +74,9 @@ def source_path(piece: dict) -> Path | None:
 
 def abc_tune(text: str, number: str) -> str | None:
     """The tune numbered ``number`` of an ABC file, numbered the way ``cantus.works`` does."""
-    from cantus.works import split_abc
+    from cantus.works import numbered_tunes
 
-    tunes = split_abc(text)
-    if len(tunes) == 1 and not number:
-        return tunes[0][1]
-    seen: dict[str, int] = {}
-    for x, tune in tunes:
-        # a repeated X number becomes "<x>.2", "<x>.3" in piece ids (cantus.works rule)
-        seen[x] = seen.get(x, 0) + 1
-        if (x if seen[x] == 1 else f"{x}.{seen[x]}") == number:
-            return tune
-    return None
+    return numbered_tunes(text).get(number)
 
 
 def read_source(piece: dict) -> ScoreSource | None:

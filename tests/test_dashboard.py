@@ -91,6 +91,8 @@ def test_abc_tune_follows_ingest_numbering() -> None:
     assert "T:B" in abc_tune(text, "2")
     assert "T:C" in abc_tune(text, "2.2")  # a repeated X number is "<x>.2" in piece ids
     assert abc_tune(text, "9") is None
+    padded = "X:0001\nT:A\nK:C\nC|]\n\nX:0002\nT:B\nK:C\nD|]\n"  # Aird's books write X:0001
+    assert "T:B" in abc_tune(padded, "2")
 
 
 def test_thumbnail_is_an_svg_of_the_first_bars() -> None:
