@@ -77,17 +77,21 @@ def select(
 ) -> list[Hit]:
     """Up to ``k`` hits; ``excluded`` is a (N,) bool mask of rows never to return."""
     table = tastes.facet_codes(engine, engine.catalog)
-    likings = [liking(engine, table, interest, config) for interest in interests]
+    cosines = [engine.embeddings @ i.centroid.astype(np.float32) for i in interests]  # (N,) each
+    likings = [
+        liking(table, interest, cos, config)
+        for interest, cos in zip(interests, cosines, strict=True)
+    ]
     quotas = allocate(shared_masses(interests, likings, neg, config), k)
     near_hidden = _near_hidden(engine, neg)
     pools = [
         _pool(
-            liking_ - _penalty(engine, table, interest, near_hidden, neg, config),
+            liking_ - _penalty(table, interest, cos, near_hidden, neg, config),
             quota,
             excluded,
             config,
         )
-        for interest, liking_, quota in zip(interests, likings, quotas, strict=True)
+        for interest, cos, liking_, quota in zip(interests, cosines, likings, quotas, strict=True)
     ]
     liked_rows = np.concatenate([i.rows for i in interests])
     chosen: list[Hit] = []
@@ -109,10 +113,11 @@ def select(
 
 
 def liking(
-    engine: Engine, table: tastes.FacetCodes, interest: Interest, config: PersonalConfig
+    table: tastes.FacetCodes, interest: Interest, cos: np.ndarray, config: PersonalConfig
 ) -> np.ndarray:
-    """(N,) how well every piece fits one interest: cosine + facet_weight x taste bonus."""
-    rel = engine.embeddings @ interest.centroid.astype(np.float32)
+    """(N,) how well every piece fits one interest: its cosine ``cos`` to the interest's centre
+    + facet_weight x taste bonus."""
+    rel = cos.copy()
     if config.facet_weight:
         liked = scored(table, interest.shares, config)
         rel += config.facet_weight * tastes.bonus(table, liked, config.facet_power)
@@ -135,9 +140,9 @@ def _near_hidden(engine: Engine, neg: Negatives) -> np.ndarray | None:
 
 
 def _penalty(
-    engine: Engine,
     table: tastes.FacetCodes,
     interest: Interest,
+    cos: np.ndarray,
     near_hidden: np.ndarray | None,
     neg: Negatives,
     config: PersonalConfig,
@@ -148,9 +153,7 @@ def _penalty(
     values the hidden pieces share and the interest does not."""
     if near_hidden is None:
         return 0.0
-    closer = np.clip(
-        near_hidden - engine.embeddings @ interest.centroid.astype(np.float32), 0, None
-    )
+    closer = np.clip(near_hidden - cos, 0, None)
     penalty = config.hide_similarity * closer
     if config.hide_facet_weight:
         against = tastes.negative_bonus(
