@@ -78,10 +78,11 @@ def _undo_hide(piece_id: str) -> None:
     st.session_state.pop("_last_hidden", None)
 
 
-def undo_hide_bar() -> None:
-    """After "Not for me": say so, with an Undo (also possible later from History)."""
+def undo_hide_bar(hidden: set[str]) -> None:
+    """After "Not for me": say so, with an Undo (also possible later from History);
+    ``hidden``: the user's hidden pieces."""
     piece_id = st.session_state.get("_last_hidden")
-    if not piece_id or piece_id not in hidden_ids():
+    if not piece_id or piece_id not in hidden:
         return
     title = services.piece(piece_id).get("title") or piece_id
     with st.container(horizontal=True, vertical_alignment="center"):
@@ -206,8 +207,8 @@ def fill_thumbnails(slots: list[tuple[Any, str]]) -> None:
 
 def result_list(hits: list[dict], prefix: str, dismiss: bool = False) -> None:
     if dismiss:  # hidden pieces leave the list at once; Undo brings them back
-        undo_hide_bar()
         gone = hidden_ids()
+        undo_hide_bar(gone)
         hits = [hit for hit in hits if hit["id"] not in gone]
     favourites = services.favourites()
     slots = [
