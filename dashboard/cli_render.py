@@ -121,17 +121,15 @@ def _file_midi(path: Path) -> bytes:
 def parse_memory_cap() -> int:
     """Bytes of address space the parsing child may use: a quarter of this machine's memory,
     at most 4 GiB (a score that needs more is hostile or not sheet music)."""
-    import os
+    from cantus.limits import MAX_WORKER_BYTES, total_memory_bytes
 
-    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    return min(4 * 1024**3, total // 4)
+    return min(4 * 1024**3, (total_memory_bytes() or MAX_WORKER_BYTES) // 4)
 
 
 def _cap_memory() -> None:
-    import resource
+    from cantus.limits import cap_memory
 
-    cap = parse_memory_cap()
-    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    cap_memory(parse_memory_cap())
 
 
 def _parse_to_midi(path: str, fmt: str) -> bytes | str:
