@@ -53,6 +53,7 @@ COLUMN_KINDS: dict[str, str] = {
     "genre_original": "str",  # the source's own label ("Kinder -, Wiegen - Lied")
     "region": "str",  # place in English, general first ("China, Shaanxi, Zizhou")
     "notes": "str",  # the source's notes, places and references (keyword search only)
+    "lyrics": "str",  # the opening of the sung words (``cantus.metadata.MAX_LYRICS_CHARS``)
     "captions": "list_str",
     "caption_families": "list_str",
     "tokens": "list_int",

@@ -1,21 +1,23 @@
-"""Refresh a built catalog's source metadata (genre, region, notes, Essen forms, chorale names)
-without re-parsing the music: ABC tunes are re-read as text, other corpus works through
-music21's own metadata bundle. ``cantus build`` runs this as its ``metadata`` stage, so a
-catalog built by an older version gains the columns in seconds, and a fresh build gives the
-same values (``cantus.worker`` applies the same functions while parsing).
-"""
+"""Refresh a built catalog's source metadata (genre, region, notes, lyrics, Essen forms, chorale,
+madrigal and mass-section names) without re-parsing most of the music: ABC tunes are re-read as
+text, other corpus works through music21's own metadata bundle; only files whose markup holds
+lyrics (``<lyric>``, ``**text``, ``<syl>``) are parsed, for their words. ``cantus build`` runs
+this as its ``metadata`` stage, so a catalog built by an older version gains the columns in
+minutes, and a fresh build gives the same values (``cantus.worker`` applies the same functions
+while parsing)."""
 
 from __future__ import annotations
 
 import functools
 import logging
+import zipfile
 from pathlib import Path
 from typing import Any
 
 from cantus.catalog import CATALOG_FILE, read_frame, refresh_captions, save_catalog
 from cantus.features import fallback_title, with_metadata
 from cantus.forms import form_of
-from cantus.metadata import abc_metadata, score_metadata
+from cantus.metadata import abc_metadata, mass_section_title, score_lyrics, score_metadata
 from cantus.works import corpus_root, decode_text, numbered_tunes
 
 log = logging.getLogger(__name__)
@@ -52,9 +54,48 @@ def _row_metadata(record: dict[str, Any], tunes: dict[str, str] | None) -> dict[
     else:
         md = _bundle().get((source, number)) or _bundle().get((source, ""))
         meta = score_metadata(md)
-    if record["collection"] == "bach" and str(record["title"]).startswith("Chorale BWV"):
-        record["title"] = fallback_title(source, number, "bach")
+        meta["lyrics"] = work_lyrics(corpus_root() / source, number)
+        parent = str(getattr(md, "parentTitle", None) or "") if md is not None else ""
+        record["title"] = mass_section_title(str(record["title"]), parent)
+    collection, title = record["collection"], str(record["title"])
+    if (collection, title[:8]) in (("bach", "Chorale "), ("monteverdi", "Madrigal")):
+        record["title"] = fallback_title(source, number, collection)
     return with_metadata(record, meta)
+
+
+LYRIC_MARKUP = (b"<lyric", b"**text", b"**silbe", b"<syl")  # MusicXML, Humdrum, MEI
+
+
+def _has_markup(data: bytes) -> bool:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 exports (Monteverdi's Finale files)
+        data = data.decode("utf-16").encode("utf-8")
+    return any(m in data for m in LYRIC_MARKUP)
+
+
+def has_lyric_markup(path: Path) -> bool:
+    """Whether a score file's text holds sung words (compressed .mxl read through its zip)."""
+    if path.suffix.lower() == ".mxl":
+        with zipfile.ZipFile(path) as archive:
+            return any(
+                _has_markup(archive.read(name))
+                for name in archive.namelist()
+                if name.endswith((".xml", ".musicxml")) and not name.startswith("META-INF")
+            )
+    return _has_markup(path.read_bytes())
+
+
+def work_lyrics(path: Path, number: str) -> str:
+    """The words of work ``number`` in ``path`` (``cantus.metadata.score_lyrics``): parsed
+    only when the file's markup holds lyrics; a parse error propagates (no silent blank)."""
+    if path.suffix.lower() == ".abc" or not has_lyric_markup(path):
+        return ""
+    from music21 import converter, stream
+
+    parsed = converter.parse(path)
+    if isinstance(parsed, stream.Opus):
+        works = {str(s.metadata.number or i + 1): s for i, s in enumerate(parsed.scores)}
+        parsed = works.get(number) or parsed.scores[0]
+    return score_lyrics(parsed)
 
 
 def refresh_metadata(folder: Path | str) -> dict[str, Any]:

@@ -18,7 +18,13 @@ from typing import Any
 
 from cantus.forms import GENERIC_FORMS, collection_of, form_of, origin_of
 from cantus.keys import key_features
-from cantus.metadata import META_COLUMNS, chorale_title, repair_dos_text
+from cantus.metadata import (
+    META_COLUMNS,
+    chorale_title,
+    mass_section_title,
+    repair_dos_text,
+    roman_text_title,
+)
 
 log = logging.getLogger(__name__)
 
@@ -162,13 +168,14 @@ def title_composer(score: Any, source: str, number: str, collection: str) -> tup
         # some Finale exports (Monteverdi madrigals) put the title in the composer field
         title, composer = composer, ""
     if collection == "monteverdi":
-        # these files name the part ("CANTO") or OCR noise as title and the poet as composer
-        title = (
-            title if _NUMBERED_TITLE.match(title) else fallback_title(source, number, collection)
-        )
+        # these files name the part ("CANTO") or OCR noise as title and the poet as composer;
+        # the RomanText analysis beside each names the madrigal
+        named = fallback_title(source, number, collection)
+        title = title if _NUMBERED_TITLE.match(title) and named.startswith("Madrigal ") else named
         composer = COLLECTION_COMPOSERS[collection]
     if not title or _SCORE_SUFFIX.search(title) or title == PurePosixPath(source).stem:
         title = fallback_title(source, number, collection)
+    title = mass_section_title(title, _clean(getattr(md, "parentTitle", "") if md else ""))
     return display_title(title), composer or COLLECTION_COMPOSERS.get(collection, "")
 
 
@@ -195,6 +202,7 @@ KEYWORD_FIELDS = (
     "genre_original",
     "region",
     "notes",
+    "lyrics",
     "meter",
     "key",
 )
@@ -202,7 +210,7 @@ KEYWORD_FIELDS = (
 
 def keyword_text(features: dict[str, Any]) -> str:
     """Metadata text for keyword search: title, composer, collection, origin, form, genre (English
-    and original), region, notes, meter, key."""
+    and original), region, notes, lyrics, meter, key."""
     fields = KEYWORD_FIELDS
     return " ".join(str(features.get(f) or "") for f in fields if features.get(f)).strip()
 
@@ -274,6 +282,9 @@ def fallback_title(source: str, number: str, collection: str) -> str:
         name = chorale_title(source)
         return f"{name} (BWV {stem[3:]})" if name else f"Chorale BWV {stem[3:]}"
     if collection == "monteverdi" and stem.startswith("madrigal."):
-        return f"Madrigal {stem.split('.', 1)[1]}"
+        from cantus.works import corpus_root
+
+        named = roman_text_title(str(corpus_root() / source))
+        return named or f"Madrigal {stem.split('.', 1)[1]}"
     stem = stem.replace("_", " ")
     return f"{stem} #{number}" if number else stem

@@ -150,9 +150,10 @@ _DROPPED_PLACES = frozenset(
     {"europa", "mitteleuropa", "osteuropa", "suedosteuropa", "westeuropa", "nordeuropa"}
     | {"asien", "ostasien"}
 )
-NOTE_FIELDS = ("N", "S", "B", "H", "W", "Z", "A", "C", "D", "F", "G")
+NOTE_FIELDS = ("N", "S", "B", "H", "Z", "A", "C", "D", "F", "G")  # W:/w: are lyrics
 _FIELD = re.compile(r"^([A-Za-z]):[ \t]*(.*?)\s*$", re.MULTILINE)
 MAX_NOTES_CHARS = 600  # notes feed keyword search; the tail of long notes is bibliography
+MAX_LYRICS_CHARS = 300  # the opening words name a song; later stanzas repeat its vocabulary
 
 
 def repair_dos_text(text: str) -> str:
@@ -234,6 +235,36 @@ def chorale_title(source: str) -> str:
     return titles.get(number) or titles.get(number.split(".")[0] + ".1", "")
 
 
+# Sections of the Mass Ordinary by the short name scores give them -> the liturgy's name.
+MASS_SECTIONS: dict[str, str] = {"agnus": "Agnus Dei", "pleni": "Pleni sunt caeli"}
+
+
+def mass_section_title(title: str, parent_title: str) -> str:
+    """A mass movement's title with its liturgical name: "Agnus I" of "Missa Brevis" ->
+    "Agnus Dei I". Only inside a source that names its parent work a Missa; else unchanged."""
+    if not re.match(r"missa\b", parent_title or "", re.IGNORECASE):
+        return title
+    first, _, rest = (title or "").partition(" ")
+    name = MASS_SECTIONS.get(first.casefold())
+    if name is None or rest.casefold().startswith(name.split()[1].casefold()):
+        return title
+    return f"{name} {rest}".strip()
+
+
+@functools.cache
+def roman_text_title(path: str) -> str:
+    """The ``Title:`` line of the RomanText analysis music21 ships beside a score
+    ("madrigal.3.10.mxl" -> "Poi Ch'ella in Sé Tornó, ..."); "" when there is none."""
+    companion = PurePosixPath(path).with_suffix(".rntxt")
+    try:
+        with open(companion, encoding="utf-8") as handle:
+            head = [next(handle, "") for _ in range(8)]
+    except FileNotFoundError:
+        return ""
+    found = next((line for line in head if line.startswith("Title:")), "")
+    return " ".join(found.removeprefix("Title:").split())
+
+
 def abc_metadata(tune: str) -> dict[str, str]:
     """Genre, region and notes of one ABC tune (empty strings when it has none). Without an
     ``R:`` label, a genre word in the title ("Wiegenlied", "Fruehlingslied") names the genre."""
@@ -247,7 +278,39 @@ def abc_metadata(tune: str) -> dict[str, str]:
         "genre_original": label,
         "region": region_of(origin),
         "notes": " ".join(filter(None, (origin, notes)))[:MAX_NOTES_CHARS],
+        "lyrics": abc_lyrics(fields),
     }
+
+
+def trim_words(text: str, limit: int = MAX_LYRICS_CHARS) -> str:
+    """``text`` with spaces collapsed, cut at the last word boundary within ``limit``."""
+    text = " ".join(str(text or "").split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    return cut[: cut.rfind(" ")] if " " in cut else cut
+
+
+def abc_lyrics(fields: dict[str, list[str]]) -> str:
+    """The words of an ABC tune: ``W:`` (whole words after the tune), else the ``w:`` lines
+    under the notes with their syllable marks removed ("gio-vi-net-ta" -> "giovinetta")."""
+    if fields.get("W"):
+        return trim_words(" ".join(fields["W"]))
+    lines = " ".join(fields.get("w", []))
+    lines = re.sub(r"\s*-\s*", "", lines.replace("\\-", "\x00"))  # "\-" is a literal hyphen
+    return trim_words(re.sub(r"[_*|~]", " ", lines).replace("\x00", "-"))
+
+
+def score_lyrics(score: Any) -> str:
+    """The sung words of a parsed score: its first part that carries lyrics (the top voice in
+    chorales and madrigals), syllables joined by music21's ``text.assembleLyrics``."""
+    from music21 import text
+
+    for part in getattr(score, "parts", None) or [score]:
+        words = text.assembleLyrics(part)
+        if words and words.strip():
+            return trim_words(words)
+    return ""
 
 
 # metadata fields that hold numbers, file facts or licence boilerplate, not words about the music
@@ -272,10 +335,16 @@ def score_metadata(md: Any) -> dict[str, str]:
             if name not in SKIPPED_FIELDS and text and text not in texts:
                 texts.append(text)
     notes = " ".join(texts)
-    return {"genre": "", "genre_original": "", "region": "", "notes": notes[:MAX_NOTES_CHARS]}
+    return {
+        "genre": "",
+        "genre_original": "",
+        "region": "",
+        "notes": notes[:MAX_NOTES_CHARS],
+        "lyrics": "",
+    }
 
 
-META_COLUMNS = ("genre", "genre_original", "region", "notes")
+META_COLUMNS = ("genre", "genre_original", "region", "notes", "lyrics")
 
 
 def source_metadata(tune: str | None = None, score: Any | None = None) -> dict[str, str]:
@@ -284,6 +353,7 @@ def source_metadata(tune: str | None = None, score: Any | None = None) -> dict[s
     if tune:
         return abc_metadata(tune)
     meta = score_metadata(getattr(score, "metadata", None))
+    meta["lyrics"] = score_lyrics(score) if score is not None else ""
     names = part_names(score)  # MIDI track names, MusicXML/MEI part names ("Flute", "Alto")
     if names:
         meta["notes"] = " ".join(filter(None, [meta["notes"], *names]))[:MAX_NOTES_CHARS]

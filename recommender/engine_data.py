@@ -56,6 +56,7 @@ CATALOG_COLUMNS = (
     "genre_original",
     "region",
     "notes",
+    "lyrics",
     "sha1",
 )
 
@@ -270,17 +271,19 @@ def _read_embeddings(folder: Path, n: int, encoder_id: str) -> np.ndarray:
 def caption_matrix(folder: Path, catalog: pd.DataFrame, embed: TextEmbedder) -> np.ndarray:
     """Each piece's mean caption sentence vector (N, 384), cached as ``caption_embeddings.npy``.
 
-    Computed once per catalog (keyed by its ids); written beside the catalog when that folder
-    is writable, else under ``$CANTUS_HOME/cache``. Held-out evaluation caption families are
-    left out so that evaluating on them stays honest.
+    Keyed by content (the model and every piece's id and kept captions), so a catalog whose
+    captions change under the same ids is re-embedded; written beside the catalog when that
+    folder is writable, else under ``$CANTUS_HOME/cache``. Held-out evaluation caption
+    families are left out so that evaluating on them stays honest.
     """
-    key = _sha_of_ids(catalog["id"].astype(str))
+    texts, owner = _kept_captions(folder)
+    key = caption_key(catalog["id"].astype(str), texts, owner)
     for path in _caption_cache_paths(folder, key):
         cached = _read_caption_cache(path, key, len(catalog))
         if cached is not None:
             return cached
     started = time.perf_counter()
-    matrix = _mean_caption_vectors(folder, embed)
+    matrix = _mean_caption_vectors(texts, owner, len(catalog), embed)
     log.info("embedded captions of %d pieces in %.1fs", len(matrix), time.perf_counter() - started)
     for path in _caption_cache_paths(folder, key):
         try:
@@ -289,6 +292,18 @@ def caption_matrix(folder: Path, catalog: pd.DataFrame, embed: TextEmbedder) -> 
         except OSError as exc:
             log.info("cannot cache caption vectors at %s (%s)", path, exc)
     return matrix
+
+
+def caption_key(ids: Iterable[str], texts: Sequence[str], owner: Sequence[int]) -> str:
+    """Hash of what the caption vectors are made from: model, held-out families, ids, captions."""
+    from recommender.text import TEXT_MODEL_NAME, TEXT_MODEL_SHA256
+
+    digest = hashlib.sha1(f"{TEXT_MODEL_NAME}\x1e{TEXT_MODEL_SHA256}".encode())
+    digest.update("\x1e".join(_held_out_families()).encode())
+    digest.update("\n".join(ids).encode("utf-8", "replace"))
+    for row, text in zip(owner, texts, strict=True):
+        digest.update(f"\x1f{row}\x1e{text}".encode("utf-8", "replace"))
+    return digest.hexdigest()[:16]
 
 
 def _caption_cache_paths(folder: Path, key: str) -> list[Path]:
@@ -302,11 +317,7 @@ def _read_caption_cache(path: Path, key: str, n: int) -> np.ndarray | None:
     if not path.is_file() or not meta_path.is_file():
         return None
     meta = json.loads(meta_path.read_text())
-    if (
-        meta.get("ids_sha1") != key
-        or meta.get("n") != n
-        or meta.get("held_out") != list(_held_out_families())
-    ):
+    if meta.get("content_sha1") != key or meta.get("n") != n:
         return None
     return np.asarray(np.load(path), dtype=np.float32)
 
@@ -315,7 +326,7 @@ def _write_caption_cache(path: Path, key: str, matrix: np.ndarray) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     np.save(path, matrix.astype(np.float16))
     meta = {
-        "ids_sha1": key,
+        "content_sha1": key,
         "n": len(matrix),
         "dim": int(matrix.shape[1]),
         "held_out": list(_held_out_families()),
@@ -323,10 +334,11 @@ def _write_caption_cache(path: Path, key: str, matrix: np.ndarray) -> None:
     path.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")
 
 
-def _mean_caption_vectors(folder: Path, embed: TextEmbedder) -> np.ndarray:
+def _kept_captions(folder: Path) -> tuple[list[str], list[int]]:
+    """Every caption the vectors average (held-out families left out) and its catalog row."""
     from cantus.catalog import read_frame
 
-    frame = read_frame(folder / "catalog.parquet", ["id", "captions", "caption_families"])
+    frame = read_frame(folder / "catalog.parquet", ["captions", "caption_families"])
     held_out = set(_held_out_families())
     texts: list[str] = []
     owner: list[int] = []
@@ -336,10 +348,16 @@ def _mean_caption_vectors(folder: Path, embed: TextEmbedder) -> np.ndarray:
         kept = [c for c, f in zip(caps, fams, strict=False) if f not in held_out and c.strip()]
         texts.extend(kept)
         owner.extend([row] * len(kept))
+    return texts, owner
+
+
+def _mean_caption_vectors(
+    texts: list[str], owner: list[int], n: int, embed: TextEmbedder
+) -> np.ndarray:
     vectors = (
         np.asarray(embed(texts), dtype=np.float32) if texts else np.zeros((0, 384), np.float32)
     )
-    sums = np.zeros((len(frame), vectors.shape[1] if len(vectors) else 384), dtype=np.float32)
+    sums = np.zeros((n, vectors.shape[1] if len(vectors) else 384), dtype=np.float32)
     np.add.at(sums, np.asarray(owner, dtype=np.int64), vectors)
     return _unit_rows(sums)  # (N, 384); pieces without captions stay zero (score 0)
 

@@ -39,6 +39,7 @@ def _row(i: int, **overrides) -> dict:
         "genre_original": "",
         "region": "",
         "notes": "",
+        "lyrics": "",
         "captions": [],
         "caption_families": [],
         "tokens": list(range(4, 4 + i % 50 + 1)),
@@ -123,7 +124,7 @@ def test_a_catalog_written_before_the_metadata_columns_reads_them_as_empty(tmp_p
     import pyarrow.parquet as pq
 
     frame = catalog.rows_to_frame([_row(i) for i in range(3)])
-    old = frame.drop(columns=["genre", "genre_original", "region", "notes"])
+    old = frame.drop(columns=["genre", "genre_original", "region", "notes", "lyrics"])
     old_schema = pa.schema([f for f in catalog._schema() if f.name in old.columns])
     path = tmp_path / catalog.CATALOG_FILE
     pq.write_table(pa.Table.from_pandas(old, schema=old_schema, preserve_index=False), path)

@@ -448,7 +448,7 @@ def test_caption_matrix_is_cached_per_catalog(tmp_path, monkeypatch):
         rec.update(caption_families=["form", "meter"], tokens=[1, 2], n_tokens=2, text="", bars=4)
         rec.update(composer="", tempo_text="", key_confidence=1.0, seconds=1.0, pitch_low=60)
         rec.update(pitch_high=72, ambitus=12, n_notes=8, note_density=1.0, parts=1)
-        rec.update(genre="", genre_original="", region="", notes="")
+        rec.update(genre="", genre_original="", region="", notes="", lyrics="")
         rows.append(rec)
     save_catalog(rows_to_frame(rows), tmp_path / "catalog.parquet")
     calls = []
@@ -464,6 +464,16 @@ def test_caption_matrix_is_cached_per_catalog(tmp_path, monkeypatch):
     expected = np.stack([bag_of_words(caps).mean(0) for caps in frame["captions"]])
     expected /= np.linalg.norm(expected, axis=1, keepdims=True)
     np.testing.assert_allclose(first, expected, atol=1e-3)  # unit mean of the caption vectors
+    # same ids, other captions (a user catalog re-captioned): re-embedded, never the stale cache
+    changed = rows_to_frame(
+        [{**r, "captions": [c + " again" for c in r["captions"]]} for r in rows]
+    )
+    save_catalog(changed, tmp_path / "catalog.parquet")
+    third = caption_matrix(tmp_path, frame, counting)
+    assert calls == [24, 24]
+    fresh = np.stack([bag_of_words([c + " again" for c in c_]).mean(0) for c_ in frame["captions"]])
+    fresh /= np.linalg.norm(fresh, axis=1, keepdims=True)
+    np.testing.assert_allclose(third, fresh, atol=1e-3)
 
 
 # ------------------------------------------------------------------------- integration

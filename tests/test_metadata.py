@@ -173,3 +173,57 @@ def test_dos_umlauts_are_read_as_umlauts():
     assert with_metadata({"title": "Xiao n\x81xu", "form": "folk song"}, meta)["title"] == (
         "Xiao nüxu"
     )
+
+
+def test_abc_lyrics_come_from_w_fields_without_syllable_marks():
+    under = abc_metadata("X:1\nT:x\nK:G\nGAB|\nw:La gio-vi-net-ta pian-ta_ si\nw:fa *bel-la\n")
+    assert under["lyrics"] == "La giovinetta pianta si fa bella"
+    words = abc_metadata("X:1\nT:x\nK:G\nGAB|\nW:Per illud ave prolatum\nw:ig-nored\n")
+    assert words["lyrics"] == "Per illud ave prolatum" and "Per illud" not in words["notes"]
+    assert len(abc_metadata("X:1\nK:G\nG|\nW:" + "amen " * 200 + "\n")["lyrics"]) <= 300
+
+
+def test_score_lyrics_are_the_first_sung_part():
+    from music21 import note, stream
+
+    score = stream.Score()
+    for words in ([], ["Aus", "mei-", "nes"]):
+        part = stream.Part()
+        for word in words or ["", ""]:
+            n = note.Note("C4")
+            if word:
+                n.addLyric(word.rstrip("-"))
+                n.lyrics[0].syllabic = "begin" if word.endswith("-") else "single"
+            part.append(n)
+        score.insert(0, part)
+    assert source_metadata(None, score)["lyrics"].startswith("Aus mei")
+
+
+def test_mass_sections_get_their_liturgical_name_only_inside_a_missa():
+    from cantus.metadata import mass_section_title
+
+    assert mass_section_title("Agnus I", "Missa Brevis") == "Agnus Dei I"
+    assert mass_section_title("Agnus", "Missa O Rex gloriae") == "Agnus Dei"
+    assert mass_section_title("Agnus Dei", "Missa Brevis") == "Agnus Dei"
+    assert mass_section_title("Pleni", "Missa Brevis") == "Pleni sunt caeli"
+    assert mass_section_title("Agnus", "Motetti") == "Agnus"  # not said to be a mass
+
+
+def test_monteverdi_madrigals_take_the_title_of_their_analysis():
+    from cantus.features import fallback_title
+
+    title = fallback_title("monteverdi/madrigal.3.10.mxl", "", "monteverdi")
+    assert title.startswith("Poi Ch'ella")
+
+
+def test_lyrics_markup_is_found_in_utf16_and_compressed_scores(tmp_path):
+    import zipfile
+
+    from cantus.catalog_metadata import has_lyric_markup
+
+    plain = tmp_path / "a.musicxml"
+    plain.write_text("<score><lyric><text>la</text></lyric></score>", encoding="utf-16")
+    packed = tmp_path / "b.mxl"
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.writestr("b.xml", "<score><note/></score>")
+    assert has_lyric_markup(plain) and not has_lyric_markup(packed)
