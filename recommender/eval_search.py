@@ -2,11 +2,11 @@
 
 ``evaluate_source_queries(engine)`` reads every piece's raw source fields (ABC ``R:``, ``O:``,
 ``T:``; music21's corpus metadata for other formats; music21's meter/key analysis from the
-catalog), grades ``recommender.source_queries`` against them, tunes the engine's fusion
-weights (``w_lexical``, ``w_facets``) on the tune half only, and reports the test half beside
-the engine without its lexical channel (the previous version), BM25 over all metadata
-(rank-bm25 over the catalog's ``text``), MiniLM over captions, and random, per family.
-"""
+catalog), grades ``recommender.source_queries`` against them, tunes the engine's fusion weights
+(``w_lexical``, ``w_facets``, ``w_caption``, ``lexical_coverage``) on the tune half only, and
+reports the test half beside the engine without its lexical channel (the previous version), BM25
+over all metadata (rank-bm25 over the catalog's ``text``), MiniLM over captions, and random, per
+family."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ GRID = {
     "w_lexical": (0.0, 0.15, 0.3, 0.5, 0.8, 1.2, 2.0),
     "w_facets": (0.1, 0.2, 0.4, 0.8),
     "w_caption": (0.5, 1.0),  # against w_contrastive 0.5
+    "lexical_coverage": (0.0, 0.5, 1.0),
 }
 
 

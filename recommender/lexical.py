@@ -1,11 +1,11 @@
 """The lexical channel: BM25 over every word the sources carry, as one sparse matrix.
 
-Each piece's document is its title, composer, collection (short and long name), origin,
-form, genre words (English, with their synonyms such as "cradle song" and the source's own
-label "Kinder -, Wiegen - Lied"), region, notes, meter and key. A query's BM25 score is a sum
-of precomputed per-(piece, term) weights, so scoring the whole catalog is one sparse column
-slice (well under a millisecond for 15k pieces), and ``matches`` says which query words hit
-which field, for the ``why`` of a result.
+Each piece's document is its title, composer, collection (short and long name), origin, form,
+genre words (English, with their synonyms such as "cradle song" and the source's own label
+"Kinder -, Wiegen - Lied"), region, notes, lyrics, meter and key (in words: "B-flat major"). A
+query's BM25 score is a sum of precomputed per-(piece, term) weights, so scoring the whole
+catalog is one sparse column slice (well under a millisecond for 15k pieces), and ``matches``
+says which query words hit which field, for the ``why`` of a result.
 
 Tokens are folded to ASCII lower case ("Jäger" = "jaeger" = "jager" is not attempted; Essen
 spells umlauts as "ae"/"oe"/"ue", which ``_fold`` also produces), and a light plural rule
@@ -29,10 +29,11 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from cantus.caption_evidence import key_name
 from cantus.metadata import GENRE_SYNONYMS, region_adjectives
 from recommender.stop_words import ENGLISH_STOP_WORDS  # not sklearn's: its import costs a torch
 
-VERSION = "2"  # bump when tokens, fields or weights change: cached indexes are rebuilt
+VERSION = "3"  # bump when tokens, fields or weights change: cached indexes are rebuilt
 # (field label shown in `why`, catalog columns); order = order of labels in `why`
 FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("title", ("title",)),
@@ -41,6 +42,7 @@ FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("composer", ("composer",)),
     ("collection", ("collection",)),
     ("notes", ("notes",)),
+    ("lyrics", ("lyrics",)),
     ("meter", ("meter",)),
     ("key", ("key",)),
 )
@@ -88,6 +90,8 @@ def _field_text(record: dict[str, Any], columns: Sequence[str], names: dict[str,
             value = " ".join([value, *region_adjectives(value)])
         elif column == "collection":
             value = f"{value} {names.get(value, '')}"
+        elif column == "key":  # "B- major" is typed "B flat major"
+            value = key_name({"key": value})
         parts.append(value)
     return " ".join(parts)
 
@@ -136,13 +140,24 @@ class LexicalIndex:
         weights = sparse.csc_matrix((data, (tf.row, tf.col)), shape=tf.shape)
         return cls(weights, vocabulary, names)
 
-    def scores(self, query: str) -> tuple[np.ndarray, list[str]]:
-        """BM25 of every piece (N,) and the query terms the catalog knows."""
+    def scores(self, query: str, coverage: float = 0.0) -> tuple[np.ndarray, list[str]]:
+        """Lexical score of every piece (N,) and the query terms the catalog knows: BM25 scaled
+        to 0..1 by the best piece, mixed with share ``coverage`` of the idf-weighted share of
+        those terms the piece has (a piece with every rare query word is never drowned by
+        one that repeats a common word)."""
         terms = [t for t in query_tokens(query) if t in self.vocabulary]
         if not terms:
             return np.zeros(self.weights.shape[0], np.float32), []
         columns = self.weights[:, [self.vocabulary[t] for t in terms]]
-        return np.asarray(columns.sum(axis=1)).ravel(), terms
+        bm25 = normalise(np.asarray(columns.sum(axis=1)).ravel())
+        if coverage <= 0:
+            return bm25, terms
+        df = np.diff(columns.indptr).astype(np.float64)  # pieces having each term
+        n = self.weights.shape[0]
+        idf = np.log1p((n - df + 0.5) / (df + 0.5))  # (T,)
+        has = (columns > 0).astype(np.float64)  # (N, T) sparse
+        share = np.asarray(has @ idf).ravel() / max(float(idf.sum()), 1e-12)
+        return (1 - coverage) * bm25 + coverage * share, terms
 
     def matches(self, record: dict[str, Any], terms: Sequence[str]) -> list[tuple[str, list[str]]]:
         """``[(field label, [query terms found there])]`` for one piece, field order."""

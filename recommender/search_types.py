@@ -52,6 +52,9 @@ class SearchConfig:
     w_caption: float = 0.5  # weight of cos(MiniLM(query), the piece's mean caption vector)
     w_facets: float = 0.8  # weight of the share of the query's facets a piece has
     w_lexical: float = 0.3  # weight of BM25 over the sources' words (0..1, by the best piece)
+    # share of the lexical channel given to the idf-weighted share of query words a piece has
+    # (the rest is BM25), tuned with the weights above
+    lexical_coverage: float = 0.0
     rerank_pool: int = 200  # hybrid candidates re-scored when the query names facets
     overfetch: int = 4  # first fetch = overfetch · k (+ exclusions) before filtering
     min_fetch: int = 64  # never fetch fewer candidates than this when filtering
@@ -70,6 +73,9 @@ class SearchConfig:
         weights = (self.w_contrastive, self.w_caption, self.w_facets, self.w_lexical)
         if min(weights) < 0 or sum(weights[:2]) <= 0 or not all(map(math.isfinite, weights)):
             msg = f"search weights must be finite, ≥ 0 and not both 0 (received {weights})"
+            raise ValueError(msg)
+        if not 0 <= self.lexical_coverage <= 1:
+            msg = f"`lexical_coverage` must lie in 0..1 (received {self.lexical_coverage})"
             raise ValueError(msg)
         if self.overfetch < 1 or self.min_fetch < 1 or self.query_cache < 0:
             msg = f"`overfetch`, `min_fetch` must be ≥ 1, `query_cache` ≥ 0 (received {self})"

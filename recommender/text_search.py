@@ -21,7 +21,7 @@ from recommender.engine_data import _unit_rows
 from recommender.facets import EVIDENCE_COLUMNS, FacetRows, query_facets
 from recommender.fusion import fuse as fuse_channels
 from recommender.fusion import matched_words, top_rows
-from recommender.lexical import LexicalIndex, normalise
+from recommender.lexical import LexicalIndex
 from recommender.lexical import data_key as lexical_data_key
 from recommender.query_text import shared_cache_dir
 from recommender.search_types import Hit
@@ -69,7 +69,9 @@ class TextSearch:
         query_vec, total_weight = self._search_vector(*self._embed_query(query))
         facets = self._facet_masks(query) if self.config.w_facets > 0 else []
         lexical, terms = (
-            self.lexical_index().scores(query) if self.config.w_lexical > 0 else (None, [])
+            self.lexical_index().scores(query, self.config.lexical_coverage)
+            if self.config.w_lexical > 0
+            else (None, [])
         )
         if not facets and not terms:
             ranked = self._ranked(query_vec, k, mask, frozenset(), where)
@@ -90,7 +92,7 @@ class TextSearch:
         """Dense hybrid, facet share and BM25 mixed by ``recommender.fusion.fuse``: over every
         row up to ``exact_max`` pieces, else over the index's candidates plus the best BM25
         pieces and the best pieces having every facet."""
-        lex = normalise(lexical) if terms else None
+        lex = lexical if terms else None
         if len(self.catalog) <= self.config.exact_max:
             rows = np.arange(len(self.catalog))
         else:

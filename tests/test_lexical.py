@@ -39,6 +39,29 @@ def test_matches_name_the_field_of_each_word():
     assert index.matches(RECORDS[1], terms) == [("genre", ["lullaby"]), ("region", ["silesia"])]
 
 
+def test_coverage_ranks_a_piece_with_every_rare_word_above_one_repeating_one():
+    records = [
+        {"title": "Kyrie Kyrie Kyrie", "form": "mass"},
+        {"title": "Kyrie", "composer": "Palestrina", "form": "mass"},
+        {"title": "Gloria", "composer": "Palestrina", "form": "mass"},
+        {"title": "Hornpipe", "key": "B- major"},
+    ]
+    index = LexicalIndex.build(records)
+    share, _ = index.scores("Kyrie Palestrina", coverage=1.0)
+    assert share[1] == 1.0 and share[0] < 1.0 and share[2] < 1.0
+    mixed, _ = index.scores("Kyrie Palestrina", coverage=0.5)
+    assert int(np.argmax(mixed)) == 1 and mixed.max() <= 1.0
+    flat, terms = index.scores("hornpipe in B flat")
+    assert "flat" in terms and flat[3] == 1.0  # keys are words: "B- major" is "B-flat major"
+
+
+def test_lyrics_are_a_field_why_can_name():
+    record = {"title": "Aus meines Herzens Grunde", "lyrics": "sag ich dir Lob und Dank"}
+    index = LexicalIndex.build([record, {"title": "x"}])
+    _, terms = index.scores("Lob und Dank")
+    assert index.matches(record, terms) == [("lyrics", ["lob", "und", "dank"])]
+
+
 def test_normalise_scales_by_the_best():
     assert normalise(np.array([0.0, 2.0, 1.0])).tolist() == [0.0, 1.0, 0.5]
     assert normalise(np.zeros(3)).tolist() == [0.0, 0.0, 0.0]
