@@ -68,6 +68,16 @@ def MD(pattern: str) -> Need:
     )
 
 
+def slip_jig() -> Need:
+    """Labelled a slip jig, or labelled a jig and in 9/8 by music21's analysis: the slip jig is
+    the jig in 9/8 (Ryan's Mammoth files its 9/8 jigs under plain "Jig")."""
+    label, jig = RT(r"slip\s*jig"), RT(r"\bjig")
+    return Need(
+        "R|T~slip jig or (R|T~jig and meter=9/8)",
+        lambda r: label.test(r) or (jig.test(r) and r.get("meter") == "9/8"),
+    )
+
+
 def meter(value: str) -> Need:
     return Need(f"meter={value}", lambda r: r.get("meter") == value)
 
@@ -138,7 +148,7 @@ QUERIES: tuple[SourceQuery, ...] = (
     _q("a march", "dance", RT(r"\bmarch")),
     _q("hornpipe in B flat", "dance", RT(r"hornpipe"), key("B-", "major")),
     _q("reel in D major", "dance", RT(r"\breel"), key("D", "major")),
-    _q("slip jig", "dance", RT(r"slip\s*jig")),
+    _q("slip jig", "dance", slip_jig()),
     _q("strathspey", "dance", RT(r"strathspey")),
     _q("a waltz", "dance", RT(r"waltz|walzer|valse")),
     _q("polka", "dance", RT(r"polka")),

@@ -30,6 +30,14 @@ def test_grades_read_raw_fields_only():
     assert lullaby.grade({"genre": "lullaby", "meter": "2/4", "source": "x.abc"}) == 0
 
 
+def test_a_jig_in_9_8_is_a_slip_jig_by_its_label_and_meter():
+    slip = next(q for q in QUERIES if q.text == "slip jig")
+    assert slip.grade({"R": "Slip Jig", "T": "", "meter": "9/8", "source": "x.abc"}) == 2
+    assert slip.grade({"R": "Jig", "T": "", "meter": "9/8", "source": "x.abc"}) == 2
+    assert slip.grade({"R": "Jig", "T": "", "meter": "6/8", "source": "x.abc"}) == 0
+    assert slip.grade({"R": "", "T": "An Air", "meter": "9/8", "source": "x.abc"}) == 0
+
+
 @pytest.mark.slow
 def test_report_on_the_shipped_catalog_tunes_on_one_half_and_reports_the_other():
     from recommender.engine import Engine
@@ -37,7 +45,10 @@ def test_report_on_the_shipped_catalog_tunes_on_one_half_and_reports_the_other()
 
     report = evaluate_source_queries(Engine.load())
     tuned = report["tuned_on_tune_half"]
-    assert set(tuned["constants"]) == {"w_lexical", "w_facets", "w_caption"} and tuned["trials"]
+    assert (
+        set(tuned["constants"]) == {"w_lexical", "w_facets", "w_caption", "lexical_coverage"}
+        and tuned["trials"]
+    )
     test = report["test"]["mean"]
     assert test["cantus"]["nDCG@10"] > test["bm25_metadata"]["nDCG@10"]
     assert test["cantus"]["nDCG@10"] > test["random"]["nDCG@10"] + 0.5
