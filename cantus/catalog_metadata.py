@@ -94,7 +94,10 @@ def work_lyrics(path: Path, number: str) -> str:
     parsed = converter.parse(path)
     if isinstance(parsed, stream.Opus):
         works = {str(s.metadata.number or i + 1): s for i, s in enumerate(parsed.scores)}
-        parsed = works.get(number) or parsed.scores[0]
+        if number not in works:
+            msg = f"{path} holds works {sorted(works)}, not work {number!r}"
+            raise ValueError(msg)
+        parsed = works[number]
     return score_lyrics(parsed)
 
 
@@ -106,7 +109,9 @@ def refresh_metadata(folder: Path | str) -> dict[str, Any]:
     root = corpus_root()
     cache: dict[str, dict[str, str] | None] = {}
     rows = []
-    for record in frame.to_dict("records"):
+    for i, record in enumerate(frame.to_dict("records")):
+        if i % 2000 == 0:
+            log.info("metadata: %d/%d pieces", i, len(frame))
         source = str(record["source"])
         if record["collection"] != "user" and source not in cache:
             file = root / source
@@ -124,6 +129,7 @@ def refresh_metadata(folder: Path | str) -> dict[str, Any]:
         "with_genre": int((out["genre"] != "").sum()),
         "with_region": int((out["region"] != "").sum()),
         "with_notes": int((out["notes"] != "").sum()),
+        "with_lyrics": int((out["lyrics"] != "").sum()),
     }
     log.info("metadata refreshed: %s", counts)
     return counts
