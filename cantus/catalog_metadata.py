@@ -42,6 +42,16 @@ def _bundle() -> dict[tuple[str, str], Any]:
     return entries
 
 
+def corpus_metadata(source: str, number: str) -> Any:
+    """music21's metadata of one corpus work (a file's only work is filed under number "");
+    a work music21 does not list is an error, never an empty record."""
+    md = _bundle().get((source, number)) or _bundle().get((source, ""))
+    if md is None:
+        msg = f"music21's corpus metadata bundle has no entry for {source} #{number}"
+        raise LookupError(msg)
+    return md
+
+
 def _row_metadata(record: dict[str, Any], tunes: dict[str, str] | None) -> dict[str, Any]:
     """One catalog row with its metadata columns, form and (Bach) title recomputed."""
     source, number = str(record["source"]), str(record["number"] or "")
@@ -52,10 +62,10 @@ def _row_metadata(record: dict[str, Any], tunes: dict[str, str] | None) -> dict[
             record["title"], record["collection"], record["meter"], source, meta["genre_original"]
         )
     else:
-        md = _bundle().get((source, number)) or _bundle().get((source, ""))
+        md = corpus_metadata(source, number)
         meta = score_metadata(md)
         meta["lyrics"] = work_lyrics(corpus_root() / source, number)
-        parent = str(getattr(md, "parentTitle", None) or "") if md is not None else ""
+        parent = str(getattr(md, "parentTitle", None) or "")
         record["title"] = mass_section_title(str(record["title"]), parent)
     collection, title = record["collection"], str(record["title"])
     if (collection, title[:8]) in (("bach", "Chorale "), ("monteverdi", "Madrigal")):

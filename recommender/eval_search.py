@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from cantus.catalog_metadata import _bundle, abc_tunes
+from cantus.catalog_metadata import abc_tunes, corpus_metadata
 from cantus.metadata import abc_fields, chorale_title
 from cantus.works import corpus_root
 from recommender.engine import Engine
@@ -69,8 +69,7 @@ def _raw_fields(
     if book is not None:
         fields = abc_fields(book.get(number, ""))
         return {letter: " ; ".join(fields.get(letter, [])) for letter in ("R", "O", "T")}
-    md = _bundle().get((source, number)) or _bundle().get((source, ""))
-    texts = [str(v) for _, v in md.all()] if md is not None else []
+    texts = [str(v) for _, v in corpus_metadata(source, number).all()]
     return {"META": " ; ".join([*texts, chorale_title(source)]), "T": ""}
 
 
@@ -160,10 +159,12 @@ def evaluate_source_queries(engine: Engine, seed: int = 0) -> dict[str, Any]:
     per_method["bm25_metadata"] = _score_queries(
         list(QUERIES), grades, lambda t: _top(bm25(t), rng)
     )
-    if embed is not None and captions is not None:
-        per_method["minilm_captions"] = _score_queries(
-            list(QUERIES), grades, lambda t: _top(captions @ embed([t])[0], rng)
-        )
+    if embed is None or captions is None:  # the report promises this baseline
+        msg = "the engine has no MiniLM caption vectors: the minilm_captions baseline cannot run"
+        raise ValueError(msg)
+    per_method["minilm_captions"] = _score_queries(
+        list(QUERIES), grades, lambda t: _top(captions @ embed([t])[0], rng)
+    )
     n = len(engine.catalog)
     per_method["random"] = _score_queries(
         list(QUERIES), grades, lambda t: rng.choice(n, K, replace=False)
