@@ -68,8 +68,11 @@ def _row_metadata(record: dict[str, Any], tunes: dict[str, str] | None) -> dict[
         parent = str(getattr(md, "parentTitle", None) or "")
         record["title"] = mass_section_title(str(record["title"]), parent)
     collection, title = record["collection"], str(record["title"])
-    if (collection, title[:8]) in (("bach", "Chorale "), ("monteverdi", "Madrigal")):
+    if collection == "bach" and title.startswith("Chorale "):
         record["title"] = fallback_title(source, number, collection)
+    elif collection == "monteverdi":  # as ``cantus.features.title_composer`` names them
+        named = fallback_title(source, number, collection)
+        record["title"] = named if not named.startswith("Madrigal ") else title
     return with_metadata(record, meta)
 
 
