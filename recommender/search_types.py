@@ -53,8 +53,8 @@ class SearchConfig:
     w_facets: float = 0.8  # weight of the share of the query's facets a piece has
     w_lexical: float = 0.3  # weight of BM25 over the sources' words (0..1, by the best piece)
     # share of the lexical channel given to the idf-weighted share of query words a piece has
-    # (the rest is BM25), tuned with the weights above
-    lexical_coverage: float = 0.0
+    # (the rest is BM25), tuned with the weights above: 0.5 (tune nDCG@10 0.960 vs 0.954 at 0)
+    lexical_coverage: float = 0.5
     rerank_pool: int = 200  # hybrid candidates re-scored when the query names facets
     overfetch: int = 4  # first fetch = overfetch · k (+ exclusions) before filtering
     min_fetch: int = 64  # never fetch fewer candidates than this when filtering

@@ -23,6 +23,8 @@ def _engine(w_lexical: float) -> Engine:
     catalog["genre_original"] = ""
     catalog["region"] = ""
     catalog["notes"] = ""
+    catalog["lyrics"] = ""
+    catalog.loc[19, ["title", "lyrics"]] = ["Agnus Dei", "Agnus Dei, qui tollis peccata mundi"]
     catalog.loc[17, ["title", "genre", "genre_original", "region"]] = [
         "Schlaf Kindlein", "children's song, lullaby", "Kinder -, Wiegen - Lied",
         "Germany, Silesia",
@@ -58,6 +60,11 @@ def test_why_names_the_genre_label_and_its_english_word(engine):
 def test_why_names_the_title_and_region_words(engine):
     hit = engine.search("Silesia", k=1)[0]
     assert hit.title == "Schlaf Kindlein" and "region: silesia" in hit.why
+
+
+def test_a_lyric_line_finds_its_piece_and_why_names_it(engine):
+    hit = engine.search("qui tollis peccata", k=1)[0]
+    assert hit.title == "Agnus Dei" and "lyrics: qui tollis peccata" in hit.why
 
 
 def test_genre_and_region_filters_match_any_part(engine):
