@@ -276,13 +276,13 @@ def caption_matrix(folder: Path, catalog: pd.DataFrame, embed: TextEmbedder) -> 
     folder is writable, else under ``$CANTUS_HOME/cache``. Held-out evaluation caption
     families are left out so that evaluating on them stays honest.
     """
-    texts, owner = _kept_captions(folder)
-    key = caption_key(catalog["id"].astype(str), texts, owner)
+    key = caption_key(folder)
     for path in _caption_cache_paths(folder, key):
         cached = _read_caption_cache(path, key, len(catalog))
         if cached is not None:
             return cached
     started = time.perf_counter()
+    texts, owner = _kept_captions(folder)
     matrix = _mean_caption_vectors(texts, owner, len(catalog), embed)
     log.info("embedded captions of %d pieces in %.1fs", len(matrix), time.perf_counter() - started)
     for path in _caption_cache_paths(folder, key):
@@ -294,15 +294,33 @@ def caption_matrix(folder: Path, catalog: pd.DataFrame, embed: TextEmbedder) -> 
     return matrix
 
 
-def caption_key(ids: Iterable[str], texts: Sequence[str], owner: Sequence[int]) -> str:
-    """Hash of what the caption vectors are made from: model, held-out families, ids, captions."""
+def caption_key(folder: Path) -> str:
+    """Hash of what the caption vectors are made from: the model, the held-out families and the
+    catalog's ids, captions and their families. The columns' stored (compressed) bytes are
+    hashed, not decoded: same bytes, same content; a rewrite that compresses differently
+    only costs one re-embedding."""
+    import pyarrow.parquet as pq
+
     from recommender.text import TEXT_MODEL_NAME, TEXT_MODEL_SHA256
 
     digest = hashlib.sha1(f"{TEXT_MODEL_NAME}\x1e{TEXT_MODEL_SHA256}".encode())
     digest.update("\x1e".join(_held_out_families()).encode())
-    digest.update("\n".join(ids).encode("utf-8", "replace"))
-    for row, text in zip(owner, texts, strict=True):
-        digest.update(f"\x1f{row}\x1e{text}".encode("utf-8", "replace"))
+    path = folder / "catalog.parquet"
+    meta = pq.ParquetFile(path).metadata
+    wanted, seen = {"id", "captions", "caption_families"}, set()
+    with path.open("rb") as handle:
+        for group in range(meta.num_row_groups):
+            for index in range(meta.num_columns):
+                chunk = meta.row_group(group).column(index)
+                name = chunk.path_in_schema.split(".")[0]  # "captions.list.element"
+                if name in wanted:
+                    pages = (chunk.dictionary_page_offset, chunk.data_page_offset)
+                    handle.seek(min(o for o in pages if o))
+                    digest.update(handle.read(chunk.total_compressed_size))
+                    seen.add(name)
+    if seen != wanted and meta.num_rows:
+        msg = f"{path} lacks the columns {sorted(wanted - seen)} the caption vectors read"
+        raise MissingArtifact(msg)
     return digest.hexdigest()[:16]
 
 
