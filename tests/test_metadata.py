@@ -143,14 +143,14 @@ def test_refreshing_a_fresh_build_changes_no_metadata(tiny_data_dir, tmp_path):
     from cantus.catalog_metadata import refresh_metadata
 
     shutil.copy(tiny_data_dir / "catalog.parquet", tmp_path / "catalog.parquet")
-    columns = ["id", "title", "form", "genre", "genre_original", "region", "text"]
+    columns = ["id", "title", "form", "genre", "genre_original", "region", "lyrics", "text"]
     built = read_frame(tmp_path / "catalog.parquet", columns)
     counts = refresh_metadata(tmp_path)
     refreshed = read_frame(tmp_path / "catalog.parquet", columns)
     assert counts["rows"] == len(built) and counts["with_genre"] > 0
     essen = built["id"].str.contains("essenFolksong")
     assert essen.any() and (built.loc[essen, "genre_original"] != "").any()
-    for column in ("id", "title", "form", "genre", "genre_original", "region"):
+    for column in ("id", "title", "form", "genre", "genre_original", "region", "lyrics"):
         assert refreshed[column].tolist() == built[column].tolist(), column
 
 
