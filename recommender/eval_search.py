@@ -35,6 +35,7 @@ GRID = {
     "w_facets": (0.1, 0.2, 0.4, 0.8),
     "w_caption": (0.5, 1.0),  # against w_contrastive 0.5
     "lexical_coverage": (0.0, 0.5, 1.0),
+    "lexical_title": (0.0, 0.5, 1.0),
 }
 
 

@@ -33,7 +33,7 @@ from cantus.caption_evidence import key_name
 from cantus.metadata import GENRE_SYNONYMS, region_adjectives
 from recommender.stop_words import ENGLISH_STOP_WORDS  # not sklearn's: its import costs a torch
 
-VERSION = "3"  # bump when tokens, fields or weights change: cached indexes are rebuilt
+VERSION = "4"  # bump when tokens, fields or weights change: cached indexes are rebuilt
 # (field label shown in `why`, catalog columns); order = order of labels in `why`
 FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("title", ("title",)),
@@ -96,13 +96,30 @@ def _field_text(record: dict[str, Any], columns: Sequence[str], names: dict[str,
     return " ".join(parts)
 
 
+def _title_matrix(records: list[dict[str, Any]], vocabulary: dict[str, int]) -> sparse.csc_matrix:
+    """(N, V) 1 where a term is a word of the piece's title."""
+    rows, cols = [], []
+    for i, record in enumerate(records):
+        for term in set(tokens(str(record.get("title") or ""))):
+            rows.append(i)
+            cols.append(vocabulary[term])
+    data = np.ones(len(rows), np.float32)
+    return sparse.csc_matrix((data, (rows, cols)), shape=(len(records), len(vocabulary)))
+
+
+def _share(has: sparse.csc_matrix, idf: np.ndarray) -> np.ndarray:
+    """Idf-weighted share of the query terms (columns of ``has``, 0/1) each piece has."""
+    return np.asarray((has > 0).astype(np.float64) @ idf).ravel() / max(float(idf.sum()), 1e-12)
+
+
 @dataclass
 class LexicalIndex:
-    """BM25 weights (N pieces x V terms, CSC) and the vocabulary."""
+    """BM25 weights and title-word indicators (both N pieces x V terms, CSC), vocabulary."""
 
     weights: sparse.csc_matrix
     vocabulary: dict[str, int]
     collection_names: dict[str, str]
+    titles: sparse.csc_matrix
 
     @classmethod
     def build(
@@ -113,12 +130,11 @@ class LexicalIndex:
         b: float = 0.75,
     ) -> LexicalIndex:
         names = collection_names or {}
+        records = list(records)
         docs: list[list[str]] = []
-        field_tokens: list[dict[str, frozenset[str]]] = []
         for record in records:
-            per_field = {label: tokens(_field_text(record, cols, names)) for label, cols in FIELDS}
-            field_tokens.append({label: frozenset(t) for label, t in per_field.items()})
-            docs.append([t for ts in per_field.values() for t in ts])
+            per_field = [tokens(_field_text(record, cols, names)) for _, cols in FIELDS]
+            docs.append([t for ts in per_field for t in ts])
         vocabulary: dict[str, int] = {}
         rows, cols, counts = [], [], []
         for i, doc in enumerate(docs):
@@ -138,26 +154,31 @@ class LexicalIndex:
         tf = tf.tocoo()
         data = tf.data * (k1 + 1) / (tf.data + norm[tf.row]) * idf[tf.col]
         weights = sparse.csc_matrix((data, (tf.row, tf.col)), shape=tf.shape)
-        return cls(weights, vocabulary, names)
+        return cls(weights, vocabulary, names, _title_matrix(records, vocabulary))
 
-    def scores(self, query: str, coverage: float = 0.0) -> tuple[np.ndarray, list[str]]:
+    def scores(
+        self, query: str, coverage: float = 0.0, title: float = 0.0
+    ) -> tuple[np.ndarray, list[str]]:
         """Lexical score of every piece (N,) and the query terms the catalog knows: BM25 scaled
         to 0..1 by the best piece, mixed with share ``coverage`` of the idf-weighted share of
-        those terms the piece has (a piece with every rare query word is never drowned by
-        one that repeats a common word)."""
+        those terms the piece has (a piece with every rare query word is never drowned by one
+        that repeats a common word), plus ``title`` x the same share among its title's words
+        (a query that names a title finds it)."""
         terms = [t for t in query_tokens(query) if t in self.vocabulary]
         if not terms:
             return np.zeros(self.weights.shape[0], np.float32), []
-        columns = self.weights[:, [self.vocabulary[t] for t in terms]]
-        bm25 = normalise(np.asarray(columns.sum(axis=1)).ravel())
-        if coverage <= 0:
-            return bm25, terms
+        cols = [self.vocabulary[t] for t in terms]
+        columns = self.weights[:, cols]
+        scores = normalise(np.asarray(columns.sum(axis=1)).ravel())
+        if coverage <= 0 and title <= 0:
+            return scores, terms
         df = np.diff(columns.indptr).astype(np.float64)  # pieces having each term
-        n = self.weights.shape[0]
-        idf = np.log1p((n - df + 0.5) / (df + 0.5))  # (T,)
-        has = (columns > 0).astype(np.float64)  # (N, T) sparse
-        share = np.asarray(has @ idf).ravel() / max(float(idf.sum()), 1e-12)
-        return (1 - coverage) * bm25 + coverage * share, terms
+        idf = np.log1p((self.weights.shape[0] - df + 0.5) / (df + 0.5))  # (T,)
+        if coverage > 0:
+            scores = (1 - coverage) * scores + coverage * _share(columns, idf)
+        if title > 0:
+            scores = scores + title * _share(self.titles[:, cols], idf)
+        return scores, terms
 
     def matches(self, record: dict[str, Any], terms: Sequence[str]) -> list[tuple[str, list[str]]]:
         """``[(field label, [query terms found there])]`` for one piece, field order."""
@@ -171,7 +192,7 @@ class LexicalIndex:
 
     def save(self, path: Path, key: str) -> None:
         """Write the index (one .npz) for :meth:`load` with the same ``key``."""
-        w = self.weights
+        w, titles = self.weights, self.titles
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
         path.parent.mkdir(parents=True, exist_ok=True)
         np.savez(
@@ -180,6 +201,8 @@ class LexicalIndex:
             indices=w.indices,
             indptr=w.indptr,
             shape=np.array(w.shape),
+            title_indices=titles.indices,
+            title_indptr=titles.indptr,
             meta=np.array(json.dumps([key, list(self.vocabulary), self.collection_names])),
         )
         os.replace(tmp, path)
@@ -193,10 +216,11 @@ class LexicalIndex:
             saved_key, vocab, names = json.loads(str(z["meta"]))
             if saved_key != key:
                 return None
-            weights = sparse.csc_matrix(
-                (z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"])
-            )
-        return cls(weights, {t: i for i, t in enumerate(vocab)}, names)
+            shape = tuple(z["shape"])
+            weights = sparse.csc_matrix((z["data"], z["indices"], z["indptr"]), shape=shape)
+            ones = np.ones(len(z["title_indices"]), np.float32)
+            titles = sparse.csc_matrix((ones, z["title_indices"], z["title_indptr"]), shape=shape)
+        return cls(weights, {t: i for i, t in enumerate(vocab)}, names, titles)
 
 
 def data_key(catalog: Any) -> str:

@@ -69,7 +69,9 @@ class TextSearch:
         query_vec, total_weight = self._search_vector(*self._embed_query(query))
         facets = self._facet_masks(query) if self.config.w_facets > 0 else []
         lexical, terms = (
-            self.lexical_index().scores(query, self.config.lexical_coverage)
+            self.lexical_index().scores(
+                query, self.config.lexical_coverage, self.config.lexical_title
+            )
             if self.config.w_lexical > 0
             else (None, [])
         )

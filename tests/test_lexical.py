@@ -55,6 +55,21 @@ def test_coverage_ranks_a_piece_with_every_rare_word_above_one_repeating_one():
     assert "flat" in terms and flat[3] == 1.0  # keys are words: "B- major" is "B-flat major"
 
 
+def test_a_query_naming_a_title_ranks_that_title_above_pieces_sharing_one_word():
+    records = [
+        {"title": "Zwei Herzen im Leben", "genre": "love song"},
+        {"title": "Jesu, meine Freude", "lyrics": "Jesu, meine Freude, meines Herzens Weide"},
+        {"title": "Aus meines Herzens Grunde", "composer": "Bach"},
+        {"title": "Vom Himmel hoch"},
+    ]
+    index = LexicalIndex.build(records)
+    plain, _ = index.scores("Aus meines Herzens Grunde")
+    titled, _ = index.scores("Aus meines Herzens Grunde", title=0.5)
+    assert int(np.argmax(titled)) == 2 and titled[3] == 0.0
+    gain = titled - plain
+    assert gain[2] == 0.5 and 0 < gain[0] < gain[2] and gain[1] < gain[2]  # share of the title
+
+
 def test_lyrics_are_a_field_why_can_name():
     record = {"title": "Aus meines Herzens Grunde", "lyrics": "sag ich dir Lob und Dank"}
     index = LexicalIndex.build([record, {"title": "x"}])
