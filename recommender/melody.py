@@ -1,12 +1,18 @@
-"""Melodic-interval TF-IDF: the "same tune" signal that ``similar`` adds to music embeddings.
+"""Melody n-grams: the "same tune" signal that ``similar`` adds to music embeddings.
 
-Each piece becomes a document of its opening window's melodic intervals (the window the
-music tower reads), indexed as TF-IDF over interval 2..4-grams: transposition invariant and
-sharp on shared melody, where the embedding is better at style. ``similar`` ranks by
-``music cosine + MELODY_WEIGHT * interval TF-IDF cosine``. ``MELODY_WEIGHT`` was chosen on the
-tune half of ``recommender.eval_same_tune`` (weights 0 / 0.5 / 1 / 2 / 4 / 8: tune MRR 0.416 /
-0.520 / 0.534 / 0.543 / 0.538 / 0.538); on the test half (728 queries, 2026-12-01) it gives MRR
-0.568 and HR@10 0.641, the embedding alone 0.427 / 0.500, the n-grams alone 0.560 / 0.636.
+Each piece becomes two documents of its melody line (``recommender.melody_line``: the top voice,
+so a chorale's soprano, not its four voices interleaved) over all its stored bars:
+
+* **pitch**: its melodic intervals in semitones (transposition invariant);
+* **rhythm**: each interval joined to how the note's length changes (shorter, same, longer
+  than the one before), so a tune keeps its shape when it is notated in 2/4 or 4/4.
+
+Each is indexed as TF-IDF over ``NGRAM_RANGE``-grams; the two unit rows are stacked, scaled so
+that one sparse dot product gives ``(pitch cosine + RHYTHM_WEIGHT * rhythm cosine) / (1 +
+RHYTHM_WEIGHT)``. A query touches only the pieces that share one of its n-grams (the term ->
+pieces inverted lists of ``_by_term``). ``similar`` ranks by ``music cosine + MELODY_WEIGHT *
+melody cosine``. Every constant here was tuned on the tune half of
+``recommender.eval_same_tune`` (figures there and in ``cantus eval retrieval``'s JSON).
 """
 
 from __future__ import annotations
@@ -15,51 +21,97 @@ from collections.abc import Sequence
 
 import numpy as np
 
-MELODY_WEIGHT = 2.0
-MELODY_VERSION = "2"  # bump when the pickled index's layout changes (caches are keyed by it)
+from recommender.melody_line import melody_line
+
+MELODY_WEIGHT = 8.0  # weight of the melody cosine beside the music cosine (tune half)
+RHYTHM_WEIGHT = 2.0  # weight of the rhythm document beside the pitch document (tune half)
+NGRAM_RANGE = (3, 6)  # n-gram lengths, in intervals (tune half)
+MAX_INTERVAL = 24  # larger leaps read as two octaves
+MELODY_VERSION = "3"  # bump when the pickled index's layout changes (caches are keyed by it)
+
+
+def melody_documents(ids: Sequence[int] | np.ndarray) -> tuple[str, str]:
+    """The (pitch, rhythm) documents of one piece's token ids (see module doc)."""
+    line = melody_line(ids)
+    steps = np.clip(np.diff(line.pitch), -MAX_INTERVAL, MAX_INTERVAL)
+    pitch = " ".join(f"i{s}" for s in steps) or "empty"
+    ioi = np.maximum(np.diff(line.onset), 1e-3)
+    change = np.sign(np.round(np.log2(ioi[1:] / ioi[:-1]))).astype(np.int64)
+    rhythm = " ".join(f"{s}r{c}" for s, c in zip(steps[1:], change, strict=True)) or "empty"
+    return pitch, rhythm
 
 
 class MelodyIndex:
-    """TF-IDF of melodic-interval 2..4-grams of each piece's opening ``max_len`` tokens."""
+    """TF-IDF of the melody documents of every piece (see module doc)."""
 
-    def __init__(self, token_lists: Sequence[Sequence[int]], max_len: int) -> None:
+    def __init__(
+        self, token_lists: Sequence[Sequence[int]], rhythm_weight: float = RHYTHM_WEIGHT
+    ) -> None:
+        self.fit([melody_documents(t) for t in token_lists], rhythm_weight)
+
+    @classmethod
+    def from_documents(
+        cls,
+        documents: Sequence[tuple[str, str]],
+        rhythm_weight: float = RHYTHM_WEIGHT,
+        ngram_range: tuple[int, int] = NGRAM_RANGE,
+    ) -> MelodyIndex:
+        """An index of ready (pitch, rhythm) documents (the evaluation sweeps the constants)."""
+        index = cls.__new__(cls)
+        index.fit(documents, rhythm_weight, ngram_range)
+        return index
+
+    def fit(
+        self,
+        documents: Sequence[tuple[str, str]],
+        rhythm_weight: float,
+        ngram_range: tuple[int, int] = NGRAM_RANGE,
+    ) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        self.max_len = max_len
-        self.vectorizer = TfidfVectorizer(
-            ngram_range=(2, 4), token_pattern=r"\S+", sublinear_tf=True
-        )
-        self.matrix = self.vectorizer.fit_transform([self.document(t) for t in token_lists])
+        if rhythm_weight < 0:
+            raise ValueError(f"rhythm_weight must be >= 0 (received {rhythm_weight})")
+        self.vectorizers = [
+            TfidfVectorizer(ngram_range=ngram_range, token_pattern=r"\S+", sublinear_tf=True)
+            for _ in range(2)
+        ]
+        # sqrt weights: the dot product of two stacked rows is the weighted mean of cosines
+        self.scales = np.sqrt(np.array([1.0, rhythm_weight]) / (1.0 + rhythm_weight))
+        parts = [
+            v.fit_transform([d[i] for d in documents]) * s
+            for i, (v, s) in enumerate(zip(self.vectorizers, self.scales, strict=True))
+        ]
+        self.matrix = _hstack(parts)
         # term -> pieces (V, N): a query touches only the rows of its own n-grams
         self._by_term = self.matrix.T.tocsr()
 
-    def document(self, ids: Sequence[int]) -> str:
-        from recommender.encoder import window_arrays
-
-        _, _, intervals, _ = window_arrays([list(ids)[: self.max_len]], self.max_len, 10**6)
-        steps = intervals[0][intervals[0] > 1]
-        return " ".join(f"i{s}" for s in steps) or "empty"
+    def query_vector(self, token_list: Sequence[int]) -> object:
+        """The stacked TF-IDF row (1, V) of a piece that is not indexed."""
+        docs = melody_documents(token_list)
+        parts = [
+            v.transform([d]) * s
+            for v, d, s in zip(self.vectorizers, docs, self.scales, strict=True)
+        ]
+        return _hstack(parts)
 
     def scores(self, token_lists: Sequence[Sequence[int]]) -> np.ndarray:
-        """(Q, N) cosine of each token list's document to every indexed piece."""
-        queries = self.vectorizer.transform([self.document(t) for t in token_lists])
+        """(Q, N) melody cosine of each token list to every indexed piece."""
+        from scipy import sparse
+
+        queries = sparse.vstack([self.query_vector(t) for t in token_lists]).tocsr()
         return (queries @ self.matrix.T).toarray()
 
-    def query_vector(self, token_list: Sequence[int]) -> object:
-        """The TF-IDF row (1, V) of a piece that is not indexed."""
-        return self.vectorizer.transform([self.document(token_list)])
+    def cosines(self, query: object) -> np.ndarray:
+        """(N,) melody cosine of one row (1, V) to every indexed piece."""
+        return (query @ self._by_term).toarray().ravel()
 
-    def cosines(self, query: object, rows: np.ndarray | None = None) -> np.ndarray:
-        """Cosine of one TF-IDF row (1, V) to the indexed pieces ``rows`` (None: all)."""
-        if rows is None:
-            return (query @ self._by_term).toarray().ravel()
-        return (self.matrix[rows] @ query.T).toarray().ravel()
 
-    def row_scores(self, rows: Sequence[int]) -> np.ndarray:
-        """(Q, N) cosine of indexed pieces ``rows`` to every indexed piece."""
-        return (self.matrix[list(rows)] @ self.matrix.T).toarray()
+def _hstack(parts: list) -> object:
+    from scipy import sparse
+
+    return sparse.hstack(parts, format="csr")
 
 
 def fuse(music: np.ndarray, melody: np.ndarray) -> np.ndarray:
-    """The ``similar`` ranking score from music cosines and interval TF-IDF cosines."""
+    """The ``similar`` ranking score from music cosines and melody cosines."""
     return music + MELODY_WEIGHT * melody
