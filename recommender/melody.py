@@ -12,7 +12,14 @@ that one sparse dot product gives ``(pitch cosine + RHYTHM_WEIGHT * rhythm cosin
 RHYTHM_WEIGHT)``. A query touches only the pieces that share one of its n-grams (the term ->
 pieces inverted lists of ``_by_term``). ``similar`` ranks by ``music cosine + MELODY_WEIGHT *
 melody cosine``. Every constant here was tuned on the tune half of
-``recommender.eval_same_tune`` (figures there and in ``cantus eval retrieval``'s JSON).
+``recommender.eval_same_tune`` (judge title+metre; the grids and every trial are in ``cantus
+eval retrieval``'s JSON): NGRAM_RANGE (2,4) / (3,5) / (3,6) gave tune MRR 0.728 / 0.737 / 0.737,
+RHYTHM_WEIGHT 0 / 0.5 / 1 / 2 / 4 gave 0.716 / 0.726 / 0.732 / 0.737 / 0.734, MELODY_WEIGHT
+1 / 2 / 4 / 8 / 16 gave 0.701 / 0.714 / 0.723 / 0.737 / 0.736. Test half (2026-12-01): MRR
+0.685 (681 queries; HR@10 0.775) against 0.633 for the previous channel (opening window, voices
+interleaved) and 0.486 for the embedding alone; the Bach chorales went from 0.45 to 0.77.
+Looked at on the tune half, no alignment re-rank (Smith-Waterman over the top 30, 2.5 ms a
+query), beat-sampled pitches, contour classes or incipit n-grams added to these.
 """
 
 from __future__ import annotations
