@@ -5,9 +5,6 @@ tokens in order interleave the voices (bass, tenor, alto, soprano, bass, ...): t
 are not a melody. The line here is a *skyline*: at each onset its highest new note, unless a
 higher note struck earlier still sounds (a held soprano note is not interrupted by the alto).
 For one-line tunes it is the tune itself.
-
-``beat_pitches`` samples that line once per beat (the note sounding on each beat), which keeps
-the tune's frame and drops what a player adds between beats (turns, passing notes).
 """
 
 from __future__ import annotations
@@ -18,7 +15,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-POSITIONS_PER_BEAT = 12  # REMI positions per beat (``cantus.tokens.BEAT_RES``)
 HOLD_LOOKBACK = 8  # earlier line notes checked for a higher note still sounding
 
 
@@ -35,11 +31,12 @@ class _Tables(NamedTuple):
     value: np.ndarray  # per id: position, pitch or duration in beats
     bar_q: np.ndarray  # per id: TimeSig bar length in quarters
     beat_q: np.ndarray  # per id: TimeSig beat length in quarters
+    per_beat: int  # REMI positions per beat (the finest ``cantus.tokens.BEAT_RES``)
 
 
 @functools.cache
 def _tables() -> _Tables:
-    from cantus.tokens import get_tokenizer
+    from cantus.tokens import BEAT_RES, get_tokenizer
 
     vocab = dict(get_tokenizer().vocab)
     kind = np.zeros(len(vocab), dtype=np.int64)
@@ -60,7 +57,7 @@ def _tables() -> _Tables:
         elif head == "Duration":
             beats, ticks, res = (int(x) for x in tail.split("."))
             kind[idx], value[idx] = 5, beats + ticks / res
-    return _Tables(kind, value, bar_q, beat_q)
+    return _Tables(kind, value, bar_q, beat_q, max(BEAT_RES.values()))
 
 
 def _ffill(mask: np.ndarray, values: np.ndarray, default: float) -> np.ndarray:
@@ -96,21 +93,8 @@ def notes_of(ids: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray, n
                    _ffill(kind == 3, value, 0.0), 0.0)  # fmt: skip
     at = np.flatnonzero((kind[:-1] == 4) & (kind[1:] == 5))  # Pitch then its Duration
     beat = bar_beat[bar_no[at]]
-    onset = bar_start[bar_no[at]] + pos[at] * beat / POSITIONS_PER_BEAT
+    onset = bar_start[bar_no[at]] + pos[at] * beat / t.per_beat
     return onset, value[at].astype(np.int64), value[at + 1] * beat
-
-
-def beat_grid(ids: Sequence[int] | np.ndarray) -> np.ndarray:
-    """Onsets (quarters) of every beat of every bar of ``ids``."""
-    t = _tables()
-    arr = np.asarray(ids, dtype=np.int64)
-    arr = arr[(arr >= 0) & (arr < len(t.kind))]
-    _, start, beat = _bars(arr, t)
-    length = np.diff(np.concatenate([start, [start[-1] + 4.0]]))
-    counts = np.maximum(np.round(length / beat).astype(np.int64), 1)
-    first = np.repeat(start, counts)
-    step = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    return first + step * np.repeat(beat, counts)
 
 
 def melody_line(ids: Sequence[int] | np.ndarray) -> Line:
@@ -128,12 +112,3 @@ def melody_line(ids: Sequence[int] | np.ndarray) -> Line:
         covered[back:] |= (end[:-back] > onset[back:] + 1e-6) & (pitch[:-back] > pitch[back:])
     keep = ~covered
     return Line(onset[keep], pitch[keep], length[keep])
-
-
-def beat_pitches(line: Line, grid: np.ndarray) -> np.ndarray:
-    """The line's pitch on each beat of ``grid`` from its first note to its last."""
-    if not len(line.onset):
-        return np.zeros(0, dtype=np.int64)
-    grid = grid[(grid >= line.onset[0] - 1e-6) & (grid <= line.onset[-1] + 1e-6)]
-    sounding = np.searchsorted(line.onset, grid + 1e-6, side="right") - 1
-    return line.pitch[np.maximum(sounding, 0)]
