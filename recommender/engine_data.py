@@ -149,7 +149,7 @@ def _cached_melody_index(
 ) -> MelodyIndex:
     """The melody index for these rows, kept under ``$CANTUS_HOME/cache`` (keyed by the ids);
     the shipped catalog's is also read from the virtual environment (``make install``), so a
-    new ``CANTUS_HOME`` neither builds it (~15 s) nor imports the tokenizer (and torch)."""
+    new ``CANTUS_HOME`` neither builds it (~8 s) nor imports the tokenizer (and torch)."""
     import pickle
 
     from cantus import config

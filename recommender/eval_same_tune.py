@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from recommender import melody
-from recommender.melody import MelodyIndex, melody_documents
+from recommender.melody import MelodyIndex, melody_codes
 from recommender.metrics import hit_rate_and_mrr, top_excluding_self
 from recommender.train_data import normalize_title
 
@@ -170,16 +170,16 @@ def previous_channel(tokens: list[np.ndarray], max_len: int) -> Any:
 class _Channels:
     """Melody indexes of every piece per n-gram range (built once), scored per query rows."""
 
-    def __init__(self, docs: list[tuple[str, str]]) -> None:
-        self.docs = docs
+    def __init__(self, codes: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        self.codes = codes
         self.indexes: dict[tuple[int, int], MelodyIndex] = {}
 
     def scores(self, rows: list[int], ngrams: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
         """(pitch, rhythm) cosines (Q, N) of ``rows`` to every piece."""
         if ngrams not in self.indexes:
-            self.indexes[ngrams] = MelodyIndex.from_documents(self.docs, 1.0, ngrams)
+            self.indexes[ngrams] = MelodyIndex.from_codes(self.codes, 1.0, ngrams)
         index = self.indexes[ngrams]
-        cut = len(index.vectorizers[0].vocabulary_)
+        cut = len(index.channels[0].vocab)
         m = index.matrix * np.sqrt(2.0)  # undo the equal-weight scaling of each half
         q = m[rows]
         pitch = (q[:, :cut] @ m[:, :cut].T).toarray().astype(np.float32)
@@ -212,7 +212,7 @@ def evaluate_same_tune(
     if not all(h["tune"][0] and h["test"][0] for h in judges.values()):
         return {"skipped": "no tune title shared across files in both halves"}
     collections = catalog["collection"].astype(str).to_numpy()
-    channels = _Channels([melody_documents(t) for t in tokens])
+    channels = _Channels([melody_codes(t) for t in tokens])
     tune_pairs = judges[PRIMARY_JUDGE]["tune"]
     best, trials = _tune(
         channels, embeddings[tune_pairs[0]] @ embeddings.T, tune_pairs, collections

@@ -9,7 +9,7 @@ import pytest
 from music21 import converter, meter, note, stream
 
 from cantus import token_decode, tokens
-from recommender.melody import MelodyIndex, melody_documents
+from recommender.melody import MAX_INTERVAL, MelodyIndex, melody_codes, ngrams
 from recommender.melody_line import melody_line, notes_of
 
 REEL = """X:1
@@ -58,12 +58,35 @@ def test_the_line_of_a_tune_is_the_tune() -> None:
     assert line.onset[:3].tolist() == [0, 1, 1.5]
 
 
-def test_melody_documents_ignore_the_key_and_follow_the_rhythm() -> None:
+def test_melody_codes_ignore_the_key_and_follow_the_rhythm() -> None:
     ids = tokens.score_to_ids(converter.parse(REEL, format="abc"))
-    assert melody_documents(ids) == melody_documents(tokens.transpose_ids(ids, 5))
-    pitch, rhythm = melody_documents(ids)
-    assert pitch.split()[:3] == ["i-3", "i3", "i-7"]
-    assert rhythm.split()[0] == "3r-1"  # A2 F A: up 3 from an F shorter than the A before it
+    pitch, rhythm = melody_codes(ids)
+    up = melody_codes(tokens.transpose_ids(ids, 5))
+    assert np.array_equal(pitch, up[0]) and np.array_equal(rhythm, up[1])
+    assert (pitch[:3] - MAX_INTERVAL - 1).tolist() == [-3, 3, -7]  # A2 F A D: down 3, up 3, ...
+    # F to A (+3), leaving an F shorter than the A before it (change 0 = shorter)
+    assert rhythm[0] == (3 + MAX_INTERVAL + 1) * 3 + 0
+
+
+def test_ngrams_are_exact_and_the_tfidf_is_sklearns() -> None:
+    """Each n-gram is one exact integer; the index's cosines equal sklearn's TfidfVectorizer
+    (sublinear tf) over the same n-grams written as words."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    assert ngrams(np.array([1, 2, 3, 4]), (3, 4)).tolist() == [
+        (1 * 256 + 2) * 256 + 3, (2 * 256 + 3) * 256 + 4, ((1 * 256 + 2) * 256 + 3) * 256 + 4,
+    ]  # fmt: skip
+    rng = np.random.default_rng(1)
+    codes = [(rng.integers(1, 6, n), rng.integers(1, 6, max(n - 1, 0))) for n in (9, 14, 2, 30, 20)]
+    index = MelodyIndex.from_codes(codes, rhythm_weight=1.0, ngram_range=(2, 4))
+    ours = (index.matrix @ index.matrix.T).toarray()
+    theirs = np.zeros_like(ours)
+    for i in range(2):
+        words = [" ".join(f"s{x}" for x in c[i]) for c in codes]
+        m = TfidfVectorizer(ngram_range=(2, 4), token_pattern=r"\S+", sublinear_tf=True)
+        m = m.fit_transform(words)
+        theirs += (m @ m.T).toarray() / 2
+    assert np.allclose(ours, theirs, atol=1e-5)
 
 
 @pytest.fixture(scope="module")
