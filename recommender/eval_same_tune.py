@@ -57,6 +57,7 @@ GRID = {
     "MELODY_WEIGHT": (1.0, 2.0, 4.0, 8.0, 16.0),
 }
 PRIMARY_JUDGE = "title+metre"
+PREVIOUS_MELODY_WEIGHT = 2.0  # main at bc3b0f7 fused its interval TF-IDF with this weight
 MAX_VERSIONS = 10  # a title shared by more pieces is too generic to test
 K = 10
 Pairs = dict[str, tuple[list[int], list[set[int]]]]
@@ -222,7 +223,8 @@ def evaluate_same_tune(
         "judges": {
             "title": "same normalised title in another file, in collections whose titles name "
             "tunes (the judge up to 2026-12-01)",
-            "title+metre": "as 'title', and the same kind of metre in both sources' time "
+            "title+metre": "as 'title' with Ryan's dance type cut from the title (it must agree "
+            "where both titles name one), and the same kind of metre in both sources' time "
             "signatures (primary)",
         },
         "constants": _constants(best),
@@ -257,8 +259,8 @@ def _report_half(
     music = embeddings[rows] @ embeddings.T
     old = (previous[rows] @ previous.T).toarray()
 
-    def mix(channels: tuple[np.ndarray, np.ndarray], rw: float, mw: float, m: float = 1.0):
-        pitch, rhythm = channels
+    def mix(parts: tuple[np.ndarray, np.ndarray], rw: float, mw: float, m: float = 1.0):
+        pitch, rhythm = parts
         return m * music + mw * (pitch + rw * rhythm) / (1 + rw)
 
     tuned = channels.scores(rows, tuple(best["NGRAM_RANGE"]))
@@ -271,7 +273,7 @@ def _report_half(
         "similar (constants in use)": lambda: mix(
             in_use, melody.RHYTHM_WEIGHT, melody.MELODY_WEIGHT
         ),
-        "previous similar (main bc3b0f7)": lambda: music + 2.0 * old,
+        "previous similar (main bc3b0f7)": lambda: music + PREVIOUS_MELODY_WEIGHT * old,
         "music embedding alone": lambda: music.copy(),
         "melody n-grams alone (in use)": lambda: mix(in_use, melody.RHYTHM_WEIGHT, 1.0, 0.0),
         "previous interval n-grams alone": lambda: old.copy(),
