@@ -20,13 +20,12 @@ import numpy as np
 import pandas as pd
 
 from cantus.errors import MissingArtifact
-from recommender.melody import MELODY_VERSION, MelodyIndex
+from recommender.melody import MELODY_VERSION, NGRAM_RANGE, RHYTHM_WEIGHT, MelodyIndex
 from recommender.query_text import TextEmbedder, query_text_embedder, shared_cache_dir
 
 log = logging.getLogger(__name__)
 
 CAPTION_FILE = "caption_embeddings.npy"  # (N, 384) float16, rows in catalog order
-DEFAULT_MELODY_WINDOW = 256  # tokens per melody document when the encoder does not say
 # Catalog columns the engine keeps in memory (tokens and captions are only read to build).
 CATALOG_COLUMNS = (
     "id",
@@ -147,20 +146,16 @@ def _read_tokens(parts: list[Path]) -> list[np.ndarray]:
 
 
 def _cached_melody_index(
-    ids: pd.Series,
-    tokens: Callable[[], list[np.ndarray]],
-    encoder: Any,
-    cache_dir: Path | None = None,
+    ids: pd.Series, tokens: Callable[[], list[np.ndarray]], cache_dir: Path | None = None
 ) -> MelodyIndex:
     """The melody index for these rows, kept under ``$CANTUS_HOME/cache`` (keyed by the ids);
     the shipped catalog's is also read from the virtual environment (``make install``), so a
-    new ``CANTUS_HOME`` neither builds it (~4 s) nor imports the tokenizer (and torch)."""
+    new ``CANTUS_HOME`` neither builds it (~8 s) nor imports the tokenizer (and torch)."""
     import pickle
 
     from cantus import config
 
-    max_len = int(getattr(getattr(encoder, "cfg", None), "max_len", DEFAULT_MELODY_WINDOW))
-    key = _sha_of_ids([f"melody:{max_len}:{MELODY_VERSION}", *ids])
+    key = _sha_of_ids([f"melody:{MELODY_VERSION}:{NGRAM_RANGE}:{RHYTHM_WEIGHT}", *ids])
     path = (cache_dir or config.cantus_home() / "cache") / f"melody-{key}.pkl"
     for found in (path, shared_cache_dir() / path.name):
         if not found.is_file():
@@ -173,7 +168,7 @@ def _cached_melody_index(
         except Exception as exc:  # a stale or broken cache is rebuilt
             log.info("melody cache %s unreadable (%s); rebuilding", found, exc)
     started = time.perf_counter()
-    index = MelodyIndex(tokens(), max_len)
+    index = MelodyIndex(tokens())
     log.info("melody index of %d pieces in %.1fs", len(ids), time.perf_counter() - started)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -191,12 +186,11 @@ def build_shared_melody_index() -> None:
     """The data dir's melody index (no user pieces) into the virtual environment's cache,
     where every new ``CANTUS_HOME`` finds it (``make install``)."""
     from cantus import config
-    from recommender.encoder import load_encoder
 
     folder = config.data_dir()
     ids = _read_catalog(folder)["id"].astype(str)
     tokens = functools.partial(_read_tokens, [folder])
-    _cached_melody_index(ids, tokens, load_encoder(folder), shared_cache_dir())
+    _cached_melody_index(ids, tokens, shared_cache_dir())
 
 
 def build_shared_lexical_index() -> None:

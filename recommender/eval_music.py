@@ -1,4 +1,4 @@
-"""Music-to-music sections of ``cantus eval retrieval``, beside interval TF-IDF and random.
+"""Music-to-music sections of ``cantus eval retrieval``, beside melody n-grams and random.
 
 A transposed copy must find its original; versions of a tune in other collections must find
 each other.
@@ -20,15 +20,16 @@ from recommender.metrics import jitter
 def eval_music(data: EvalData, cfg: EvalConfig) -> dict[str, Any]:
     """Transposed copies (rank-1 rate) and the same tune in other files (``eval_same_tune``)."""
     tokens = [np.asarray(t, dtype=np.int64) for t in data.catalog["tokens"]]
-    tfidf = MelodyIndex(tokens, data.encoder.cfg.max_len)
+    melody = MelodyIndex(tokens)
+    max_len = data.encoder.cfg.max_len
     return {
-        "transposed_copy": _transposed(data, tokens, tfidf, cfg),
-        "same_tune": evaluate_same_tune(data.embeddings, tfidf, data.catalog),
+        "transposed_copy": _transposed(data, tokens, melody, cfg),
+        "same_tune": evaluate_same_tune(data.embeddings, tokens, data.catalog, max_len),
     }
 
 
 def _transposed(
-    data: EvalData, tokens: list[np.ndarray], tfidf: MelodyIndex, cfg: EvalConfig
+    data: EvalData, tokens: list[np.ndarray], melody: MelodyIndex, cfg: EvalConfig
 ) -> dict[str, Any]:
     from cantus.tokens import transpose_bounds, transpose_ids
 
@@ -50,11 +51,12 @@ def _transposed(
     rate = len(copies) / max(time.perf_counter() - start, 1e-9)
     same = _duplicate_sets(tokens, originals)
     equivalent = _duplicate_sets(_canonical_windows(tokens, data.encoder.cfg.max_len), originals)
+    tunes = melody.scores(copies)
     methods = {
         "cantus": vectors @ data.embeddings.T,
-        "interval_tfidf": tfidf.scores(copies),
-        # what `similar` ranks by: music cosine fused with interval TF-IDF
-        "engine_similar": fuse(vectors @ data.embeddings.T, tfidf.scores(copies)),
+        "melody_ngrams": tunes,
+        # what `similar` ranks by: music cosine fused with the melody n-grams
+        "engine_similar": fuse(vectors @ data.embeddings.T, tunes),
         "random": rng.random((len(copies), len(tokens))),
     }
     out: dict[str, Any] = {

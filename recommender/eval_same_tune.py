@@ -1,24 +1,45 @@
-"""Same tune, told by titles that name tunes: tune ``MELODY_WEIGHT`` on one half, report the other.
+"""Same tune, told by the sources' titles and metres: tune the melody channel on one half, report
+the other.
 
 A pair is two pieces from different files or collections whose normalised titles agree, in
 collections where a title names a tune: the tune books, the folk song collections (a song's
 title is its first line, and variants share it) and the Bach chorales (a chorale's title names
 its melody). Mass sections ("Et ascendit"), movements ("String Quartet in F major, Op. 18")
 and regimental quick steps share titles without sharing music, so their collections do not
-count. Titles are split once into a tune half and a test half by a hash of the title; the
-weight of the melody channel in ``similar`` is chosen on the tune half's MRR, and the test half
-is reported beside the music embedding alone, the melodic n-gram index alone and random.
+count. Titles are split once into a tune half and a test half by a hash of the title.
+
+Two judges, both from the sources' metadata only (never from the ranker's rules):
+
+* ``title`` (the judge up to 2026-12-01): the same title is the same tune;
+* ``title+metre`` (primary since then): the title without the dance type Ryan's Mammoth
+  appends ("MONEY MUSK -- STRATHSPEY" is O'Neill's "The Money Musk"; the old judge paired
+  Ryan's 1,004 such titles only among themselves), the same dance type where both titles name
+  one (his "MISS JOHNSON'S -- REEL" and "-- HORNPIPE" are two tunes), and the same kind of
+  metre in both sources' time signatures (duple, triple, compound duple, ...). A folk song's
+  title is its first line of text, and a text was sung to several tunes: on the tune half,
+  "Gestern Abend in der stillen Ruh" in 2/4, 3/4 and 4/4 are three melodies, as are O'Neill's
+  "Pretty Peggy" (3/4 and 2/2) and Aird's "Little House under the Hill" (2/4 and 6/8); a tune
+  renotated from 2/4 to 4/4 or 2/2 keeps its pair. Neither judge knows a tune's other names
+  (the chorale melody of "Was frag' ich nach der Welt" is also "O Gott, du frommer Gott";
+  O'Neill's "Kelly the Rake" is Ryan's "Moll in the Wad"), so finding those counts as a miss.
+
+The constants of ``recommender.melody`` (n-gram lengths, rhythm weight, melody weight) are
+chosen on the tune half's MRR under the primary judge; the test half is reported under both
+judges beside the previous channel (main at bc3b0f7: interval TF-IDF of the opening window),
+the music embedding alone, the melody n-grams alone and random, overall and per collection.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from recommender.melody import MELODY_WEIGHT, MelodyIndex
+from recommender import melody
+from recommender.melody import MelodyIndex, melody_codes
 from recommender.metrics import hit_rate_and_mrr, top_excluding_self
 from recommender.train_data import normalize_title
 
@@ -29,9 +50,17 @@ TUNE_TITLE_COLLECTIONS = frozenset(
 )  # fmt: skip
 # generic titles that name a kind of piece, not a tune ("Irish Air", "Quick Step 45th Regt.")
 GENERIC_TITLE_WORDS = frozenset({"air", "quick", "step", "march", "regt", "chorale", "bwv"})
-MELODY_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0)  # the grid tried on the tune half
+# the grids tried on the tune half (see module doc)
+GRID = {
+    "NGRAM_RANGE": ((2, 4), (3, 5), (3, 6)),
+    "RHYTHM_WEIGHT": (0.0, 0.5, 1.0, 2.0, 4.0),
+    "MELODY_WEIGHT": (1.0, 2.0, 4.0, 8.0, 16.0),
+}
+PRIMARY_JUDGE = "title+metre"
+PREVIOUS_MELODY_WEIGHT = 2.0  # main at bc3b0f7 fused its interval TF-IDF with this weight
 MAX_VERSIONS = 10  # a title shared by more pieces is too generic to test
 K = 10
+Pairs = dict[str, tuple[list[int], list[set[int]]]]
 
 
 def title_half(key: str) -> str:
@@ -39,11 +68,47 @@ def title_half(key: str) -> str:
     return "tune" if hashlib.sha1(key.encode()).digest()[0] % 2 == 0 else "test"
 
 
-def same_tune_pairs(catalog: Any) -> dict[str, tuple[list[int], list[set[int]]]]:
+def metre_kind(meter: str) -> str:
+    """The kind of metre of a time signature ("6/8" -> "compound duple"; "" when unknown)."""
+    top = str(meter or "").partition("/")[0]
+    if not top.isdigit():
+        return ""
+    kinds = {2: "duple", 4: "duple", 8: "duple", 3: "triple", 6: "compound duple",
+             12: "compound duple", 9: "compound triple"}  # fmt: skip
+    return kinds.get(int(top), f"{top} beats")
+
+
+def tune_key(title: str) -> str:
+    """The normalised title without Ryan's dance type ("MONEY MUSK -- STRATHSPEY": "money musk")."""
+    return normalize_title(str(title).split(" -- ")[0])
+
+
+def dance_type(title: str) -> str:
+    """Ryan's dance type after " -- " ("MONEY MUSK -- STRATHSPEY": "strathspey"; "" if none)."""
+    _, sep, tail = str(title).partition(" -- ")
+    return normalize_title(tail) if sep else ""
+
+
+def _same_kind(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    """The same kind of metre (both known), and the same dance type where both titles name one."""
+    (metre_a, dance_a), (metre_b, dance_b) = a, b
+    return (
+        metre_a != "" and metre_a == metre_b and (not dance_a or not dance_b or dance_a == dance_b)
+    )
+
+
+def same_tune_pairs(catalog: Any, judge: str = PRIMARY_JUDGE) -> Pairs:
     """Per half: query rows and, for each, the rows of the same tune elsewhere."""
-    keys = catalog["title"].astype(str).map(normalize_title).to_numpy()
+    if judge not in ("title", "title+metre"):
+        raise ValueError(f"judge must be 'title' or 'title+metre' (received {judge!r})")
+    keys = catalog["title"].astype(str).map(normalize_title if judge == "title" else tune_key)
+    keys = keys.to_numpy()
     sources = catalog["source"].astype(str).to_numpy()
     collections = catalog["collection"].astype(str).to_numpy()
+    kinds = [
+        (metre_kind(m), dance_type(t))
+        for m, t in zip(catalog["meter"].astype(str), catalog["title"].astype(str), strict=True)
+    ]
     groups: dict[str, list[int]] = {}
     for i, key in enumerate(keys):
         words = key.split()
@@ -54,7 +119,7 @@ def same_tune_pairs(catalog: Any) -> dict[str, tuple[list[int], list[set[int]]]]
             and not GENERIC_TITLE_WORDS.intersection(words)
         ):
             groups.setdefault(key, []).append(i)
-    out: dict[str, tuple[list[int], list[set[int]]]] = {"tune": ([], []), "test": ([], [])}
+    out: Pairs = {"tune": ([], []), "test": ([], [])}
     for key, members in groups.items():
         if not 2 <= len(members) <= MAX_VERSIONS:
             continue
@@ -63,7 +128,9 @@ def same_tune_pairs(catalog: Any) -> dict[str, tuple[list[int], list[set[int]]]]
             good = {
                 j
                 for j in members
-                if j != i and (sources[j] != sources[i] or collections[j] != collections[i])
+                if j != i
+                and (sources[j] != sources[i] or collections[j] != collections[i])
+                and (judge == "title" or _same_kind(kinds[i], kinds[j]))
             }
             if good:
                 queries.append(i)
@@ -72,71 +139,162 @@ def same_tune_pairs(catalog: Any) -> dict[str, tuple[list[int], list[set[int]]]]
 
 
 def _mrr_and_hits(
-    score: Callable[[list[int]], np.ndarray], queries: list[int], relevant: list[set[int]]
-) -> dict[str, float]:
-    rng = np.random.default_rng(0)
-    top = np.concatenate(
-        [
-            top_excluding_self(score(queries[lo : lo + 256]), queries[lo : lo + 256], rng)
-            for lo in range(0, len(queries), 256)
-        ]
-    )
+    scores: np.ndarray, queries: list[int], relevant: list[set[int]], collections: np.ndarray
+) -> dict[str, Any]:
+    """HR@10 and MRR of (Q, N) scores, overall and per collection of the query."""
+    top = top_excluding_self(scores, queries, np.random.default_rng(0))
     hr, rr = hit_rate_and_mrr(top, relevant, K)
-    return {f"HR@{K}": round(hr, 4), "MRR@100": round(rr, 4)}
+    out: dict[str, Any] = {f"HR@{K}": round(hr, 4), "MRR@100": round(rr, 4)}
+    by = {}
+    for name in sorted(set(collections[queries])):
+        at = [i for i, q in enumerate(queries) if collections[q] == name]
+        hr, rr = hit_rate_and_mrr(top[at], [relevant[i] for i in at], K)
+        by[name] = {"queries": len(at), f"HR@{K}": round(hr, 4), "MRR@100": round(rr, 4)}
+    return out | {"by_collection": by}
 
 
-def evaluate_same_tune(embeddings: np.ndarray, melody: MelodyIndex, catalog: Any) -> dict[str, Any]:
-    """The report section (see module doc)."""
-    halves = same_tune_pairs(catalog)
-    if not halves["tune"][0] or not halves["test"][0]:
+def previous_channel(tokens: list[np.ndarray], max_len: int) -> Any:
+    """The melody channel of main at bc3b0f7 (the baseline): TF-IDF of the interval 2..4-grams
+    of every pitch token of the opening ``max_len`` tokens, voices interleaved."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from recommender.encoder import window_arrays
+
+    def document(ids: np.ndarray) -> str:
+        _, _, intervals, _ = window_arrays([list(ids[:max_len])], max_len, 10**6)
+        return " ".join(f"i{s}" for s in intervals[0][intervals[0] > 1]) or "empty"
+
+    vectorizer = TfidfVectorizer(ngram_range=(2, 4), token_pattern=r"\S+", sublinear_tf=True)
+    return vectorizer.fit_transform([document(t) for t in tokens]).tocsr()
+
+
+class _Channels:
+    """Melody indexes of every piece per n-gram range (built once), scored per query rows."""
+
+    def __init__(self, codes: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        self.codes = codes
+        self.indexes: dict[tuple[int, int], MelodyIndex] = {}
+
+    def scores(self, rows: list[int], ngrams: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        """(pitch, rhythm) cosines (Q, N) of ``rows`` to every piece."""
+        if ngrams not in self.indexes:
+            self.indexes[ngrams] = MelodyIndex.from_codes(self.codes, 1.0, ngrams)
+        index = self.indexes[ngrams]
+        cut = len(index.channels[0].vocab)
+        m = index.matrix * np.sqrt(2.0)  # undo the equal-weight scaling of each half
+        q = m[rows]
+        pitch = (q[:, :cut] @ m[:, :cut].T).toarray().astype(np.float32)
+        rhythm = (q[:, cut:] @ m[:, cut:].T).toarray().astype(np.float32)
+        return pitch, rhythm
+
+
+def _tune(
+    channels: _Channels, music: np.ndarray, pairs: tuple[list[int], list[set[int]]],
+    collections: np.ndarray,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:  # fmt: skip
+    """The best constants on the tune half (ties go to the first of the grid) and every trial."""
+    trials = []
+    for ngrams in GRID["NGRAM_RANGE"]:
+        pitch, rhythm = channels.scores(pairs[0], ngrams)
+        for rw, mw in itertools.product(GRID["RHYTHM_WEIGHT"], GRID["MELODY_WEIGHT"]):
+            score = music + mw * (pitch + rw * rhythm) / (1 + rw)
+            mrr = _mrr_and_hits(score, *pairs, collections)["MRR@100"]
+            trials.append({"NGRAM_RANGE": list(ngrams), "RHYTHM_WEIGHT": rw,
+                           "MELODY_WEIGHT": mw, "tune_MRR": mrr})  # fmt: skip
+    best = max(trials, key=lambda t: t["tune_MRR"])
+    return best, trials
+
+
+def evaluate_same_tune(
+    embeddings: np.ndarray, tokens: list[np.ndarray], catalog: Any, max_len: int
+) -> dict[str, Any]:
+    """The report section (see module doc); ``max_len`` is the previous channel's window."""
+    judges = {j: same_tune_pairs(catalog, j) for j in ("title", PRIMARY_JUDGE)}
+    if not all(h["tune"][0] and h["test"][0] for h in judges.values()):
         return {"skipped": "no tune title shared across files in both halves"}
-
-    # each half's query rows scored once by each channel; the methods below only mix them
-    parts = {
-        h: (embeddings[q] @ embeddings.T, melody.row_scores(q), {r: i for i, r in enumerate(q)})
-        for h, (q, _) in halves.items()
-    }
-
-    def fused(weight: float, music: float = 1.0) -> Callable[[list[int]], np.ndarray]:
-        def score(rows: list[int]) -> np.ndarray:
-            half = next(h for h, (_, _, at) in parts.items() if rows[0] in at)
-            cos, tfidf, at = parts[half]
-            lo = at[rows[0]]
-            block = slice(lo, lo + len(rows))  # batches are consecutive query rows
-            return music * cos[block] + weight * tfidf[block]
-
-        return score
-
-    trials = {w: _mrr_and_hits(fused(w), *halves["tune"])["MRR@100"] for w in MELODY_WEIGHTS}
-    best = max(trials, key=lambda w: (trials[w], -w))  # ties go to the smaller weight
-    rng = np.random.default_rng(0)
-    methods: dict[str, Callable[[list[int]], np.ndarray]] = {
-        "similar (tuned weight)": fused(best),
-        f"similar (weight in use, {MELODY_WEIGHT:g})": fused(MELODY_WEIGHT),
-        "music embedding alone": fused(0.0),
-        "melodic interval n-grams alone": fused(1.0, music=0.0),
-        "random": lambda rows: rng.random((len(rows), len(catalog))),
-    }
+    collections = catalog["collection"].astype(str).to_numpy()
+    channels = _Channels([melody_codes(t) for t in tokens])
+    tune_pairs = judges[PRIMARY_JUDGE]["tune"]
+    best, trials = _tune(
+        channels, embeddings[tune_pairs[0]] @ embeddings.T, tune_pairs, collections
+    )
+    previous = previous_channel(tokens, max_len)
     report: dict[str, Any] = {
-        "judge": "same normalised title in another file, in collections whose titles name tunes",
-        "tuned_on_tune_half": {"melody_weight": best, "tune_MRR": trials},
-        "in_use": MELODY_WEIGHT,
+        "judges": {
+            "title": "same normalised title in another file, in collections whose titles name "
+            "tunes (the judge up to 2026-12-01)",
+            "title+metre": "as 'title' with Ryan's dance type cut from the title (it must agree "
+            "where both titles name one), and the same kind of metre in both sources' time "
+            "signatures (primary)",
+        },
+        "constants": _constants(best),
+        "tune_trials": trials,
     }
-    for half, (queries, relevant) in halves.items():
-        report[half] = {"queries": len(queries)} | {
-            name: _mrr_and_hits(score, queries, relevant) for name, score in methods.items()
+    for judge, halves in judges.items():
+        report[judge] = {
+            half: _report_half(embeddings, channels, previous, best, pairs, collections)
+            for half, pairs in halves.items()
         }
     return report
+
+
+def _constants(best: dict[str, Any]) -> dict[str, Any]:
+    tuned_on = f"tune half, judge {PRIMARY_JUDGE}, MRR@100 over the grid in tune_trials"
+    return {
+        name: {"tuned": best[name], "in_use": _as_json(getattr(melody, name)),
+               "grid": [_as_json(v) for v in GRID[name]], "tuned_on": tuned_on}
+        for name in GRID
+    } | {"tune_MRR_of_tuned": best["tune_MRR"]}  # fmt: skip
+
+
+def _as_json(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _report_half(
+    embeddings: np.ndarray, channels: _Channels, previous: Any, best: dict[str, Any],
+    pairs: tuple[list[int], list[set[int]]], collections: np.ndarray,
+) -> dict[str, Any]:  # fmt: skip
+    rows = pairs[0]
+    music = embeddings[rows] @ embeddings.T
+    old = (previous[rows] @ previous.T).toarray()
+
+    def mix(parts: tuple[np.ndarray, np.ndarray], rw: float, mw: float, m: float = 1.0):
+        pitch, rhythm = parts
+        return m * music + mw * (pitch + rw * rhythm) / (1 + rw)
+
+    tuned = channels.scores(rows, tuple(best["NGRAM_RANGE"]))
+    in_use = channels.scores(rows, melody.NGRAM_RANGE)
+    rng = np.random.default_rng(0)
+    methods: dict[str, Callable[[], np.ndarray]] = {
+        "similar (tuned constants)": lambda: mix(
+            tuned, best["RHYTHM_WEIGHT"], best["MELODY_WEIGHT"]
+        ),
+        "similar (constants in use)": lambda: mix(
+            in_use, melody.RHYTHM_WEIGHT, melody.MELODY_WEIGHT
+        ),
+        "previous similar (main bc3b0f7)": lambda: music + PREVIOUS_MELODY_WEIGHT * old,
+        "music embedding alone": lambda: music.copy(),
+        "melody n-grams alone (in use)": lambda: mix(in_use, melody.RHYTHM_WEIGHT, 1.0, 0.0),
+        "previous interval n-grams alone": lambda: old.copy(),
+        "random": lambda: rng.random(music.shape),
+    }
+    return {"queries": len(rows)} | {
+        name: _mrr_and_hits(score(), *pairs, collections) for name, score in methods.items()
+    }
 
 
 def summary_lines(section: dict[str, Any]) -> list[str]:
     """Test-half lines for the text report."""
     if "skipped" in section:
         return [f"same tune: skipped ({section['skipped']})"]
-    tuned = section["tuned_on_tune_half"]["melody_weight"]
-    test = section["test"]
-    lines = [f"same tune, test half ({test['queries']} queries; melody weight {tuned} on tune)"]
-    for name, m in test.items():
-        if isinstance(m, dict):
-            lines.append(f"  {name:34s} HR@10 {m['HR@10']:.3f}  MRR {m['MRR@100']:.3f}")
+    c = section["constants"]
+    tuned = ", ".join(f"{n} {c[n]['tuned']}" for n in GRID)
+    lines = [f"same tune, test half (constants tuned on the tune half: {tuned})"]
+    for judge in ("title", PRIMARY_JUDGE):
+        test = section[judge]["test"]
+        lines.append(f"  judge {judge} ({test['queries']} queries)")
+        for name, m in test.items():
+            if isinstance(m, dict):
+                lines.append(f"    {name:34s} HR@10 {m['HR@10']:.3f}  MRR {m['MRR@100']:.3f}")
     return lines

@@ -35,12 +35,12 @@ class MusicSearch:
         return _unit_rows(self.encoder.encode_ids([list(ids)]))[0]
 
     def melody_index(self) -> MelodyIndex | None:
-        """The interval TF-IDF of every row (built or read from cache once); None if unknown."""
+        """The melody n-gram index of every row (built or read from cache once); None if unknown."""
         if self._melody is None and self._melody_tokens is not None:
             with self._melody_lock:
                 if self._melody is None:
                     self._melody = _cached_melody_index(
-                        self.catalog["id"].astype(str), self._melody_tokens, self.encoder
+                        self.catalog["id"].astype(str), self._melody_tokens
                     )
         return self._melody
 
@@ -73,21 +73,23 @@ class MusicSearch:
         tokens: Sequence[int] | None = None,
     ) -> list[Hit]:
         """Music cosine fused with the melody index (``recommender.melody``); music alone
-        without one. Exact over the catalog up to ``exact_max`` rows, else a re-rank of the
-        index's best candidates."""
+        without one. Exact over the catalog up to ``exact_max`` rows, else over the union of
+        the index's best music candidates and the best melody candidates (inverted lists)."""
         melody = self.melody_index()
         if melody is None:
             return self.nearest(vector, k, exclude)
         skip = frozenset(self._rows[e] for e in exclude if e in self._rows)
         vec = _unit_rows(np.asarray(vector, dtype=np.float32).reshape(1, -1))[0]
         query = melody.matrix[row] if row is not None else melody.query_vector(tokens or [])
+        tune = melody.cosines(query)  # (N,): only pieces sharing an n-gram are touched
         if len(self.catalog) <= self.config.exact_max:
             rows = np.arange(len(self.catalog))
-            scores = fuse(self.embeddings @ vec, melody.cosines(query))
-        else:
+            scores = fuse(self.embeddings @ vec, tune)
+        else:  # a tune in other clothes may be far in music space: melody finds it
             pool = max(self.config.rerank_pool, 4 * k)
-            rows = np.array([h[0] for h in self._ranked(self._music_query(vec), pool, None, skip)])
-            scores = fuse(self.embeddings[rows] @ vec, melody.cosines(query, rows))
+            music = [h[0] for h in self._ranked(self._music_query(vec), pool, None, skip)]
+            rows = np.union1d(music, np.argpartition(-tune, min(pool, len(tune)) - 1)[:pool])
+            scores = fuse(self.embeddings[rows] @ vec, tune[rows])
         scores /= 1.0 + MELODY_WEIGHT  # back to the cosine scale
         keep = ~np.isin(rows, list(skip))
         rows, scores = rows[keep], scores[keep]

@@ -49,7 +49,7 @@ def test_a_new_home_reads_the_shared_melody_index(tmp_path, monkeypatch) -> None
     tune = np.asarray(file_token_ids(MUSIC / "little_waltz.mid"))
     base = make_engine(hybrid=False, n=12)
     ids = base.catalog["id"].astype(str)
-    built = engine_data._cached_melody_index(ids, lambda: [tune] * 12, base.encoder, shared)
+    built = engine_data._cached_melody_index(ids, lambda: [tune] * 12, shared)
     engine = Engine(
         base.catalog,
         base.embeddings,

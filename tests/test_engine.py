@@ -331,10 +331,11 @@ def test_similar_by_file_excludes_the_same_piece(tmp_path):
     assert np.allclose(engine.embed_file(path), vec, atol=1e-6)
 
 
-def test_similar_fuses_melody_so_a_transposed_tune_ranks_first(tmp_path, monkeypatch):
+def _tune_and_its_copy(tmp_path: Path) -> tuple[Path, Engine, list[np.ndarray]]:
+    """A tune file, an engine whose row 1 is row 0 transposed with an orthogonal embedding
+    (the embedding alone ranks it low), and the rows' tokens."""
     from cantus.tokens import transpose_ids
 
-    monkeypatch.setenv("CANTUS_HOME", str(tmp_path / "home"))
     music = Path(__file__).parent / "fixtures" / "music"
     others = [file_token_ids(music / name) for name in ("little_waltz.mid", "minor_air.musicxml")]
     path = tmp_path / "tune.abc"
@@ -346,7 +347,13 @@ def test_similar_fuses_melody_so_a_transposed_tune_ranks_first(tmp_path, monkeyp
     vectors = base.embeddings.copy()
     v0 = vectors[0] / np.linalg.norm(vectors[0])
     other = np.roll(v0, 1) - (np.roll(v0, 1) @ v0) * v0
-    vectors[1] = other / np.linalg.norm(other)  # orthogonal: the embedding alone ranks it low
+    vectors[1] = other / np.linalg.norm(other)
+    return path, Engine(base.catalog, vectors, base.encoder, describe=fake_describe), tokens
+
+
+def test_similar_fuses_melody_so_a_transposed_tune_ranks_first(tmp_path, monkeypatch):
+    monkeypatch.setenv("CANTUS_HOME", str(tmp_path / "home"))
+    path, base, tokens = _tune_and_its_copy(tmp_path)
     calls = []
 
     def read_tokens() -> list[np.ndarray]:
@@ -354,7 +361,7 @@ def test_similar_fuses_melody_so_a_transposed_tune_ranks_first(tmp_path, monkeyp
         return tokens
 
     def build(melody):
-        return Engine(base.catalog, vectors, base.encoder, describe=fake_describe, **melody)
+        return Engine(base.catalog, base.embeddings, base.encoder, describe=fake_describe, **melody)
 
     pid, copy = base.catalog["id"].iloc[0], base.catalog["id"].iloc[1]
     assert build({}).similar(pid, k=10)[0].id != copy
@@ -365,6 +372,22 @@ def test_similar_fuses_melody_so_a_transposed_tune_ranks_first(tmp_path, monkeyp
     assert fused.similar(str(path), k=3)[0].id in {pid, copy}  # a file, embedded on the fly
     build({"melody_tokens": read_tokens}).melody_index()  # a second engine reads the cache
     assert calls == [1]
+
+
+def test_similar_beyond_exact_max_takes_the_melodys_candidates_too(tmp_path, monkeypatch):
+    """Past ``exact_max`` the music index proposes a few candidates; the copy is not among
+    them (its embedding is orthogonal), so only the melody's own candidates can find it."""
+    monkeypatch.setenv("CANTUS_HOME", str(tmp_path / "home"))
+    _, base, tokens = _tune_and_its_copy(tmp_path)
+    config = SearchConfig(exact_max=0, factory="Flat", rerank_pool=1)
+    engine = Engine(
+        base.catalog, base.embeddings, base.encoder, config=config, describe=fake_describe,
+        melody_tokens=lambda: tokens,
+    )  # fmt: skip
+    pid, copy = base.catalog["id"].iloc[0], base.catalog["id"].iloc[1]
+    music_only = Engine(base.catalog, base.embeddings, base.encoder, config=config)
+    assert copy not in {h.id for h in music_only.similar(pid, k=4)}
+    assert engine.similar(pid, k=1)[0].id == copy
 
 
 def test_piece_and_vector(engine):
