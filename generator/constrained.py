@@ -251,9 +251,10 @@ class VoiceGrammar:
         return self._legato_ends(s, before_cadence | cadence, cadence)
 
     def _to_the_bar_line(self, s: VState, cadence: np.ndarray) -> np.ndarray:
-        """In the seed's last bar, a cadence note held to the bar line where the vocabulary has
-        that length: a piece ends on its last chord, not on a short note and rests."""
-        if s.bars < self.plan.bars:
+        """In the seed's last bar (or the bar a repeat copies there), a cadence note held to the
+        bar line where the vocabulary has that length: a piece ends on its last chord, not on a
+        short note and rests."""
+        if not self.plan.sounds_last(s.bars):
             return cadence
         held = cadence & (s.pos + self.value == self.bar_len)
         return held if held.any() else cadence

@@ -133,7 +133,7 @@ class OuterGrammar(VoiceGrammar):
         s.voice = MEL
         if self.target(s) is None:
             return self._legato_ends(s, room, np.zeros_like(room))
-        free = hold if self._melody_cadence(s) else np.zeros_like(room)
+        free = self._to_the_bar_line(s, hold) if self._melody_cadence(s) else np.zeros_like(room)
         before = room & (self.value <= self.last_final - s.pos)
         if self._forced_onset(s):
             before[:] = False

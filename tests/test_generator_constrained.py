@@ -98,8 +98,9 @@ def test_voices_and_cadence_hold_for_random_weights(random_model, meter, texture
 
 
 @pytest.mark.parametrize("meter", METERS)
-def test_a_melody_seed_ends_on_a_note_held_to_the_bar_line(random_model, meter) -> None:
-    spec, seeds = _decode(random_model, meter, "melody")
+@pytest.mark.parametrize("form", ["phrase", "AABB"])
+def test_a_melody_seed_ends_on_a_note_held_to_the_bar_line(random_model, meter, form) -> None:
+    spec, seeds = _decode(random_model, meter, "melody", form=form, bars=8 if form == "AABB" else 4)
     bar_end = spec.plan.bars * _bar_quarters(meter)
     for ids in seeds:
         notes, _ = parse_notes(ids)
@@ -191,9 +192,14 @@ def test_uniform_random_walks_never_reach_a_dead_end(random_model, meter, form) 
     """Any legal token, chosen uniformly, leads to a closed seed: no mask is ever empty."""
     model, controls = random_model
     rng = np.random.default_rng(0)
-    for texture in ("melody", "melody+bass"):
-        spec = DecodeSpec("4/4", "major", check_form(form, None, 8), canonical_voices(texture, 0))
-        spec.meter = meter
+    for texture, inner, ending in (
+        ("melody", False, "closed"),
+        ("melody+bass", False, "open"),
+        ("melody+bass", True, "closed"),  # the outer voices over hidden inner notes
+        ("melody+bass", True, "open"),
+    ):
+        voices = canonical_voices(texture, 0)
+        spec = DecodeSpec(meter, "major", check_form(form, ending, 8), voices, inner=inner)
         grammar = make_grammar(model, controls, spec)
         for _ in range(15):
             state = grammar.new_state()
@@ -221,3 +227,23 @@ def test_hidden_inner_voices_leave_a_clean_melody_and_bass(random_model, meter, 
         for a, b in itertools.pairwise(melody):  # legato inside a bar: no rest between notes
             if a.bar == b.bar:
                 assert b.onset == pytest.approx(a.onset + a.duration)
+
+
+@pytest.mark.parametrize("meter", ["4/4", "3/4", "6/8", "2/2"])
+@pytest.mark.parametrize(("form", "ending"), [("phrase", "closed"), ("AB", "open"), ("AABB", None)])
+def test_every_voice_of_melody_and_bass_holds_its_last_note_to_the_bar_line(
+    random_model, meter, form, ending
+) -> None:
+    """No quarter note and rests at the end: melody and bass both sound the final chord to the
+    bar line (AABB: the repeated B's cadence too, which is a copy of the first B's)."""
+    model, controls = random_model
+    plan = check_form(form, ending, 8)
+    spec = DecodeSpec(meter, "major", plan, canonical_voices("melody+bass", 0), inner=True)
+    spec.n, spec.temperature, spec.top_p, spec.seed = 4, 1.5, 1.0, 3
+    bar_end = plan.bars * meter_quarters(meter)
+    target = plan.ends[plan.bars]
+    for ids in decode(model, controls, spec, None):
+        for voice in split_by_voice(parse_notes(ids)[0], spec.voices):
+            last = voice[-1]
+            assert last.onset + last.duration == pytest.approx(bar_end), (meter, form, last)
+            assert last.pitch % 12 == target
