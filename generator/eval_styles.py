@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 from generator.inspire import get_generator, get_novelty_index, sample_batch
-from generator.mgeval import Line, line_of, musician_report, oa_report
+from generator.mgeval import Line, interval_shares, line_of, musician_report, oa_report
 from generator.ngram import NGram, sample_ngram, training_sequences
 from generator.phrase import check_form
 from generator.requests import request_from_ids, sampling_range, to_key
@@ -57,6 +57,8 @@ NGRAM_NEIGHBOURS = 64
 TEMPERATURES = (0.8, 0.9, 1.0)  # swept on the tune split for the constrained decoder
 NGRAM_ORDERS = (3, 5, 8)  # swept on the tune split for the baseline
 LEAPS = ((12, 7), (7, 4))  # (bass, melody) largest leaps of melody + bass, swept on chorales
+LEADING = (0.0, 0.5, 0.75, 1.0, 1.5)  # voice-leading strengths of melody + bass, same
+VOICE_KEYS = ("top_stepwise", "bass_stepwise")  # the voice figures the chorale sweeps match
 
 
 def style_requests(engine: Any, per_split: int, seed: int) -> dict[str, dict[str, list]]:
@@ -88,12 +90,13 @@ class Context:
         self.canonical = {p.row: p for p in pieces}
         self.emb = np.asarray(engine.embeddings, dtype=np.float32)
         self.leaps: tuple[int, int] | None = None  # set by tuning
+        self.leading: float | None = None  # same
 
     def request(self, rows: list[int]) -> Any:
         ids = [str(self.engine.catalog["id"].iloc[r]) for r in rows]
         req = request_from_ids(self.engine, ids, BARS, None, None, self.gen.controls.meters)
         req.plan = check_form("phrase", "closed", BARS)
-        req.leaps = self.leaps
+        req.leaps, req.leading = self.leaps, self.leading
         return req
 
     def real_lines(self, rows: list[int]) -> tuple[list[Line], list[Line]]:
@@ -179,7 +182,8 @@ def split_scores(
 
 
 def tune(ctx: Context, requests: dict, seed: int) -> dict[str, Any]:
-    """Settings chosen on the tune split (temperature; n-gram order), with the sweep."""
+    """Settings chosen on the tune split (temperature; n-gram order; chorale voices), with the
+    sweep."""
     sweep: dict[str, dict[str, float]] = {"constrained": {}, "ngram": {}}
     for system, grid in (("constrained", TEMPERATURES), ("ngram", NGRAM_ORDERS)):
         for setting in grid:
@@ -191,23 +195,34 @@ def tune(ctx: Context, requests: dict, seed: int) -> dict[str, Any]:
             sweep[system][str(setting)] = round(float(np.nanmean(vals)), 4)
             log.info("tune %s %s: %.4f", system, setting, sweep[system][str(setting)])
     best = {s: float(max(v, key=v.get)) for s, v in sweep.items()}
-    sweep["leaps_chorales"] = {}
-    for leaps in LEAPS:  # voice limits of melody + bass, on the chorale tune requests
-        ctx.leaps = leaps
-        res = split_scores(
-            ctx, requests["chorales"]["tune"], "constrained", best["constrained"], seed
-        )
-        score = (res["oa"]["mean"] + res["musician"]["phrase_end_tonic_or_dominant"]) / 2
-        sweep["leaps_chorales"][str(leaps)] = round(float(score), 4)
-        log.info("tune leaps %s: %.4f", leaps, score)
-    chosen_leaps = max(LEAPS, key=lambda x: sweep["leaps_chorales"][str(x)])
-    ctx.leaps = chosen_leaps
+    chorales = requests["chorales"]["tune"]
+    sweep["leaps_chorales"] = _sweep(ctx, chorales, best["constrained"], seed, "leaps", LEAPS)
+    ctx.leaps = max(LEAPS, key=lambda x: sweep["leaps_chorales"][str(x)])
+    sweep["leading_chorales"] = _sweep(ctx, chorales, best["constrained"], seed, "leading", LEADING)
+    ctx.leading = max(LEADING, key=lambda x: sweep["leading_chorales"][str(x)])
     chosen = {
         "constrained_temperature": best["constrained"],
         "ngram_order": int(best["ngram"]),
-        "bass_melody_leaps": list(chosen_leaps),
+        "bass_melody_leaps": list(ctx.leaps),
+        "voice_leading": ctx.leading,
     }
     return {"sweep": sweep, "chosen": chosen}
+
+
+def _sweep(
+    ctx: Context, pairs: list, temperature: float, seed: int, name: str, grid: tuple
+) -> dict[str, float]:
+    """Chorale tune-split score of each value of the Context attribute ``name``:
+    (mean OA + phrase-end rate + 1 - mean stepwise gap of melody and bass to the pieces') / 3."""
+    out = {}
+    for value in grid:
+        setattr(ctx, name, value)
+        res = split_scores(ctx, pairs, "constrained", temperature, seed)
+        gap = np.mean([abs(res["musician"][k] - res["real"][k]) for k in VOICE_KEYS])
+        ends = res["musician"]["phrase_end_tonic_or_dominant"]
+        out[str(value)] = round(float((res["oa"]["mean"] + ends + 1 - gap) / 3), 4)
+        log.info("tune %s %s: %.4f", name, value, out[str(value)])
+    return out
 
 
 def control_figures(ctx: Context, seeds: list[list[list[int]]], reqs: list) -> dict[str, float]:
@@ -239,6 +254,17 @@ def control_figures(ctx: Context, seeds: list[list[list[int]]], reqs: list) -> d
         "copied_run_max": int(np.max(runs)),
         "diversity_1_minus_cos": round(float(np.mean(div)), 4),
     }
+
+
+def corpus_voices(ctx: Context) -> dict[str, Any]:
+    """Melody and bass figures of every chorale's opening, measured with the seeds' code: the
+    targets of the voice-leading preference (``generator.voices.SOPRANO_INTERVALS``)."""
+    rows = np.flatnonzero(STYLES["chorales"](ctx.engine.catalog).to_numpy()).tolist()
+    top, bass = ctx.real_lines(rows)
+    out: dict[str, Any] = {"pieces": len(rows), **musician_report(top, bass)}
+    for name, lines in (("top", top), ("bass", bass)):
+        out[f"{name}_intervals_0_to_12"] = np.round(interval_shares(lines), 3).tolist()
+    return out
 
 
 def _save_examples(folder: Path, style: str, seeds: list[list[int]], req: Any) -> None:
@@ -290,7 +316,8 @@ def evaluate_styles(
         "split": "test",
         "tuned_on": "tune split (other pieces): constrained temperature over "
         f"{list(TEMPERATURES)}, n-gram order over {list(NGRAM_ORDERS)}, (bass, melody) leap "
-        f"limits over {[list(x) for x in LEAPS]} on chorales; plain decoder at 1.0",
+        f"limits over {[list(x) for x in LEAPS]} and voice leading over {list(LEADING)} on "
+        "chorales; plain decoder at 1.0",
         "tuning": tuned,
         "requests_per_style": per_split,
         "pieces_per_request": PIECES_PER_REQUEST,
@@ -298,6 +325,7 @@ def evaluate_styles(
         "bars": BARS,
         "styles": styles,
         "summary": summarise_styles(styles),
+        "corpus_voices": {"chorales": corpus_voices(ctx)},
         "examples": str(examples) if examples is not None else None,
         "seconds": round(time.perf_counter() - started, 1),
     }

@@ -46,7 +46,9 @@ class OuterGrammar(VoiceGrammar):
     """:class:`VoiceGrammar` for ``(bass, melody)`` voices with hidden inner notes."""
 
     def new_state(self) -> OState:
-        return OState(ends=[0, 0], last=[-1, -1], lows=[999, 999], highs=[-1, -1])
+        return OState(
+            ends=[0, 0], last=[-1, -1], lows=[999, 999], highs=[-1, -1], moves=[0, 0], runs=[0, 0]
+        )
 
     def reserve(self, s: VState, extra: int = 4) -> int:
         left = self.plan.bars - s.bars
@@ -72,6 +74,11 @@ class OuterGrammar(VoiceGrammar):
         else:
             m[self.t.pad] = True
         return m
+
+    def _leaning_voices(self, s: OState) -> list[int]:
+        """The bass's next note when it is free, else the melody's (inner notes: no lean)."""
+        voice = BASS if self._bass_free(s) else MEL
+        return [voice] if voice in self._leaning else []
 
     def _bass_free(self, s: OState) -> bool:
         return s.count == 0 and s.ends[BASS] <= s.pos
@@ -133,10 +140,11 @@ class OuterGrammar(VoiceGrammar):
         s.voice = MEL
         if self.target(s) is None:
             return self._legato_ends(s, room, np.zeros_like(room))
-        free = self._to_the_bar_line(s, hold) if self._melody_cadence(s) else np.zeros_like(room)
+        free = hold if self._melody_cadence(s) else np.zeros_like(room)
         before = room & (self.value <= self.last_final - s.pos)
         if self._forced_onset(s):
             before[:] = False
+        before, free = self._to_the_bar_line(s, before, free)
         return self._legato_ends(s, before | free, free, fallback=False)
 
     def _cadence_possible(self, s: OState) -> bool:
@@ -209,7 +217,8 @@ class OuterGrammar(VoiceGrammar):
             s.locked = True
         if s.labels[-1] == "bass?":
             s.labels[-1] = "bass"
-            s.ends[BASS], s.last[BASS] = s.pos + dur, s.pitch
+            s.ends[BASS] = s.pos + dur
+            self._note_done(s, BASS, s.pitch, dur)
             s.lows[BASS], s.highs[BASS] = min(s.lows[BASS], s.pitch), max(s.highs[BASS], s.pitch)
             s.bass_cad = target is not None and s.pitch % 12 == target and dur >= self.min_final
             s.pend_ok = s.final_ok = False
@@ -228,7 +237,7 @@ class OuterGrammar(VoiceGrammar):
         if not s.pend_ok or not s.labels or s.labels[-1] != "cand":
             return
         s.labels[-1] = "melody"
-        s.last[MEL] = s.pitch
+        self._note_done(s, MEL, s.pitch, s.ends[MEL] - s.pos)
         s.lows[MEL], s.highs[MEL] = min(s.lows[MEL], s.pitch), max(s.highs[MEL], s.pitch)
         s.melody_notes += 1
 

@@ -58,6 +58,7 @@ class Request:
     info: dict = field(default_factory=dict)  # extra JSON fields (query, facets, variation)
     source: list[int] = field(default_factory=list)  # canonical line of the --vary piece
     leaps: tuple[int, int] | None = None  # (bass, melody) largest leaps (evaluation sweeps)
+    leading: float | None = None  # voice-leading strength of melody + bass (evaluation sweeps)
 
     @property
     def key(self) -> str:
