@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from generator.phrase import check_form
 from generator.requests import request_from_ids, sampling_range, to_key
 from generator.sample import SampleSpec
 from generator.vocab import count_bars, first_meter, tonic_pitch_class
+from generator.voices import VoiceTuning
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,7 @@ TEMPERATURES = (0.8, 0.9, 1.0)  # swept on the tune split for the constrained de
 NGRAM_ORDERS = (3, 5, 8)  # swept on the tune split for the baseline
 LEAPS = ((12, 7), (7, 4))  # (bass, melody) largest leaps of melody + bass, swept on chorales
 LEADING = (0.0, 0.5, 0.75, 1.0, 1.5)  # voice-leading strengths of melody + bass, same
+AMBITUS = (16, 19, 22)  # largest range of a one-line melody, swept on the folk styles
 VOICE_KEYS = ("top_stepwise", "bass_stepwise")  # the voice figures the chorale sweeps match
 
 
@@ -89,14 +92,13 @@ class Context:
         pieces, _ = prepare_pieces(frame, self.gen.controls)
         self.canonical = {p.row: p for p in pieces}
         self.emb = np.asarray(engine.embeddings, dtype=np.float32)
-        self.leaps: tuple[int, int] | None = None  # set by tuning
-        self.leading: float | None = None  # same
+        self.tuning = VoiceTuning()  # voice overrides, set by tuning
 
     def request(self, rows: list[int]) -> Any:
         ids = [str(self.engine.catalog["id"].iloc[r]) for r in rows]
         req = request_from_ids(self.engine, ids, BARS, None, None, self.gen.controls.meters)
         req.plan = check_form("phrase", "closed", BARS)
-        req.leaps, req.leading = self.leaps, self.leading
+        req.tuning = self.tuning
         return req
 
     def real_lines(self, rows: list[int]) -> tuple[list[Line], list[Line]]:
@@ -195,33 +197,42 @@ def tune(ctx: Context, requests: dict, seed: int) -> dict[str, Any]:
             sweep[system][str(setting)] = round(float(np.nanmean(vals)), 4)
             log.info("tune %s %s: %.4f", system, setting, sweep[system][str(setting)])
     best = {s: float(max(v, key=v.get)) for s, v in sweep.items()}
+    temp = best["constrained"]
     chorales = requests["chorales"]["tune"]
-    sweep["leaps_chorales"] = _sweep(ctx, chorales, best["constrained"], seed, "leaps", LEAPS)
-    ctx.leaps = max(LEAPS, key=lambda x: sweep["leaps_chorales"][str(x)])
-    sweep["leading_chorales"] = _sweep(ctx, chorales, best["constrained"], seed, "leading", LEADING)
-    ctx.leading = max(LEADING, key=lambda x: sweep["leading_chorales"][str(x)])
+    sweep["leaps_chorales"] = _sweep(ctx, {"chorales": chorales}, temp, seed, "leaps", LEAPS)
+    sweep["leading_chorales"] = _sweep(ctx, {"chorales": chorales}, temp, seed, "leading", LEADING)
+    folk = {style: r["tune"] for style, r in requests.items() if style != "chorales"}
+    sweep["ambitus_folk"] = _sweep(ctx, folk, temp, seed, "ambitus", AMBITUS)
     chosen = {
-        "constrained_temperature": best["constrained"],
+        "constrained_temperature": temp,
         "ngram_order": int(best["ngram"]),
-        "bass_melody_leaps": list(ctx.leaps),
-        "voice_leading": ctx.leading,
+        "bass_melody_leaps": list(ctx.tuning.leaps or ()),
+        "voice_leading": ctx.tuning.leading,
+        "folk_melody_ambitus": ctx.tuning.ambitus,
     }
     return {"sweep": sweep, "chosen": chosen}
 
 
 def _sweep(
-    ctx: Context, pairs: list, temperature: float, seed: int, name: str, grid: tuple
+    ctx: Context, pairs: dict[str, list], temperature: float, seed: int, name: str, grid: tuple
 ) -> dict[str, float]:
-    """Chorale tune-split score of each value of the Context attribute ``name``:
-    (mean OA + phrase-end rate + 1 - mean stepwise gap of melody and bass to the pieces') / 3."""
+    """Tune-split score of each value of the voice override ``name`` (``ctx.tuning`` keeps the
+    best): the mean over ``pairs``' styles of (mean OA + phrase-end rate + 1 - mean stepwise
+    gap of melody and bass to the pieces' same voices) / 3 — the gap is 0 for one-line styles."""
     out = {}
     for value in grid:
-        setattr(ctx, name, value)
-        res = split_scores(ctx, pairs, "constrained", temperature, seed)
-        gap = np.mean([abs(res["musician"][k] - res["real"][k]) for k in VOICE_KEYS])
-        ends = res["musician"]["phrase_end_tonic_or_dominant"]
-        out[str(value)] = round(float((res["oa"]["mean"] + ends + 1 - gap) / 3), 4)
+        ctx.tuning = replace(ctx.tuning, **{name: value})
+        scores = []
+        for style_pairs in pairs.values():
+            res = split_scores(ctx, style_pairs, "constrained", temperature, seed)
+            keys = [k for k in VOICE_KEYS if k in res["real"]]
+            gap = np.mean([abs(res["musician"][k] - res["real"][k]) for k in keys]) if keys else 0
+            ends = res["musician"]["phrase_end_tonic_or_dominant"]
+            scores.append((res["oa"]["mean"] + ends + 1 - gap) / 3)
+        out[str(value)] = round(float(np.mean(scores)), 4)
         log.info("tune %s %s: %.4f", name, value, out[str(value)])
+    best = max(grid, key=lambda x: out[str(x)])
+    ctx.tuning = replace(ctx.tuning, **{name: best})
     return out
 
 
@@ -317,7 +328,7 @@ def evaluate_styles(
         "tuned_on": "tune split (other pieces): constrained temperature over "
         f"{list(TEMPERATURES)}, n-gram order over {list(NGRAM_ORDERS)}, (bass, melody) leap "
         f"limits over {[list(x) for x in LEAPS]} and voice leading over {list(LEADING)} on "
-        "chorales; plain decoder at 1.0",
+        f"chorales, melody range over {list(AMBITUS)} on the other styles; plain decoder at 1.0",
         "tuning": tuned,
         "requests_per_style": per_split,
         "pieces_per_request": PIECES_PER_REQUEST,

@@ -24,7 +24,7 @@ from generator.vocab import (
     meter_quarters,
     parse_notes,
 )
-from generator.voices import VOICE_LEADING_AVOIDS, canonical_voices, split_by_voice
+from generator.voices import VOICE_LEADING_AVOIDS, VoiceTuning, canonical_voices, split_by_voice
 from tests.generator_helpers import random_seed_model
 
 
@@ -252,7 +252,7 @@ def test_every_voice_of_melody_and_bass_holds_its_last_note_to_the_bar_line(
 
 def _melody_and_bass(random_model, leading: float, seed: int = 5) -> tuple[list, list]:
     model, controls = random_model
-    voices = canonical_voices("melody+bass", 0, leading=leading)
+    voices = canonical_voices("melody+bass", 0, VoiceTuning(leading=leading))
     spec = DecodeSpec("4/4", "major", check_form("phrase", None, 8), voices, inner=True)
     spec.n, spec.temperature, spec.top_p, spec.seed = 6, 1.0, 1.0, seed
     tops, basses = [], []
