@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from generator.constrained import VoiceGrammar, VState
-from generator.vocab import KIND_DUR, KIND_PITCH
+from generator.vocab import KIND_BAR, KIND_DUR, KIND_PITCH, KIND_POS
 
 CAP = 4  # most notes at one onset: bass, two hidden inner notes, melody
 BASS, MEL = 0, 1
@@ -243,18 +243,47 @@ class OuterGrammar(VoiceGrammar):
 
 
 def outer_ids(ids: list[int], grammar: OuterGrammar) -> list[int]:
-    """``ids`` without the hidden inner notes (their Pitch and Duration tokens)."""
+    """``ids`` without the hidden inner notes (their Pitch and Duration tokens), the bass made
+    legato (:func:`legato_bass`)."""
     s = grammar.new_state()
     for tok in [*ids, grammar.t.eos]:
         grammar.advance(s, int(tok))
     labels = iter(s.labels)
-    out, drop = [], False
+    out, drop, is_bass = [], False, False
+    bass = []  # per bass note: (index of its Duration in out, bar, onset)
+    bar = pos = -1
     for tok in ids:
         kind = int(grammar.kind[tok])
-        if kind == KIND_PITCH:
-            drop = next(labels) == "inner"
+        if kind == KIND_BAR:
+            bar += 1
+        elif kind == KIND_POS:
+            pos = int(grammar.value[tok])
+        elif kind == KIND_PITCH:
+            label = next(labels)
+            drop, is_bass = label == "inner", label == "bass"
         if not drop:
             out.append(int(tok))
+            if kind == KIND_DUR and is_bass:
+                bass.append((len(out) - 1, bar, pos))
         if kind == KIND_DUR:
-            drop = False
-    return out
+            drop = is_bass = False
+    return legato_bass(out, bass, grammar)
+
+
+def legato_bass(
+    ids: list[int], bass: list[tuple[int, int, int]], grammar: OuterGrammar
+) -> list[int]:
+    """Each bass note held until the bass's next note in its bar (the bar's last one: to the
+    bar line, or as near as the grid's lengths reach). The model often writes a chorale bass
+    detached — an eighth, then an eighth's rest on the off-beat; a continuo bass is legato.
+    ``bass``: (Duration index, bar, onset) per bass note."""
+    ids = list(ids)
+    for i, (idx, bar, pos) in enumerate(bass):
+        nxt = bass[i + 1] if i + 1 < len(bass) else None
+        until = nxt[2] if nxt is not None and nxt[1] == bar else grammar.bar_len
+        dur = int(grammar.value[ids[idx]])
+        # the longest length the vocabulary and the metre's grid have up to the next note
+        fits = grammar.is_dur & (grammar.value > dur) & (grammar.value <= until - pos)
+        if fits.any():
+            ids[idx] = int(np.flatnonzero(fits)[np.argmax(grammar.value[fits])])
+    return ids

@@ -311,3 +311,23 @@ def test_voice_leading_bias_prefers_steps_recovers_leaps_and_avoids_long_repeats
         ).bias(state)
         is None
     )
+
+
+@pytest.mark.parametrize("meter", ["4/4", "3/4", "6/8"])
+def test_the_bass_of_melody_and_bass_never_rests_inside_a_bar(random_model, meter) -> None:
+    """From its first note of a bar to the bar line the bass sounds without a gap (but where
+    no length on the metre's grid fits: random weights mix triplet and sixteenth onsets)."""
+    model, controls = random_model
+    spec = DecodeSpec(
+        meter, "major", check_form("AB", None, 8), canonical_voices("melody+bass", 0), inner=True
+    )
+    spec.n, spec.temperature, spec.top_p, spec.seed = 4, 1.5, 1.0, 11
+    bar_q = meter_quarters(meter)
+    for ids in decode(model, controls, spec, None):
+        bass = split_by_voice(parse_notes(ids)[0], spec.voices)[0]
+        for bar in range(8):
+            notes = [n for n in bass if n.bar == bar]
+            ends = [n.onset + n.duration for n in notes]
+            starts = [n.onset for n in notes[1:]] + [(bar + 1) * bar_q]
+            gaps = [b - a for a, b in zip(ends, starts, strict=True)]
+            assert all(-1e-9 < g < 0.25 - 1e-9 for g in gaps), f"a bass rest in bar {bar + 1}"
