@@ -42,6 +42,7 @@ from generator.voices import Voice
 LEAP = 5  # semitones: a leap of a fourth or more wants a step back (voices with `recover`)
 UNRECOVERED_COST = 1.0  # log-odds against not stepping back after such a leap
 REPEAT_COST = 2.0  # log-odds against holding one pitch past two beats (a soprano stuck on E4)
+ZIGZAG_COST = 1.0  # log-odds against turning back a third time in a row (G A G A G: aimless)
 MIN_SHARE = 1e-3  # floor of an interval's share: never-seen intervals cost log(max/1e-3)
 
 
@@ -70,6 +71,7 @@ class VState:
     melody_notes: int = 0  # notes of the top voice so far (contour index)
     moves: list[int] = field(default_factory=list)  # per voice: last pitch change (semitones)
     runs: list[int] = field(default_factory=list)  # per voice: positions on its current pitch
+    turns: list[int] = field(default_factory=list)  # per voice: direction changes in a row
 
 
 @dataclass
@@ -135,7 +137,13 @@ class VoiceGrammar:
     def new_state(self) -> VState:
         k = len(self.voices)
         return VState(
-            ends=[0] * k, last=[-1] * k, lows=[999] * k, highs=[-1] * k, moves=[0] * k, runs=[0] * k
+            ends=[0] * k,
+            last=[-1] * k,
+            lows=[999] * k,
+            highs=[-1] * k,
+            moves=[0] * k,
+            runs=[0] * k,
+            turns=[0] * k,
         )
 
     def reserve(self, s: VState, extra: int = 4) -> int:
@@ -318,6 +326,8 @@ class VoiceGrammar:
                 cost = cost + np.where(back, 0.0, UNRECOVERED_COST)
             if s.runs[v] >= 2 * POSITIONS_PER_BEAT:
                 cost = cost + np.where(move == 0, REPEAT_COST, 0.0)
+            if voice.recover and s.turns[v] >= 2 and abs(s.moves[v]) < LEAP:
+                cost = cost + np.where(move * s.moves[v] < 0, ZIGZAG_COST, 0.0)
             out[reg] -= voice.leading * cost
         return out
 
@@ -395,6 +405,8 @@ class VoiceGrammar:
         """Voice ``v`` sounded ``pitch`` for ``dur`` positions: its last pitch, move and run."""
         last = s.last[v]
         if last >= 0 and pitch != last:
+            turned = (pitch - last) * s.moves[v] < 0
+            s.turns[v] = s.turns[v] + 1 if turned else 0
             s.moves[v] = pitch - last
         s.runs[v] = s.runs[v] + dur if pitch == last else dur
         s.last[v] = pitch

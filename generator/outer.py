@@ -47,7 +47,13 @@ class OuterGrammar(VoiceGrammar):
 
     def new_state(self) -> OState:
         return OState(
-            ends=[0, 0], last=[-1, -1], lows=[999, 999], highs=[-1, -1], moves=[0, 0], runs=[0, 0]
+            ends=[0, 0],
+            last=[-1, -1],
+            lows=[999, 999],
+            highs=[-1, -1],
+            moves=[0, 0],
+            runs=[0, 0],
+            turns=[0, 0],
         )
 
     def reserve(self, s: VState, extra: int = 4) -> int:

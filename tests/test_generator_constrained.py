@@ -305,6 +305,10 @@ def test_voice_leading_bias_prefers_steps_recovers_leaps_and_avoids_long_repeats
     assert after_leap[pid(71)] > after_leap[pid(74)], "the step back down is preferred"
     state.runs = [12, 2 * POSITIONS_PER_BEAT]  # the melody has sat on its pitch for two beats
     assert grammar.bias(state)[pid(72)] < after_leap[pid(72)]
+    state.runs, state.moves = [12, 12], [0, 2]  # a step up ...
+    assert grammar.bias(state)[pid(70)] == grammar.bias(state)[pid(74)]
+    state.turns = [0, 2]  # ... after turning twice (C D C D): a third turn is aimless
+    assert grammar.bias(state)[pid(70)] < grammar.bias(state)[pid(74)]
     assert (
         make_grammar(
             model, controls, DecodeSpec("4/4", "major", plan, canonical_voices("melody", 0))
