@@ -279,12 +279,16 @@ class VoiceGrammar:
         there), a cadence note is held to the bar line where the vocabulary has that length —
         a piece ends on its last chord, not on a short note and rests — and a note that could
         be the cadence but stops short of the bar line is not offered as a note before it."""
-        if not self.plan.sounds_last(s.bars):
+        if not self._held_bar(s):
             return before, cadence
         held = cadence & (s.pos + self.value == self.bar_len)
         if not held.any():
             return before, cadence
         return before & ~(cadence & ~held), held
+
+    def _held_bar(self, s: VState) -> bool:
+        """True where a phrase's final chord is held to the bar line: the seed's last."""
+        return self.plan.sounds_last(s.bars)
 
     def _legato_ends(
         self, s: VState, m: np.ndarray, free_end: np.ndarray, fallback: bool = True

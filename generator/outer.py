@@ -29,6 +29,7 @@ from generator.vocab import KIND_BAR, KIND_DUR, KIND_PITCH, KIND_POS
 
 CAP = 4  # most notes at one onset: bass, two hidden inner notes, melody
 BASS, MEL = 0, 1
+TONIC_TRIAD = (0, 3, 4, 7)  # canonical pitch classes of the opening chord's tones
 
 
 @dataclass
@@ -81,6 +82,11 @@ class OuterGrammar(VoiceGrammar):
             m[self.t.pad] = True
         return m
 
+    def _held_bar(self, s: VState) -> bool:
+        """Every phrase end: a chorale's inner cadences are fermata chords, not a beat and a
+        rest."""
+        return s.bars in self.plan.ends
+
     def _leaning_voices(self, s: OState) -> list[int]:
         """The bass's next note when it is free, else the melody's (inner notes: no lean)."""
         voice = BASS if self._bass_free(s) else MEL
@@ -89,20 +95,29 @@ class OuterGrammar(VoiceGrammar):
     def _bass_free(self, s: OState) -> bool:
         return s.count == 0 and s.ends[BASS] <= s.pos
 
-    def _voice_mask(self, s: OState, v: int, floor: int | None = None) -> np.ndarray:
+    def _voice_mask(
+        self, s: OState, v: int, floor: int | None = None, relax: bool = True
+    ) -> np.ndarray:
         """Pitches voice ``v`` may take above ``floor`` (default: the onset's last pitch); the
-        soft limits are relaxed only if nothing fits."""
+        soft limits are relaxed only if nothing fits (and ``relax``)."""
         floor = s.last_pitch if floor is None else floor
         hard = self.registers[v] & (self.value > floor)
         if self._forced_onset(s):
             hard &= self.pc == self.target(s)
+        elif (v == BASS and not s.started) or (v == MEL and s.melody_notes == 0):
+            # an unprompted seed opens on the tonic chord: tonic in the bass, a chord tone above
+            # (either third: the grammar does not know the mode; the model rarely takes the other)
+            opening = hard & np.isin(self.pc, (0,) if v == BASS else TONIC_TRIAD)
+            hard = opening if opening.any() else hard
         soft = hard & self._shape(s, v)
-        return soft if soft.any() else hard
+        return soft if soft.any() or not relax else hard
 
     def _next_pitches(self, s: OState) -> np.ndarray:
         if self._bass_free(s):
             return self._voice_mask(s, BASS)
-        cand = self._voice_mask(s, MEL)
+        # once the onset has a melody note, a higher one must keep the soft limits: doubling
+        # the final tonic an octave up made the soprano leap a seventh into the cadence
+        cand = self._voice_mask(s, MEL, relax=not s.pend_ok)
         if not cand.any() or self.closing(s):
             return cand
         top = int(self.value[cand].max())

@@ -335,3 +335,36 @@ def test_the_bass_of_melody_and_bass_never_rests_inside_a_bar(random_model, mete
             starts = [n.onset for n in notes[1:]] + [(bar + 1) * bar_q]
             gaps = [b - a for a, b in zip(ends, starts, strict=True)]
             assert all(-1e-9 < g < 0.25 - 1e-9 for g in gaps), f"a bass rest in bar {bar + 1}"
+
+
+@pytest.mark.parametrize("meter", ["4/4", "3/4"])
+def test_melody_and_bass_open_on_the_tonic_chord(random_model, meter) -> None:
+    """No opening on the leading tone over the tonic, or on a non-tonic bass."""
+    model, controls = random_model
+    spec = DecodeSpec(
+        meter,
+        "major",
+        check_form("phrase", None, 4),
+        canonical_voices("melody+bass", 0),
+        inner=True,
+    )
+    spec.n, spec.temperature, spec.top_p, spec.seed = 6, 1.5, 1.0, 2
+    for ids in decode(model, controls, spec, None):
+        bass, melody = split_by_voice(parse_notes(ids)[0], spec.voices)
+        assert bass[0].onset == melody[0].onset == 0
+        assert bass[0].pitch % 12 == TONIC and melody[0].pitch % 12 in (0, 3, 4, 7)
+
+
+@pytest.mark.parametrize("meter", ["4/4", "3/4"])
+def test_melody_and_bass_hold_every_phrase_end_like_a_fermata(random_model, meter) -> None:
+    model, controls = random_model
+    spec = DecodeSpec(
+        meter, "major", check_form("AB", None, 8), canonical_voices("melody+bass", 0), inner=True
+    )
+    spec.n, spec.temperature, spec.top_p, spec.seed = 4, 1.5, 1.0, 5
+    bar_q = meter_quarters(meter)
+    for ids in decode(model, controls, spec, None):
+        for voice in split_by_voice(parse_notes(ids)[0], spec.voices):
+            last = [n for n in voice if n.bar == 3][-1]  # the antecedent's half cadence
+            assert last.onset + last.duration == pytest.approx(4 * bar_q)
+            assert last.pitch % 12 == DOMINANT
