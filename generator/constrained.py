@@ -14,6 +14,10 @@ requested metre, exact bar count, notes inside their bar, onsets on music21's gr
 * the first note of a seed without a prompt starts on the downbeat (no leading silence);
 * every bar holds a note, unless the token budget forces closing.
 
+Beside the masks, :meth:`VoiceGrammar.bias` gives soft preferences (log-probabilities added to
+the model's): voices with a ``leading`` strength lean toward their corpus's melodic intervals,
+step back after a leap, avoid holding one pitch past two beats and zigzagging.
+
 The mask is built from a per-sequence :class:`VState` with numpy (a few hundred ids per step).
 """
 

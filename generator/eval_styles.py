@@ -5,7 +5,11 @@ parts), Chinese and German Essen songs. A request is two pieces of one style (fa
 seeds are 8 bars in the pieces' majority key and metre. Requests are drawn once per style and
 split: **tune** requests (the first ``per_split``) and **test** requests (the next ones, other
 pieces). On the tune split only: the new decoder's temperature and the n-gram's order are chosen
-by the mean over styles of (mean overlapped area + phrase-end rate) / 2. The earlier decoder
+by the mean over styles of (mean overlapped area + phrase-end rate) / 2; then the voice limits
+(``generator.voices.VoiceTuning``: melody + bass leaps and voice-leading strength on the chorales,
+the one-line melody's range on the other styles) by (mean OA + phrase-end rate + 1 - stepwise gap
+of melody and bass to the pieces' same voices) / 3. The corpus's own chorale voice figures are
+reported beside (``corpus_voices``, same code). The earlier decoder
 runs at its shipped setting (temperature 1.0, not tuned). Every figure reported is the test
 split's, all systems in the same run:
 

@@ -15,7 +15,11 @@ follows the bass); so :class:`OuterGrammar` lets it write its inner voices and k
 * phrase ends as in :class:`~generator.constrained.VoiceGrammar`: bass and melody on the
   target degree together on a strong beat, every note of that chord held a beat, nothing after.
 
-:func:`outer_ids` removes the hidden notes from a decoded sequence (replaying this grammar).
+* an unprompted seed opens on the tonic chord (tonic bass, a triad tone above); every phrase
+  end, not only the last, is held to the bar line (a chorale's fermata chords).
+
+:func:`outer_ids` removes the hidden notes from a decoded sequence (replaying this grammar) and
+makes the bass legato (:func:`legato_bass`).
 """
 
 from __future__ import annotations

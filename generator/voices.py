@@ -9,7 +9,8 @@ one MIDI track per voice.
 Which texture: pieces with one part (folk tunes, airs, dance tunes) give ``melody``; when most
 conditioning pieces have two or more parts (chorales, Palestrina, madrigals, quartets) the seed
 is ``melody+bass``: the four-voice texture is not reachable by the current model within the CPU
-training budget, so the outer voices are written and the output says so.
+training budget, so the outer voices are written and the output says so. Those two voices lean
+toward the corpus's chorale soprano and bass (interval shares, ``Voice.leading``), softly.
 """
 
 from __future__ import annotations
