@@ -14,6 +14,10 @@ requested metre, exact bar count, notes inside their bar, onsets on music21's gr
 * the first note of a seed without a prompt starts on the downbeat (no leading silence);
 * every bar holds a note, unless the token budget forces closing.
 
+Beside the masks, :meth:`VoiceGrammar.bias` gives soft preferences (log-probabilities added to
+the model's): voices with a ``leading`` strength lean toward their corpus's melodic intervals,
+step back after a leap, avoid holding one pitch past two beats and zigzagging.
+
 The mask is built from a per-sequence :class:`VState` with numpy (a few hundred ids per step).
 """
 
@@ -32,11 +36,18 @@ from generator.vocab import (
     KIND_PITCH,
     KIND_POS,
     KIND_TS,
+    POSITIONS_PER_BEAT,
     Tables,
     meter_bar_positions,
     tables,
 )
 from generator.voices import Voice
+
+LEAP = 5  # semitones: a leap of a fourth or more wants a step back (voices with `recover`)
+UNRECOVERED_COST = 1.0  # log-odds against not stepping back after such a leap
+REPEAT_COST = 2.0  # log-odds against holding one pitch past two beats (a soprano stuck on E4)
+ZIGZAG_COST = 1.0  # log-odds against turning back a third time in a row (G A G A G: aimless)
+MIN_SHARE = 1e-3  # floor of an interval's share: never-seen intervals cost log(max/1e-3)
 
 
 @dataclass
@@ -62,6 +73,9 @@ class VState:
     locked: bool = False  # a cadence note holds past the last final onset: no later onsets
     final_ok: bool = False  # the current bar may close (its phrase end has sounded)
     melody_notes: int = 0  # notes of the top voice so far (contour index)
+    moves: list[int] = field(default_factory=list)  # per voice: last pitch change (semitones)
+    runs: list[int] = field(default_factory=list)  # per voice: positions on its current pitch
+    turns: list[int] = field(default_factory=list)  # per voice: direction changes in a row
 
 
 @dataclass
@@ -118,12 +132,23 @@ class VoiceGrammar:
         for ok, voice in zip(self._leap_ok, self.voices, strict=True):
             ok[voice.max_leap + 1 :] = False
             ok[sorted(voice.avoid)] = False
+        # per voice: cost (-log share, 0 for the commonest) of each interval size 0..12
+        self._interval_cost = [interval_costs(v.intervals) for v in self.voices]
+        self._leaning = [v for v, voice in enumerate(self.voices) if voice.leading > 0]
 
     # ------------------------------------------------------------------ budget
 
     def new_state(self) -> VState:
         k = len(self.voices)
-        return VState(ends=[0] * k, last=[-1] * k, lows=[999] * k, highs=[-1] * k)
+        return VState(
+            ends=[0] * k,
+            last=[-1] * k,
+            lows=[999] * k,
+            highs=[-1] * k,
+            moves=[0] * k,
+            runs=[0] * k,
+            turns=[0] * k,
+        )
 
     def reserve(self, s: VState, extra: int = 4) -> int:
         """Tokens that finishing the seed may still need from state ``s``."""
@@ -247,16 +272,27 @@ class VoiceGrammar:
         before_cadence = room & (self.value <= self.last_final - s.pos)
         if self._forced_onset(s):
             before_cadence[:] = False  # a cadence note must hold
-        cadence = self._to_the_bar_line(s, room & (self.value >= self.min_final) & eligible)
+        cadence = room & (self.value >= self.min_final) & eligible
+        before_cadence, cadence = self._to_the_bar_line(s, before_cadence, cadence)
         return self._legato_ends(s, before_cadence | cadence, cadence)
 
-    def _to_the_bar_line(self, s: VState, cadence: np.ndarray) -> np.ndarray:
-        """In the seed's last bar, a cadence note held to the bar line where the vocabulary has
-        that length: a piece ends on its last chord, not on a short note and rests."""
-        if s.bars < self.plan.bars:
-            return cadence
+    def _to_the_bar_line(
+        self, s: VState, before: np.ndarray, cadence: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(before, cadence) durations. In the seed's last bar (or the bar a repeat copies
+        there), a cadence note is held to the bar line where the vocabulary has that length —
+        a piece ends on its last chord, not on a short note and rests — and a note that could
+        be the cadence but stops short of the bar line is not offered as a note before it."""
+        if not self._held_bar(s):
+            return before, cadence
         held = cadence & (s.pos + self.value == self.bar_len)
-        return held if held.any() else cadence
+        if not held.any():
+            return before, cadence
+        return before & ~(cadence & ~held), held
+
+    def _held_bar(self, s: VState) -> bool:
+        """True where a phrase's final chord is held to the bar line: the seed's last."""
+        return self.plan.sounds_last(s.bars)
 
     def _legato_ends(
         self, s: VState, m: np.ndarray, free_end: np.ndarray, fallback: bool = True
@@ -276,6 +312,36 @@ class VoiceGrammar:
         values = np.where(self.is_dur, self.value, 10**9)
         m[int(np.argmin(values))] = True
         return m
+
+    # ------------------------------------------------------------------ preferences
+
+    def bias(self, s: VState) -> np.ndarray | None:
+        """Log-probabilities added to the model's before sampling (None: no preference): each
+        voice with ``leading`` leans toward its corpus intervals, recovers a leap of a fourth
+        or more by a step back and avoids holding one pitch over two beats. Soft, unlike the
+        masks: the model still chooses, only the odds move."""
+        if s.phase not in ("pos", "dur") or not self._leaning:
+            return None
+        out = np.zeros(self.vocab_size, dtype=np.float32)
+        for v in self._leaning_voices(s):
+            last, voice, reg = s.last[v], self.voices[v], self.registers[v]
+            if last < 0:
+                continue
+            move = self.value[reg] - last
+            cost = self._interval_cost[v][np.minimum(np.abs(move), len(voice.intervals) - 1)]
+            if voice.recover and abs(s.moves[v]) >= LEAP:
+                back = (np.abs(move) <= 2) & (move * s.moves[v] < 0)
+                cost = cost + np.where(back, 0.0, UNRECOVERED_COST)
+            if s.runs[v] >= 2 * POSITIONS_PER_BEAT:
+                cost = cost + np.where(move == 0, REPEAT_COST, 0.0)
+            if voice.recover and s.turns[v] >= 2 and abs(s.moves[v]) < LEAP:
+                cost = cost + np.where(move * s.moves[v] < 0, ZIGZAG_COST, 0.0)
+            out[reg] -= voice.leading * cost
+        return out
+
+    def _leaning_voices(self, s: VState) -> list[int]:
+        """Voices whose next note the pitch tokens may be (here: by register)."""
+        return self._leaning
 
     # ------------------------------------------------------------------ state updates
 
@@ -335,10 +401,28 @@ class VoiceGrammar:
         s.top_voice = max(s.top_voice, v)
         s.ends[v] = max(s.ends[v], s.pos + dur)
         s.max_end = max(s.max_end, s.pos + dur)
-        s.last[v] = s.pitch
+        self._note_done(s, v, s.pitch, dur)
         s.lows[v], s.highs[v] = min(s.lows[v], s.pitch), max(s.highs[v], s.pitch)
         if v == len(self.voices) - 1:
             s.melody_notes += 1
         if target is not None and s.pos + dur > self.last_final:
             s.locked = True
         s.final_ok = eligible and s.attacked == len(self.voices)
+
+    def _note_done(self, s: VState, v: int, pitch: int, dur: int) -> None:
+        """Voice ``v`` sounded ``pitch`` for ``dur`` positions: its last pitch, move and run."""
+        last = s.last[v]
+        if last >= 0 and pitch != last:
+            turned = (pitch - last) * s.moves[v] < 0
+            s.turns[v] = s.turns[v] + 1 if turned else 0
+            s.moves[v] = pitch - last
+        s.runs[v] = s.runs[v] + dur if pitch == last else dur
+        s.last[v] = pitch
+
+
+def interval_costs(shares: Sequence[float]) -> np.ndarray:
+    """-log of each interval's share relative to the commonest (0 there; rare ones capped)."""
+    if not shares:
+        return np.zeros(1, dtype=np.float32)
+    p = np.maximum(np.asarray(shares, dtype=np.float32), MIN_SHARE)
+    return np.log(p.max()) - np.log(p)

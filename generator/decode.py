@@ -127,6 +127,18 @@ class _Rows:
             rows.append(m)
         return np.stack(rows)
 
+    def biases(self) -> np.ndarray | None:
+        """(n, V) log-probability preferences of the grammar (None: none this step); forced
+        rows get none."""
+        rows = [
+            None if q and q[0] != TEMPLATE_PITCH else self.g.bias(s)
+            for s, q in zip(self.states, self.queues, strict=True)
+        ]
+        if all(b is None for b in rows):
+            return None
+        zero = np.zeros(self.g.vocab_size, dtype=np.float32)
+        return np.stack([zero if b is None else b for b in rows])
+
     def push(self, row: int, tok: int) -> None:
         s, q = self.states[row], self.queues[row]
         if s.phase == "done":
@@ -172,6 +184,9 @@ def _decode(
         if guided:
             logits = logits[n:] + spec.guidance * (logits[:n] - logits[n:])  # (n, V)
         mask = torch.from_numpy(rows.masks()).to(logits.device)  # (n, V)
+        bias = rows.biases()
+        if bias is not None:
+            logits = logits + torch.from_numpy(bias).to(logits.device)  # (n, V)
         probs = filter_logits(logits, mask, spec.temperature, spec.top_p).cpu()
         nxt = torch.multinomial(probs, 1, generator=gen).squeeze(1).tolist()  # (n,)
         for row, tok in enumerate(nxt):

@@ -5,7 +5,11 @@ parts), Chinese and German Essen songs. A request is two pieces of one style (fa
 seeds are 8 bars in the pieces' majority key and metre. Requests are drawn once per style and
 split: **tune** requests (the first ``per_split``) and **test** requests (the next ones, other
 pieces). On the tune split only: the new decoder's temperature and the n-gram's order are chosen
-by the mean over styles of (mean overlapped area + phrase-end rate) / 2. The earlier decoder
+by the mean over styles of (mean overlapped area + phrase-end rate) / 2; then the voice limits
+(``generator.voices.VoiceTuning``: melody + bass leaps and voice-leading strength on the chorales,
+the one-line melody's range on the other styles) by (mean OA + phrase-end rate + 1 - stepwise gap
+of melody and bass to the pieces' same voices) / 3. The corpus's own chorale voice figures are
+reported beside (``corpus_voices``, same code). The earlier decoder
 runs at its shipped setting (temperature 1.0, not tuned). Every figure reported is the test
 split's, all systems in the same run:
 
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +36,13 @@ import numpy as np
 import torch
 
 from generator.inspire import get_generator, get_novelty_index, sample_batch
-from generator.mgeval import Line, line_of, musician_report, oa_report
+from generator.mgeval import Line, interval_shares, line_of, musician_report, oa_report
 from generator.ngram import NGram, sample_ngram, training_sequences
 from generator.phrase import check_form
 from generator.requests import request_from_ids, sampling_range, to_key
 from generator.sample import SampleSpec
 from generator.vocab import count_bars, first_meter, tonic_pitch_class
+from generator.voices import VoiceTuning
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +63,9 @@ NGRAM_NEIGHBOURS = 64
 TEMPERATURES = (0.8, 0.9, 1.0)  # swept on the tune split for the constrained decoder
 NGRAM_ORDERS = (3, 5, 8)  # swept on the tune split for the baseline
 LEAPS = ((12, 7), (7, 4))  # (bass, melody) largest leaps of melody + bass, swept on chorales
+LEADING = (0.0, 0.5, 0.75, 1.0, 1.5)  # voice-leading strengths of melody + bass, same
+AMBITUS = (16, 19, 22)  # largest range of a one-line melody, swept on the folk styles
+VOICE_KEYS = ("top_stepwise", "bass_stepwise")  # the voice figures the chorale sweeps match
 
 
 def style_requests(engine: Any, per_split: int, seed: int) -> dict[str, dict[str, list]]:
@@ -87,13 +96,13 @@ class Context:
         pieces, _ = prepare_pieces(frame, self.gen.controls)
         self.canonical = {p.row: p for p in pieces}
         self.emb = np.asarray(engine.embeddings, dtype=np.float32)
-        self.leaps: tuple[int, int] | None = None  # set by tuning
+        self.tuning = VoiceTuning()  # voice overrides, set by tuning
 
     def request(self, rows: list[int]) -> Any:
         ids = [str(self.engine.catalog["id"].iloc[r]) for r in rows]
         req = request_from_ids(self.engine, ids, BARS, None, None, self.gen.controls.meters)
         req.plan = check_form("phrase", "closed", BARS)
-        req.leaps = self.leaps
+        req.tuning = self.tuning
         return req
 
     def real_lines(self, rows: list[int]) -> tuple[list[Line], list[Line]]:
@@ -179,7 +188,8 @@ def split_scores(
 
 
 def tune(ctx: Context, requests: dict, seed: int) -> dict[str, Any]:
-    """Settings chosen on the tune split (temperature; n-gram order), with the sweep."""
+    """Settings chosen on the tune split (temperature; n-gram order; chorale voices), with the
+    sweep."""
     sweep: dict[str, dict[str, float]] = {"constrained": {}, "ngram": {}}
     for system, grid in (("constrained", TEMPERATURES), ("ngram", NGRAM_ORDERS)):
         for setting in grid:
@@ -191,23 +201,43 @@ def tune(ctx: Context, requests: dict, seed: int) -> dict[str, Any]:
             sweep[system][str(setting)] = round(float(np.nanmean(vals)), 4)
             log.info("tune %s %s: %.4f", system, setting, sweep[system][str(setting)])
     best = {s: float(max(v, key=v.get)) for s, v in sweep.items()}
-    sweep["leaps_chorales"] = {}
-    for leaps in LEAPS:  # voice limits of melody + bass, on the chorale tune requests
-        ctx.leaps = leaps
-        res = split_scores(
-            ctx, requests["chorales"]["tune"], "constrained", best["constrained"], seed
-        )
-        score = (res["oa"]["mean"] + res["musician"]["phrase_end_tonic_or_dominant"]) / 2
-        sweep["leaps_chorales"][str(leaps)] = round(float(score), 4)
-        log.info("tune leaps %s: %.4f", leaps, score)
-    chosen_leaps = max(LEAPS, key=lambda x: sweep["leaps_chorales"][str(x)])
-    ctx.leaps = chosen_leaps
+    temp = best["constrained"]
+    chorales = requests["chorales"]["tune"]
+    sweep["leaps_chorales"] = _sweep(ctx, {"chorales": chorales}, temp, seed, "leaps", LEAPS)
+    sweep["leading_chorales"] = _sweep(ctx, {"chorales": chorales}, temp, seed, "leading", LEADING)
+    folk = {style: r["tune"] for style, r in requests.items() if style != "chorales"}
+    sweep["ambitus_folk"] = _sweep(ctx, folk, temp, seed, "ambitus", AMBITUS)
     chosen = {
-        "constrained_temperature": best["constrained"],
+        "constrained_temperature": temp,
         "ngram_order": int(best["ngram"]),
-        "bass_melody_leaps": list(chosen_leaps),
+        "bass_melody_leaps": list(ctx.tuning.leaps or ()),
+        "voice_leading": ctx.tuning.leading,
+        "folk_melody_ambitus": ctx.tuning.ambitus,
     }
     return {"sweep": sweep, "chosen": chosen}
+
+
+def _sweep(
+    ctx: Context, pairs: dict[str, list], temperature: float, seed: int, name: str, grid: tuple
+) -> dict[str, float]:
+    """Tune-split score of each value of the voice override ``name`` (``ctx.tuning`` keeps the
+    best): the mean over ``pairs``' styles of (mean OA + phrase-end rate + 1 - mean stepwise
+    gap of melody and bass to the pieces' same voices) / 3 — the gap is 0 for one-line styles."""
+    out = {}
+    for value in grid:
+        ctx.tuning = replace(ctx.tuning, **{name: value})
+        scores = []
+        for style_pairs in pairs.values():
+            res = split_scores(ctx, style_pairs, "constrained", temperature, seed)
+            keys = [k for k in VOICE_KEYS if k in res["real"]]
+            gap = np.mean([abs(res["musician"][k] - res["real"][k]) for k in keys]) if keys else 0
+            ends = res["musician"]["phrase_end_tonic_or_dominant"]
+            scores.append((res["oa"]["mean"] + ends + 1 - gap) / 3)
+        out[str(value)] = round(float(np.mean(scores)), 4)
+        log.info("tune %s %s: %.4f", name, value, out[str(value)])
+    best = max(grid, key=lambda x: out[str(x)])
+    ctx.tuning = replace(ctx.tuning, **{name: best})
+    return out
 
 
 def control_figures(ctx: Context, seeds: list[list[list[int]]], reqs: list) -> dict[str, float]:
@@ -239,6 +269,17 @@ def control_figures(ctx: Context, seeds: list[list[list[int]]], reqs: list) -> d
         "copied_run_max": int(np.max(runs)),
         "diversity_1_minus_cos": round(float(np.mean(div)), 4),
     }
+
+
+def corpus_voices(ctx: Context) -> dict[str, Any]:
+    """Melody and bass figures of every chorale's opening, measured with the seeds' code: the
+    targets of the voice-leading preference (``generator.voices.SOPRANO_INTERVALS``)."""
+    rows = np.flatnonzero(STYLES["chorales"](ctx.engine.catalog).to_numpy()).tolist()
+    top, bass = ctx.real_lines(rows)
+    out: dict[str, Any] = {"pieces": len(rows), **musician_report(top, bass)}
+    for name, lines in (("top", top), ("bass", bass)):
+        out[f"{name}_intervals_0_to_12"] = np.round(interval_shares(lines), 3).tolist()
+    return out
 
 
 def _save_examples(folder: Path, style: str, seeds: list[list[int]], req: Any) -> None:
@@ -290,7 +331,8 @@ def evaluate_styles(
         "split": "test",
         "tuned_on": "tune split (other pieces): constrained temperature over "
         f"{list(TEMPERATURES)}, n-gram order over {list(NGRAM_ORDERS)}, (bass, melody) leap "
-        f"limits over {[list(x) for x in LEAPS]} on chorales; plain decoder at 1.0",
+        f"limits over {[list(x) for x in LEAPS]} and voice leading over {list(LEADING)} on "
+        f"chorales, melody range over {list(AMBITUS)} on the other styles; plain decoder at 1.0",
         "tuning": tuned,
         "requests_per_style": per_split,
         "pieces_per_request": PIECES_PER_REQUEST,
@@ -298,6 +340,7 @@ def evaluate_styles(
         "bars": BARS,
         "styles": styles,
         "summary": summarise_styles(styles),
+        "corpus_voices": {"chorales": corpus_voices(ctx)},
         "examples": str(examples) if examples is not None else None,
         "seconds": round(time.perf_counter() - started, 1),
     }

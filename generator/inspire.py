@@ -171,7 +171,7 @@ def sample_batch(
         )
         return sample(gen.model, gen.controls, spec, cond)
     final = req.plan.ends.get(req.bars, TONIC if req.plan.ending == "closed" else DOMINANT)
-    voices = canonical_voices(req.texture, key_shift(req.tonic), req.leaps)
+    voices = canonical_voices(req.texture, key_shift(req.tonic), req.tuning)
     if req.source:  # a variation sits in its source's register
         from generator.variation import source_register
 

@@ -169,6 +169,18 @@ def voice_shape(line: Line) -> dict[str, float]:
     }
 
 
+def interval_shares(lines: Sequence[Line], top: int = 12) -> np.ndarray:
+    """Shares of melodic interval sizes 0..``top`` semitones (the last bin: ``top`` or more)
+    over the moves of ``lines``."""
+    moves = [
+        min(abs(b.pitch - a.pitch), top)
+        for line in lines
+        for a, b in zip(line.notes, line.notes[1:], strict=False)
+    ]
+    counts = np.bincount(np.asarray(moves, dtype=int), minlength=top + 1).astype(float)
+    return counts / max(counts.sum(), 1.0)
+
+
 def musician_report(lines: list[Line], bass: list[Line] | None = None) -> dict[str, float]:
     """Means over pieces of the figures a musician hears (see module doc)."""
     shapes = [voice_shape(x) for x in lines if x.notes]

@@ -15,7 +15,11 @@ follows the bass); so :class:`OuterGrammar` lets it write its inner voices and k
 * phrase ends as in :class:`~generator.constrained.VoiceGrammar`: bass and melody on the
   target degree together on a strong beat, every note of that chord held a beat, nothing after.
 
-:func:`outer_ids` removes the hidden notes from a decoded sequence (replaying this grammar).
+* an unprompted seed opens on the tonic chord (tonic bass, a triad tone above); every phrase
+  end, not only the last, is held to the bar line (a chorale's fermata chords).
+
+:func:`outer_ids` removes the hidden notes from a decoded sequence (replaying this grammar) and
+makes the bass legato (:func:`legato_bass`).
 """
 
 from __future__ import annotations
@@ -25,10 +29,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from generator.constrained import VoiceGrammar, VState
-from generator.vocab import KIND_DUR, KIND_PITCH
+from generator.vocab import KIND_BAR, KIND_DUR, KIND_PITCH, KIND_POS
 
 CAP = 4  # most notes at one onset: bass, two hidden inner notes, melody
 BASS, MEL = 0, 1
+TONIC_TRIAD = (0, 3, 4, 7)  # canonical pitch classes of the opening chord's tones
 
 
 @dataclass
@@ -46,7 +51,15 @@ class OuterGrammar(VoiceGrammar):
     """:class:`VoiceGrammar` for ``(bass, melody)`` voices with hidden inner notes."""
 
     def new_state(self) -> OState:
-        return OState(ends=[0, 0], last=[-1, -1], lows=[999, 999], highs=[-1, -1])
+        return OState(
+            ends=[0, 0],
+            last=[-1, -1],
+            lows=[999, 999],
+            highs=[-1, -1],
+            moves=[0, 0],
+            runs=[0, 0],
+            turns=[0, 0],
+        )
 
     def reserve(self, s: VState, extra: int = 4) -> int:
         left = self.plan.bars - s.bars
@@ -73,23 +86,42 @@ class OuterGrammar(VoiceGrammar):
             m[self.t.pad] = True
         return m
 
+    def _held_bar(self, s: VState) -> bool:
+        """Every phrase end: a chorale's inner cadences are fermata chords, not a beat and a
+        rest."""
+        return s.bars in self.plan.ends
+
+    def _leaning_voices(self, s: OState) -> list[int]:
+        """The bass's next note when it is free, else the melody's (inner notes: no lean)."""
+        voice = BASS if self._bass_free(s) else MEL
+        return [voice] if voice in self._leaning else []
+
     def _bass_free(self, s: OState) -> bool:
         return s.count == 0 and s.ends[BASS] <= s.pos
 
-    def _voice_mask(self, s: OState, v: int, floor: int | None = None) -> np.ndarray:
+    def _voice_mask(
+        self, s: OState, v: int, floor: int | None = None, relax: bool = True
+    ) -> np.ndarray:
         """Pitches voice ``v`` may take above ``floor`` (default: the onset's last pitch); the
-        soft limits are relaxed only if nothing fits."""
+        soft limits are relaxed only if nothing fits (and ``relax``)."""
         floor = s.last_pitch if floor is None else floor
         hard = self.registers[v] & (self.value > floor)
         if self._forced_onset(s):
             hard &= self.pc == self.target(s)
+        elif (v == BASS and not s.started) or (v == MEL and s.melody_notes == 0):
+            # an unprompted seed opens on the tonic chord: tonic in the bass, a chord tone above
+            # (either third: the grammar does not know the mode; the model rarely takes the other)
+            opening = hard & np.isin(self.pc, (0,) if v == BASS else TONIC_TRIAD)
+            hard = opening if opening.any() else hard
         soft = hard & self._shape(s, v)
-        return soft if soft.any() else hard
+        return soft if soft.any() or not relax else hard
 
     def _next_pitches(self, s: OState) -> np.ndarray:
         if self._bass_free(s):
             return self._voice_mask(s, BASS)
-        cand = self._voice_mask(s, MEL)
+        # once the onset has a melody note, a higher one must keep the soft limits: doubling
+        # the final tonic an octave up made the soprano leap a seventh into the cadence
+        cand = self._voice_mask(s, MEL, relax=not s.pend_ok)
         if not cand.any() or self.closing(s):
             return cand
         top = int(self.value[cand].max())
@@ -137,6 +169,7 @@ class OuterGrammar(VoiceGrammar):
         before = room & (self.value <= self.last_final - s.pos)
         if self._forced_onset(s):
             before[:] = False
+        before, free = self._to_the_bar_line(s, before, free)
         return self._legato_ends(s, before | free, free, fallback=False)
 
     def _cadence_possible(self, s: OState) -> bool:
@@ -209,7 +242,8 @@ class OuterGrammar(VoiceGrammar):
             s.locked = True
         if s.labels[-1] == "bass?":
             s.labels[-1] = "bass"
-            s.ends[BASS], s.last[BASS] = s.pos + dur, s.pitch
+            s.ends[BASS] = s.pos + dur
+            self._note_done(s, BASS, s.pitch, dur)
             s.lows[BASS], s.highs[BASS] = min(s.lows[BASS], s.pitch), max(s.highs[BASS], s.pitch)
             s.bass_cad = target is not None and s.pitch % 12 == target and dur >= self.min_final
             s.pend_ok = s.final_ok = False
@@ -228,24 +262,53 @@ class OuterGrammar(VoiceGrammar):
         if not s.pend_ok or not s.labels or s.labels[-1] != "cand":
             return
         s.labels[-1] = "melody"
-        s.last[MEL] = s.pitch
+        self._note_done(s, MEL, s.pitch, s.ends[MEL] - s.pos)
         s.lows[MEL], s.highs[MEL] = min(s.lows[MEL], s.pitch), max(s.highs[MEL], s.pitch)
         s.melody_notes += 1
 
 
 def outer_ids(ids: list[int], grammar: OuterGrammar) -> list[int]:
-    """``ids`` without the hidden inner notes (their Pitch and Duration tokens)."""
+    """``ids`` without the hidden inner notes (their Pitch and Duration tokens), the bass made
+    legato (:func:`legato_bass`)."""
     s = grammar.new_state()
     for tok in [*ids, grammar.t.eos]:
         grammar.advance(s, int(tok))
     labels = iter(s.labels)
-    out, drop = [], False
+    out, drop, is_bass = [], False, False
+    bass = []  # per bass note: (index of its Duration in out, bar, onset)
+    bar = pos = -1
     for tok in ids:
         kind = int(grammar.kind[tok])
-        if kind == KIND_PITCH:
-            drop = next(labels) == "inner"
+        if kind == KIND_BAR:
+            bar += 1
+        elif kind == KIND_POS:
+            pos = int(grammar.value[tok])
+        elif kind == KIND_PITCH:
+            label = next(labels)
+            drop, is_bass = label == "inner", label == "bass"
         if not drop:
             out.append(int(tok))
+            if kind == KIND_DUR and is_bass:
+                bass.append((len(out) - 1, bar, pos))
         if kind == KIND_DUR:
-            drop = False
-    return out
+            drop = is_bass = False
+    return legato_bass(out, bass, grammar)
+
+
+def legato_bass(
+    ids: list[int], bass: list[tuple[int, int, int]], grammar: OuterGrammar
+) -> list[int]:
+    """Each bass note held until the bass's next note in its bar (the bar's last one: to the
+    bar line, or as near as the grid's lengths reach). The model often writes a chorale bass
+    detached — an eighth, then an eighth's rest on the off-beat; a continuo bass is legato.
+    ``bass``: (Duration index, bar, onset) per bass note."""
+    ids = list(ids)
+    for i, (idx, bar, pos) in enumerate(bass):
+        nxt = bass[i + 1] if i + 1 < len(bass) else None
+        until = nxt[2] if nxt is not None and nxt[1] == bar else grammar.bar_len
+        dur = int(grammar.value[ids[idx]])
+        # the longest length the vocabulary and the metre's grid have up to the next note
+        fits = grammar.is_dur & (grammar.value > dur) & (grammar.value <= until - pos)
+        if fits.any():
+            ids[idx] = int(np.flatnonzero(fits)[np.argmax(grammar.value[fits])])
+    return ids

@@ -27,7 +27,7 @@ from generator.vocab import (
     tables,
     tonic_pitch_class,
 )
-from generator.voices import texture_for_parts
+from generator.voices import VoiceTuning, texture_for_parts
 
 if TYPE_CHECKING:
     from recommender.engine import Engine
@@ -57,7 +57,7 @@ class Request:
     titles: list[str] = field(default_factory=list)  # titles of conditioned_on
     info: dict = field(default_factory=dict)  # extra JSON fields (query, facets, variation)
     source: list[int] = field(default_factory=list)  # canonical line of the --vary piece
-    leaps: tuple[int, int] | None = None  # (bass, melody) largest leaps (evaluation sweeps)
+    tuning: VoiceTuning | None = None  # voice limits other than the shipped (evaluation sweeps)
 
     @property
     def key(self) -> str:

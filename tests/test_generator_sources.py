@@ -160,6 +160,14 @@ def test_musician_figures_of_a_scale() -> None:
     assert feats["notes_per_bar"] == pytest.approx(9 / 3) and feats["pitch_class_hist"].sum() == 1
 
 
+def test_interval_shares_count_moves_by_size() -> None:
+    ids = melody_ids([60, 62, 64, 65, 60, 60, 79], [12] * 7, "4/4")  # 2, 2, 1, 5, 0, 19
+    shares = mgeval.interval_shares([mgeval.line_of(ids, 0)])
+    assert shares.sum() == pytest.approx(1) and len(shares) == 13
+    assert shares[2] == pytest.approx(2 / 6) and shares[0] == shares[1] == shares[5]
+    assert shares[12] == pytest.approx(1 / 6), "an octave or more shares the last bin"
+
+
 def test_ngram_learns_its_corpus_and_stays_well_formed() -> None:
     controls = default_controls()
     seq = melody_ids([60, 62, 64, 65] * 4, [12] * 16, "4/4")
