@@ -6,8 +6,9 @@
 
 A QUERY (or ID_OR_FILE) of ``-`` reads one per line from stdin, blank lines skipped. With
 ``--json`` each query prints one line ``{"query": ..., "results": [{"id", "title",
-"collection", "source", "number", "key", "meter", "score", "why"}]}`` (DESIGN.md); without it,
-a table per query. Inputs are checked before the engine loads, so typos fail fast (exit 2).
+"collection", "source", "number", "key", "meter", "score", "why"}]}`` (DESIGN.md), plus
+``"channels_off": {channel: why}`` when a search channel could not run; without it, a table per
+query. Inputs are checked before the engine loads, so typos fail fast (exit 2).
 """
 
 from __future__ import annotations
@@ -97,8 +98,9 @@ def _search(args: argparse.Namespace) -> None:
     k, filters = check_k(args.k), parse_filters(args.filter)
     precheck.check_filter_values(filters, LIST_FIELDS)  # before the engine: typos fail in < 1 s
     engine = load_engine()
+    off = _off(engine, "caption")
     for query in queries:
-        _emit_results(query, engine.search(query, k=k, filters=filters), args.json)
+        _emit_results(query, engine.search(query, k=k, filters=filters), args.json, off)
 
 
 def _similar(args: argparse.Namespace) -> None:
@@ -107,8 +109,15 @@ def _similar(args: argparse.Namespace) -> None:
     k = check_k(args.k)
     items = [precheck.check_id_or_file(i) for i in _expand_stdin(args.items, "piece id or file")]
     engine = load_engine()
+    off = _off(engine, "melody")
     for item in items:
-        _emit_results(item, engine.similar(item, k=k), args.json)
+        _emit_results(item, engine.similar(item, k=k), args.json, off)
+
+
+def _off(engine: Engine, channel: str) -> dict[str, str]:
+    """``{channel: why}`` when the engine cannot use that channel, else empty."""
+    reason = engine.channels_off().get(channel)
+    return {channel: reason} if reason else {}
 
 
 def _bench(args: argparse.Namespace) -> None:
@@ -165,20 +174,28 @@ def _expand_stdin(values: Iterable[str], what: str) -> list[str]:
     return out
 
 
-def result_object(query: str, hits: list[Hit]) -> dict[str, Any]:
-    """The DESIGN.md ``--json`` object for one query."""
+def result_object(
+    query: str, hits: list[Hit], channels_off: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The DESIGN.md ``--json`` object for one query; ``channels_off`` (channel -> why) is
+    added only when a search channel was off, so a degraded ranking is never silent."""
     results = []
     for hit in hits:
         row = hit.to_dict()
         row["score"] = round(float(row["score"]), SCORE_DECIMALS)
         results.append(row)
-    return {"query": query, "results": results}
+    obj: dict[str, Any] = {"query": query, "results": results}
+    if channels_off:
+        obj["channels_off"] = dict(channels_off)
+    return obj
 
 
-def _emit_results(query: str, hits: list[Hit], as_json: bool) -> None:
+def _emit_results(
+    query: str, hits: list[Hit], as_json: bool, channels_off: dict[str, str] | None = None
+) -> None:
     from cantus.output import emit
 
-    obj = result_object(query, hits)
+    obj = result_object(query, hits, channels_off)
     emit(obj, as_json, None if as_json else render_table(obj))
 
 

@@ -74,6 +74,7 @@ from recommender.search_types import HIT_FIELDS, Encoder, Hit, SearchConfig
 from recommender.text_search import TextSearch
 
 log = logging.getLogger(__name__)
+_USED_BY = {"caption": "search", "melody": "similar"}  # the command each channel serves
 
 
 class Engine(TextSearch, MusicSearch):
@@ -116,6 +117,10 @@ class Engine(TextSearch, MusicSearch):
         self._embed_query = functools.lru_cache(maxsize=self.config.query_cache)(
             self._embed_query_uncached
         )
+        for channel, reason in self.channels_off().items():  # said once, not per query
+            log.warning(
+                "%s channel off (%s runs without it): %s", channel, _USED_BY[channel], reason
+            )
 
     # -- construction -----------------------------------------------------------------------
 
@@ -153,6 +158,20 @@ class Engine(TextSearch, MusicSearch):
     def hybrid(self) -> bool:
         """True when search mixes in caption similarity (caption vectors and MiniLM present)."""
         return self.caption_embeddings is not None and self._text_embedder is not None
+
+    def channels_off(self) -> dict[str, str]:
+        """Channels this engine cannot use, each with the reason (empty: all on): ``caption``
+        (text search) and ``melody`` (similar). Both commands still run without them, but say
+        so: the CLI's ``--json`` carries them as ``channels_off``, and the engine logs a
+        warning when it is made."""
+        off = {}
+        if self.caption_embeddings is None:
+            off["caption"] = "no caption vectors (caption_embeddings.npy) for this catalog"
+        elif self._text_embedder is None:
+            off["caption"] = "no MiniLM query embedder to compare queries with captions"
+        if self._melody_tokens is None:
+            off["melody"] = "no stored music tokens to build the melody index from"
+        return off
 
     def _joint_vectors(self) -> np.ndarray:
         """Rows the index stores: ``[music | captions]`` when hybrid, else music alone."""

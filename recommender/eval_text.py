@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -257,7 +257,24 @@ def _engine_rankings(data: EvalData, texts: list[str]) -> list[np.ndarray]:
     """Top rows of ``recommender.engine.Engine.search`` (the served ranking)."""
     engine = _engine(data.folder)
     rows = {pid: i for i, pid in enumerate(data.catalog["id"].astype(str))}
-    return [np.array([rows[h.id] for h in engine.search(t, k=10) if h.id in rows]) for t in texts]
+    hits = [engine.search(t, k=10) for t in texts]
+    return [np.array([rows[h.id] for h in ranked]) for ranked in checked_hits(hits, rows)]
+
+
+def checked_hits(hits: list[list[Any]], rows: Mapping[str, int]) -> list[list[Any]]:
+    """``hits`` unchanged when every id is in the evaluated catalog; else ValueError naming
+    them (a dropped hit would shorten a top-10 and skew its score without a word)."""
+    unknown = sorted({h.id for ranked in hits for h in ranked if h.id not in rows})
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (
+            f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        )
+        msg = (
+            f"the engine ranked {len(unknown)} pieces that are not in the evaluated catalog "
+            f"({shown}); ingested user pieces? evaluate with a CANTUS_HOME that has none"
+        )
+        raise ValueError(msg)
+    return hits
 
 
 @functools.cache

@@ -526,3 +526,17 @@ def test_a_file_that_parses_too_long_is_bad_input(tmp_path, monkeypatch):
     monkeypatch.setattr(isolated, "child_file_ids", sleepy_file_ids)  # runs in the child
     with pytest.raises(BadInput, match="took longer than 1 s"):
         file_token_ids(path)
+
+
+def test_channels_off_name_what_is_missing():
+    assert (
+        "melody" in make_engine().channels_off() and "caption" not in make_engine().channels_off()
+    )
+    catalog = synthetic_catalog(20)
+    no_embedder = Engine(
+        catalog,
+        music_vectors(catalog),
+        KeywordEncoder(),
+        caption_embeddings=caption_vectors(catalog),
+    )
+    assert "MiniLM query embedder" in no_embedder.channels_off()["caption"]

@@ -68,3 +68,30 @@ def test_report_has_every_section_and_is_saved(tmp_path, fake_minilm, monkeypatc
     assert "skipped" in report["music_to_music"]["same_tune"]  # synthetic titles name no tunes
     assert any(line.startswith("natural queries") for line in summary_lines(report))
     assert "corpus" in report["source_queries"]["skipped"]  # synthetic pieces have no files
+
+
+def test_engine_hits_outside_the_evaluated_catalog_are_an_error_naming_them():
+    """A hit the evaluated catalog lacks (an ingested user piece) is never dropped quietly."""
+    import pytest
+
+    from recommender.eval_text import checked_hits
+    from tests.test_engine import make_engine
+
+    engine = make_engine(n=20)
+    hits = [engine.search("waltz", k=3)]
+    rows = {pid: i for i, pid in enumerate(engine.catalog["id"])}
+    assert checked_hits(hits, rows) == hits
+    del rows[hits[0][1].id]
+    with pytest.raises(ValueError, match="not in the evaluated catalog") as err:
+        checked_hits(hits, rows)
+    assert hits[0][1].id in str(err.value)
+
+
+def test_source_queries_refuse_an_engine_without_its_caption_channel():
+    import pytest
+
+    from recommender.eval_search import evaluate_source_queries
+    from tests.test_engine import make_engine
+
+    with pytest.raises(ValueError, match="caption channel, which is off"):
+        evaluate_source_queries(make_engine(hybrid=False, n=20))

@@ -50,8 +50,10 @@ def _lines(capsys) -> list[dict]:
     return [json.loads(line) for line in out.splitlines()]
 
 
-def _check_shape(obj: dict, query: str, k: int) -> None:
-    assert list(obj) == ["query", "results"] and obj["query"] == query
+def _check_shape(obj: dict, query: str, k: int, off: tuple[str, ...] = ()) -> None:
+    """The DESIGN.md shape; ``off`` = the channels ``channels_off`` must name (else absent)."""
+    assert list(obj) == ["query", "results", *(["channels_off"] if off else [])]
+    assert obj["query"] == query and tuple(obj.get("channels_off", {})) == off
     assert len(obj["results"]) == k
     for row in obj["results"]:
         assert list(row) == list(HIT_FIELDS)
@@ -88,14 +90,29 @@ def test_search_table_for_people(engine, capsys):
     assert not out.lstrip().startswith("{")
 
 
+def test_json_says_when_a_channel_is_off(monkeypatch, capsys, caplog):
+    """A music-only engine ranks search without the caption channel: --json says so and a
+    warning names it, instead of a quietly different ranking."""
+    eng = make_engine(hybrid=False)
+    monkeypatch.setattr(search_cli, "load_engine", lambda: eng)
+    use_catalog(monkeypatch, eng.catalog)
+    assert main(["search", "waltz", "-k", "2", "--json"]) == 0
+    (obj,) = _lines(capsys)
+    _check_shape(obj, "waltz", 2, off=("caption",))
+    assert "caption vectors" in obj["channels_off"]["caption"]
+    with caplog.at_level("WARNING"):
+        make_engine(hybrid=False)
+    assert "caption channel off (search runs without it)" in caplog.text
+
+
 def test_similar_by_id_and_file(engine, capsys, tmp_path):
     pid = engine.catalog["id"].iloc[0]
     path = tmp_path / "tune.abc"
     path.write_text(ABC_TUNE)
     assert main(["similar", pid, str(path), "-k", "4", "--json"]) == 0
     by_id, by_file = _lines(capsys)
-    _check_shape(by_id, pid, 4)
-    _check_shape(by_file, str(path), 4)
+    _check_shape(by_id, pid, 4, off=("melody",))  # this engine has no music tokens
+    _check_shape(by_file, str(path), 4, off=("melody",))
     assert pid not in {r["id"] for r in by_id["results"]}
 
 
