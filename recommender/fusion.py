@@ -51,9 +51,9 @@ def top_rows(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> n
 def matched_words(
     record: dict[str, Any], matches: Sequence[tuple[str, list[str]]], summary: str = ""
 ) -> str:
-    """ "title: minuet; genre: Wiegen - Lied = lullaby" from ``LexicalIndex.matches``; words
-    the ``summary`` (the rest of `why`) already shows are not repeated, except a source label
-    translated into English."""
+    """ "title: Minuet; genre: Wiegen - Lied = lullaby" from ``LexicalIndex.matches`` (words as
+    the source spells them); words the ``summary`` (the rest of `why`) already shows are not
+    repeated, except a source label translated into English."""
     from recommender.lexical import tokens
 
     shown = set(tokens(summary))
@@ -63,6 +63,6 @@ def matched_words(
         original = str(record.get("genre_original") or "")
         if label == "genre" and genre and original and original.casefold() != genre.casefold():
             parts.append(f"genre: {original} = {genre}")
-        elif label not in ("meter", "key") and not set(found) <= shown:
+        elif label not in ("meter", "key") and not set(tokens(" ".join(found))) <= shown:
             parts.append(f"{label}: {' '.join(found)}")
     return "; ".join(parts)

@@ -55,6 +55,7 @@ _UMLAUTS = str.maketrans(
     {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"}
 )
 _WORD = re.compile(r"[a-z0-9]+(?:/[0-9]+)?")
+_SOURCE_WORD = re.compile(r"[^\W_]+(?:['’/][^\W_]+)*")  # a word as written: "Coventry's", "3/4"
 
 
 def _fold(text: str) -> str:
@@ -78,6 +79,19 @@ def tokens(text: str) -> list[str]:
 def query_tokens(text: str) -> list[str]:
     """Tokens of a query, stop words dropped, each once."""
     return list(dict.fromkeys(t for t in tokens(text) if t not in QUERY_STOP_WORDS))
+
+
+def source_words(text: str, terms: Sequence[str]) -> list[str]:
+    """The words of ``text`` whose tokens are among ``terms``, spelled as ``text`` spells them,
+    each once, in text order; a term no single word yields (folding split it) is added as is."""
+    wanted, out, seen = set(terms), [], set()
+    for word in _SOURCE_WORD.findall(text):
+        folded = tokens(word)
+        if wanted.intersection(folded) and tuple(folded) not in seen:
+            seen.add(tuple(folded))
+            out.append(word)
+    covered = {t for key in seen for t in key}
+    return out + [t for t in terms if t not in covered]
 
 
 def _field_text(record: dict[str, Any], columns: Sequence[str], names: dict[str, str]) -> str:
@@ -181,13 +195,14 @@ class LexicalIndex:
         return scores, terms
 
     def matches(self, record: dict[str, Any], terms: Sequence[str]) -> list[tuple[str, list[str]]]:
-        """``[(field label, [query terms found there])]`` for one piece, field order."""
+        """``[(field label, the field's words that matched, as the source spells them)]`` for
+        one piece, field order ("Herzens" for the query term "herzen")."""
         out = []
         for label, columns in FIELDS:
-            have = set(tokens(_field_text(record, columns, self.collection_names)))
-            found = [t for t in terms if t in have]
+            text = _field_text(record, columns, self.collection_names)
+            found = [t for t in terms if t in set(tokens(text))]
             if found:
-                out.append((label, found))
+                out.append((label, source_words(text, found)))
         return out
 
     def save(self, path: Path, key: str) -> None:

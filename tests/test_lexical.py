@@ -36,7 +36,7 @@ def test_scores_find_title_genre_synonym_and_region_words():
 def test_matches_name_the_field_of_each_word():
     index = LexicalIndex.build(RECORDS)
     _, terms = index.scores("Silesia lullaby")
-    assert index.matches(RECORDS[1], terms) == [("genre", ["lullaby"]), ("region", ["silesia"])]
+    assert index.matches(RECORDS[1], terms) == [("genre", ["lullaby"]), ("region", ["Silesia"])]
 
 
 def test_coverage_ranks_a_piece_with_every_rare_word_above_one_repeating_one():
@@ -74,7 +74,18 @@ def test_lyrics_are_a_field_why_can_name():
     record = {"title": "Aus meines Herzens Grunde", "lyrics": "sag ich dir Lob und Dank"}
     index = LexicalIndex.build([record, {"title": "x"}])
     _, terms = index.scores("Lob und Dank")
-    assert index.matches(record, terms) == [("lyrics", ["lob", "und", "dank"])]
+    assert index.matches(record, terms) == [("lyrics", ["Lob", "und", "Dank"])]
+
+
+def test_matches_quote_the_source_spelling_not_the_folded_stems():
+    """ "meines Herzens" stays as written (folding and stemming give "meine herzen")."""
+    record = {"title": "Aus meines Herzens Grunde", "lyrics": "Lady Coventry's Jäger, Jäger"}
+    index = LexicalIndex.build([record, {"title": "x"}])
+    _, terms = index.scores("aus meines herzens grunde coventry jager jaeger")
+    assert index.matches(record, terms) == [
+        ("title", ["Aus", "meines", "Herzens", "Grunde"]),
+        ("lyrics", ["Coventry's", "Jäger"]),
+    ]
 
 
 def test_normalise_scales_by_the_best():

@@ -59,12 +59,18 @@ def test_why_names_the_genre_label_and_its_english_word(engine):
 
 def test_why_names_the_title_and_region_words(engine):
     hit = engine.search("Silesia", k=1)[0]
-    assert hit.title == "Schlaf Kindlein" and "region: silesia" in hit.why
+    assert hit.title == "Schlaf Kindlein" and "region: Silesia" in hit.why
 
 
 def test_a_lyric_line_finds_its_piece_and_why_names_it(engine):
     hit = engine.search("qui tollis peccata", k=1)[0]
     assert hit.title == "Agnus Dei" and "lyrics: qui tollis peccata" in hit.why
+
+
+def test_why_quotes_a_title_as_the_source_spells_it(engine):
+    hit = engine.search("lady coventrys minuet", k=1)[0]
+    assert hit.title == "Lady Coventry's Minuet"
+    assert "title: Lady Coventry's Minuet" in hit.why
 
 
 def test_genre_and_region_filters_match_any_part(engine):
