@@ -84,20 +84,23 @@ class MusicSearch:
         tune = melody.cosines(query)  # (N,): only pieces sharing an n-gram are touched
         if len(self.catalog) <= self.config.exact_max:
             rows = np.arange(len(self.catalog))
-            scores = fuse(self.embeddings @ vec, tune)
+            music = self.embeddings @ vec
         else:  # a tune in other clothes may be far in music space: melody finds it
             pool = max(self.config.rerank_pool, 4 * k)
-            music = [h[0] for h in self._ranked(self._music_query(vec), pool, None, skip)]
-            rows = np.union1d(music, np.argpartition(-tune, min(pool, len(tune)) - 1)[:pool])
-            scores = fuse(self.embeddings[rows] @ vec, tune[rows])
-        scores /= 1.0 + MELODY_WEIGHT  # back to the cosine scale
+            near = [h[0] for h in self._ranked(self._music_query(vec), pool, None, skip)]
+            rows = np.union1d(near, np.argpartition(-tune, min(pool, len(tune)) - 1)[:pool])
+            music = self.embeddings[rows] @ vec
+        scores = fuse(music, tune[rows]) / (1.0 + MELODY_WEIGHT)  # back to the cosine scale
         keep = ~np.isin(rows, list(skip))
         rows, scores = rows[keep], scores[keep]
         if len(scores) > 4 * k:  # partial sort: the catalog's tail is never ordered
             part = np.argpartition(-scores, 4 * k)[: 4 * k]
             rows, scores = rows[part], scores[part]
-        top = np.argsort(-scores, kind="stable")[:k]
-        return [self._hit(int(rows[i]), float(scores[i])) for i in top]
+        top = [(int(rows[i]), float(scores[i])) for i in np.argsort(-scores, kind="stable")[:k]]
+        return [
+            self._hit(r, s, melody_why(float(tune[r]), float(self.embeddings[r] @ vec)))
+            for r, s in top
+        ]
 
     def _music_query(self, vec: np.ndarray) -> np.ndarray:
         """A music vector as an index query (zero weight on the caption part)."""
@@ -125,6 +128,17 @@ class MusicSearch:
         rows = np.flatnonzero(self.catalog["sha1"].astype(str).to_numpy() == sha1)
         same = [r for r in rows if float(self.embeddings[r] @ vector) > 0.999]
         return tuple(str(self.catalog["id"].iloc[r]) for r in same)
+
+
+def melody_why(melody: float, music: float) -> str:
+    """What ``similar``'s score is made of, for `why`: the melody channel's share when it
+    counts ("melody: 0.62 alike ..."), always the music cosine beside it."""
+    if melody <= 0:  # no shared n-gram: the melody channel added nothing
+        return f"music embedding {music:.2f} alike (no melody n-gram shared)"
+    return (
+        f"melody: {melody:.2f} alike (cosine of interval and rhythm n-grams), "
+        f"music embedding {music:.2f}"
+    )
 
 
 def check_music_file(path: Path | str, what: str = "music file") -> Path:

@@ -540,3 +540,23 @@ def test_channels_off_name_what_is_missing():
         caption_embeddings=caption_vectors(catalog),
     )
     assert "MiniLM query embedder" in no_embedder.channels_off()["caption"]
+
+
+def test_similar_why_says_how_alike_the_melody_is(tmp_path, monkeypatch):
+    """The transposed copy is found by its melody, and `why` says so with the cosines used."""
+    from recommender.melody import MELODY_WEIGHT
+
+    monkeypatch.setenv("CANTUS_HOME", str(tmp_path / "home"))
+    _, base, tokens = _tune_and_its_copy(tmp_path)
+    engine = Engine(
+        base.catalog, base.embeddings, base.encoder, describe=fake_describe,
+        melody_tokens=lambda: tokens,
+    )  # fmt: skip
+    pid = base.catalog["id"].iloc[0]
+    hit = engine.similar(pid, k=1)[0]
+    melody = float(engine.melody_index().cosines(engine.melody_index().matrix[0])[1])
+    music = float(engine.vector(hit.id) @ engine.vector(pid))
+    assert f"melody: {melody:.2f} alike" in hit.why and f"music embedding {music:.2f}" in hit.why
+    assert hit.why.startswith(fake_describe(engine.piece(hit.id)))
+    assert hit.score == pytest.approx((music + MELODY_WEIGHT * melody) / (1 + MELODY_WEIGHT))
+    assert "melody" not in base.similar(pid, k=1)[0].why  # no melody channel, no such claim
