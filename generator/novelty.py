@@ -1,6 +1,7 @@
 """Novelty guard: how many notes of a seed's melody were copied from a catalog piece.
 
-A melody is the *top line* of the token stream (the highest pitch at each onset). Each note
+A melody is the *top line* of the token stream (the highest pitch at each onset,
+``cantus.melody_line.top_notes``). Each note
 after the first becomes one event ``(interval in semitones, inter-onset interval in 1/24
 quarter)``, so matches are transposition-invariant and rhythm-exact. For every order
 ``n = 1..MAX_ORDER`` the index holds the sorted, unique 64-bit rolling hashes of all n-event
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from generator.vocab import parse_notes
+from cantus.melody_line import notes_of, top_notes
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +42,12 @@ INDEX_VERSION = 1  # bump when the event definition changes (invalidates caches)
 
 def melody_events(ids: list[int] | np.ndarray) -> np.ndarray:
     """(E,) int64 event symbols of the top line of ``ids`` (E = notes in the top line - 1)."""
-    notes, _ = parse_notes(ids)
-    if len(notes) < 2:
+    onset, pitch, length = notes_of(ids)
+    # onsets on the 1/24-quarter grid first: the highest note of each grid point
+    ticks, pitches, _ = top_notes(np.round(onset * _IOI_UNITS), pitch, length)
+    if len(ticks) < 2:
         return np.zeros(0, dtype=np.int64)
-    top: dict[float, int] = {}
-    for note in notes:
-        key = round(note.onset * _IOI_UNITS)
-        top[key] = max(top.get(key, -1), note.pitch)
-    onsets = np.array(sorted(top), dtype=np.int64)
-    pitches = np.array([top[o] for o in onsets], dtype=np.int64)
+    onsets = ticks.astype(np.int64)
     intervals = np.clip(np.diff(pitches), -63, 63) + 64  # 1..127
     iois = np.clip(np.diff(onsets), 0, 4095)
     return (intervals << 12) | iois
@@ -126,7 +124,7 @@ class NoveltyIndex:
         """
         events = melody_events(ids)
         if len(events) <= start_event:
-            return 0 if len(parse_notes(ids)[0]) == 0 else 1
+            return 0 if len(notes_of(ids)[0]) == 0 else 1
         hit = self.present(events)  # (MAX_ORDER, E)
         run = np.cumprod(hit, axis=0).sum(axis=0)[
             start_event:

@@ -1,6 +1,6 @@
 """Melody n-grams: the "same tune" signal that ``similar`` adds to music embeddings.
 
-Each piece becomes two symbol sequences of its melody line (``recommender.melody_line``: the top
+Each piece becomes two symbol sequences of its melody line (``cantus.melody_line``: the top
 voice, so a chorale's soprano, not its four voices interleaved) over all its stored bars:
 
 * **pitch**: its melodic intervals in semitones (transposition invariant);
@@ -28,7 +28,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from recommender.melody_line import melody_line
+from cantus.melody_line import melody_line
 
 MELODY_WEIGHT = 8.0  # weight of the melody cosine beside the music cosine (tune half)
 RHYTHM_WEIGHT = 2.0  # weight of the rhythm document beside the pitch document (tune half)

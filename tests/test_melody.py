@@ -9,8 +9,8 @@ import pytest
 from music21 import converter, meter, note, stream
 
 from cantus import token_decode, tokens
+from cantus.melody_line import melody_line, notes_of
 from recommender.melody import MAX_INTERVAL, MelodyIndex, melody_codes, ngrams
-from recommender.melody_line import melody_line, notes_of
 
 REEL = """X:1
 T:Test Reel

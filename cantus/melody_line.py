@@ -1,5 +1,8 @@
 """The melody line of a token stream, read straight from REMI ids with numpy (no decoder).
 
+One home for "the tune of a piece": ``recommender.melody`` (similar's same-tune channel) reads
+``melody_line``, ``generator.novelty`` (the copy guard) the highest note of each onset.
+
 Tokens merge every part into one stream and list an onset's pitches low to high, so the pitch
 tokens in order interleave the voices (bass, tenor, alto, soprano, bass, ...): their intervals
 are not a melody. The line here is a *skyline*: at each onset its highest new note, unless a
@@ -97,15 +100,23 @@ def notes_of(ids: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     return onset, value[at].astype(np.int64), value[at + 1] * beat
 
 
-def melody_line(ids: Sequence[int] | np.ndarray) -> Line:
-    """The skyline of ``ids`` (see module doc)."""
-    onset, pitch, length = notes_of(ids)
+def top_notes(
+    onset: np.ndarray, pitch: np.ndarray, length: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The highest note of each onset, in time order (``notes_of``'s arrays in, same out)."""
     if not len(onset):
-        return Line(onset, pitch, length)
+        return onset, pitch, length
     order = np.lexsort((-pitch, onset))
     onset, pitch, length = onset[order], pitch[order], length[order]
-    top = np.concatenate([[True], np.diff(onset) > 1e-6])  # the highest note of each onset
-    onset, pitch, length = onset[top], pitch[top], length[top]
+    top = np.concatenate([[True], np.diff(onset) > 1e-6])
+    return onset[top], pitch[top], length[top]
+
+
+def melody_line(ids: Sequence[int] | np.ndarray) -> Line:
+    """The skyline of ``ids`` (see module doc)."""
+    onset, pitch, length = top_notes(*notes_of(ids))
+    if not len(onset):
+        return Line(onset, pitch, length)
     end = onset + length
     covered = np.zeros(len(onset), dtype=bool)
     for back in range(1, HOLD_LOOKBACK + 1):  # a higher earlier note still sounding
