@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from cantus.errors import MissingArtifact
 from recommender.eval_data import EvalConfig, EvalData, cache_dir
 from recommender.metrics import (
     jitter,
@@ -115,8 +116,16 @@ def _train_config(data: EvalData) -> Any:
     """The encoder's ``TrainConfig`` as saved in ``encoder/config.json``."""
     from recommender.train_config import TrainConfig
 
-    saved = data.train.get("train") or {}
-    return TrainConfig.from_saved(saved) if saved else TrainConfig()
+    return TrainConfig.from_saved(_saved(data, "train"))
+
+
+def _saved(data: EvalData, key: str) -> Any:
+    """One setting of the encoder's ``config.json``; MissingArtifact when absent (a default
+    would build the MiniLM-captions baseline from other captions than the encoder saw)."""
+    if key not in data.train:
+        msg = f"the encoder config in {data.folder} has no {key!r}; rebuild with `cantus build`"
+        raise MissingArtifact(msg)
+    return data.train[key]
 
 
 def _training_captions(data: EvalData, cache: Path, rows: np.ndarray | None = None) -> Any:
@@ -124,7 +133,7 @@ def _training_captions(data: EvalData, cache: Path, rows: np.ndarray | None = No
     from recommender.train_data import caption_table
 
     tcfg = _train_config(data)
-    trained = tuple(data.train.get("trained_families", ()))
+    trained = tuple(_saved(data, "trained_families"))
     return caption_table(
         data.catalog,
         trained,
@@ -132,7 +141,7 @@ def _training_captions(data: EvalData, cache: Path, rows: np.ndarray | None = No
         rows=rows,
         per_piece=tcfg.captions_per_piece,
         skip=tcfg.skip_families,
-        seed=int(data.train.get("seed", 0)),
+        seed=int(_saved(data, "seed")),
     )
 
 

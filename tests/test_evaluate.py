@@ -95,3 +95,16 @@ def test_source_queries_refuse_an_engine_without_its_caption_channel():
 
     with pytest.raises(ValueError, match="caption channel, which is off"):
         evaluate_source_queries(make_engine(hybrid=False, n=20))
+
+
+def test_an_encoder_config_without_its_training_settings_is_an_error(tmp_path):
+    """The MiniLM-captions baseline reads the captions the encoder trained on; no defaults."""
+    import pytest
+
+    from cantus.errors import MissingArtifact
+    from recommender.eval_data import EvalData
+    from recommender.eval_text import _training_captions
+
+    data = EvalData(tmp_path, None, None, np.zeros((0, 4)), np.zeros(0, bool), (), {})
+    with pytest.raises(MissingArtifact, match="has no 'train'"):
+        _training_captions(data, tmp_path)
