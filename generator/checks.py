@@ -13,6 +13,9 @@ from cantus.errors import BadInput, MissingArtifact
 from generator.vocab import MAX_BARS, MODES, normalise_mode
 
 MAX_SEEDS = 16  # most seeds one request may ask for
+# sampling temperature users get (CLI and dashboard default); `cantus eval generation` reports
+# its test split at it and sweeps others on its tune split for information only
+TEMPERATURE = 1.0
 _KEY_RE = re.compile(r"^\s*([A-Ga-g])([#b\-]{0,2})\s*(?:\s([A-Za-z]+))?\s*$")
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cantus.errors import BadInput
+from generator.checks import TEMPERATURE
 
 if TYPE_CHECKING:
     from cantus.cli import Registry
@@ -74,7 +75,10 @@ def _register_inspire(reg: Registry) -> None:
     p.add_argument("--meter", help="metre, e.g. 3/4 (default: majority of the pieces)")
     p.add_argument("-n", type=int, default=4, help="number of seeds (default 4)")
     p.add_argument(
-        "--temperature", type=float, default=1.0, help="sampling temperature (default 1.0)"
+        "--temperature",
+        type=float,
+        default=TEMPERATURE,
+        help=f"sampling temperature (default {TEMPERATURE})",
     )
     p.add_argument("--top-p", type=float, default=0.95, help="nucleus sampling mass (default 0.95)")
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same seeds)")
@@ -96,7 +100,7 @@ def _register_reports(reg: Registry) -> None:
         "(new decoder vs earlier decoder vs n-gram; tuned on a tune split, test split reported)",
     )
     e.add_argument(
-        "--requests", type=int, default=3, help="requests per style and split (default 3)"
+        "--requests", type=int, default=6, help="requests per style and split (default 6)"
     )
     e.add_argument("--seed", type=int, default=0, help="random seed")
     e.add_argument(

@@ -8,9 +8,10 @@ requested metre, exact bar count, notes inside their bar, onsets on music21's gr
   leaps at most ``max_leap`` and spans at most ``max_ambitus`` (these two are *soft*: relaxed
   only when nothing else fits, e.g. to reach a cadence);
 * **phrase endings** (``generator.phrase``): in a bar that closes a phrase, every voice attacks
-  the target degree together on a strong beat, holding at least one beat, and nothing starts
-  after it. Notes before that cadence must end by the latest strong onset that still fits one,
-  so the cadence is always reachable; the bar (or the seed) cannot close until it has sounded;
+  the target degree together on a strong beat, holding at least one beat (to the bar line
+  where the vocabulary has that length), and nothing starts after it. Notes before that
+  cadence must end by the latest strong onset that still fits one, so the cadence is always
+  reachable; the bar (or the seed) cannot close until it has sounded;
 * the first note of a seed without a prompt starts on the downbeat (no leading silence);
 * every bar holds a note, unless the token budget forces closing.
 
@@ -279,10 +280,11 @@ class VoiceGrammar:
     def _to_the_bar_line(
         self, s: VState, before: np.ndarray, cadence: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(before, cadence) durations. In the seed's last bar (or the bar a repeat copies
-        there), a cadence note is held to the bar line where the vocabulary has that length —
-        a piece ends on its last chord, not on a short note and rests — and a note that could
-        be the cadence but stops short of the bar line is not offered as a note before it."""
+        """(before, cadence) durations. At every phrase end a cadence note is held to the bar
+        line where the vocabulary has that length — a phrase ends on its last note or chord, not
+        on a short note and rests (a chorale's fermatas, a tune's half cadence) — and a note that
+        could be the cadence but stops short of the bar line is not offered as a note before
+        it."""
         if not self._held_bar(s):
             return before, cadence
         held = cadence & (s.pos + self.value == self.bar_len)
@@ -291,8 +293,8 @@ class VoiceGrammar:
         return before & ~(cadence & ~held), held
 
     def _held_bar(self, s: VState) -> bool:
-        """True where a phrase's final chord is held to the bar line: the seed's last."""
-        return self.plan.sounds_last(s.bars)
+        """True in a bar that ends a phrase (its cadence is held to the bar line)."""
+        return s.bars in self.plan.ends
 
     def _legato_ends(
         self, s: VState, m: np.ndarray, free_end: np.ndarray, fallback: bool = True

@@ -24,7 +24,7 @@ import torch
 
 from cantus.threads import torch_threads
 from generator.constrained import VoiceGrammar, VState
-from generator.model import KVCache, SeedTransformer
+from generator.model import KVCache, SeedTransformer, decode_step
 from generator.outer import OuterGrammar, outer_ids
 from generator.phrase import PhrasePlan
 from generator.sample import GrammarError, _batch_cond, filter_logits
@@ -177,7 +177,7 @@ def _decode(
         drop = torch.arange(2 * n, device=device) >= n  # second half: null prefix
     head = controls.prompt(spec.meter, spec.mode, spec.plan.bars)
     idx = torch.tensor([head + list(spec.prompt)] * (2 * n if guided else n), device=device)
-    cache = KVCache(model.cfg.n_layers)
+    cache = KVCache(model.cfg.n_layers, model.cfg.ctx)
     logits = model(idx, cond_b, cond_drop=drop, cache=cache)[:, -1]  # (R, V)
     gen = torch.Generator().manual_seed(int(spec.seed))
     while not rows.done():
@@ -196,7 +196,7 @@ def _decode(
         step = torch.tensor(nxt, device=device)[:, None]  # (n, 1)
         if guided:
             step = torch.cat([step, step])
-        logits = model(step, cache=cache)[:, -1]  # (R, V)
+        logits = decode_step(model, step, cache)  # (R, V)
     return rows.out
 
 

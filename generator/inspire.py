@@ -31,6 +31,7 @@ from cantus.errors import BadInput, CantusError
 from generator.checkpoint import GENERATOR_DIR, LoadedGenerator, load_generator
 from generator.checks import (
     MAX_SEEDS,
+    TEMPERATURE,
     check_bars,
     check_guidance,
     check_meter,
@@ -313,7 +314,7 @@ def inspire(
     key: str | None = None,
     meter: str | None = None,
     n: int = 4,
-    temperature: float = 1.0,
+    temperature: float = TEMPERATURE,
     top_p: float = 0.95,
     seed: int = 0,
     out_dir: str | Path | None = None,

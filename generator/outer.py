@@ -16,7 +16,7 @@ follows the bass); so :class:`OuterGrammar` lets it write its inner voices and k
   target degree together on a strong beat, every note of that chord held a beat, nothing after.
 
 * an unprompted seed opens on the tonic chord (tonic bass, a triad tone above); every phrase
-  end, not only the last, is held to the bar line (a chorale's fermata chords).
+  end is held to the bar line, as in a one-line melody (a chorale's fermata chords).
 
 :func:`outer_ids` removes the hidden notes from a decoded sequence (replaying this grammar) and
 makes the bass legato (:func:`legato_bass`).
@@ -85,11 +85,6 @@ class OuterGrammar(VoiceGrammar):
         else:
             m[self.t.pad] = True
         return m
-
-    def _held_bar(self, s: VState) -> bool:
-        """Every phrase end: a chorale's inner cadences are fermata chords, not a beat and a
-        rest."""
-        return s.bars in self.plan.ends
 
     def _leaning_voices(self, s: OState) -> list[int]:
         """The bass's next note when it is free, else the melody's (inner notes: no lean)."""

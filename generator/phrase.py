@@ -40,16 +40,6 @@ class PhrasePlan:
     # first bar of a repeat -> (first, last) bar it copies, e.g. {3: (1, 2), 7: (5, 6)} for AABB/8
     repeats: dict[int, tuple[int, int]] = field(default_factory=dict)
 
-    def sounds_last(self, bar: int) -> bool:
-        """True for the last bar and for a bar a repeat copies into the last bar (AABB: the
-        end of the first B): its cadence is the seed's final chord, held to the bar line."""
-        if bar == self.bars:
-            return True
-        for first, (src_first, src_last) in self.repeats.items():
-            if bar == src_last and first + src_last - src_first == self.bars:
-                return True
-        return False
-
     def to_dict(self) -> dict:
         return {"form": self.form, "ending": self.ending, "phrase_ends": sorted(self.ends)}
 

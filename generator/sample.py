@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from cantus.threads import torch_threads
-from generator.model import KVCache, SeedTransformer
+from generator.model import KVCache, SeedTransformer, decode_step
 from generator.vocab import (
     KIND_BAR,
     KIND_DUR,
@@ -289,7 +289,7 @@ def _sample(
     idx = torch.tensor(
         [head + list(spec.prompt)] * rows, dtype=torch.long, device=device
     )  # (R, T0)
-    cache = KVCache(model.cfg.n_layers)
+    cache = KVCache(model.cfg.n_layers, model.cfg.ctx)
     logits = model(idx, cond_b, cond_drop=drop, cache=cache)[:, -1]  # (R, V)
     out: list[list[int]] = [list(spec.prompt) for _ in range(n)]
     while not all(s.phase == "done" for s in states):
@@ -308,7 +308,7 @@ def _sample(
         step = nxt.to(device)[:, None]  # (n, 1)
         if guided:
             step = torch.cat([step, step])
-        logits = model(step, cache=cache)[:, -1]  # (R, V)
+        logits = decode_step(model, step, cache)  # (R, V)
     return out
 
 

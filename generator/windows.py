@@ -205,12 +205,18 @@ def nearest_neighbours(emb: np.ndarray, k: int = N_NEIGHBOURS) -> np.ndarray:
     return out
 
 
+def is_heldout(piece_id: str, frac: float) -> bool:
+    """Whether the generator holds ``piece_id`` out of training (stable hash of the id): the
+    evaluation draws its test requests from these pieces only."""
+    import zlib
+
+    return zlib.crc32(piece_id.encode()) % 1000 < frac * 1000
+
+
 def split_pieces(
     pieces: list[Piece], ids: list[str], frac: float
 ) -> tuple[list[Piece], list[Piece]]:
-    """Stable train / held-out split by a hash of the piece id."""
-    import zlib
-
-    held = [p for p in pieces if zlib.crc32(ids[p.row].encode()) % 1000 < frac * 1000]
-    train = [p for p in pieces if zlib.crc32(ids[p.row].encode()) % 1000 >= frac * 1000]
+    """Stable train / held-out split by a hash of the piece id (``is_heldout``)."""
+    held = [p for p in pieces if is_heldout(ids[p.row], frac)]
+    train = [p for p in pieces if not is_heldout(ids[p.row], frac)]
     return train, held

@@ -368,3 +368,16 @@ def test_melody_and_bass_hold_every_phrase_end_like_a_fermata(random_model, mete
             last = [n for n in voice if n.bar == 3][-1]  # the antecedent's half cadence
             assert last.onset + last.duration == pytest.approx(4 * bar_q)
             assert last.pitch % 12 == DOMINANT
+
+
+@pytest.mark.parametrize("meter", ["4/4", "3/4", "6/8"])
+@pytest.mark.parametrize("form", ["AB", "AABB"])
+def test_a_melody_holds_every_phrase_end_to_the_bar_line(random_model, meter, form) -> None:
+    spec, seeds = _decode(random_model, meter, "melody", form=form, bars=8, n=4, seed=3)
+    bar_q = meter_quarters(meter)
+    for ids in seeds:
+        notes, _ = parse_notes(ids)
+        for bar, target in spec.plan.ends.items():
+            last = max((n for n in notes if n.bar == bar - 1), key=lambda n: n.onset)
+            assert last.pitch % 12 == target
+            assert last.onset + last.duration == pytest.approx(bar * bar_q), "no short note + rest"

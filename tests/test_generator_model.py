@@ -9,7 +9,7 @@ import torch
 
 from cantus.errors import MissingArtifact
 from generator.checkpoint import load_generator, save_generator
-from generator.model import GeneratorConfig, KVCache, SeedTransformer
+from generator.model import GeneratorConfig, KVCache, SeedTransformer, decode_step
 from generator.train_config import TrainConfig
 from generator.vocab import default_controls
 from tests.generator_helpers import tiny_config
@@ -79,6 +79,29 @@ def test_kv_cache_matches_full_forward(small: SeedTransformer) -> None:
     stepped = torch.cat(parts, dim=1)
     assert cache.length == small.cfg.n_prefix + 20
     torch.testing.assert_close(stepped, full, atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize("capacity", [None, 9, 64])
+def test_decode_step_equals_the_cached_forward_exactly(small: SeedTransformer, capacity) -> None:
+    torch.manual_seed(2)
+    small.eval()
+    idx = torch.randint(0, small.cfg.vocab_size, (2, 14))
+    cond = torch.randn(2, 8)
+    with torch.inference_mode():
+        slow, fast = KVCache(small.cfg.n_layers), KVCache(small.cfg.n_layers, capacity)
+        want = [small(idx[:, :5], cond, cache=slow)[:, -1]]
+        got = [small(idx[:, :5], cond, cache=fast)[:, -1]]
+        for t in range(5, 14):  # a 9-position buffer grows; a 64-position one does not
+            want.append(small(idx[:, t : t + 1], cache=slow)[:, -1])
+            got.append(decode_step(small, idx[:, t : t + 1], fast))
+    assert fast.length == slow.length == small.cfg.n_prefix + 14
+    assert all(torch.equal(a, b) for a, b in zip(want, got, strict=True)), "same seeds"
+
+
+def test_decode_step_refuses_an_empty_cache(small: SeedTransformer) -> None:
+    small.eval()
+    with pytest.raises(ValueError, match="filled cache"):
+        decode_step(small, torch.zeros(1, 1, dtype=torch.long), KVCache(small.cfg.n_layers))
 
 
 @pytest.mark.parametrize(

@@ -49,3 +49,31 @@ def test_chorale_seeds_are_melody_and_bass_in_a_singable_range(engine, tmp_path)
         assert max(per_onset.values()) <= 2, "never more notes at once than voices"
         top = voice_shape(line_of(seed.ids, 0))
         assert top["range"] <= 16  # the chorale soprano spans ~11.5 semitones in 8 bars
+
+
+def test_chorale_voice_targets_come_from_the_training_chorales_only() -> None:
+    import json
+
+    import numpy as np
+
+    from cantus.catalog import load_catalog
+    from cantus.config import data_dir
+    from generator.eval_styles import BARS, heldout_rows, training_chorales
+    from generator.mgeval import interval_shares
+    from generator.voices import BASS_INTERVALS, SOPRANO_INTERVALS
+
+    folder = data_dir()
+    if not (folder / "generator" / "config.json").is_file():
+        pytest.skip("no shipped generator in this checkout")
+    frac = json.loads((folder / "generator" / "config.json").read_text())["train"]["heldout_frac"]
+    cols = ["id", "tokens", "tonic", "collection", "parts", "form", "origin"]
+    catalog = load_catalog(folder, columns=cols)
+    rows = training_chorales(catalog, heldout_rows(catalog, frac))
+    assert 350 < len(rows) < 412  # the held-out (test) chorales are left out
+    for voice, shipped in (("top", SOPRANO_INTERVALS), ("bottom", BASS_INTERVALS)):
+        lines = []
+        for r in rows:
+            ids = list(map(int, catalog["tokens"].iloc[r]))
+            tonic = tonic_pitch_class(str(catalog["tonic"].iloc[r]))
+            lines.append(line_of(ids, tonic, BARS, voice))
+        assert np.allclose(interval_shares(lines), shipped, atol=6e-4)

@@ -13,6 +13,7 @@ import streamlit as st
 
 from cantus.errors import BadInput
 from dashboard import scores, seeding, services, widgets
+from generator.checks import TEMPERATURE
 
 SOURCES = ("A piece and its neighbours", "My favourites", "Describe it in words", "Upload a motif")
 FORMS = {
@@ -116,7 +117,7 @@ def parameters() -> dict:
     with right:
         n = st.slider("Number of seeds", 1, 8, 4)
         temperature = st.slider(
-            "Temperature", 0.5, 1.5, 1.0, 0.05, help="Higher = more adventurous"
+            "Temperature", 0.5, 1.5, TEMPERATURE, 0.05, help="Higher = more adventurous"
         )
         seed = st.number_input(
             "Random seed", 0, 2**31 - 1, value=st.session_state.setdefault("_rng", 0)

@@ -1,0 +1,78 @@
+"""The generation eval's splits: test requests only from pieces the generator never trained on."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from generator.eval_styles import STYLES, heldout_rows, style_requests
+from generator.windows import is_heldout
+
+FRAC = 0.3  # larger than the shipped 5 % so a small fake catalog has test pieces
+
+
+def _catalog(n: int = 400) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": [f"m21:bach/bwv{i}.mxl#" for i in range(n)],
+            "collection": "bach",
+            "parts": 4,
+            "form": "",
+            "origin": "German",
+        }
+    )
+
+
+def test_test_requests_use_heldout_pieces_and_tune_requests_the_others() -> None:
+    catalog = _catalog()
+    held = heldout_rows(catalog, FRAC)
+    assert 0 < len(held) < len(catalog)
+    chorales = style_requests(catalog, 6, seed=0, heldout=held)["chorales"]
+    test = [r for pair in chorales["test"] for r in pair]
+    tune = [r for pair in chorales["tune"] for r in pair]
+    assert len(chorales["test"]) == 6 and len(chorales["tune"]) == 6
+    assert set(test) <= held and not set(tune) & held
+    assert all(is_heldout(catalog["id"].iloc[r], FRAC) for r in test)
+
+
+def test_a_small_heldout_pool_gives_fewer_whole_requests() -> None:
+    catalog = _catalog(20)
+    held = heldout_rows(catalog, FRAC)
+    test = style_requests(catalog, 50, seed=0, heldout=held)["chorales"]["test"]
+    assert len(test) == len(held) // 2 and all(len(pair) == 2 for pair in test)
+    assert set(STYLES) == set(style_requests(catalog, 1, 0, held))
+
+
+def test_the_tune_sweeps_are_information_and_the_test_runs_as_shipped(monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from generator import eval_styles
+    from generator.checks import TEMPERATURE
+    from generator.voices import VoiceTuning
+
+    def fake_scores(ctx, pairs, system, setting, seed):  # prefers a cold, strongly led decoder
+        oa = 1 - setting if system == "constrained" else setting / 10
+        oa += (ctx.tuning.leading or 0) / 10
+        real = {"top_stepwise": 0.8, "bass_stepwise": 0.6}
+        return {
+            "oa": {"mean": oa},
+            "musician": {"phrase_end_tonic_or_dominant": 1, **real},
+            "real": real,
+        }
+
+    monkeypatch.setattr(eval_styles, "split_scores", fake_scores)
+    ctx = SimpleNamespace(tuning=VoiceTuning())
+    requests = {style: {"tune": [[0, 1]], "test": [[2, 3]]} for style in eval_styles.STYLES}
+    tuned = eval_styles.tune(ctx, requests, seed=0)
+    assert tuned["best_on_tune"]["constrained_temperature"] == min(eval_styles.TEMPERATURES)
+    assert tuned["best_on_tune"]["voice_leading"] == max(eval_styles.LEADING)
+    assert tuned["shipped"]["constrained_temperature"] == TEMPERATURE
+    assert ctx.tuning == VoiceTuning(), "the test split runs with the shipped voices"
+
+
+def test_cli_defaults_are_six_requests_and_the_shipped_temperature() -> None:
+    from cantus.cli import build_parser
+    from generator.checks import TEMPERATURE
+
+    parser = build_parser()
+    assert parser.parse_args(["eval", "generation"]).requests == 6
+    assert parser.parse_args(["inspire", "--from", "x"]).temperature == TEMPERATURE
