@@ -193,6 +193,12 @@ def weak_match(hits: list[dict]) -> bool:
     return bool(hits) and hits[0]["score"] < engine().config.weak_match  # no lock: a read
 
 
+def channel_off(channel: str) -> str | None:
+    """Why the engine cannot use ``channel`` (``caption`` for search, ``melody`` for similar),
+    or None when it can; pages say so, as the CLI's ``channels_off`` does."""
+    return engine().channels_off().get(channel)  # no lock: reads what the engine was built with
+
+
 @st.cache_data(show_spinner=False, max_entries=512)
 def similar(piece_id: str, k: int = K_RESULTS) -> list[dict]:
     return [hit.to_dict() for hit in with_engine(lambda e: e.similar(piece_id, k=k))]

@@ -153,6 +153,21 @@ def meta_line(row: dict) -> str:
     return " · ".join(md(p) for p in parts if p)
 
 
+# What each channel adds, for the notice shown while it is off (``Engine.channels_off``).
+CHANNEL_ROLE = {
+    "caption": "ranking uses the music embedding and keywords only",
+    "melody": "similar pieces are ranked by the music embedding alone",
+}
+
+
+def channel_notice(channel: str) -> None:
+    """A short visible notice when ``channel`` is off, naming it and why; nothing when on."""
+    reason = services.channel_off(channel)
+    if reason:
+        text = f"{channel.capitalize()} channel off ({reason}): {CHANNEL_ROLE[channel]}."
+        st.caption(":material/info: " + md(text))
+
+
 def result_card(hit: dict, key: str, favourites: list[str], dismiss: bool = False) -> Any:
     """One result: title, origin, key, meter, why, buttons; returns the thumbnail slot."""
     piece_id = hit["id"]

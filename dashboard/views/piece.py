@@ -80,6 +80,14 @@ def facts(row: dict) -> None:
         st.markdown(" · ".join(details))
 
 
+def lyrics(row: dict) -> None:
+    """The sung words the source carries (their opening, ``MAX_LYRICS_CHARS``), shown literally:
+    they are file text, so Markdown or HTML in them stays text."""
+    words = " ".join(str(row.get("lyrics") or "").split())
+    if words:
+        st.markdown(f"**Lyrics:** {widgets.md(words)}")
+
+
 def score(piece_id: str) -> None:
     with st.spinner("Engraving the score…"):
         pages = scores.score_pages(piece_id)
@@ -90,6 +98,7 @@ def score(piece_id: str) -> None:
 
 def similar(piece_id: str) -> None:
     st.subheader("Similar pieces")
+    widgets.channel_notice("melody")
     for hit in services.similar(piece_id, k=8):
         with st.container(horizontal=True, vertical_alignment="center"):
             widgets.piece_link(hit["id"], hit.get("title") or hit["id"], width=32)
@@ -103,6 +112,7 @@ def show(piece_id: str) -> None:
     services.record_once("open", piece_id)
     header(piece_id, row)
     facts(row)
+    lyrics(row)
     main, side = st.columns([3, 1])
     with side:
         st.subheader("Listen")

@@ -63,6 +63,7 @@ def show_search(query: str, filters: dict[str, str]) -> None:
         hits = services.search(query, tuple(filters.items()))
     services.record_search_once(query, filters, [h["id"] for h in hits])
     st.caption(f"{len(hits)} results for “{widgets.md(query)}”")
+    widgets.channel_notice("caption")
     if services.weak_match(hits):
         st.info(
             "Nothing matches this well; these are the closest pieces. Describe the music: "
@@ -79,6 +80,7 @@ def show_similar(piece_id: str) -> None:
         st.button("Back to search", icon=":material/close:", on_click=_back_to_search)
     with st.spinner("Finding similar music…"):
         hits = services.similar(piece_id)
+    widgets.channel_notice("melody")
     widgets.result_list(hits, "like", dismiss=True)
 
 
