@@ -60,6 +60,9 @@ PRIMARY_JUDGE = "title+metre"
 PREVIOUS_MELODY_WEIGHT = 2.0  # main at bc3b0f7 fused its interval TF-IDF with this weight
 MAX_VERSIONS = 10  # a title shared by more pieces is too generic to test
 K = 10
+# melody cosines tried as the level above which `similar`'s why says "same melody"
+THRESHOLD_GRID = tuple(round(0.05 * i, 2) for i in range(1, 20))
+MOSTLY = 0.5  # "mostly the same tune": at least this share of the neighbours above it
 Pairs = dict[str, tuple[list[int], list[set[int]]]]
 
 
@@ -228,6 +231,7 @@ def evaluate_same_tune(
             "signatures (primary)",
         },
         "constants": _constants(best),
+        "same_melody_threshold": melody_threshold_report(channels, judges[PRIMARY_JUDGE]),
         "tune_trials": trials,
     }
     for judge, halves in judges.items():
@@ -245,6 +249,42 @@ def _constants(best: dict[str, Any]) -> dict[str, Any]:
                "grid": [_as_json(v) for v in GRID[name]], "tuned_on": tuned_on}
         for name in GRID
     } | {"tune_MRR_of_tuned": best["tune_MRR"]}  # fmt: skip
+
+
+def cosine_precision(
+    melody_scores: np.ndarray, pairs: tuple[list[int], list[set[int]]]
+) -> dict[float, tuple[int, float]]:
+    """Per THRESHOLD_GRID cosine: how many of each query's top-K melody neighbours (self
+    excluded) reach it, and the share of those that are the same tune by the judge (a lower
+    bound: a tune's other names count as misses)."""
+    top = top_excluding_self(melody_scores, pairs[0], np.random.default_rng(0), n=K)
+    cos = np.take_along_axis(melody_scores, top, axis=1)  # (Q, K)
+    same = np.array([[j in rel for j in row] for row, rel in zip(top, pairs[1], strict=True)])
+    out = {}
+    for t in THRESHOLD_GRID:
+        above = cos >= t
+        out[t] = (int(above.sum()), round(float(same[above].mean()) if above.any() else 0.0, 4))
+    return out
+
+
+def melody_threshold_report(channels: _Channels, halves: Pairs) -> dict[str, Any]:
+    """The lowest melody cosine whose tune-half neighbours are MOSTLY the same tune, and the
+    same table on the test half (``MusicSearch``'s SAME_MELODY_COSINE is read from here)."""
+
+    def table(pairs: tuple[list[int], list[set[int]]]) -> dict[float, tuple[int, float]]:
+        pitch, rhythm = channels.scores(pairs[0], melody.NGRAM_RANGE)
+        rw = melody.RHYTHM_WEIGHT
+        return cosine_precision((pitch + rw * rhythm) / (1 + rw), pairs)
+
+    tune, test = table(halves["tune"]), table(halves["test"])
+    chosen = next((t for t in THRESHOLD_GRID if tune[t][0] and tune[t][1] >= MOSTLY), None)
+    return {
+        "tuned": chosen,
+        "tuned_on": f"tune half, judge {PRIMARY_JUDGE}: lowest cosine whose top-{K} melody "
+        f"neighbours are at least {MOSTLY:.0%} the same tune",
+        "tune": {str(t): v for t, v in tune.items()},
+        "test": {str(t): v for t, v in test.items()},
+    }
 
 
 def _as_json(value: Any) -> Any:
@@ -291,6 +331,10 @@ def summary_lines(section: dict[str, Any]) -> list[str]:
     c = section["constants"]
     tuned = ", ".join(f"{n} {c[n]['tuned']}" for n in GRID)
     lines = [f"same tune, test half (constants tuned on the tune half: {tuned})"]
+    cut = section.get("same_melody_threshold", {}).get("tuned")
+    if cut is not None:  # `similar`'s "same melody" (tuned on the tune half; share on test)
+        n, share = section["same_melody_threshold"]["test"][str(cut)]
+        lines.append(f"  same-melody cosine {cut} (tune half): test {share:.0%} of {n} same tune")
     for judge in ("title", PRIMARY_JUDGE):
         test = section[judge]["test"]
         lines.append(f"  judge {judge} ({test['queries']} queries)")

@@ -21,6 +21,12 @@ from recommender.engine_data import _cached_melody_index, _unit_rows
 from recommender.melody import MELODY_WEIGHT, MelodyIndex, fuse
 from recommender.search_types import Hit
 
+# Melody cosine from which `why` says "same melody": the lowest of 0.05, 0.10, ... whose top-10
+# melody neighbours are mostly (>= 50%) the same tune on the TUNE half of eval_same_tune (judge
+# title+metre, 2026-12-01: 54% of 1083 pairs; at 0.10, 23%). Test half at 0.20: 49% of 1267.
+# Those shares are lower bounds (a tune's other names count as misses). Re-tune from
+# `cantus eval retrieval`'s same_tune.same_melody_threshold when the melody channel changes.
+SAME_MELODY_COSINE = 0.2
 FILE_PARSE_LIMIT_S = 60  # a query file is a few bars; longer parses are hostile or huge
 
 
@@ -131,14 +137,13 @@ class MusicSearch:
 
 
 def melody_why(melody: float, music: float) -> str:
-    """What ``similar``'s score is made of, for `why`: the melody channel's share when it
-    counts ("melody: 0.62 alike ..."), always the music cosine beside it."""
+    """What ``similar``'s score is made of, for `why`, named by what each number is (two
+    cosines); "same melody" only from SAME_MELODY_COSINE up."""
     if melody <= 0:  # no shared n-gram: the melody channel added nothing
-        return f"music embedding {music:.2f} alike (no melody n-gram shared)"
-    return (
-        f"melody: {melody:.2f} alike (cosine of interval and rhythm n-grams), "
-        f"music embedding {music:.2f}"
-    )
+        return f"music embedding: cosine {music:.2f} (no melody n-gram shared)"
+    shown = f"melody n-grams: cosine {melody:.2f}, music embedding: cosine {music:.2f}"
+    # compared as printed, so a shown 0.20 never reads differently from another 0.20
+    return f"same melody ({shown})" if round(melody, 2) >= SAME_MELODY_COSINE else shown
 
 
 def check_music_file(path: Path | str, what: str = "music file") -> Path:

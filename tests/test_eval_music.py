@@ -61,3 +61,31 @@ def test_the_metre_judge_drops_the_dance_type_and_splits_by_kind_of_metre():
     by_title = same_tune_pairs(catalog, "title")
     assert sorted(by_title[title_half("pretty peggy")][0]) == [2, 3]
     assert 0 not in by_title["tune"][0] + by_title["test"][0]
+
+
+def test_cosine_precision_counts_top_neighbours_above_each_threshold():
+    """Query 0's neighbours: row 1 (same tune, cosine 0.9), row 2 (other tune, 0.3)."""
+    from recommender.eval_same_tune import K, cosine_precision
+
+    scores = np.zeros((1, K + 3), dtype=np.float32)
+    scores[0, :3] = [1.0, 0.9, 0.3]  # the query itself scores highest and is skipped
+    table = cosine_precision(scores, ([0], [{1}]))
+    assert table[0.25] == (2, 0.5) and table[0.5] == (1, 1.0) and table[0.95] == (0, 0.0)
+
+
+def test_same_melody_threshold_is_chosen_on_the_tune_half_only():
+    from recommender.eval_same_tune import MOSTLY, melody_threshold_report
+
+    class Channels:  # (pitch, rhythm) cosines: tune-half queries see a clean cut at 0.6
+        def scores(self, rows, ngrams):
+            s = np.zeros((len(rows), 20), dtype=np.float32)
+            s[:, 16:] = 0.7 if rows == [0] else 0.1  # rows 16.. are the same tune
+            s[:, 1:16] = 0.4  # decoys: 6 of the top 10
+            s[np.arange(len(rows)), rows] = 1.0
+            return s, s
+
+    halves = {"tune": ([0], [set(range(16, 20))]), "test": ([1], [set(range(16, 20))])}
+    report = melody_threshold_report(Channels(), halves)
+    assert report["tuned"] == 0.45  # lowest grid cosine past the 0.4 decoys on the tune half
+    assert report["tune"]["0.45"][1] >= MOSTLY and report["test"]["0.45"] == (0, 0.0)
+    assert report["test"]["0.4"] == (10, 0.0)  # the test half is reported, never tuned on
