@@ -12,8 +12,13 @@ from cantus.errors import BadInput
 from cantus.precheck import fold as _fold  # noqa: F401 (one fold for checks and filters)
 
 MAX_K = 1000  # more results than anyone reads; guards against k=10**9 allocating the catalog
-FILTER_FIELDS = ("meter", "mode", "key", "collection", "origin", "form", "genre", "region")
+FILTER_FIELDS = (
+    "meter", "mode", "key", "collection", "origin", "form", "genre", "region", "lyrics"
+)  # fmt: skip
 LIST_FIELDS = frozenset({"genre", "region"})  # ", "-joined values: a filter matches any part
+# filtered by whether the piece has any (lyrics=yes: the sources' sung words), not by the text
+PRESENCE_FIELDS = frozenset({"lyrics"})
+PRESENCE_VALUES = ("yes", "no")
 
 
 def check_k(k: Any) -> int:
@@ -60,9 +65,19 @@ def parse_filters(filters: Mapping[str, Any] | Iterable[str] | None) -> dict[str
             msg = f"unknown filter field {name!r}; valid fields: {', '.join(FILTER_FIELDS)}"
             raise BadInput(msg)
         values = [value] if isinstance(value, str) else list(value)
-        cleaned = (str(v).strip() for v in values)
+        cleaned = [str(v).strip() for v in values]
+        if name in PRESENCE_FIELDS:
+            cleaned = [_presence(name, v) for v in cleaned]
         parsed.setdefault(name, []).extend(map(catalog_key, cleaned) if name == "key" else cleaned)
     return parsed
+
+
+def _presence(name: str, value: str) -> str:
+    """``yes`` or ``no`` (any case), else BadInput naming the value received."""
+    if value.casefold() not in PRESENCE_VALUES:
+        msg = f"filter {name} takes yes or no (received {value!r}), e.g. {name}=yes"
+        raise BadInput(msg)
+    return value.casefold()
 
 
 _KEY = re.compile(r"^([A-Ga-g])(-flat|-sharp| flat| sharp|♭|♯|b|#|-)?\s+(\S.*)$")

@@ -41,7 +41,9 @@ def register(reg: Registry) -> None:
         default=[],
         metavar="FIELD=VALUE",
         help="keep only matching pieces: meter, mode, key, collection, origin, form, genre "
-        "(e.g. lullaby), region (e.g. Shaanxi: any part matches); repeatable",
+        "(e.g. lullaby), region (e.g. Shaanxi: any part matches), lyrics=yes|no (pieces with "
+        "or without sung words); repeatable (same field: either value; fields: all); an "
+        "unknown field or empty value exits 2",
     )
     similar = reg.add(reg.top, "similar", _similar, help="pieces whose music is like a piece/file")
     similar.add_argument(
@@ -92,11 +94,19 @@ def load_engine() -> Engine:
 
 
 def _search(args: argparse.Namespace) -> None:
-    from recommender.checks import LIST_FIELDS, check_k, check_query, parse_filters
+    from recommender.checks import (
+        LIST_FIELDS,
+        PRESENCE_FIELDS,
+        check_k,
+        check_query,
+        parse_filters,
+    )
 
     queries = [check_query(q) for q in _expand_stdin(args.queries, "query")]
     k, filters = check_k(args.k), parse_filters(args.filter)
-    precheck.check_filter_values(filters, LIST_FIELDS)  # before the engine: typos fail in < 1 s
+    # before the engine: typos fail in < 1 s (yes/no fields were checked by parse_filters)
+    by_value = {n: v for n, v in filters.items() if n not in PRESENCE_FIELDS}
+    precheck.check_filter_values(by_value, LIST_FIELDS)
     engine = load_engine()
     off = _off(engine, "caption")
     for query in queries:

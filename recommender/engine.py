@@ -46,6 +46,7 @@ from recommender.checks import (  # noqa: F401 (re-exported: callers import them
     LIST_FIELDS,
     MAX_K,
     MAX_QUERY_CHARS,
+    PRESENCE_FIELDS,
     _fold,
     check_k,
     check_query,
@@ -254,21 +255,29 @@ class Engine(TextSearch, MusicSearch):
             return None
         mask = np.ones(len(self.catalog), dtype=bool)
         for name, values in parsed.items():
-            column = self._folded_column(name)
-            wanted = {_fold(v) for v in values}
-            if name in LIST_FIELDS:  # "region=Shaanxi" matches "China, Shaanxi, Zizhou"
-                hit = np.fromiter(
-                    (bool(wanted & {p.strip() for p in v.split(",")}) for v in column),
-                    bool,
-                    len(column),
-                )
-            else:
-                hit = np.isin(column, list(wanted))
+            hit = self._filter_hit(name, values)
             if not hit.any():
                 raw = self.catalog.get(name, [])
+                if name in PRESENCE_FIELDS:  # never list the rows' texts as "values"
+                    raise BadInput(f"no piece in this catalog has {name}={'|'.join(values)}")
                 raise BadInput(no_match_message(name, values, raw, name in LIST_FIELDS))
             mask &= hit
         return mask
+
+    def _filter_hit(self, name: str, values: list[str]) -> np.ndarray:
+        """Rows passing one parsed filter field (any of its values)."""
+        column = self._folded_column(name)
+        if name in PRESENCE_FIELDS:  # "lyrics=yes": the row has any; "no": it has none
+            has = column != ""
+            return ("yes" in values) & has | ("no" in values) & ~has
+        wanted = {_fold(v) for v in values}
+        if name in LIST_FIELDS:  # "region=Shaanxi" matches "China, Shaanxi, Zizhou"
+            return np.fromiter(
+                (bool(wanted & {p.strip() for p in v.split(",")}) for v in column),
+                bool,
+                len(column),
+            )
+        return np.isin(column, list(wanted))
 
     # -- internals --------------------------------------------------------------------------
 
