@@ -47,8 +47,8 @@ _log_to_console()
 T = TypeVar("T")
 
 K_RESULTS = 10
-# the Search page's filters; genre and region list every part of their values
-FILTER_FIELDS = ("collection", "genre", "region", "meter", "mode", "key")
+# the Search page's filters; genre and region list every part of their values, lyrics is yes/no
+FILTER_FIELDS = ("collection", "genre", "region", "meter", "mode", "key", "lyrics")
 BY_COUNT_FIELDS = frozenset({"key", "genre", "region"})  # most common first, not alphabetical
 
 
@@ -217,18 +217,23 @@ def known_piece(piece_id: str) -> bool:
 @st.cache_data(show_spinner=False)
 def filter_options() -> dict[str, list[str]]:
     """The values each Search filter can take, from the catalog (most common first for keys)."""
+    return with_engine(lambda e: {name: options(e.catalog, name) for name in FILTER_FIELDS})
 
-    def values(frame: Any, name: str) -> list[str]:
-        if name not in frame:
-            return []
-        column = frame[name].fillna("").astype(str)
-        if name in ("genre", "region"):  # "China, Shaanxi" offers China and Shaanxi
-            column = column.str.split(", ").explode().str.strip()
-        counts = column.value_counts()
-        known = [v for v in counts.index if v]
-        return known if name in BY_COUNT_FIELDS else sorted(known)
 
-    return with_engine(lambda e: {name: values(e.catalog, name) for name in FILTER_FIELDS})
+def options(frame: Any, name: str) -> list[str]:
+    """One filter's choices in ``frame``: its values, or yes/no for a presence field (lyrics:
+    their texts are no choices) when any piece has one."""
+    from recommender.checks import PRESENCE_FIELDS, PRESENCE_VALUES
+
+    if name not in frame:
+        return []
+    column = frame[name].fillna("").astype(str)
+    if name in PRESENCE_FIELDS:
+        return list(PRESENCE_VALUES) if column.str.strip().ne("").any() else []
+    if name in ("genre", "region"):  # "China, Shaanxi" offers China and Shaanxi
+        column = column.str.split(", ").explode().str.strip()
+    known = [v for v in column.value_counts().index if v]
+    return known if name in BY_COUNT_FIELDS else sorted(known)
 
 
 @st.cache_data(show_spinner=False)

@@ -1,4 +1,5 @@
-"""Dashboard: lyrics on the piece page, and visible notices when a search channel is off.
+"""Dashboard: lyrics on the piece page and as a Search filter, and visible notices when a
+search channel is off.
 
 Runs the real app against the shared tiny data dir (``tests/test_dashboard.py`` helpers); the
 source text and the engine's channel state are replaced to reach each case.
@@ -83,3 +84,31 @@ def test_no_notice_while_channels_are_on(
     assert "channel off" not in plain(texts(run_page(app(q="melancholy waltz"))))
     piece = run_page(app(piece=some_ids[0]), page="views/piece.py")
     assert "channel off" not in plain(texts(piece))
+
+
+def test_lyrics_filter_offers_yes_or_no_never_the_texts() -> None:
+    import pandas as pd
+
+    from dashboard.services import options
+
+    sung = pd.DataFrame({"lyrics": ["", HOSTILE, None]})
+    assert options(sung, "lyrics") == ["yes", "no"]
+    assert options(pd.DataFrame({"lyrics": ["", " ", None]}), "lyrics") == []
+
+
+def test_search_page_filters_by_lyrics_from_the_url(
+    data_env: Path, monkeypatch: pytest.MonkeyPatch, some_ids: list[str]
+) -> None:
+    from dashboard import services
+
+    real, asked = services.filter_options, []
+    monkeypatch.setattr(services, "filter_options", lambda: {**real(), "lyrics": ["yes", "no"]})
+
+    def search(query: str, filters: tuple = (), k: int = 10) -> list[dict]:
+        asked.append(filters)
+        return [{"id": some_ids[0], "title": "Gloria", "score": 0.9, "why": ""}]
+
+    monkeypatch.setattr(services, "search", search)
+    at = run_page(app(q="solemn chorale", lyrics="yes"))
+    assert at.selectbox(key="lyrics").value == "yes"
+    assert asked == [(("lyrics", "yes"),)]
