@@ -141,9 +141,11 @@ def melody_why(melody: float, music: float) -> str:
     cosines); "same melody" only from SAME_MELODY_COSINE up."""
     if melody <= 0:  # no shared n-gram: the melody channel added nothing
         return f"music embedding: cosine {music:.2f} (no melody n-gram shared)"
-    shown = f"melody n-grams: cosine {melody:.2f}, music embedding: cosine {music:.2f}"
+    shown = f"melody n-grams: cosine {melody:.2f}"
     # compared as printed, so a shown 0.20 never reads differently from another 0.20
-    return f"same melody ({shown})" if round(melody, 2) >= SAME_MELODY_COSINE else shown
+    if round(melody, 2) >= SAME_MELODY_COSINE:
+        shown = f"same melody ({shown})"
+    return f"{shown}, music embedding: cosine {music:.2f}"
 
 
 def check_music_file(path: Path | str, what: str = "music file") -> Path:
