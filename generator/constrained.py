@@ -333,8 +333,18 @@ class VoiceGrammar:
             if s.last[v] >= 0:
                 out[reg] -= movement_cost(s, v, self.voices[v], pitches, self._interval_cost[v])
                 top = v == len(self.voices) - 1
-                out[reg] -= cadence_cost(self.target(s), self.voices[v], top, s.last[v], pitches)
+                target, near = self._cadence_ahead(s)
+                out[reg] -= cadence_cost(target, self.voices[v], top, s.last[v], pitches, near)
         return out
+
+    def _cadence_ahead(self, s: VState) -> tuple[int | None, bool]:
+        """(target, near): this bar's phrase-end degree, else in a bar's second half the next
+        bar's (near=True: a cadence on its downbeat is approached from here)."""
+        target = self.target(s)
+        if target is not None or 2 * s.pos < self.bar_len:
+            return target, False
+        ahead = self.plan.ends.get(s.bars + 1)
+        return ahead, ahead is not None
 
     def _leaning_voices(self, s: VState) -> list[int]:
         """Voices whose next note the pitch tokens may be (here: by register)."""

@@ -70,15 +70,18 @@ def movement_cost(
 
 
 def cadence_cost(
-    target: int | None, voice: Voice, top: bool, last: int, pitches: np.ndarray
+    target: int | None, voice: Voice, top: bool, last: int, pitches: np.ndarray, near: bool
 ) -> np.ndarray | float:
-    """In a bar that ends a phrase on ``target`` (None: not such a bar): the top voice reaches
-    the cadence degree by step (2-1, 7-1; 4-5, 6-5) and stays a step from it before; the bass
-    of a tonic cadence reaches the tonic from the 4th or 5th, in the lowest octave of its
-    register."""
+    """Toward a phrase end on ``target`` (None: no phrase end near): the top voice reaches the
+    cadence degree by step (2-1, 7-1; 4-5, 6-5) and stays a step from it before; the bass of
+    a tonic cadence reaches the tonic from the 4th or 5th, in the lowest octave of its
+    register. ``near``: the notes just before a cadence bar (only the approach applies)."""
     if target is None or not voice.cadence:
         return 0.0
     deg = (pitches - target) % 12
+    if near:
+        steps = (1, 2, 10, 11) if top else (5, 7)
+        return 0.0 if not top and target != 0 else NEAR_COST * ~np.isin(deg, steps)
     if top:
         step = np.abs(pitches - last) <= 2
         near = np.isin(deg, (1, 2, 10, 11))

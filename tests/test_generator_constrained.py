@@ -427,3 +427,22 @@ def test_the_final_cadence_is_approached_by_step_and_the_bass_falls_from_the_dom
     elsewhere, _ = _chorale_bias(random_model, "major", [52, 79], bars=2, tonal=0.0)
     plain, _ = _chorale_bias(random_model, "major", [52, 79], bars=2, tonal=0.0, cadence=False)
     assert np.array_equal(elsewhere, plain), "only bars that end a phrase"
+
+
+def test_a_downbeat_cadence_is_approached_from_the_bar_before(random_model) -> None:
+    model, controls = random_model
+    plan = check_form("phrase", "closed", 4)
+    voices = canonical_voices("melody+bass", 0, VoiceTuning(tonal=0.0))
+    grammar = make_grammar(model, controls, DecodeSpec("4/4", "major", plan, voices))
+    state = grammar.new_state()
+    state.phase, state.last, state.bars = "pos", [55, 74], 3
+    state.pos = 0
+    early = grammar.bias(state)
+    state.pos = grammar.bar_len - 2  # the last beat of the bar before the cadence bar
+
+    def pid(pitch: int) -> int:
+        return int(np.flatnonzero(grammar.is_pitch & (grammar.value == pitch))[0])
+
+    late = grammar.bias(state)
+    assert late[pid(71)] - early[pid(71)] == 0, "B4 is a step from the final C5"
+    assert late[pid(69)] < early[pid(69)], "A4 is not: the soprano would leap to the cadence"
