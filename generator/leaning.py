@@ -81,16 +81,26 @@ def cadence_cost(
     if target is None or not voice.cadence:
         return 0.0
     deg = (pitches - target) % 12
-    if near:
-        steps = (1, 2, 10, 11) if top else (5, 7)
-        return 0.0 if not top and target != 0 else NEAR_COST * ~np.isin(deg, steps)
     if top:
+        by_step = _step_from_cadence(pitches, target, voice)
+        if near:
+            return NEAR_COST * ~by_step
         step = np.abs(pitches - last) <= 2
-        near = np.isin(deg, (1, 2, 10, 11))
-        return np.where(deg == 0, np.where(step, 0.0, APPROACH_COST), NEAR_COST * ~near)
+        return np.where(deg == 0, np.where(step, 0.0, APPROACH_COST), NEAR_COST * ~by_step)
+    if near:
+        return 0.0 if target != 0 else NEAR_COST * ~np.isin(deg, (5, 7))
     if target != 0:
         return 0.0
     from_dominant = (last - target) % 12 in (5, 7)
     low = pitches < voice.low + 12
     on_tonic = (0.0 if from_dominant else APPROACH_COST) + APPROACH_COST * ~low
     return np.where(deg == 0, on_tonic, NEAR_COST * ~np.isin(deg, (5, 7)))
+
+
+def _step_from_cadence(pitches: np.ndarray, target: int, voice: Voice) -> np.ndarray:
+    """True where a pitch lies a step (1 or 2 semitones) from a cadence pitch in the voice's
+    register — by pitch, not pitch class: E4 is no step from a D5 cadence."""
+    cadence = np.arange(voice.low, voice.high + 1)
+    cadence = cadence[cadence % 12 == target]
+    gaps = np.abs(pitches[:, None] - cadence[None, :])
+    return ((gaps >= 1) & (gaps <= 2)).any(axis=1)
