@@ -16,8 +16,10 @@ requested metre, exact bar count, notes inside their bar, onsets on music21's gr
 * every bar holds a note, unless the token budget forces closing.
 
 Beside the masks, :meth:`VoiceGrammar.bias` gives soft preferences (log-probabilities added to
-the model's): voices with a ``leading`` strength lean toward their corpus's melodic intervals,
-step back after a leap, avoid holding one pitch past two beats and zigzagging.
+the model's, ``generator.leaning``): voices with a ``leading`` strength lean toward their
+corpus's melodic intervals, step back after a leap, avoid holding one pitch past two beats and
+zigzagging; with ``tonal``, toward their scale degrees in the requested mode; with ``cadence``,
+they reach each phrase end by step (top) or from the 4th or 5th (bass).
 
 The mask is built from a per-sequence :class:`VState` with numpy (a few hundred ids per step).
 """

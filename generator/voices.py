@@ -10,7 +10,10 @@ Which texture: pieces with one part (folk tunes, airs, dance tunes) give ``melod
 conditioning pieces have two or more parts (chorales, Palestrina, madrigals, quartets) the seed
 is ``melody+bass``: the four-voice texture is not reachable by the current model within the CPU
 training budget, so the outer voices are written and the output says so. Those two voices lean
-toward the corpus's chorale soprano and bass (interval shares, ``Voice.leading``), softly.
+toward the corpus's chorale soprano and bass, softly: their interval shares
+(``Voice.leading``), their scale-degree shares in the requested mode (``Voice.tonal``: music21
+read the requested key in .61 of test-split chorale seeds without it) and their cadences
+(``Voice.cadence``: soprano 2-1 / 7-1, bass 5-1 / 4-1); ``generator.leaning`` has the costs.
 """
 
 from __future__ import annotations
