@@ -381,7 +381,8 @@ def evaluate_styles(
         "tuned_on": f"tune split (training pieces): n-gram order over {list(NGRAM_ORDERS)}, "
         "applied; swept for information only (test runs at the shipped settings): temperature "
         f"over {list(TEMPERATURES)}, (bass, melody) leap limits over "
-        f"{[list(x) for x in LEAPS]} and voice leading over {list(LEADING)} on chorales, "
+        f"{[list(x) for x in LEAPS]}, voice leading over {list(LEADING)} and degree preference "
+        f"over {list(TONAL)} on chorales, "
         f"melody range over {list(AMBITUS)} on the other styles",
         "tuning": tuned,
         "requests_per_style": per_split,
