@@ -16,8 +16,10 @@ requested metre, exact bar count, notes inside their bar, onsets on music21's gr
 * every bar holds a note, unless the token budget forces closing.
 
 Beside the masks, :meth:`VoiceGrammar.bias` gives soft preferences (log-probabilities added to
-the model's): voices with a ``leading`` strength lean toward their corpus's melodic intervals,
-step back after a leap, avoid holding one pitch past two beats and zigzagging.
+the model's, ``generator.leaning``): voices with a ``leading`` strength lean toward their
+corpus's melodic intervals, step back after a leap, avoid holding one pitch past two beats and
+zigzagging; with ``tonal``, toward their scale degrees in the requested mode; with ``cadence``,
+they reach each phrase end by step (top) or from the 4th or 5th (bass).
 
 The mask is built from a per-sequence :class:`VState` with numpy (a few hundred ids per step).
 """
@@ -29,6 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from generator.leaning import cadence_cost, degree_costs, interval_costs, movement_cost
 from generator.phrase import PhrasePlan, last_final_onset, min_final_length, strong_positions
 from generator.sample import quantisation_grid
 from generator.vocab import (
@@ -37,18 +40,11 @@ from generator.vocab import (
     KIND_PITCH,
     KIND_POS,
     KIND_TS,
-    POSITIONS_PER_BEAT,
     Tables,
     meter_bar_positions,
     tables,
 )
 from generator.voices import Voice
-
-LEAP = 5  # semitones: a leap of a fourth or more wants a step back (voices with `recover`)
-UNRECOVERED_COST = 1.0  # log-odds against not stepping back after such a leap
-REPEAT_COST = 2.0  # log-odds against holding one pitch past two beats (a soprano stuck on E4)
-ZIGZAG_COST = 1.0  # log-odds against turning back a third time in a row (G A G A G: aimless)
-MIN_SHARE = 1e-3  # floor of an interval's share: never-seen intervals cost log(max/1e-3)
 
 
 @dataclass
@@ -90,6 +86,7 @@ class VoiceGrammar:
     max_len: int  # most sampled tokens (incl. EOS)
     contour: Sequence[int] | None = None  # per melody note from the 2nd: -1 down, 0 same, 1 up
     downbeat_start: bool = True  # the first note of the seed starts the first bar
+    mode: str | None = None  # requested mode: picks each voice's degree shares (None: none)
     t: Tables = field(default_factory=tables)
 
     def __post_init__(self) -> None:
@@ -135,7 +132,12 @@ class VoiceGrammar:
             ok[sorted(voice.avoid)] = False
         # per voice: cost (-log share, 0 for the commonest) of each interval size 0..12
         self._interval_cost = [interval_costs(v.intervals) for v in self.voices]
-        self._leaning = [v for v, voice in enumerate(self.voices) if voice.leading > 0]
+        self._degree_cost = [degree_costs(v, self.mode) for v in self.voices]
+        self._leaning = [
+            v
+            for v, voice in enumerate(self.voices)
+            if voice.leading > 0 or voice.cadence or self._degree_cost[v] is not None
+        ]
 
     # ------------------------------------------------------------------ budget
 
@@ -326,20 +328,25 @@ class VoiceGrammar:
             return None
         out = np.zeros(self.vocab_size, dtype=np.float32)
         for v in self._leaning_voices(s):
-            last, voice, reg = s.last[v], self.voices[v], self.registers[v]
-            if last < 0:
-                continue
-            move = self.value[reg] - last
-            cost = self._interval_cost[v][np.minimum(np.abs(move), len(voice.intervals) - 1)]
-            if voice.recover and abs(s.moves[v]) >= LEAP:
-                back = (np.abs(move) <= 2) & (move * s.moves[v] < 0)
-                cost = cost + np.where(back, 0.0, UNRECOVERED_COST)
-            if s.runs[v] >= 2 * POSITIONS_PER_BEAT:
-                cost = cost + np.where(move == 0, REPEAT_COST, 0.0)
-            if voice.recover and s.turns[v] >= 2 and abs(s.moves[v]) < LEAP:
-                cost = cost + np.where(move * s.moves[v] < 0, ZIGZAG_COST, 0.0)
-            out[reg] -= voice.leading * cost
+            reg = self.registers[v]
+            pitches = self.value[reg]
+            cost = self._degree_cost[v]
+            out[reg] -= 0.0 if cost is None else self.voices[v].tonal * cost[pitches % 12]
+            if s.last[v] >= 0:
+                out[reg] -= movement_cost(s, v, self.voices[v], pitches, self._interval_cost[v])
+                top = v == len(self.voices) - 1
+                target, near = self._cadence_ahead(s)
+                out[reg] -= cadence_cost(target, self.voices[v], top, s.last[v], pitches, near)
         return out
+
+    def _cadence_ahead(self, s: VState) -> tuple[int | None, bool]:
+        """(target, near): this bar's phrase-end degree, else in a bar's second half the next
+        bar's (near=True: a cadence on its downbeat is approached from here)."""
+        target = self.target(s)
+        if target is not None or 2 * s.pos < self.bar_len:
+            return target, False
+        ahead = self.plan.ends.get(s.bars + 1)
+        return ahead, ahead is not None
 
     def _leaning_voices(self, s: VState) -> list[int]:
         """Voices whose next note the pitch tokens may be (here: by register)."""
@@ -420,11 +427,3 @@ class VoiceGrammar:
             s.moves[v] = pitch - last
         s.runs[v] = s.runs[v] + dur if pitch == last else dur
         s.last[v] = pitch
-
-
-def interval_costs(shares: Sequence[float]) -> np.ndarray:
-    """-log of each interval's share relative to the commonest (0 there; rare ones capped)."""
-    if not shares:
-        return np.zeros(1, dtype=np.float32)
-    p = np.maximum(np.asarray(shares, dtype=np.float32), MIN_SHARE)
-    return np.log(p.max()) - np.log(p)

@@ -86,6 +86,7 @@ def make_grammar(model: SeedTransformer, controls: Controls, spec: DecodeSpec) -
         max_len=budget,
         contour=spec.contour,
         downbeat_start=not spec.prompt and spec.template is None,
+        mode=spec.mode,
     )
 
 

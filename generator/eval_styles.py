@@ -72,6 +72,7 @@ TEMPERATURES = (0.8, 0.9, 1.0)  # swept on the tune split for the constrained de
 NGRAM_ORDERS = (3, 5, 8)  # swept on the tune split for the baseline
 LEAPS = ((12, 7), (7, 4))  # (bass, melody) largest leaps of melody + bass, swept on chorales
 LEADING = (0.0, 0.5, 0.75, 1.0, 1.5)  # voice-leading strengths of melody + bass, same
+TONAL = (0.0, 0.5, 1.0)  # degree-preference strengths of melody + bass, swept on chorales
 AMBITUS = (16, 19, 22)  # largest range of a one-line melody, swept on the folk styles
 VOICE_KEYS = ("top_stepwise", "bass_stepwise")  # the voice figures the chorale sweeps match
 
@@ -231,6 +232,7 @@ def tune(ctx: Context, requests: dict, seed: int) -> dict[str, Any]:
     chorales = requests["chorales"]["tune"]
     sweep["leaps_chorales"] = _sweep(ctx, {"chorales": chorales}, temp, seed, "leaps", LEAPS)
     sweep["leading_chorales"] = _sweep(ctx, {"chorales": chorales}, temp, seed, "leading", LEADING)
+    sweep["tonal_chorales"] = _sweep(ctx, {"chorales": chorales}, temp, seed, "tonal", TONAL)
     folk = {style: r["tune"] for style, r in requests.items() if style != "chorales"}
     sweep["ambitus_folk"] = _sweep(ctx, folk, temp, seed, "ambitus", AMBITUS)
     best_on_tune = {
@@ -238,6 +240,7 @@ def tune(ctx: Context, requests: dict, seed: int) -> dict[str, Any]:
         "ngram_order": int(best["ngram"]),
         "bass_melody_leaps": list(ctx.tuning.leaps or ()),
         "voice_leading": ctx.tuning.leading,
+        "degree_preference": ctx.tuning.tonal,
         "folk_melody_ambitus": ctx.tuning.ambitus,
     }
     ctx.tuning = VoiceTuning()  # the test split runs as shipped
@@ -251,6 +254,7 @@ def shipped_settings() -> dict[str, Any]:
         "constrained_temperature": TEMPERATURE,
         "bass_melody_leaps": [bass.max_leap, soprano.max_leap],
         "voice_leading": soprano.leading,
+        "degree_preference": soprano.tonal,
         "folk_melody_ambitus": texture_voices("melody")[0].max_ambitus,
     }
 
@@ -377,7 +381,8 @@ def evaluate_styles(
         "tuned_on": f"tune split (training pieces): n-gram order over {list(NGRAM_ORDERS)}, "
         "applied; swept for information only (test runs at the shipped settings): temperature "
         f"over {list(TEMPERATURES)}, (bass, melody) leap limits over "
-        f"{[list(x) for x in LEAPS]} and voice leading over {list(LEADING)} on chorales, "
+        f"{[list(x) for x in LEAPS]}, voice leading over {list(LEADING)} and degree preference "
+        f"over {list(TONAL)} on chorales, "
         f"melody range over {list(AMBITUS)} on the other styles",
         "tuning": tuned,
         "requests_per_style": per_split,

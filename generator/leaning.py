@@ -1,0 +1,106 @@
+"""Soft preferences of a voice's next note (log-odds that :meth:`VoiceGrammar.bias
+<generator.constrained.VoiceGrammar.bias>` subtracts from the model's): how the voice moves
+(its corpus intervals, leap recovery, no long repeats, no zigzag), which scale degrees it dwells
+on in its mode, and how it reaches a phrase-end's cadence degree.
+
+Each function takes the candidate ``pitches`` (canonical key, tonic C) and returns their costs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from generator.vocab import POSITIONS_PER_BEAT
+from generator.voices import Voice
+
+LEAP = 5  # semitones: a leap of a fourth or more wants a step back (voices with `recover`)
+UNRECOVERED_COST = 1.0  # log-odds against not stepping back after such a leap
+REPEAT_COST = 2.0  # log-odds against holding one pitch past two beats (a soprano stuck on E4)
+ZIGZAG_COST = 1.0  # log-odds against turning back a third time in a row (G A G A G: aimless)
+# chorale cadences: the soprano's 2-1 / 7-1 (4-5 / 6-5), the bass's 5-1 / 4-1; costs from
+# (1.5, .75), (3, 1.5), (5, 2.5) on 30 tune-split chorale requests in AB form: soprano by step
+# .46 / .63 / .77, bass 5-1 or 4-1 .61 / .80 / .85, OA .91 / .90 / .91
+APPROACH_COST = 5.0  # log-odds against a cadence note reached by leap (bass: not from 4 or 5)
+NEAR_COST = 2.5  # log-odds against a note of the cadence bar a leap from the cadence degree
+MIN_SHARE = 1e-3  # floor of an interval's share: never-seen intervals cost log(max/1e-3)
+
+
+class Motion(Protocol):
+    """Per-voice history the movement costs read (``generator.constrained.VState``)."""
+
+    last: list[int]  # last pitch per voice
+    moves: list[int]  # last melodic interval per voice
+    runs: list[int]  # positions the last pitch has sounded
+    turns: list[int]  # changes of direction in a row
+
+
+def interval_costs(shares: Sequence[float]) -> np.ndarray:
+    """-log of each share relative to the commonest (0 there; rare ones capped)."""
+    if not shares:
+        return np.zeros(1, dtype=np.float32)
+    p = np.maximum(np.asarray(shares, dtype=np.float32), MIN_SHARE)
+    return np.log(p.max()) - np.log(p)
+
+
+def degree_costs(voice: Voice, mode: str | None) -> np.ndarray | None:
+    """-log degree shares (0..11) of ``voice`` in ``mode`` (None: no preference — the voice has
+    none, or none for this mode)."""
+    shares = dict(voice.degrees).get(mode or "")
+    if shares is None or voice.tonal <= 0:
+        return None
+    return interval_costs(shares)
+
+
+def movement_cost(
+    s: Motion, v: int, voice: Voice, pitches: np.ndarray, interval_cost: np.ndarray
+) -> np.ndarray:
+    """Voice leading of voice ``v``'s next note: corpus intervals, leap recovery, no long
+    repeats, no zigzag — scaled by the voice's ``leading``."""
+    move = pitches - s.last[v]
+    cost = interval_cost[np.minimum(np.abs(move), len(voice.intervals) - 1)]
+    if voice.recover and abs(s.moves[v]) >= LEAP:
+        back = (np.abs(move) <= 2) & (move * s.moves[v] < 0)
+        cost = cost + np.where(back, 0.0, UNRECOVERED_COST)
+    if s.runs[v] >= 2 * POSITIONS_PER_BEAT:
+        cost = cost + np.where(move == 0, REPEAT_COST, 0.0)
+    if voice.recover and s.turns[v] >= 2 and abs(s.moves[v]) < LEAP:
+        cost = cost + np.where(move * s.moves[v] < 0, ZIGZAG_COST, 0.0)
+    return voice.leading * cost
+
+
+def cadence_cost(
+    target: int | None, voice: Voice, top: bool, last: int, pitches: np.ndarray, near: bool
+) -> np.ndarray | float:
+    """Toward a phrase end on ``target`` (None: no phrase end near): the top voice reaches the
+    cadence degree by step (2-1, 7-1; 4-5, 6-5) and stays a step from it before; the bass of
+    a tonic cadence reaches the tonic from the 4th or 5th, in the lowest octave of its
+    register. ``near``: the notes just before a cadence bar (only the approach applies)."""
+    if target is None or not voice.cadence:
+        return 0.0
+    deg = (pitches - target) % 12
+    if top:
+        by_step = _step_from_cadence(pitches, target, voice)
+        if near:
+            return NEAR_COST * ~by_step
+        step = np.abs(pitches - last) <= 2
+        return np.where(deg == 0, np.where(step, 0.0, APPROACH_COST), NEAR_COST * ~by_step)
+    if near:
+        return 0.0 if target != 0 else NEAR_COST * ~np.isin(deg, (5, 7))
+    if target != 0:
+        return 0.0
+    from_dominant = (last - target) % 12 in (5, 7)
+    low = pitches < voice.low + 12
+    on_tonic = (0.0 if from_dominant else APPROACH_COST) + APPROACH_COST * ~low
+    return np.where(deg == 0, on_tonic, NEAR_COST * ~np.isin(deg, (5, 7)))
+
+
+def _step_from_cadence(pitches: np.ndarray, target: int, voice: Voice) -> np.ndarray:
+    """True where a pitch lies a step (1 or 2 semitones) from a cadence pitch in the voice's
+    register — by pitch, not pitch class: E4 is no step from a D5 cadence."""
+    cadence = np.arange(voice.low, voice.high + 1)
+    cadence = cadence[cadence % 12 == target]
+    gaps = np.abs(pitches[:, None] - cadence[None, :])
+    return ((gaps >= 1) & (gaps <= 2)).any(axis=1)
