@@ -64,7 +64,8 @@ class OuterGrammar(VoiceGrammar):
     def reserve(self, s: VState, extra: int = 4) -> int:
         left = self.plan.bars - s.bars
         cadences = sum(1 for b in self.plan.ends if b >= max(s.bars, 1))
-        return 5 * left + (2 * CAP + 2) * cadences + extra
+        # a bar of two voices takes at least Bar, TimeSig, Position and two pitch-duration pairs
+        return 7 * left + (2 * CAP + 2) * cadences + extra
 
     # ------------------------------------------------------------------ masks
 
@@ -175,13 +176,15 @@ class OuterGrammar(VoiceGrammar):
         return self._cadence_possible(s) and target is not None and s.pitch % 12 == target
 
     def _after_outer(self, s: OState, m: np.ndarray) -> None:
-        if s.count < CAP:
+        closing = self.closing(s)
+        # closing: no more notes or onsets than the cadence needs, so the budget always holds
+        if s.count < CAP and not (closing and s.pend_ok):
             m |= self._next_pitches(s)
         if not s.pend_ok:
             return  # the melody has not sounded at this onset yet
-        target, closing = self.target(s), self.closing(s)
+        target = self.target(s)
         cadence_due = target is not None and not s.final_ok
-        if not s.locked:
+        if not s.locked and (not closing or cadence_due):
             m |= self._positions(s, closing and cadence_due, legato=not closing)
         if cadence_due:
             return

@@ -212,6 +212,29 @@ def test_uniform_random_walks_never_reach_a_dead_end(random_model, meter, form) 
             assert state.bars == 8 and state.final_ok
 
 
+@pytest.mark.parametrize("meter", ["4/4", "3/4", "6/8"])
+@pytest.mark.parametrize("inner", [False, True])
+def test_a_tight_token_budget_is_never_overrun(random_model, meter, inner) -> None:
+    """Closing moves finish within ``max_len`` (the model context): an overrun was an internal
+    error of chorale seeds that filled the budget with hidden inner notes."""
+    model, controls = random_model
+    rng = np.random.default_rng(1)
+    spec = DecodeSpec(
+        meter, "major", check_form("phrase", None, 8), canonical_voices("melody+bass", 0),
+        inner=inner,
+    )  # fmt: skip
+    loose = make_grammar(model, controls, spec)
+    for slack in (0, 20, 60):
+        grammar = replace(loose, max_len=loose.reserve(loose.new_state(), 0) + slack)
+        for _ in range(10):
+            state = grammar.new_state()
+            while state.phase != "done":
+                allowed = np.flatnonzero(grammar.allowed(state))
+                assert allowed.size, f"dead end at bar {state.bars}, pos {state.pos}"
+                grammar.advance(state, int(rng.choice(allowed)))
+            assert state.length <= grammar.max_len
+
+
 @pytest.mark.parametrize("meter", ["4/4", "3/4", "6/8", "2/2", "12/8"])
 @pytest.mark.parametrize("form", ["phrase", "AB", "AABB"])
 def test_hidden_inner_voices_leave_a_clean_melody_and_bass(random_model, meter, form) -> None:
