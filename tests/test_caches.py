@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 
 from cantus.config import prune_cache
-from recommender.engine import Engine
+from recommender.engine import Engine, caption_matrix
 from recommender.music_search import file_token_ids
-from tests.test_engine import fake_describe, make_engine
+from tests.test_engine import bag_of_words, fake_describe, make_engine, synthetic_catalog
 
 MUSIC = Path(__file__).parent / "fixtures" / "music"
 
@@ -85,3 +85,40 @@ def test_a_new_home_reads_the_shared_bm25_index(tmp_path, monkeypatch) -> None:
     want, want_terms = built.scores("waltz")
     assert terms and terms == want_terms and np.allclose(scores, want)
     assert not (tmp_path / "home-index").exists()
+
+
+def test_caption_matrix_is_cached_per_catalog(tmp_path, monkeypatch):
+    from cantus.catalog import rows_to_frame, save_catalog
+
+    frame = synthetic_catalog(12)
+    rows = []
+    for rec in frame.to_dict("records"):
+        rec.update(caption_families=["form", "meter"], tokens=[1, 2], n_tokens=2, text="", bars=4)
+        rec.update(composer="", tempo_text="", key_confidence=1.0, seconds=1.0, pitch_low=60)
+        rec.update(pitch_high=72, ambitus=12, n_notes=8, note_density=1.0, parts=1)
+        rec.update(genre="", genre_original="", region="", notes="", lyrics="")
+        rows.append(rec)
+    save_catalog(rows_to_frame(rows), tmp_path / "catalog.parquet")
+    calls = []
+
+    def counting(texts):
+        calls.append(len(texts))
+        return bag_of_words(texts)
+
+    first = caption_matrix(tmp_path, frame, counting)
+    second = caption_matrix(tmp_path, frame, counting)
+    assert calls == [24] and (tmp_path / "caption_embeddings.npy").is_file()
+    np.testing.assert_allclose(first, second, atol=1e-3)  # cached as float16
+    expected = np.stack([bag_of_words(caps).mean(0) for caps in frame["captions"]])
+    expected /= np.linalg.norm(expected, axis=1, keepdims=True)
+    np.testing.assert_allclose(first, expected, atol=1e-3)  # unit mean of the caption vectors
+    # same ids, other captions (a user catalog re-captioned): re-embedded, never the stale cache
+    changed = rows_to_frame(
+        [{**r, "captions": [c + " again" for c in r["captions"]]} for r in rows]
+    )
+    save_catalog(changed, tmp_path / "catalog.parquet")
+    third = caption_matrix(tmp_path, frame, counting)
+    assert calls == [24, 24]
+    fresh = np.stack([bag_of_words([c + " again" for c in c_]).mean(0) for c_ in frame["captions"]])
+    fresh /= np.linalg.norm(fresh, axis=1, keepdims=True)
+    np.testing.assert_allclose(third, fresh, atol=1e-3)

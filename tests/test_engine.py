@@ -11,7 +11,6 @@ from __future__ import annotations
 import threading
 import zlib
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,7 +23,6 @@ from recommender.engine import (
     Engine,
     Hit,
     SearchConfig,
-    caption_matrix,
     parse_filters,
 )
 from recommender.facets import query_facets
@@ -331,65 +329,6 @@ def test_similar_by_file_excludes_the_same_piece(tmp_path):
     assert np.allclose(engine.embed_file(path), vec, atol=1e-6)
 
 
-def _tune_and_its_copy(tmp_path: Path) -> tuple[Path, Engine, list[np.ndarray]]:
-    """A tune file, an engine whose row 1 is row 0 transposed with an orthogonal embedding
-    (the embedding alone ranks it low), and the rows' tokens."""
-    from cantus.tokens import transpose_ids
-
-    music = Path(__file__).parent / "fixtures" / "music"
-    others = [file_token_ids(music / name) for name in ("little_waltz.mid", "minor_air.musicxml")]
-    path = tmp_path / "tune.abc"
-    path.write_text(ABC_TUNE)
-    tune = file_token_ids(path)
-    base = make_engine(hybrid=False, n=40)
-    tokens = [np.asarray(others[i % 2]) for i in range(40)]
-    tokens[0], tokens[1] = np.asarray(tune), np.asarray(transpose_ids(tune, 3))
-    vectors = base.embeddings.copy()
-    v0 = vectors[0] / np.linalg.norm(vectors[0])
-    other = np.roll(v0, 1) - (np.roll(v0, 1) @ v0) * v0
-    vectors[1] = other / np.linalg.norm(other)
-    return path, Engine(base.catalog, vectors, base.encoder, describe=fake_describe), tokens
-
-
-def test_similar_fuses_melody_so_a_transposed_tune_ranks_first(tmp_path, monkeypatch):
-    monkeypatch.setenv("CANTUS_HOME", str(tmp_path / "home"))
-    path, base, tokens = _tune_and_its_copy(tmp_path)
-    calls = []
-
-    def read_tokens() -> list[np.ndarray]:
-        calls.append(1)
-        return tokens
-
-    def build(melody):
-        return Engine(base.catalog, base.embeddings, base.encoder, describe=fake_describe, **melody)
-
-    pid, copy = base.catalog["id"].iloc[0], base.catalog["id"].iloc[1]
-    assert build({}).similar(pid, k=10)[0].id != copy
-    fused = build({"melody_tokens": read_tokens})
-    hits = fused.similar(pid, k=10)
-    assert hits[0].id == copy and pid not in {h.id for h in hits}
-    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
-    assert fused.similar(str(path), k=3)[0].id in {pid, copy}  # a file, embedded on the fly
-    build({"melody_tokens": read_tokens}).melody_index()  # a second engine reads the cache
-    assert calls == [1]
-
-
-def test_similar_beyond_exact_max_takes_the_melodys_candidates_too(tmp_path, monkeypatch):
-    """Past ``exact_max`` the music index proposes a few candidates; the copy is not among
-    them (its embedding is orthogonal), so only the melody's own candidates can find it."""
-    monkeypatch.setenv("CANTUS_HOME", str(tmp_path / "home"))
-    _, base, tokens = _tune_and_its_copy(tmp_path)
-    config = SearchConfig(exact_max=0, factory="Flat", rerank_pool=1)
-    engine = Engine(
-        base.catalog, base.embeddings, base.encoder, config=config, describe=fake_describe,
-        melody_tokens=lambda: tokens,
-    )  # fmt: skip
-    pid, copy = base.catalog["id"].iloc[0], base.catalog["id"].iloc[1]
-    music_only = Engine(base.catalog, base.embeddings, base.encoder, config=config)
-    assert copy not in {h.id for h in music_only.similar(pid, k=4)}
-    assert engine.similar(pid, k=1)[0].id == copy
-
-
 def test_piece_and_vector(engine):
     pid = engine.catalog["id"].iloc[7]
     assert engine.piece(pid)["title"] == "Tune 7"
@@ -462,43 +401,6 @@ def test_embeddings_from_another_encoder_are_refused(tmp_path):
 # ------------------------------------------------------------------ caption embeddings
 
 
-def test_caption_matrix_is_cached_per_catalog(tmp_path, monkeypatch):
-    from cantus.catalog import rows_to_frame, save_catalog
-
-    frame = synthetic_catalog(12)
-    rows = []
-    for rec in frame.to_dict("records"):
-        rec.update(caption_families=["form", "meter"], tokens=[1, 2], n_tokens=2, text="", bars=4)
-        rec.update(composer="", tempo_text="", key_confidence=1.0, seconds=1.0, pitch_low=60)
-        rec.update(pitch_high=72, ambitus=12, n_notes=8, note_density=1.0, parts=1)
-        rec.update(genre="", genre_original="", region="", notes="", lyrics="")
-        rows.append(rec)
-    save_catalog(rows_to_frame(rows), tmp_path / "catalog.parquet")
-    calls = []
-
-    def counting(texts):
-        calls.append(len(texts))
-        return bag_of_words(texts)
-
-    first = caption_matrix(tmp_path, frame, counting)
-    second = caption_matrix(tmp_path, frame, counting)
-    assert calls == [24] and (tmp_path / "caption_embeddings.npy").is_file()
-    np.testing.assert_allclose(first, second, atol=1e-3)  # cached as float16
-    expected = np.stack([bag_of_words(caps).mean(0) for caps in frame["captions"]])
-    expected /= np.linalg.norm(expected, axis=1, keepdims=True)
-    np.testing.assert_allclose(first, expected, atol=1e-3)  # unit mean of the caption vectors
-    # same ids, other captions (a user catalog re-captioned): re-embedded, never the stale cache
-    changed = rows_to_frame(
-        [{**r, "captions": [c + " again" for c in r["captions"]]} for r in rows]
-    )
-    save_catalog(changed, tmp_path / "catalog.parquet")
-    third = caption_matrix(tmp_path, frame, counting)
-    assert calls == [24, 24]
-    fresh = np.stack([bag_of_words([c + " again" for c in c_]).mean(0) for c_ in frame["captions"]])
-    fresh /= np.linalg.norm(fresh, axis=1, keepdims=True)
-    np.testing.assert_allclose(third, fresh, atol=1e-3)
-
-
 # ------------------------------------------------------------------------- integration
 
 
@@ -526,59 +428,3 @@ def test_a_file_that_parses_too_long_is_bad_input(tmp_path, monkeypatch):
     monkeypatch.setattr(isolated, "child_file_ids", sleepy_file_ids)  # runs in the child
     with pytest.raises(BadInput, match="took longer than 1 s"):
         file_token_ids(path)
-
-
-def test_channels_off_name_what_is_missing():
-    assert (
-        "melody" in make_engine().channels_off() and "caption" not in make_engine().channels_off()
-    )
-    catalog = synthetic_catalog(20)
-    no_embedder = Engine(
-        catalog,
-        music_vectors(catalog),
-        KeywordEncoder(),
-        caption_embeddings=caption_vectors(catalog),
-    )
-    assert "MiniLM query embedder" in no_embedder.channels_off()["caption"]
-
-
-def test_similar_why_gives_the_cosines_it_uses(tmp_path, monkeypatch):
-    """The transposed copy is found by its melody, and `why` says so with the cosines used."""
-    from recommender.melody import MELODY_WEIGHT
-
-    monkeypatch.setenv("CANTUS_HOME", str(tmp_path / "home"))
-    _, base, tokens = _tune_and_its_copy(tmp_path)
-    engine = Engine(
-        base.catalog, base.embeddings, base.encoder, describe=fake_describe,
-        melody_tokens=lambda: tokens,
-    )  # fmt: skip
-    pid = base.catalog["id"].iloc[0]
-    hit = engine.similar(pid, k=1)[0]
-    melody = float(engine.melody_index().cosines(engine.melody_index().matrix[0])[1])
-    music = float(engine.vector(hit.id) @ engine.vector(pid))
-    assert f"melody n-grams: cosine {melody:.2f}" in hit.why
-    assert f"music embedding: cosine {music:.2f}" in hit.why
-    assert "alike" not in hit.why
-    assert hit.why.startswith(fake_describe(engine.piece(hit.id)))
-    assert hit.score == pytest.approx((music + MELODY_WEIGHT * melody) / (1 + MELODY_WEIGHT))
-    assert "melody" not in base.similar(pid, k=1)[0].why  # no melody channel, no such claim
-
-
-@pytest.mark.parametrize(("below", "same"), [(0.006, False), (0.004, True), (-0.4, True)])
-def test_similar_why_says_same_melody_only_from_the_tuned_cosine(below, same):
-    """Around SAME_MELODY_COSINE as printed (two decimals), and the 0.11 of issue 10 is no
-    "same melody"."""
-    from recommender.music_search import SAME_MELODY_COSINE, melody_why
-
-    assert not melody_why(0.11, 0.85).startswith("same melody")
-    melody = SAME_MELODY_COSINE - below
-    why = melody_why(melody, 0.85)
-    assert why.startswith(f"same melody (melody n-grams: cosine {melody:.2f}), ") is same
-    assert f"melody n-grams: cosine {melody:.2f}" in why and "music embedding: cosine 0.85" in why
-    assert "alike" not in why
-
-
-def test_similar_why_without_shared_ngrams_names_only_the_music_cosine():
-    from recommender.music_search import melody_why
-
-    assert melody_why(0.0, 0.85) == "music embedding: cosine 0.85 (no melody n-gram shared)"
