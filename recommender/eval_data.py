@@ -10,37 +10,22 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cantus.errors import MissingArtifact
+from recommender.engine_data import CATALOG_COLUMNS
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from recommender.encoder import Encoder
 
-EVAL_COLUMNS = [
-    "id",
-    "source",
-    "number",
-    "collection",
-    "origin",
-    "title",
-    "composer",
-    "meter",
-    "key",
-    "tonic",
-    "mode",
-    "tempo_bpm",
-    "tempo_text",
-    "bars",
-    "ambitus",
-    "n_notes",
-    "note_density",
-    "parts",
-    "form",
-    "captions",
-    "caption_families",
-    "tokens",
-    "text",
-]
+# engine columns the evaluation does not read (catalogs older than them lack some)
+ENGINE_ONLY_COLUMNS = frozenset(
+    {"key_confidence", "seconds", "pitch_low", "pitch_high", "sha1", "genre", "genre_original",
+     "region", "notes", "lyrics"}
+)  # fmt: skip
+# plus the columns only building and judging need
+EVAL_COLUMNS = [c for c in CATALOG_COLUMNS if c not in ENGINE_ONLY_COLUMNS] + [
+    "captions", "caption_families", "tokens", "text"
+]  # fmt: skip
 
 
 @dataclass
