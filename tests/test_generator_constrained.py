@@ -34,7 +34,9 @@ def random_model() -> tuple[SeedTransformer, object]:
     return random_seed_model(ctx=512)
 
 
-def _decode(random_model, meter, texture, form="phrase", ending="closed", bars=4, n=3, seed=0):
+def _decode(
+    random_model, meter, texture, form="phrase", ending="closed", bars=4, n=3, seed=0, inner=False
+):
     model, controls = random_model
     spec = DecodeSpec(
         meter=meter,
@@ -45,6 +47,7 @@ def _decode(random_model, meter, texture, form="phrase", ending="closed", bars=4
         temperature=1.5,  # random weights at a high temperature explore odd corners
         top_p=1.0,
         seed=seed,
+        inner=inner,  # melody + bass over hidden inner notes
     )
     return spec, decode(model, controls, spec, None)
 
@@ -188,6 +191,16 @@ def test_last_final_onset_leaves_room_for_a_beat() -> None:
     assert last_final_onset("6/8") == 3 * POSITIONS_PER_BEAT
 
 
+def _walk(grammar, rng):
+    """The final state of one walk through ``grammar``, each legal token chosen uniformly."""
+    state = grammar.new_state()
+    while state.phase != "done":
+        allowed = np.flatnonzero(grammar.allowed(state))
+        assert allowed.size, f"dead end at bar {state.bars}, pos {state.pos}"
+        grammar.advance(state, int(rng.choice(allowed)))
+    return state
+
+
 @pytest.mark.parametrize("meter", METERS)
 @pytest.mark.parametrize("form", ["phrase", "AB", "AABB"])
 def test_uniform_random_walks_never_reach_a_dead_end(random_model, meter, form) -> None:
@@ -204,11 +217,7 @@ def test_uniform_random_walks_never_reach_a_dead_end(random_model, meter, form) 
         spec = DecodeSpec(meter, "major", check_form(form, ending, 8), voices, inner=inner)
         grammar = make_grammar(model, controls, spec)
         for _ in range(15):
-            state = grammar.new_state()
-            while state.phase != "done":
-                allowed = np.flatnonzero(grammar.allowed(state))
-                assert allowed.size, f"dead end at bar {state.bars}, pos {state.pos}"
-                grammar.advance(state, int(rng.choice(allowed)))
+            state = _walk(grammar, rng)
             assert state.bars == 8 and state.final_ok
 
 
@@ -227,11 +236,7 @@ def test_a_tight_token_budget_is_never_overrun(random_model, meter, inner) -> No
     for slack in (0, 20, 60):
         grammar = replace(loose, max_len=loose.reserve(loose.new_state(), 0) + slack)
         for _ in range(10):
-            state = grammar.new_state()
-            while state.phase != "done":
-                allowed = np.flatnonzero(grammar.allowed(state))
-                assert allowed.size, f"dead end at bar {state.bars}, pos {state.pos}"
-                grammar.advance(state, int(rng.choice(allowed)))
+            state = _walk(grammar, rng)
             assert state.length <= grammar.max_len
 
 
@@ -239,12 +244,8 @@ def test_a_tight_token_budget_is_never_overrun(random_model, meter, inner) -> No
 @pytest.mark.parametrize("form", ["phrase", "AB", "AABB"])
 def test_hidden_inner_voices_leave_a_clean_melody_and_bass(random_model, meter, form) -> None:
     """The model may write up to four notes an onset; the seed keeps bass + legato melody."""
-    model, controls = random_model
-    spec = DecodeSpec(
-        meter, "major", check_form(form, None, 8), canonical_voices("melody+bass", 0), inner=True
-    )
-    spec.n, spec.temperature, spec.top_p, spec.seed = 3, 1.5, 1.0, 7
-    for ids in decode(model, controls, spec, None):
+    spec, seeds = _decode(random_model, meter, "melody+bass", form, None, 8, 3, 7, inner=True)
+    for ids in seeds:
         _check_voices(ids, spec)
         for bar, target in spec.plan.ends.items():
             _check_phrase_end(ids, spec, bar, target)
@@ -261,13 +262,11 @@ def test_every_voice_of_melody_and_bass_holds_its_last_note_to_the_bar_line(
 ) -> None:
     """No quarter note and rests at the end: melody and bass both sound the final chord to the
     bar line (AABB: the repeated B's cadence too, which is a copy of the first B's)."""
-    model, controls = random_model
-    plan = check_form(form, ending, 8)
-    spec = DecodeSpec(meter, "major", plan, canonical_voices("melody+bass", 0), inner=True)
-    spec.n, spec.temperature, spec.top_p, spec.seed = 4, 1.5, 1.0, 3
+    spec, seeds = _decode(random_model, meter, "melody+bass", form, ending, 8, 4, 3, inner=True)
+    plan = spec.plan
     bar_end = plan.bars * meter_quarters(meter)
     target = plan.ends[plan.bars]
-    for ids in decode(model, controls, spec, None):
+    for ids in seeds:
         for voice in split_by_voice(parse_notes(ids)[0], spec.voices):
             last = voice[-1]
             assert last.onset + last.duration == pytest.approx(bar_end), (meter, form, last)
@@ -344,13 +343,9 @@ def test_voice_leading_bias_prefers_steps_recovers_leaps_and_avoids_long_repeats
 def test_the_bass_of_melody_and_bass_never_rests_inside_a_bar(random_model, meter) -> None:
     """From its first note of a bar to the bar line the bass sounds without a gap (but where
     no length on the metre's grid fits: random weights mix triplet and sixteenth onsets)."""
-    model, controls = random_model
-    spec = DecodeSpec(
-        meter, "major", check_form("AB", None, 8), canonical_voices("melody+bass", 0), inner=True
-    )
-    spec.n, spec.temperature, spec.top_p, spec.seed = 4, 1.5, 1.0, 11
+    spec, seeds = _decode(random_model, meter, "melody+bass", "AB", None, 8, 4, 11, inner=True)
     bar_q = meter_quarters(meter)
-    for ids in decode(model, controls, spec, None):
+    for ids in seeds:
         bass = split_by_voice(parse_notes(ids)[0], spec.voices)[0]
         for bar in range(8):
             notes = [n for n in bass if n.bar == bar]
@@ -363,16 +358,8 @@ def test_the_bass_of_melody_and_bass_never_rests_inside_a_bar(random_model, mete
 @pytest.mark.parametrize("meter", ["4/4", "3/4"])
 def test_melody_and_bass_open_on_the_tonic_chord(random_model, meter) -> None:
     """No opening on the leading tone over the tonic, or on a non-tonic bass."""
-    model, controls = random_model
-    spec = DecodeSpec(
-        meter,
-        "major",
-        check_form("phrase", None, 4),
-        canonical_voices("melody+bass", 0),
-        inner=True,
-    )
-    spec.n, spec.temperature, spec.top_p, spec.seed = 6, 1.5, 1.0, 2
-    for ids in decode(model, controls, spec, None):
+    spec, seeds = _decode(random_model, meter, "melody+bass", "phrase", None, 4, 6, 2, inner=True)
+    for ids in seeds:
         bass, melody = split_by_voice(parse_notes(ids)[0], spec.voices)
         assert bass[0].onset == melody[0].onset == 0
         assert bass[0].pitch % 12 == TONIC and melody[0].pitch % 12 in (0, 3, 4, 7)
@@ -380,13 +367,9 @@ def test_melody_and_bass_open_on_the_tonic_chord(random_model, meter) -> None:
 
 @pytest.mark.parametrize("meter", ["4/4", "3/4"])
 def test_melody_and_bass_hold_every_phrase_end_like_a_fermata(random_model, meter) -> None:
-    model, controls = random_model
-    spec = DecodeSpec(
-        meter, "major", check_form("AB", None, 8), canonical_voices("melody+bass", 0), inner=True
-    )
-    spec.n, spec.temperature, spec.top_p, spec.seed = 4, 1.5, 1.0, 5
+    spec, seeds = _decode(random_model, meter, "melody+bass", "AB", None, 8, 4, 5, inner=True)
     bar_q = meter_quarters(meter)
-    for ids in decode(model, controls, spec, None):
+    for ids in seeds:
         for voice in split_by_voice(parse_notes(ids)[0], spec.voices):
             last = [n for n in voice if n.bar == 3][-1]  # the antecedent's half cadence
             assert last.onset + last.duration == pytest.approx(4 * bar_q)
