@@ -223,14 +223,14 @@ def filter_options() -> dict[str, list[str]]:
 def options(frame: Any, name: str) -> list[str]:
     """One filter's choices in ``frame``: its values, or yes/no for a presence field (lyrics:
     their texts are no choices) when any piece has one."""
-    from recommender.checks import PRESENCE_FIELDS, PRESENCE_VALUES
+    from recommender.checks import LIST_FIELDS, PRESENCE_FIELDS, PRESENCE_VALUES
 
     if name not in frame:
         return []
     column = frame[name].fillna("").astype(str)
     if name in PRESENCE_FIELDS:
         return list(PRESENCE_VALUES) if column.str.strip().ne("").any() else []
-    if name in ("genre", "region"):  # "China, Shaanxi" offers China and Shaanxi
+    if name in LIST_FIELDS:  # "China, Shaanxi" offers China and Shaanxi
         column = column.str.split(", ").explode().str.strip()
     known = [v for v in column.value_counts().index if v]
     return known if name in BY_COUNT_FIELDS else sorted(known)

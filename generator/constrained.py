@@ -141,9 +141,11 @@ class VoiceGrammar:
 
     # ------------------------------------------------------------------ budget
 
+    state_type = VState  # a subclass's grammar keeps more per state
+
     def new_state(self) -> VState:
         k = len(self.voices)
-        return VState(
+        return self.state_type(
             ends=[0] * k,
             last=[-1] * k,
             lows=[999] * k,
@@ -287,16 +289,10 @@ class VoiceGrammar:
         on a short note and rests (a chorale's fermatas, a tune's half cadence) — and a note that
         could be the cadence but stops short of the bar line is not offered as a note before
         it."""
-        if not self._held_bar(s):
-            return before, cadence
         held = cadence & (s.pos + self.value == self.bar_len)
         if not held.any():
             return before, cadence
         return before & ~(cadence & ~held), held
-
-    def _held_bar(self, s: VState) -> bool:
-        """True in a bar that ends a phrase (its cadence is held to the bar line)."""
-        return s.bars in self.plan.ends
 
     def _legato_ends(
         self, s: VState, m: np.ndarray, free_end: np.ndarray, fallback: bool = True

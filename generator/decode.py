@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from cantus.threads import torch_threads
+from generator.checks import TEMPERATURE
 from generator.constrained import VoiceGrammar, VState
 from generator.model import KVCache, SeedTransformer, decode_step
 from generator.outer import OuterGrammar, outer_ids
@@ -48,7 +49,7 @@ class DecodeSpec:
     contour: list[int] | None = None  # melody directions to follow (see VoiceGrammar)
     template_final: int | None = None  # pitch class of a template's last pitch (0: tonic)
     inner: bool = False  # (bass, melody) voices over hidden inner notes (generator.outer)
-    temperature: float = 1.0
+    temperature: float = TEMPERATURE
     top_p: float = 0.95
     seed: int = 0
     guidance: float = 1.0  # classifier-free guidance scale; 1 = conditioned model only

@@ -34,6 +34,7 @@ import numpy as np
 import torch
 
 from generator.checkpoint import LoadedGenerator
+from generator.checks import TEMPERATURE
 from generator.inspire import (
     Request,
     _to_key,
@@ -123,7 +124,7 @@ def run_variant(
     reqs: list[dict],
     conds: list[np.ndarray | None],
     seed: int,
-    temperature: float = 1.0,
+    temperature: float = TEMPERATURE,
     top_p: float = 0.95,
     guidance: float = 1.0,
 ) -> list[list[list[int]]]:

@@ -50,16 +50,7 @@ class OState(VState):
 class OuterGrammar(VoiceGrammar):
     """:class:`VoiceGrammar` for ``(bass, melody)`` voices with hidden inner notes."""
 
-    def new_state(self) -> OState:
-        return OState(
-            ends=[0, 0],
-            last=[-1, -1],
-            lows=[999, 999],
-            highs=[-1, -1],
-            moves=[0, 0],
-            runs=[0, 0],
-            turns=[0, 0],
-        )
+    state_type = OState
 
     def reserve(self, s: VState, extra: int = 4) -> int:
         left = self.plan.bars - s.bars

@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from cantus.threads import torch_threads
+from generator.checks import TEMPERATURE
 from generator.model import KVCache, SeedTransformer, decode_step
 from generator.vocab import (
     KIND_BAR,
@@ -212,7 +213,7 @@ class SampleSpec:
     bars: int  # exact number of bars of the seed (prompt bars included)
     n: int = 1  # seeds to sample
     prompt: list[int] = field(default_factory=list)  # canonical-key music ids the seed starts with
-    temperature: float = 1.0  # softmax temperature (> 0)
+    temperature: float = TEMPERATURE  # softmax temperature (> 0)
     top_p: float = 0.95  # nucleus mass kept (0 < top_p <= 1)
     seed: int = 0  # torch.Generator seed
     guidance: float = 1.0  # classifier-free guidance scale; 1 = conditioned model only

@@ -81,6 +81,13 @@ BASS_DEGREES = (
 # fmt: on
 TONAL = 0.5  # strength of the degree preference; tuned on the eval's chorale tune split
 VOICE_LEADING = 0.75  # strength of the preference; tuned on the eval's chorale tune split
+# what the chorale soprano and bass share: the avoided leaps and the tuned preferences
+CHORALE_VOICE = {
+    "avoid": VOICE_LEADING_AVOIDS,
+    "leading": VOICE_LEADING,
+    "tonal": TONAL,
+    "cadence": True,
+}
 SOPRANO = Voice(
     "melody",
     64,
@@ -88,13 +95,10 @@ SOPRANO = Voice(
     max_leap=7,
     max_ambitus=14,
     legato=True,
-    avoid=VOICE_LEADING_AVOIDS,
     intervals=SOPRANO_INTERVALS,
-    leading=VOICE_LEADING,
     recover=True,
     degrees=SOPRANO_DEGREES,
-    tonal=TONAL,
-    cadence=True,
+    **CHORALE_VOICE,
 )
 BASS = Voice(
     "bass",
@@ -102,12 +106,9 @@ BASS = Voice(
     59,
     max_leap=12,
     max_ambitus=17,
-    avoid=VOICE_LEADING_AVOIDS,
     intervals=BASS_INTERVALS,
-    leading=VOICE_LEADING,
     degrees=BASS_DEGREES,
-    tonal=TONAL,
-    cadence=True,
+    **CHORALE_VOICE,
 )
 
 
@@ -134,12 +135,10 @@ def texture_voices(texture: str, tuning: VoiceTuning | None = None) -> tuple[Voi
         if tuning.leaps is not None:
             leaps = tuning.leaps
             bass, soprano = replace(bass, max_leap=leaps[0]), replace(soprano, max_leap=leaps[1])
-        if tuning.leading is not None:
-            lead = tuning.leading
-            bass, soprano = replace(bass, leading=lead), replace(soprano, leading=lead)
-        if tuning.tonal is not None:
-            bass, soprano = replace(bass, tonal=tuning.tonal), replace(soprano, tonal=tuning.tonal)
-        return (bass, soprano)
+        both = {
+            k: v for k, v in (("leading", tuning.leading), ("tonal", tuning.tonal)) if v is not None
+        }
+        return (replace(bass, **both), replace(soprano, **both))
     msg = f"unknown texture {texture!r} (expected one of {', '.join(TEXTURES)})"
     raise ValueError(msg)
 

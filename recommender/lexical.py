@@ -200,7 +200,8 @@ class LexicalIndex:
         out = []
         for label, columns in FIELDS:
             text = _field_text(record, columns, self.collection_names)
-            found = [t for t in terms if t in set(tokens(text))]
+            have = set(tokens(text))  # once per field, not once per term
+            found = [t for t in terms if t in have]
             if found:
                 out.append((label, source_words(text, found)))
         return out

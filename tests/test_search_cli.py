@@ -93,15 +93,14 @@ def test_search_table_for_people(engine, capsys):
 def test_json_says_when_a_channel_is_off(monkeypatch, capsys, caplog):
     """A music-only engine ranks search without the caption channel: --json says so and a
     warning names it, instead of a quietly different ranking."""
-    eng = make_engine(hybrid=False)
+    with caplog.at_level("WARNING"):
+        eng = make_engine(hybrid=False)
     monkeypatch.setattr(search_cli, "load_engine", lambda: eng)
     use_catalog(monkeypatch, eng.catalog)
     assert main(["search", "waltz", "-k", "2", "--json"]) == 0
     (obj,) = _lines(capsys)
     _check_shape(obj, "waltz", 2, off=("caption",))
     assert "caption vectors" in obj["channels_off"]["caption"]
-    with caplog.at_level("WARNING"):
-        make_engine(hybrid=False)
     assert "caption channel off (search runs without it)" in caplog.text
 
 

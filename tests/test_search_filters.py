@@ -3,8 +3,6 @@ filter input, through the engine and ``cantus search``."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 import recommender.cli as search_cli
@@ -19,7 +17,7 @@ from tests.test_engine import (
     music_vectors,
     synthetic_catalog,
 )
-from tests.test_search_cli import use_catalog
+from tests.test_search_cli import _lines, use_catalog
 
 SUNG = "Qui tollis peccata mundi *[x](javascript:alert(1))* <b>"
 
@@ -73,7 +71,7 @@ def test_lyrics_filter_on_a_catalog_without_words_says_so_without_texts():
 
 def test_cli_lyrics_filter(cli_engine, capsys):
     assert main(["search", "waltz", "-k", "5", "--filter", "lyrics=yes", "--json"]) == 0
-    (obj,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    (obj,) = _lines(capsys)
     assert len(obj["results"]) == 5 and all(_sung(cli_engine, r["id"]) for r in obj["results"])
 
 
