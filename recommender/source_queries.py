@@ -33,6 +33,7 @@ class SourceQuery:
     text: str
     family: str
     needs: tuple[Need, ...]
+    fresh: bool = False  # in the blind fresh set (``recommender.fresh_queries``): test only
 
     def grade(self, record: Record) -> int:
         met = sum(bool(n.test(record)) for n in self.needs)
@@ -179,7 +180,12 @@ QUERIES: tuple[SourceQuery, ...] = (
 
 
 def split(queries: tuple[SourceQuery, ...] = QUERIES) -> dict[str, list[SourceQuery]]:
-    """Fixed tune / test halves: within each family, by a hash of the text, alternately."""
+    """Fixed tune / test halves: within each family, by a hash of the text, alternately.
+    Fresh queries are test only and never split (a tune half holding one would be tuned on)."""
+    fresh = [q.text for q in queries if q.fresh]
+    if fresh:
+        msg = f"fresh queries are all test and never split into a tune half (received {fresh})"
+        raise ValueError(msg)
     halves: dict[str, list[SourceQuery]] = {"tune": [], "test": []}
     families = dict.fromkeys(q.family for q in queries)
     for family in families:
@@ -190,6 +196,15 @@ def split(queries: tuple[SourceQuery, ...] = QUERIES) -> dict[str, list[SourceQu
         for i, query in enumerate(members):
             halves["tune" if i % 2 == 0 else "test"].append(query)
     return halves
+
+
+def require_tune_half(queries: list[SourceQuery], tune: list[SourceQuery]) -> None:
+    """ValueError naming any query outside ``tune``: constants are tuned on the tune half only
+    (never on the test half or the fresh set)."""
+    outside = [q.text for q in queries if q.fresh or q not in tune]
+    if outside:
+        msg = f"tuning may read only the tune half; these queries are not in it: {outside}"
+        raise ValueError(msg)
 
 
 # Text that asks for no music in the corpus: the "nothing matches well" notice should show.
