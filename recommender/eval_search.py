@@ -6,7 +6,8 @@ catalog), grades ``recommender.source_queries`` against them, tunes the engine's
 (``w_lexical``, ``w_facets``, ``w_caption``, ``lexical_coverage``) on the tune half only, and
 reports the test half beside the engine without its lexical channel (the previous version), BM25
 over all metadata (rank-bm25 over the catalog's ``text``), MiniLM over captions, and random, per
-family."""
+family. The blind fresh set is then scored the same way (``recommender.eval_fresh``, section
+``fresh``), after every constant is fixed."""
 
 from __future__ import annotations
 
@@ -24,7 +25,13 @@ from cantus.metadata import abc_fields, chorale_title
 from cantus.works import corpus_root
 from recommender.engine import Engine
 from recommender.metrics import ndcg_at_k, precision_at_k
-from recommender.source_queries import QUERIES, SourceQuery, split, split_off_topic
+from recommender.source_queries import (
+    QUERIES,
+    SourceQuery,
+    require_tune_half,
+    split,
+    split_off_topic,
+)
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +124,7 @@ def tune_weights(
     engine: Engine, queries: list[SourceQuery], grades: dict[str, np.ndarray]
 ) -> tuple[dict[str, float], list[dict[str, Any]]]:
     """The grid point with the best mean nDCG@10 on ``queries`` (the tune half)."""
+    require_tune_half(queries, split()["tune"])
     base = engine.config
     trials = []
     for values in itertools.product(*GRID.values()):
@@ -161,21 +169,22 @@ def evaluate_source_queries(engine: Engine, seed: int = 0) -> dict[str, Any]:
         engine.config = config
         per_method[name] = _score_queries(list(QUERIES), grades, lambda t: _engine_top(engine, t))
     engine.config = base
-    per_method["bm25_metadata"] = _score_queries(
-        list(QUERIES), grades, lambda t: _top(bm25(t), rng)
-    )
-    per_method["minilm_captions"] = _score_queries(
-        list(QUERIES), grades, lambda t: _top(captions @ embed([t])[0], rng)
-    )
     n = len(engine.catalog)
-    per_method["random"] = _score_queries(
-        list(QUERIES), grades, lambda t: rng.choice(n, K, replace=False)
-    )
+    baselines = {
+        "bm25_metadata": lambda t: _top(bm25(t), rng),
+        "minilm_captions": lambda t: _top(captions @ embed([t])[0], rng),
+        "random": lambda t: rng.choice(n, K, replace=False),
+    }
+    for name, rank in baselines.items():
+        per_method[name] = _score_queries(list(QUERIES), grades, rank)
     engine.config = methods["cantus"]
     weak = tune_weak_match(engine, halves)
     engine.config = base
     report = _report(per_method, halves, tuned, trials, grades)
     report["weak_match"] = weak
+    from recommender.eval_fresh import evaluate_fresh  # it scores with this module's helpers
+
+    report["fresh"] = evaluate_fresh(engine, methods, baselines, records, weak["threshold"])
     return report
 
 
@@ -186,6 +195,7 @@ def _margin(threshold: float, points: list[float]) -> float:
 def tune_weak_match(engine: Engine, halves: dict[str, list[SourceQuery]]) -> dict[str, Any]:
     """The best-hit score below which a search is flagged as a weak match: the threshold that
     best separates the tune half's queries from off-topic text, checked on the test half."""
+    require_tune_half(halves["tune"], split()["tune"])
     off = split_off_topic()
 
     def best(texts: list[str]) -> list[float]:

@@ -1,0 +1,145 @@
+"""The blind fresh query set, scored exactly like the source-judged test half, never tuned on.
+
+``evaluate_fresh`` grades ``recommender.fresh_queries.FRESH`` from the same raw source records
+as ``recommender.eval_search`` (ABC ``R:``/``O:``/``T:``, music21 corpus metadata, music21
+meter/key), ranks each query with the methods of the test half -- cantus with the constants
+already tuned on the tune half, cantus without its lexical channel, BM25 over all metadata,
+MiniLM over captions, random -- and reports mean and per-family nDCG@10 and strict P@10, plus
+weak-match accuracy at the threshold tuned on the tune half. It runs after every constant is
+fixed and tunes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from recommender.engine import Engine
+from recommender.eval_search import _engine_top, _mean, _score_queries
+from recommender.fresh_queries import FRESH, WRITTEN
+from recommender.search_types import SearchConfig
+from recommender.source_queries import Record, SourceQuery, split_off_topic
+
+Ranker = Callable[[str], np.ndarray]  # query text -> top-10 catalog rows
+
+
+def fresh_grades(records: list[Record], queries: tuple[SourceQuery, ...]) -> dict[str, np.ndarray]:
+    """Grades 0/1/2 of every record per fresh query; ValueError for a query that is not fresh or
+    that no record fully meets (its nDCG would be undefined)."""
+    stale = [q.text for q in queries if not q.fresh]
+    if stale:
+        msg = f"the fresh report holds fresh queries only (received {stale})"
+        raise ValueError(msg)
+    grades = {q.text: np.array([q.grade(r) for r in records], dtype=np.float64) for q in queries}
+    empty = [t for t, g in grades.items() if not (g == 2).any()]
+    if empty:
+        msg = f"fresh queries with no relevant piece in this catalog: {empty}"
+        raise ValueError(msg)
+    return grades
+
+
+def evaluate_fresh(
+    engine: Engine,
+    configs: Mapping[str, SearchConfig],
+    baselines: Mapping[str, Ranker],
+    records: list[Record],
+    weak_threshold: float,
+) -> dict[str, Any]:
+    """The ``fresh`` report section. ``configs`` are the engine configs already fixed on the tune
+    half (``cantus`` first), ``baselines`` the test half's other rankers."""
+    queries = FRESH
+    grades = fresh_grades(records, queries)
+    per_method: dict[str, dict[str, dict[str, float]]] = {}
+    base = engine.config
+    try:
+        for name, config in configs.items():
+            engine.config = config
+            per_method[name] = _score_queries(
+                list(queries), grades, lambda t: _engine_top(engine, t)
+            )
+        engine.config = configs["cantus"]
+        weak = _weak_match(engine, queries, weak_threshold)
+    finally:
+        engine.config = base
+    for name, rank in baselines.items():
+        per_method[name] = _score_queries(list(queries), grades, rank)
+    return _report(per_method, queries, grades, weak)
+
+
+def _weak_match(
+    engine: Engine, queries: tuple[SourceQuery, ...], threshold: float
+) -> dict[str, Any]:
+    """How well the tune half's weak-match threshold (and the one in use) tell the fresh queries
+    from the off-topic test half."""
+
+    def best(text: str) -> float:
+        return engine.search(text, k=1)[0].score
+
+    on = [best(q.text) for q in queries]
+    off = [best(t) for t in split_off_topic()["test"]]
+
+    def accuracy(cut: float) -> float:
+        right = sum(s >= cut for s in on) + sum(s < cut for s in off)
+        return round(right / (len(on) + len(off)), 4)
+
+    return {
+        "threshold_tuned": threshold,
+        "in_use": engine.config.weak_match,
+        "accuracy": accuracy(threshold),
+        "accuracy_in_use": accuracy(engine.config.weak_match),
+        "fresh_flagged_weak": [q.text for q, s in zip(queries, on, strict=True) if s < threshold],
+    }
+
+
+def _report(
+    per_method: dict[str, dict[str, dict[str, float]]],
+    queries: tuple[SourceQuery, ...],
+    grades: dict[str, np.ndarray],
+    weak: dict[str, Any],
+) -> dict[str, Any]:
+    texts = [q.text for q in queries]
+    families = {
+        f: [q.text for q in queries if q.family == f]
+        for f in dict.fromkeys(q.family for q in queries)
+    }
+    return {
+        "written": WRITTEN,
+        "judge": "raw source fields with the source-judged set's Need judges; never the ranker's "
+        "genre/region columns or captions",
+        "reports": "fresh set: all test, scored after tuning; no constant is tuned on it",
+        "queries": len(queries),
+        "mean": {m: _mean(per, texts) for m, per in per_method.items()},
+        "families": {
+            f: {m: _mean(per, members) for m, per in per_method.items()}
+            for f, members in families.items()
+        },
+        "weak_match": weak,
+        "per_query": [
+            {
+                "query": q.text,
+                "family": q.family,
+                "needs": [n.name for n in q.needs],
+                "relevant": int((grades[q.text] == 2).sum()),
+                **{m: per[q.text]["nDCG@10"] for m, per in per_method.items()},
+            }
+            for q in queries
+        ],
+    }
+
+
+def summary_lines(section: dict[str, Any]) -> list[str]:
+    """Fresh-set means, weak-match accuracy and per-family nDCG@10, one line each."""
+    weak = section["weak_match"]
+    lines = [
+        f"fresh blind queries ({section['queries']}, all test, never tuned on)",
+        f"  weak-match threshold {weak['threshold_tuned']} (tune) -> fresh accuracy "
+        f"{weak['accuracy']:.3f}; in use {weak['in_use']}: {weak['accuracy_in_use']:.3f}",
+    ]
+    for name, m in section["mean"].items():
+        lines.append(f"  {name:24s} nDCG@10 {m['nDCG@10']:.3f}  P@10 strict {m['P@10_strict']:.3f}")
+    for family, methods in section["families"].items():
+        cells = "  ".join(f"{m} {v['nDCG@10']:.2f}" for m, v in methods.items())
+        lines.append(f"  family {family:10s} {cells}")
+    return lines

@@ -1,0 +1,168 @@
+"""The blind fresh query set: new, spread over the families, judged from raw source fields,
+never split into a tune half, never read by tuning, and reported beside the test half."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from recommender.eval_fresh import fresh_grades
+from recommender.fresh_queries import FRESH, MIN_RELEVANT
+from recommender.source_queries import (
+    QUERIES,
+    RT,
+    O,
+    SourceQuery,
+    meter,
+    mode,
+    require_tune_half,
+    split,
+)
+
+# Raw source records (``recommender.eval_search.source_records`` over the shipped catalog): for
+# each fresh query, the first MIN_RELEVANT pieces in catalog order that its judge grades 2.
+FIXTURE = Path(__file__).parent / "fixtures" / "fresh_records.jsonl"
+
+
+def _records() -> list[dict]:
+    return [json.loads(line) for line in FIXTURE.read_text().splitlines()]
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def test_fresh_set_is_new_large_and_spread_over_every_family():
+    texts = [_norm(q.text) for q in FRESH]
+    assert len(texts) >= 60 and len(set(texts)) == len(texts)
+    assert not set(texts) & {_norm(q.text) for q in QUERIES}  # no query repeated
+    per_family = Counter(q.family for q in FRESH)
+    assert set(per_family) == {q.family for q in QUERIES}
+    assert all(8 <= n <= 10 for n in per_family.values()), per_family
+    assert all(q.fresh for q in FRESH) and not any(q.fresh for q in QUERIES)
+
+
+def test_every_fresh_judge_grades_its_fixture_pieces_relevant_and_others_not():
+    records = _records()
+    for query in FRESH:
+        grades = Counter(query.grade(r) for r in records)
+        assert grades[2] >= MIN_RELEVANT, query.text
+        assert grades[0] > 0, query.text  # a judge that passes everything measures nothing
+
+
+def test_fresh_judges_read_raw_fields_not_the_rankers_columns():
+    by_text = {q.text: q for q in FRESH}
+    funeral = by_text["a song for a funeral"]
+    assert funeral.grade({"R": "Trauer -, Bregraebnis -, Trost - Lied", "source": "x.abc"}) == 2
+    assert funeral.grade({"R": "", "genre": "funeral song", "source": "x.abc"}) == 0
+    double = by_text["double jig"]
+    assert double.grade({"R": "jig", "T": "", "meter": "6/8", "source": "x.abc"}) == 2
+    assert double.grade({"R": "slip jig", "T": "", "meter": "9/8", "source": "x.abc"}) == 1
+    easter = by_text["a Bach chorale for Easter"]
+    chorale = {"collection": "bach", "source": "bach/bwv4.8.mxl"}
+    assert easter.grade({**chorale, "META": "J.S. Bach ; Christ lag in Todesbanden"}) == 2
+    assert easter.grade({**chorale, "META": "J.S. Bach ; Vom Himmel hoch"}) == 1
+    wedding = by_text["songs for a wedding"]  # a ballad's bride-wooing is not a wedding song
+    assert wedding.grade({"R": "Ballade, Braut - Werbung, Tod", "T": "", "source": "x.abc"}) == 0
+    assert wedding.grade({"R": "Hochzeits -, Ehestands - Lied", "T": "", "source": "x"}) == 2
+
+
+def test_split_never_puts_a_fresh_query_in_a_half():
+    assert not any(q.fresh for half in split().values() for q in half)
+    with pytest.raises(ValueError, match="fresh queries are all test"):
+        split(QUERIES + FRESH)
+
+
+def test_tuning_reads_only_the_tune_half():
+    from recommender.eval_search import tune_weak_match, tune_weights
+
+    require_tune_half(split()["tune"], split()["tune"])  # the tune half itself passes
+    for outside in ([FRESH[0]], split()["test"][:1]):
+        with pytest.raises(ValueError, match="only the tune half"):
+            tune_weights(None, outside, {})  # refused before the engine is touched
+    with pytest.raises(ValueError, match="only the tune half"):
+        tune_weak_match(None, {"tune": [*split()["tune"], FRESH[0]], "test": []})
+
+
+def test_fresh_grades_refuse_a_stale_query_and_a_judge_nothing_meets():
+    with pytest.raises(ValueError, match="fresh queries only"):
+        fresh_grades(_records(), (QUERIES[0],))
+    with pytest.raises(ValueError, match="no relevant piece"):
+        fresh_grades([{"R": "", "T": "", "O": "", "source": "x.abc"}], FRESH[:1])
+
+
+# --------------------------------------------------------------------------- wiring
+
+
+def _tiny_sets() -> tuple[tuple[SourceQuery, ...], tuple[SourceQuery, ...]]:
+    tuned = (
+        SourceQuery("lullaby", "genre", (RT("lullaby"),)),
+        SourceQuery("a waltz", "genre", (RT("waltz"),)),
+        SourceQuery("reel in a minor key", "mood", (RT("reel"), mode("minor"))),
+        SourceQuery("a minor waltz", "mood", (RT("waltz"), mode("minor"))),
+        SourceQuery("German tune", "region", (O("german"),)),
+        SourceQuery("Irish tune", "region", (O("irish"),)),
+    )
+    fresh = (
+        SourceQuery("a cradle song", "genre", (RT("lullaby"),), fresh=True),
+        SourceQuery("a reel from Germany", "combined", (RT("reel"), O("german")), fresh=True),
+        SourceQuery("something happy in 3/4", "mood", (meter("3/4"), mode("major")), fresh=True),
+    )
+    return tuned, fresh
+
+
+def test_the_fresh_section_is_scored_beside_the_test_half(monkeypatch):
+    """A tiny synthetic engine and query sets: the fresh set gets every test-half method, is
+    scored with the tuned constants, and never enters the tune or test half."""
+    from cantus import catalog as catalog_module
+    from recommender import eval_fresh, eval_search, source_queries
+    from recommender.evaluate import summary_lines
+    from tests.test_engine import make_engine
+
+    engine = make_engine(n=48)
+    rows = engine.catalog
+    records = [
+        {"source": r.source, "collection": r.collection, "meter": r.meter, "tonic": r.tonic,
+         "mode": r.mode, "R": r.form, "T": r.title, "O": r.origin}
+        for r in rows.itertuples()
+    ]  # fmt: skip
+    tuned, fresh = _tiny_sets()
+    texts = rows.assign(text=rows["title"] + " " + rows["form"] + " " + rows["origin"])
+    monkeypatch.setattr(eval_search, "QUERIES", tuned)
+    monkeypatch.setattr(eval_search, "split", lambda: source_queries.split(tuned))
+    monkeypatch.setattr(eval_search, "GRID", {k: v[:1] for k, v in eval_search.GRID.items()})
+    monkeypatch.setattr(eval_search, "source_records", lambda catalog: records)
+    monkeypatch.setattr(catalog_module, "load_catalog", lambda *a, **k: texts)
+    monkeypatch.setattr(eval_fresh, "FRESH", fresh)
+    base = engine.config
+
+    report = eval_search.evaluate_source_queries(engine)
+
+    section = report["fresh"]
+    assert engine.config == base  # restored after scoring with the tuned constants
+    assert section["queries"] == len(fresh) and "all test" in section["reports"]
+    assert list(section["mean"]) == list(report["test"]["mean"])  # the same methods, in order
+    assert set(section["families"]) == {"genre", "combined", "mood"}
+    assert {e["query"] for e in section["per_query"]} == {q.text for q in fresh}
+    assert all(e["relevant"] >= 1 for e in section["per_query"])
+    halves = report["queries"]["tune"] + report["queries"]["test"]
+    assert not {q.text for q in fresh} & set(halves)
+    weak = section["weak_match"]
+    assert weak["threshold_tuned"] == report["weak_match"]["threshold"]
+    assert 0.0 <= weak["accuracy"] <= 1.0 and 0.0 <= weak["accuracy_in_use"] <= 1.0
+    lines = summary_lines({"source_queries": report})
+    assert any(line.startswith("fresh blind queries") for line in lines)
+
+
+@pytest.mark.slow
+def test_every_fresh_query_has_three_relevant_pieces_in_the_shipped_catalog():
+    from cantus.catalog import load_catalog
+    from recommender.eval_search import source_records
+
+    columns = ["source", "number", "collection", "meter", "tonic", "mode"]
+    grades = fresh_grades(source_records(load_catalog(columns=columns, include_user=False)), FRESH)
+    thin = {t: int((g == 2).sum()) for t, g in grades.items() if (g == 2).sum() < MIN_RELEVANT}
+    assert not thin
