@@ -33,9 +33,11 @@ from recommender.eval_same_tune import PRIMARY_JUDGE, K, same_tune_pairs
 from recommender.metrics import top_excluding_self
 
 LABELS = Path(__file__).resolve().parents[1] / "docs" / "same_tune_audit.csv"
-SEED = 10  # the draw of the labelled sample
-# the ranker that was audited (main at 762a3ea, melody constants of that day), tune half
-AUDITED = {"queries": 628, "misses": 114}
+SEED = 10  # the draw of the labelled sample (misses and pairs)
+NEAR_SEED = 11  # the draw of the near misses
+# the ranker that was audited (main at 762a3ea, melody constants of that day), tune half:
+# queries, misses, and near misses (first judged piece at rank 2..K below another title)
+AUDITED = {"queries": 628, "misses": 114, "near": 71}
 FIRST_NOTES = 16
 
 
@@ -64,6 +66,24 @@ def sample(
     }  # fmt: skip
 
 
+def near_sample(
+    scores: np.ndarray, pairs: tuple[list[int], list[set[int]]], titles: np.ndarray,
+    n: int = 15, seed: int = NEAR_SEED,
+) -> dict[str, Any]:  # fmt: skip
+    """Near misses: the first judged row ranks 2..K and rank 1 has another title (``titles``:
+    the judge's title key per row). Is rank 1 an alias, or a ranker error?"""
+    queries, relevant = pairs
+    top = top_excluding_self(scores, queries, np.random.default_rng(0), n=K)
+    near = []
+    for i, (q, good) in enumerate(zip(queries, relevant, strict=True)):
+        at = [k for k, r in enumerate(top[i]) if int(r) in good]
+        if at and at[0] > 0 and titles[top[i, 0]] != titles[q]:
+            near.append({"query": q, "judged": int(top[i, at[0]]), "rank": at[0] + 1,
+                         "top1": int(top[i, 0])})  # fmt: skip
+    picked = sorted(np.random.default_rng(seed).choice(len(near), min(n, len(near)), replace=False))
+    return {"near": len(near), "near_sample": [near[i] for i in picked]}
+
+
 def first_notes(source: str, number: str, n: int = FIRST_NOTES) -> str:
     """The first ``n`` notes of a corpus piece's melody ("G4/0.5 | F#4/1 ..."), read by music21
     from the source (a chorale's soprano part, else the first part)."""
@@ -83,10 +103,13 @@ def first_notes(source: str, number: str, n: int = FIRST_NOTES) -> str:
     return " ".join(out)
 
 
-def summarise(rows: list[dict[str, str]], queries: int, misses: int) -> dict[str, Any]:
+def summarise(
+    rows: list[dict[str, str]], queries: int, misses: int, near: int = 0
+) -> dict[str, Any]:
     """Judge precision on the random pairs, what the misses are, and the MRR ceiling: a query
     whose judged pieces are all another tune scores nothing for a ranker that finds tunes, so
-    at best ``1 - miss rate * share of misses judged wrongly`` (aliases above lower it more)."""
+    at best ``1 - miss rate * share of misses judged wrongly``; a near miss with an alias at
+    rank 1 scores at most about 1/2 for such a ranker (``mrr_ceiling_with_aliases``)."""
     from scipy.stats import binomtest
 
     def share(part: list[dict[str, str]], field: str, values: set[str]) -> dict[str, Any]:
@@ -97,11 +120,18 @@ def summarise(rows: list[dict[str, str]], queries: int, misses: int) -> dict[str
 
     pairs = [r for r in rows if r["case"].startswith("P")]
     missed = [r for r in rows if r["case"].startswith("M")]
+    near_rows = [r for r in rows if r["case"].startswith("N")]
     if not pairs or not missed:
         raise ValueError(f"the labels need both P and M cases (received {len(rows)} rows)")
     wrong = share(missed, "label", {"different"})
     rate = misses / queries
-    return {
+    ceiling = 1 - rate * wrong["share"]
+    alias = {"alias", "same-file"}
+    near_alias = share(near_rows, "top1_label", alias)["share"] if near_rows else 0.0
+    extra = (
+        {"near_top1_alias_or_same_file": share(near_rows, "top1_label", alias)} if near_rows else {}
+    )
+    return extra | {
         "judge_precision": share(pairs, "label", {"same"}),
         "judge_precision_incl_related": share(pairs, "label", {"same", "related"}),
         "misses_judged_wrongly": wrong,
@@ -109,7 +139,8 @@ def summarise(rows: list[dict[str, str]], queries: int, misses: int) -> dict[str
         "misses_same_tune": share(missed, "label", {"same"}),
         "miss_top1_alias_or_same_file": share(missed, "top1_label", {"alias", "same-file"}),
         "miss_rate": round(rate, 4),
-        "mrr_ceiling": round(1 - rate * wrong["share"], 3),
+        "mrr_ceiling": round(ceiling, 3),
+        "mrr_ceiling_with_aliases": round(ceiling - 0.5 * near / queries * near_alias, 3),
         "mrr_ceiling_95": [round(1 - rate * w, 3) for w in reversed(wrong["wilson_95"])],
     }
 
@@ -149,9 +180,16 @@ def main(argv: list[str] | None = None) -> int:
         notes = first_notes(r["source"], r["number"])
         return f"{r['id']} | {r['title']} | {r['meter']} {r['key']}\n      {notes}"
 
+    from recommender.eval_same_tune import tune_key
+
+    drawn |= near_sample(scores, pairs, catalog["title"].astype(str).map(tune_key).to_numpy())
     print(json.dumps({k: v for k, v in drawn.items() if not k.endswith("sample")}))
     for i, m in enumerate(drawn["miss_sample"]):
         print(f"## M{i:02d} rank {m['rank']}")
+        for role in ("query", "judged", "top1"):
+            print(f"  {role:6s} {line(m[role])}")
+    for i, m in enumerate(drawn["near_sample"]):
+        print(f"## N{i:02d} rank {m['rank']}")
         for role in ("query", "judged", "top1"):
             print(f"  {role:6s} {line(m[role])}")
     for i, (a, b) in enumerate(drawn["pair_sample"]):

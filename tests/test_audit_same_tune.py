@@ -18,12 +18,15 @@ def test_summary_counts_labels_and_bounds_the_mrr():
 
     rows = [_row("P0", "same"), _row("P1", "same"), _row("P2", "related"), _row("P3", "different")]
     rows += [_row("M0", "different", "alias"), _row("M1", "same", "different")]
-    out = summarise(rows, queries=100, misses=20)
+    rows += [_row("N0", "same", "alias"), _row("N1", "same", "different")]
+    out = summarise(rows, queries=100, misses=20, near=10)
     assert out["judge_precision"]["share"] == 0.5
     assert out["judge_precision_incl_related"]["share"] == 0.75
     assert out["misses_judged_wrongly"]["share"] == 0.5
     assert out["miss_top1_alias_or_same_file"]["count"] == 1
     assert out["mrr_ceiling"] == pytest.approx(1 - 0.2 * 0.5)
+    # half the 10 near misses have an alias at rank 1: each loses about half its reciprocal rank
+    assert out["mrr_ceiling_with_aliases"] == pytest.approx(0.9 - 0.5 * 0.1 * 0.5)
     low, high = out["mrr_ceiling_95"]
     assert low < out["mrr_ceiling"] < high
 
@@ -49,6 +52,17 @@ def test_sample_draws_misses_outside_the_top_k_and_judged_pairs():
     assert drawn["misses"] == 1 and drawn["miss_sample"][0]["query"] == 1
     assert drawn["miss_sample"][0]["rank"] > K
     assert sorted(drawn["pair_sample"]) == [(0, 5), (1, 6), (2, 7)]
+
+
+def test_near_misses_rank_the_judged_piece_below_another_title():
+    from recommender.audit_same_tune import near_sample
+
+    scores = np.tile(np.linspace(1.0, 0.0, 12), (2, 1))  # columns 0 > 1 > 2 ... for both
+    titles = np.array(["a", "b", "c", "a"] + ["x"] * 8)
+    pairs = ([0, 3], [{3}, {0}])  # both title "a"; row 3 ranks 3rd for query 0
+    drawn = near_sample(scores, pairs, titles)
+    assert drawn["near"] == 1  # query 3's tune (row 0) ranks first: not a near miss
+    assert drawn["near_sample"][0] == {"query": 0, "judged": 3, "rank": 3, "top1": 1}
 
 
 def test_labelled_pairs_are_tune_half_pairs_of_the_judge():
