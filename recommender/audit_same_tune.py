@@ -15,8 +15,8 @@ same file, which the judge ignores), ``related`` or ``different``.
     python -m recommender.audit_same_tune sample     # the 40 misses and 30 pairs, with notes
     python -m recommender.audit_same_tune summary    # the figures from the labels file
 
-``sample`` draws the labelled cases again only with the ranker that was audited (``AUDITED``);
-the labels file keeps the piece ids, so the record does not depend on it.
+``sample`` draws the labelled cases again with the ranker that was audited (``AUDITED``: the
+channel before the scale-step document), whatever the constants in use.
 """
 
 from __future__ import annotations
@@ -146,21 +146,22 @@ def summarise(
 
 
 def _data() -> tuple[Any, np.ndarray, tuple[list[int], list[set[int]]]]:
-    """The shipped catalog, the fused ``similar`` scores of the tune half and its pairs."""
+    """The shipped catalog, the audited ranker's ``similar`` scores of the tune half (the
+    channel of main at 762a3ea, ``TWO_DOCUMENTS``) and its pairs."""
     import pandas as pd
 
     from cantus.config import artifacts_dir
-    from recommender.melody import MelodyIndex, fuse
+    from recommender.eval_same_tune import TWO_DOCUMENTS as AT
+    from recommender.melody import MelodyIndex
 
     catalog = pd.read_parquet(artifacts_dir() / "catalog.parquet")
     embeddings = np.load(artifacts_dir() / "embeddings.npy").astype(np.float32)
     pairs = same_tune_pairs(catalog, PRIMARY_JUDGE)["tune"]
-    melody = MelodyIndex([np.asarray(t, dtype=np.int64) for t in catalog["tokens"]])
+    tokens = [np.asarray(t, dtype=np.int64) for t in catalog["tokens"]]
+    melody = MelodyIndex(tokens, AT["RHYTHM_WEIGHT"], AT["NGRAM_RANGE"], steps_weight=0.0)
     rows = pairs[0]
-    scores = fuse(
-        embeddings[rows] @ embeddings.T, (melody.matrix[rows] @ melody.matrix.T).toarray()
-    )
-    return catalog, scores, pairs
+    tune = (melody.matrix[rows] @ melody.matrix.T).toarray()
+    return catalog, embeddings[rows] @ embeddings.T + AT["MELODY_WEIGHT"] * tune, pairs
 
 
 def main(argv: list[str] | None = None) -> int:
