@@ -33,7 +33,7 @@ rhythm document (steps 2, melody 16: 0.742; 69 MB, 0.65 ms; two documents before
 (an audit read by ear, ``docs/same_tune_audit.md``: 30 of 40 misses pair two different tunes).
 Looked at on the tune half, no alignment re-rank (Smith-Waterman over the top 30, 2.5 ms a
 query), beat-sampled pitches, contour classes, incipit n-grams, repeated notes collapsed,
-z-scored or rank-fused channels, or a centred music embedding added to these.
+z-scored music cosines or a centred music embedding added to these.
 """
 
 from __future__ import annotations
