@@ -20,7 +20,13 @@ import numpy as np
 import pandas as pd
 
 from cantus.errors import MissingArtifact
-from recommender.melody import MELODY_VERSION, NGRAM_RANGE, RHYTHM_WEIGHT, MelodyIndex
+from recommender.melody import (
+    MELODY_VERSION,
+    NGRAM_RANGE,
+    RHYTHM_WEIGHT,
+    STEPS_WEIGHT,
+    MelodyIndex,
+)
 from recommender.query_text import TextEmbedder, query_text_embedder, shared_cache_dir
 
 log = logging.getLogger(__name__)
@@ -155,7 +161,9 @@ def _cached_melody_index(
 
     from cantus import config
 
-    key = _sha_of_ids([f"melody:{MELODY_VERSION}:{NGRAM_RANGE}:{RHYTHM_WEIGHT}", *ids])
+    key = _sha_of_ids(
+        [f"melody:{MELODY_VERSION}:{NGRAM_RANGE}:{RHYTHM_WEIGHT}:{STEPS_WEIGHT}", *ids]
+    )
     path = (cache_dir or config.cantus_home() / "cache") / f"melody-{key}.pkl"
     for found in (path, shared_cache_dir() / path.name):
         if not found.is_file():

@@ -23,10 +23,12 @@ Two judges, both from the sources' metadata only (never from the ranker's rules)
   (the chorale melody of "Was frag' ich nach der Welt" is also "O Gott, du frommer Gott";
   O'Neill's "Kelly the Rake" is Ryan's "Moll in the Wad"), so finding those counts as a miss.
 
-The constants of ``recommender.melody`` (n-gram lengths, rhythm weight, melody weight) are
-chosen on the tune half's MRR under the primary judge; the test half is reported under both
-judges beside the previous channel (main at bc3b0f7: interval TF-IDF of the opening window),
-the music embedding alone, the melody n-grams alone and random, overall and per collection.
+The constants of ``recommender.melody`` (n-gram lengths, rhythm, steps and melody weights)
+are chosen on the tune half's MRR under the primary judge; the test half is reported under
+both judges beside the channel before the steps document (main at 762a3ea), the previous
+channel (main at bc3b0f7: interval TF-IDF of the opening window), the music embedding alone,
+the melody n-grams alone and random, overall and per collection. How often the judge itself
+is wrong: ``recommender.audit_same_tune`` and ``docs/same_tune_audit.md``.
 """
 
 from __future__ import annotations
@@ -54,10 +56,13 @@ GENERIC_TITLE_WORDS = frozenset({"air", "quick", "step", "march", "regt", "chora
 GRID = {
     "NGRAM_RANGE": ((2, 4), (3, 5), (3, 6)),
     "RHYTHM_WEIGHT": (0.0, 0.5, 1.0, 2.0, 4.0),
+    "STEPS_WEIGHT": (0.0, 1.0, 2.0, 4.0),
     "MELODY_WEIGHT": (1.0, 2.0, 4.0, 8.0, 16.0),
 }
 PRIMARY_JUDGE = "title+metre"
 PREVIOUS_MELODY_WEIGHT = 2.0  # main at bc3b0f7 fused its interval TF-IDF with this weight
+# the channel before the steps document (main at 762a3ea), reported beside it
+TWO_DOCUMENTS = {"NGRAM_RANGE": (3, 6), "RHYTHM_WEIGHT": 2.0, "MELODY_WEIGHT": 8.0}
 MAX_VERSIONS = 10  # a title shared by more pieces is too generic to test
 K = 10
 # melody cosines tried as the level above which `similar`'s why says "same melody"
@@ -171,24 +176,36 @@ def previous_channel(tokens: list[np.ndarray], max_len: int) -> Any:
     return vectorizer.fit_transform([document(t) for t in tokens]).tocsr()
 
 
+Cosines = tuple[np.ndarray, np.ndarray, np.ndarray]  # pitch, rhythm, steps: (Q, N) each
+
+
 class _Channels:
     """Melody indexes of every piece per n-gram range (built once), scored per query rows."""
 
-    def __init__(self, codes: list[tuple[np.ndarray, np.ndarray]]) -> None:
+    def __init__(self, codes: list[tuple[np.ndarray, ...]]) -> None:
         self.codes = codes
         self.indexes: dict[tuple[int, int], MelodyIndex] = {}
 
-    def scores(self, rows: list[int], ngrams: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-        """(pitch, rhythm) cosines (Q, N) of ``rows`` to every piece."""
+    def scores(self, rows: list[int], ngrams: tuple[int, int]) -> Cosines:
+        """(pitch, rhythm, steps) cosines (Q, N) of ``rows`` to every piece."""
         if ngrams not in self.indexes:
-            self.indexes[ngrams] = MelodyIndex.from_codes(self.codes, 1.0, ngrams)
+            self.indexes[ngrams] = MelodyIndex.from_codes(self.codes, 1.0, ngrams, 1.0)
         index = self.indexes[ngrams]
-        cut = len(index.channels[0].vocab)
-        m = index.matrix * np.sqrt(2.0)  # undo the equal-weight scaling of each half
+        m = index.matrix * np.sqrt(3.0)  # undo the equal-weight scaling of each document
         q = m[rows]
-        pitch = (q[:, :cut] @ m[:, :cut].T).toarray().astype(np.float32)
-        rhythm = (q[:, cut:] @ m[:, cut:].T).toarray().astype(np.float32)
-        return pitch, rhythm
+        edges = np.cumsum([0] + [len(ch.vocab) for ch in index.channels])
+        return tuple(
+            (q[:, a:b] @ m[:, a:b].T).toarray().astype(np.float32)
+            for a, b in itertools.pairwise(edges)
+        )
+
+
+def melody_mix(cosines: Cosines, rhythm_weight: float, steps_weight: float) -> np.ndarray:
+    """The melody cosine ``MelodyIndex`` gives with these weights, from per-document cosines."""
+    pitch, rhythm, steps = cosines
+    return (pitch + rhythm_weight * rhythm + steps_weight * steps) / (
+        1 + rhythm_weight + steps_weight
+    )
 
 
 def _tune(
@@ -198,11 +215,13 @@ def _tune(
     """The best constants on the tune half (ties go to the first of the grid) and every trial."""
     trials = []
     for ngrams in GRID["NGRAM_RANGE"]:
-        pitch, rhythm = channels.scores(pairs[0], ngrams)
-        for rw, mw in itertools.product(GRID["RHYTHM_WEIGHT"], GRID["MELODY_WEIGHT"]):
-            score = music + mw * (pitch + rw * rhythm) / (1 + rw)
+        cosines = channels.scores(pairs[0], ngrams)
+        for rw, sw, mw in itertools.product(
+            GRID["RHYTHM_WEIGHT"], GRID["STEPS_WEIGHT"], GRID["MELODY_WEIGHT"]
+        ):
+            score = music + mw * melody_mix(cosines, rw, sw)
             mrr = _mrr_and_hits(score, *pairs, collections)["MRR@100"]
-            trials.append({"NGRAM_RANGE": list(ngrams), "RHYTHM_WEIGHT": rw,
+            trials.append({"NGRAM_RANGE": list(ngrams), "RHYTHM_WEIGHT": rw, "STEPS_WEIGHT": sw,
                            "MELODY_WEIGHT": mw, "tune_MRR": mrr})  # fmt: skip
     best = max(trials, key=lambda t: t["tune_MRR"])
     return best, trials
@@ -272,9 +291,9 @@ def melody_threshold_report(channels: _Channels, halves: Pairs) -> dict[str, Any
     same table on the test half (``MusicSearch``'s SAME_MELODY_COSINE is read from here)."""
 
     def table(pairs: tuple[list[int], list[set[int]]]) -> dict[float, tuple[int, float]]:
-        pitch, rhythm = channels.scores(pairs[0], melody.NGRAM_RANGE)
-        rw = melody.RHYTHM_WEIGHT
-        return cosine_precision((pitch + rw * rhythm) / (1 + rw), pairs)
+        cosines = channels.scores(pairs[0], melody.NGRAM_RANGE)
+        mixed = melody_mix(cosines, melody.RHYTHM_WEIGHT, melody.STEPS_WEIGHT)
+        return cosine_precision(mixed, pairs)
 
     tune, test = table(halves["tune"]), table(halves["test"])
     chosen = next((t for t in THRESHOLD_GRID if tune[t][0] and tune[t][1] >= MOSTLY), None)
@@ -299,23 +318,22 @@ def _report_half(
     music = embeddings[rows] @ embeddings.T
     old = (previous[rows] @ previous.T).toarray()
 
-    def mix(parts: tuple[np.ndarray, np.ndarray], rw: float, mw: float, m: float = 1.0):
-        pitch, rhythm = parts
-        return m * music + mw * (pitch + rw * rhythm) / (1 + rw)
-
     tuned = channels.scores(rows, tuple(best["NGRAM_RANGE"]))
     in_use = channels.scores(rows, melody.NGRAM_RANGE)
+    tuned_melody = melody_mix(tuned, best["RHYTHM_WEIGHT"], best["STEPS_WEIGHT"])
+    in_use_melody = melody_mix(in_use, melody.RHYTHM_WEIGHT, melody.STEPS_WEIGHT)
+    before = channels.scores(rows, TWO_DOCUMENTS["NGRAM_RANGE"])
+    before_melody = melody_mix(before, TWO_DOCUMENTS["RHYTHM_WEIGHT"], 0.0)
     rng = np.random.default_rng(0)
     methods: dict[str, Callable[[], np.ndarray]] = {
-        "similar (tuned constants)": lambda: mix(
-            tuned, best["RHYTHM_WEIGHT"], best["MELODY_WEIGHT"]
-        ),
-        "similar (constants in use)": lambda: mix(
-            in_use, melody.RHYTHM_WEIGHT, melody.MELODY_WEIGHT
+        "similar (tuned constants)": lambda: music + best["MELODY_WEIGHT"] * tuned_melody,
+        "similar (constants in use)": lambda: music + melody.MELODY_WEIGHT * in_use_melody,
+        "similar before the steps document": lambda: (
+            music + TWO_DOCUMENTS["MELODY_WEIGHT"] * before_melody
         ),
         "previous similar (main bc3b0f7)": lambda: music + PREVIOUS_MELODY_WEIGHT * old,
         "music embedding alone": lambda: music.copy(),
-        "melody n-grams alone (in use)": lambda: mix(in_use, melody.RHYTHM_WEIGHT, 1.0, 0.0),
+        "melody n-grams alone (in use)": lambda: in_use_melody.copy(),
         "previous interval n-grams alone": lambda: old.copy(),
         "random": lambda: rng.random(music.shape),
     }

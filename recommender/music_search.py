@@ -23,7 +23,8 @@ from recommender.search_types import Hit
 
 # Melody cosine from which `why` says "same melody": the lowest of 0.05, 0.10, ... whose top-10
 # melody neighbours are mostly (>= 50%) the same tune on the TUNE half of eval_same_tune (judge
-# title+metre, 2026-12-01: 54% of 1083 pairs; at 0.10, 23%). Test half at 0.20: 49% of 1267.
+# title+metre, 2026-12-01, with the scale-step document: 52% of 1199 pairs; at 0.15, 39%).
+# Test half at 0.20: 48% of 1326.
 # Those shares are lower bounds (a tune's other names count as misses). Re-tune from
 # `cantus eval retrieval`'s same_tune.same_melody_threshold when the melody channel changes.
 SAME_MELODY_COSINE = 0.2

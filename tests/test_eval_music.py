@@ -76,13 +76,13 @@ def test_cosine_precision_counts_top_neighbours_above_each_threshold():
 def test_same_melody_threshold_is_chosen_on_the_tune_half_only():
     from recommender.eval_same_tune import MOSTLY, melody_threshold_report
 
-    class Channels:  # (pitch, rhythm) cosines: tune-half queries see a clean cut at 0.6
+    class Channels:  # (pitch, rhythm, steps) cosines: tune-half queries see a clean cut at 0.6
         def scores(self, rows, ngrams):
             s = np.zeros((len(rows), 20), dtype=np.float32)
             s[:, 16:] = 0.7 if rows == [0] else 0.1  # rows 16.. are the same tune
             s[:, 1:16] = 0.4  # decoys: 6 of the top 10
             s[np.arange(len(rows)), rows] = 1.0
-            return s, s
+            return s, s, s
 
     halves = {"tune": ([0], [set(range(16, 20))]), "test": ([1], [set(range(16, 20))])}
     report = melody_threshold_report(Channels(), halves)

@@ -10,7 +10,7 @@ from music21 import converter, meter, note, stream
 
 from cantus import token_decode, tokens
 from cantus.melody_line import melody_line, notes_of
-from recommender.melody import MAX_INTERVAL, MelodyIndex, melody_codes, ngrams
+from recommender.melody import MAX_INTERVAL, MelodyIndex, melody_codes, ngrams, scale_steps
 
 REEL = """X:1
 T:Test Reel
@@ -60,12 +60,45 @@ def test_the_line_of_a_tune_is_the_tune() -> None:
 
 def test_melody_codes_ignore_the_key_and_follow_the_rhythm() -> None:
     ids = tokens.score_to_ids(converter.parse(REEL, format="abc"))
-    pitch, rhythm = melody_codes(ids)
+    pitch, rhythm, steps = melody_codes(ids)
     up = melody_codes(tokens.transpose_ids(ids, 5))
-    assert np.array_equal(pitch, up[0]) and np.array_equal(rhythm, up[1])
+    assert all(np.array_equal(a, b) for a, b in zip((pitch, rhythm, steps), up, strict=True))
     assert (pitch[:3] - MAX_INTERVAL - 1).tolist() == [-3, 3, -7]  # A2 F A D: down 3, up 3, ...
     # F to A (+3), leaving an F shorter than the A before it (change 0 = shorter)
     assert rhythm[0] == (3 + MAX_INTERVAL + 1) * 3 + 0
+
+
+def test_steps_keep_a_tune_in_the_other_mode_and_in_halved_note_values() -> None:
+    """E A A B C B C A D C D E (minor, Ryan's First of May) and the same with C# and F#
+    (major, O'Neill's) differ in semitones but not in scale steps; quavers and semiquavers of
+    one tune give the same steps (lengths are read against the piece's median)."""
+    minor = ["E4", "A4", "A4", "B4", "C5", "B4", "C5", "A4", "D5", "C5", "D5", "E5", "F5", "E5"]
+    major = [p.replace("C5", "C#5").replace("F5", "F#5") for p in minor]
+    lengths = [1.0, 0.5, 0.5] * 4 + [1.0, 2.0]
+    codes = {}
+    for name, pitches, scale in (("minor", minor, 1), ("major", major, 1), ("half", minor, 0.5)):
+        part = _part(pitches, [x * scale for x in lengths])
+        codes[name] = melody_codes(tokens.score_to_ids(stream.Score([part])))
+    assert not np.array_equal(codes["minor"][0], codes["major"][0])  # semitones differ
+    assert np.array_equal(codes["minor"][2], codes["major"][2])  # scale steps do not
+    assert np.array_equal(codes["minor"][2], codes["half"][2])
+    # a rising minor and major third are one step class, a fourth another, a tritone a fourth
+    one = np.ones(4)
+    assert len(set(scale_steps(np.array([3, 4, 5, 6]), one).tolist())) == 2
+    assert scale_steps(np.array([-3]), one[:1])[0] != scale_steps(np.array([3]), one[:1])[0]
+    assert scale_steps(np.array([24, -24]), one[:2]).min() > 0  # symbols stay 1..255
+
+
+def test_a_document_of_weight_zero_is_not_indexed(tunes) -> None:
+    codes = [melody_codes(t) for t in tunes]
+    two = MelodyIndex.from_codes(codes, rhythm_weight=1.0, steps_weight=0.0)
+    three = MelodyIndex.from_codes(codes, rhythm_weight=1.0, steps_weight=2.0)
+    assert len(two.channels) == 2 and len(three.channels) == 3
+    assert three.matrix.shape[1] > two.matrix.shape[1]
+    scores = three.scores([tunes[0]])[0]
+    assert scores[1] == pytest.approx(1.0) and scores[2:].max() < 0.5  # other key: same tune
+    with pytest.raises(ValueError, match="steps_weight"):
+        MelodyIndex(tunes, steps_weight=-1.0)
 
 
 def test_ngrams_are_exact_and_the_tfidf_is_sklearns() -> None:
@@ -78,7 +111,7 @@ def test_ngrams_are_exact_and_the_tfidf_is_sklearns() -> None:
     ]  # fmt: skip
     rng = np.random.default_rng(1)
     codes = [(rng.integers(1, 6, n), rng.integers(1, 6, max(n - 1, 0))) for n in (9, 14, 2, 30, 20)]
-    index = MelodyIndex.from_codes(codes, rhythm_weight=1.0, ngram_range=(2, 4))
+    index = MelodyIndex.from_codes(codes, rhythm_weight=1.0, ngram_range=(2, 4), steps_weight=0)
     ours = (index.matrix @ index.matrix.T).toarray()
     theirs = np.zeros_like(ours)
     for i in range(2):

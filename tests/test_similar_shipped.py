@@ -10,7 +10,7 @@ TUNES = [  # a jig, a reel and a German folk song, each as the corpus holds it
     ("m21:oneills1850/0001-0050.abc#5", "oneills1850/0001-0050.abc", 5),
     ("m21:ryansMammoth/AcaciaReel.abc#", "ryansMammoth/AcaciaReel.abc", None),
     # turns on the half notes of this 4/2 song rewrite many interval n-grams; the song's
-    # whole melody line (not its opening window) and its rhythm n-grams still find it
+    # whole melody line (not its opening window) and its scale-step n-grams still find it
     ("m21:essenFolksong/altdeu10.abc#1", "essenFolksong/altdeu10.abc", 1),
 ]
 

@@ -1,0 +1,202 @@
+"""Audit of the same-tune judge (``recommender.eval_same_tune``), on its tune half only.
+
+The judge says two pieces are the same tune when their titles (and kinds of metre) agree; a
+musician says so when the melodies agree. This module draws the cases a musician reads
+(``sample``: queries whose first judged-relevant piece ranks worse than ``K``, and random
+judged-relevant pairs), prints the first notes of both melodies from the sources with music21
+(``show``), and turns the labels written down in ``docs/same_tune_audit.csv`` into the judge's
+precision and the MRR the judge lets any ranker reach (``summarise``).
+
+Labels: ``same`` (the same tune, possibly varied), ``related`` (a shared phrase, then another
+tune), ``different``. For a miss, the ranker's top 1 is also labelled: ``alias`` (the same tune
+under another title, which the judge counts as wrong), ``same-file`` (the same title in the
+same file, which the judge ignores), ``related`` or ``different``.
+
+    python -m recommender.audit_same_tune sample     # the 40 misses and 30 pairs, with notes
+    python -m recommender.audit_same_tune summary    # the figures from the labels file
+
+``sample`` draws the labelled cases again with the ranker that was audited (``AUDITED``: the
+channel before the scale-step document), whatever the constants in use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from recommender.eval_same_tune import PRIMARY_JUDGE, K, same_tune_pairs
+from recommender.metrics import top_excluding_self
+
+LABELS = Path(__file__).resolve().parents[1] / "docs" / "same_tune_audit.csv"
+SEED = 10  # the draw of the labelled sample (misses and pairs)
+NEAR_SEED = 11  # the draw of the near misses
+# the ranker that was audited (main at 762a3ea, melody constants of that day), tune half:
+# queries, misses, and near misses (first judged piece at rank 2..K below another title)
+AUDITED = {"queries": 628, "misses": 114, "near": 71}
+FIRST_NOTES = 16
+
+
+def sample(
+    scores: np.ndarray, pairs: tuple[list[int], list[set[int]]], n_misses: int = 40,
+    n_pairs: int = 30, seed: int = SEED,
+) -> dict[str, Any]:  # fmt: skip
+    """Misses (first judged-relevant row ranks worse than K) and random judged pairs (rows)."""
+    queries, relevant = pairs
+    top = top_excluding_self(scores, queries, np.random.default_rng(0))
+    misses = []
+    for i, (q, good) in enumerate(zip(queries, relevant, strict=True)):
+        if not any(int(r) in good for r in top[i, :K]):
+            best = max(good, key=lambda j: scores[i, j])
+            rank = int((scores[i] > scores[i, best]).sum())  # self ranks above, so 1-based
+            misses.append({"query": q, "judged": best, "rank": rank, "top1": int(top[i, 0])})
+    rng = np.random.default_rng(seed)
+    every = [
+        (q, j) for q, good in zip(queries, relevant, strict=True) for j in sorted(good) if q < j
+    ]
+    picked = sorted(rng.choice(len(misses), min(n_misses, len(misses)), replace=False))
+    drawn = sorted(rng.choice(len(every), min(n_pairs, len(every)), replace=False))
+    return {
+        "queries": len(queries), "misses": len(misses), "judged_pairs": len(every),
+        "miss_sample": [misses[i] for i in picked], "pair_sample": [every[i] for i in drawn],
+    }  # fmt: skip
+
+
+def near_sample(
+    scores: np.ndarray, pairs: tuple[list[int], list[set[int]]], titles: np.ndarray,
+    n: int = 15, seed: int = NEAR_SEED,
+) -> dict[str, Any]:  # fmt: skip
+    """Near misses: the first judged row ranks 2..K and rank 1 has another title (``titles``:
+    the judge's title key per row). Is rank 1 an alias, or a ranker error?"""
+    queries, relevant = pairs
+    top = top_excluding_self(scores, queries, np.random.default_rng(0), n=K)
+    near = []
+    for i, (q, good) in enumerate(zip(queries, relevant, strict=True)):
+        at = [k for k, r in enumerate(top[i]) if int(r) in good]
+        if at and at[0] > 0 and titles[top[i, 0]] != titles[q]:
+            near.append({"query": q, "judged": int(top[i, at[0]]), "rank": at[0] + 1,
+                         "top1": int(top[i, 0])})  # fmt: skip
+    picked = sorted(np.random.default_rng(seed).choice(len(near), min(n, len(near)), replace=False))
+    return {"near": len(near), "near_sample": [near[i] for i in picked]}
+
+
+def first_notes(source: str, number: str, n: int = FIRST_NOTES) -> str:
+    """The first ``n`` notes of a corpus piece's melody ("G4/0.5 | F#4/1 ..."), read by music21
+    from the source (a chorale's soprano part, else the first part)."""
+    from music21 import corpus
+
+    score = (
+        corpus.parse(source, number=int(number)) if str(number).strip() else corpus.parse(source)
+    )
+    sopranos = [p for p in score.parts if "soprano" in str(p.partName or p.id).lower()]
+    part = sopranos[0] if sopranos else (score.parts[0] if score.parts else score)
+    out, bar = [], None
+    for note in part.flatten().notes[:n]:
+        top = note.pitches[-1]
+        head = "| " if bar is not None and note.measureNumber != bar else ""
+        out.append(f"{head}{top.nameWithOctave}/{float(note.quarterLength):g}")
+        bar = note.measureNumber
+    return " ".join(out)
+
+
+def summarise(
+    rows: list[dict[str, str]], queries: int, misses: int, near: int = 0
+) -> dict[str, Any]:
+    """Judge precision on the random pairs, what the misses are, and the MRR ceiling: a query
+    whose judged pieces are all another tune scores nothing for a ranker that finds tunes, so
+    at best ``1 - miss rate * share of misses judged wrongly``; a near miss with an alias at
+    rank 1 scores at most about 1/2 for such a ranker (``mrr_ceiling_with_aliases``)."""
+    from scipy.stats import binomtest
+
+    def share(part: list[dict[str, str]], field: str, values: set[str]) -> dict[str, Any]:
+        hits = sum(r[field] in values for r in part)
+        low, high = binomtest(hits, len(part)).proportion_ci(method="wilson")
+        return {"count": hits, "of": len(part), "share": round(hits / len(part), 3),
+                "wilson_95": [round(low, 3), round(high, 3)]}  # fmt: skip
+
+    pairs = [r for r in rows if r["case"].startswith("P")]
+    missed = [r for r in rows if r["case"].startswith("M")]
+    near_rows = [r for r in rows if r["case"].startswith("N")]
+    if not pairs or not missed:
+        raise ValueError(f"the labels need both P and M cases (received {len(rows)} rows)")
+    wrong = share(missed, "label", {"different"})
+    rate = misses / queries
+    ceiling = 1 - rate * wrong["share"]
+    alias = {"alias", "same-file"}
+    near_alias = share(near_rows, "top1_label", alias)["share"] if near_rows else 0.0
+    extra = (
+        {"near_top1_alias_or_same_file": share(near_rows, "top1_label", alias)} if near_rows else {}
+    )
+    return extra | {
+        "judge_precision": share(pairs, "label", {"same"}),
+        "judge_precision_incl_related": share(pairs, "label", {"same", "related"}),
+        "misses_judged_wrongly": wrong,
+        "misses_related": share(missed, "label", {"related"}),
+        "misses_same_tune": share(missed, "label", {"same"}),
+        "miss_top1_alias_or_same_file": share(missed, "top1_label", {"alias", "same-file"}),
+        "miss_rate": round(rate, 4),
+        "mrr_ceiling": round(ceiling, 3),
+        "mrr_ceiling_with_aliases": round(ceiling - 0.5 * near / queries * near_alias, 3),
+        "mrr_ceiling_95": [round(1 - rate * w, 3) for w in reversed(wrong["wilson_95"])],
+    }
+
+
+def _data() -> tuple[Any, np.ndarray, tuple[list[int], list[set[int]]]]:
+    """The shipped catalog, the audited ranker's ``similar`` scores of the tune half (the
+    channel of main at 762a3ea, ``TWO_DOCUMENTS``) and its pairs."""
+    import pandas as pd
+
+    from cantus.config import artifacts_dir
+    from recommender.eval_same_tune import TWO_DOCUMENTS as AT
+    from recommender.melody import MelodyIndex
+
+    catalog = pd.read_parquet(artifacts_dir() / "catalog.parquet")
+    embeddings = np.load(artifacts_dir() / "embeddings.npy").astype(np.float32)
+    pairs = same_tune_pairs(catalog, PRIMARY_JUDGE)["tune"]
+    tokens = [np.asarray(t, dtype=np.int64) for t in catalog["tokens"]]
+    melody = MelodyIndex(tokens, AT["RHYTHM_WEIGHT"], AT["NGRAM_RANGE"], steps_weight=0.0)
+    rows = pairs[0]
+    tune = (melody.matrix[rows] @ melody.matrix.T).toarray()
+    return catalog, embeddings[rows] @ embeddings.T + AT["MELODY_WEIGHT"] * tune, pairs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=("sample", "summary"))
+    args = parser.parse_args(argv)
+    if args.what == "summary":
+        with LABELS.open(newline="") as f:
+            rows = list(csv.DictReader(f))
+        print(json.dumps(summarise(rows, **AUDITED), indent=1))
+        return 0
+    catalog, scores, pairs = _data()
+    drawn = sample(scores, pairs)
+
+    def line(row: int) -> str:
+        r = catalog.iloc[row]
+        notes = first_notes(r["source"], r["number"])
+        return f"{r['id']} | {r['title']} | {r['meter']} {r['key']}\n      {notes}"
+
+    from recommender.eval_same_tune import tune_key
+
+    drawn |= near_sample(scores, pairs, catalog["title"].astype(str).map(tune_key).to_numpy())
+    print(json.dumps({k: v for k, v in drawn.items() if not k.endswith("sample")}))
+    for i, m in enumerate(drawn["miss_sample"]):
+        print(f"## M{i:02d} rank {m['rank']}")
+        for role in ("query", "judged", "top1"):
+            print(f"  {role:6s} {line(m[role])}")
+    for i, m in enumerate(drawn["near_sample"]):
+        print(f"## N{i:02d} rank {m['rank']}")
+        for role in ("query", "judged", "top1"):
+            print(f"  {role:6s} {line(m[role])}")
+    for i, (a, b) in enumerate(drawn["pair_sample"]):
+        print(f"## P{i:02d}\n  {line(a)}\n  {line(b)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
