@@ -47,7 +47,7 @@ class SearchConfig:
     # w_caption, w_facets, w_lexical, lexical_coverage, lexical_title and lexical_phrase were
     # chosen on the tune half of the source-judged queries with its tune-only queries
     # (`recommender.source_queries`; grid in `recommender.eval_search.GRID`, default build):
-    # best tune nDCG@10 (0.9725, 48 queries) at 0.5 / 0.8 / 0.3 / 1.0 / 0.5 / 2.0.
+    # best tune nDCG@10 (0.9725, 49 queries) at 0.5 / 0.8 / 0.3 / 1.0 / 0.5 / 2.0.
     # `cantus eval retrieval` reports the test half.
     # w_contrastive is the fixed reference.
     w_contrastive: float = 0.5  # weight of cos(text tower(query), music embedding)
