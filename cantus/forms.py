@@ -209,5 +209,16 @@ def form_of(title: str, collection: str, meter: str, source: str = "", rhythm: s
     return ""
 
 
+def meter_only_form(
+    title: str, collection: str, meter: str, source: str = "", rhythm: str = ""
+) -> str:
+    """The form :func:`form_of` gives only because of the meter (an unlabelled 9/8 tune in a
+    tune book is taken for a slip jig), else "": a guess, not a word the source wrote."""
+    if collection not in DANCE_COLLECTIONS or meter not in DANCE_METERS:
+        return ""
+    form = form_of(title, collection, meter, source, rhythm)
+    return form if form != form_of(title, collection, "", source, rhythm) else ""
+
+
 # forms that say less than a source genre label (``cantus.features.with_metadata``)
 GENERIC_FORMS = frozenset({"", "song", "folk song"})

@@ -3,7 +3,7 @@
 ``evaluate_source_queries(engine)`` reads every piece's raw source fields (ABC ``R:``, ``O:``,
 ``T:``; music21's corpus metadata for other formats; music21's meter/key analysis from the
 catalog), grades ``recommender.source_queries`` against them, tunes the engine's fusion weights
-(``w_lexical``, ``w_facets``, ``w_caption``, ``lexical_coverage``) on the tune half only, and
+(``GRID``: fusion weights and the lexical channel's shares) on the tune half only, and
 reports the test half beside the engine without its lexical channel (the previous version), BM25
 over all metadata (rank-bm25 over the catalog's ``text``), MiniLM over captions, and random, per
 family. The blind fresh set is then scored the same way (``recommender.eval_fresh``, section
@@ -24,9 +24,10 @@ from cantus.catalog_metadata import abc_tunes, corpus_metadata
 from cantus.metadata import abc_fields, chorale_title
 from cantus.works import corpus_root
 from recommender.engine import Engine
+from recommender.fusion import fuse, top_rows
 from recommender.metrics import ndcg_at_k, precision_at_k
 from recommender.source_queries import (
-    QUERIES,
+    ALL_QUERIES,
     SourceQuery,
     require_tune_half,
     split,
@@ -36,14 +37,18 @@ from recommender.source_queries import (
 log = logging.getLogger(__name__)
 
 K = 10
-# the grid searched on the tune half (w_lexical x w_facets)
+# the grid searched on the tune half; the channels depend on CHANNEL_KNOBS only, so each tune
+# query's channels are found once per value of those and fused for every fusion weight
 GRID = {
     "w_lexical": (0.0, 0.15, 0.3, 0.5, 0.8, 1.2, 2.0),
     "w_facets": (0.1, 0.2, 0.4, 0.8),
     "w_caption": (0.5, 1.0),  # against w_contrastive 0.5
     "lexical_coverage": (0.0, 0.5, 1.0),
     "lexical_title": (0.0, 0.5, 1.0),
+    "lexical_phrase": (0.0, 0.5, 1.0, 2.0, 4.0),
 }
+FUSION_KNOBS = ("w_lexical", "w_facets")
+CHANNEL_KNOBS = tuple(k for k in GRID if k not in FUSION_KNOBS)
 
 
 # ----------------------------------------------------------------------------- judge data
@@ -101,10 +106,13 @@ def _engine_top(engine: Engine, text: str) -> np.ndarray:
     return np.array([engine.row(h.id) for h in engine.search(text, k=K)], dtype=np.int64)
 
 
-def _metrics(top: np.ndarray, grades: np.ndarray) -> dict[str, float]:
+def _metrics(
+    top: np.ndarray, grades: np.ndarray, best: np.ndarray | None = None
+) -> dict[str, float]:
+    """nDCG@10 and strict P@10 of ``top``; ``best``: the K best grades, if already sorted."""
     ranked = grades[top]
     return {
-        "nDCG@10": ndcg_at_k(ranked, grades, K),
+        "nDCG@10": ndcg_at_k(ranked, grades if best is None else best, K),
         "P@10_strict": precision_at_k(ranked, K, 2),
     }
 
@@ -120,22 +128,58 @@ def _mean(per_query: dict[str, dict[str, float]], texts: list[str]) -> dict[str,
     return {m: round(float(np.mean([per_query[t][m] for t in texts])), 4) for m in names}
 
 
+def _fused_top(engine: Engine, text: str, config: Any, dense_cache: dict) -> Any:
+    """``rank(w_lexical, w_facets)`` -> top rows of ``engine.search(text)`` under ``config``
+    with those weights, from channels found once (``recommender.fusion``, as search fuses a
+    catalog it scores whole); dense scores are kept per (text, w_caption) in ``dense_cache``."""
+    query_vec, weight, facets, lexical, terms = engine.channels(text, config)
+    key = (text, config.w_caption)
+    if key not in dense_cache:
+        dense_cache[key] = engine._dense_scores(query_vec, np.arange(len(engine.catalog)))
+    dense = dense_cache[key]
+    share = [np.mean(facets, axis=0)] if facets else []  # what fuse takes the mean of, once
+
+    def rank(w_lexical: float, w_facets: float) -> np.ndarray:
+        lex = lexical if terms and w_lexical > 0 else None
+        shown = share if w_facets > 0 else []
+        if not shown and lex is None:  # search then ranks by the index alone, as here
+            return np.array([r for r, _ in engine._ranked(query_vec, K, None, frozenset())])
+        scores = fuse(dense, shown, lex, (weight, w_facets, w_lexical))
+        return top_rows(scores, K)
+
+    return rank
+
+
 def tune_weights(
     engine: Engine, queries: list[SourceQuery], grades: dict[str, np.ndarray]
 ) -> tuple[dict[str, float], list[dict[str, Any]]]:
-    """The grid point with the best mean nDCG@10 on ``queries`` (the tune half)."""
+    """The grid point with the best mean nDCG@10 on ``queries`` (the tune half); the winner's
+    rankings are checked against ``engine.search`` itself (a mismatch is an error)."""
     require_tune_half(queries, split()["tune"])
-    base = engine.config
-    trials = []
-    for values in itertools.product(*GRID.values()):
-        point = dict(zip(GRID, values, strict=True))
-        engine.config = dataclasses.replace(base, **point)
-        per = _score_queries(queries, grades, lambda t: _engine_top(engine, t))
-        trials.append({**point, **_mean(per, [q.text for q in queries])})
+    if len(engine.catalog) > engine.config.exact_max:
+        msg = f"tuning fuses whole catalogs; this one has {len(engine.catalog)} pieces"
+        raise ValueError(msg)
+    base, texts = engine.config, [q.text for q in queries]
+    best_grades = {t: np.sort(grades[t])[::-1][:K] for t in texts}  # the ideal ranking's
+    trials, dense_cache = [], {}
+    for values in itertools.product(*(GRID[k] for k in CHANNEL_KNOBS)):
+        channel = dict(zip(CHANNEL_KNOBS, values, strict=True))
+        config = dataclasses.replace(base, **channel, w_lexical=1.0, w_facets=1.0)
+        ranks = {t: _fused_top(engine, t, config, dense_cache) for t in texts}
+        for fusion in itertools.product(*(GRID[k] for k in FUSION_KNOBS)):
+            point = dict(zip(FUSION_KNOBS, fusion, strict=True))
+            per = {t: _metrics(ranks[t](**point), grades[t], best_grades[t]) for t in texts}
+            trials.append({**channel, **point, **_mean(per, texts)})
+    trials.sort(key=lambda t: tuple(GRID[k].index(t[k]) for k in GRID))  # grid order
+    best = max(trials, key=lambda t: t["nDCG@10"])  # ties go to the grid's earlier points
+    tuned = {name: best[name] for name in GRID}
+    engine.config = dataclasses.replace(base, **tuned)
+    served = _mean(_score_queries(queries, grades, lambda t: _engine_top(engine, t)), texts)
     engine.config = base
-    # ties go to the smaller weights (the grid's earlier points)
-    best = max(trials, key=lambda t: t["nDCG@10"])
-    return {name: best[name] for name in GRID}, trials
+    if abs(served["nDCG@10"] - best["nDCG@10"]) > 1e-9:
+        msg = f"tuning's fused rankings differ from search's: {best} vs {served}"
+        raise ValueError(msg)
+    return tuned, trials
 
 
 def evaluate_source_queries(engine: Engine, seed: int = 0) -> dict[str, Any]:
@@ -145,7 +189,9 @@ def evaluate_source_queries(engine: Engine, seed: int = 0) -> dict[str, Any]:
         msg = f"source queries need the caption channel, which is off: {off}"
         raise ValueError(msg)
     records = source_records(engine.catalog)
-    grades = {q.text: np.array([q.grade(r) for r in records], dtype=np.float64) for q in QUERIES}
+    grades = {
+        q.text: np.array([q.grade(r) for r in records], dtype=np.float64) for q in ALL_QUERIES
+    }
     empty = [t for t, g in grades.items() if not (g > 0).any()]
     if empty:
         msg = f"source queries with no relevant piece in this catalog: {empty}"
@@ -167,7 +213,9 @@ def evaluate_source_queries(engine: Engine, seed: int = 0) -> dict[str, Any]:
     per_method: dict[str, dict[str, dict[str, float]]] = {}
     for name, config in methods.items():
         engine.config = config
-        per_method[name] = _score_queries(list(QUERIES), grades, lambda t: _engine_top(engine, t))
+        per_method[name] = _score_queries(
+            list(ALL_QUERIES), grades, lambda t: _engine_top(engine, t)
+        )
     engine.config = base
     n = len(engine.catalog)
     baselines = {
@@ -176,7 +224,7 @@ def evaluate_source_queries(engine: Engine, seed: int = 0) -> dict[str, Any]:
         "random": lambda t: rng.choice(n, K, replace=False),
     }
     for name, rank in baselines.items():
-        per_method[name] = _score_queries(list(QUERIES), grades, rank)
+        per_method[name] = _score_queries(list(ALL_QUERIES), grades, rank)
     engine.config = methods["cantus"]
     weak = tune_weak_match(engine, halves)
     engine.config = base
@@ -260,7 +308,7 @@ def _report(
             "relevant": int((grades[q.text] == 2).sum()),
             **{m: per[q.text]["nDCG@10"] for m, per in per_method.items()},
         }
-        for q in QUERIES
+        for q in ALL_QUERIES
     ]
     return report
 

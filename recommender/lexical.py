@@ -2,10 +2,11 @@
 
 Each piece's document is its title, composer, collection (short and long name), origin, form,
 genre words (English, with their synonyms such as "cradle song" and the source's own label
-"Kinder -, Wiegen - Lied"), region, notes, lyrics, meter and key (in words: "B-flat major"). A
-query's BM25 score is a sum of precomputed per-(piece, term) weights, so scoring the whole
-catalog is one sparse column slice (well under a millisecond for 15k pieces), and ``matches``
-says which query words hit which field, for the ``why`` of a result.
+"Kinder -, Wiegen - Lied"), region, notes, lyrics, meter and key (in words: "B-flat major"); a
+form the catalog only guessed from the meter (an unlabelled 9/8 tune taken for a slip jig) is
+left to the facets. A query's BM25 score is a sum of precomputed per-(piece, term) weights,
+so scoring the whole catalog is one sparse column slice (well under a millisecond for 15k
+pieces), and ``matches`` says which query words hit which field, for the ``why`` of a result.
 
 Tokens are folded to ASCII lower case ("Jäger" = "jaeger" = "jager" is not attempted; Essen
 spells umlauts as "ae"/"oe"/"ue", which ``_fold`` also produces), and a light plural rule
@@ -15,6 +16,7 @@ maps "lullabies" to "lullaby" and "jigs" to "jig".
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -30,10 +32,11 @@ import numpy as np
 from scipy import sparse
 
 from cantus.caption_evidence import key_name
+from cantus.forms import meter_only_form
 from cantus.metadata import GENRE_SYNONYMS, region_adjectives
 from recommender.stop_words import ENGLISH_STOP_WORDS  # not sklearn's: its import costs a torch
 
-VERSION = "4"  # bump when tokens, fields or weights change: cached indexes are rebuilt
+VERSION = "7"  # bump when tokens, fields or weights change: cached indexes are rebuilt
 # (field label shown in `why`, catalog columns); order = order of labels in `why`
 FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("title", ("title",)),
@@ -46,6 +49,9 @@ FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("meter", ("meter",)),
     ("key", ("key",)),
 )
+# where a phrase counts: text the source wrote, not the English words the catalog adds (a
+# "folk song" form is what an Essen song without a genre label keeps)
+PAIR_COLUMNS = ("title", "genre_original", "notes", "lyrics")
 # words that say nothing about which piece is wanted ("a song", "music for", "something")
 QUERY_STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | {
     "music", "piece", "pieces", "something", "play", "want", "looking", "find", "like",
@@ -81,6 +87,13 @@ def query_tokens(text: str) -> list[str]:
     return list(dict.fromkeys(t for t in tokens(text) if t not in QUERY_STOP_WORDS))
 
 
+def word_pairs(text: str) -> list[str]:
+    """Neighbouring tokens once stop words are dropped ("the mass O Rex gloriae" -> "mass o",
+    "o rex", "rex gloriae"): a query's phrases, and what a field must have to match them."""
+    kept = [t for t in tokens(text) if t not in QUERY_STOP_WORDS]
+    return list(dict.fromkeys(f"{a} {b}" for a, b in itertools.pairwise(kept)))
+
+
 def source_words(text: str, terms: Sequence[str]) -> list[str]:
     """The words of ``text`` whose tokens are among ``terms``, spelled as ``text`` spells them,
     each once, in text order; a term no single word yields (folding split it) is added as is."""
@@ -98,6 +111,8 @@ def _field_text(record: dict[str, Any], columns: Sequence[str], names: dict[str,
     parts = []
     for column in columns:
         value = str(record.get(column) or "")
+        if column in ("genre", "form") and value and value == _guessed_form(record):
+            continue  # the facets weigh a form guessed from the meter; this channel reads words
         if column == "genre":  # every English name of each genre, e.g. "cradle song"
             value = " ".join(n for g in value.split(", ") if g for n in GENRE_SYNONYMS.get(g, (g,)))
         elif column == "region":  # "Switzerland" is also "Swiss"
@@ -108,6 +123,17 @@ def _field_text(record: dict[str, Any], columns: Sequence[str], names: dict[str,
             value = key_name({"key": value})
         parts.append(value)
     return " ".join(parts)
+
+
+def _guessed_form(record: dict[str, Any]) -> str:
+    """The form the catalog guessed from the meter alone (``cantus.forms.meter_only_form``)."""
+    return meter_only_form(
+        str(record.get("title") or ""),
+        str(record.get("collection") or ""),
+        str(record.get("meter") or ""),
+        str(record.get("source") or ""),
+        str(record.get("genre_original") or ""),
+    )
 
 
 def _title_matrix(records: list[dict[str, Any]], vocabulary: dict[str, int]) -> sparse.csc_matrix:
@@ -121,6 +147,26 @@ def _title_matrix(records: list[dict[str, Any]], vocabulary: dict[str, int]) -> 
     return sparse.csc_matrix((data, (rows, cols)), shape=(len(records), len(vocabulary)))
 
 
+def _pair_matrix(records: list[dict[str, Any]]) -> tuple[sparse.csc_matrix, dict[str, int]]:
+    """(N, P) 1 where a piece has a word pair (``word_pairs``) within one of the
+    ``PAIR_COLUMNS``; the pairs."""
+    pairs: dict[str, int] = {}
+    rows, cols = [], []
+    for i, record in enumerate(records):
+        found = {p for c in PAIR_COLUMNS for p in word_pairs(str(record.get(c) or ""))}
+        for pair in found:
+            rows.append(i)
+            cols.append(pairs.setdefault(pair, len(pairs)))
+    data = np.ones(len(rows), np.float32)
+    return sparse.csc_matrix((data, (rows, cols)), shape=(len(records), len(pairs))), pairs
+
+
+def _idf(columns: sparse.csc_matrix) -> np.ndarray:
+    """BM25's idf of each column (pieces having the term or pair)."""
+    df = np.diff(columns.indptr).astype(np.float64)
+    return np.log1p((columns.shape[0] - df + 0.5) / (df + 0.5))
+
+
 def _share(has: sparse.csc_matrix, idf: np.ndarray) -> np.ndarray:
     """Idf-weighted share of the query terms (columns of ``has``, 0/1) each piece has."""
     return np.asarray((has > 0).astype(np.float64) @ idf).ravel() / max(float(idf.sum()), 1e-12)
@@ -128,12 +174,15 @@ def _share(has: sparse.csc_matrix, idf: np.ndarray) -> np.ndarray:
 
 @dataclass
 class LexicalIndex:
-    """BM25 weights and title-word indicators (both N pieces x V terms, CSC), vocabulary."""
+    """BM25 weights and title-word indicators (both N pieces x V terms, CSC), vocabulary, and
+    the word pairs each piece's fields have (N x P, CSC) with their own vocabulary."""
 
     weights: sparse.csc_matrix
     vocabulary: dict[str, int]
     collection_names: dict[str, str]
     titles: sparse.csc_matrix
+    pairs: sparse.csc_matrix
+    pair_vocabulary: dict[str, int]
 
     @classmethod
     def build(
@@ -168,31 +217,47 @@ class LexicalIndex:
         tf = tf.tocoo()
         data = tf.data * (k1 + 1) / (tf.data + norm[tf.row]) * idf[tf.col]
         weights = sparse.csc_matrix((data, (tf.row, tf.col)), shape=tf.shape)
-        return cls(weights, vocabulary, names, _title_matrix(records, vocabulary))
+        return cls(
+            weights, vocabulary, names, _title_matrix(records, vocabulary),
+            *_pair_matrix(records),
+        )  # fmt: skip
 
     def scores(
-        self, query: str, coverage: float = 0.0, title: float = 0.0
+        self, query: str, coverage: float = 0.0, title: float = 0.0, phrase: float = 0.0
     ) -> tuple[np.ndarray, list[str]]:
         """Lexical score of every piece (N,) and the query terms the catalog knows: BM25 scaled
         to 0..1 by the best piece, mixed with share ``coverage`` of the idf-weighted share of
         those terms the piece has (a piece with every rare query word is never drowned by one
         that repeats a common word), plus ``title`` x the same share among its title's words
-        (a query that names a title finds it)."""
+        (a query that names a title finds it), plus ``phrase`` x :meth:`phrase_share`."""
         terms = [t for t in query_tokens(query) if t in self.vocabulary]
         if not terms:
             return np.zeros(self.weights.shape[0], np.float32), []
         cols = [self.vocabulary[t] for t in terms]
         columns = self.weights[:, cols]
         scores = normalise(np.asarray(columns.sum(axis=1)).ravel())
-        if coverage <= 0 and title <= 0:
+        if coverage <= 0 and title <= 0 and phrase <= 0:
             return scores, terms
-        df = np.diff(columns.indptr).astype(np.float64)  # pieces having each term
-        idf = np.log1p((self.weights.shape[0] - df + 0.5) / (df + 0.5))  # (T,)
+        idf = _idf(columns)  # (T,)
         if coverage > 0:
             scores = (1 - coverage) * scores + coverage * _share(columns, idf)
         if title > 0:
             scores = scores + title * _share(self.titles[:, cols], idf)
+        if phrase > 0:
+            scores = scores + phrase * self.phrase_share(query, float(idf.sum()))
         return scores, terms
+
+    def phrase_share(self, query: str, words_idf: float) -> np.ndarray:
+        """Idf of the query's word pairs a piece has side by side in one field, over
+        ``words_idf`` (the idf of the query's words), at most 1: "O Rex gloriae" in a mass's
+        name outweighs "Rex" in one title and "O" in another, and a pair as common as "folk
+        song" weighs little beside a query's rare words."""
+        known = [self.pair_vocabulary[p] for p in word_pairs(query) if p in self.pair_vocabulary]
+        if not known or words_idf <= 0:
+            return np.zeros(self.pairs.shape[0])
+        columns = self.pairs[:, known]
+        found = np.asarray(columns @ _idf(columns)).ravel()
+        return np.minimum(found / words_idf, 1.0)
 
     def matches(self, record: dict[str, Any], terms: Sequence[str]) -> list[tuple[str, list[str]]]:
         """``[(field label, the field's words that matched, as the source spells them)]`` for
@@ -208,7 +273,7 @@ class LexicalIndex:
 
     def save(self, path: Path, key: str) -> None:
         """Write the index (one .npz) for :meth:`load` with the same ``key``."""
-        w, titles = self.weights, self.titles
+        w, titles, pairs = self.weights, self.titles, self.pairs
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
         path.parent.mkdir(parents=True, exist_ok=True)
         np.savez(
@@ -219,7 +284,13 @@ class LexicalIndex:
             shape=np.array(w.shape),
             title_indices=titles.indices,
             title_indptr=titles.indptr,
-            meta=np.array(json.dumps([key, list(self.vocabulary), self.collection_names])),
+            pair_indices=pairs.indices,
+            pair_indptr=pairs.indptr,
+            meta=np.array(
+                json.dumps(
+                    [key, list(self.vocabulary), self.collection_names, list(self.pair_vocabulary)]
+                )
+            ),
         )
         os.replace(tmp, path)
 
@@ -229,14 +300,21 @@ class LexicalIndex:
         if not path.is_file():
             return None
         with np.load(path) as z:
-            saved_key, vocab, names = json.loads(str(z["meta"]))
+            saved_key, vocab, names, pair_vocab = json.loads(str(z["meta"]))
             if saved_key != key:
                 return None
             shape = tuple(z["shape"])
             weights = sparse.csc_matrix((z["data"], z["indices"], z["indptr"]), shape=shape)
-            ones = np.ones(len(z["title_indices"]), np.float32)
-            titles = sparse.csc_matrix((ones, z["title_indices"], z["title_indptr"]), shape=shape)
-        return cls(weights, {t: i for i, t in enumerate(vocab)}, names, titles)
+            titles = _ones(z["title_indices"], z["title_indptr"], shape)
+            pairs = _ones(z["pair_indices"], z["pair_indptr"], (shape[0], len(pair_vocab)))
+        return cls(
+            weights, {t: i for i, t in enumerate(vocab)}, names, titles,
+            pairs, {p: i for i, p in enumerate(pair_vocab)},
+        )  # fmt: skip
+
+
+def _ones(indices: np.ndarray, indptr: np.ndarray, shape: tuple[int, int]) -> sparse.csc_matrix:
+    return sparse.csc_matrix((np.ones(len(indices), np.float32), indices, indptr), shape=shape)
 
 
 def data_key(catalog: Any) -> str:

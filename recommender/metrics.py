@@ -38,7 +38,7 @@ def dcg(grades: Sequence[float]) -> float:
 
 def ndcg_at_k(ranked_grades: Sequence[float], all_grades: Sequence[float], k: int) -> float:
     """nDCG@k of a ranking given the grades of every candidate (for the ideal ranking)."""
-    ideal = dcg(sorted(all_grades, reverse=True)[:k])
+    ideal = dcg(np.sort(np.asarray(all_grades, dtype=np.float64))[::-1][:k])  # numpy: 15k grades
     return dcg(list(ranked_grades)[:k]) / ideal if ideal > 0 else math.nan
 
 

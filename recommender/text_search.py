@@ -24,7 +24,7 @@ from recommender.fusion import matched_words, top_rows
 from recommender.lexical import LexicalIndex
 from recommender.lexical import data_key as lexical_data_key
 from recommender.query_text import shared_cache_dir
-from recommender.search_types import Hit
+from recommender.search_types import Hit, SearchConfig
 
 log = logging.getLogger(__name__)
 
@@ -66,19 +66,26 @@ class TextSearch:
         query, k = check_query(query), check_k(k)
         where = parse_filters(filters)
         mask = self.filter_mask(where)
-        query_vec, total_weight = self._search_vector(*self._embed_query(query))
-        facets = self._facet_masks(query) if self.config.w_facets > 0 else []
-        lexical, terms = (
-            self.lexical_index().scores(
-                query, self.config.lexical_coverage, self.config.lexical_title
-            )
-            if self.config.w_lexical > 0
-            else (None, [])
-        )
+        query_vec, total_weight, facets, lexical, terms = self.channels(query, self.config)
         if not facets and not terms:
             ranked = self._ranked(query_vec, k, mask, frozenset(), where)
             return [self._hit(r, s / total_weight) for r, s in ranked]
         return self._fused(query_vec, total_weight, facets, lexical, terms, k, mask, where)
+
+    def channels(
+        self, query: str, config: SearchConfig
+    ) -> tuple[np.ndarray, float, list[np.ndarray], np.ndarray | None, list[str]]:
+        """What ``search`` fuses under ``config``: (index query, sum of dense weights, facet
+        masks, lexical scores of every piece or None, the query terms the catalog knows)."""
+        w_c, w_t = config.w_contrastive, config.w_caption
+        query_vec, total_weight = self._search_vector(*self._embed_query(query), (w_c, w_t))
+        facets = self._facet_masks(query) if config.w_facets > 0 else []
+        if config.w_lexical <= 0:
+            return query_vec, total_weight, facets, None, []
+        lexical, terms = self.lexical_index().scores(
+            query, config.lexical_coverage, config.lexical_title, config.lexical_phrase
+        )
+        return query_vec, total_weight, facets, lexical, terms
 
     def _fused(
         self,
@@ -168,12 +175,16 @@ class TextSearch:
         return q_music, q_text if self.hybrid else None
 
     def _search_vector(
-        self, q_music: np.ndarray, q_text: np.ndarray | None
+        self,
+        q_music: np.ndarray,
+        q_text: np.ndarray | None,
+        weights: tuple[float, float] | None = None,
     ) -> tuple[np.ndarray, float]:
-        """(index query, sum of weights): ``[w_c·q_music | w_t·q_text]``, or music alone."""
+        """(index query, sum of weights): ``[w_c·q_music | w_t·q_text]`` for ``weights`` =
+        (w_c, w_t) (default: the engine's), or music alone."""
         if self.caption_embeddings is None or q_text is None:  # music part only
             return self._music_query(q_music), 1.0
-        w_c, w_t = self.config.w_contrastive, self.config.w_caption
+        w_c, w_t = weights or (self.config.w_contrastive, self.config.w_caption)
         return np.concatenate([w_c * q_music, w_t * q_text]), w_c + w_t
 
     def _facet_masks(self, query: str) -> list[np.ndarray]:

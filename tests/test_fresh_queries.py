@@ -131,8 +131,8 @@ def test_the_fresh_section_is_scored_beside_the_test_half(monkeypatch):
     ]  # fmt: skip
     tuned, fresh = _tiny_sets()
     texts = rows.assign(text=rows["title"] + " " + rows["form"] + " " + rows["origin"])
-    monkeypatch.setattr(eval_search, "QUERIES", tuned)
-    monkeypatch.setattr(eval_search, "split", lambda: source_queries.split(tuned))
+    monkeypatch.setattr(eval_search, "ALL_QUERIES", tuned)
+    monkeypatch.setattr(eval_search, "split", lambda: source_queries.split(tuned, ()))
     monkeypatch.setattr(eval_search, "GRID", {k: v[:1] for k, v in eval_search.GRID.items()})
     monkeypatch.setattr(eval_search, "source_records", lambda catalog: records)
     monkeypatch.setattr(catalog_module, "load_catalog", lambda *a, **k: texts)

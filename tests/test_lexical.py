@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from recommender.lexical import LexicalIndex, data_key, normalise, query_tokens, tokens
+from cantus.forms import meter_only_form
+from recommender.lexical import LexicalIndex, data_key, normalise, query_tokens, tokens, word_pairs
 
 RECORDS = [
     {"title": "Miss Callander's Minuet", "collection": "airdsAirs", "form": "minuet"},
@@ -70,6 +71,67 @@ def test_a_query_naming_a_title_ranks_that_title_above_pieces_sharing_one_word()
     assert gain[2] == 0.5 and 0 < gain[0] < gain[2] and gain[1] < gain[2]  # share of the title
 
 
+def test_a_form_guessed_from_the_meter_is_no_word_of_the_piece():
+    """An unlabelled 9/8 tune of a tune book is catalogued a slip jig; the lexical channel reads
+    only what the source wrote, so the labelled slip jig alone has the words."""
+    labelled = {
+        "title": "The Butterfly",
+        "collection": "oneills1850",
+        "meter": "9/8",
+        "genre": "slip jig",
+        "genre_original": "slip jig",
+        "form": "slip jig",
+    }
+    guessed = {
+        "title": "Sheela na Gigg",
+        "collection": "airdsAirs",
+        "meter": "9/8",
+        "genre": "slip jig",
+        "form": "slip jig",
+    }
+    titled = {**guessed, "title": "Drops of Brandy -- Slip Jig"}  # the title says it
+    index = LexicalIndex.build([labelled, guessed, titled, {"title": "x"}])
+    scores, _ = index.scores("slip jig", coverage=1.0)
+    assert scores[0] == 1.0 and scores[1] == 0.0 and scores[2] == 1.0
+    assert meter_only_form("Sheela na Gigg", "airdsAirs", "9/8") == "slip jig"
+    assert meter_only_form("Drops of Brandy -- Slip Jig", "airdsAirs", "9/8") == ""
+    assert meter_only_form("Sheela na Gigg", "airdsAirs", "9/8", rhythm="Hornpipe") == ""
+    assert meter_only_form("Sheela na Gigg", "essenFolksong", "9/8") == ""  # no dance guess
+
+
+def test_a_whole_phrase_in_a_mass_name_outranks_its_words_in_other_titles():
+    """ "the mass O Rex gloriae": a movement whose parent mass carries the phrase must not lose
+    to titles that share "O" or "Rex" once the phrase counts."""
+    records = [
+        {"title": "Kyrie", "form": "mass", "notes": "Missa O Rex gloriae Kyrie"},
+        {"title": "O Rex mundi", "form": "motet"},
+        {"title": "Gloria: Rex coeli", "form": "mass", "notes": "Missa de O gloriae"},
+        *({"title": f"Song {i}", "form": "folk song"} for i in range(20)),
+    ]  # fmt: skip
+    index = LexicalIndex.build(records)
+    query = "the mass O Rex gloriae"
+    words, _ = index.scores(query, coverage=1.0, title=0.5)
+    phrased, _ = index.scores(query, coverage=1.0, title=0.5, phrase=2.0)
+    gain = phrased - words
+    assert gain[0] > gain[1] > 0 and gain[2] == 0.0  # two pairs, one pair ("O Rex"), none
+    assert phrased[0] - max(phrased[1:]) > words[0] - max(words[1:])
+    assert word_pairs(query) == ["mass o", "o rex", "rex gloriae"]
+
+
+def test_a_phrase_as_common_as_folk_song_weighs_little_beside_rare_words():
+    records = [
+        *({"title": f"Lied {i}", "notes": "a folk song"} for i in range(30)),
+        {"title": "Shanxi", "region": "China, Shanxi"},
+    ]  # fmt: skip
+    index = LexicalIndex.build(records)
+    query = "folk song from Shanxi"
+    words, _ = index.scores(query, coverage=1.0)
+    phrased, _ = index.scores(query, coverage=1.0, phrase=2.0)
+    gain = phrased - words
+    assert gain[:30].min() > 0 and gain.max() < 0.1 and gain[-1] == 0.0
+    assert int(np.argmax(phrased)) == 30  # the rare word still decides
+
+
 def test_lyrics_are_a_field_why_can_name():
     record = {"title": "Aus meines Herzens Grunde", "lyrics": "sag ich dir Lob und Dank"}
     index = LexicalIndex.build([record, {"title": "x"}])
@@ -103,6 +165,9 @@ def test_save_then_load_and_a_changed_catalog_is_rebuilt(tmp_path):
     loaded = LexicalIndex.load(path, key)
     assert loaded is not None
     assert np.allclose(loaded.scores("minuet")[0], index.scores("minuet")[0])
+    phrased = loaded.scores("Wiegen Lied", coverage=1.0, phrase=1.0)[0]
+    assert np.allclose(phrased, index.scores("Wiegen Lied", coverage=1.0, phrase=1.0)[0])
+    assert loaded.pair_vocabulary == index.pair_vocabulary and phrased[1] > 1.0
     changed = frame.assign(title=frame["title"] + " x")
     assert data_key(changed) != key
     assert LexicalIndex.load(path, data_key(changed)) is None

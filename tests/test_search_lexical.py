@@ -90,3 +90,31 @@ def test_without_query_words_in_the_metadata_ranking_is_the_dense_one(engine):
     assert [h.id for h in engine.search("melancholy", k=5)] == [
         h.id for h in dense.search("melancholy", k=5)
     ]
+
+
+def _mass_engine(lexical_phrase: float) -> Engine:
+    """A mass movement named by its parent mass, and two pieces the dense channel prefers
+    (captions of the query's words) whose titles share one word each with the query."""
+    catalog = synthetic_catalog(240)
+    for column in ("genre", "genre_original", "region", "notes", "lyrics"):
+        catalog[column] = ""
+    catalog.loc[20, ["title", "notes"]] = ["Kyrie", "Missa O Rex gloriae Kyrie"]
+    for row, title in ((21, "Domine Deus Rex"), (22, "O Haupt voll Blut")):
+        catalog.loc[row, "title"] = title
+        catalog.at[row, "captions"] = ["the mass o rex gloriae"]
+    return Engine(
+        catalog,
+        music_vectors(catalog),
+        KeywordEncoder(),
+        caption_embeddings=caption_vectors(catalog),
+        text_embedder=bag_of_words,
+        config=SearchConfig(lexical_phrase=lexical_phrase),
+        describe=fake_describe,
+    )
+
+
+def test_a_mass_named_whole_outranks_titles_sharing_one_of_its_words():
+    query = "the mass O Rex gloriae"
+    assert _mass_engine(0.0).search(query, k=1)[0].title == "Domine Deus Rex"  # the trap
+    hit = _mass_engine(2.0).search(query, k=1)[0]
+    assert hit.title == "Kyrie" and "notes: O Rex gloriae" in hit.why

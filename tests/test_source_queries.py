@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import pytest
 
-from recommender.source_queries import QUERIES, split, split_off_topic
+from recommender.source_queries import ALL_QUERIES, QUERIES, TUNE_ONLY, split, split_off_topic
 
 
 def test_halves_are_fixed_disjoint_and_cover_every_family():
     first, second = split(), split()
     assert [q.text for q in first["tune"]] == [q.text for q in second["tune"]]
     tune, test = {q.text for q in first["tune"]}, {q.text for q in first["test"]}
-    assert not tune & test and tune | test == {q.text for q in QUERIES}
+    assert not tune & test and tune | test == {q.text for q in ALL_QUERIES}
     families = {q.family for q in QUERIES}
     assert {q.family for q in first["tune"]} == families == {q.family for q in first["test"]}
     assert (
         len(QUERIES) >= 40
         and len(set(split_off_topic()["tune"]) & set(split_off_topic()["test"])) == 0
     )
+
+
+def test_tune_only_queries_join_the_tune_half_and_move_no_other_query():
+    without = split(tune_only=())
+    halves = split()
+    assert [q.text for q in halves["test"]] == [q.text for q in without["test"]]
+    assert [q.text for q in halves["tune"]] == [q.text for q in without["tune"] + list(TUNE_ONLY)]
+    assert not {q.text for q in TUNE_ONLY} & {q.text for q in QUERIES}
 
 
 def test_grades_read_raw_fields_only():
@@ -51,3 +59,27 @@ def test_report_on_the_shipped_catalog_tunes_on_one_half_and_reports_the_other()
     assert test["cantus"]["nDCG@10"] > test["bm25_metadata"]["nDCG@10"]
     assert test["cantus"]["nDCG@10"] > test["random"]["nDCG@10"] + 0.5
     assert 0.0 < report["weak_match"]["threshold"] < 1.0
+
+
+def test_tuning_fuses_each_grid_point_as_search_ranks_it(monkeypatch):
+    """Channels found once per channel setting, fused for every fusion weight: the best point's
+    score is the one `search` gives with those settings (the function raises otherwise)."""
+    import numpy as np
+
+    import recommender.eval_search as eval_search
+    from recommender.source_queries import SourceQuery
+    from tests.test_search_lexical import _mass_engine
+
+    grid = {**eval_search.GRID, "w_lexical": (0.0, 0.3), "w_facets": (0.8,)}
+    grid.update({"w_caption": (0.5,), "lexical_coverage": (1.0,), "lexical_title": (0.5,)})
+    grid["lexical_phrase"] = (0.0, 2.0)
+    monkeypatch.setattr(eval_search, "GRID", grid)
+    engine = _mass_engine(0.0)
+    query = SourceQuery("the mass O Rex gloriae", "sacred", ())
+    grades = np.zeros(len(engine.catalog))
+    grades[20] = 2.0  # the Kyrie of that mass
+    monkeypatch.setattr(eval_search, "split", lambda: {"tune": [query], "test": []})
+    tuned, trials = eval_search.tune_weights(engine, [query], {query.text: grades})
+    assert len(trials) == 4 and tuned["lexical_phrase"] == 2.0 and tuned["w_lexical"] == 0.3
+    assert max(t["nDCG@10"] for t in trials) == 1.0 > min(t["nDCG@10"] for t in trials)
+    assert engine.config.lexical_phrase == 0.0  # the engine's own settings are restored
