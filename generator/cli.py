@@ -100,7 +100,11 @@ def _register_reports(reg: Registry) -> None:
         "(new decoder vs earlier decoder vs n-gram; tuned on a tune split, test split reported)",
     )
     e.add_argument(
-        "--requests", type=int, default=6, help="requests per style and split (default 6)"
+        "--requests",
+        type=int,
+        default=6,
+        help="requests per style and split (default 6; at most what the smallest held-out pool "
+        "allows, 8 on the shipped catalog: more is an error)",
     )
     e.add_argument("--seed", type=int, default=0, help="random seed")
     e.add_argument(

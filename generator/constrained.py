@@ -31,7 +31,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from generator.leaning import cadence_cost, degree_costs, interval_costs, movement_cost
+from generator.leaning import (
+    cadence_cost,
+    degree_costs,
+    interval_costs,
+    motion_key,
+    movement_cost,
+)
 from generator.phrase import PhrasePlan, last_final_onset, min_final_length, strong_positions
 from generator.sample import quantisation_grid
 from generator.vocab import (
@@ -123,21 +129,39 @@ class VoiceGrammar:
         grid_pos = self.value[self.is_pos]
         self._onset_ok[grid_pos[grid_pos <= self.last_onset]] = True
         self.legato = next((v for v, voice in enumerate(self.voices) if voice.legato), None)
-        # per voice: melodic intervals (by size) it may take; the interval of every token is
+        self._voice_tables()
+
+    def _voice_tables(self) -> None:
+        """Per-voice constants of the masks and preferences, computed once per request (they
+        were recomputed at every token, ~1/4 of the grammar's time)."""
+        # melodic intervals (by size) each voice may take; the interval of every token is
         # looked up here at each step instead of testing membership in `avoid`
         span = int(np.abs(self.value).max()) + 129
         self._leap_ok = [np.ones(span, dtype=bool) for _ in self.voices]
         for ok, voice in zip(self._leap_ok, self.voices, strict=True):
             ok[voice.max_leap + 1 :] = False
             ok[sorted(voice.avoid)] = False
-        # per voice: cost (-log share, 0 for the commonest) of each interval size 0..12
+        self._reg_ids = [np.flatnonzero(r) for r in self.registers]  # each register's token ids
+        self._reg_pitches = [self.value[ids] for ids in self._reg_ids]  # ... and their pitches
+        # cost (-log share, 0 for the commonest) of each interval size 0..12
         self._interval_cost = [interval_costs(v.intervals) for v in self.voices]
         self._degree_cost = [degree_costs(v, self.mode) for v in self.voices]
+        # the degree preference of each register pitch (None: the voice has none)
+        self._tonal_cost = [
+            None if cost is None else voice.tonal * cost[pitches % 12]
+            for voice, cost, pitches in zip(
+                self.voices, self._degree_cost, self._reg_pitches, strict=True
+            )
+        ]
         self._leaning = [
             v
             for v, voice in enumerate(self.voices)
             if voice.leading > 0 or voice.cadence or self._degree_cost[v] is not None
         ]
+        self._any = np.ones(self.vocab_size, dtype=bool)  # _shape of a voice yet to sound
+        self._any.flags.writeable = False
+        self._shapes: dict[tuple, np.ndarray] = {}  # _shape's masks by _shape_key
+        self._biases: dict[tuple, np.ndarray] = {}  # bias's preferences by what they read
 
     # ------------------------------------------------------------------ budget
 
@@ -248,19 +272,35 @@ class VoiceGrammar:
         return soft if soft.any() else hard
 
     def _shape(self, s: VState, v: int) -> np.ndarray:
-        """Soft limits of voice ``v``: leap, ambitus and (top voice) the requested contour."""
-        voice, last = self.voices[v], s.last[v]
-        ok = np.ones(self.vocab_size, dtype=bool)
-        if last >= 0:
-            ok &= self._leap_ok[v][np.abs(self.value - last)]
-            ok &= (self.value <= s.lows[v] + voice.max_ambitus) & (
-                self.value >= s.highs[v] - voice.max_ambitus
-            )
-            top = v == len(self.voices) - 1
-            i = s.melody_notes - 1
-            if top and self.contour is not None and 0 <= i < len(self.contour):
-                ok &= np.sign(self.value - last) == int(self.contour[i])
+        """Soft limits of voice ``v``: leap, ambitus and (top voice) the requested contour
+        (read-only: shared by every state with the same key)."""
+        key = self._shape_key(s, v)
+        if key is None:
+            return self._any
+        ok = self._shapes.get(key)
+        if ok is None:
+            _, last, low, high, way = key
+            amb = self.voices[v].max_ambitus
+            ok = self._leap_ok[v][np.abs(self.value - last)]
+            ok &= (self.value <= low + amb) & (self.value >= high - amb)
+            if way is not None:
+                ok &= np.sign(self.value - last) == way
+            ok.flags.writeable = False
+            self._shapes[key] = ok
         return ok
+
+    def _shape_key(self, s: VState, v: int) -> tuple | None:
+        """What :meth:`_shape` depends on: (voice, last pitch, lowest, highest, the contour's
+        direction or None); None before the voice's first note."""
+        last = s.last[v]
+        if last < 0:
+            return None
+        i = s.melody_notes - 1
+        top = v == len(self.voices) - 1
+        way = None
+        if top and self.contour is not None and 0 <= i < len(self.contour):
+            way = int(self.contour[i])
+        return v, last, s.lows[v], s.highs[v], way
 
     def _durations(self, s: VState) -> np.ndarray:
         room = self.is_dur & (self.value <= self.bar_len - s.pos)
@@ -322,17 +362,28 @@ class VoiceGrammar:
         masks: the model still chooses, only the odds move."""
         if s.phase not in ("pos", "dur") or not self._leaning:
             return None
+        voices = self._leaning_voices(s)
+        ahead = self._cadence_ahead(s)
+        # the preferences depend on little of the state: kept by it (read-only), most steps
+        # repeat an earlier key
+        key = (ahead, *((v, motion_key(s, v)) for v in voices))
+        out = self._biases.get(key)
+        if out is None:
+            out = self._biases[key] = self._new_bias(s, voices, ahead)
+            out.flags.writeable = False
+        return out
+
+    def _new_bias(self, s: VState, voices: list[int], ahead: tuple[int | None, bool]) -> np.ndarray:
         out = np.zeros(self.vocab_size, dtype=np.float32)
-        for v in self._leaning_voices(s):
-            reg = self.registers[v]
-            pitches = self.value[reg]
-            cost = self._degree_cost[v]
-            out[reg] -= 0.0 if cost is None else self.voices[v].tonal * cost[pitches % 12]
+        for v in voices:
+            ids, pitches, tonal = self._reg_ids[v], self._reg_pitches[v], self._tonal_cost[v]
+            if tonal is not None:
+                out[ids] -= tonal
             if s.last[v] >= 0:
-                out[reg] -= movement_cost(s, v, self.voices[v], pitches, self._interval_cost[v])
+                out[ids] -= movement_cost(s, v, self.voices[v], pitches, self._interval_cost[v])
                 top = v == len(self.voices) - 1
-                target, near = self._cadence_ahead(s)
-                out[reg] -= cadence_cost(target, self.voices[v], top, s.last[v], pitches, near)
+                target, near = ahead
+                out[ids] -= cadence_cost(target, self.voices[v], top, s.last[v], pitches, near)
         return out
 
     def _cadence_ahead(self, s: VState) -> tuple[int | None, bool]:

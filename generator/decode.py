@@ -15,20 +15,18 @@ evaluation runs both.
 
 from __future__ import annotations
 
-import contextlib
 from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
-from cantus.threads import torch_threads
 from generator.checks import TEMPERATURE
 from generator.constrained import VoiceGrammar, VState
-from generator.model import KVCache, SeedTransformer, decode_step
+from generator.model import SeedTransformer
 from generator.outer import OuterGrammar, outer_ids
 from generator.phrase import PhrasePlan
-from generator.sample import GrammarError, _batch_cond, filter_logits
+from generator.sample import GrammarError, decode_rows
 from generator.vocab import Controls
 from generator.voices import Voice
 
@@ -65,11 +63,10 @@ def decode(
     model: SeedTransformer, controls: Controls, spec: DecodeSpec, cond: torch.Tensor | None
 ) -> list[list[int]]:
     """``spec.n`` seeds' music ids (prompt included, no EOS; hidden inner notes removed)."""
-    on_cpu = next(model.parameters()).device.type == "cpu"
-    with torch.inference_mode(), torch_threads(1) if on_cpu else contextlib.nullcontext():
-        seeds = _decode(model, controls, spec, cond)
+    grammar = make_grammar(model, controls, spec)
+    head = controls.prompt(spec.meter, spec.mode, spec.plan.bars) + list(spec.prompt)
+    seeds = decode_rows(model, head, cond, _Rows(grammar, spec), spec)
     if spec.inner:  # deliver the outer voices; the inner notes only guided the model
-        grammar = make_grammar(model, controls, spec)
         return [outer_ids(ids, grammar) for ids in seeds]
     return seeds
 
@@ -109,37 +106,29 @@ class _Rows:
     def done(self) -> bool:
         return all(s.phase == "done" for s in self.states)
 
-    def masks(self) -> np.ndarray:
-        """(n, V) allowed tokens; a forced row allows only its forced token."""
-        rows = []
+    def constraints(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """(n, V) allowed tokens and (n, V) log-probability preferences of the grammar (None:
+        none this step); a forced row allows only its forced token and has no preference."""
+        masks, biases = [], []
         for s, q in zip(self.states, self.queues, strict=True):
             if q and q[0] != TEMPLATE_PITCH:
                 m = np.zeros(self.g.vocab_size, dtype=bool)
                 m[q[0]] = True
-            else:
-                m = self.g.allowed(s)
-                if q:  # a template pitch: pitches only, the last one on the final degree
-                    m &= self.g.is_pitch
-                    last = self.final is not None and q.count(TEMPLATE_PITCH) == 1
-                    if last and (m & (self.g.pc == self.final)).any():
-                        m &= self.g.pc == self.final
+                masks.append(m)
+                biases.append(None)
+                continue
+            m = self.g.allowed(s)
+            if q:  # a template pitch: pitches only, the last one on the final degree
+                m &= self.g.is_pitch
+                last = self.final is not None and q.count(TEMPLATE_PITCH) == 1
+                if last and (m & (self.g.pc == self.final)).any():
+                    m &= self.g.pc == self.final
             if not m.any():
                 msg = f"no token fits after phase {s.phase!r} (bar {s.bars}, pos {s.pos})"
                 raise GrammarError(msg)
-            rows.append(m)
-        return np.stack(rows)
-
-    def biases(self) -> np.ndarray | None:
-        """(n, V) log-probability preferences of the grammar (None: none this step); forced
-        rows get none."""
-        rows = [
-            None if q and q[0] != TEMPLATE_PITCH else self.g.bias(s)
-            for s, q in zip(self.states, self.queues, strict=True)
-        ]
-        if all(b is None for b in rows):
-            return None
-        zero = np.zeros(self.g.vocab_size, dtype=np.float32)
-        return np.stack([zero if b is None else b for b in rows])
+            masks.append(m)
+            biases.append(self.g.bias(s))
+        return np.stack(masks), _stack_biases(biases, self.g.vocab_size)
 
     def push(self, row: int, tok: int) -> None:
         s, q = self.states[row], self.queues[row]
@@ -163,43 +152,12 @@ class _Rows:
         return ids[starts[first - 1] + 1 : end]
 
 
-def _decode(
-    model: SeedTransformer, controls: Controls, spec: DecodeSpec, cond: torch.Tensor | None
-) -> list[list[int]]:
-    model.eval()
-    device = next(model.parameters()).device
-    grammar = make_grammar(model, controls, spec)
-    rows = _Rows(grammar, spec)
-    n = spec.n
-    cond_b = _batch_cond(cond, n, model.cfg.cond_dim, device)
-    guided = spec.guidance != 1.0 and cond_b is not None
-    drop = None
-    if guided:
-        cond_b = torch.cat([cond_b, cond_b])
-        drop = torch.arange(2 * n, device=device) >= n  # second half: null prefix
-    head = controls.prompt(spec.meter, spec.mode, spec.plan.bars)
-    idx = torch.tensor([head + list(spec.prompt)] * (2 * n if guided else n), device=device)
-    cache = KVCache(model.cfg.n_layers, model.cfg.ctx)
-    logits = model(idx, cond_b, cond_drop=drop, cache=cache)[:, -1]  # (R, V)
-    gen = torch.Generator().manual_seed(int(spec.seed))
-    while not rows.done():
-        if guided:
-            logits = logits[n:] + spec.guidance * (logits[:n] - logits[n:])  # (n, V)
-        mask = torch.from_numpy(rows.masks()).to(logits.device)  # (n, V)
-        bias = rows.biases()
-        if bias is not None:
-            logits = logits + torch.from_numpy(bias).to(logits.device)  # (n, V)
-        probs = filter_logits(logits, mask, spec.temperature, spec.top_p).cpu()
-        nxt = torch.multinomial(probs, 1, generator=gen).squeeze(1).tolist()  # (n,)
-        for row, tok in enumerate(nxt):
-            rows.push(row, tok)
-        if rows.done():
-            break
-        step = torch.tensor(nxt, device=device)[:, None]  # (n, 1)
-        if guided:
-            step = torch.cat([step, step])
-        logits = decode_step(model, step, cache)  # (R, V)
-    return rows.out
+def _stack_biases(rows: list[np.ndarray | None], size: int) -> np.ndarray | None:
+    """(n, V) preferences, zero for rows without any (None when no row has one)."""
+    if all(b is None for b in rows):
+        return None
+    zero = np.zeros(size, dtype=np.float32)
+    return np.stack([zero if b is None else b for b in rows])
 
 
 def check_seed(ids: list[int], grammar: VoiceGrammar) -> VState:

@@ -54,6 +54,12 @@ def degree_costs(voice: Voice, mode: str | None) -> np.ndarray | None:
     return interval_costs(shares)
 
 
+def motion_key(s: Motion, v: int) -> tuple[int, int, bool, bool]:
+    """All that :func:`movement_cost` reads of ``s`` for voice ``v`` (a cache key: keep the two
+    in step)."""
+    return s.last[v], s.moves[v], s.runs[v] >= 2 * POSITIONS_PER_BEAT, s.turns[v] >= 2
+
+
 def movement_cost(
     s: Motion, v: int, voice: Voice, pitches: np.ndarray, interval_cost: np.ndarray
 ) -> np.ndarray:

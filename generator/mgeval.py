@@ -91,6 +91,26 @@ def line_of(ids: list[int], tonic_pc: int, bars: int | None = None, which: str =
     return Line(pick(notes), max(n_bars, 1), tonic_pc)
 
 
+def reduce_to_texture(ids: list[int], texture: str, bars: int) -> list[int]:
+    """The first ``bars`` bars of ``ids`` reduced to a seed's texture: the top line
+    (``melody``) or the top line over the bottom line (``melody+bass``), as REMI ids. Real
+    pieces and seeds of every decoder reduced alike embed comparably: the music encoder puts a
+    two-voice chorale far from a four-voice one (cosine to its own four-voice centroid ~.3
+    instead of ~.9), whatever the notes."""
+    from generator.vocab import first_meter, notes_to_ids
+
+    if texture not in ("melody", "melody+bass"):
+        msg = f"unknown texture {texture!r} (expected melody or melody+bass)"
+        raise ValueError(msg)
+    notes, n_bars = parse_notes(ids)
+    meter = first_meter(ids)
+    if meter is None:
+        return []
+    notes = [n for n in notes if n.bar < bars]
+    lines = top_line(notes) + (bottom_line(notes) if texture == "melody+bass" else [])
+    return notes_to_ids(lines, meter, min(n_bars, bars))
+
+
 def features(line: Line) -> dict[str, np.ndarray | float]:
     notes = line.notes
     pitches = np.array([n.pitch for n in notes], dtype=float)

@@ -52,6 +52,10 @@ class OuterGrammar(VoiceGrammar):
 
     state_type = OState
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._masks: dict[tuple, np.ndarray] = {}  # _voice_mask's masks by what they depend on
+
     def reserve(self, s: VState, extra: int = 4) -> int:
         left = self.plan.bars - s.bars
         cadences = sum(1 for b in self.plan.ends if b >= max(s.bars, 1))
@@ -90,16 +94,32 @@ class OuterGrammar(VoiceGrammar):
         self, s: OState, v: int, floor: int | None = None, relax: bool = True
     ) -> np.ndarray:
         """Pitches voice ``v`` may take above ``floor`` (default: the onset's last pitch); the
-        soft limits are relaxed only if nothing fits (and ``relax``)."""
+        soft limits are relaxed only if nothing fits (and ``relax``). Read-only: masks are kept
+        by what they depend on, since one step asks for the same mask up to three times."""
         floor = s.last_pitch if floor is None else floor
+        cadence = self.target(s) if self._forced_onset(s) else None
+        # an unprompted seed opens on the tonic chord
+        opening = cadence is None and (
+            (v == BASS and not s.started) or (v == MEL and s.melody_notes == 0)
+        )
+        key = (v, floor, relax, cadence, opening, self._shape_key(s, v))
+        m = self._masks.get(key)
+        if m is None:
+            m = self._masks[key] = self._new_voice_mask(s, v, floor, relax, cadence, opening)
+            m.flags.writeable = False
+        return m
+
+    def _new_voice_mask(
+        self, s: OState, v: int, floor: int, relax: bool, cadence: int | None, opening: bool
+    ) -> np.ndarray:
         hard = self.registers[v] & (self.value > floor)
-        if self._forced_onset(s):
-            hard &= self.pc == self.target(s)
-        elif (v == BASS and not s.started) or (v == MEL and s.melody_notes == 0):
-            # an unprompted seed opens on the tonic chord: tonic in the bass, a chord tone above
-            # (either third: the grammar does not know the mode; the model rarely takes the other)
-            opening = hard & np.isin(self.pc, (0,) if v == BASS else TONIC_TRIAD)
-            hard = opening if opening.any() else hard
+        if cadence is not None:
+            hard &= self.pc == cadence
+        elif opening:
+            # tonic in the bass, a chord tone above (either third: the grammar does not know the
+            # mode; the model rarely takes the other)
+            chord = hard & np.isin(self.pc, (0,) if v == BASS else TONIC_TRIAD)
+            hard = chord if chord.any() else hard
         soft = hard & self._shape(s, v)
         return soft if soft.any() or not relax else hard
 

@@ -26,13 +26,10 @@ from generator.decode import TEMPLATE_PITCH
 from generator.mgeval import top_line
 from generator.requests import Request, fit_shift
 from generator.vocab import (
-    KIND_DUR,
     KIND_PITCH,
-    Note,
     canonical_shift,
     first_meter,
-    meter_bar_positions,
-    meter_quarters,
+    notes_to_ids,
     parse_notes,
     tables,
     tonic_pitch_class,
@@ -45,29 +42,6 @@ if TYPE_CHECKING:
 KEEPS = ("rhythm", "contour")
 
 
-def line_to_ids(line: list[Note], meter: str, bars: int) -> list[int]:
-    """REMI ids of a one-voice line in ``meter`` (notes cut at their bar line)."""
-    from cantus import tokens
-
-    t = tables()
-    vocab = tokens.get_tokenizer().vocab
-    bar_q = meter_quarters(meter)
-    per_q = meter_bar_positions(meter) / bar_q  # positions per quarter note
-    durs = np.flatnonzero(t.kind == KIND_DUR)
-    out: list[int] = []
-    for bar in range(bars):
-        out += [t.bar, t.ts_ids[meter]]
-        for n in (n for n in line if n.bar == bar):
-            pos = round((n.onset - bar * bar_q) * per_q)
-            room = min(round(n.duration * per_q), meter_bar_positions(meter) - pos)
-            fits = durs[t.value[durs] <= room]
-            if f"Position_{pos}" not in vocab or not len(fits):
-                continue  # off the tokenizer's grid: skipped, as the tokenizer would
-            dur = int(fits[np.argmax(t.value[fits])])
-            out += [vocab[f"Position_{pos}"], vocab[f"Pitch_{n.pitch}"], dur]
-    return out
-
-
 def source_opening(ids: list[int], bars: int) -> tuple[list[int], str, int]:
     """(one-voice ids of the first ``bars`` bars, metre, bars used) of a piece's tokens."""
     meter = first_meter(ids)
@@ -77,7 +51,7 @@ def source_opening(ids: list[int], bars: int) -> tuple[list[int], str, int]:
     if meter is None or len(line) < 2:
         msg = "the piece has no melody to vary (fewer than two notes or no metre)"
         raise BadInput(msg)
-    return line_to_ids(line, meter, use), meter, use
+    return notes_to_ids(line, meter, use), meter, use
 
 
 def rhythm_template(ids: list[int]) -> list[int]:

@@ -232,6 +232,34 @@ def parse_notes(ids: list[int] | np.ndarray) -> tuple[list[Note], int]:
     return notes, bar_idx + 1
 
 
+def notes_to_ids(notes: list[Note], meter: str, bars: int) -> list[int]:
+    """REMI ids of ``notes`` (one line, or several lines' notes) over ``bars`` bars of
+    ``meter``, as the tokenizer writes them: one Position per onset, its pitches rising, one
+    note per pitch and onset, each note cut at its bar line; onsets off the grid are skipped."""
+    t = tables()
+    vocab = tokens.get_tokenizer().vocab
+    bar_q = meter_quarters(meter)
+    bar_len = meter_bar_positions(meter)
+    per_q = bar_len / bar_q  # positions per quarter note
+    durs = np.flatnonzero(t.kind == KIND_DUR)
+    out: list[int] = []
+    for bar in range(bars):
+        out += [t.bar, t.ts_ids[meter]]
+        seen: set[tuple[int, int]] = set()
+        last_pos = -1
+        for n in sorted((n for n in notes if n.bar == bar), key=lambda n: (n.onset, n.pitch)):
+            pos = round((n.onset - bar * bar_q) * per_q)
+            fits = durs[t.value[durs] <= min(round(n.duration * per_q), bar_len - pos)]
+            if f"Position_{pos}" not in vocab or not len(fits) or (pos, n.pitch) in seen:
+                continue  # off the tokenizer's grid (skipped, as the tokenizer would) or doubled
+            if pos != last_pos:
+                out.append(vocab[f"Position_{pos}"])
+            seen.add((pos, n.pitch))
+            last_pos = pos
+            out += [vocab[f"Pitch_{n.pitch}"], int(fits[np.argmax(t.value[fits])])]
+    return out
+
+
 @functools.cache
 def _kind_value_lists() -> tuple[list[int], list[int]]:
     """``tables().kind`` / ``.value`` as Python lists (much faster to index one at a time)."""

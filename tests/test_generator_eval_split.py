@@ -2,28 +2,38 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pytest
 
+from cantus.errors import BadInput
 from generator.eval_styles import STYLES, heldout_rows, style_requests
 from generator.windows import is_heldout
 
 FRAC = 0.3  # larger than the shipped 5 % so a small fake catalog has test pieces
 
 
-def _catalog(n: int = 400) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "id": [f"m21:bach/bwv{i}.mxl#" for i in range(n)],
-            "collection": "bach",
-            "parts": 4,
-            "form": "",
-            "origin": "German",
-        }
-    )
+def _every_style(per_style: int) -> pd.DataFrame:
+    """``per_style`` pieces of each evaluated style."""
+    kinds = [
+        ("oneills1850", 1, "jig", "Irish"),
+        ("oneills1850", 1, "reel", "Irish"),
+        ("airdsAirs", 1, "", "Scottish"),
+        ("bach", 4, "", "German"),
+        ("essenFolksong", 1, "", "Chinese, Han"),
+        ("essenFolksong", 1, "", "German"),
+    ]
+    rows = [
+        {"id": f"m21:{c}/{form or 'x'}{i}.abc#{k}", "collection": c, "parts": parts}
+        | {"form": form, "origin": origin}
+        for k, (c, parts, form, origin) in enumerate(kinds)
+        for i in range(per_style)
+    ]
+    return pd.DataFrame(rows)
 
 
 def test_test_requests_use_heldout_pieces_and_tune_requests_the_others() -> None:
-    catalog = _catalog()
+    catalog = _every_style(80)
     held = heldout_rows(catalog, FRAC)
     assert 0 < len(held) < len(catalog)
     chorales = style_requests(catalog, 6, seed=0, heldout=held)["chorales"]
@@ -34,12 +44,18 @@ def test_test_requests_use_heldout_pieces_and_tune_requests_the_others() -> None
     assert all(is_heldout(catalog["id"].iloc[r], FRAC) for r in test)
 
 
-def test_a_small_heldout_pool_gives_fewer_whole_requests() -> None:
-    catalog = _catalog(20)
+def test_more_requests_than_a_pool_holds_is_a_clear_error() -> None:
+    catalog = _every_style(24)
     held = heldout_rows(catalog, FRAC)
-    test = style_requests(catalog, 50, seed=0, heldout=held)["chorales"]["test"]
-    assert len(test) == len(held) // 2 and all(len(pair) == 2 for pair in test)
-    assert set(STYLES) == set(style_requests(catalog, 1, 0, held))
+    sizes = [len(held & set(np.flatnonzero(pick(catalog)))) for pick in STYLES.values()]
+    sizes += [24 - n for n in sizes]  # the tune pools
+    most = min(sizes) // 2
+    assert most >= 1
+    requests = style_requests(catalog, most, seed=0, heldout=held)
+    assert set(requests) == set(STYLES)
+    assert all(len(r[split]) == most for r in requests.values() for split in ("tune", "test"))
+    with pytest.raises(BadInput, match=f"largest --requests: {most}"):
+        style_requests(catalog, most + 1, seed=0, heldout=held)
 
 
 def test_the_tune_sweeps_are_information_and_the_test_runs_as_shipped(monkeypatch) -> None:

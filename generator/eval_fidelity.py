@@ -1,0 +1,59 @@
+"""Fidelity (cosine of a seed's music embedding to the request's centroid) beside a fair
+reference, for ``cantus eval generation``.
+
+The music encoder embeds texture as much as notes: Bach chorales reduced to their top and
+bottom lines sit far from the four-voice chorales they came from (held-out chorales ~.72 whole,
+~.24 as melody + bass). A melody + bass seed is therefore compared with real pieces reduced the
+same way, and every system's seeds are also scored reduced to the request's texture
+(``generator.mgeval.reduce_to_texture``), so a decoder that writes chords (the plain one) and one
+that writes two voices meet on the same ground:
+
+* ``fidelity`` — seeds as delivered (as before);
+* ``fidelity_reduced`` — seeds reduced to the request's texture (a no-op for one-line seeds);
+* real pieces (``real``): ``fidelity_members`` / ``_members_reduced`` — the request's own pieces
+  (they make the centroid, so an upper bound), ``fidelity_others`` / ``_others_reduced`` —
+  held-out pieces of the same style from the split's other requests: what a new piece in the
+  style scores, the fair reference for a seed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from generator.evaluate import opening
+from generator.mgeval import reduce_to_texture
+
+
+def unit_embeddings(engine: Any, seqs: list[list[int]]) -> np.ndarray:
+    """(N, D) unit music embeddings of ``seqs``."""
+    emb = np.asarray(engine.encoder.encode_ids(seqs), dtype=np.float32)
+    return emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-8)
+
+
+def reduced_fidelity(engine: Any, keyed: list[list[int]], req: Any, bars: int) -> list[float]:
+    """Cosines to ``req.cond`` of seeds (in the request's key) reduced to its texture."""
+    reduced = [reduce_to_texture(ids, req.texture, bars) for ids in keyed]
+    return (unit_embeddings(engine, reduced) @ req.cond).tolist()
+
+
+def real_fidelity(
+    engine: Any, tokens: list[list[int]], pairs: list[list[int]], reqs: list, bars: int
+) -> dict[str, float]:
+    """Real pieces' fidelity, whole and reduced to each request's texture (module docstring);
+    ``pairs``: each request's catalog rows, ``tokens``: the catalog's ids by row."""
+    vals: dict[str, list[float]] = {
+        f"fidelity_{who}{how}": [] for who in ("members", "others") for how in ("", "_reduced")
+    }
+    for i, (rows, req) in enumerate(zip(pairs, reqs, strict=True)):
+        others = [r for j, p in enumerate(pairs) if j != i for r in p if r not in rows]
+        for who, group in (("members", rows), ("others", others)):
+            whole = [opening(tokens[r], bars) for r in group]
+            reduced = [reduce_to_texture(ids, req.texture, bars) for ids in whole]
+            keep = [k for k, ids in enumerate(reduced) if ids]  # a piece without a metre: none
+            for how, seqs in (("", whole), ("_reduced", reduced)):
+                if keep:
+                    emb = unit_embeddings(engine, [seqs[k] for k in keep])
+                    vals[f"fidelity_{who}{how}"] += (emb @ req.cond).tolist()
+    return {k: round(float(np.mean(v)), 4) if v else float("nan") for k, v in vals.items()}
