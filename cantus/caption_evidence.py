@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cantus.metadata import GENRE_SYNONYMS
+from cantus.label_words import GENRE_SYNONYMS
 
 # Pace thresholds. Quarter-note bpm: below 80 is adagio/andante territory, above 126 allegro.
 PACE_BPM = (80.0, 126.0)

@@ -47,7 +47,8 @@ from cantus.caption_evidence import (
     key_name,
     mood_words,
 )
-from cantus.metadata import GENRE_SYNONYMS, region_adjectives
+from cantus.label_words import GENRE_SYNONYMS
+from cantus.metadata import region_adjectives
 
 CAPTION_FAMILIES: tuple[str, ...] = (
     "plain",

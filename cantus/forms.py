@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-from cantus.metadata import GENRE_SYNONYMS, genres_of
+from cantus.label_words import GENRE_SYNONYMS
+from cantus.metadata import genres_of
 
 FORMS: tuple[str, ...] = (
     "jig",

@@ -21,135 +21,18 @@ import re
 from pathlib import PurePosixPath
 from typing import Any
 
-# (pattern over a source genre label, English genre word). Checked in this order; a label's
-# genres are reported in the order they appear in the label.
-GENRE_PATTERNS: tuple[tuple[str, str], ...] = (
-    (r"wiegen|(?<!bei)schlaf|schlummer|cradle|lullaby", "lullaby"),  # not Beischlaf
-    (r"weihnacht|krippe|christkind|advent|\bcarols?\b", "christmas song"),
-    (r"hochzeit|ehestand|braut", "wedding song"),
-    (r"trink|zech", "drinking song"),
-    (r"jaeger|jäger|jagd", "hunting song"),
-    (r"soldat|landsknecht|rekrut", "soldiers' song"),
-    (r"kriegs|krieg\b|sieges", "war song"),  # the sources tell soldiers' songs from war songs
-    (r"abschied", "farewell song"),
-    (r"kinder|\berge\b", "children's song"),
-    (r"klage|\bsuku\b|\bfun ku\b", "lament"),
-    # Essen: "Nannü qing / liqing / siqing" (男女情: love, lovers parting, lovers longing)
-    (r"liebe|aiqing|qingge|nann?\s*(li)?qing|nann[üu]e?\s*(li|si)?qing", "love song"),
-    (r"geistlich|religi|kirchen|marien|heiligen", "sacred song"),
-    (r"berufs|handwerk|bauern|arbeit|haozi|tiange|laodong", "work song"),
-    (r"tanz|reigen|wuge|yangge", "dance song"),
-    (r"ballade", "ballad"),
-    (r"romanze", "romance"),  # the sources tell Romanze from Ballade: so do we
-    (r"scherz|spott|schalk|schwank|lustig", "humorous song"),
-    (r"geming", "revolutionary song"),
-    (r"vaterland|politisch|national", "patriotic song"),
-    (r"erzaehl|sage\b|sagen|maerchen|legende|lishi", "narrative song"),
-    (r"wander", "wandering song"),
-    (r"studenten", "student song"),
-    (r"fruehling|jahreszeit|siji", "seasonal song"),
-    (r"xiaodiao|shidiao", "xiaodiao"),
-    (r"shange|shanqu|xintianyou|huar", "shan'ge"),
+from cantus.label_words import (
+    DROPPED_PLACES,
+    GENRE_PATTERNS,
+    PLACE_ADJECTIVES,
+    PLACE_WORDS,
+    THEME_WORDS,
+    TITLE_SYNONYMS,
+    label_words,
 )
+
 _GENRE_RES = tuple((re.compile(p, re.IGNORECASE), g) for p, g in GENRE_PATTERNS)
 
-# English words for each genre that users type, beside the genre itself (search and captions).
-GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "lullaby": ("lullaby", "cradle song", "Wiegenlied"),
-    "christmas song": ("Christmas song", "carol", "Christmas carol", "Weihnachtslied"),
-    "wedding song": ("wedding song", "marriage song", "Hochzeitslied"),
-    "drinking song": ("drinking song", "tavern song", "Trinklied"),
-    "hunting song": ("hunting song", "hunter's song", "Jägerlied"),
-    "soldiers' song": ("soldiers' song", "soldier's song", "military song", "Soldatenlied"),
-    "war song": ("war song", "battle song", "song of war", "Kriegslied"),
-    "farewell song": ("farewell song", "parting song", "Abschiedslied"),
-    "children's song": ("children's song", "nursery song", "Kinderlied"),
-    "lament": ("lament", "song of sorrow", "Klagelied"),
-    "love song": ("love song", "song of love", "Liebeslied"),
-    "sacred song": ("sacred song", "religious song", "hymn-like song", "geistliches Lied"),
-    "work song": ("work song", "labour song", "worker's song"),
-    "dance song": ("dance song", "song for dancing", "Tanzlied"),
-    "ballad": ("ballad", "narrative ballad", "Ballade"),
-    "romance": ("romance", "lyrical romance", "Romanze"),
-    "humorous song": ("humorous song", "comic song", "joking song"),
-    "revolutionary song": ("revolutionary song", "red song", "song of the revolution"),
-    "patriotic song": ("patriotic song", "political song", "national song"),
-    "narrative song": ("narrative song", "legend song", "story song"),
-    "wandering song": ("wandering song", "travelling song", "Wanderlied"),
-    "student song": ("student song", "Studentenlied"),
-    "seasonal song": ("seasonal song", "spring song"),
-    "xiaodiao": ("xiaodiao", "Chinese ditty", "little tune"),
-    "shan'ge": ("shan'ge", "shange", "mountain song", "Chinese mountain song"),
-}
-
-# Place words in Essen's O: field -> English; continents and broad regions are dropped.
-PLACE_WORDS: dict[str, str] = {
-    "deutschland": "Germany",
-    "lothringen": "Lorraine",
-    "luxemburg": "Luxembourg",
-    "schlesien": "Silesia",
-    "niederrhein": "Lower Rhine",
-    "westfalen": "Westphalia",
-    "schwaben": "Swabia",
-    "franken": "Franconia",
-    "untermainfranken": "Lower Main Franconia",
-    "thueringen": "Thuringia",
-    "oesterreich": "Austria",
-    "schweiz": "Switzerland",
-    "niederlande": "Netherlands",
-    "polen": "Poland",
-    "ungarn": "Hungary",
-    "jugoslawien": "Yugoslavia",
-    "frankreich": "France",
-    "elsass": "Alsace",
-    "bayern": "Bavaria",
-    "sachsen": "Saxony",
-    "boehmen": "Bohemia",
-    "hessen": "Hesse",
-    "irland": "Ireland",
-    "rheinland": "Rhineland",
-    "rhein": "Rhine",
-    "pfalz": "Palatinate",
-    "nord - deutschland": "Northern Germany",
-    "russland": "Russia",
-    "rumaenien": "Romania",
-    "tschechoslowakei": "Czechoslovakia",
-    "daenemark": "Denmark",
-    "schweden": "Sweden",
-    "italien": "Italy",
-    "nordwesten": "Northwest",
-    "deutschland (brd)": "Germany",
-    "deutschland (ddr)": "Germany",
-    "norddeutschland": "Northern Germany",
-    "udssr": "Soviet Union",
-    "pommern": "Pomerania",
-    "tirol": "Tyrol",
-    "siebenbuergen": "Transylvania",
-    "steiermark": "Styria",
-    "wuerttemberg": "Württemberg",
-    "ober - franken": "Upper Franconia",
-    "rheinpfalz": "Rhenish Palatinate",
-    "flaemisch": "Flemish",
-    "kuhlaendchen": "Kuhländchen",
-}
-# What people call someone or something from a place ("a Swiss folk song").
-PLACE_ADJECTIVES: dict[str, str] = {
-    "Germany": "German", "Northern Germany": "North German", "Austria": "Austrian",
-    "Switzerland": "Swiss", "Hungary": "Hungarian", "Poland": "Polish", "France": "French",
-    "Netherlands": "Dutch", "Luxembourg": "Luxembourgish", "Lorraine": "Lorrainian",
-    "Alsace": "Alsatian", "Silesia": "Silesian", "Westphalia": "Westphalian",
-    "Swabia": "Swabian", "Franconia": "Franconian", "Thuringia": "Thuringian",
-    "Bavaria": "Bavarian", "Saxony": "Saxon", "Bohemia": "Bohemian", "Hesse": "Hessian",
-    "Rhineland": "Rhenish", "Pomerania": "Pomeranian", "Tyrol": "Tyrolean",
-    "Styria": "Styrian", "Transylvania": "Transylvanian", "Yugoslavia": "Yugoslav",
-    "Romania": "Romanian", "Russia": "Russian", "Soviet Union": "Soviet", "Denmark": "Danish",
-    "Sweden": "Swedish", "Italy": "Italian", "Ireland": "Irish", "Czechoslovakia": "Czech",
-    "China": "Chinese", "Taiwan": "Taiwanese", "Brandenburg": "Brandenburgian",
-}  # fmt: skip
-_DROPPED_PLACES = frozenset(
-    {"europa", "mitteleuropa", "osteuropa", "suedosteuropa", "westeuropa", "nordeuropa"}
-    | {"asien", "ostasien"}
-)
 NOTE_FIELDS = ("N", "S", "B", "H", "Z", "A", "C", "D", "F", "G")  # W:/w: are lyrics
 _FIELD = re.compile(r"^([A-Za-z]):[ \t]*(.*?)\s*$", re.MULTILINE)
 MAX_NOTES_CHARS = 600  # notes feed keyword search; the tail of long notes is bibliography
@@ -190,6 +73,22 @@ def genres_of(label: str) -> list[str]:
     return seen
 
 
+def label_themes(label: str) -> list[str]:
+    """English for the themes a genre label names beside its genres ("Ballade, Mord, Tod" ->
+    ["murder", "death"]), each once, in the label's order."""
+    found = (THEME_WORDS.get(w) for w in label_words(repair_dos_text(label or "")))
+    return list(dict.fromkeys(w for w in found if w))
+
+
+def title_english(text: str) -> list[str]:
+    """English names of a famous chorale, mass or hymn that ``text`` names in German or Latin
+    ("Ein feste Burg ist unser Gott" -> ["A Mighty Fortress Is Our God"])."""
+    return [english for pattern, english in _TITLE_RES if pattern.search(text or "")]
+
+
+_TITLE_RES = tuple((re.compile(p, re.IGNORECASE), e) for p, e in TITLE_SYNONYMS)
+
+
 def title_genres(title: str) -> list[str]:
     """Genres a title names as a song word ("Wiegenlied", "Liebes-Lied"): only words ending in
     "lied", since a title's other words mislead ("Koenigskinder" is a ballad, "lieber" = dear)."""
@@ -203,7 +102,7 @@ def region_of(origin_field: str) -> str:
     places: list[str] = []
     for part in re.split(r"[,;/]", origin_field or ""):
         name = " ".join(part.split())
-        if not name or name.casefold() in _DROPPED_PLACES:
+        if not name or name.casefold() in DROPPED_PLACES:
             continue
         english = PLACE_WORDS.get(name.casefold(), name)
         if english not in places:

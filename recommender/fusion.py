@@ -54,6 +54,7 @@ def matched_words(
     """ "title: Minuet; genre: Wiegen - Lied = lullaby" from ``LexicalIndex.matches`` (words as
     the source spells them); words the ``summary`` (the rest of `why`) already shows are not
     repeated, except a source label translated into English."""
+    from cantus.metadata import label_themes
     from recommender.lexical import tokens
 
     shown = set(tokens(summary))
@@ -62,7 +63,8 @@ def matched_words(
         genre = str(record.get("genre") or "")
         original = str(record.get("genre_original") or "")
         if label == "genre" and genre and original and original.casefold() != genre.casefold():
-            parts.append(f"genre: {original} = {genre}")
+            english = ", ".join([genre, *label_themes(original)])
+            parts.append(f"genre: {original} = {english}")
         elif label not in ("meter", "key") and not set(tokens(" ".join(found))) <= shown:
             parts.append(f"{label}: {' '.join(found)}")
     return "; ".join(parts)

@@ -1,8 +1,10 @@
 """The lexical channel: BM25 over every word the sources carry, as one sparse matrix.
 
 Each piece's document is its title, composer, collection (short and long name), origin, form,
-genre words (English, with their synonyms such as "cradle song" and the source's own label
-"Kinder -, Wiegen - Lied"), region, notes, lyrics, meter and key (in words: "B-flat major"); a
+genre words (English, with their synonyms such as "cradle song"), the source's own label
+("Kinder -, Wiegen - Lied") with the English of the themes it names ("Mord" = murder), region,
+notes, lyrics, meter and key (in words: "B-flat major"); titles and notes also carry the English
+names of famous chorales and masses ("Ein feste Burg" = "A Mighty Fortress Is Our God"). A
 form the catalog only guessed from the meter (an unlabelled 9/8 tune taken for a slip jig) is
 left to the facets. A query's BM25 score is a sum of precomputed per-(piece, term) weights,
 so scoring the whole catalog is one sparse column slice (well under a millisecond for 15k
@@ -33,10 +35,11 @@ from scipy import sparse
 
 from cantus.caption_evidence import key_name
 from cantus.forms import meter_only_form
-from cantus.metadata import GENRE_SYNONYMS, region_adjectives
+from cantus.label_words import GENRE_SYNONYMS
+from cantus.metadata import label_themes, region_adjectives, title_english
 from recommender.stop_words import ENGLISH_STOP_WORDS  # not sklearn's: its import costs a torch
 
-VERSION = "7"  # bump when tokens, fields or weights change: cached indexes are rebuilt
+VERSION = "8"  # bump when tokens, fields or weights change: cached indexes are rebuilt
 # (field label shown in `why`, catalog columns); order = order of labels in `why`
 FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("title", ("title",)),
@@ -115,6 +118,10 @@ def _field_text(record: dict[str, Any], columns: Sequence[str], names: dict[str,
             continue  # the facets weigh a form guessed from the meter; this channel reads words
         if column == "genre":  # every English name of each genre, e.g. "cradle song"
             value = " ".join(n for g in value.split(", ") if g for n in GENRE_SYNONYMS.get(g, (g,)))
+        elif column == "genre_original":  # "Ballade, Mord" also says "murder"
+            value = " ".join([value, *label_themes(value)])
+        elif column in ("title", "notes"):  # "Ein feste Burg" is "A Mighty Fortress"
+            value = " ".join([value, *title_english(value)])
         elif column == "region":  # "Switzerland" is also "Swiss"
             value = " ".join([value, *region_adjectives(value)])
         elif column == "collection":

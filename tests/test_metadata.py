@@ -95,7 +95,7 @@ def test_a_genre_word_in_the_title_names_the_genre_without_a_label():
     [
         "X:1\nT: Zwei Koenigskinder\nK:C\nC|]\n",  # king's children: a ballad, not a nursery song
         "X:1\nT: Willkommen lieber Mondenschein\nK:C\nC|]\n",  # "lieber" is "dear"
-        "X:1\nT: Wiegenlied\nR: Moral - Lied\nK:C\nC|]\n",  # the label speaks, not the title
+        "X:1\nT: Wiegenlied\nR: Barbara\nK:C\nC|]\n",  # the label (a saint: no genre) speaks
     ],
 )
 def test_only_a_song_word_in_the_title_names_a_genre_and_never_over_a_label(tune):

@@ -1,0 +1,394 @@
+"""English for the words the sources write in German, Chinese romanisation or Latin: genre
+labels (Essen's ``R:``), places (``O:``), the themes a label names beside its genre, and the
+English names of famous chorales and masses. Tables only; ``cantus.metadata`` applies them.
+
+Checked for coverage against every label word with three or more pieces
+(``docs/label_inventory.json``, ``cantus.label_inventory``); a word left out is kept verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# (pattern over a source genre label, English genre word). A label's genres are reported in
+# the order they appear in the label; the first is the piece's form.
+GENRE_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"wiegen|(?<!bei)schlaf|schlummer|schaukel|kose|cradle|lullaby", "lullaby"),  # not Beischlaf
+    (
+        r"weihnacht|krippe|christkind|advent|dreik(oe|ö)nig|drei k(oe|ö)nige|\bcarols?\b",
+        "christmas song",
+    ),
+    (r"neujahr|silvester", "New Year song"),
+    (r"ostern|oster", "Easter song"),
+    (r"hochzeit|ehestand|braut|heirat", "wedding song"),
+    (r"trink|zech|tabak", "drinking song"),
+    (r"jaeger|jäger|jagd|wilderer", "hunting song"),
+    (r"soldat|landsknecht|rekrut|(?<!knie)reiter|deserteur", "soldiers' song"),
+    (r"kriegs|krieg\b|sieges", "war song"),  # the sources tell soldiers' songs from war songs
+    (r"abschied", "farewell song"),
+    (r"kinder|\berge\b|kniereiter|abz(ae|ä)hl", "children's song"),
+    (r"begr(ae|ä)bnis|bregr(ae|ä)bnis|trauerlied|totenklage|totenwacht|leichen", "funeral song"),
+    (r"klage|\bsuku\b|fun(ü|ue|u)? ?ku\b", "lament"),
+    # Essen: "Nannü qing / liqing / siqing" (男女情: love, lovers parting, lovers longing)
+    (r"liebe|aiqing|qingge|nann?\s*(li)?qing|nann[üu]e?\s*(li|si)?qing", "love song"),
+    (r"marien|\bmaria\b", "Marian song"),
+    (
+        r"geistlich|religi|kirchen|marien|heiligen|jesus|passion|wallfahrt|pilger|erbauung",
+        "sacred song",
+    ),
+    (r"gebet", "prayer"),
+    (r"\blob|\bdank", "song of praise"),
+    (r"moritat|zeitungslied|b(ae|ä)nkel", "Moritat"),
+    (r"hirten|sch(ae|ä)fer|kuhreihen|hirt\b", "shepherd's song"),
+    (r"bergmann|bergreihen|knappen", "miner's song"),
+    (r"seemann|schiffer|matrosen", "sailors' song"),
+    (r"chuan\w*\s*haozi|chuanfu|chuangong", "boatmen's chant"),
+    (r"caicha|\bchage\b", "tea-picking song"),
+    (r"y(ü|ue|u)ge\b", "fishermen's song"),
+    (r"berufs|handwerk|bauern|arbeit|haozi|tiange|laodong|flachs", "work song"),
+    (r"huagu", "flower drum song"),
+    (r"huadeng", "flower lantern song"),
+    (r"dengdiao|deng\s*diao|dengge|\bdenge\b|huadeng", "lantern song"),
+    (r"kejia", "Hakka song"),
+    (r"\bmai(lied|tanz|en|\b|\s*-)", "May song"),
+    (r"reigen|ringelreihen|rundtanz", "ring dance"),
+    (r"tanz|reigen|wuge|yangge|walzer", "dance song"),
+    (r"spiel(?!mann)", "game song"),
+    (r"ballade", "ballad"),
+    (r"romanze", "romance"),  # the sources tell Romanze from Ballade: so do we
+    (r"scherz|spott|schalk|schelm|schwank|lustig|l(ue|ü)gen", "humorous song"),
+    (r"geming", "revolutionary song"),
+    (r"vaterland|politisch|national|patriot|freiheit|\bwehr\b|hymne", "patriotic song"),
+    (r"erzaehl|erzähl|sage\b|sagen|maerchen|märchen|legende|lishi", "narrative song"),
+    (r"histori|\b1[6-9]\d\d\b|napoleon", "historical song"),
+    (r"wander", "wandering song"),
+    (r"studenten|burschen|turner", "student song"),
+    (r"jugend", "youth song"),
+    (r"geselligkeit|gem(ue|ü)tlich|rundgesang", "convivial song"),
+    (r"fr(ue|ü)hling", "spring song"),
+    (r"jahreszeit|siji|sommer|herbst|winter", "seasonal song"),
+    (r"abend|tageszeit", "evening song"),
+    (r"tagelied|w(ae|ä)chter", "dawn song"),
+    (r"st(ae|ä)ndchen|fenstergang|kilt", "serenade"),
+    (r"heimat|heimweh", "song of home"),
+    (r"natur|tierlied|pflanzen", "nature song"),
+    (r"moral|belehrung|mahnlied|trost", "moral song"),
+    (r"helden|ehren|ged(ae|ä)chtnis|personen", "song of praise for a person"),
+    (r"jodl|jodel", "yodel"),
+    (r"kanon", "round"),
+    (r"r(ae|ä)tsel", "riddle song"),
+    (
+        r"brauchtum|ansinge|bettel|heische|kirmes|fest\b|festlied|namenstag|sommertag|fengsu",
+        "custom song",
+    ),
+    (r"xiaodiao|xiao diao|shidiao", "xiaodiao"),
+    (r"hua'?er\b|huar\b", "hua'er"),
+    (r"shange|shanqu|xintianyou|huar", "shan'ge"),
+    (r"xin minge", "new folk song"),
+    (r"lyrisch", "lyrical song"),
+)
+
+# English words for each genre that users type, beside the genre itself (search and captions).
+GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "lullaby": ("lullaby", "cradle song", "Wiegenlied"),
+    "christmas song": ("Christmas song", "carol", "Christmas carol", "Weihnachtslied"),
+    "New Year song": ("New Year song", "New Year's Eve song", "Neujahrslied"),
+    "Easter song": ("Easter song", "Easter hymn", "Osterlied"),
+    "wedding song": ("wedding song", "marriage song", "Hochzeitslied"),
+    "drinking song": ("drinking song", "tavern song", "Trinklied"),
+    "hunting song": ("hunting song", "hunter's song", "Jägerlied"),
+    "soldiers' song": ("soldiers' song", "soldier's song", "military song", "Soldatenlied"),
+    "war song": ("war song", "battle song", "song of war", "Kriegslied"),
+    "farewell song": ("farewell song", "parting song", "Abschiedslied"),
+    "children's song": ("children's song", "nursery song", "Kinderlied"),
+    "funeral song": ("funeral song", "dirge", "burial song", "song of mourning", "Begräbnislied"),
+    "lament": ("lament", "song of sorrow", "Klagelied"),
+    "love song": ("love song", "song of love", "Liebeslied"),
+    "Marian song": ("Marian song", "song to the Virgin Mary", "Marienlied"),
+    "sacred song": ("sacred song", "religious song", "hymn-like song", "geistliches Lied"),
+    "prayer": ("prayer", "prayer song", "Gebet"),
+    "song of praise": ("song of praise", "thanksgiving song", "Loblied"),
+    "Moritat": ("Moritat", "murder ballad", "broadside ballad", "street ballad"),
+    "shepherd's song": ("shepherd's song", "shepherd song", "herdsman's song", "pastoral song",
+                        "Hirtenlied"),
+    "miner's song": ("miner's song", "miners' song", "mining song", "Bergmannslied"),
+    "sailors' song": ("sailors' song", "sea song", "sailor's song", "boatman's song",
+                      "Seemannslied"),
+    "boatmen's chant": ("boatmen's chant", "boatman's song", "boat hauling chant",
+                        "river boatmen's work song", "chuanfu haozi"),
+    "tea-picking song": ("tea-picking song", "tea picking song", "tea song", "caicha"),
+    "fishermen's song": ("fishermen's song", "fisherman's song", "yuge"),
+    "work song": ("work song", "labour song", "worker's song"),
+    "flower drum song": ("flower drum song", "flower drum", "huagu"),
+    "flower lantern song": ("flower lantern song", "lantern song", "huadeng"),
+    "lantern song": ("lantern song", "lantern festival song", "dengge", "denge"),
+    "Hakka song": ("Hakka song", "Hakka mountain song", "kejia"),
+    "May song": ("May song", "May Day song", "song of May", "Mailied"),
+    "ring dance": ("ring dance", "round dance", "circle dance", "Reigen"),
+    "dance song": ("dance song", "song for dancing", "Tanzlied"),
+    "game song": ("game song", "singing game", "play song", "Spiellied"),
+    "ballad": ("ballad", "narrative ballad", "Ballade"),
+    "romance": ("romance", "lyrical romance", "Romanze"),
+    "humorous song": ("humorous song", "comic song", "joking song"),
+    "revolutionary song": ("revolutionary song", "red song", "song of the revolution"),
+    "patriotic song": ("patriotic song", "political song", "national song", "anthem"),
+    "narrative song": ("narrative song", "legend song", "story song"),
+    "historical song": ("historical song", "song of history", "historisches Lied"),
+    "wandering song": ("wandering song", "hiking song", "travelling song", "Wanderlied"),
+    "student song": ("student song", "Studentenlied"),
+    "youth song": ("youth song", "song of youth", "Jugendlied"),
+    "convivial song": ("convivial song", "social song", "party song", "Geselligkeitslied"),
+    "spring song": ("spring song", "song of spring", "Frühlingslied"),
+    "seasonal song": ("seasonal song", "song of the seasons"),
+    "evening song": ("evening song", "song of the evening", "Abendlied"),
+    "dawn song": ("dawn song", "watchman's song", "aubade", "Tagelied"),
+    "serenade": ("serenade", "courting song", "Ständchen"),
+    "song of home": ("song of home", "homeland song", "homesickness song", "Heimatlied"),
+    "nature song": ("nature song", "song of nature", "Naturlied"),
+    "moral song": ("moral song", "didactic song", "song of consolation"),
+    "song of praise for a person": ("song of praise for a person", "heroic song",
+                                    "memorial song", "Heldenlied"),
+    "yodel": ("yodel", "yodelling song", "Jodler"),
+    "round": ("round", "canon", "Kanon"),
+    "riddle song": ("riddle song", "Rätsellied"),
+    "custom song": ("custom song", "folk custom song", "ritual song", "begging song",
+                    "Brauchtumslied"),
+    "xiaodiao": ("xiaodiao", "Chinese ditty", "little tune"),
+    "hua'er": ("hua'er", "huaer", "flower song", "northwest Chinese mountain song"),
+    "shan'ge": ("shan'ge", "shange", "mountain song", "Chinese mountain song"),
+    "new folk song": ("new folk song", "xin minge"),
+    "lyrical song": ("lyrical song", "lyric song", "lyrisches Lied"),
+}  # fmt: skip
+
+# Themes a label names beside its genre (German / pinyin as ``label_inventory.fold`` writes
+# them) -> English; searchable, never a form.
+THEME_WORDS: dict[str, str] = {
+    "lied": "song", "lieder": "songs", "tod": "death", "liebe": "love", "mord": "murder",
+    "leid": "sorrow", "verfuehrung": "seduction", "standesunterschied": "difference of rank",
+    "selbstmord": "suicide", "schwangerschaft": "pregnancy", "betrug": "deceit",
+    "brautwerbung": "courtship", "adelige als dienstmagd": "noblewoman as servant",
+    "vergebliche werbung": "vain courtship", "moral": "morals", "erzaehlung": "tale",
+    "scherz": "jest", "strafe": "punishment", "todesahnung": "premonition of death",
+    "hinrichtung": "execution", "trennung": "separation", "habgier": "greed",
+    "reue": "remorse", "herr": "master", "entfuehrung": "abduction", "ehe": "marriage",
+    "magd": "maid", "rache": "revenge", "treue": "faithfulness", "freude": "joy",
+    "kindsmord": "infanticide", "flucht": "escape", "unfall": "accident", "geist": "ghost",
+    "werbung": "courtship", "gefangenschaft": "captivity", "rueckkehr": "return",
+    "familiengeschichte": "family story", "wanderschaft": "journeyman's travels",
+    "untreue": "infidelity", "rettung": "rescue", "beischlaf": "lovemaking",
+    "mordversuch": "attempted murder", "vergeltung": "retribution",
+    "menschenhandel": "human trafficking", "grab": "grave", "auferstehen": "resurrection",
+    "antiphonal": "antiphonal", "sehnsucht": "longing", "enttaeuschung": "disappointment",
+    "verlassen des elternhauses": "leaving home", "geburt": "birth", "trauer": "mourning",
+    "vergaenglichkeit": "transience", "welt": "world",
+    "frau in maennerkleidung": "woman in men's clothes", "indiskretion": "indiscretion",
+    "verweigerter beischlaf": "refused lovemaking", "versagen": "failure",
+    "verlorene ehre": "lost honour", "waise": "orphan", "scheintod": "apparent death",
+    "boese stiefmutter": "wicked stepmother", "vergewaltigung": "rape",
+    "weglaufen": "running away", "bei der arbeit": "at work", "allegorie": "allegory",
+    "betrogener ehemann": "deceived husband", "freundschaft": "friendship",
+    "eifersucht": "jealousy", "minderjaehrige": "minor", "gnade": "mercy",
+    "heimkehr": "homecoming", "befreiung": "liberation", "magie": "magic",
+    "ehebruch": "adultery", "ehegeloebnis": "betrothal", "verlorene unschuld": "lost innocence",
+    "tier": "animal", "verleumdung": "slander", "verwuenschung": "curse", "wald": "forest",
+    "nacht": "night", "morgen": "morning", "knecht": "farmhand", "hunger": "hunger",
+    "verwechslung": "mistaken identity", "glueck": "happiness", "erotik": "eroticism",
+    "geiz": "avarice", "rabenmutter": "cruel mother", "lebenslauf": "course of life",
+    "berg": "mountain", "pilgerreise": "pilgrimage", "tragisch": "tragic",
+    "wiederfinden": "reunion", "fuhrmann": "carter", "schneider": "tailor",
+    "staendelied": "occupational song", "gesellenlied": "journeymen's song",
+    "choral": "chorale", "curiosum": "curiosity", "totensage": "legend of the dead",
+    "grabesstimme": "voice from the grave", "zaehlgeschichte": "counting story",
+    "wettlied": "contest song", "alpenlied": "Alpine song", "biblischer stoff": "biblical story",
+    "gesellschaftsspiel": "party game", "wunschlied": "wishing song",
+    "liebeshandel": "love affair", "abgewiesener freier": "rejected suitor",
+    "liebeskummer": "lovesickness", "nonnenklage": "nun's lament",
+    "siebenjaehriger krieg": "Seven Years' War", "stimmungslied": "mood song",
+    "mengjiangnue diao": "Meng Jiangnü tune", "molihua diao": "jasmine flower tune",
+    "xiuhebao diao": "embroidered purse tune", "wugeng diao": "five watches of the night tune",
+    "lianhualao": "lotus-flower beggars' song", "jiandianhua diao": "picking indigo flowers tune",
+    "siji huahui": "flowers of the four seasons", "chang huahui": "singing of flowers",
+    "funue shenghuo": "women's life", "shenghuo xiaochang": "song of daily life",
+    "qiongfu duibi": "rich and poor", "dui hua": "flower dialogue song",
+    "biaoda aiqing": "expressing love", "xin minge": "new folk song",
+    "geming lishi minge": "revolutionary history folk song", "changgong suku": "farmhand's lament",
+    "zauberlied": "magic song", "barbara": "Saint Barbara", "ritterlied": "knight's song",
+    "regenlied": "rain song", "bundeslied": "fraternity song", "bettlerlied": "beggar's song",
+    "siebensprung": "Seven Jumps dance", "festtage": "feast days", "verlassenheit": "loneliness",
+    "opfer": "sacrifice", "frauenraub": "abduction of a woman", "burlesk": "burlesque",
+    "vertreibung": "expulsion", "mythologisch": "mythological", "erpressung": "blackmail",
+    "leiden": "suffering", "landleben": "country life", "hoffnung": "hope",
+    "zufriedenheit": "contentment", "freimaurergesang": "Freemasons' song",
+    "gesellschaftslied": "social song", "prinz eugen": "Prince Eugene",
+    "tod koenigin louise": "death of Queen Louise", "pantomime": "pantomime", "wein": "wine",
+    "schlaraffenland": "land of Cockaigne", "sankt martin": "Saint Martin",
+    "invaliden": "invalid soldiers", "guckkastenlied": "peep-show song",
+    "morgenlied": "morning song", "schmerz": "pain", "jagen": "hunting", "ehre": "honour",
+    "verzierung": "ornament", "nebel": "fog", "beschwoerung": "incantation",
+    "duichang": "antiphonal duet", "changgong ku": "farmhand's lament",
+    "chanong shenghuo": "tea farmers' life", "nongtian cheshui shi chang": "waterwheel field song",
+    "pashan diao": "mountain-climbing tune", "pingban diao": "flat-beat tune",
+    "yinniusi diao": "silver button tune", "wujuzi": "five-line song",
+    "dieduanqiao": "falling off the broken bridge",
+    "cheshui haozi": "waterwheel chant", "dawo haozi": "tamping chant",
+    "nongtian laodong chang": "field work song", "nongtian laodong shi chang": "field work song",
+}  # fmt: skip
+
+# Place words in Essen's O: field -> English; continents and broad regions are dropped.
+PLACE_WORDS: dict[str, str] = {
+    "deutschland": "Germany", "lothringen": "Lorraine", "luxemburg": "Luxembourg",
+    "schlesien": "Silesia", "niederrhein": "Lower Rhine", "westfalen": "Westphalia",
+    "schwaben": "Swabia", "franken": "Franconia", "untermainfranken": "Lower Main Franconia",
+    "thueringen": "Thuringia", "oesterreich": "Austria", "schweiz": "Switzerland",
+    "niederlande": "Netherlands", "polen": "Poland", "ungarn": "Hungary",
+    "jugoslawien": "Yugoslavia", "frankreich": "France", "elsass": "Alsace", "bayern": "Bavaria",
+    "sachsen": "Saxony", "boehmen": "Bohemia", "hessen": "Hesse", "irland": "Ireland",
+    "rheinland": "Rhineland", "rhein": "Rhine", "pfalz": "Palatinate",
+    "nord - deutschland": "Northern Germany", "russland": "Russia", "rumaenien": "Romania",
+    "tschechoslowakei": "Czechoslovakia", "daenemark": "Denmark", "schweden": "Sweden",
+    "italien": "Italy", "nordwesten": "Northwest", "deutschland (brd)": "Germany",
+    "deutschland (ddr)": "Germany", "norddeutschland": "Northern Germany",
+    "udssr": "Soviet Union", "pommern": "Pomerania", "tirol": "Tyrol",
+    "siebenbuergen": "Transylvania", "steiermark": "Styria", "wuerttemberg": "Württemberg",
+    "ober - franken": "Upper Franconia", "rheinpfalz": "Rhenish Palatinate",
+    "flaemisch": "Flemish", "kuhlaendchen": "Kuhländchen",
+    # added from the inventory (docs/label_inventory.json)
+    "mexiko": "Mexico", "amerika": "America", "mittelamerika": "Central America",
+    "nord - amerika": "North America", "usa": "USA", "england": "England",
+    "schottland": "Scotland", "norwegen": "Norway", "kroatien": "Croatia",
+    "slowakei": "Slovakia", "slowenien": "Slovenia", "ukraine": "Ukraine",
+    "galizien": "Galicia", "bessarabien": "Bessarabia", "bukowina": "Bukovina",
+    "banat": "Banat", "batschka": "Bačka", "maehren": "Moravia", "krain": "Carniola",
+    "sudetenland": "Sudetenland", "gottschee": "Gottschee (Kočevje)", "zips": "Spiš",
+    "flandern": "Flanders", "west - flandern": "West Flanders", "brabant": "Brabant",
+    "limburg": "Limburg", "preussen": "Prussia", "ostpreussen": "East Prussia",
+    "westpreussen": "West Prussia", "posen": "Poznań", "danzig": "Gdańsk",
+    "breslau": "Wrocław", "liegnitz": "Legnica", "glogau": "Głogów", "oppeln": "Opole",
+    "oberschlesien": "Upper Silesia", "glatz": "Kłodzko", "grafschaft glatz": "County of Kladsko",
+    "koenigsberg": "Königsberg", "schleswig - holstein": "Schleswig-Holstein",
+    "schleswig holstein": "Schleswig-Holstein", "schleswig": "Schleswig",
+    "niedersachsen": "Lower Saxony", "provinz sachsen": "Province of Saxony",
+    "sachsen - anhalt": "Saxony-Anhalt", "nordrhein - westfalen": "North Rhine-Westphalia",
+    "rheinland - pfalz": "Rhineland-Palatinate", "rheinprovinz": "Rhine Province",
+    "hessen - nassau": "Hesse-Nassau", "ober - hessen": "Upper Hesse",
+    "oberhessen": "Upper Hesse", "nieder - hessen": "Lower Hesse", "kurhessen": "Electoral Hesse",
+    "mittel - franken": "Middle Franconia", "oberfranken": "Upper Franconia",
+    "unter - franken": "Lower Franconia", "unterfranken": "Lower Franconia",
+    "niederbayern": "Lower Bavaria", "oberbayern": "Upper Bavaria",
+    "ober - bayern": "Upper Bavaria", "nord - bayern": "Northern Bavaria",
+    "nordbayern": "Northern Bavaria", "sueddeutschland": "Southern Germany",
+    "sued - deutschland": "Southern Germany", "niederoesterreich": "Lower Austria",
+    "mittelrhein": "Middle Rhine", "oberrhein": "Upper Rhine", "lausitz": "Lusatia",
+    "niederlausitz": "Lower Lusatia", "oberlausitz": "Upper Lusatia",
+    "herzogtum berg": "Duchy of Berg", "bergisches land": "Bergisches Land",
+    "erzgebirge": "Ore Mountains", "schwarzwald": "Black Forest", "boehmerwald": "Bohemian Forest",
+    "hunsrueck": "Hunsrück", "nordsee": "North Sea", "mosel": "Moselle",
+    "sued - tirol": "South Tyrol", "suedtirol": "South Tyrol", "kanton bern": "Canton of Bern",
+    "graubuenden": "Grisons", "oberwallis": "Upper Valais", "aargau": "Aargau",
+    "franzoesische schweiz": "French Switzerland", "friesland": "Frisia",
+    "ost - friesland": "East Frisia", "wolga": "Volga", "wolga - kolonie": "Volga colony",
+    "wolgakolonie": "Volga colony", "wolga - gebiet": "Volga region",
+    "sorbisch": "Sorbian", "niederdeutsch": "Low German", "koeln": "Cologne",
+    "muenster": "Münster", "nuernberg": "Nuremberg", "wuerzburg": "Würzburg",
+    "hannover": "Hanover", "frankfurt a.m.": "Frankfurt am Main", "vorderer orient": "Near East",
+    "shanbei": "Northern Shaanxi", "dongbei": "Northeast China",
+    "insel ruegen": "Rügen island", "helgoland": "Heligoland", "foehr": "Föhr",
+}  # fmt: skip
+# What people call someone or something from a place ("a Swiss folk song").
+PLACE_ADJECTIVES: dict[str, str] = {
+    "Germany": "German", "Northern Germany": "North German", "Austria": "Austrian",
+    "Switzerland": "Swiss", "Hungary": "Hungarian", "Poland": "Polish", "France": "French",
+    "Netherlands": "Dutch", "Luxembourg": "Luxembourgish", "Lorraine": "Lorrainian",
+    "Alsace": "Alsatian", "Silesia": "Silesian", "Westphalia": "Westphalian",
+    "Swabia": "Swabian", "Franconia": "Franconian", "Thuringia": "Thuringian",
+    "Bavaria": "Bavarian", "Saxony": "Saxon", "Bohemia": "Bohemian", "Hesse": "Hessian",
+    "Rhineland": "Rhenish", "Pomerania": "Pomeranian", "Tyrol": "Tyrolean",
+    "Styria": "Styrian", "Transylvania": "Transylvanian", "Yugoslavia": "Yugoslav",
+    "Romania": "Romanian", "Russia": "Russian", "Soviet Union": "Soviet", "Denmark": "Danish",
+    "Sweden": "Swedish", "Italy": "Italian", "Ireland": "Irish", "Czechoslovakia": "Czech",
+    "China": "Chinese", "Taiwan": "Taiwanese", "Brandenburg": "Brandenburgian",
+    "Mexico": "Mexican", "America": "American", "USA": "American", "England": "English",
+    "Scotland": "Scottish", "Norway": "Norwegian", "Croatia": "Croatian",
+    "Slovakia": "Slovak", "Slovenia": "Slovenian", "Ukraine": "Ukrainian",
+    "Moravia": "Moravian", "Prussia": "Prussian", "East Prussia": "East Prussian",
+    "Flanders": "Flemish", "Frisia": "Frisian", "East Frisia": "East Frisian",
+    "Lusatia": "Lusatian", "Southern Germany": "South German", "South Tyrol": "South Tyrolean",
+    "Lower Saxony": "Lower Saxon", "Galicia": "Galician",
+}  # fmt: skip
+# Names English writes as the source does (Chinese provinces in pinyin, German states):
+# counted as covered by the inventory, translated by nothing.
+PLACES_AS_WRITTEN = frozenset(
+    {"china", "taiwan", "brandenburg", "berlin", "baden", "nassau", "hunan", "hubei",
+     "jiangsu", "shanxi", "anhui", "shaanxi", "jiangxi", "sichuan", "hebei", "shandong",
+     "yunnan", "guangdong", "henan", "liaoning", "fujian", "zhejiang", "ningxia", "gansu",
+     "heilongjiang", "guangxi", "qinghai", "chongqing", "guizhou", "jilin", "hainan",
+     "mecklenburg", "saarland", "oldenburg", "burgenland", "salzburg", "uckermark",
+     "altmark", "vogtland", "harz", "eifel", "taunus", "westerwald", "odenwald", "spessart"}
+)  # fmt: skip
+DROPPED_PLACES = frozenset(
+    {"europa", "mitteleuropa", "osteuropa", "suedosteuropa", "westeuropa", "nordeuropa"}
+    | {"suedeuropa", "asien", "ostasien"}
+)
+
+# English names of famous chorales, masses and hymns (regex over a title or notes, English).
+TITLE_SYNONYMS: tuple[tuple[str, str], ...] = (
+    (r"ein.? feste burg", "A Mighty Fortress Is Our God"),
+    (r"o haupt voll blut", "O Sacred Head, Now Wounded"),
+    (r"wachet auf", "Wake, Awake, for Night Is Flying (Sleepers, Wake)"),
+    (r"jesu,? meine freude", "Jesus, My Joy"),
+    (r"nun danket alle gott", "Now Thank We All Our God"),
+    (r"wie sch(ö|oe)n leuchtet der morgenstern", "How Brightly Shines the Morning Star"),
+    (r"vom himmel hoch", "From Heaven Above to Earth I Come"),
+    (r"herzliebster jesu", "Ah, Holy Jesus"),
+    (r"wer nur den lieben gott", "If You But Trust in God to Guide You"),
+    (r"befiehl du deine wege", "Commit Thy Way to Jesus"),
+    (r"jesu,? der du meine seele", "Jesus, Who Didst My Soul"),
+    (r"lobe den herren", "Praise to the Lord, the Almighty"),
+    (r"christ lag in todesbanden", "Christ Lay in Death's Bonds"),
+    (r"papae marcelli", "Pope Marcellus Mass"),
+    (r"de beata virgine|beatae mariae virginis|sanctae mariae", "Mass of the Blessed Virgin Mary"),
+    (r"pro defunctis|requiem", "Requiem Mass for the Dead"),
+    (r"\bmissa\b", "Mass"),
+    (r"ave maria", "Hail Mary"),
+    (r"stabat mater", "Sorrowful Mother"),
+)
+
+
+_UMLAUTS = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"}
+)
+_PARTS = re.compile(r"\s*(?:[,;.:()\"]|\bund\b|\bbzw\b|/)\s*", re.IGNORECASE)
+_JOIN = re.compile(r"\s*-\s*")
+
+
+def fold(word: str) -> str:
+    """Lower case, umlauts as Essen spells them ("ae"), accents dropped ("Nannü" -> "nannue")."""
+    text = unicodedata.normalize("NFKD", word.translate(_UMLAUTS))
+    return " ".join("".join(c for c in text if not unicodedata.combining(c)).lower().split())
+
+
+def label_words(label: str) -> list[str]:
+    """A genre label's words, compounds joined: "Staende -, Soldaten - Lied" ->
+    ["staendelied", "soldatenlied"]; "Shange. Nannü qing" -> ["shange", "nannue qing"]."""
+    parts = [p for p in _PARTS.split(label or "") if p and not set(p) <= {"?", " ", "-"}]
+    words: list[str] = []
+    for i, part in enumerate(parts):
+        if re.search(r"-\s*$", part):  # "Soldaten -": borrows the next compound's tail
+            tail = next((_tail(p) for p in parts[i + 1 :] if not p.rstrip().endswith("-")), "")
+            part = part.rstrip(" -") + tail
+        words.append(fold(_JOIN.sub("", part)).strip("?+ "))  # "Beischlaf ?" = doubtful
+    return list(dict.fromkeys(w for w in words if w))
+
+
+def _tail(part: str) -> str:
+    """The shared tail of a compound: "Kriegs - Lied" -> "Lied", "Ehestandslied" -> "lied"."""
+    if "-" in part:
+        return _JOIN.split(part)[-1]
+    found = re.search(r"(lied(?:er)?|sage|spiel|klage)$", part, re.IGNORECASE)
+    return found.group(1) if found else ""
+
+
+def place_words(origin: str) -> list[str]:
+    """The places of an ``O:`` field, every level: "China, Shaanxi, Zizhou" -> three."""
+    return [" ".join(p.split()) for p in re.split(r"[,;/]", origin or "") if p.strip()]
