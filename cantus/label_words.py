@@ -347,9 +347,8 @@ TITLE_SYNONYMS: tuple[tuple[str, str], ...] = (
     (r"lobe den herren", "Praise to the Lord, the Almighty"),
     (r"christ lag in todesbanden", "Christ Lay in Death's Bonds"),
     (r"papae marcelli", "Pope Marcellus Mass"),
-    (r"de beata virgine|beatae mariae virginis|sanctae mariae", "Mass of the Blessed Virgin Mary"),
+    (r"de beata (mari(a|ae|e) )?virgin|beatae mariae virginis", "Mass of the Blessed Virgin Mary"),
     (r"pro defunctis|requiem", "Requiem Mass for the Dead"),
-    (r"\bmissa\b", "Mass"),
     (r"ave maria", "Hail Mary"),
     (r"stabat mater", "Sorrowful Mother"),
 )
