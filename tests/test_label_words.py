@@ -96,3 +96,12 @@ def test_inventory_counts_pieces_and_coverage_on_a_fixture():
         "Hessen",
     ]
     assert place_words("China, Shaanxi, Zizhou") == ["China", "Shaanxi", "Zizhou"]
+
+
+def test_why_names_the_label_with_its_genre_and_theme_in_english():
+    from recommender.fusion import matched_words
+
+    record = {"genre": "ballad", "genre_original": "Ballade, Mord, Tod"}
+    assert matched_words(record, [("genre", ["murder"])]) == (
+        "genre: Ballade, Mord, Tod = ballad, murder, death"
+    )

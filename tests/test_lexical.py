@@ -171,3 +171,18 @@ def test_save_then_load_and_a_changed_catalog_is_rebuilt(tmp_path):
     changed = frame.assign(title=frame["title"] + " x")
     assert data_key(changed) != key
     assert LexicalIndex.load(path, data_key(changed)) is None
+
+
+def test_label_themes_and_english_chorale_and_mass_names_are_words_of_the_piece():
+    records = [
+        {"title": "Es war einmal", "genre": "ballad", "genre_original": "Ballade, Mord, Tod"},
+        {"title": "Ein feste Burg ist unser Gott (BWV 302)", "form": "chorale"},
+        {"title": "Agnus Dei", "notes": "Missa Papae Marcelli Agnus I", "form": "mass"},
+        {"title": "Es waren zwei Koenigskinder", "genre": "ballad", "genre_original": "Ballade"},
+    ]
+    index = LexicalIndex.build(records)
+    for query, best in [("murder ballad", 0), ("a mighty fortress", 1), ("Pope Marcellus", 2)]:
+        scores, terms = index.scores(query)
+        assert int(np.argmax(scores)) == best, query
+    _, terms = index.scores("murder")
+    assert index.matches(records[0], terms) == [("genre", ["murder"])]
