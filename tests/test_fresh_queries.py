@@ -7,13 +7,16 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from recommender.eval_fresh import fresh_grades
-from recommender.fresh_queries import FRESH, MIN_RELEVANT
+from recommender.fresh_queries import FRESH, MIN_RELEVANT, WITHDRAWN
 from recommender.source_queries import (
+    ALL_QUERIES,
     QUERIES,
     RT,
+    TUNE_ONLY,
     O,
     SourceQuery,
     meter,
@@ -38,10 +41,11 @@ def _norm(text: str) -> str:
 def test_fresh_set_is_new_large_and_spread_over_every_family():
     texts = [_norm(q.text) for q in FRESH]
     assert len(texts) >= 60 and len(set(texts)) == len(texts)
-    assert not set(texts) & {_norm(q.text) for q in QUERIES}  # no query repeated
+    assert not set(texts) & {_norm(q.text) for q in ALL_QUERIES}  # no query repeated
     per_family = Counter(q.family for q in FRESH)
     assert set(per_family) == {q.family for q in QUERIES}
-    assert all(8 <= n <= 10 for n in per_family.values()), per_family
+    # 8..10 per family as written; sacred lost 4 and genre 1 to the withdrawn queries
+    assert all(6 <= n <= 10 for n in per_family.values()), per_family
     assert all(q.fresh for q in FRESH) and not any(q.fresh for q in QUERIES)
 
 
@@ -54,7 +58,7 @@ def test_every_fresh_judge_grades_its_fixture_pieces_relevant_and_others_not():
 
 
 def test_fresh_judges_read_raw_fields_not_the_rankers_columns():
-    by_text = {q.text: q for q in FRESH}
+    by_text = {q.text: q for q in (*FRESH, *WITHDRAWN)}
     funeral = by_text["a song for a funeral"]
     assert funeral.grade({"R": "Trauer -, Bregraebnis -, Trost - Lied", "source": "x.abc"}) == 2
     assert funeral.grade({"R": "", "genre": "funeral song", "source": "x.abc"}) == 0
@@ -163,6 +167,13 @@ def test_every_fresh_query_has_three_relevant_pieces_in_the_shipped_catalog():
     from recommender.eval_search import source_records
 
     columns = ["source", "number", "collection", "meter", "tonic", "mode"]
-    grades = fresh_grades(source_records(load_catalog(columns=columns, include_user=False)), FRESH)
+    records = source_records(load_catalog(columns=columns, include_user=False))
+    grades = fresh_grades(records, FRESH)
     thin = {t: int((g == 2).sum()) for t, g in grades.items() if (g == 2).sum() < MIN_RELEVANT}
     assert not thin
+    # no tune-only query (tuned on) asks for a fresh query's pieces: the four that did are
+    # WITHDRAWN; related queries share at most a fifth, as queries of the two halves do
+    for query in TUNE_ONLY:
+        tuned = np.array([query.grade(r) == 2 for r in records])
+        shares = {t: (tuned & (g == 2)).sum() / (g == 2).sum() for t, g in grades.items()}
+        assert max(shares.values()) <= 0.25, (query.text, max(shares, key=shares.get))
