@@ -100,7 +100,11 @@ FRESH2: tuple[SourceQuery, ...] = (
     _f("Jesu, meine Freude", "sacred", named(r"jesu,? meine freude")),
     _f("the chorale Wer nur den lieben Gott lässt walten", "sacred", named(r"wer nur den lieben")),
     _f("Befiehl du deine Wege", "sacred", named(r"befiehl du")),
-    _f("Vater unser im Himmelreich, the Lord's Prayer chorale", "sacred", named(r"vater unser")),
+    _f(
+        "Vater unser im Himmelreich, the Lord's Prayer chorale",
+        "sacred",
+        named(r"vater unser im himmelreich"),
+    ),
     _f("a pilgrims' song", "sacred", R(r"wallfahrt|pilger")),
     _f("a song about a saint", "sacred", R(r"heiligen")),
     _f("an Epiphany song for the Three Kings", "sacred", R(r"dreik(oe|ö)nig|drei k(oe|ö)nig")),
