@@ -33,7 +33,7 @@ class SourceQuery:
     text: str
     family: str
     needs: tuple[Need, ...]
-    fresh: bool = False  # in the blind fresh set (``recommender.fresh_queries``): test only
+    fresh: bool = False  # in a blind fresh set (``fresh_queries``, ``fresh_queries2``): test only
 
     def grade(self, record: Record) -> int:
         met = sum(bool(n.test(record)) for n in self.needs)

@@ -101,7 +101,7 @@ def test_fresh_grades_refuse_a_stale_query_and_a_judge_nothing_meets():
 # --------------------------------------------------------------------------- wiring
 
 
-def _tiny_sets() -> tuple[tuple[SourceQuery, ...], tuple[SourceQuery, ...]]:
+def _tiny_sets() -> tuple[tuple[SourceQuery, ...], ...]:
     tuned = (
         SourceQuery("lullaby", "genre", (RT("lullaby"),)),
         SourceQuery("a waltz", "genre", (RT("waltz"),)),
@@ -115,12 +115,17 @@ def _tiny_sets() -> tuple[tuple[SourceQuery, ...], tuple[SourceQuery, ...]]:
         SourceQuery("a reel from Germany", "combined", (RT("reel"), O("german")), fresh=True),
         SourceQuery("something happy in 3/4", "mood", (meter("3/4"), mode("major")), fresh=True),
     )
-    return tuned, fresh
+    fresh2 = (
+        SourceQuery("a German waltz", "combined", (RT("waltz"), O("german")), fresh=True),
+        SourceQuery("a sad reel", "mood", (RT("reel"), mode("minor")), fresh=True),
+    )
+    return tuned, fresh, fresh2
 
 
-def test_the_fresh_section_is_scored_beside_the_test_half(monkeypatch):
-    """A tiny synthetic engine and query sets: the fresh set gets every test-half method, is
-    scored with the tuned constants, and never enters the tune or test half."""
+def test_the_fresh_sections_are_scored_beside_the_test_half(monkeypatch):
+    """A tiny synthetic engine and query sets: each blind set (``fresh``, ``fresh2``) gets every
+    test-half method, is scored with the tuned constants, and never enters the tune or test
+    half."""
     from cantus import catalog as catalog_module
     from recommender import eval_fresh, eval_search, source_queries
     from recommender.evaluate import summary_lines
@@ -133,7 +138,7 @@ def test_the_fresh_section_is_scored_beside_the_test_half(monkeypatch):
          "mode": r.mode, "R": r.form, "T": r.title, "O": r.origin}
         for r in rows.itertuples()
     ]  # fmt: skip
-    tuned, fresh = _tiny_sets()
+    tuned, fresh, fresh2 = _tiny_sets()
     texts = rows.assign(text=rows["title"] + " " + rows["form"] + " " + rows["origin"])
     monkeypatch.setattr(eval_search, "ALL_QUERIES", tuned)
     monkeypatch.setattr(eval_search, "split", lambda: source_queries.split(tuned, ()))
@@ -141,6 +146,7 @@ def test_the_fresh_section_is_scored_beside_the_test_half(monkeypatch):
     monkeypatch.setattr(eval_search, "source_records", lambda catalog: records)
     monkeypatch.setattr(catalog_module, "load_catalog", lambda *a, **k: texts)
     monkeypatch.setattr(eval_fresh, "FRESH", fresh)
+    monkeypatch.setattr(eval_fresh, "FRESH2", fresh2)
     base = engine.config
 
     report = eval_search.evaluate_source_queries(engine)
@@ -157,8 +163,17 @@ def test_the_fresh_section_is_scored_beside_the_test_half(monkeypatch):
     weak = section["weak_match"]
     assert weak["threshold_tuned"] == report["weak_match"]["threshold"]
     assert 0.0 <= weak["accuracy"] <= 1.0 and 0.0 <= weak["accuracy_in_use"] <= 1.0
+    second = report["fresh2"]  # scored exactly like the first, on its own queries
+    assert second["set"] == "fresh2" and section["set"] == "fresh"
+    assert second["queries"] == len(fresh2) and "all test" in second["reports"]
+    assert list(second["mean"]) == list(section["mean"])
+    assert set(second["families"]) == {"combined", "mood"}
+    assert {e["query"] for e in second["per_query"]} == {q.text for q in fresh2}
+    assert not {q.text for q in fresh2} & set(halves)
+    assert second["weak_match"]["threshold_tuned"] == weak["threshold_tuned"]
     lines = summary_lines({"source_queries": report})
     assert any(line.startswith("fresh blind queries") for line in lines)
+    assert any(line.startswith("fresh2 blind queries") for line in lines)
 
 
 @pytest.mark.slow
