@@ -151,8 +151,8 @@ FRESH: tuple[SourceQuery, ...] = (
 # queries written that day by another hand (``source_queries.TUNE_ONLY``, on which
 # ``lexical_phrase`` was chosen) ask for the same pieces: "double jig" word for word, and the
 # Ein feste Burg, Papae Marcelli and L'homme armé queries (all of their relevant pieces). Other
-# fresh queries share at most a fifth of their relevant pieces with a tune-only one, as related
-# queries of the two halves do. Kept so the record is complete.
+# fresh queries share under half (at most a fifth) of their relevant pieces with a tune-only
+# one, as related queries of the two halves do. Kept so the record is complete.
 WITHDRAWN: tuple[SourceQuery, ...] = (
     _f("double jig", "dance", RT(r"\bjig"), meter("6/8")),
     _f("A Mighty Fortress Is Our God", "sacred", MD(r"feste burg")),

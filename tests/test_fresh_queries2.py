@@ -13,6 +13,7 @@ from recommender.eval_fresh import FRESH_SECTIONS, fresh_grades, fresh_set
 from recommender.fresh_queries import FRESH
 from recommender.fresh_queries2 import FRESH2, MIN_RELEVANT
 from recommender.source_queries import ALL_QUERIES, QUERIES, split
+from tests.test_fresh_queries import assert_no_tune_only_query_asks_for_the_same_pieces
 
 # Raw source records (``recommender.eval_search.source_records`` over the shipped catalog): for
 # each query of either fresh set, the first MIN_RELEVANT pieces in catalog order it grades 2.
@@ -95,6 +96,8 @@ def test_every_second_set_query_has_three_relevant_pieces_in_the_shipped_catalog
     from recommender.eval_search import source_records
 
     columns = ["source", "number", "collection", "meter", "tonic", "mode"]
-    grades = fresh_grades(source_records(load_catalog(columns=columns, include_user=False)), FRESH2)
+    records = source_records(load_catalog(columns=columns, include_user=False))
+    grades = fresh_grades(records, FRESH2)
     thin = {t: int((g == 2).sum()) for t, g in grades.items() if (g == 2).sum() < MIN_RELEVANT}
     assert not thin
+    assert_no_tune_only_query_asks_for_the_same_pieces(records, grades)  # at most .31 (jigs)
