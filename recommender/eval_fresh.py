@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from recommender.engine import Engine
-from recommender.eval_search import _engine_top, _mean, _score_queries
+from recommender.eval_search import _engine_top, _mean, _score_queries, table_lines
 from recommender.fresh_queries import FRESH, WRITTEN
 from recommender.fresh_queries2 import FRESH2
 from recommender.fresh_queries2 import WRITTEN as WRITTEN2
@@ -156,9 +156,4 @@ def summary_lines(section: dict[str, Any]) -> list[str]:
         f"  weak-match threshold {weak['threshold_tuned']} (tune) -> fresh accuracy "
         f"{weak['accuracy']:.3f}; in use {weak['in_use']}: {weak['accuracy_in_use']:.3f}",
     ]
-    for name, m in section["mean"].items():
-        lines.append(f"  {name:24s} nDCG@10 {m['nDCG@10']:.3f}  P@10 strict {m['P@10_strict']:.3f}")
-    for family, methods in section["families"].items():
-        cells = "  ".join(f"{m} {v['nDCG@10']:.2f}" for m, v in methods.items())
-        lines.append(f"  family {family:10s} {cells}")
-    return lines
+    return lines + table_lines(section)

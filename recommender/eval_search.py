@@ -328,9 +328,15 @@ def summary_lines(section: dict[str, Any]) -> list[str]:
             f"{weak['test_accuracy']:.3f}; in use {weak['in_use']}: "
             f"{weak['test_accuracy_in_use']:.3f}"
         )
-    for name, m in test["mean"].items():
+    return lines + table_lines(test)
+
+
+def table_lines(half: dict[str, Any]) -> list[str]:
+    """Per-method means, then per-family nDCG@10, of one scored half or fresh set."""
+    lines = []
+    for name, m in half["mean"].items():
         lines.append(f"  {name:24s} nDCG@10 {m['nDCG@10']:.3f}  P@10 strict {m['P@10_strict']:.3f}")
-    for family, methods in test["families"].items():
+    for family, methods in half["families"].items():
         cells = "  ".join(f"{m} {v['nDCG@10']:.2f}" for m, v in methods.items())
         lines.append(f"  family {family:10s} {cells}")
     return lines

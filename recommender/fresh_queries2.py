@@ -28,11 +28,11 @@ from __future__ import annotations
 from recommender.source_queries import (
     MD,
     RT,
-    Need,
     O,
     R,
     SourceQuery,
     collection,
+    fresh_query,
     key,
     meter,
     mode,
@@ -40,11 +40,7 @@ from recommender.source_queries import (
 )
 
 WRITTEN = "2026-12-01, blind (no ranking run or read), by helper 10i; all test, no tune half"
-MIN_RELEVANT = 3  # each query had at least this many grade-2 pieces in the shipped catalog
-
-
-def _f(text: str, family: str, *needs: Need) -> SourceQuery:
-    return SourceQuery(text, family, needs, fresh=True)
+_f = fresh_query
 
 
 LULLABY = r"wiegen|schlaf|lullaby|cradle"

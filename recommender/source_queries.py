@@ -104,6 +104,14 @@ def collection(*names: str) -> Need:
     return Need(f"collection={'|'.join(names)}", lambda r: r.get("collection") in names)
 
 
+MIN_RELEVANT = 3  # every fresh query had at least this many grade-2 pieces in the shipped catalog
+
+
+def fresh_query(text: str, family: str, *needs: Need) -> SourceQuery:
+    """A query of a blind fresh set: all test, never split or tuned on."""
+    return SourceQuery(text, family, needs, fresh=True)
+
+
 def _q(text: str, family: str, *needs: Need) -> SourceQuery:
     return SourceQuery(text, family, needs)
 

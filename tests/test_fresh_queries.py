@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 
 from recommender.eval_fresh import fresh_grades
-from recommender.fresh_queries import FRESH, MIN_RELEVANT, WITHDRAWN
+from recommender.fresh_queries import FRESH, WITHDRAWN
 from recommender.source_queries import (
     ALL_QUERIES,
+    MIN_RELEVANT,
     QUERIES,
     RT,
     TUNE_ONLY,

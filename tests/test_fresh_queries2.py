@@ -11,8 +11,8 @@ import pytest
 
 from recommender.eval_fresh import FRESH_SECTIONS, fresh_grades, fresh_set
 from recommender.fresh_queries import FRESH
-from recommender.fresh_queries2 import FRESH2, MIN_RELEVANT
-from recommender.source_queries import ALL_QUERIES, QUERIES, split
+from recommender.fresh_queries2 import FRESH2
+from recommender.source_queries import ALL_QUERIES, MIN_RELEVANT, QUERIES, split
 from tests.test_fresh_queries import assert_no_tune_only_query_asks_for_the_same_pieces
 
 # Raw source records (``recommender.eval_search.source_records`` over the shipped catalog): for
