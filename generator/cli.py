@@ -103,8 +103,8 @@ def _register_reports(reg: Registry) -> None:
         "--requests",
         type=int,
         default=6,
-        help="requests per style and split (default 6; at most what the smallest held-out pool "
-        "allows, 8 on the shipped catalog: more is an error)",
+        help="requests per style and split (default 6; at most what the smallest pool, tune or "
+        "test, allows: more is an error naming that limit)",
     )
     e.add_argument("--seed", type=int, default=0, help="random seed")
     e.add_argument(

@@ -31,13 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from generator.leaning import (
-    cadence_cost,
-    degree_costs,
-    interval_costs,
-    motion_key,
-    movement_cost,
-)
+from generator.leaning import Leaning, degree_costs, interval_costs
 from generator.phrase import PhrasePlan, last_final_onset, min_final_length, strong_positions
 from generator.sample import quantisation_grid
 from generator.vocab import (
@@ -82,7 +76,7 @@ class VState:
 
 
 @dataclass
-class VoiceGrammar:
+class VoiceGrammar(Leaning):
     """Allowed-next-token masks for ``plan.bars`` bars of ``meter`` in ``voices``."""
 
     meter: str
@@ -352,52 +346,6 @@ class VoiceGrammar:
         values = np.where(self.is_dur, self.value, 10**9)
         m[int(np.argmin(values))] = True
         return m
-
-    # ------------------------------------------------------------------ preferences
-
-    def bias(self, s: VState) -> np.ndarray | None:
-        """Log-probabilities added to the model's before sampling (None: no preference): each
-        voice with ``leading`` leans toward its corpus intervals, recovers a leap of a fourth
-        or more by a step back and avoids holding one pitch over two beats. Soft, unlike the
-        masks: the model still chooses, only the odds move."""
-        if s.phase not in ("pos", "dur") or not self._leaning:
-            return None
-        voices = self._leaning_voices(s)
-        ahead = self._cadence_ahead(s)
-        # the preferences depend on little of the state: kept by it (read-only), most steps
-        # repeat an earlier key
-        key = (ahead, *((v, motion_key(s, v)) for v in voices))
-        out = self._biases.get(key)
-        if out is None:
-            out = self._biases[key] = self._new_bias(s, voices, ahead)
-            out.flags.writeable = False
-        return out
-
-    def _new_bias(self, s: VState, voices: list[int], ahead: tuple[int | None, bool]) -> np.ndarray:
-        out = np.zeros(self.vocab_size, dtype=np.float32)
-        for v in voices:
-            ids, pitches, tonal = self._reg_ids[v], self._reg_pitches[v], self._tonal_cost[v]
-            if tonal is not None:
-                out[ids] -= tonal
-            if s.last[v] >= 0:
-                out[ids] -= movement_cost(s, v, self.voices[v], pitches, self._interval_cost[v])
-                top = v == len(self.voices) - 1
-                target, near = ahead
-                out[ids] -= cadence_cost(target, self.voices[v], top, s.last[v], pitches, near)
-        return out
-
-    def _cadence_ahead(self, s: VState) -> tuple[int | None, bool]:
-        """(target, near): this bar's phrase-end degree, else in a bar's second half the next
-        bar's (near=True: a cadence on its downbeat is approached from here)."""
-        target = self.target(s)
-        if target is not None or 2 * s.pos < self.bar_len:
-            return target, False
-        ahead = self.plan.ends.get(s.bars + 1)
-        return ahead, ahead is not None
-
-    def _leaning_voices(self, s: VState) -> list[int]:
-        """Voices whose next note the pitch tokens may be (here: by register)."""
-        return self._leaning
 
     # ------------------------------------------------------------------ state updates
 

@@ -2,11 +2,11 @@
 reference, for ``cantus eval generation``.
 
 The music encoder embeds texture as much as notes: Bach chorales reduced to their top and
-bottom lines sit far from the four-voice chorales they came from (held-out chorales ~.72 whole,
-~.24 as melody + bass). A melody + bass seed is therefore compared with real pieces reduced the
-same way, and every system's seeds are also scored reduced to the request's texture
-(``generator.mgeval.reduce_to_texture``), so a decoder that writes chords (the plain one) and one
-that writes two voices meet on the same ground:
+bottom lines sit far from the four-voice chorales they came from (test-split chorales of
+``cantus eval generation``: .72 whole, .29 as melody + bass). A melody + bass seed is therefore
+compared with real pieces reduced the same way, and every system's seeds are also scored
+reduced to the request's texture (``generator.mgeval.reduce_to_texture``), so a decoder that
+writes chords (the plain one) and one that writes two voices meet on the same ground:
 
 * ``fidelity`` — seeds as delivered (as before);
 * ``fidelity_reduced`` — seeds reduced to the request's texture (a no-op for one-line seeds);
@@ -18,12 +18,15 @@ that writes two voices meet on the same ground:
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import numpy as np
 
 from generator.evaluate import opening
 from generator.mgeval import reduce_to_texture
+
+log = logging.getLogger(__name__)
 
 
 def unit_embeddings(engine: Any, seqs: list[list[int]]) -> np.ndarray:
@@ -56,4 +59,7 @@ def real_fidelity(
                 if keep:
                     emb = unit_embeddings(engine, [seqs[k] for k in keep])
                     vals[f"fidelity_{who}{how}"] += (emb @ req.cond).tolist()
+    empty = [k for k, v in vals.items() if not v]
+    if empty:  # NaN, which the summary's nanmean leaves out: say so
+        log.warning("no real piece with a metre for %s: reported as NaN", ", ".join(empty))
     return {k: round(float(np.mean(v)), 4) if v else float("nan") for k, v in vals.items()}

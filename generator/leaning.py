@@ -9,7 +9,7 @@ Each function takes the candidate ``pitches`` (canonical key, tonic C) and retur
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -110,3 +110,53 @@ def _step_from_cadence(pitches: np.ndarray, target: int, voice: Voice) -> np.nda
     cadence = cadence[cadence % 12 == target]
     gaps = np.abs(pitches[:, None] - cadence[None, :])
     return ((gaps >= 1) & (gaps <= 2)).any(axis=1)
+
+
+class Leaning:
+    """:meth:`bias` of ``generator.constrained.VoiceGrammar``, whose per-request tables
+    (``_leaning``, ``_reg_ids``, ``_reg_pitches``, ``_tonal_cost``, ``_interval_cost``,
+    ``_biases``) and phrase plan it reads."""
+
+    def bias(self, s: Any) -> np.ndarray | None:
+        """Log-probabilities added to the model's before sampling (None: no preference): each
+        voice with ``leading`` leans toward its corpus intervals, recovers a leap of a fourth
+        or more by a step back and avoids holding one pitch over two beats. Soft, unlike the
+        masks: the model still chooses, only the odds move."""
+        if s.phase not in ("pos", "dur") or not self._leaning:
+            return None
+        voices = self._leaning_voices(s)
+        ahead = self._cadence_ahead(s)
+        # the preferences depend on little of the state: kept by it (read-only), most steps
+        # repeat an earlier key
+        key = (ahead, *((v, motion_key(s, v)) for v in voices))
+        out = self._biases.get(key)
+        if out is None:
+            out = self._biases[key] = self._new_bias(s, voices, ahead)
+            out.flags.writeable = False
+        return out
+
+    def _new_bias(self, s: Any, voices: list[int], ahead: tuple[int | None, bool]) -> np.ndarray:
+        out = np.zeros(self.vocab_size, dtype=np.float32)
+        for v in voices:
+            ids, pitches, tonal = self._reg_ids[v], self._reg_pitches[v], self._tonal_cost[v]
+            if tonal is not None:
+                out[ids] -= tonal
+            if s.last[v] >= 0:
+                out[ids] -= movement_cost(s, v, self.voices[v], pitches, self._interval_cost[v])
+                top = v == len(self.voices) - 1
+                target, near = ahead
+                out[ids] -= cadence_cost(target, self.voices[v], top, s.last[v], pitches, near)
+        return out
+
+    def _cadence_ahead(self, s: Any) -> tuple[int | None, bool]:
+        """(target, near): this bar's phrase-end degree, else in a bar's second half the next
+        bar's (near=True: a cadence on its downbeat is approached from here)."""
+        target = self.target(s)
+        if target is not None or 2 * s.pos < self.bar_len:
+            return target, False
+        ahead = self.plan.ends.get(s.bars + 1)
+        return ahead, ahead is not None
+
+    def _leaning_voices(self, s: Any) -> list[int]:
+        """Voices whose next note the pitch tokens may be (here: by register)."""
+        return self._leaning

@@ -336,7 +336,7 @@ def _step_probs(
     if (allowed.sum(axis=1) == 1).all():
         # every row has one choice: filter_logits would give exactly this one-hot (skipping it
         # saves ~1/6 of the steps' filtering; multinomial still draws, so the RNG stream is kept)
-        return torch.from_numpy(allowed.astype(np.float32)).to(logits.device)
+        return torch.from_numpy(allowed.astype(np.float32))  # on the CPU, as the draw's RNG
     # the mask as -inf in the preferences: one add instead of add, invert and fill (the same
     # values: x + -inf is -inf as masked_fill makes it, x + 0.0 is x)
     penalty = np.where(allowed, np.float32(0.0) if bias is None else bias, np.float32(-np.inf))

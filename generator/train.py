@@ -22,6 +22,7 @@ from cantus.optim import adamw, warmup_cosine
 from cantus.threads import torch_threads
 from generator.checkpoint import GENERATOR_DIR, save_generator
 from generator.model import GeneratorConfig, SeedTransformer
+from generator.phrase_bounds import PHRASES_FILE, phrase_ends, save_phrases
 from generator.train_config import PROFILES, TrainConfig
 from generator.vocab import default_controls
 from generator.windows import (
@@ -168,12 +169,15 @@ class TrainingData:
     """What one build trains and scores on."""
 
     sampler: WindowSampler  # training windows
-    eval_batches: list[Batch]  # fixed held-out batches
+    eval_batches: list[Batch]  # fixed held-out batches (today's windows, comparable across runs)
+    phrase_batches: list[Batch]  # fixed held-out whole-phrase windows (where phrases are marked)
     train_pieces: list[Piece]
     heldout_pieces: list[Piece]
     skipped: dict  # pieces left out, by reason
     encoder_id: str | None  # encoder of the conditioning embeddings (None: unconditioned)
     conditioned: bool
+    phrases: dict[str, list[int]]  # piece id -> phrase-end bars (generator.phrase_bounds)
+    phrase_stats: dict[str, int]  # pieces by collection:outcome of the phrase reading
 
 
 def training_data(
@@ -182,8 +186,10 @@ def training_data(
     """Catalog pieces split into train / held-out windows, and the model config that fits."""
     from cantus.catalog import load_catalog
 
-    catalog = load_catalog(out_dir, columns=["id", "tokens", "tonic", "mode"], include_user=False)
+    columns = ["id", "source", "collection", "number", "tokens", "tonic", "mode"]
+    catalog = load_catalog(out_dir, columns=columns, include_user=False)
     controls = default_controls()
+    phrases, phrase_stats = phrase_ends(catalog)
     emb, encoder_id = load_embeddings(out_dir, len(catalog))
     cfg = GeneratorConfig(
         vocab_size=controls.vocab_size,
@@ -191,7 +197,7 @@ def training_data(
         cond_dim=emb.shape[1] if emb is not None else 1,
         **cfg_kw,
     )
-    pieces, skipped = prepare_pieces(catalog, controls)
+    pieces, skipped = prepare_pieces(catalog, controls, phrases)
     train_p, held_p = split_pieces(pieces, list(catalog["id"]), tcfg.heldout_frac)
     if not held_p:  # tiny catalogs: hold out a few pieces anyway
         cut = max(1, len(train_p) // 20)
@@ -199,14 +205,29 @@ def training_data(
     nbrs = nearest_neighbours(emb) if emb is not None else None
     max_music = cfg.ctx - cfg.n_prefix - 3
     sampler = WindowSampler(train_p, controls, tcfg, max_music, emb, nbrs, cfg.cond_dropout)
-    held_sampler = WindowSampler(held_p, controls, tcfg, max_music, emb, nbrs)
-    eval_rng = np.random.default_rng(seed + 1)
-    eval_order = eval_rng.integers(0, len(held_p), size=tcfg.eval_windows)
-    eval_batches = held_sampler.batches(eval_rng, order=eval_order)
+    eval_batches = _heldout_batches(held_p, controls, tcfg, max_music, emb, nbrs, seed + 1, 0.0)
+    phrase_batches = _heldout_batches(held_p, controls, tcfg, max_music, emb, nbrs, seed + 2, 1.0)
     data = TrainingData(
-        sampler, eval_batches, train_p, held_p, skipped, encoder_id, emb is not None
+        sampler=sampler,
+        eval_batches=eval_batches,
+        phrase_batches=phrase_batches,
+        train_pieces=train_p,
+        heldout_pieces=held_p,
+        skipped=skipped,
+        encoder_id=encoder_id,
+        conditioned=emb is not None,
+        phrases=phrases,
+        phrase_stats=phrase_stats,
     )
     return data, cfg
+
+
+def _heldout_batches(held_p, controls, tcfg, max_music, emb, nbrs, seed, p_phrase) -> list[Batch]:
+    """Fixed held-out batches; ``p_phrase`` 0 gives the windows of earlier builds (same seed)."""
+    sampler = WindowSampler(held_p, controls, tcfg, max_music, emb, nbrs, p_phrase=p_phrase)
+    rng = np.random.default_rng(seed)
+    order = rng.integers(0, len(held_p), size=tcfg.eval_windows)
+    return sampler.batches(rng, order=order)
 
 
 def build_generator(out_dir: Path, profile: str, seed: int = 0, steps: int | None = None) -> dict:
@@ -247,6 +268,10 @@ def build_generator(out_dir: Path, profile: str, seed: int = 0, steps: int | Non
         "heldout_nll_uncond": round(
             heldout_nll(model, data.eval_batches, device, drop_all=True), 4
         ),
+        "heldout_nll_phrase": round(heldout_nll(model, data.phrase_batches, device), 4),
+        "p_phrase": tcfg.p_phrase,
+        "phrase_pieces": len(data.phrases),
+        "phrase_stats": data.phrase_stats,
         "train_pieces": len(data.train_pieces),
         "heldout_pieces": len(data.heldout_pieces),
         "skipped": data.skipped,
@@ -257,5 +282,6 @@ def build_generator(out_dir: Path, profile: str, seed: int = 0, steps: int | Non
     }
     controls = data.sampler.controls
     save_generator(out_dir / GENERATOR_DIR, model, controls, tcfg, data.encoder_id, metrics)
+    save_phrases(out_dir / GENERATOR_DIR / PHRASES_FILE, data.phrases, data.phrase_stats)
     log.info("generator: %s", metrics)
     return metrics

@@ -22,6 +22,10 @@ class TrainConfig:
     long_min_bars: int = 8  # windows are drawn from long_min_bars..MAX_BARS with p_long
     p_long: float = 0.75  # probability of a long (8..16 bar) window
     p_opening: float = 0.3  # probability the window starts at the first bar
+    # probability a piece with marked phrases gives a whole-phrase window (EOS after a phrase
+    # end); a design choice, not tuned: 1 in 5 keep arbitrary bar spans so every --bars count
+    # 1..16 stays in training (sums of whole phrases are mostly multiples of 2 and 4 bars)
+    p_phrase: float = 0.8
     heldout_frac: float = 0.05  # pieces held out for NLL
     eval_windows: int = 256  # held-out windows scored at the end
     eval_every: int = 400  # steps between held-out evaluations
@@ -39,6 +43,9 @@ class TrainConfig:
         if not 1 <= self.min_bars <= self.long_min_bars <= MAX_BARS:
             got = (self.min_bars, self.long_min_bars)
             msg = f"need 1 <= min_bars <= long_min_bars <= {MAX_BARS} (received {got})"
+            raise ValueError(msg)
+        if not 0 <= self.p_phrase <= 1:
+            msg = f"`p_phrase` must lie in [0, 1] (received {self.p_phrase})"
             raise ValueError(msg)
         if not 0 <= self.heldout_frac < 0.5:
             msg = f"`heldout_frac` must lie in [0, 0.5) (received {self.heldout_frac})"

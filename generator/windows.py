@@ -6,6 +6,9 @@ Training examples (see :class:`WindowSampler`):
   so its tonic is C (the key control token is the mode; seeds are transposed to the requested
   tonic afterwards), preceded by the control tokens (metre of the window, mode, bars) and
   followed by EOS;
+* for pieces whose sources mark phrases (``generator.phrase_bounds``), with ``p_phrase`` the
+  window is whole phrases instead: it starts at a phrase start and stops at the phrase end
+  nearest the drawn length, so EOS follows a phrase end rather than an arbitrary bar line;
 * the condition is ``normalise(a * own + (1 - a) * centroid(k random of its 8 nearest
   neighbours))`` with ``a ~ U(0, 1)``, so the model also sees pure neighbour centroids, which is
   what inference gives it (the centroid of favourites or of the ``--from`` pieces);
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +39,7 @@ class Piece:
     bars: np.ndarray  # indices of the Bar tokens in ids
     mode: str  # normalised mode
     row: int  # catalog row (embedding row)
+    ends: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # phrase-end bars
 
 
 @dataclass
@@ -46,10 +50,14 @@ class Batch:
     drop: torch.Tensor  # (B,) bool: use the null prefix
 
 
-def prepare_pieces(catalog, controls: Controls) -> tuple[list[Piece], dict]:
-    """Canonical-key pieces from catalog rows (columns tokens, tonic, mode)."""
+def prepare_pieces(
+    catalog, controls: Controls, phrases: dict[str, list[int]] | None = None
+) -> tuple[list[Piece], dict]:
+    """Canonical-key pieces from catalog rows (columns tokens, tonic, mode; and id when
+    ``phrases`` maps piece ids to their phrase-end bars)."""
     from cantus import tokens
 
+    piece_ids = list(catalog["id"]) if phrases else None
     pieces: list[Piece] = []
     skipped = {"no_bars": 0, "transpose": 0, "no_key": 0}
     for row, (ids, tonic, mode) in enumerate(
@@ -74,7 +82,12 @@ def prepare_pieces(catalog, controls: Controls) -> tuple[list[Piece], dict]:
         if len(bars) == 0:
             skipped["no_bars"] += 1
             continue
-        pieces.append(Piece(ids=arr, bars=bars, mode=normalise_mode(mode), row=row))
+        ends = np.asarray(
+            phrases[piece_ids[row]] if piece_ids and piece_ids[row] in phrases else [],
+            dtype=np.int64,
+        )
+        ends = ends[ends < len(bars)]
+        pieces.append(Piece(ids=arr, bars=bars, mode=normalise_mode(mode), row=row, ends=ends))
     return pieces, skipped
 
 
@@ -90,8 +103,12 @@ class WindowSampler:
         embeddings: np.ndarray | None,
         neighbours: np.ndarray | None,
         cond_dropout: float = 0.0,
+        p_phrase: float | None = None,
     ) -> None:
         self.pieces, self.controls, self.tcfg = pieces, controls, tcfg
+        # share of whole-phrase windows (None: the run's setting; 0 keeps held-out NLL
+        # windows identical to those of models trained before phrase windows)
+        self.p_phrase = tcfg.p_phrase if p_phrase is None else p_phrase
         self.cond_dropout = cond_dropout if embeddings is not None else 1.0  # share of null conds
         self.max_music = max_music  # most music tokens incl. EOS
         self.emb, self.nbrs = embeddings, neighbours
@@ -99,13 +116,18 @@ class WindowSampler:
 
         self.t = tables()
 
-    def window(self, p: Piece, rng: np.random.Generator) -> tuple[list[int], int, str]:
-        nb = len(p.bars)
+    def _length(self, rng: np.random.Generator) -> int:
         if rng.random() < self.tcfg.p_long:
-            n = int(rng.integers(self.tcfg.long_min_bars, MAX_BARS + 1))
-        else:
-            n = int(rng.integers(self.tcfg.min_bars, MAX_BARS + 1))
-        n = min(n, nb)
+            return int(rng.integers(self.tcfg.long_min_bars, MAX_BARS + 1))
+        return int(rng.integers(self.tcfg.min_bars, MAX_BARS + 1))
+
+    def window(self, p: Piece, rng: np.random.Generator) -> tuple[list[int], int, str]:
+        if self.p_phrase > 0 and len(p.ends) and rng.random() < self.p_phrase:
+            aligned = self.phrase_window(p, rng)
+            if aligned is not None:
+                return aligned
+        nb = len(p.bars)
+        n = min(self._length(rng), nb)
         start = 0 if rng.random() < self.tcfg.p_opening else int(rng.integers(0, nb - n + 1))
         ends = np.append(p.bars, len(p.ids))
         while n > 1 and ends[start + n] - p.bars[start] + 1 > self.max_music:
@@ -114,6 +136,24 @@ class WindowSampler:
         if len(music) + 1 > self.max_music:  # one bar longer than the context: cut, no EOS
             return music[: self.max_music], n, self._meter(music)
         return [*music, self.t.eos], n, self._meter(music)
+
+    def phrase_window(
+        self, p: Piece, rng: np.random.Generator
+    ) -> tuple[list[int], int, str] | None:
+        """Whole phrases: from a phrase start to the phrase end nearest the drawn length, within
+        MAX_BARS and the context; None when no phrase fits (today's window is used)."""
+        n = self._length(rng)
+        starts = np.concatenate(([0], p.ends[:-1] + 1))
+        start = 0 if rng.random() < self.tcfg.p_opening else int(rng.choice(starts))
+        tok_end = np.append(p.bars, len(p.ids))  # token index where bar b ends: tok_end[b + 1]
+        ends = p.ends[p.ends >= start]
+        ends = ends[(ends - start + 1 <= MAX_BARS)]
+        ends = ends[tok_end[ends + 1] - p.bars[start] + 1 <= self.max_music]
+        if len(ends) == 0:
+            return None
+        end = int(ends[np.argmin(np.abs(ends - start + 1 - n))])
+        music = p.ids[p.bars[start] : tok_end[end + 1]].tolist()
+        return [*music, self.t.eos], end - start + 1, self._meter(music)
 
     def _meter(self, music: list[int]) -> str:
         ts = self.t.ts_of_id.get(music[1]) if len(music) > 1 else None

@@ -21,9 +21,12 @@ import pandas as pd
 
 from cantus.errors import MissingArtifact
 from recommender.melody import (
+    LENGTH_CLASSES,
+    MAX_INTERVAL,
     MELODY_VERSION,
     NGRAM_RANGE,
     RHYTHM_WEIGHT,
+    SCALE_STEPS,
     STEPS_WEIGHT,
     MelodyIndex,
 )
@@ -161,9 +164,9 @@ def _cached_melody_index(
 
     from cantus import config
 
-    key = _sha_of_ids(
-        [f"melody:{MELODY_VERSION}:{NGRAM_RANGE}:{RHYTHM_WEIGHT}:{STEPS_WEIGHT}", *ids]
-    )
+    # every constant the documents read, so a change to one rebuilds the index
+    shape = f"{NGRAM_RANGE}:{RHYTHM_WEIGHT}:{STEPS_WEIGHT}:{MAX_INTERVAL}:{LENGTH_CLASSES}"
+    key = _sha_of_ids([f"melody:{MELODY_VERSION}:{shape}:{SCALE_STEPS.tolist()}", *ids])
     path = (cache_dir or config.cantus_home() / "cache") / f"melody-{key}.pkl"
     for found in (path, shared_cache_dir() / path.name):
         if not found.is_file():

@@ -1,12 +1,14 @@
-"""The blind fresh query set, scored exactly like the source-judged test half, never tuned on.
+"""The blind fresh query sets, scored exactly like the source-judged test half, never tuned on.
 
-``evaluate_fresh`` grades ``recommender.fresh_queries.FRESH`` from the same raw source records
+``evaluate_fresh`` grades one blind set (``fresh``: ``recommender.fresh_queries.FRESH``;
+``fresh2``: ``recommender.fresh_queries2.FRESH2``, written later by another hand after the first
+had been looked at) from the same raw source records
 as ``recommender.eval_search`` (ABC ``R:``/``O:``/``T:``, music21 corpus metadata, music21
 meter/key), ranks each query with the methods of the test half -- cantus with the constants
 already tuned on the tune half, cantus without its lexical channel, BM25 over all metadata,
 MiniLM over captions, random -- and reports mean and per-family nDCG@10 and strict P@10, plus
 weak-match accuracy at the threshold tuned on the tune half. It runs after every constant is
-fixed and tunes nothing.
+fixed and tunes nothing. Each set is its own report section, under its name.
 """
 
 from __future__ import annotations
@@ -17,12 +19,29 @@ from typing import Any
 import numpy as np
 
 from recommender.engine import Engine
-from recommender.eval_search import _engine_top, _mean, _score_queries
+from recommender.eval_search import _engine_top, _mean, _score_queries, table_lines
 from recommender.fresh_queries import FRESH, WRITTEN
+from recommender.fresh_queries2 import FRESH2
+from recommender.fresh_queries2 import WRITTEN as WRITTEN2
 from recommender.search_types import SearchConfig
 from recommender.source_queries import Record, SourceQuery, split_off_topic
 
 Ranker = Callable[[str], np.ndarray]  # query text -> top-10 catalog rows
+FRESH_SECTIONS = ("fresh", "fresh2")  # report section names, in the order they are scored
+
+
+def fresh_set(name: str) -> tuple[tuple[SourceQuery, ...], str]:
+    """The queries and the "written" note of one blind set; ValueError for an unknown name or a
+    query that another blind set also holds (each set is scored on its own)."""
+    sets = {"fresh": (FRESH, WRITTEN), "fresh2": (FRESH2, WRITTEN2)}
+    if name not in sets:
+        msg = f"no blind query set named {name!r} (known: {', '.join(sets)})"
+        raise ValueError(msg)
+    shared = {q.text for q in sets["fresh"][0]} & {q.text for q in sets["fresh2"][0]}
+    if shared:
+        msg = f"blind query sets share queries: {sorted(shared)}"
+        raise ValueError(msg)
+    return sets[name]
 
 
 def fresh_grades(records: list[Record], queries: tuple[SourceQuery, ...]) -> dict[str, np.ndarray]:
@@ -46,26 +65,27 @@ def evaluate_fresh(
     baselines: Mapping[str, Ranker],
     records: list[Record],
     weak_threshold: float,
+    name: str = "fresh",
 ) -> dict[str, Any]:
-    """The ``fresh`` report section. ``configs`` are the engine configs already fixed on the tune
-    half (``cantus`` first), ``baselines`` the test half's other rankers."""
-    queries = FRESH
+    """The report section of the blind set ``name``. ``configs`` are the engine configs already
+    fixed on the tune half (``cantus`` first), ``baselines`` the test half's other rankers."""
+    queries, written = fresh_set(name)
     grades = fresh_grades(records, queries)
     per_method: dict[str, dict[str, dict[str, float]]] = {}
     base = engine.config
     try:
-        for name, config in configs.items():
+        for method, config in configs.items():
             engine.config = config
-            per_method[name] = _score_queries(
+            per_method[method] = _score_queries(
                 list(queries), grades, lambda t: _engine_top(engine, t)
             )
         engine.config = configs["cantus"]
         weak = _weak_match(engine, queries, weak_threshold)
     finally:
         engine.config = base
-    for name, rank in baselines.items():
-        per_method[name] = _score_queries(list(queries), grades, rank)
-    return _report(per_method, queries, grades, weak)
+    for method, rank in baselines.items():
+        per_method[method] = _score_queries(list(queries), grades, rank)
+    return {"set": name, "written": written, **_report(per_method, queries, grades, weak)}
 
 
 def _weak_match(
@@ -105,7 +125,6 @@ def _report(
         for f in dict.fromkeys(q.family for q in queries)
     }
     return {
-        "written": WRITTEN,
         "judge": "raw source fields with the source-judged set's Need judges; never the ranker's "
         "genre/region columns or captions",
         "reports": "fresh set: all test, scored after tuning; no constant is tuned on it",
@@ -133,13 +152,8 @@ def summary_lines(section: dict[str, Any]) -> list[str]:
     """Fresh-set means, weak-match accuracy and per-family nDCG@10, one line each."""
     weak = section["weak_match"]
     lines = [
-        f"fresh blind queries ({section['queries']}, all test, never tuned on)",
+        f"{section['set']} blind queries ({section['queries']}, all test, never tuned on)",
         f"  weak-match threshold {weak['threshold_tuned']} (tune) -> fresh accuracy "
         f"{weak['accuracy']:.3f}; in use {weak['in_use']}: {weak['accuracy_in_use']:.3f}",
     ]
-    for name, m in section["mean"].items():
-        lines.append(f"  {name:24s} nDCG@10 {m['nDCG@10']:.3f}  P@10 strict {m['P@10_strict']:.3f}")
-    for family, methods in section["families"].items():
-        cells = "  ".join(f"{m} {v['nDCG@10']:.2f}" for m, v in methods.items())
-        lines.append(f"  family {family:10s} {cells}")
-    return lines
+    return lines + table_lines(section)

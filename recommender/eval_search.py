@@ -6,8 +6,8 @@ catalog), grades ``recommender.source_queries`` against them, tunes the engine's
 (``GRID``: fusion weights and the lexical channel's shares) on the tune half only, and
 reports the test half beside the engine without its lexical channel (the previous version), BM25
 over all metadata (rank-bm25 over the catalog's ``text``), MiniLM over captions, and random, per
-family. The blind fresh set is then scored the same way (``recommender.eval_fresh``, section
-``fresh``), after every constant is fixed."""
+family. The blind fresh sets are then scored the same way (``recommender.eval_fresh``, sections
+``fresh`` and ``fresh2``), after every constant is fixed."""
 
 from __future__ import annotations
 
@@ -230,9 +230,10 @@ def evaluate_source_queries(engine: Engine, seed: int = 0) -> dict[str, Any]:
     engine.config = base
     report = _report(per_method, halves, tuned, trials, grades)
     report["weak_match"] = weak
-    from recommender.eval_fresh import evaluate_fresh  # it scores with this module's helpers
+    from recommender.eval_fresh import FRESH_SECTIONS, evaluate_fresh  # uses this module's helpers
 
-    report["fresh"] = evaluate_fresh(engine, methods, baselines, records, weak["threshold"])
+    for name in FRESH_SECTIONS:
+        report[name] = evaluate_fresh(engine, methods, baselines, records, weak["threshold"], name)
     return report
 
 
@@ -327,9 +328,15 @@ def summary_lines(section: dict[str, Any]) -> list[str]:
             f"{weak['test_accuracy']:.3f}; in use {weak['in_use']}: "
             f"{weak['test_accuracy_in_use']:.3f}"
         )
-    for name, m in test["mean"].items():
+    return lines + table_lines(test)
+
+
+def table_lines(half: dict[str, Any]) -> list[str]:
+    """Per-method means, then per-family nDCG@10, of one scored half or fresh set."""
+    lines = []
+    for name, m in half["mean"].items():
         lines.append(f"  {name:24s} nDCG@10 {m['nDCG@10']:.3f}  P@10 strict {m['P@10_strict']:.3f}")
-    for family, methods in test["families"].items():
+    for family, methods in half["families"].items():
         cells = "  ".join(f"{m} {v['nDCG@10']:.2f}" for m, v in methods.items())
         lines.append(f"  family {family:10s} {cells}")
     return lines

@@ -14,7 +14,7 @@
    in another collection/file: HR@10, MRR. Baselines: interval n-gram TF-IDF, random.
 
 Source-judged queries (``recommender.eval_search``) are tuned on their tune half and reported
-on their test half and on a blind fresh set that is all test (``recommender.eval_fresh``).
+on their test half and on two blind fresh sets that are all test (``recommender.eval_fresh``).
 
 The report is printed and saved to ``cantus.config.bench_dir() / "eval_retrieval.json"``.
 """
@@ -89,10 +89,12 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
         from recommender.eval_search import summary_lines as source_lines
 
         lines += source_lines(report["source_queries"])
-        if "fresh" in report["source_queries"]:
-            from recommender.eval_fresh import summary_lines as fresh_lines
+        from recommender.eval_fresh import FRESH_SECTIONS
+        from recommender.eval_fresh import summary_lines as fresh_lines
 
-            lines += fresh_lines(report["source_queries"]["fresh"])
+        for name in FRESH_SECTIONS:
+            if name in report["source_queries"]:
+                lines += fresh_lines(report["source_queries"][name])
     music = report.get("music_to_music", {})
     for name, m in music.get("transposed_copy", {}).items():
         if isinstance(m, dict):

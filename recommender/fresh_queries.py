@@ -26,11 +26,11 @@ from __future__ import annotations
 from recommender.source_queries import (
     MD,
     RT,
-    Need,
     O,
     R,
     SourceQuery,
     collection,
+    fresh_query,
     key,
     meter,
     mode,
@@ -38,11 +38,7 @@ from recommender.source_queries import (
 )
 
 WRITTEN = "2026-12-01, blind (no ranking run or read), by helper 10f; all test, no tune half"
-MIN_RELEVANT = 3  # each query had at least this many grade-2 pieces in the shipped catalog
-
-
-def _f(text: str, family: str, *needs: Need) -> SourceQuery:
-    return SourceQuery(text, family, needs, fresh=True)
+_f = fresh_query
 
 
 CHINA = O(r"china")
@@ -100,7 +96,6 @@ FRESH: tuple[SourceQuery, ...] = (
     _f("a Meng Jiangnü tune", "chinese", R(r"mengjiangn|meng jiangn")),
     _f("a Hakka mountain song", "chinese", R(r"kejia")),
     # dance forms of the tune books and the German dance songs
-    _f("double jig", "dance", RT(r"\bjig"), meter("6/8")),
     _f("a planxty", "dance", RT(r"planxty")),
     _f("a quickstep", "dance", RT(r"quick\s*-?\s*step")),
     _f("a Scottish rant", "dance", RT(r"\brant\b")),
@@ -114,11 +109,8 @@ FRESH: tuple[SourceQuery, ...] = (
     _f("a Bach chorale for Easter", "sacred", collection("bach"), MD(EASTER)),
     _f("a Christmas chorale by Bach", "sacred", collection("bach"), MD(CHRISTMAS)),
     _f("a Passion chorale for Good Friday", "sacred", collection("bach"), MD(PASSION)),
-    _f("A Mighty Fortress Is Our God", "sacred", MD(r"feste burg")),
     _f("a Bach chorale for Pentecost", "sacred", collection("bach"), MD(PENTECOST)),
     _f("Palestrina Gloria", "sacred", collection("palestrina"), MD(r"/gloria")),
-    _f("the Pope Marcellus Mass", "sacred", MD(r"papae marcelli")),
-    _f("a L'homme armé mass", "sacred", MD(r"homme arm")),
     _f("a requiem mass for the dead", "sacred", MD(r"pro defunctis")),
     _f("a mass in honour of the Virgin Mary", "sacred", MD(MARIAN_MASS)),
     # moods, judged by music21's mode (and meter where the words name one)
@@ -149,4 +141,17 @@ FRESH: tuple[SourceQuery, ...] = (
     _f("a hunting song in 6/8", "combined", RT(r"jaeger|jäger|jagd|hunt"), meter("6/8")),
     _f("a march in 6/8", "combined", RT(r"\bmarch"), meter("6/8")),
     _f("a xiaodiao from Hubei", "combined", O(r"hubei"), R(r"xiaodiao")),
+)
+
+# Withdrawn the same day on review (their scores had been computed, never reported): tune-only
+# queries written that day by another hand (``source_queries.TUNE_ONLY``, on which
+# ``lexical_phrase`` was chosen) ask for the same pieces: "double jig" word for word, and the
+# Ein feste Burg, Papae Marcelli and L'homme armé queries (all of their relevant pieces). Other
+# fresh queries share under half (at most a fifth) of their relevant pieces with a tune-only
+# one, as related queries of the two halves do. Kept so the record is complete.
+WITHDRAWN: tuple[SourceQuery, ...] = (
+    _f("double jig", "dance", RT(r"\bjig"), meter("6/8")),
+    _f("A Mighty Fortress Is Our God", "sacred", MD(r"feste burg")),
+    _f("the Pope Marcellus Mass", "sacred", MD(r"papae marcelli")),
+    _f("a L'homme armé mass", "sacred", MD(r"homme arm")),
 )

@@ -327,7 +327,10 @@ def _ones(indices: np.ndarray, indptr: np.ndarray, shape: tuple[int, int]) -> sp
 def data_key(catalog: Any) -> str:
     """Hash of everything an index is built from (version, ids, the fields' text)."""
     digest = hashlib.sha1(VERSION.encode())
-    for column in ("id", *(c for _, cols in FIELDS for c in cols)):
+    # the tables the index reads besides the columns: a change to one rebuilds it too
+    tables = (FIELDS, PAIR_COLUMNS, sorted(QUERY_STOP_WORDS), sorted(GENRE_SYNONYMS.items()))
+    digest.update(repr(tables).encode())
+    for column in ("id", "source", *(c for _, cols in FIELDS for c in cols)):
         if column in catalog:
             digest.update("\x1e".join(catalog[column].astype(str)).encode("utf-8", "replace"))
     return digest.hexdigest()[:16]

@@ -33,7 +33,7 @@ class SourceQuery:
     text: str
     family: str
     needs: tuple[Need, ...]
-    fresh: bool = False  # in the blind fresh set (``recommender.fresh_queries``): test only
+    fresh: bool = False  # in a blind fresh set (``fresh_queries``, ``fresh_queries2``): test only
 
     def grade(self, record: Record) -> int:
         met = sum(bool(n.test(record)) for n in self.needs)
@@ -102,6 +102,14 @@ def named(pattern: str) -> Need:
 
 def collection(*names: str) -> Need:
     return Need(f"collection={'|'.join(names)}", lambda r: r.get("collection") in names)
+
+
+MIN_RELEVANT = 3  # every fresh query had at least this many grade-2 pieces in the shipped catalog
+
+
+def fresh_query(text: str, family: str, *needs: Need) -> SourceQuery:
+    """A query of a blind fresh set: all test, never split or tuned on."""
+    return SourceQuery(text, family, needs, fresh=True)
 
 
 def _q(text: str, family: str, *needs: Need) -> SourceQuery:

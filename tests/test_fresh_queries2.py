@@ -1,0 +1,103 @@
+"""The second blind fresh set: new beside both earlier sets, spread over the families, judged
+from raw source fields, refused by the split and the tuning, and scored as its own section."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from recommender.eval_fresh import FRESH_SECTIONS, fresh_grades, fresh_set
+from recommender.fresh_queries import FRESH
+from recommender.fresh_queries2 import FRESH2
+from recommender.source_queries import ALL_QUERIES, MIN_RELEVANT, QUERIES, split
+from tests.test_fresh_queries import assert_no_tune_only_query_asks_for_the_same_pieces
+
+# Raw source records (``recommender.eval_search.source_records`` over the shipped catalog): for
+# each query of either fresh set, the first MIN_RELEVANT pieces in catalog order it grades 2.
+FIXTURE = Path(__file__).parent / "fixtures" / "fresh_records.jsonl"
+
+
+def _records() -> list[dict]:
+    return [json.loads(line) for line in FIXTURE.read_text().splitlines()]
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def test_second_set_is_new_large_and_spread_over_every_family():
+    texts = [_norm(q.text) for q in FRESH2]
+    assert len(texts) >= 60 and len(set(texts)) == len(texts)
+    assert not set(texts) & {_norm(q.text) for q in (*ALL_QUERIES, *FRESH)}  # none repeated
+    per_family = Counter(q.family for q in FRESH2)
+    assert set(per_family) == {q.family for q in QUERIES}
+    assert all(8 <= n <= 10 for n in per_family.values()), per_family
+    assert all(q.fresh for q in FRESH2)
+
+
+def test_every_second_set_judge_grades_its_fixture_pieces_relevant_and_others_not():
+    records = _records()
+    for query in FRESH2:
+        grades = Counter(query.grade(r) for r in records)
+        assert grades[2] >= MIN_RELEVANT, query.text
+        assert grades[0] > 0, query.text  # a judge that passes everything measures nothing
+
+
+def test_second_set_judges_read_raw_fields_not_the_rankers_columns():
+    by_text = {q.text: q for q in FRESH2}
+    polish = by_text["a Polish folk song"]  # Poland itself, not the German border lands
+    assert polish.grade({"O": "Osteuropa, Polen, Galizien", "source": "x.abc"}) == 2
+    assert polish.grade({"O": "Mitteleuropa, Deutschland / Polen, Schlesien", "source": "x"}) == 0
+    wuge = by_text["a Chinese song-and-dance tune (wuge)"]  # Wugeng diao is another family
+    assert wuge.grade({"R": "Wuge, Yangge", "source": "x.abc"}) == 2
+    assert wuge.grade({"R": "Xiaodiao, Wugeng diao", "source": "x.abc"}) == 0
+    yodel = by_text["a yodel"]
+    assert yodel.grade({"R": "Tanz - Lied, Jodler", "source": "x.abc"}) == 2
+    assert yodel.grade({"R": "", "genre": "yodel", "source": "x.abc"}) == 0
+    reel = by_text["a reel in the Dorian mode"]
+    assert reel.grade({"R": "reel", "T": "", "mode": "dorian", "source": "x.abc"}) == 2
+    assert reel.grade({"R": "reel", "T": "", "mode": "minor", "source": "x.abc"}) == 1
+
+
+def test_split_and_tuning_refuse_the_second_set():
+    from recommender.eval_search import tune_weak_match, tune_weights
+
+    assert not {q.text for half in split().values() for q in half} & {q.text for q in FRESH2}
+    with pytest.raises(ValueError, match="fresh queries are all test"):
+        split(QUERIES + FRESH2[:1])
+    with pytest.raises(ValueError, match="only the tune half"):
+        tune_weights(None, [FRESH2[0]], {})  # refused before the engine is touched
+    with pytest.raises(ValueError, match="only the tune half"):
+        tune_weak_match(None, {"tune": [*split()["tune"], FRESH2[0]], "test": []})
+
+
+def test_each_section_names_its_own_set_and_an_unknown_name_is_refused():
+    assert FRESH_SECTIONS == ("fresh", "fresh2")
+    assert fresh_set("fresh")[0] == FRESH and fresh_set("fresh2")[0] == FRESH2
+    assert "10i" in fresh_set("fresh2")[1] and "blind" in fresh_set("fresh2")[1]
+    with pytest.raises(ValueError, match="no blind query set named 'fresh3'"):
+        fresh_set("fresh3")
+
+
+def test_blind_sets_sharing_a_query_are_refused(monkeypatch):
+    from recommender import eval_fresh
+
+    monkeypatch.setattr(eval_fresh, "FRESH2", (*FRESH2, FRESH[0]))
+    with pytest.raises(ValueError, match="share queries"):
+        fresh_set("fresh2")
+
+
+@pytest.mark.slow
+def test_every_second_set_query_has_three_relevant_pieces_in_the_shipped_catalog():
+    from cantus.catalog import load_catalog
+    from recommender.eval_search import source_records
+
+    columns = ["source", "number", "collection", "meter", "tonic", "mode"]
+    records = source_records(load_catalog(columns=columns, include_user=False))
+    grades = fresh_grades(records, FRESH2)
+    thin = {t: int((g == 2).sum()) for t, g in grades.items() if (g == 2).sum() < MIN_RELEVANT}
+    assert not thin
+    assert_no_tune_only_query_asks_for_the_same_pieces(records, grades)  # at most .31 (jigs)
