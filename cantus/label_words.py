@@ -15,10 +15,9 @@ import unicodedata
 # the order they appear in the label; the first is the piece's form.
 GENRE_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"wiegen|(?<!bei)schlaf|schlummer|schaukel|kose|cradle|lullaby", "lullaby"),  # not Beischlaf
-    (
-        r"weihnacht|krippe|christkind|advent|dreik(oe|ö)nig|drei k(oe|ö)nige|\bcarols?\b",
-        "christmas song",
-    ),
+    # a label's feast and nothing broader: Epiphany (Three Kings) and Advent are not Christmas
+    (r"weihnacht|krippe|christkind|\bcarols?\b", "christmas song"),
+    (r"dreik(oe|ö)nig|drei k(oe|ö)nige", "Epiphany song"),
     (r"neujahr|silvester", "New Year song"),
     (r"ostern|oster", "Easter song"),
     (r"hochzeit|ehestand|braut|heirat", "wedding song"),
@@ -34,7 +33,7 @@ GENRE_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"liebe|aiqing|qingge|nann?\s*(li)?qing|nann[üu]e?\s*(li|si)?qing", "love song"),
     (r"marien|\bmaria\b", "Marian song"),
     (
-        r"geistlich|religi|kirchen|marien|heiligen|jesus|passion|wallfahrt|pilger|erbauung",
+        r"geistlich|religi|kirchen(?!\s*-?\s*fest)|marien|heiligen|jesus|passion|wallfahrt|pilger|erbauung",
         "sacred song",
     ),
     (r"gebet", "prayer"),
@@ -53,7 +52,8 @@ GENRE_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"kejia", "Hakka song"),
     (r"\bmai(lied|tanz|en|\b|\s*-)", "May song"),
     (r"reigen|ringelreihen|rundtanz", "ring dance"),
-    (r"tanz|reigen|wuge|yangge|walzer", "dance song"),
+    (r"walzer", "waltz"),
+    (r"tanz|reigen|wuge|yangge", "dance song"),
     (r"spiel(?!mann)", "game song"),
     (r"ballade", "ballad"),
     (r"romanze", "romance"),  # the sources tell Romanze from Ballade: so do we
@@ -79,9 +79,11 @@ GENRE_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"kanon", "round"),
     (r"r(ae|ä)tsel", "riddle song"),
     (
-        r"brauchtum|ansinge|bettel|heische|kirmes|fest\b|festlied|namenstag|sommertag|fengsu",
+        r"brauchtum|ansinge|bettel|heische|kirmes|namenstag|sommertag|fengsu",
         "custom song",
     ),
+    # "Kirchen - Fest" is a feast of the church year (St Martin, New Year): a custom, not sacred
+    (r"kirchen\s*-?\s*fest|fest\s*-?\s*lied|festtag", "feast-day song"),
     (r"xiaodiao|xiao diao|shidiao", "xiaodiao"),
     (r"hua'?er\b|huar\b", "hua'er"),
     (r"shange|shanqu|xintianyou|huar", "shan'ge"),
@@ -93,6 +95,7 @@ GENRE_PATTERNS: tuple[tuple[str, str], ...] = (
 GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "lullaby": ("lullaby", "cradle song", "Wiegenlied"),
     "christmas song": ("Christmas song", "carol", "Christmas carol", "Weihnachtslied"),
+    "Epiphany song": ("Epiphany song", "Three Kings song", "Dreikönigslied"),
     "New Year song": ("New Year song", "New Year's Eve song", "Neujahrslied"),
     "Easter song": ("Easter song", "Easter hymn", "Osterlied"),
     "wedding song": ("wedding song", "marriage song", "Hochzeitslied"),
@@ -152,8 +155,9 @@ GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "yodel": ("yodel", "yodelling song", "Jodler"),
     "round": ("round", "canon", "Kanon"),
     "riddle song": ("riddle song", "Rätsellied"),
-    "custom song": ("custom song", "folk custom song", "ritual song", "begging song",
-                    "Brauchtumslied"),
+    "custom song": ("custom song", "ritual song", "begging song", "Brauchtumslied"),
+    "feast-day song": ("feast-day song", "feast song", "festival song", "Festlied"),
+    "waltz": ("waltz", "Walzer"),
     "xiaodiao": ("xiaodiao", "Chinese ditty", "little tune"),
     "hua'er": ("hua'er", "huaer", "flower song", "northwest Chinese mountain song"),
     "shan'ge": ("shan'ge", "shange", "mountain song", "Chinese mountain song"),

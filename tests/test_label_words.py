@@ -44,6 +44,15 @@ def test_label_words_split_compounds_and_romanised_labels(label, words):
         ("Shange, Huar", ["shan'ge", "hua'er"]),
         ("Xiaodiao, Chage", ["xiaodiao", "tea-picking song"]),
         ("Kinder -, Kniereiter - Lied", ["children's song"]),  # a knee rider is no cavalryman
+        # a label's feast and nothing broader: Three Kings is Epiphany, a church feast no hymn
+        ("Dreikoenigs - Lied, Brauchtum", ["Epiphany song", "custom song"]),
+        ("Ansinge -, Brauchtums - Lied, Kirchen - Fest, Kirmes", ["custom song", "feast-day song"]),
+        (
+            "geistlich, Fest - Lied, Weihnachten",
+            ["sacred song", "feast-day song", "christmas song"],
+        ),
+        ("Abschiedslied nach einem Fest", ["farewell song"]),
+        ("Tanz - Lied, Walzer", ["dance song", "waltz"]),
     ],
 )
 def test_german_and_pinyin_genre_labels_have_english_genres(label, genres):
