@@ -34,12 +34,12 @@ import numpy as np
 from scipy import sparse
 
 from cantus.caption_evidence import key_name
-from cantus.forms import meter_only_form
+from cantus.forms import COLLECTION_FORMS, meter_only_form
 from cantus.label_words import GENRE_SYNONYMS
 from cantus.metadata import label_themes, region_adjectives, title_english
 from recommender.stop_words import ENGLISH_STOP_WORDS  # not sklearn's: its import costs a torch
 
-VERSION = "8"  # bump when tokens, fields or weights change: cached indexes are rebuilt
+VERSION = "9"  # bump when tokens, fields or weights change: cached indexes are rebuilt
 # (field label shown in `why`, catalog columns); order = order of labels in `why`
 FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("title", ("title",)),
@@ -118,6 +118,9 @@ def _field_text(record: dict[str, Any], columns: Sequence[str], names: dict[str,
             continue  # the facets weigh a form guessed from the meter; this channel reads words
         if column == "genre":  # every English name of each genre, e.g. "cradle song"
             value = " ".join(n for g in value.split(", ") if g for n in GENRE_SYNONYMS.get(g, (g,)))
+        elif column == "form":  # an Essen lullaby is still a folk song: "... folk song" finds it
+            kind = COLLECTION_FORMS.get(str(record.get("collection") or ""), "")
+            value = " ".join(dict.fromkeys(v for v in (value, kind) if v))
         elif column == "genre_original":  # "Ballade, Mord" also says "murder"
             value = " ".join([value, *label_themes(value)])
         elif column in ("title", "notes"):  # "Ein feste Burg" is "A Mighty Fortress"

@@ -132,6 +132,26 @@ def test_a_phrase_as_common_as_folk_song_weighs_little_beside_rare_words():
     assert int(np.argmax(phrased)) == 30  # the rare word still decides
 
 
+def test_an_essen_song_with_its_own_genre_is_still_a_folk_song():
+    """The label gives the form ("lullaby"), but the piece is an Essen folk song: "Hungarian
+    folk song" must not favour the Essen songs that have no label, nor a genre whose English
+    happens to hold "folk"."""
+    labelled = {
+        "title": "A",
+        "collection": "essenFolksong",
+        "form": "lullaby",
+        "genre": "lullaby",
+        "region": "Hungary",
+    }
+    plain = {"title": "B", "collection": "essenFolksong", "form": "folk song", "region": "Hungary"}
+    other = {"title": "C", "collection": "essenFolksong", "form": "folk song", "region": "Lorraine"}
+    index = LexicalIndex.build([labelled, plain, other, {"title": "x", "form": "reel"}])
+    scores, _ = index.scores("Hungarian folk song", coverage=1.0)
+    assert scores[0] == scores[1] > scores[2] > scores[3] == 0.0
+    found = dict(index.matches(labelled, query_tokens("folk song")))["genre"]
+    assert "folk" in [w.lower() for w in found]
+
+
 def test_lyrics_are_a_field_why_can_name():
     record = {"title": "Aus meines Herzens Grunde", "lyrics": "sag ich dir Lob und Dank"}
     index = LexicalIndex.build([record, {"title": "x"}])
