@@ -19,7 +19,14 @@ from typing import Any
 import numpy as np
 
 from recommender.engine import Engine
-from recommender.eval_search import _engine_top, _mean, _score_queries, table_lines
+from recommender.eval_search import (
+    best_scores,
+    engine_top,
+    mean_metrics,
+    score_queries,
+    separation,
+    table_lines,
+)
 from recommender.fresh_queries import FRESH, WRITTEN
 from recommender.fresh_queries2 import FRESH2
 from recommender.fresh_queries2 import WRITTEN as WRITTEN2
@@ -76,15 +83,15 @@ def evaluate_fresh(
     try:
         for method, config in configs.items():
             engine.config = config
-            per_method[method] = _score_queries(
-                list(queries), grades, lambda t: _engine_top(engine, t)
+            per_method[method] = score_queries(
+                list(queries), grades, lambda t: engine_top(engine, t)
             )
         engine.config = configs["cantus"]
         weak = _weak_match(engine, queries, weak_threshold)
     finally:
         engine.config = base
     for method, rank in baselines.items():
-        per_method[method] = _score_queries(list(queries), grades, rank)
+        per_method[method] = score_queries(list(queries), grades, rank)
     return {"set": name, "written": written, **_report(per_method, queries, grades, weak)}
 
 
@@ -94,15 +101,11 @@ def _weak_match(
     """How well the tune half's weak-match threshold (and the one in use) tell the fresh queries
     from the off-topic test half."""
 
-    def best(text: str) -> float:
-        return engine.search(text, k=1)[0].score
-
-    on = [best(q.text) for q in queries]
-    off = [best(t) for t in split_off_topic()["test"]]
+    on = best_scores(engine, [q.text for q in queries])
+    off = best_scores(engine, split_off_topic()["test"])
 
     def accuracy(cut: float) -> float:
-        right = sum(s >= cut for s in on) + sum(s < cut for s in off)
-        return round(right / (len(on) + len(off)), 4)
+        return round(separation(on, off, cut), 4)
 
     return {
         "threshold_tuned": threshold,
@@ -129,9 +132,9 @@ def _report(
         "genre/region columns or captions",
         "reports": "fresh set: all test, scored after tuning; no constant is tuned on it",
         "queries": len(queries),
-        "mean": {m: _mean(per, texts) for m, per in per_method.items()},
+        "mean": {m: mean_metrics(per, texts) for m, per in per_method.items()},
         "families": {
-            f: {m: _mean(per, members) for m, per in per_method.items()}
+            f: {m: mean_metrics(per, members) for m, per in per_method.items()}
             for f, members in families.items()
         },
         "weak_match": weak,

@@ -102,7 +102,7 @@ def _top(scores: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.argsort(-(scores + jitter), kind="stable")[:K]
 
 
-def _engine_top(engine: Engine, text: str) -> np.ndarray:
+def engine_top(engine: Engine, text: str) -> np.ndarray:
     return np.array([engine.row(h.id) for h in engine.search(text, k=K)], dtype=np.int64)
 
 
@@ -117,13 +117,13 @@ def _metrics(
     }
 
 
-def _score_queries(
+def score_queries(
     queries: list[SourceQuery], grades: dict[str, np.ndarray], rank: Any
 ) -> dict[str, dict[str, float]]:
     return {q.text: _metrics(rank(q.text), grades[q.text]) for q in queries}
 
 
-def _mean(per_query: dict[str, dict[str, float]], texts: list[str]) -> dict[str, float]:
+def mean_metrics(per_query: dict[str, dict[str, float]], texts: list[str]) -> dict[str, float]:
     names = next(iter(per_query.values())).keys()
     return {m: round(float(np.mean([per_query[t][m] for t in texts])), 4) for m in names}
 
@@ -169,12 +169,12 @@ def tune_weights(
         for fusion in itertools.product(*(GRID[k] for k in FUSION_KNOBS)):
             point = dict(zip(FUSION_KNOBS, fusion, strict=True))
             per = {t: _metrics(ranks[t](**point), grades[t], best_grades[t]) for t in texts}
-            trials.append({**channel, **point, **_mean(per, texts)})
+            trials.append({**channel, **point, **mean_metrics(per, texts)})
     trials.sort(key=lambda t: tuple(GRID[k].index(t[k]) for k in GRID))  # grid order
     best = max(trials, key=lambda t: t["nDCG@10"])  # ties go to the grid's earlier points
     tuned = {name: best[name] for name in GRID}
     engine.config = dataclasses.replace(base, **tuned)
-    served = _mean(_score_queries(queries, grades, lambda t: _engine_top(engine, t)), texts)
+    served = mean_metrics(score_queries(queries, grades, lambda t: engine_top(engine, t)), texts)
     engine.config = base
     if abs(served["nDCG@10"] - best["nDCG@10"]) > 1e-9:
         msg = f"tuning's fused rankings differ from search's: {best} vs {served}"
@@ -213,9 +213,7 @@ def evaluate_source_queries(engine: Engine, seed: int = 0) -> dict[str, Any]:
     per_method: dict[str, dict[str, dict[str, float]]] = {}
     for name, config in methods.items():
         engine.config = config
-        per_method[name] = _score_queries(
-            list(ALL_QUERIES), grades, lambda t: _engine_top(engine, t)
-        )
+        per_method[name] = score_queries(list(ALL_QUERIES), grades, lambda t: engine_top(engine, t))
     engine.config = base
     n = len(engine.catalog)
     baselines = {
@@ -224,7 +222,7 @@ def evaluate_source_queries(engine: Engine, seed: int = 0) -> dict[str, Any]:
         "random": lambda t: rng.choice(n, K, replace=False),
     }
     for name, rank in baselines.items():
-        per_method[name] = _score_queries(list(ALL_QUERIES), grades, rank)
+        per_method[name] = score_queries(list(ALL_QUERIES), grades, rank)
     engine.config = methods["cantus"]
     weak = tune_weak_match(engine, halves)
     engine.config = base
@@ -241,21 +239,29 @@ def _margin(threshold: float, points: list[float]) -> float:
     return min(abs(threshold - p) for p in points)
 
 
+def best_scores(engine: Engine, texts: list[str]) -> list[float]:
+    """The best hit's score of each text: what the weak-match notice reads."""
+    return [engine.search(t, k=1)[0].score for t in texts]
+
+
+def separation(on: list[float], off: list[float], threshold: float) -> float:
+    """Share of music queries at or above ``threshold`` and off-topic texts below it."""
+    right = sum(s >= threshold for s in on) + sum(s < threshold for s in off)
+    return right / (len(on) + len(off))
+
+
 def tune_weak_match(engine: Engine, halves: dict[str, list[SourceQuery]]) -> dict[str, Any]:
     """The best-hit score below which a search is flagged as a weak match: the threshold that
     best separates the tune half's queries from off-topic text, checked on the test half."""
     require_tune_half(halves["tune"], split()["tune"])
     off = split_off_topic()
-
-    def best(texts: list[str]) -> list[float]:
-        return [engine.search(t, k=1)[0].score for t in texts]
-
-    scores = {h: (best([q.text for q in halves[h]]), best(off[h])) for h in ("tune", "test")}
+    scores = {
+        h: (best_scores(engine, [q.text for q in halves[h]]), best_scores(engine, off[h]))
+        for h in ("tune", "test")
+    }
 
     def accuracy(threshold: float, half: str) -> float:
-        on, off_scores = scores[half]
-        right = sum(s >= threshold for s in on) + sum(s < threshold for s in off_scores)
-        return right / (len(on) + len(off_scores))
+        return separation(*scores[half], threshold)
 
     on, off_tune = scores["tune"]
     points = sorted({*on, *off_tune})
@@ -291,10 +297,10 @@ def _report(
         texts = [q.text for q in queries]
         families = dict.fromkeys(q.family for q in queries)
         report[half] = {
-            "mean": {m: _mean(per, texts) for m, per in per_method.items()},
+            "mean": {m: mean_metrics(per, texts) for m, per in per_method.items()},
             "families": {
                 f: {
-                    m: _mean(per, [q.text for q in queries if q.family == f])
+                    m: mean_metrics(per, [q.text for q in queries if q.family == f])
                     for m, per in per_method.items()
                 }
                 for f in families
