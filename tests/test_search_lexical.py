@@ -30,13 +30,18 @@ def _engine(w_lexical: float) -> Engine:
         "Germany, Silesia",
     ]  # fmt: skip
     catalog.loc[18, ["title", "region"]] = ["Lady Coventry's Minuet", "Scotland"]
+    return _engine_of(catalog, SearchConfig(w_lexical=w_lexical))
+
+
+def _engine_of(catalog, config: SearchConfig) -> Engine:
+    """A keyword-encoder engine over ``catalog`` with caption vectors and bag-of-words text."""
     return Engine(
         catalog,
         music_vectors(catalog),
         KeywordEncoder(),
         caption_embeddings=caption_vectors(catalog),
         text_embedder=bag_of_words,
-        config=SearchConfig(w_lexical=w_lexical),
+        config=config,
         describe=fake_describe,
     )
 
@@ -102,15 +107,7 @@ def _mass_engine(lexical_phrase: float) -> Engine:
     for row, title in ((21, "Domine Deus Rex"), (22, "O Haupt voll Blut")):
         catalog.loc[row, "title"] = title
         catalog.at[row, "captions"] = ["the mass o rex gloriae"]
-    return Engine(
-        catalog,
-        music_vectors(catalog),
-        KeywordEncoder(),
-        caption_embeddings=caption_vectors(catalog),
-        text_embedder=bag_of_words,
-        config=SearchConfig(lexical_phrase=lexical_phrase),
-        describe=fake_describe,
-    )
+    return _engine_of(catalog, SearchConfig(lexical_phrase=lexical_phrase))
 
 
 def test_a_mass_named_whole_outranks_titles_sharing_one_of_its_words():
