@@ -1,0 +1,111 @@
+"""The third blind fresh set: new beside every earlier set, spread over the families, judged from
+raw source fields only, and refused by the split and the tuning."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from recommender.eval_fresh import fresh_grades
+from recommender.fresh_queries import FRESH, WITHDRAWN
+from recommender.fresh_queries2 import FRESH2
+from recommender.fresh_queries3 import FRESH3, WRITTEN
+from recommender.source_queries import ALL_QUERIES, MIN_RELEVANT, QUERIES, split
+from tests.test_fresh_queries import assert_no_tune_only_query_asks_for_the_same_pieces
+
+# Raw source records (``recommender.eval_search.source_records`` over the shipped catalog): for
+# each query of the fresh sets, the first MIN_RELEVANT pieces in catalog order it grades 2.
+FIXTURE = Path(__file__).parent / "fixtures" / "fresh_records.jsonl"
+# what each judge may read: the raw ABC fields, music21's metadata and path, its analysis
+RAW_NEEDS = ("R~", "O~", "R|T~", "R|T|meta~", "meta~", "meter=", "key=", "mode=", "collection=")
+
+
+def _records() -> list[dict]:
+    return [json.loads(line) for line in FIXTURE.read_text().splitlines()]
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def test_third_set_is_new_large_and_spread_over_every_family():
+    texts = [_norm(q.text) for q in FRESH3]
+    assert len(texts) >= 60 and len(set(texts)) == len(texts)
+    earlier = {_norm(q.text) for q in (*ALL_QUERIES, *FRESH, *WITHDRAWN, *FRESH2)}
+    assert not set(texts) & earlier  # no query repeated from any earlier set
+    per_family = Counter(q.family for q in FRESH3)
+    assert set(per_family) == {q.family for q in QUERIES}
+    assert all(8 <= n <= 10 for n in per_family.values()), per_family
+    assert all(q.fresh for q in FRESH3)
+    assert "blind" in WRITTEN and "10k" in WRITTEN
+
+
+def test_every_third_set_judge_grades_its_fixture_pieces_relevant_and_others_not():
+    records = _records()
+    for query in FRESH3:
+        grades = Counter(query.grade(r) for r in records)
+        assert grades[2] >= MIN_RELEVANT, query.text
+        assert grades[0] > 0, query.text  # a judge that passes everything measures nothing
+
+
+def test_every_third_set_judge_reads_raw_fields_only():
+    for query in FRESH3:
+        assert all(n.name.startswith(RAW_NEEDS) for n in query.needs), query.text
+    # the ranker's own columns, filled with the query's own words, never make a piece relevant
+    for query in FRESH3:
+        columns = ("genre", "region", "form", "origin", "title", "caption", "text")
+        ranker_only = {"source": "x.abc", **dict.fromkeys(columns, query.text)}
+        assert query.grade(ranker_only) == 0, query.text
+
+
+def test_third_set_judging_choices():
+    by_text = {q.text: q for q in FRESH3}
+    swabian = by_text["a Swabian folk song"]  # Swabia, not the Danube Swabians
+    assert swabian.grade({"O": "Europa, Mitteleuropa, Deutschland, Schwaben, Ulm"}) == 2
+    assert swabian.grade({"O": "Suedosteuropa, Donauschwaben, Batschka"}) == 0
+    stepmother = by_text["a song about a wicked stepmother"]
+    assert stepmother.grade({"R": "Ballade, Waise, boese Stiefmutter, Klage am Grab"}) == 2
+    assert stepmother.grade({"R": "Ballade, Tod, Waise, gute Stiefmutter"}) == 0
+    march = by_text["a march in D major"]  # a march, not a reel named for the month
+    d_major = {"tonic": "D", "mode": "major"}
+    assert march.grade({"R": "", "T": "Duke of York's March", **d_major}) == 2
+    assert march.grade({"R": "Reel", "T": "The First of March", **d_major}) == 1
+    new_year = by_text["a Bach chorale for New Year's Day"]
+    chorale = {"collection": "bach", "source": "bach/bwv16.6.mxl"}
+    assert new_year.grade({**chorale, "META": "J.S. Bach ; Helft mir Gott’s Güte preisen"}) == 2
+    assert new_year.grade({**chorale, "META": "J.S. Bach ; Vom Himmel hoch"}) == 1
+    ascension = by_text["a Palestrina mass for Ascension Day"]
+    mass = {"collection": "palestrina", "source": "palestrina/Credo_01.krn"}
+    assert ascension.grade({**mass, "META": "Mass (Parody) ; Missa Viri Galilaei ; Credo"}) == 2
+    assert ascension.grade({**mass, "META": "Mass (Parody) ; Missa Brevis ; Credo"}) == 1
+    molihua = by_text["the jasmine flower song, Molihua"]  # the tune family's label or title
+    assert molihua.grade({"R": "Xiaodiao", "T": "Yiduo molihua"}) == 2
+    assert molihua.grade({"R": "Xiaodiao", "T": "Xiu hebao"}) == 0
+
+
+def test_split_and_tuning_refuse_the_third_set():
+    from recommender.eval_search import tune_weak_match, tune_weights
+
+    assert not {q.text for half in split().values() for q in half} & {q.text for q in FRESH3}
+    with pytest.raises(ValueError, match="fresh queries are all test"):
+        split(QUERIES + FRESH3[:1])
+    with pytest.raises(ValueError, match="only the tune half"):
+        tune_weights(None, [FRESH3[0]], {})  # refused before the engine is touched
+    with pytest.raises(ValueError, match="only the tune half"):
+        tune_weak_match(None, {"tune": [*split()["tune"], FRESH3[0]], "test": []})
+
+
+@pytest.mark.slow
+def test_every_third_set_query_has_three_relevant_pieces_in_the_shipped_catalog():
+    from cantus.catalog import load_catalog
+    from recommender.eval_search import source_records
+
+    columns = ["source", "number", "collection", "meter", "tonic", "mode"]
+    records = source_records(load_catalog(columns=columns, include_user=False))
+    grades = fresh_grades(records, FRESH3)
+    thin = {t: int((g == 2).sum()) for t, g in grades.items() if (g == 2).sum() < MIN_RELEVANT}
+    assert not thin
+    assert_no_tune_only_query_asks_for_the_same_pieces(records, grades)  # at most .14 (jigs)
