@@ -2,8 +2,9 @@
 
 ``evaluate_fresh`` grades one blind set (``fresh``: ``recommender.fresh_queries.FRESH``;
 ``fresh2``: ``recommender.fresh_queries2.FRESH2``, written later by another hand after the first
-had been looked at) from the same raw source records
-as ``recommender.eval_search`` (ABC ``R:``/``O:``/``T:``, music21 corpus metadata, music21
+had been looked at; ``fresh3``: ``recommender.fresh_queries3.FRESH3``, written by a third hand
+while the search changes of 2026-12-01's fifth stop were being made) from the same raw source
+records as ``recommender.eval_search`` (ABC ``R:``/``O:``/``T:``, music21 corpus metadata, music21
 meter/key), ranks each query with the methods of the test half -- cantus with the constants
 already tuned on the tune half, cantus without its lexical channel, BM25 over all metadata,
 MiniLM over captions, random -- and reports mean and per-family nDCG@10 and strict P@10, plus
@@ -30,21 +31,24 @@ from recommender.eval_search import (
 from recommender.fresh_queries import FRESH, WRITTEN
 from recommender.fresh_queries2 import FRESH2
 from recommender.fresh_queries2 import WRITTEN as WRITTEN2
+from recommender.fresh_queries3 import FRESH3
+from recommender.fresh_queries3 import WRITTEN as WRITTEN3
 from recommender.search_types import SearchConfig
 from recommender.source_queries import Record, SourceQuery, split_off_topic
 
 Ranker = Callable[[str], np.ndarray]  # query text -> top-10 catalog rows
-FRESH_SECTIONS = ("fresh", "fresh2")  # report section names, in the order they are scored
+FRESH_SECTIONS = ("fresh", "fresh2", "fresh3")  # report section names, in the order they are scored
 
 
 def fresh_set(name: str) -> tuple[tuple[SourceQuery, ...], str]:
     """The queries and the "written" note of one blind set; ValueError for an unknown name or a
     query that another blind set also holds (each set is scored on its own)."""
-    sets = {"fresh": (FRESH, WRITTEN), "fresh2": (FRESH2, WRITTEN2)}
+    sets = {"fresh": (FRESH, WRITTEN), "fresh2": (FRESH2, WRITTEN2), "fresh3": (FRESH3, WRITTEN3)}
     if name not in sets:
         msg = f"no blind query set named {name!r} (known: {', '.join(sets)})"
         raise ValueError(msg)
-    shared = {q.text for q in sets["fresh"][0]} & {q.text for q in sets["fresh2"][0]}
+    texts = [{q.text for q in qs} for qs, _ in sets.values()]
+    shared = set().union(*(a & b for i, a in enumerate(texts) for b in texts[i + 1 :]))
     if shared:
         msg = f"blind query sets share queries: {sorted(shared)}"
         raise ValueError(msg)

@@ -7,7 +7,7 @@ catalog), grades ``recommender.source_queries`` against them, tunes the engine's
 reports the test half beside the engine without its lexical channel (the previous version), BM25
 over all metadata (rank-bm25 over the catalog's ``text``), MiniLM over captions, and random, per
 family. The blind fresh sets are then scored the same way (``recommender.eval_fresh``, sections
-``fresh`` and ``fresh2``), after every constant is fixed."""
+``fresh``, ``fresh2``, ``fresh3``), after every constant is fixed."""
 
 from __future__ import annotations
 

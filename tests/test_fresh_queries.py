@@ -120,11 +120,12 @@ def _tiny_sets() -> tuple[tuple[SourceQuery, ...], ...]:
         SourceQuery("a German waltz", "combined", (RT("waltz"), O("german")), fresh=True),
         SourceQuery("a sad reel", "mood", (RT("reel"), mode("minor")), fresh=True),
     )
-    return tuned, fresh, fresh2
+    fresh3 = (SourceQuery("an Irish lullaby", "combined", (RT("lullaby"), O("irish")), fresh=True),)
+    return tuned, fresh, fresh2, fresh3
 
 
 def test_the_fresh_sections_are_scored_beside_the_test_half(monkeypatch):
-    """A tiny synthetic engine and query sets: each blind set (``fresh``, ``fresh2``) gets every
+    """A tiny synthetic engine and query sets: each blind set (``fresh`` .. ``fresh3``) gets every
     test-half method, is scored with the tuned constants, and never enters the tune or test
     half."""
     from cantus import catalog as catalog_module
@@ -139,7 +140,7 @@ def test_the_fresh_sections_are_scored_beside_the_test_half(monkeypatch):
          "mode": r.mode, "R": r.form, "T": r.title, "O": r.origin}
         for r in rows.itertuples()
     ]  # fmt: skip
-    tuned, fresh, fresh2 = _tiny_sets()
+    tuned, fresh, fresh2, fresh3 = _tiny_sets()
     texts = rows.assign(text=rows["title"] + " " + rows["form"] + " " + rows["origin"])
     monkeypatch.setattr(eval_search, "ALL_QUERIES", tuned)
     monkeypatch.setattr(eval_search, "split", lambda: source_queries.split(tuned, ()))
@@ -148,6 +149,7 @@ def test_the_fresh_sections_are_scored_beside_the_test_half(monkeypatch):
     monkeypatch.setattr(catalog_module, "load_catalog", lambda *a, **k: texts)
     monkeypatch.setattr(eval_fresh, "FRESH", fresh)
     monkeypatch.setattr(eval_fresh, "FRESH2", fresh2)
+    monkeypatch.setattr(eval_fresh, "FRESH3", fresh3)
     base = engine.config
 
     report = eval_search.evaluate_source_queries(engine)
@@ -175,6 +177,9 @@ def test_the_fresh_sections_are_scored_beside_the_test_half(monkeypatch):
     lines = summary_lines({"source_queries": report})
     assert any(line.startswith("fresh blind queries") for line in lines)
     assert any(line.startswith("fresh2 blind queries") for line in lines)
+    third = report["fresh3"]
+    assert third["queries"] == 1 and {e["query"] for e in third["per_query"]} == {fresh3[0].text}
+    assert any(line.startswith("fresh3 blind queries") for line in lines)
 
 
 @pytest.mark.slow
