@@ -75,26 +75,37 @@ def save_seed(
     return insert_event(user, Seed, fields)
 
 
-def _seed(session: Session, seed_id: int) -> Seed:
-    seed = session.get(Seed, seed_id) if isinstance(seed_id, int) else None
+def _owned_seed(session: Session, user: str, seed_id: int) -> Seed:
+    """``user``'s seed ``seed_id``; another person's seed is refused exactly like an unknown id,
+    so a caller learns nothing about seeds that are not theirs."""
+    user_id = existing_user(session, user).id
+    # bool is an int to Python (True would read seed 1); ids are 32-bit INTEGER on PostgreSQL,
+    # and a larger number there would be a database error instead of "no such seed".
+    valid = isinstance(seed_id, int) and not isinstance(seed_id, bool) and 0 < seed_id < 2**31
+    query = select(Seed).where(Seed.id == seed_id, Seed.user_id == user_id)
+    seed = session.scalars(query).one_or_none() if valid else None
     if seed is None:
-        raise BadInput(f"unknown seed id: {seed_id!r}")
+        raise BadInput(f"no seed {seed_id!r} among {user!r}'s seeds")
     return seed
 
 
-def rate_seed(seed_id: int, rating: int) -> None:
-    """Rate a seed 1..5 (rating again overwrites)."""
+def rate_seed(user: str, seed_id: int, rating: int) -> None:
+    """Rate one of ``user``'s seeds 1..5 (rating again overwrites)."""
     value = checked_rating(rating)
 
     def work(session: Session) -> None:
-        _seed(session, seed_id).rating = value
+        _owned_seed(session, user, seed_id).rating = value
 
     transaction(work)
 
 
-def set_seed_saved(seed_id: int, saved: bool = True) -> None:
+def set_seed_saved(user: str, seed_id: int, saved: bool = True) -> None:
+    """Mark one of ``user``'s seeds kept (or not)."""
+    if not isinstance(saved, bool):
+        raise BadInput(f"saved must be true or false (received {saved!r})")
+
     def work(session: Session) -> None:
-        _seed(session, seed_id).saved = bool(saved)
+        _owned_seed(session, user, seed_id).saved = saved
 
     transaction(work)
 
@@ -132,9 +143,11 @@ def seed_rows(session: Session, user_id: int) -> list[SeedRow]:
     return [_seed_row(seed, midi, xml) for seed, midi, xml in session.execute(query)]
 
 
-def seed_files(seed_id: int) -> SeedFiles:
+def seed_files(user: str, seed_id: int) -> SeedFiles:
+    """The MIDI and MusicXML of one of ``user``'s seeds."""
+
     def work(session: Session) -> SeedFiles:
-        seed = _seed(session, seed_id)
+        seed = _owned_seed(session, user, seed_id)
         return SeedFiles(midi=seed.midi, musicxml=seed.musicxml)
 
     return transaction(work)

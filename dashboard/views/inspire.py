@@ -141,15 +141,23 @@ def parameters() -> dict:
     }
 
 
+def _seed_owner() -> str:
+    """The signed-in user, who may act only on their own seeds (``db.seeds``)."""
+    user = services.current_user()
+    if user is None:
+        raise BadInput("pick your user name in the sidebar to save or rate seeds")
+    return user
+
+
 def _save(record: dict) -> None:
-    services.repo().set_seed_saved(record["db_id"], True)
+    services.repo().set_seed_saved(_seed_owner(), record["db_id"], True)
     record["saved"] = True
 
 
 def _rate(record: dict, key: str) -> None:
     stars = st.session_state.get(key)
     if stars is not None:
-        services.repo().rate_seed(record["db_id"], int(stars) + 1)
+        services.repo().rate_seed(_seed_owner(), record["db_id"], int(stars) + 1)
 
 
 def seed_card(record: dict, index: int) -> None:
