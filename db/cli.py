@@ -14,6 +14,7 @@ All checks happen before anything is written.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from cantus.errors import BadInput, MissingArtifact
@@ -99,13 +100,23 @@ def _fav_add(user: str, ids: list[str]) -> dict[str, Any]:
 def _fav_remove(user: str, ids: list[str]) -> dict[str, Any]:
     from db import repo
 
-    current = set(repo.list_favourites(user))
-    missing = [piece_id for piece_id in ids if piece_id not in current]
-    if missing:
-        raise BadInput(f"not among the favourites of {user!r}: {', '.join(missing)}")
+    missing = f"not among the favourites of {user!r}"
+    undone = _undo(user, ids, repo.list_favourites(user), repo.remove_favourite, missing)
+    return {"user": user, "removed": undone}
+
+
+def _undo(
+    user: str, ids: list[str], current: list[str], undo: Callable[[str, str], Any], missing: str
+) -> list[str]:
+    """Undo favourites or hidden pieces: every id is checked against ``current`` before any is
+    undone, so one typo leaves everything as it was; returns the ids undone, once each."""
+    known = set(current)
+    absent = [piece_id for piece_id in ids if piece_id not in known]
+    if absent:
+        raise BadInput(f"{missing}: {', '.join(absent)}")
     for piece_id in dict.fromkeys(ids):
-        repo.remove_favourite(user, piece_id)
-    return {"user": user, "removed": list(dict.fromkeys(ids))}
+        undo(user, piece_id)
+    return list(dict.fromkeys(ids))
 
 
 def _hide(user: str, ids: list[str]) -> dict[str, Any]:
@@ -124,13 +135,11 @@ def _hide(user: str, ids: list[str]) -> dict[str, Any]:
 def _unhide(user: str, ids: list[str]) -> dict[str, Any]:
     from db import repo
 
-    current = set(repo.list_hidden(user))
-    missing = [piece_id for piece_id in ids if piece_id not in current]
-    if missing:
-        raise BadInput(f"not hidden for {user!r}: {', '.join(missing)}")
-    for piece_id in dict.fromkeys(ids):
-        repo.unhide_piece(user, piece_id)
-    return {"user": user, "unhidden": list(dict.fromkeys(ids))}
+    missing = f"not hidden for {user!r}"
+    return {
+        "user": user,
+        "unhidden": _undo(user, ids, repo.list_hidden(user), repo.unhide_piece, missing),
+    }
 
 
 def _fav_text(result: dict[str, Any]) -> str:
