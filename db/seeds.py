@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, load_only
 
 from cantus.errors import BadInput
-from db.checks import as_utc, checked_json, checked_piece_ids, checked_rating
+from db.checks import as_utc, checked_json, checked_piece_ids, checked_rating, is_row_id
 from db.models import MAX_MODEL_VERSION, Seed
 from db.transactions import existing_user, insert_event, transaction
 
@@ -79,11 +79,8 @@ def _owned_seed(session: Session, user: str, seed_id: int) -> Seed:
     """``user``'s seed ``seed_id``; another person's seed is refused exactly like an unknown id,
     so a caller learns nothing about seeds that are not theirs."""
     user_id = existing_user(session, user).id
-    # bool is an int to Python (True would read seed 1); ids are 32-bit INTEGER on PostgreSQL,
-    # and a larger number there would be a database error instead of "no such seed".
-    valid = isinstance(seed_id, int) and not isinstance(seed_id, bool) and 0 < seed_id < 2**31
     query = select(Seed).where(Seed.id == seed_id, Seed.user_id == user_id)
-    seed = session.scalars(query).one_or_none() if valid else None
+    seed = session.scalars(query).one_or_none() if is_row_id(seed_id) else None
     if seed is None:
         raise BadInput(f"no seed {seed_id!r} among {user!r}'s seeds")
     return seed
