@@ -99,3 +99,9 @@ def check_piece_ids(ids: Iterable[str], known: Callable[[str], bool]) -> None:
             f" (+{len(unknown) - 5} more)" if len(unknown) > 5 else ""
         )
         raise BadInput(f"unknown piece id: {shown}")
+
+
+def is_row_id(value: object) -> bool:
+    """Whether ``value`` can be a row id: a positive int below 2**31 (ids are 32-bit INTEGER on
+    PostgreSQL, where a larger number is a database error), and not a bool (True reads row 1)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31

@@ -3,17 +3,22 @@
     cantus fav add|remove|list --user NAME [ID ...]
     cantus fav hide|unhide|hidden --user NAME [ID ...]     # "not for me", undoable
     cantus history --user NAME
+    cantus seed rate --user NAME SEED STARS ; cantus seed save --user NAME SEED
+    cantus seed export --user NAME SEED --out DIR   # seed-SEED.mid and seed-SEED.musicxml
     cantus user delete NAME ; cantus user list
 
 ``fav add`` and ``fav hide`` check ids against the catalog (``cantus.catalog.load_catalog``);
 ``fav remove`` / ``fav unhide`` check them against the user's favourites / hidden pieces, so
 pieces gone from the catalog can still go. Hiding needs an existing user.
-All checks happen before anything is written.
+All checks happen before anything is written. ``cantus seed`` acts on the user's own seeds
+only (ids from ``cantus history``): another person's seed is refused as an unknown id.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cantus.errors import BadInput, MissingArtifact
@@ -40,6 +45,20 @@ def register(reg: Registry) -> None:
 
     hist = reg.add(reg.top, "history", _history, help="a user's searches, plays, favourites, seeds")
     hist.add_argument("--user", required=True, help="user name")
+
+    seed = reg.add(reg.top, "seed", _seed, help="rate, keep or export one of a user's seeds")
+    seed_actions = seed.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for action, text in (
+        ("rate", "rate a seed 1..5 stars"),
+        ("save", "keep a seed (marked saved in the history)"),
+        ("export", "write a seed's MIDI and MusicXML to a folder"),
+    ):
+        sub = _action(seed_actions, action, text)
+        sub.add_argument("seed_id", type=int, metavar="SEED", help="seed id (`cantus history`)")
+        if action == "rate":
+            sub.add_argument("stars", type=int, metavar="STARS", help="1..5")
+        if action == "export":
+            sub.add_argument("--out", type=Path, required=True, help="folder to write into")
 
     user = reg.add(reg.top, "user", _user, help="list users, or delete one with all their history")
     user.add_argument("action", choices=("delete", "list"))
@@ -99,13 +118,23 @@ def _fav_add(user: str, ids: list[str]) -> dict[str, Any]:
 def _fav_remove(user: str, ids: list[str]) -> dict[str, Any]:
     from db import repo
 
-    current = set(repo.list_favourites(user))
-    missing = [piece_id for piece_id in ids if piece_id not in current]
-    if missing:
-        raise BadInput(f"not among the favourites of {user!r}: {', '.join(missing)}")
+    missing = f"not among the favourites of {user!r}"
+    undone = _undo(user, ids, repo.list_favourites(user), repo.remove_favourite, missing)
+    return {"user": user, "removed": undone}
+
+
+def _undo(
+    user: str, ids: list[str], current: list[str], undo: Callable[[str, str], Any], missing: str
+) -> list[str]:
+    """Undo favourites or hidden pieces: every id is checked against ``current`` before any is
+    undone, so one typo leaves everything as it was; returns the ids undone, once each."""
+    known = set(current)
+    absent = [piece_id for piece_id in ids if piece_id not in known]
+    if absent:
+        raise BadInput(f"{missing}: {', '.join(absent)}")
     for piece_id in dict.fromkeys(ids):
-        repo.remove_favourite(user, piece_id)
-    return {"user": user, "removed": list(dict.fromkeys(ids))}
+        undo(user, piece_id)
+    return list(dict.fromkeys(ids))
 
 
 def _hide(user: str, ids: list[str]) -> dict[str, Any]:
@@ -124,13 +153,11 @@ def _hide(user: str, ids: list[str]) -> dict[str, Any]:
 def _unhide(user: str, ids: list[str]) -> dict[str, Any]:
     from db import repo
 
-    current = set(repo.list_hidden(user))
-    missing = [piece_id for piece_id in ids if piece_id not in current]
-    if missing:
-        raise BadInput(f"not hidden for {user!r}: {', '.join(missing)}")
-    for piece_id in dict.fromkeys(ids):
-        repo.unhide_piece(user, piece_id)
-    return {"user": user, "unhidden": list(dict.fromkeys(ids))}
+    missing = f"not hidden for {user!r}"
+    return {
+        "user": user,
+        "unhidden": _undo(user, ids, repo.list_hidden(user), repo.unhide_piece, missing),
+    }
 
 
 def _fav_text(result: dict[str, Any]) -> str:
@@ -170,6 +197,32 @@ def _history_text(found: dict[str, Any]) -> str:
         f"  not for me #{h['id']} {h['at']}  {h['piece_id']}" for h in found.get("hidden", [])
     ]
     return "\n".join(lines)
+
+
+def _seed(args: argparse.Namespace) -> None:
+    from cantus.output import emit
+    from db import repo
+
+    result: dict[str, Any] = {"user": args.user, "seed": args.seed_id}
+    if args.action == "rate":
+        repo.rate_seed(args.user, args.seed_id, args.stars)
+        result["rating"] = args.stars
+        text = f"seed #{args.seed_id} rated {args.stars}"
+    elif args.action == "save":
+        repo.set_seed_saved(args.user, args.seed_id, True)
+        result["saved"] = True
+        text = f"seed #{args.seed_id} saved"
+    else:
+        files = repo.seed_files(args.user, args.seed_id)  # refused before anything is written
+        if args.out.exists() and not args.out.is_dir():
+            raise BadInput(f"--out must be a folder (received the file {str(args.out)!r})")
+        args.out.mkdir(parents=True, exist_ok=True)
+        midi, xml = (args.out / f"seed-{args.seed_id}.{ext}" for ext in ("mid", "musicxml"))
+        midi.write_bytes(files.midi)
+        xml.write_text(files.musicxml, encoding="utf-8")
+        result["files"] = [str(midi), str(xml)]
+        text = "\n".join(result["files"])
+    emit(result, args.json, text)
 
 
 def _user(args: argparse.Namespace) -> None:

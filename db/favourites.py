@@ -1,26 +1,21 @@
-"""Favourites (``favourites``): state, one row per piece; re-exported by ``db.repo``."""
+"""Favourites (``favourites``): state, one row per piece; re-exported by ``db.repo``.
+
+The row logic is shared with hidden pieces (``db.piece_state``); a favourite differs in that
+adding one creates the user and removing one logs an "unfavourite" event (a negative signal).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from db.checks import checked_piece_id, validate_user_name
 from db.models import Favourite, Interaction
-from db.transactions import (
-    existing_user,
-    insert_piece_once,
-    insert_row,
-    transaction,
-    user_id_for_write,
-)
+from db.piece_state import add_state, delete_state, list_state, state_rows
+from db.transactions import existing_user, insert_row, transaction, user_id_for_write
 
 
 def favourite_rows(session: Session, user_id: int) -> list[Favourite]:
-    query = (
-        select(Favourite).where(Favourite.user_id == user_id).order_by(Favourite.at, Favourite.id)
-    )
-    return list(session.scalars(query))
+    return state_rows(session, Favourite, user_id)
 
 
 def add_favourite(user: str, piece_id: str) -> bool:
@@ -29,7 +24,7 @@ def add_favourite(user: str, piece_id: str) -> bool:
     validate_user_name(user)
 
     def work(session: Session) -> bool:
-        return insert_piece_once(session, Favourite, user_id_for_write(session, user), piece_id)
+        return add_state(session, Favourite, user_id_for_write(session, user), piece_id)
 
     return transaction(work)
 
@@ -40,10 +35,7 @@ def remove_favourite(user: str, piece_id: str) -> int | None:
 
     def work(session: Session) -> int | None:
         user_id = existing_user(session, user).id
-        gone = session.execute(
-            delete(Favourite).where(Favourite.user_id == user_id, Favourite.piece_id == piece_id)
-        ).rowcount
-        if not gone:
+        if not delete_state(session, Favourite, user_id, piece_id):
             return None
         return insert_row(
             session, Interaction, user_id=user_id, piece_id=piece_id, kind="unfavourite"
@@ -54,8 +46,4 @@ def remove_favourite(user: str, piece_id: str) -> int | None:
 
 def list_favourites(user: str) -> list[str]:
     """Favourite piece ids, oldest first."""
-
-    def work(session: Session) -> list[str]:
-        return [f.piece_id for f in favourite_rows(session, existing_user(session, user).id)]
-
-    return transaction(work)
+    return list_state(Favourite, user)

@@ -1,26 +1,22 @@
 """ "Not for me": pieces a person hid (``hidden_pieces``); re-exported by ``db.repo``.
 
-A hidden piece is state, like a favourite: hiding twice keeps one row, un-hiding deletes it,
-and deleting the person deletes their rows (``db.models.HISTORY_MODELS``).
+A hidden piece is state, like a favourite (the shared row logic is ``db.piece_state``): hiding
+twice keeps one row, un-hiding deletes it, and deleting the person deletes their rows
+(``db.models.HISTORY_MODELS``). Unlike favouriting, hiding needs an existing user.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from db.checks import checked_piece_id
 from db.models import HiddenPiece
-from db.transactions import existing_user, insert_piece_once, transaction
+from db.piece_state import add_state, delete_state, list_state, state_rows
+from db.transactions import existing_user, transaction
 
 
 def hidden_rows(session: Session, user_id: int) -> list[HiddenPiece]:
-    query = (
-        select(HiddenPiece)
-        .where(HiddenPiece.user_id == user_id)
-        .order_by(HiddenPiece.at, HiddenPiece.id)
-    )
-    return list(session.scalars(query))
+    return state_rows(session, HiddenPiece, user_id)
 
 
 def hide_piece(user: str, piece_id: str) -> bool:
@@ -28,7 +24,7 @@ def hide_piece(user: str, piece_id: str) -> bool:
     piece_id = checked_piece_id(piece_id)
 
     def work(session: Session) -> bool:
-        return insert_piece_once(session, HiddenPiece, existing_user(session, user).id, piece_id)
+        return add_state(session, HiddenPiece, existing_user(session, user).id, piece_id)
 
     return transaction(work)
 
@@ -38,21 +34,11 @@ def unhide_piece(user: str, piece_id: str) -> bool:
     piece_id = checked_piece_id(piece_id)
 
     def work(session: Session) -> bool:
-        user_id = existing_user(session, user).id
-        gone = session.execute(
-            delete(HiddenPiece).where(
-                HiddenPiece.user_id == user_id, HiddenPiece.piece_id == piece_id
-            )
-        ).rowcount
-        return bool(gone)
+        return delete_state(session, HiddenPiece, existing_user(session, user).id, piece_id)
 
     return transaction(work)
 
 
 def list_hidden(user: str) -> list[str]:
     """Hidden piece ids, oldest first."""
-
-    def work(session: Session) -> list[str]:
-        return [h.piece_id for h in hidden_rows(session, existing_user(session, user).id)]
-
-    return transaction(work)
+    return list_state(HiddenPiece, user)

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from cantus.errors import BadInput
-from db.checks import as_utc
+from db.checks import as_utc, is_row_id
 from db.favourites import favourite_rows
 from db.hidden import hidden_rows
 from db.models import Base, Favourite, HiddenPiece, Interaction, SearchEvent, Seed
@@ -91,9 +91,12 @@ def delete_event(user: str, kind: str, event_id: int) -> None:
 
     def work(session: Session) -> None:
         user_id = existing_user(session, user).id
-        gone = session.execute(
-            delete(model).where(model.id == event_id, model.user_id == user_id)
-        ).rowcount
+        gone = (
+            is_row_id(event_id)
+            and session.execute(
+                delete(model).where(model.id == event_id, model.user_id == user_id)
+            ).rowcount
+        )
         if not gone:
             raise BadInput(f"no {kind} with id {event_id!r} in {user!r}'s history")
 

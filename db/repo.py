@@ -20,6 +20,9 @@ plus one ``favourite`` row per current favourite.
 ``dismiss`` row per hidden piece (a negative signal, never recommended again). Hiding needs an
 existing user (you hide what you were shown).
 
+Seeds are acted on by their owner only: ``rate_seed``, ``set_seed_saved`` and ``seed_files``
+take the user and refuse another person's seed with the error of an unknown id.
+
 Functions: ``ensure_user(name)``, ``list_users()``, ``delete_user(name)``,
 ``record_search(user, query, filters, result_ids)``,
 ``refine_search(user, event_id, filters, result_ids)``,
@@ -27,8 +30,9 @@ Functions: ``ensure_user(name)``, ``list_users()``, ``delete_user(name)``,
 ``add_favourite(user, piece_id)``, ``remove_favourite(user, piece_id)``,
 ``list_favourites(user)``, ``hide_piece(user, piece_id)``, ``unhide_piece(user, piece_id)``,
 ``list_hidden(user)``, ``save_seed(user, conditioned_on, params, model_version, midi,
-musicxml, saved=False)``, ``rate_seed(seed_id, rating)``, ``set_seed_saved(seed_id, saved)``,
-``list_seeds(user)``, ``seed_files(seed_id)``, ``history(user)``,
+musicxml, saved=False)``, ``rate_seed(user, seed_id, rating)``,
+``set_seed_saved(user, seed_id, saved)``, ``list_seeds(user)``, ``seed_files(user, seed_id)``,
+``history(user)``,
 ``delete_event(user, kind, event_id)``, ``check_piece_ids(ids, known)``.
 
 Users, searches and interactions live here; the rest is re-exported from its own module:

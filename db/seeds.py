@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, load_only
 
 from cantus.errors import BadInput
-from db.checks import as_utc, checked_json, checked_piece_ids, checked_rating
+from db.checks import as_utc, checked_json, checked_piece_ids, checked_rating, is_row_id
 from db.models import MAX_MODEL_VERSION, Seed
 from db.transactions import existing_user, insert_event, transaction
 
@@ -75,26 +75,34 @@ def save_seed(
     return insert_event(user, Seed, fields)
 
 
-def _seed(session: Session, seed_id: int) -> Seed:
-    seed = session.get(Seed, seed_id) if isinstance(seed_id, int) else None
+def _owned_seed(session: Session, user: str, seed_id: int) -> Seed:
+    """``user``'s seed ``seed_id``; another person's seed is refused exactly like an unknown id,
+    so a caller learns nothing about seeds that are not theirs."""
+    user_id = existing_user(session, user).id
+    query = select(Seed).where(Seed.id == seed_id, Seed.user_id == user_id)
+    seed = session.scalars(query).one_or_none() if is_row_id(seed_id) else None
     if seed is None:
-        raise BadInput(f"unknown seed id: {seed_id!r}")
+        raise BadInput(f"no seed {seed_id!r} among {user!r}'s seeds")
     return seed
 
 
-def rate_seed(seed_id: int, rating: int) -> None:
-    """Rate a seed 1..5 (rating again overwrites)."""
+def rate_seed(user: str, seed_id: int, rating: int) -> None:
+    """Rate one of ``user``'s seeds 1..5 (rating again overwrites)."""
     value = checked_rating(rating)
 
     def work(session: Session) -> None:
-        _seed(session, seed_id).rating = value
+        _owned_seed(session, user, seed_id).rating = value
 
     transaction(work)
 
 
-def set_seed_saved(seed_id: int, saved: bool = True) -> None:
+def set_seed_saved(user: str, seed_id: int, saved: bool = True) -> None:
+    """Mark one of ``user``'s seeds kept (or not)."""
+    if not isinstance(saved, bool):
+        raise BadInput(f"saved must be true or false (received {saved!r})")
+
     def work(session: Session) -> None:
-        _seed(session, seed_id).saved = bool(saved)
+        _owned_seed(session, user, seed_id).saved = saved
 
     transaction(work)
 
@@ -132,9 +140,11 @@ def seed_rows(session: Session, user_id: int) -> list[SeedRow]:
     return [_seed_row(seed, midi, xml) for seed, midi, xml in session.execute(query)]
 
 
-def seed_files(seed_id: int) -> SeedFiles:
+def seed_files(user: str, seed_id: int) -> SeedFiles:
+    """The MIDI and MusicXML of one of ``user``'s seeds."""
+
     def work(session: Session) -> SeedFiles:
-        seed = _seed(session, seed_id)
+        seed = _owned_seed(session, user, seed_id)
         return SeedFiles(midi=seed.midi, musicxml=seed.musicxml)
 
     return transaction(work)

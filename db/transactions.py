@@ -95,13 +95,3 @@ def insert_event(
         return insert_row(session, model, user_id=user_id_for_write(session, user), **fields)
 
     return transaction(work)
-
-
-def insert_piece_once(session: Session, model: type[Base], user_id: int, piece_id: str) -> bool:
-    """Add the (user, piece) row of a state table (favourites, hidden pieces) unless it is
-    there; True when added."""
-    exists = select(model.id).where(model.user_id == user_id, model.piece_id == piece_id)
-    if session.scalar(exists) is not None:
-        return False
-    insert_row(session, model, user_id=user_id, piece_id=piece_id)
-    return True

@@ -59,7 +59,8 @@ def _register_inspire(reg: Registry) -> None:
     p.add_argument(
         "--form",
         default="phrase",
-        help="phrase (default), AB (open antecedent + consequent; even bars) or AABB (bars / 4)",
+        help="phrase (default), AB (open antecedent + consequent: even --bars, at least 4) or "
+        "AABB (dance tune, four strains of 4+ bars: --bars 16)",
     )
     p.add_argument(
         "--ending", default="closed", help="closed (tonic, default) or open (dominant) last phrase"

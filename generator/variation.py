@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cantus.errors import BadInput
+from cantus.errors import BadInput, MissingArtifact
 from generator.checks import check_meter, parse_key
 from generator.decode import TEMPLATE_PITCH
 from generator.mgeval import top_line
@@ -67,15 +67,17 @@ def contour_of(ids: list[int]) -> list[int]:
 
 
 def piece_tokens(engine: Engine, piece_id: str) -> list[int]:
-    """Stored music tokens of a catalog piece (BadInput if the id is unknown)."""
-    from cantus.catalog import load_catalog
+    """Stored music tokens of a catalog piece, read for that piece alone (BadInput if the id is
+    unknown; MissingArtifact if the engine knows it but no catalog file holds it)."""
+    from cantus.catalog import load_piece_tokens
 
-    row = engine.row(piece_id)  # BadInput on unknown ids
+    engine.row(piece_id)  # BadInput on unknown ids
     folder = getattr(engine, "data_dir", None)
-    frame = load_catalog(Path(folder) if folder else None, columns=["id", "tokens"])
-    match = frame.index[frame["id"].astype(str) == piece_id]
-    idx = int(match[0]) if len(match) else row
-    return [int(t) for t in frame["tokens"].iloc[idx]]
+    tokens = load_piece_tokens(piece_id, Path(folder) if folder else None)
+    if tokens is None:
+        msg = f"piece {piece_id!r} is in the index but in no catalog file: rebuild the data dir"
+        raise MissingArtifact(msg)
+    return tokens
 
 
 def request_from_vary(

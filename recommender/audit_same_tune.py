@@ -15,8 +15,11 @@ same file, which the judge ignores), ``related`` or ``different``.
     python -m recommender.audit_same_tune sample     # the 40 misses and 30 pairs, with notes
     python -m recommender.audit_same_tune summary    # the figures from the labels file
 
-``sample`` draws the labelled cases again with the ranker that was audited (``AUDITED``: the
-channel before the scale-step document), whatever the constants in use.
+``sample`` draws the labelled cases again with the ranker that was audited (the channel before
+the scale-step document, ``_data``), whatever the constants in use. ``summary`` draws them again
+too: the counts the figures need (queries, misses, near misses of the tune half) come from that
+draw, after checking that its cases are the file's, case by case (``audited_counts``), so the
+figures cannot pair the labels with another catalog's counts.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +39,6 @@ from recommender.metrics import top_excluding_self
 LABELS = Path(__file__).resolve().parents[1] / "docs" / "same_tune_audit.csv"
 SEED = 10  # the draw of the labelled sample (misses and pairs)
 NEAR_SEED = 11  # the draw of the near misses
-# the ranker that was audited (main at 762a3ea, melody constants of that day), tune half:
-# queries, misses, and near misses (first judged piece at rank 2..K below another title)
-AUDITED = {"queries": 628, "misses": 114, "near": 71}
 FIRST_NOTES = 16
 
 
@@ -164,26 +165,74 @@ def _data() -> tuple[Any, np.ndarray, tuple[list[int], list[set[int]]]]:
     return catalog, embeddings[rows] @ embeddings.T + AT["MELODY_WEIGHT"] * tune, pairs
 
 
+def redraw(catalog: Any, scores: np.ndarray, pairs: tuple[list[int], list[set[int]]]) -> dict:
+    """The labelled sample drawn again: misses, random pairs and near misses (catalog rows)."""
+    from recommender.eval_same_tune import tune_key
+
+    drawn = sample(scores, pairs)
+    titles = catalog["title"].astype(str).map(tune_key).to_numpy()
+    return drawn | near_sample(scores, pairs, titles)
+
+
+def drawn_cases(drawn: dict[str, Any], ids: Sequence[str]) -> dict[str, dict[str, str]]:
+    """The draw as the labels file writes it: case -> query, judged, rank, top1 (piece ids)."""
+    cases = {}
+    for prefix, key in (("M", "miss_sample"), ("N", "near_sample")):
+        for i, m in enumerate(drawn[key]):
+            cases[f"{prefix}{i:02d}"] = {
+                "query": ids[m["query"]], "judged": ids[m["judged"]],
+                "rank": str(m["rank"]), "top1": ids[m["top1"]],
+            }  # fmt: skip
+    for i, (a, b) in enumerate(drawn["pair_sample"]):
+        cases[f"P{i:02d}"] = {"query": ids[a], "judged": ids[b], "rank": "", "top1": ""}
+    return cases
+
+
+def counts_matching(
+    rows: list[dict[str, str]], drawn: dict[str, Any], ids: Sequence[str]
+) -> dict[str, int]:
+    """The draw's counts (queries, misses, near misses), once every labelled case is the draw's;
+    ValueError naming the first case that is not (the labels came from another catalog)."""
+    cases = drawn_cases(drawn, ids)
+    labelled = {r["case"]: {k: r[k] for k in ("query", "judged", "rank", "top1")} for r in rows}
+    if labelled.keys() != cases.keys():
+        extra = sorted(labelled.keys() ^ cases.keys())
+        raise ValueError(f"the labels file and the redrawn sample differ in cases: {extra[:5]}")
+    for case, found in cases.items():
+        if labelled[case] != found:
+            msg = f"labelled case {case} is {labelled[case]}, the redrawn sample has {found}"
+            raise ValueError(msg)
+    return {"queries": drawn["queries"], "misses": drawn["misses"], "near": drawn["near"]}
+
+
+def read_labels(path: Path = LABELS) -> list[dict[str, str]]:
+    with path.open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def audited_counts(rows: list[dict[str, str]]) -> dict[str, int]:
+    """Queries, misses and near misses of the audited ranker's tune half, from the shipped
+    catalog, checked against the labels ``rows`` (about 30 s: the melody index is rebuilt)."""
+    catalog, scores, pairs = _data()
+    return counts_matching(rows, redraw(catalog, scores, pairs), catalog["id"].astype(str).tolist())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("sample", "summary"))
     args = parser.parse_args(argv)
     if args.what == "summary":
-        with LABELS.open(newline="") as f:
-            rows = list(csv.DictReader(f))
-        print(json.dumps(summarise(rows, **AUDITED), indent=1))
+        rows = read_labels()
+        print(json.dumps(summarise(rows, **audited_counts(rows)), indent=1))
         return 0
     catalog, scores, pairs = _data()
-    drawn = sample(scores, pairs)
+    drawn = redraw(catalog, scores, pairs)
 
     def line(row: int) -> str:
         r = catalog.iloc[row]
         notes = first_notes(r["source"], r["number"])
         return f"{r['id']} | {r['title']} | {r['meter']} {r['key']}\n      {notes}"
 
-    from recommender.eval_same_tune import tune_key
-
-    drawn |= near_sample(scores, pairs, catalog["title"].astype(str).map(tune_key).to_numpy())
     print(json.dumps({k: v for k, v in drawn.items() if not k.endswith("sample")}))
     for i, m in enumerate(drawn["miss_sample"]):
         print(f"## M{i:02d} rank {m['rank']}")

@@ -12,4 +12,4 @@ def fill_history(user: str) -> None:
     repo.record_interaction(user, "m21:b", "rating", 5)
     repo.add_favourite(user, "m21:a#1")
     seed_id = repo.save_seed(user, ["m21:a#1"], {"bars": 8}, "gen-1", b"MThd\x00", "<score/>")
-    repo.rate_seed(seed_id, 4)
+    repo.rate_seed(user, seed_id, 4)

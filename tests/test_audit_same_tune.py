@@ -84,3 +84,51 @@ def test_labelled_pairs_are_tune_half_pairs_of_the_judge():
     assert {r["label"] for r in rows} <= {"same", "related", "different"}
     for r in rows:
         assert (row_of[r["query"]], row_of[r["judged"]]) in judged, r["case"]
+
+
+def _draw() -> dict:
+    return {
+        "queries": 9, "misses": 4, "near": 3, "judged_pairs": 5,
+        "miss_sample": [{"query": 0, "judged": 1, "rank": 40, "top1": 2}],
+        "near_sample": [{"query": 3, "judged": 4, "rank": 2, "top1": 5}],
+        "pair_sample": [(0, 6)],
+    }  # fmt: skip
+
+
+def _file_rows(draw: dict, ids: list[str]) -> list[dict[str, str]]:
+    from recommender.audit_same_tune import drawn_cases
+
+    return [{"case": c, **v, "label": "same"} for c, v in drawn_cases(draw, ids).items()]
+
+
+def test_counts_come_from_the_draw_only_when_the_labels_are_its_cases():
+    from recommender.audit_same_tune import counts_matching
+
+    ids = [f"m21:x#{i}" for i in range(7)]
+    rows = _file_rows(_draw(), ids)
+    assert counts_matching(rows, _draw(), ids) == {"queries": 9, "misses": 4, "near": 3}
+    stale = [dict(r) for r in rows]
+    stale[0]["rank"] = "41"  # the same case, ranked otherwise: another catalog or ranker
+    with pytest.raises(ValueError, match="M00"):
+        counts_matching(stale, _draw(), ids)
+    with pytest.raises(ValueError, match="differ in cases"):
+        counts_matching(rows[:-1], _draw(), ids)  # a case lost from the file
+    with pytest.raises(ValueError, match="differ in cases"):
+        counts_matching([*rows, {**rows[0], "case": "M01"}], _draw(), ids)
+
+
+def test_audited_counts_match_the_labels_file():
+    """The summary's counts (queries, misses, near misses) are those of the draw the file's 85
+    cases came from: redrawn from the shipped catalog, case by case (~30 s)."""
+    from cantus.config import artifacts_dir
+    from recommender.audit_same_tune import audited_counts, read_labels
+
+    if not (artifacts_dir() / "embeddings.npy").exists():
+        pytest.skip("no shipped catalog and embeddings")
+    rows = read_labels()
+    counts = audited_counts(rows)
+    misses = sum(r["case"].startswith("M") for r in rows)
+    near = sum(r["case"].startswith("N") for r in rows)
+    # the file holds a sample of each: the populations are at least as large, and nested
+    assert counts["queries"] >= counts["misses"] >= misses and counts["near"] >= near
+    assert counts["misses"] + counts["near"] < counts["queries"]

@@ -135,3 +135,33 @@ def test_a_catalog_written_before_the_metadata_columns_reads_them_as_empty(tmp_p
         "Tune 1",
         "Tune 2",
     ]
+
+
+def test_one_pieces_tokens_are_read_alone(tmp_path: Path, home: Path) -> None:
+    """``load_piece_tokens`` (``cantus inspire --vary``) matches the whole-catalog read, across
+    row groups and into the user's pieces, and says None for an id no file holds."""
+    import pyarrow.parquet as pq
+
+    path = catalog.save_catalog(
+        catalog.rows_to_frame([_row(i) for i in range(7)]), tmp_path / catalog.CATALOG_FILE
+    )
+    pq.write_table(pq.read_table(path), path, row_group_size=3)  # rows 6.. in the third group
+    user = [_row(60, id="file:aaaaaaaaaaaa#0", collection="user")]
+    catalog.save_catalog(catalog.rows_to_frame(user), home / "user" / catalog.CATALOG_FILE)
+    frame = catalog.load_catalog(tmp_path, columns=["id", "tokens"])
+    for piece_id, tokens in zip(frame["id"], frame["tokens"], strict=True):
+        assert catalog.load_piece_tokens(piece_id, tmp_path) == tokens, piece_id
+    assert catalog.load_piece_tokens("file:aaaaaaaaaaaa#0", tmp_path, include_user=False) is None
+    assert catalog.load_piece_tokens("m21:test/99.abc#", tmp_path) is None
+    assert catalog.load_piece_tokens("", tmp_path) is None
+
+
+def test_piece_tokens_refuse_odd_ids_and_corrupt_catalogs(tmp_path: Path, home: Path) -> None:
+    from cantus.errors import BadInput
+
+    with pytest.raises(BadInput, match="piece id is text"):
+        catalog.load_piece_tokens(None, tmp_path)  # type: ignore[arg-type]
+    assert catalog.load_piece_tokens("m21:test/1.abc#", tmp_path) is None  # no catalog at all
+    (tmp_path / catalog.CATALOG_FILE).write_bytes(b"PAR1 not really parquet")
+    with pytest.raises(MissingArtifact, match="cannot be read"):
+        catalog.load_piece_tokens("m21:test/1.abc#", tmp_path)

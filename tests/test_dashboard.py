@@ -328,6 +328,25 @@ def test_inspire_page_generates_seeds(data_env: Path, some_ids: list[str]) -> No
     at.feedback[0].set_value(4).run()  # the fifth star
     first = repo.list_seeds("composer")[0]
     assert first.saved and first.rating == 5
+    # Another person at the same browser session cannot keep or rate the composer's seeds.
+    repo.ensure_user("intruder")
+    at.session_state["user"] = "intruder"
+    at.run()
+    before = repo.list_seeds("composer")
+    [b for b in at.button if b.key and b.key.startswith("save-")][-1].click().run()
+    assert not at.exception and "no seed" in texts(at)
+    assert repo.list_seeds("composer") == before and repo.list_seeds("intruder") == []
+
+
+def test_inspire_form_picker_offers_only_bars_that_fit(data_env: Path, some_ids: list[str]) -> None:
+    at = run_page(app(**{"from": some_ids[0]}), page="views/inspire.py")
+    assert next(s for s in at.slider if s.label == "Bars").min == 1  # one phrase: any length
+    next(s for s in at.selectbox if s.label == "Form").set_value("AB").run()
+    bars = next(s for s in at.slider if s.label == "Bars")
+    assert (bars.min, bars.step, bars.value) == (4, 2, 8)  # two phrases of 2+ bars
+    next(s for s in at.selectbox if s.label == "Form").set_value("AABB").run()
+    assert not any(s.label == "Bars" for s in at.slider)  # four strains of 4 bars: only 16
+    assert "Bars: 16" in texts(at)
 
 
 def test_inspire_page_from_words(data_env: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -130,3 +131,52 @@ def test_help_lists_the_db_commands(capsys: pytest.CaptureFixture[str]) -> None:
         cli.main(["--help"])
     out = capsys.readouterr().out
     assert all(name in out for name in ("fav", "history", "user"))
+
+
+def test_seed_commands_act_on_the_users_own_seeds(capsys, tmp_path) -> None:
+    seed_id = repo.save_seed("ana", [CATALOG_IDS[0]], {"bars": 8}, "gen-1", b"MThd\x00", "<x/>")
+    assert run(capsys, "seed", "rate", "--user", "ana", str(seed_id), "4")[0] == 0
+    assert run(capsys, "seed", "save", "--user", "ana", str(seed_id))[0] == 0
+    code, out, _ = run(capsys, "seed", "export", "--json", "--user", "ana", str(seed_id),
+                       "--out", str(tmp_path / "out"))  # fmt: skip
+    midi, xml = json.loads(out)["files"]
+    assert code == 0 and Path(midi).read_bytes() == b"MThd\x00" and Path(xml).read_text() == "<x/>"
+    (row,) = repo.list_seeds("ana")
+    assert (row.rating, row.saved) == (4, True)
+
+
+@pytest.mark.parametrize("action", [["rate", "SEED", "1"], ["save", "SEED"], ["export", "SEED"]])
+def test_another_users_seed_is_one_line_exit_2_like_an_unknown_one(capsys, tmp_path, action):
+    seed_id = repo.save_seed("ana", [], {}, "gen-1", b"MThd", "<x/>")
+    repo.ensure_user("bo")
+    before = repo.list_seeds("ana")
+    errors = []
+    for target in (seed_id, seed_id + 50):  # ana's seed, then no seed at all
+        argv = [a.replace("SEED", str(target)) for a in action]
+        out_dir = tmp_path / f"out-{target}"
+        extra = ["--out", str(out_dir)] if action[0] == "export" else []
+        code, out, err = run(capsys, "seed", argv[0], "--user", "bo", *argv[1:], *extra)
+        assert (code, out) == (2, "") and err.count("\n") == 1, err
+        assert not out_dir.exists()
+        errors.append(err.replace(str(target), "ID"))
+    assert errors[0] == errors[1], "a stranger's seed must read like an unknown id"
+    assert repo.list_seeds("ana") == before
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["rate", "--user", "ana", "x1", "3"], ["rate", "--user", "ana", "1", "9"],
+     ["rate", "--user", "ana", "1", "3; DROP TABLE seeds"], ["save", "--user", "", "1"],
+     ["export", "--user", "ana", "1"], ["export", "--user", "ana", "1", "--out", "FILE"]],
+)  # fmt: skip
+def test_bad_seed_commands_are_one_line_exit_2(capsys, tmp_path, argv) -> None:
+    repo.save_seed("ana", [], {}, "gen-1", b"MThd", "<x/>")
+    (tmp_path / "f").write_text("")
+    argv = [str(tmp_path / "f") if a == "FILE" else a for a in argv]
+    try:
+        code = cli.main(["seed", *argv])
+    except SystemExit as exc:  # argparse's usage errors (one line, exit 2 via cantus.cli._Parser)
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("cantus: ") and err.count("\n") == 1, err
+    assert [(r.rating, r.saved) for r in repo.list_seeds("ana")] == [(None, False)]

@@ -38,3 +38,13 @@ def test_one_user_cannot_delete_anothers_events(db_url: str) -> None:
     with pytest.raises(BadInput, match="no interaction"):
         repo.delete_event("judy", "interaction", event_id)  # type: ignore[arg-type]
     assert len(repo.interactions("ivan")) == 1
+
+
+@pytest.mark.parametrize("event_id", [True, 2**31, 2**64, -1, "1"])
+def test_delete_event_refuses_odd_ids_and_deletes_nothing(db_url: str, event_id: object) -> None:
+    fill_history("kim")
+    before = repo.history("kim")
+    for kind in ("search", "seed"):
+        with pytest.raises(BadInput, match=r"no .* with id"):
+            repo.delete_event("kim", kind, event_id)  # type: ignore[arg-type]
+    assert repo.history("kim") == before

@@ -83,6 +83,8 @@ def test_inspire_for_a_user_reads_favourites_and_records_seeds(
         ["--guidance", "-1"],
         ["--form", "AB", "--bars", "7"],
         ["--form", "AABB", "--bars", "6"],
+        ["--form", "AABB", "--bars", "8"],  # 2-bar strains: a dance tune needs 4+
+        ["--form", "AB", "--bars", "2"],
         ["--ending", "half"],
         ["--texture", "chords"],
     ],

@@ -17,7 +17,7 @@ import pytest
 import torch
 
 from generator.decode import DecodeSpec, decode
-from generator.phrase import check_form
+from generator.phrase import form_plan
 from generator.sample import SampleSpec, sample
 from generator.variation import rhythm_template
 from generator.voices import canonical_voices
@@ -85,7 +85,7 @@ def decode_all(model, controls) -> dict[str, list[list[int]]]:
         spec = DecodeSpec(
             meter=meter,
             mode=mode,
-            plan=check_form(form, ending, bars),
+            plan=form_plan(form, ending, bars),  # the golden AABB is 8 bars, short to decode
             voices=canonical_voices(texture, 0),
             n=n,
             inner=texture == "melody+bass",

@@ -110,6 +110,22 @@ def test_vary_keeps_the_rhythm_with_new_pitches(engine, tmp_path) -> None:
         assert d["conditioned_on"] == [source]
 
 
+def test_vary_reads_only_its_pieces_tokens(engine, tmp_path, monkeypatch) -> None:
+    """--vary reads the one piece it varies, never every piece's token lists."""
+    from cantus import catalog
+
+    def whole_catalog(*args, columns=None, **kwargs):
+        if columns is None or "tokens" in columns:
+            raise AssertionError("--vary read every piece's tokens")
+        return load(*args, columns=columns, **kwargs)
+
+    load = catalog.load_catalog
+    monkeypatch.setattr(catalog, "load_catalog", whole_catalog)
+    source = engine.catalog["id"][2]
+    (seed,) = inspire(engine, vary=source, keep="rhythm", bars=4, n=1, out_dir=tmp_path)
+    assert seed.to_dict()["variation"]["of"] == source
+
+
 def test_vary_keeps_the_contour(engine, tmp_path) -> None:
     source = engine.catalog["id"][3]
     seeds = inspire(engine, vary=source, keep="contour", bars=4, n=2, out_dir=tmp_path)

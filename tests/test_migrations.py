@@ -139,7 +139,7 @@ def test_a_database_from_the_first_schema_migrates_without_loss(engine: Engine) 
     assert repo.list_favourites("old") == ["m21:a"]
     (seed,) = repo.list_seeds("old")
     assert (seed.rating, seed.saved, seed.model_version, seed.midi_bytes) == (3, False, "gen-0", 6)
-    assert repo.seed_files(seed.id).midi == b"MThd\x00\x01"
+    assert repo.seed_files("old", seed.id).midi == b"MThd\x00\x01"
     assert found["searches"][0]["at"].startswith("2024-05-01")
 
 

@@ -14,6 +14,7 @@ import streamlit as st
 from cantus.errors import BadInput
 from dashboard import scores, seeding, services, widgets
 from generator.checks import TEMPERATURE
+from generator.phrase import fitting_bars
 
 SOURCES = ("A piece and its neighbours", "My favourites", "Describe it in words", "Upload a motif")
 FORMS = {
@@ -109,7 +110,9 @@ def parameters() -> dict:
     meters, max_bars = seeding.generator_controls()
     left, right = st.columns(2)
     with left:
-        bars = st.slider("Bars", 2, max_bars, min(8, max_bars))
+        offered = tuple(f for f in FORMS if fitting_bars(f, max_bars))  # forms that fit at all
+        form = st.selectbox("Form", offered, format_func=FORMS.get)
+        bars = bars_picker(form, max_bars)
         key = st.selectbox("Key", KEYS, format_func=lambda v: v or "Like the conditioning")
         meter = st.selectbox(
             "Meter", ("", *meters), format_func=lambda v: v or "Like the conditioning"
@@ -122,7 +125,6 @@ def parameters() -> dict:
         seed = st.number_input(
             "Random seed", 0, 2**31 - 1, value=st.session_state.setdefault("_rng", 0)
         )
-        form = st.selectbox("Form", tuple(FORMS), format_func=FORMS.get)
         ending = st.radio(
             "Last phrase ends",
             ("closed", "open"),
@@ -141,15 +143,35 @@ def parameters() -> dict:
     }
 
 
+def bars_picker(form: str, max_bars: int) -> int:
+    """Offer only the bar counts the form fits (``generator.phrase.fitting_bars``): a dance
+    tune's strains are 4+ bars, so AABB is 16 bars."""
+    fits = fitting_bars(form, max_bars)  # never empty: the picker offers only forms that fit
+    if len(fits) == 1:  # a slider cannot have one stop
+        st.caption(f"Bars: {fits[0]}, the only length that fits this form.")
+        return fits[0]
+    step = fits[1] - fits[0]
+    default = min((b for b in fits if b >= 8), default=fits[-1])
+    return st.slider("Bars", fits[0], fits[-1], default, step, key=f"bars-{form}")
+
+
+def _seed_owner() -> str:
+    """The signed-in user, who may act only on their own seeds (``db.seeds``)."""
+    user = services.current_user()
+    if user is None:
+        raise BadInput("pick your user name in the sidebar to save or rate seeds")
+    return user
+
+
 def _save(record: dict) -> None:
-    services.repo().set_seed_saved(record["db_id"], True)
+    services.repo().set_seed_saved(_seed_owner(), record["db_id"], True)
     record["saved"] = True
 
 
 def _rate(record: dict, key: str) -> None:
     stars = st.session_state.get(key)
     if stars is not None:
-        services.repo().rate_seed(record["db_id"], int(stars) + 1)
+        services.repo().rate_seed(_seed_owner(), record["db_id"], int(stars) + 1)
 
 
 def seed_card(record: dict, index: int) -> None:
