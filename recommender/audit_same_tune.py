@@ -166,8 +166,12 @@ def _data() -> tuple[Any, np.ndarray, tuple[list[int], list[set[int]]]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("sample", "summary"))
+    parser.add_argument("what", choices=("sample", "summary", "sample-test", "summary-test"))
     args = parser.parse_args(argv)
+    if args.what.endswith("-test"):  # the blind test-half audit lives beside this module
+        from recommender.audit_test_half import main_test
+
+        return main_test(args.what)
     if args.what == "summary":
         with LABELS.open(newline="") as f:
             rows = list(csv.DictReader(f))
