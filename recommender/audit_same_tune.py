@@ -14,6 +14,8 @@ same file, which the judge ignores), ``related`` or ``different``.
 
     python -m recommender.audit_same_tune sample     # the 40 misses and 30 pairs, with notes
     python -m recommender.audit_same_tune summary    # the figures from the labels file
+    python -m recommender.audit_same_tune summary-test  # the blind test-half audit (see
+                                                        # recommender.audit_test_half)
 
 ``sample`` draws the labelled cases again with the ranker that was audited (the channel before
 the scale-step document, ``_data``), whatever the constants in use. ``summary`` draws them again
@@ -219,8 +221,13 @@ def audited_counts(rows: list[dict[str, str]]) -> dict[str, int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("sample", "summary"))
+    test_half = ("sample-test", "top1-test", "summary-test")
+    parser.add_argument("what", choices=("sample", "summary", *test_half))
     args = parser.parse_args(argv)
+    if args.what.endswith("-test"):  # the blind test-half audit lives beside this module
+        from recommender.audit_test_half import main_test
+
+        return main_test(args.what)
     if args.what == "summary":
         rows = read_labels()
         print(json.dumps(summarise(rows, **audited_counts(rows)), indent=1))
