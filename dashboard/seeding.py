@@ -77,6 +77,7 @@ def _seed_record(seed: Any, params: dict[str, Any]) -> dict:
     record_ = seed.to_dict()
     record_["db_id"] = None
     user = current_user()
+    record_["owner"] = user  # only they may save or rate it (db.seeds checks it too)
     if user:
         record_["db_id"] = repo().save_seed(
             user,

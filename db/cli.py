@@ -216,10 +216,13 @@ def _seed(args: argparse.Namespace) -> None:
         files = repo.seed_files(args.user, args.seed_id)  # refused before anything is written
         if args.out.exists() and not args.out.is_dir():
             raise BadInput(f"--out must be a folder (received the file {str(args.out)!r})")
-        args.out.mkdir(parents=True, exist_ok=True)
         midi, xml = (args.out / f"seed-{args.seed_id}.{ext}" for ext in ("mid", "musicxml"))
-        midi.write_bytes(files.midi)
-        xml.write_text(files.musicxml, encoding="utf-8")
+        try:  # the same seed exported again overwrites its own two files, nothing else
+            args.out.mkdir(parents=True, exist_ok=True)
+            midi.write_bytes(files.midi)
+            xml.write_text(files.musicxml, encoding="utf-8")
+        except OSError as exc:
+            raise BadInput(f"cannot write to --out {str(args.out)!r}: {exc.strerror}") from exc
         result["files"] = [str(midi), str(xml)]
         text = "\n".join(result["files"])
     emit(result, args.json, text)

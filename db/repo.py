@@ -60,6 +60,7 @@ from db.checks import (
     checked_piece_id,
     checked_piece_ids,
     checked_value,
+    is_row_id,
     validate_user_name,
 )
 from db.favourites import add_favourite, favourite_rows, list_favourites, remove_favourite
@@ -197,11 +198,14 @@ def refine_search(
 
     def work(session: Session) -> None:
         user_id = existing_user(session, user).id
-        done = session.execute(
-            update(SearchEvent)
-            .where(SearchEvent.id == event_id, SearchEvent.user_id == user_id)
-            .values(**fields)
-        ).rowcount
+        done = (
+            is_row_id(event_id)
+            and session.execute(
+                update(SearchEvent)
+                .where(SearchEvent.id == event_id, SearchEvent.user_id == user_id)
+                .values(**fields)
+            ).rowcount
+        )
         if not done:
             raise BadInput(f"no search with id {event_id!r} in {user!r}'s history")
 

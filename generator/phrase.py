@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cantus.errors import BadInput
+from generator.checks import check_bars
 from generator.vocab import MAX_BARS, POSITIONS_PER_BEAT, meter_bar_positions
 
 FORMS = ("phrase", "AB", "AABB")
@@ -69,9 +70,10 @@ def fitting_bars(form: str, max_bars: int = MAX_BARS) -> tuple[int, ...]:
 def check_form(form: str | None, ending: str | None, bars: int) -> PhrasePlan:
     """The plan for ``form`` / ``ending`` over ``bars`` bars; BadInput naming the smallest bars
     that fit when a section would be shorter than a musician expects."""
+    bars = check_bars(bars)
     form, ending = _checked_names(form, ending)
     sections, smallest = SECTIONS[form], SECTIONS[form] * MIN_SECTION_BARS[form]
-    if bars < smallest or bars % sections:  # the upper limit is generator.checks.check_bars's
+    if bars < smallest or bars % sections:
         need = "an even number of bars" if form == "AB" else "--bars a multiple of 4"
         msg = (
             f"--form {form} needs {need}, at least {smallest} ({WHY_MINIMUM[form]}; received "

@@ -168,7 +168,8 @@ def summarise_test(
         raise ValueError("no labels in the test-half audit")
     top1 = {r["case"]: r for r in top1_rows}
     missing = [c for c in top1_to_label(labels, ranked[shipped]) if c not in top1]
-    stale = [c for c, r in top1.items() if r["top1"] != ranked[shipped][c][0]]
+    shipped_top = ranked[shipped]  # a labelled case outside the draw is stale too
+    stale = [c for c, r in top1.items() if c not in shipped_top or r["top1"] != shipped_top[c][0]]
     if missing or stale:
         msg = f"rank-1 labels missing for {missing} or stale for {stale}: run top1-test, label"
         raise ValueError(msg)

@@ -288,3 +288,8 @@ def test_refine_search_updates_only_the_owners_entry() -> None:
     repo.ensure_user("refine-other")
     with pytest.raises(BadInput, match="no search with id"):
         repo.refine_search("refine-other", event, {}, [])
+    for odd in (True, 0, -1, 2**31, 10**30):  # True would read row 1; past 32 bits, a PG error
+        with pytest.raises(BadInput, match="no search with id"):
+            repo.refine_search("refine-owner", odd, {}, [])
+    (search,) = repo.history("refine-owner")["searches"]
+    assert search["result_ids"] == ["m21:b#1"], "a refused refine writes nothing"

@@ -167,12 +167,13 @@ def test_another_users_seed_is_one_line_exit_2_like_an_unknown_one(capsys, tmp_p
     "argv",
     [["rate", "--user", "ana", "x1", "3"], ["rate", "--user", "ana", "1", "9"],
      ["rate", "--user", "ana", "1", "3; DROP TABLE seeds"], ["save", "--user", "", "1"],
-     ["export", "--user", "ana", "1"], ["export", "--user", "ana", "1", "--out", "FILE"]],
+     ["export", "--user", "ana", "1"], ["export", "--user", "ana", "1", "--out", "FILE"],
+     ["export", "--user", "ana", "1", "--out", "FILE/sub"]],
 )  # fmt: skip
 def test_bad_seed_commands_are_one_line_exit_2(capsys, tmp_path, argv) -> None:
     repo.save_seed("ana", [], {}, "gen-1", b"MThd", "<x/>")
     (tmp_path / "f").write_text("")
-    argv = [str(tmp_path / "f") if a == "FILE" else a for a in argv]
+    argv = [a.replace("FILE", str(tmp_path / "f")) for a in argv]
     try:
         code = cli.main(["seed", *argv])
     except SystemExit as exc:  # argparse's usage errors (one line, exit 2 via cantus.cli._Parser)

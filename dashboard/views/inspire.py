@@ -206,7 +206,8 @@ def seed_card(record: dict, index: int) -> None:
 def seed_actions(record: dict, index: int, midi: bytes) -> None:
     tag = record["id"]  # widget keys follow the seed, so new seeds start unrated
     with st.container(horizontal=True, vertical_alignment="center"):
-        if record.get("db_id") is not None:
+        mine = record.get("owner") is not None and record.get("owner") == services.current_user()
+        if record.get("db_id") is not None and mine:  # a seed made before a user switch: no buttons
             st.button(
                 "Saved" if record.get("saved") else "Save",
                 icon=":material/bookmark:",
