@@ -113,13 +113,9 @@ def summarise(
     whose judged pieces are all another tune scores nothing for a ranker that finds tunes, so
     at best ``1 - miss rate * share of misses judged wrongly``; a near miss with an alias at
     rank 1 scores at most about 1/2 for such a ranker (``mrr_ceiling_with_aliases``)."""
-    from scipy.stats import binomtest
 
     def share(part: list[dict[str, str]], field: str, values: set[str]) -> dict[str, Any]:
-        hits = sum(r[field] in values for r in part)
-        low, high = binomtest(hits, len(part)).proportion_ci(method="wilson")
-        return {"count": hits, "of": len(part), "share": round(hits / len(part), 3),
-                "wilson_95": [round(low, 3), round(high, 3)]}  # fmt: skip
+        return wilson(sum(r[field] in values for r in part), len(part))
 
     pairs = [r for r in rows if r["case"].startswith("P")]
     missed = [r for r in rows if r["case"].startswith("M")]
@@ -207,7 +203,19 @@ def counts_matching(
     return {"queries": drawn["queries"], "misses": drawn["misses"], "near": drawn["near"]}
 
 
+def wilson(hits: int, total: int) -> dict[str, Any]:
+    """``hits`` of ``total`` as a share with its Wilson 95 % interval."""
+    from scipy.stats import binomtest
+
+    low, high = binomtest(hits, total).proportion_ci(method="wilson")
+    return {"count": hits, "of": total, "share": round(hits / total, 3),
+            "wilson_95": [round(low, 3), round(high, 3)]}  # fmt: skip
+
+
 def read_labels(path: Path = LABELS) -> list[dict[str, str]]:
+    """The rows of a labels file; ValueError when it is missing."""
+    if not path.is_file():
+        raise ValueError(f"no labels file {path}")
     with path.open(newline="") as f:
         return list(csv.DictReader(f))
 

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from recommender.audit_same_tune import read_labels, wilson
+
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 TEST_LABELS = DOCS / "same_tune_audit_test.csv"  # blind: (query, judged piece) labels
 TOP1_LABELS = DOCS / "same_tune_audit_test_top1.csv"  # second pass: the ranker's rank 1
@@ -126,14 +128,6 @@ def not_first(
     return out
 
 
-def wilson(hits: int, total: int) -> dict[str, Any]:
-    from scipy.stats import binomtest
-
-    low, high = binomtest(hits, total).proportion_ci(method="wilson")
-    return {"count": hits, "of": total, "share": round(hits / total, 3),
-            "wilson_95": [round(low, 3), round(high, 3)]}  # fmt: skip
-
-
 def top1_to_label(labels: list[dict[str, str]], shipped: dict[str, list[str]]) -> list[str]:
     """Cases whose shipped rank 1 is not a piece labelled ``same`` (the second pass)."""
     same = _labelled(labels, {"same"})
@@ -223,15 +217,6 @@ def test_rankings(catalog: Any, rows: list[int]) -> dict[str, np.ndarray]:
     return {m: top_excluding_self(s, rows, np.random.default_rng(0)) for m, s in scores.items()}
 
 
-def _read_csv(path: Path) -> list[dict[str, str]]:
-    import csv
-
-    if not path.is_file():
-        raise ValueError(f"no labels file {path}")
-    with path.open(newline="") as f:
-        return list(csv.DictReader(f))
-
-
 def main_test(what: str) -> int:
     """``sample-test``, ``top1-test`` (the rank-1 cases of the second pass, with notes) or
     ``summary-test`` (see module doc); a bad labels file is one line and exit 2."""
@@ -259,13 +244,13 @@ def _run(what: str) -> int:
         print(f"# test half: {len(pairs[0])} queries; {len(drawn)} drawn (seed {TEST_SEED})")
         print_test_sample(catalog, drawn)
         return 0
+    labels = read_labels(TEST_LABELS)  # before the rankings: a missing file fails at once
     ids = catalog["id"].astype(str).to_numpy()
     cases = [f"T{i:02d}" for i in range(len(drawn))]
     tops = test_rankings(catalog, pairs[0])  # the whole test half, once
     at = [pairs[0].index(q) for q, _ in drawn]
     ranked = {m: {c: list(ids[top[i]]) for c, i in zip(cases, at, strict=True)}
               for m, top in tops.items()}  # fmt: skip
-    labels = _read_csv(TEST_LABELS)
     if what == "top1-test":  # the second pass, not blind: rank 1 beside the query
         row_of = {pid: i for i, pid in enumerate(ids)}
         for c in top1_to_label(labels, ranked[SHIPPED]):
@@ -274,7 +259,7 @@ def _run(what: str) -> int:
         return 0
     relevant = dict(zip(pairs[0], pairs[1], strict=True))
     judged = {c: {ids[j] for j in relevant[q]} for c, (q, _) in zip(cases, drawn, strict=True)}
-    top1 = _read_csv(TOP1_LABELS) if TOP1_LABELS.is_file() else []
+    top1 = read_labels(TOP1_LABELS) if TOP1_LABELS.is_file() else []
     whole = {m: dict(zip(map(str, range(len(top))), map(list, top), strict=True))
              for m, top in tops.items()}  # fmt: skip
     every = {str(i): set(good) for i, good in enumerate(pairs[1])}

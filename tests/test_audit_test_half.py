@@ -86,11 +86,7 @@ def test_draw_is_fixed_and_keeps_at_most_per_query_judged():
 def test_bad_labels_file_is_one_line_and_exit_2(monkeypatch, capsys, tmp_path):
     from recommender import audit_test_half
 
-    def fail(what: str) -> int:
-        audit_test_half._read_csv(tmp_path / "absent.csv")  # raises: no such labels file
-        return 0
-
-    monkeypatch.setattr(audit_test_half, "_run", fail)
+    monkeypatch.setattr(audit_test_half, "TEST_LABELS", tmp_path / "absent.csv")
     assert audit_test_half.main_test("summary-test") == 2
     err = capsys.readouterr().err
     assert "no labels file" in err and len(err.strip().splitlines()) == 1
