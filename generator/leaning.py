@@ -53,10 +53,11 @@ def degree_costs(voice: Voice, mode: str | None) -> np.ndarray | None:
     return interval_costs(shares)
 
 
-def motion_key(s: Motion, v: int) -> tuple[int, int, bool, int]:
+def motion_key(s: Motion, v: int, voice: Voice) -> tuple[int, int, bool, bool]:
     """All that :func:`movement_cost` reads of ``s`` for voice ``v`` (a cache key: keep the two
     in step)."""
-    return s.last[v], s.moves[v], s.runs[v] >= 2 * POSITIONS_PER_BEAT, min(s.turns[v], 3)
+    long_run = s.runs[v] >= 2 * POSITIONS_PER_BEAT
+    return s.last[v], s.moves[v], long_run, s.turns[v] >= voice.zigzag_after
 
 
 def movement_cost(
@@ -127,7 +128,7 @@ class Leaning:
         ahead = self._cadence_ahead(s)
         # the preferences depend on little of the state: kept by it (read-only), most steps
         # repeat an earlier key
-        key = (ahead, *((v, motion_key(s, v)) for v in voices))
+        key = (ahead, *((v, motion_key(s, v, self.voices[v])) for v in voices))
         out = self._biases.get(key)
         if out is None:
             out = self._biases[key] = self._new_bias(s, voices, ahead)

@@ -44,7 +44,7 @@ class Voice:
     leading: float = 0.0  # ... and how strongly decoding leans toward them (log-prob scale)
     recover: bool = False  # a leap of a fourth or more is followed by a step back
     # log-odds against turning back after a step once the voice has turned ``zigzag_after``
-    # times in a row (0: after any turn; at most 3) — G A G A G circles, a voice goes somewhere
+    # times in a row (0: after any turn) — G A G A G circles, a voice goes somewhere
     zigzag: float = 0.0
     zigzag_after: int = 2
     # key: shares of the scale degrees 0..11 (0: tonic) per mode, e.g. (("major", (...)),)
