@@ -12,12 +12,13 @@ The test split is reported **as users get the generator**: the shipped decoding 
 (``generator.checks.TEMPERATURE``, the CLI's and dashboard's default) and the shipped voice
 limits. The tune-split sweeps stay in the JSON as information (``tuning``): the temperature by
 the mean over styles of (mean overlapped area + phrase-end rate) / 2; the voice limits
-(``generator.voices.VoiceTuning``: melody + bass leaps and voice-leading strength on the
-chorales, the one-line melody's range on the other styles) by (mean OA + phrase-end rate + 1 -
-stepwise gap of melody and bass to the pieces' same voices) / 3; a shipped constant changes
-only when its sweep says so. Only the n-gram baseline's order is tuned and applied (best on the
-tune split). The corpus's own chorale voice figures are reported beside (``corpus_voices``,
-same code). Every figure reported is the test split's, all systems in the same run:
+(``generator.voices.VoiceTuning``: melody + bass leaps, voice-leading, degree and zigzag
+strengths on the chorales, the one-line melody's range on the other styles) by (mean OA +
+phrase-end rate + 1 - stepwise gap of melody and bass to the pieces' same voices) / 3; a shipped
+constant changes only when its sweep says so. Only the n-gram baseline's order is tuned and
+applied (best on the tune split). The corpus's own chorale voice figures are reported beside
+(``corpus_voices``, same code). Every figure reported is the test split's, all systems in
+the same run:
 
 * ``constrained`` — the shipped generator under ``generator.decode`` (voices, phrase plan);
 * ``plain`` — the same weights under the earlier decoder (``generator.sample``);
@@ -78,6 +79,7 @@ NGRAM_ORDERS = (3, 5, 8)  # swept on the tune split for the baseline
 LEAPS = ((12, 7), (7, 4))  # (bass, melody) largest leaps of melody + bass, swept on chorales
 LEADING = (0.0, 0.5, 0.75, 1.0, 1.5)  # voice-leading strengths of melody + bass, same
 TONAL = (0.0, 0.5, 1.0)  # degree-preference strengths of melody + bass, swept on chorales
+ZIGZAG = ((2, 1.0), (0, 1.0), (0, 2.0), (0, 3.0))  # (turns allowed, cost) of melody + bass, same
 AMBITUS = (16, 19, 22)  # largest range of a one-line melody, swept on the folk styles
 VOICE_KEYS = ("top_stepwise", "bass_stepwise")  # the voice figures the chorale sweeps match
 
@@ -248,6 +250,7 @@ def tune(ctx: Context, requests: dict, seed: int) -> dict[str, Any]:
     sweep["leaps_chorales"] = _sweep(ctx, {"chorales": chorales}, temp, seed, "leaps", LEAPS)
     sweep["leading_chorales"] = _sweep(ctx, {"chorales": chorales}, temp, seed, "leading", LEADING)
     sweep["tonal_chorales"] = _sweep(ctx, {"chorales": chorales}, temp, seed, "tonal", TONAL)
+    sweep["zigzag_chorales"] = _sweep(ctx, {"chorales": chorales}, temp, seed, "zigzag", ZIGZAG)
     folk = {style: r["tune"] for style, r in requests.items() if style != "chorales"}
     sweep["ambitus_folk"] = _sweep(ctx, folk, temp, seed, "ambitus", AMBITUS)
     best_on_tune = {
@@ -256,6 +259,7 @@ def tune(ctx: Context, requests: dict, seed: int) -> dict[str, Any]:
         "bass_melody_leaps": list(ctx.tuning.leaps or ()),
         "voice_leading": ctx.tuning.leading,
         "degree_preference": ctx.tuning.tonal,
+        "zigzag_turns_cost": list(ctx.tuning.zigzag or ()),
         "folk_melody_ambitus": ctx.tuning.ambitus,
     }
     ctx.tuning = VoiceTuning()  # the test split runs as shipped
@@ -270,6 +274,7 @@ def shipped_settings() -> dict[str, Any]:
         "bass_melody_leaps": [bass.max_leap, soprano.max_leap],
         "voice_leading": soprano.leading,
         "degree_preference": soprano.tonal,
+        "zigzag_turns_cost": [soprano.zigzag_after, soprano.zigzag],
         "folk_melody_ambitus": texture_voices("melody")[0].max_ambitus,
     }
 
@@ -399,8 +404,9 @@ def evaluate_styles(
         "tuned_on": f"tune split (training pieces): n-gram order over {list(NGRAM_ORDERS)}, "
         "applied; swept for information only (test runs at the shipped settings): temperature "
         f"over {list(TEMPERATURES)}, (bass, melody) leap limits over "
-        f"{[list(x) for x in LEAPS]}, voice leading over {list(LEADING)} and degree preference "
-        f"over {list(TONAL)} on chorales, "
+        f"{[list(x) for x in LEAPS]}, voice leading over {list(LEADING)}, degree preference "
+        f"over {list(TONAL)} and (turns, cost) of the zigzag rule over "
+        f"{[list(x) for x in ZIGZAG]} on chorales, "
         f"melody range over {list(AMBITUS)} on the other styles",
         "tuning": tuned,
         "requests_per_style": per_split,

@@ -19,7 +19,6 @@ from generator.voices import Voice
 LEAP = 5  # semitones: a leap of a fourth or more wants a step back (voices with `recover`)
 UNRECOVERED_COST = 1.0  # log-odds against not stepping back after such a leap
 REPEAT_COST = 2.0  # log-odds against holding one pitch past two beats (a soprano stuck on E4)
-ZIGZAG_COST = 1.0  # log-odds against turning back a third time in a row (G A G A G: aimless)
 # chorale cadences: the soprano's 2-1 / 7-1 (4-5 / 6-5), the bass's 5-1 / 4-1; costs from
 # (1.5, .75), (3, 1.5), (5, 2.5) on 30 tune-split chorale requests in AB form: soprano by step
 # .46 / .63 / .77, bass 5-1 or 4-1 .61 / .80 / .85, OA .91 / .90 / .91
@@ -54,10 +53,11 @@ def degree_costs(voice: Voice, mode: str | None) -> np.ndarray | None:
     return interval_costs(shares)
 
 
-def motion_key(s: Motion, v: int) -> tuple[int, int, bool, bool]:
+def motion_key(s: Motion, v: int, voice: Voice) -> tuple[int, int, bool, bool]:
     """All that :func:`movement_cost` reads of ``s`` for voice ``v`` (a cache key: keep the two
     in step)."""
-    return s.last[v], s.moves[v], s.runs[v] >= 2 * POSITIONS_PER_BEAT, s.turns[v] >= 2
+    long_run = s.runs[v] >= 2 * POSITIONS_PER_BEAT
+    return s.last[v], s.moves[v], long_run, s.turns[v] >= voice.zigzag_after
 
 
 def movement_cost(
@@ -72,8 +72,8 @@ def movement_cost(
         cost = cost + np.where(back, 0.0, UNRECOVERED_COST)
     if s.runs[v] >= 2 * POSITIONS_PER_BEAT:
         cost = cost + np.where(move == 0, REPEAT_COST, 0.0)
-    if voice.recover and s.turns[v] >= 2 and abs(s.moves[v]) < LEAP:
-        cost = cost + np.where(move * s.moves[v] < 0, ZIGZAG_COST, 0.0)
+    if voice.zigzag > 0 and s.turns[v] >= voice.zigzag_after and 0 < abs(s.moves[v]) < LEAP:
+        cost = cost + np.where(move * s.moves[v] < 0, voice.zigzag, 0.0)
     return voice.leading * cost
 
 
@@ -128,7 +128,7 @@ class Leaning:
         ahead = self._cadence_ahead(s)
         # the preferences depend on little of the state: kept by it (read-only), most steps
         # repeat an earlier key
-        key = (ahead, *((v, motion_key(s, v)) for v in voices))
+        key = (ahead, *((v, motion_key(s, v, self.voices[v])) for v in voices))
         out = self._biases.get(key)
         if out is None:
             out = self._biases[key] = self._new_bias(s, voices, ahead)

@@ -356,9 +356,7 @@ def test_voice_leading_bias_prefers_steps_recovers_leaps_and_avoids_long_repeats
     assert after_leap[pid(71)] > after_leap[pid(74)], "the step back down is preferred"
     state.runs = [12, 2 * POSITIONS_PER_BEAT]  # the melody has sat on its pitch for two beats
     assert grammar.bias(state)[pid(72)] < after_leap[pid(72)]
-    state.runs, state.moves = [12, 12], [0, 2]  # a step up ...
-    assert grammar.bias(state)[pid(70)] == grammar.bias(state)[pid(74)]
-    state.turns = [0, 2]  # ... after turning twice (C D C D): a third turn is aimless
+    state.runs, state.moves = [12, 12], [0, 2]  # a step up: going on beats turning back
     assert grammar.bias(state)[pid(70)] < grammar.bias(state)[pid(74)]
     assert (
         make_grammar(
@@ -416,3 +414,42 @@ def test_a_melody_holds_every_phrase_end_to_the_bar_line(random_model, meter, fo
             last = max((n for n in notes if n.bar == bar - 1), key=lambda n: n.onset)
             assert last.pitch % 12 == target
             assert last.onset + last.duration == pytest.approx(bar * bar_q), "no short note + rest"
+
+
+def test_both_chorale_voices_turn_back_reluctantly_after_their_allowed_turns(random_model) -> None:
+    """The zigzag rule (``Voice.zigzag``): after a step, turning back costs once the voice has
+    turned ``zigzag_after`` times in a row; going on, or turning after a leap, does not."""
+    model, controls = random_model
+    plan = check_form("phrase", None, 4)
+
+    def bias(zigzag: tuple[int, float], moves: list[int], turns: list[int]) -> np.ndarray:
+        tuning = VoiceTuning(tonal=0.0, zigzag=zigzag)
+        voices = tuple(
+            replace(v, cadence=False) for v in canonical_voices("melody+bass", 0, tuning)
+        )
+        grammar = make_grammar(model, controls, DecodeSpec("4/4", "major", plan, voices))
+        state = grammar.new_state()
+        state.phase, state.last, state.runs = "pos", [48, 72], [4, 4]
+        state.moves, state.turns = list(moves), list(turns)
+        return grammar.bias(state)
+
+    model_pid = make_grammar(
+        model, controls, DecodeSpec("4/4", "major", plan, canonical_voices("melody+bass", 0))
+    )
+
+    def pid(pitch: int) -> int:
+        return int(np.flatnonzero(model_pid.is_pitch & (model_pid.value == pitch))[0])
+
+    def turn_cost(zigzag, moves, turns, voice):  # turning back minus going on, same interval
+        b = bias(zigzag, moves, turns)
+        last = (48, 72)[voice]
+        way = 1 if moves[voice] > 0 else -1
+        return b[pid(last + 2 * way)] - b[pid(last - 2 * way)]
+
+    for voice, moves in ((0, [2, 0]), (1, [0, -2])):  # bass stepped up, soprano stepped down
+        assert turn_cost((0, 2.0), moves, [0, 0], voice) > 0, "any turn after a step costs"
+        assert turn_cost((1, 2.0), moves, [0, 0], voice) == 0, "a first turn is free at 1"
+        assert turn_cost((1, 2.0), moves, [1, 1], voice) > 0, "... a second is not"
+        assert turn_cost((0, 3.0), moves, [0, 0], voice) > turn_cost((0, 2.0), moves, [0, 0], voice)
+    leapt = [7, 7]
+    assert turn_cost((0, 2.0), leapt, [0, 0], 0) == 0, "after a leap the bass may turn freely"

@@ -63,11 +63,12 @@ def test_the_tune_sweeps_are_information_and_the_test_runs_as_shipped(monkeypatc
 
     from generator import eval_styles
     from generator.checks import TEMPERATURE
-    from generator.voices import VoiceTuning
+    from generator.voices import ZIGZAG_AFTER, ZIGZAG_COST, VoiceTuning
 
     def fake_scores(ctx, pairs, system, setting, seed):  # prefers a cold, strongly led decoder
         oa = 1 - setting if system == "constrained" else setting / 10
         oa += (ctx.tuning.leading or 0) / 10
+        oa += (ctx.tuning.zigzag or (0, 0))[1] / 100  # ... that seldom turns back
         real = {"top_stepwise": 0.8, "bass_stepwise": 0.6}
         return {
             "oa": {"mean": oa},
@@ -81,7 +82,12 @@ def test_the_tune_sweeps_are_information_and_the_test_runs_as_shipped(monkeypatc
     tuned = eval_styles.tune(ctx, requests, seed=0)
     assert tuned["best_on_tune"]["constrained_temperature"] == min(eval_styles.TEMPERATURES)
     assert tuned["best_on_tune"]["voice_leading"] == max(eval_styles.LEADING)
+    assert tuned["best_on_tune"]["zigzag_turns_cost"] == list(
+        max(eval_styles.ZIGZAG, key=lambda z: z[1])
+    )
+    assert set(tuned["sweep"]["zigzag_chorales"]) == {str(z) for z in eval_styles.ZIGZAG}
     assert tuned["shipped"]["constrained_temperature"] == TEMPERATURE
+    assert tuned["shipped"]["zigzag_turns_cost"] == [ZIGZAG_AFTER, ZIGZAG_COST]
     assert ctx.tuning == VoiceTuning(), "the test split runs with the shipped voices"
 
 
