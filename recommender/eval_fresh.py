@@ -24,6 +24,7 @@ from recommender.eval_search import (
     best_scores,
     engine_top,
     mean_metrics,
+    run_source_queries,
     score_queries,
     separation,
     table_lines,
@@ -68,6 +69,18 @@ def fresh_grades(records: list[Record], queries: tuple[SourceQuery, ...]) -> dic
         msg = f"fresh queries with no relevant piece in this catalog: {empty}"
         raise ValueError(msg)
     return grades
+
+
+def evaluate_search(engine: Engine, seed: int = 0) -> dict[str, Any]:
+    """The source-judged report (``recommender.eval_search``) with each blind set scored after
+    it under the constants the tune half fixed."""
+    run = run_source_queries(engine, seed)
+    threshold = run.report["weak_match"]["threshold"]
+    for name in FRESH_SECTIONS:
+        run.report[name] = evaluate_fresh(
+            engine, run.methods, run.baselines, run.records, threshold, name
+        )
+    return run.report
 
 
 def evaluate_fresh(

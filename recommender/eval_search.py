@@ -1,13 +1,15 @@
 """Text search judged by the sources' own metadata: tune on one half, report the other.
 
-``evaluate_source_queries(engine)`` reads every piece's raw source fields (ABC ``R:``, ``O:``,
-``T:``; music21's corpus metadata for other formats; music21's meter/key analysis from the
-catalog), grades ``recommender.source_queries`` against them, tunes the engine's fusion weights
+``evaluate_source_queries(engine)`` (the report without the blind sets) reads every piece's raw
+source fields (ABC ``R:``, ``O:``, ``T:``; music21's corpus metadata for other formats; music21's
+meter/key analysis from the catalog), grades ``recommender.source_queries`` against them, tunes
+the engine's fusion weights
 (``GRID``: fusion weights and the lexical channel's shares) on the tune half only, and
 reports the test half beside the engine without its lexical channel (the previous version), BM25
 over all metadata (rank-bm25 over the catalog's ``text``), MiniLM over captions, and random, per
-family. The blind fresh sets are then scored the same way (``recommender.eval_fresh``, sections
-``fresh``, ``fresh2``, ``fresh3``), after every constant is fixed."""
+family. ``recommender.eval_fresh.evaluate_search`` then scores the blind fresh sets the same way
+(sections ``fresh``, ``fresh2``, ``fresh3``), after every constant is fixed; this module never
+imports it."""
 
 from __future__ import annotations
 
@@ -182,8 +184,25 @@ def tune_weights(
     return tuned, trials
 
 
+@dataclasses.dataclass
+class SourceRun:
+    """What scoring the source-judged queries fixed, for the blind sets scored after it
+    (``recommender.eval_fresh.evaluate_search``): the report, the judge's records, the engine
+    configs tuned on the tune half (``cantus`` first) and the baseline rankers."""
+
+    report: dict[str, Any]
+    records: list[dict[str, Any]]
+    methods: dict[str, Any]
+    baselines: dict[str, Any]
+
+
 def evaluate_source_queries(engine: Engine, seed: int = 0) -> dict[str, Any]:
-    """The report section (see module doc)."""
+    """The report section without the blind sets (see module doc)."""
+    return run_source_queries(engine, seed).report
+
+
+def run_source_queries(engine: Engine, seed: int = 0) -> SourceRun:
+    """Tune on the tune half, score every method on both halves (see module doc)."""
     off = engine.channels_off().get("caption")
     if off:  # the tuned weights and the minilm_captions baseline both need the caption channel
         msg = f"source queries need the caption channel, which is off: {off}"
@@ -228,11 +247,7 @@ def evaluate_source_queries(engine: Engine, seed: int = 0) -> dict[str, Any]:
     engine.config = base
     report = _report(per_method, halves, tuned, trials, grades)
     report["weak_match"] = weak
-    from recommender.eval_fresh import FRESH_SECTIONS, evaluate_fresh  # uses this module's helpers
-
-    for name in FRESH_SECTIONS:
-        report[name] = evaluate_fresh(engine, methods, baselines, records, weak["threshold"], name)
-    return report
+    return SourceRun(report, records, methods, baselines)
 
 
 def _margin(threshold: float, points: list[float]) -> float:

@@ -297,11 +297,11 @@ def eval_source_queries(data: EvalData, cfg: EvalConfig) -> dict[str, Any]:
     """Queries judged by the sources' own metadata, tuned on one half, reported on the other
     (``recommender.eval_search``)."""
     from cantus.works import corpus_root
-    from recommender.eval_search import evaluate_source_queries
+    from recommender.eval_fresh import evaluate_search
 
     root = corpus_root()
     sources = data.catalog.loc[data.catalog["collection"] != "user", "source"].astype(str)
     if not any((root / s).is_file() for s in sources.head(200)):
         # a synthetic or user-only catalog: the judge reads the corpus files themselves
         return {"skipped": "no music21 corpus piece in this catalog; the judge reads their files"}
-    return evaluate_source_queries(_engine(data.folder), seed=cfg.seed)
+    return evaluate_search(_engine(data.folder), seed=cfg.seed)

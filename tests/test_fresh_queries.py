@@ -152,7 +152,7 @@ def test_the_fresh_sections_are_scored_beside_the_test_half(monkeypatch):
     monkeypatch.setattr(eval_fresh, "FRESH3", fresh3)
     base = engine.config
 
-    report = eval_search.evaluate_source_queries(engine)
+    report = eval_fresh.evaluate_search(engine)
 
     section = report["fresh"]
     assert engine.config == base  # restored after scoring with the tuned constants
