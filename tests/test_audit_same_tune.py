@@ -117,6 +117,7 @@ def test_counts_come_from_the_draw_only_when_the_labels_are_its_cases():
         counts_matching([*rows, {**rows[0], "case": "M01"}], _draw(), ids)
 
 
+@pytest.mark.slow  # rebuilds the audited melody index over the shipped catalog (~20-35 s)
 def test_audited_counts_match_the_labels_file():
     """The summary's counts (queries, misses, near misses) are those of the draw the file's 85
     cases came from: redrawn from the shipped catalog, case by case (~30 s)."""
