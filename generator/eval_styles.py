@@ -49,7 +49,14 @@ from cantus.errors import BadInput
 from generator.checks import TEMPERATURE
 from generator.eval_fidelity import real_fidelity, reduced_fidelity, unit_embeddings
 from generator.inspire import get_generator, get_novelty_index, sample_batch
-from generator.mgeval import Line, interval_shares, line_of, musician_report, oa_report
+from generator.mgeval import (
+    Line,
+    interval_shares,
+    line_of,
+    musician_report,
+    oa_report,
+    summarise_styles,
+)
 from generator.ngram import NGram, sample_ngram, training_sequences
 from generator.phrase import check_form
 from generator.requests import request_from_ids, sampling_range, to_key
@@ -419,33 +426,3 @@ def evaluate_styles(
         "examples": str(examples) if examples is not None else None,
         "seconds": round(time.perf_counter() - started, 1),
     }
-
-
-def _worst(oa: dict[str, float]) -> float:
-    return min(v for k, v in oa.items() if k != "mean")
-
-
-def summarise_styles(styles: dict[str, Any]) -> dict[str, dict[str, float]]:
-    """Per system, the mean over styles of mean OA, phrase-end rate and fidelity."""
-    out: dict[str, dict[str, float]] = {}
-    for system in ("constrained", "plain", "ngram"):
-        rows = [s[system] for s in styles.values() if system in s]
-        out[system] = {
-            "oa_mean": round(float(np.nanmean([r["oa"]["mean"] for r in rows])), 4),
-            "oa_min_feature": round(float(np.nanmin([_worst(r["oa"]) for r in rows])), 4),
-            "phrase_end": round(
-                float(np.mean([r["phrase_end_tonic_or_dominant"] for r in rows])), 4
-            ),
-            "fidelity": round(float(np.mean([r["fidelity"] for r in rows])), 4),
-            "fidelity_reduced": round(float(np.mean([r["fidelity_reduced"] for r in rows])), 4),
-        }
-    reals = [s["real"] for s in styles.values()]
-    out["real"] = {
-        key: round(float(np.nanmean([r[name] for r in reals])), 4)
-        for key, name in (
-            ("phrase_end", "phrase_end_tonic_or_dominant"),
-            ("fidelity_others", "fidelity_others"),
-            ("fidelity_others_reduced", "fidelity_others_reduced"),
-        )
-    }
-    return out

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -217,4 +218,34 @@ def musician_report(lines: list[Line], bass: list[Line] | None = None) -> dict[s
         bass_shapes = [voice_shape(x) for x in bass if x.notes]
         for key in ("stepwise", "range"):
             out[f"bass_{key}"] = round(float(np.nanmean([s[key] for s in bass_shapes])), 3)
+    return out
+
+
+def _worst(oa: dict[str, float]) -> float:
+    return min(v for k, v in oa.items() if k != "mean")
+
+
+def summarise_styles(styles: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Per system, the mean over styles of mean OA, phrase-end rate and fidelity."""
+    out: dict[str, dict[str, float]] = {}
+    for system in ("constrained", "plain", "ngram"):
+        rows = [s[system] for s in styles.values() if system in s]
+        out[system] = {
+            "oa_mean": round(float(np.nanmean([r["oa"]["mean"] for r in rows])), 4),
+            "oa_min_feature": round(float(np.nanmin([_worst(r["oa"]) for r in rows])), 4),
+            "phrase_end": round(
+                float(np.mean([r["phrase_end_tonic_or_dominant"] for r in rows])), 4
+            ),
+            "fidelity": round(float(np.mean([r["fidelity"] for r in rows])), 4),
+            "fidelity_reduced": round(float(np.mean([r["fidelity_reduced"] for r in rows])), 4),
+        }
+    reals = [s["real"] for s in styles.values()]
+    out["real"] = {
+        key: round(float(np.nanmean([r[name] for r in reals])), 4)
+        for key, name in (
+            ("phrase_end", "phrase_end_tonic_or_dominant"),
+            ("fidelity_others", "fidelity_others"),
+            ("fidelity_others_reduced", "fidelity_others_reduced"),
+        )
+    }
     return out

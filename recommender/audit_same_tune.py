@@ -203,6 +203,13 @@ def counts_matching(
     return {"queries": drawn["queries"], "misses": drawn["misses"], "near": drawn["near"]}
 
 
+def case_line(catalog: Any, row: int) -> str:
+    """A piece's id, title, metre, key and first notes (from the source, by music21)."""
+    r = catalog.iloc[row]
+    notes = first_notes(r["source"], r["number"])
+    return f"{r['id']} | {r['title']} | {r['meter']} {r['key']}\n      {notes}"
+
+
 def wilson(hits: int, total: int) -> dict[str, Any]:
     """``hits`` of ``total`` as a share with its Wilson 95 % interval."""
     from scipy.stats import binomtest
@@ -243,22 +250,17 @@ def main(argv: list[str] | None = None) -> int:
     catalog, scores, pairs = _data()
     drawn = redraw(catalog, scores, pairs)
 
-    def line(row: int) -> str:
-        r = catalog.iloc[row]
-        notes = first_notes(r["source"], r["number"])
-        return f"{r['id']} | {r['title']} | {r['meter']} {r['key']}\n      {notes}"
-
     print(json.dumps({k: v for k, v in drawn.items() if not k.endswith("sample")}))
     for i, m in enumerate(drawn["miss_sample"]):
         print(f"## M{i:02d} rank {m['rank']}")
         for role in ("query", "judged", "top1"):
-            print(f"  {role:6s} {line(m[role])}")
+            print(f"  {role:6s} {case_line(catalog, m[role])}")
     for i, m in enumerate(drawn["near_sample"]):
         print(f"## N{i:02d} rank {m['rank']}")
         for role in ("query", "judged", "top1"):
-            print(f"  {role:6s} {line(m[role])}")
+            print(f"  {role:6s} {case_line(catalog, m[role])}")
     for i, (a, b) in enumerate(drawn["pair_sample"]):
-        print(f"## P{i:02d}\n  {line(a)}\n  {line(b)}")
+        print(f"## P{i:02d}\n  {case_line(catalog, a)}\n  {case_line(catalog, b)}")
     return 0
 
 

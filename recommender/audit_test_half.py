@@ -19,7 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from recommender.audit_same_tune import read_labels, wilson
+from recommender.audit_same_tune import case_line, read_labels, wilson
+from recommender.eval_same_tune import K
+from recommender.metrics import first_relevant_ranks
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 TEST_LABELS = DOCS / "same_tune_audit_test.csv"  # blind: (query, judged piece) labels
@@ -51,34 +53,12 @@ def draw_test_sample(
     return out
 
 
-def _line(catalog: Any, row: int) -> str:
-    """A piece's id, title, metre, key and first notes (from the source, by music21)."""
-    from recommender.audit_same_tune import first_notes
-
-    r = catalog.iloc[row]
-    notes = first_notes(r["source"], r["number"])
-    return f"{r['id']} | {r['title']} | {r['meter']} {r['key']}\n      {notes}"
-
-
 def print_test_sample(catalog: Any, drawn: list[tuple[int, list[int]]]) -> None:
     """The cases to read: query and judged pieces, each with its first notes (no ranks)."""
     for i, (q, judged) in enumerate(drawn):
-        print(f"## T{i:02d}\n  query  {_line(catalog, q)}", flush=True)
+        print(f"## T{i:02d}\n  query  {case_line(catalog, q)}", flush=True)
         for j in judged:
-            print(f"  judged {_line(catalog, j)}", flush=True)
-
-
-def reciprocal_ranks(ranked: list[list[str]], relevant: list[set[str]]) -> tuple[list, list]:
-    """Per query: 1 / rank of the first relevant id in ``ranked`` (0 past the list) and whether
-    it is in the first K."""
-    from recommender.eval_same_tune import K
-
-    rr, hits = [], []
-    for row, good in zip(ranked, relevant, strict=True):
-        at = next((i for i, r in enumerate(row) if r in good), None)
-        rr.append(0.0 if at is None else 1.0 / (at + 1))
-        hits.append(at is not None and at < K)
-    return rr, hits
+            print(f"  judged {case_line(catalog, j)}", flush=True)
 
 
 def bootstrap_ci(values: list[float], n: int = BOOTSTRAP, seed: int = 0) -> list[float]:
@@ -94,7 +74,7 @@ def _reciprocal(
     cases = [c for c in sorted(relevant) if relevant[c]]
     if not cases:
         raise ValueError("no query with a relevant piece to score")
-    rr, hits = reciprocal_ranks([by_case[c] for c in cases], [relevant[c] for c in cases])
+    rr, hits = first_relevant_ranks([by_case[c] for c in cases], [relevant[c] for c in cases], K)
     return cases, rr, hits
 
 
@@ -254,8 +234,8 @@ def _run(what: str) -> int:
     if what == "top1-test":  # the second pass, not blind: rank 1 beside the query
         row_of = {pid: i for i, pid in enumerate(ids)}
         for c in top1_to_label(labels, ranked[SHIPPED]):
-            print(f"## {c}\n  query {_line(catalog, drawn[cases.index(c)][0])}")
-            print(f"  top1  {_line(catalog, row_of[ranked[SHIPPED][c][0]])}", flush=True)
+            print(f"## {c}\n  query {case_line(catalog, drawn[cases.index(c)][0])}")
+            print(f"  top1  {case_line(catalog, row_of[ranked[SHIPPED][c][0]])}", flush=True)
         return 0
     relevant = dict(zip(pairs[0], pairs[1], strict=True))
     judged = {c: {ids[j] for j in relevant[q]} for c, (q, _) in zip(cases, drawn, strict=True)}

@@ -52,12 +52,21 @@ def hit_rate_and_mrr(
     ranked: np.ndarray, relevant: Sequence[set[int]], k: int
 ) -> tuple[float, float]:
     """HR@k and MRR of the first relevant item, for rankings (Q, ≥k) of candidate rows."""
-    hits, rr = [], []
-    for row, good in zip(ranked, relevant, strict=True):
-        positions = [i for i, r in enumerate(row) if int(r) in good]
-        hits.append(bool(positions) and positions[0] < k)
-        rr.append(1.0 / (positions[0] + 1) if positions else 0.0)
+    rr, hits = first_relevant_ranks([[int(r) for r in row] for row in ranked], relevant, k)
     return (float(np.mean(hits)), float(np.mean(rr))) if hits else (math.nan, math.nan)
+
+
+def first_relevant_ranks(
+    ranked: Sequence[Sequence[Any]], relevant: Sequence[set], k: int
+) -> tuple[list[float], list[bool]]:
+    """Per query: 1 / rank of its first relevant item (0 past the list) and whether that item
+    is in the first ``k``."""
+    rr, hits = [], []
+    for row, good in zip(ranked, relevant, strict=True):
+        at = next((i for i, r in enumerate(row) if r in good), None)
+        rr.append(0.0 if at is None else 1.0 / (at + 1))
+        hits.append(at is not None and at < k)
+    return rr, hits
 
 
 def text_to_music_metrics(
