@@ -218,7 +218,7 @@ def test_eval_cli_prints_and_saves_the_report(engine, monkeypatch, capsys, tmp_p
     printed = json.loads(capsys.readouterr().out)
     saved = json.loads((tmp_path / "home" / "bench" / "eval_recommendation.json").read_text())
     assert printed == saved and printed["users"] == {"test": 2 * 3, "tune": 2 * 3}
-    assert cli.main(["eval", "recommendation"]) == 0
+    assert cli.main(["eval", "recommendation", "--users-per-taste", "1"]) == 0  # the text form
     assert "test split" in capsys.readouterr().out
     assert cli.main(["eval", "recommendation", "--users-per-taste", "0"]) == 2
 
