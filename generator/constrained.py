@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from generator.leaning import Leaning, degree_costs, interval_costs
+from generator.leaning import Leaning, degree_costs, interval_costs, static_costs
 from generator.phrase import PhrasePlan, last_final_onset, min_final_length, strong_positions
 from generator.sample import quantisation_grid
 from generator.vocab import (
@@ -140,9 +140,9 @@ class VoiceGrammar(Leaning):
         # cost (-log share, 0 for the commonest) of each interval size 0..12
         self._interval_cost = [interval_costs(v.intervals) for v in self.voices]
         self._degree_cost = [degree_costs(v, self.mode) for v in self.voices]
-        # the degree preference of each register pitch (None: the voice has none)
+        # the degree and register preference of each register pitch (None: the voice has none)
         self._tonal_cost = [
-            None if cost is None else voice.tonal * cost[pitches % 12]
+            static_costs(voice, cost, pitches)
             for voice, cost, pitches in zip(
                 self.voices, self._degree_cost, self._reg_pitches, strict=True
             )
@@ -150,7 +150,7 @@ class VoiceGrammar(Leaning):
         self._leaning = [
             v
             for v, voice in enumerate(self.voices)
-            if voice.leading > 0 or voice.cadence or self._degree_cost[v] is not None
+            if voice.leading > 0 or voice.cadence or self._tonal_cost[v] is not None
         ]
         self._any = np.ones(self.vocab_size, dtype=bool)  # _shape of a voice yet to sound
         self._any.flags.writeable = False
@@ -243,7 +243,10 @@ class VoiceGrammar(Leaning):
         if self.target(s) is not None:  # an onset before the cadence needs a note that ends by it
             m &= (self.value <= self.last_final - self.shortest) | (self.value == self.last_final)
         if legato and self.legato is not None and not s.final_ok and s.phase == "dur":
-            m &= self.value == s.ends[self.legato]  # no rest inside a phrase
+            # no rest inside a phrase: the next onset is where the legato voice's note ends, or
+            # (``under``) before, where a lower voice is free (``lo``) to move under it
+            end = s.ends[self.legato]
+            m &= (self.value <= end) if self.voices[self.legato].under else (self.value == end)
         return m
 
     def _pitches(self, s: VState) -> np.ndarray:

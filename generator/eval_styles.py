@@ -87,7 +87,13 @@ LEAPS = ((12, 7), (7, 4))  # (bass, melody) largest leaps of melody + bass, swep
 LEADING = (0.0, 0.5, 0.75, 1.0, 1.5)  # voice-leading strengths of melody + bass, same
 TONAL = (0.0, 0.5, 1.0)  # degree-preference strengths of melody + bass, swept on chorales
 ZIGZAG = ((2, 1.0), (0, 1.0), (0, 2.0), (0, 3.0))  # (turns allowed, cost) of melody + bass, same
+UNDER = (False, True)  # the bass may move under a held melody, same
+REPEAT = (0.0, 1.0, 2.0)  # cost of a repeated pitch in melody + bass, same
+CENTRE = (0.0, 1.5)  # pull of the melody toward mid-register (per octave), same
+ANTICIPATION = (0.0, 2.0)  # cost of the cadence degree early in a cadence bar, same
 AMBITUS = (16, 19, 22)  # largest range of a one-line melody, swept on the folk styles
+# the later voice preferences (generator.voices.REPEAT etc.), swept in this order on chorales
+CHORALE_SWEEPS = {"under": UNDER, "repeat": REPEAT, "centre": CENTRE, "anticipation": ANTICIPATION}
 VOICE_KEYS = ("top_stepwise", "bass_stepwise")  # the voice figures the chorale sweeps match
 
 
@@ -258,6 +264,8 @@ def tune(ctx: Context, requests: dict, seed: int) -> dict[str, Any]:
     sweep["leading_chorales"] = _sweep(ctx, {"chorales": chorales}, temp, seed, "leading", LEADING)
     sweep["tonal_chorales"] = _sweep(ctx, {"chorales": chorales}, temp, seed, "tonal", TONAL)
     sweep["zigzag_chorales"] = _sweep(ctx, {"chorales": chorales}, temp, seed, "zigzag", ZIGZAG)
+    for name, grid in CHORALE_SWEEPS.items():
+        sweep[f"{name}_chorales"] = _sweep(ctx, {"chorales": chorales}, temp, seed, name, grid)
     folk = {style: r["tune"] for style, r in requests.items() if style != "chorales"}
     sweep["ambitus_folk"] = _sweep(ctx, folk, temp, seed, "ambitus", AMBITUS)
     best_on_tune = {
@@ -268,6 +276,7 @@ def tune(ctx: Context, requests: dict, seed: int) -> dict[str, Any]:
         "degree_preference": ctx.tuning.tonal,
         "zigzag_turns_cost": list(ctx.tuning.zigzag or ()),
         "folk_melody_ambitus": ctx.tuning.ambitus,
+        **{f"melody_bass_{name}": getattr(ctx.tuning, name) for name in CHORALE_SWEEPS},
     }
     ctx.tuning = VoiceTuning()  # the test split runs as shipped
     return {"sweep": sweep, "best_on_tune": best_on_tune, "shipped": shipped_settings()}
@@ -283,6 +292,7 @@ def shipped_settings() -> dict[str, Any]:
         "degree_preference": soprano.tonal,
         "zigzag_turns_cost": [soprano.zigzag_after, soprano.zigzag],
         "folk_melody_ambitus": texture_voices("melody")[0].max_ambitus,
+        **{f"melody_bass_{name}": getattr(soprano, name) for name in CHORALE_SWEEPS},
     }
 
 
@@ -412,9 +422,10 @@ def evaluate_styles(
         "applied; swept for information only (test runs at the shipped settings): temperature "
         f"over {list(TEMPERATURES)}, (bass, melody) leap limits over "
         f"{[list(x) for x in LEAPS]}, voice leading over {list(LEADING)}, degree preference "
-        f"over {list(TONAL)} and (turns, cost) of the zigzag rule over "
-        f"{[list(x) for x in ZIGZAG]} on chorales, "
-        f"melody range over {list(AMBITUS)} on the other styles",
+        f"over {list(TONAL)}, (turns, cost) of the zigzag rule over "
+        f"{[list(x) for x in ZIGZAG]}, "
+        + ", ".join(f"{name} over {list(grid)}" for name, grid in CHORALE_SWEEPS.items())
+        + f" on chorales, melody range over {list(AMBITUS)} on the other styles",
         "tuning": tuned,
         "requests_per_style": per_split,
         "pieces_per_request": PIECES_PER_REQUEST,

@@ -53,6 +53,19 @@ def degree_costs(voice: Voice, mode: str | None) -> np.ndarray | None:
     return interval_costs(shares)
 
 
+def static_costs(voice: Voice, degree: np.ndarray | None, pitches: np.ndarray) -> np.ndarray | None:
+    """Costs of ``pitches`` that ignore the voice's history: its scale degrees (``degree``,
+    from :func:`degree_costs`) and its distance from mid-register (None: neither applies)."""
+    if degree is None and voice.centre <= 0:
+        return None
+    cost = np.zeros(len(pitches), dtype=np.float32)
+    if degree is not None:
+        cost += voice.tonal * degree[pitches % 12]
+    if voice.centre > 0:
+        cost += voice.centre * np.abs(pitches - (voice.low + voice.high) / 2) / 12
+    return cost
+
+
 def motion_key(s: Motion, v: int, voice: Voice) -> tuple[int, int, bool, bool]:
     """All that :func:`movement_cost` reads of ``s`` for voice ``v`` (a cache key: keep the two
     in step)."""
@@ -70,8 +83,9 @@ def movement_cost(
     if voice.recover and abs(s.moves[v]) >= LEAP:
         back = (np.abs(move) <= 2) & (move * s.moves[v] < 0)
         cost = cost + np.where(back, 0.0, UNRECOVERED_COST)
-    if s.runs[v] >= 2 * POSITIONS_PER_BEAT:
-        cost = cost + np.where(move == 0, REPEAT_COST, 0.0)
+    repeat = voice.repeat + (REPEAT_COST if s.runs[v] >= 2 * POSITIONS_PER_BEAT else 0.0)
+    if repeat > 0:
+        cost = cost + np.where(move == 0, repeat, 0.0)
     if voice.zigzag > 0 and s.turns[v] >= voice.zigzag_after and 0 < abs(s.moves[v]) < LEAP:
         cost = cost + np.where(move * s.moves[v] < 0, voice.zigzag, 0.0)
     return voice.leading * cost
@@ -135,7 +149,9 @@ class Leaning:
             out.flags.writeable = False
         return out
 
-    def _new_bias(self, s: Any, voices: list[int], ahead: tuple[int | None, bool]) -> np.ndarray:
+    def _new_bias(
+        self, s: Any, voices: list[int], ahead: tuple[int | None, bool, bool]
+    ) -> np.ndarray:
         out = np.zeros(self.vocab_size, dtype=np.float32)
         for v in voices:
             ids, pitches, tonal = self._reg_ids[v], self._reg_pitches[v], self._tonal_cost[v]
@@ -144,18 +160,22 @@ class Leaning:
             if s.last[v] >= 0:
                 out[ids] -= movement_cost(s, v, self.voices[v], pitches, self._interval_cost[v])
                 top = v == len(self.voices) - 1
-                target, near = ahead
-                out[ids] -= cadence_cost(target, self.voices[v], top, s.last[v], pitches, near)
+                target, near, early = ahead
+                voice = self.voices[v]
+                out[ids] -= cadence_cost(target, voice, top, s.last[v], pitches, near)
+                if early and voice.anticipation > 0:  # the cadence degree waits for the cadence
+                    out[ids] -= voice.anticipation * ((pitches - target) % 12 == 0)
         return out
 
-    def _cadence_ahead(self, s: Any) -> tuple[int | None, bool]:
-        """(target, near): this bar's phrase-end degree, else in a bar's second half the next
-        bar's (near=True: a cadence on its downbeat is approached from here)."""
+    def _cadence_ahead(self, s: Any) -> tuple[int | None, bool, bool]:
+        """(target, near, early): this bar's phrase-end degree, else in a bar's second half the
+        next bar's (near=True: a cadence on its downbeat is approached from here); early=True
+        before this bar's last onset a cadence may take (a tonic there anticipates it)."""
         target = self.target(s)
         if target is not None or 2 * s.pos < self.bar_len:
-            return target, False
+            return target, False, target is not None and s.pos < self.last_final
         ahead = self.plan.ends.get(s.bars + 1)
-        return ahead, ahead is not None
+        return ahead, ahead is not None, False
 
     def _leaning_voices(self, s: Any) -> list[int]:
         """Voices whose next note the pitch tokens may be (here: by register)."""

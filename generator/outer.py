@@ -55,6 +55,8 @@ class OuterGrammar(VoiceGrammar):
     def __post_init__(self) -> None:
         super().__post_init__()
         self._masks: dict[tuple, np.ndarray] = {}  # _voice_mask's masks by what they depend on
+        self._none = np.zeros(self.vocab_size, dtype=bool)
+        self._none.flags.writeable = False
 
     def reserve(self, s: VState, extra: int = 4) -> int:
         left = self.plan.bars - s.bars
@@ -126,6 +128,8 @@ class OuterGrammar(VoiceGrammar):
     def _next_pitches(self, s: OState) -> np.ndarray:
         if self._bass_free(s):
             return self._voice_mask(s, BASS)
+        if s.mel_end > s.pos:  # the melody holds: the bass moved alone at this onset
+            return self._none
         # once the onset has a melody note, a higher one must keep the soft limits: doubling
         # the final tonic an octave up made the soprano leap a seventh into the cadence
         cand = self._voice_mask(s, MEL, relax=not s.pend_ok)
@@ -255,7 +259,7 @@ class OuterGrammar(VoiceGrammar):
             self._note_done(s, BASS, s.pitch, dur)
             s.lows[BASS], s.highs[BASS] = min(s.lows[BASS], s.pitch), max(s.highs[BASS], s.pitch)
             s.bass_cad = target is not None and s.pitch % 12 == target and dur >= self.min_final
-            s.pend_ok = s.final_ok = False
+            s.pend_ok, s.final_ok = s.mel_end > s.pos, False  # under a held melody: complete
             return
         # a melody candidate: qualifies if its pitch and length fit the melody's rules
         s.phase = "pitch"  # evaluate the duration masks as they stood when it was chosen

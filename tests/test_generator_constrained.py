@@ -339,7 +339,7 @@ def test_voice_leading_bias_prefers_steps_recovers_leaps_and_avoids_long_repeats
 ) -> None:
     model, controls = random_model
     plan = check_form("phrase", None, 4)
-    voices = canonical_voices("melody+bass", 0, VoiceTuning(tonal=0.0))  # intervals only
+    voices = canonical_voices("melody+bass", 0, VoiceTuning(tonal=0.0, centre=0.0))  # intervals
     grammar = make_grammar(model, controls, DecodeSpec("4/4", "major", plan, voices))
 
     def pid(pitch: int) -> int:
@@ -423,7 +423,7 @@ def test_both_chorale_voices_turn_back_reluctantly_after_their_allowed_turns(ran
     plan = check_form("phrase", None, 4)
 
     def bias(zigzag: tuple[int, float], moves: list[int], turns: list[int]) -> np.ndarray:
-        tuning = VoiceTuning(tonal=0.0, zigzag=zigzag)
+        tuning = VoiceTuning(tonal=0.0, zigzag=zigzag, centre=0.0)
         voices = tuple(
             replace(v, cadence=False) for v in canonical_voices("melody+bass", 0, tuning)
         )
