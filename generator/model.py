@@ -109,9 +109,10 @@ class KVCache:
                 grown_k[:, :, :old], grown_v[:, :, :old] = buf_k[:, :, :old], buf_v[:, :, :old]
             buf_k, buf_v = grown_k, grown_v
             self.keys[layer], self.values[layer] = buf_k, buf_v
-        buf_k[:, :, old:new], buf_v[:, :, old:new] = k, v
+        buf_k.narrow(2, old, new - old).copy_(k)  # narrow: one view op (slicing makes ~3)
+        buf_v.narrow(2, old, new - old).copy_(v)
         self.lengths[layer] = new
-        return buf_k[:, :, :new], buf_v[:, :, :new]
+        return buf_k.narrow(2, 0, new), buf_v.narrow(2, 0, new)
 
 
 def _sized(x: torch.Tensor, length: int) -> tuple[int, ...]:
