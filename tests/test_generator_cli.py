@@ -148,7 +148,7 @@ def test_eval_and_bench_report(engine, monkeypatch) -> None:
     monkeypatch.setattr("generator.bench._cold_inspire", lambda picks, bars: next(colds))
     bench = bench_generate(repeats=2, engine=engine, bars=2, save=False, cold=True)
     assert bench["sample_n1"]["p50_ms"] > 0 and bench["inspire_n4"]["runs"] == 2
-    assert 0 < bench["sample_n1"]["cpu_p50_ms"] and 0 < bench["inspire_n1"]["cpu_p50_ms"]
+    assert bench["sample_n1"]["cpu_p50_ms"] > 0 and bench["inspire_n1"]["cpu_p50_ms"] > 0
     assert bench["cold_inspire_s"] == 8.0 and bench["cold_inspire_cpu_runs_s"] == [4.0, 3.0, 3.5]
 
 
