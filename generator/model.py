@@ -109,9 +109,10 @@ class KVCache:
                 grown_k[:, :, :old], grown_v[:, :, :old] = buf_k[:, :, :old], buf_v[:, :, :old]
             buf_k, buf_v = grown_k, grown_v
             self.keys[layer], self.values[layer] = buf_k, buf_v
-        buf_k[:, :, old:new], buf_v[:, :, old:new] = k, v
+        buf_k.narrow(2, old, new - old).copy_(k)  # narrow: one view op (slicing makes ~3)
+        buf_v.narrow(2, old, new - old).copy_(v)
         self.lengths[layer] = new
-        return buf_k[:, :, :new], buf_v[:, :, :new]
+        return buf_k.narrow(2, 0, new), buf_v.narrow(2, 0, new)
 
 
 def _sized(x: torch.Tensor, length: int) -> tuple[int, ...]:
@@ -185,28 +186,29 @@ class Block(nn.Module):
 
     def step_weights(self) -> tuple[torch.Tensor, ...]:
         """The tensors :meth:`step` uses, looked up once per decode (module attribute access
-        was ~5 % of a step)."""
+        was ~5 % of a step); matrices as the transposed views ``F.linear`` passes to ``addmm``."""
         ln1, ln2, attn, fc, out = self.ln1, self.ln2, self.attn, self.mlp[0], self.mlp[2]
         return (
-            *(ln1.weight, ln1.bias, attn.qkv.weight, attn.qkv.bias),
-            *(attn.proj.weight, attn.proj.bias, ln2.weight, ln2.bias),
-            *(fc.weight, fc.bias, out.weight, out.bias),
+            *(ln1.weight, ln1.bias, attn.qkv.weight.t(), attn.qkv.bias),
+            *(attn.proj.weight.t(), attn.proj.bias, ln2.weight, ln2.bias),
+            *(fc.weight.t(), fc.bias, out.weight.t(), out.bias),
         )
 
     def step(self, x: torch.Tensor, cache: KVCache, layer: int, w: tuple) -> torch.Tensor:
-        """``forward`` for one new token per row in eval mode (x: (B, 1, C); ``w``:
-        :meth:`step_weights`), the same operations without the module-call and no-op dropout
-        overhead (~15 % of decoding)."""
-        b, _, c = x.shape
-        heads, eps1, eps2 = self.attn.n_heads, self.ln1.eps, self.ln2.eps
-        h = F.layer_norm(x, (c,), w[0], w[1], eps1)
-        # (B, 1, 3C) -> 3 x (B, H, 1, hd): the views split + transpose make, in one go
-        q, k, v = F.linear(h, w[2], w[3]).view(b, 3, heads, 1, c // heads).unbind(1)
+        """``forward`` for one new token per row in eval mode (x: (B, C); ``w``:
+        :meth:`step_weights`): the same kernels with fewer calls. ``F.linear`` on (B, 1, C)
+        flattens to (B, C) and calls ``addmm(bias, x, weight.t())``; calling that directly on
+        2-D rows skips the linear, view and transpose dispatches (bit-identical results)."""
+        b, c = x.shape
+        heads = self.attn.n_heads
+        h = F.layer_norm(x, (c,), w[0], w[1], self.ln1.eps)
+        # (B, 3C) -> 3 x (B, H, 1, hd): the views split + transpose make, in one go
+        q, k, v = torch.addmm(w[3], h, w[2]).view(b, 3, heads, 1, c // heads).unbind(1)
         k, v = cache.append(layer, k, v)  # (B, H, past + 1, hd)
-        y = F.scaled_dot_product_attention(q, k, v).transpose(1, 2).contiguous().view(b, 1, c)
-        x = x + F.linear(y, w[4], w[5])
-        h = F.layer_norm(x, (c,), w[6], w[7], eps2)
-        return x + F.linear(F.gelu(F.linear(h, w[8], w[9])), w[10], w[11])
+        y = F.scaled_dot_product_attention(q, k, v).view(b, c)  # (B, H, 1, hd) is (B, C) laid out
+        x = x + torch.addmm(w[5], y, w[4])
+        h = F.layer_norm(x, (c,), w[6], w[7], self.ln2.eps)
+        return x + torch.addmm(w[11], F.gelu(torch.addmm(w[9], h, w[8])), w[10])
 
 
 class SeedTransformer(nn.Module):
@@ -318,16 +320,16 @@ def decode_step(model: SeedTransformer, idx: torch.Tensor, cache: KVCache) -> to
     if start + 1 > model.cfg.ctx:
         msg = f"sequence of {start + 1} positions exceeds the model context {model.cfg.ctx}"
         raise ValueError(msg)
-    x = F.embedding(idx, model.tok_emb.weight)  # (B, 1, C)
+    x = F.embedding(idx[:, 0], model.tok_emb.weight)  # (B, C)
     if cache.glob is not None:
-        x = x + cache.glob
-    x = x + model.pos_emb.weight[start : start + 1]
+        x = x + cache.glob[:, 0]
+    x = x + model.pos_emb.weight[start]
     if cache.step_weights is None:
         cache.step_weights = [block.step_weights() for block in model.blocks]
     for i, (block, w) in enumerate(zip(model.blocks, cache.step_weights, strict=True)):
         x = block.step(x, cache, i, w)
-    x = F.layer_norm(x[:, 0], (x.shape[-1],), model.ln_f.weight, model.ln_f.bias, model.ln_f.eps)
-    return F.linear(x, model.head.weight)  # (B, V)
+    x = F.layer_norm(x, (x.shape[-1],), model.ln_f.weight, model.ln_f.bias, model.ln_f.eps)
+    return x @ model.head.weight.t()  # (B, V): what F.linear without bias computes
 
 
 def _init_weights(module: nn.Module) -> None:

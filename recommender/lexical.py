@@ -28,16 +28,18 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import sparse
 
 from cantus.caption_evidence import key_name
 from cantus.forms import COLLECTION_FORMS, meter_only_form
 from cantus.label_words import GENRE_SYNONYMS
 from cantus.metadata import label_themes, region_adjectives, title_english
 from recommender.stop_words import ENGLISH_STOP_WORDS  # not sklearn's: its import costs a torch
+
+if TYPE_CHECKING:  # scipy is imported where a matrix is made: `inspire` never makes one
+    from scipy import sparse
 
 VERSION = "9"  # bump when tokens, fields or weights change: cached indexes are rebuilt
 # (field label shown in `why`, catalog columns); order = order of labels in `why`
@@ -148,6 +150,8 @@ def _guessed_form(record: dict[str, Any]) -> str:
 
 def _title_matrix(records: list[dict[str, Any]], vocabulary: dict[str, int]) -> sparse.csc_matrix:
     """(N, V) 1 where a term is a word of the piece's title."""
+    from scipy import sparse
+
     rows, cols = [], []
     for i, record in enumerate(records):
         for term in set(tokens(str(record.get("title") or ""))):
@@ -160,6 +164,8 @@ def _title_matrix(records: list[dict[str, Any]], vocabulary: dict[str, int]) -> 
 def _pair_matrix(records: list[dict[str, Any]]) -> tuple[sparse.csc_matrix, dict[str, int]]:
     """(N, P) 1 where a piece has a word pair (``word_pairs``) within one of the
     ``PAIR_COLUMNS``; the pairs."""
+    from scipy import sparse
+
     pairs: dict[str, int] = {}
     rows, cols = [], []
     for i, record in enumerate(records):
@@ -202,6 +208,8 @@ class LexicalIndex:
         k1: float = 1.2,
         b: float = 0.75,
     ) -> LexicalIndex:
+        from scipy import sparse
+
         names = collection_names or {}
         records = list(records)
         docs: list[list[str]] = []
@@ -307,6 +315,8 @@ class LexicalIndex:
     @classmethod
     def load(cls, path: Path, key: str) -> LexicalIndex | None:
         """The index saved under ``key`` at ``path``; None when absent or for other data."""
+        from scipy import sparse
+
         if not path.is_file():
             return None
         with np.load(path) as z:
@@ -324,6 +334,8 @@ class LexicalIndex:
 
 
 def _ones(indices: np.ndarray, indptr: np.ndarray, shape: tuple[int, int]) -> sparse.csc_matrix:
+    from scipy import sparse
+
     return sparse.csc_matrix((np.ones(len(indices), np.float32), indices, indptr), shape=shape)
 
 

@@ -144,8 +144,12 @@ def test_eval_and_bench_report(engine, monkeypatch) -> None:
     assert report["controls"]["all"]["bars"] == 1.0 and report["controls"]["all"]["meter"] == 1.0
     assert report["novelty"]["max"] >= 1
     assert 0 <= report["diversity"]["seeds"]["pairwise_1_minus_cos"] <= 2
-    bench = bench_generate(repeats=2, engine=engine, bars=2, save=False, cold=False)
+    colds = iter([(9.0, 4.0), (7.0, 3.0), (8.0, 3.5)])  # fresh processes, faked: (wall, CPU)
+    monkeypatch.setattr("generator.bench._cold_inspire", lambda picks, bars: next(colds))
+    bench = bench_generate(repeats=2, engine=engine, bars=2, save=False, cold=True)
     assert bench["sample_n1"]["p50_ms"] > 0 and bench["inspire_n4"]["runs"] == 2
+    assert bench["sample_n1"]["cpu_p50_ms"] > 0 and bench["inspire_n1"]["cpu_p50_ms"] > 0
+    assert bench["cold_inspire_s"] == 8.0 and bench["cold_inspire_cpu_runs_s"] == [4.0, 3.0, 3.5]
 
 
 def test_inspire_json_with_non_utf8_motif_and_out_is_valid_utf8(cli_engine, tmp_path, capsys):
