@@ -59,19 +59,19 @@ class MusicSearch:
         """The precomputed top neighbours of every row (``recommender.neighbours``), read once;
         None when no cache matches these rows and embeddings (then ``similar`` ranks live)."""
         if not self._neighbours_read:
-            melody = self.melody_index()  # outside the lock: it takes the same one
             with self._melody_lock:
                 if not self._neighbours_read:
-                    self._neighbours = self._read_neighbours(melody)
+                    self._neighbours = self._read_neighbours()
                     self._neighbours_read = True
         return self._neighbours
 
-    def _read_neighbours(self, melody: MelodyIndex | None) -> Neighbours | None:
+    def _read_neighbours(self) -> Neighbours | None:
+        """The table, without loading the melody index (its key is the ids')."""
         from cantus import config
         from recommender.query_text import shared_cache_dir
 
-        if melody is None or len(self.catalog) > self.config.exact_max:
-            log.debug("no neighbours table: no melody index or a catalog beyond exact_max")
+        if self._melody_tokens is None or len(self.catalog) > self.config.exact_max:
+            log.debug("no neighbours table: no melody tokens or a catalog beyond exact_max")
             return None
         ids = self.catalog["id"].astype(str).tolist()
         folders = [config.cantus_home() / "cache", shared_cache_dir()]
