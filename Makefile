@@ -23,6 +23,8 @@ $(VENV)/.installed: pyproject.toml
 	# `search` of a new CANTUS_HOME reads them instead of building them
 	$(BIN)/python -c "from generator.inspire import build_shared_novelty_index as b; b()"
 	$(BIN)/python -c "from recommender.engine_data import build_shared_melody_index as b; b()"
+	# every catalog piece's `similar` neighbours, precomputed beside its melody index
+	$(BIN)/python -c "from recommender.neighbours import build_shared_neighbours as b; b()"
 	$(BIN)/python -c "from recommender.engine_data import build_shared_lexical_index as b; b()"
 	touch $@
 

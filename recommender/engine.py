@@ -70,6 +70,7 @@ from recommender.index import EXACT, VectorIndex
 from recommender.lexical import LexicalIndex
 from recommender.melody import MelodyIndex
 from recommender.music_search import MusicSearch
+from recommender.neighbours import Neighbours
 from recommender.query_text import TextEmbedder
 from recommender.search_types import HIT_FIELDS, Encoder, Hit, SearchConfig
 from recommender.text_search import TextSearch
@@ -112,6 +113,8 @@ class Engine(TextSearch, MusicSearch):
         self._melody_tokens = melody_tokens
         self._melody: MelodyIndex | None = None
         self._melody_lock = threading.Lock()
+        self._neighbours: Neighbours | None = None  # read with the melody index, once
+        self._neighbours_read = False
         self._lexical: LexicalIndex | None = None
         self._records: dict[int, dict[str, Any]] = {}  # row -> plain catalog record
         self._columns: dict[str, list[Any]] | None = None  # catalog columns as Python lists

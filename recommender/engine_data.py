@@ -154,6 +154,13 @@ def _read_tokens(parts: list[Path]) -> list[np.ndarray]:
     return [np.asarray(t, dtype=np.int64) for f in frames for t in f["tokens"]]
 
 
+def melody_key(ids: Iterable[str]) -> str:
+    """The melody cache's key: the rows' ids and every constant the documents read, so a
+    change to one rebuilds the index (and the neighbours keyed by it)."""
+    shape = f"{NGRAM_RANGE}:{RHYTHM_WEIGHT}:{STEPS_WEIGHT}:{MAX_INTERVAL}:{LENGTH_CLASSES}"
+    return _sha_of_ids([f"melody:{MELODY_VERSION}:{shape}:{SCALE_STEPS.tolist()}", *ids])
+
+
 def _cached_melody_index(
     ids: pd.Series, tokens: Callable[[], list[np.ndarray]], cache_dir: Path | None = None
 ) -> MelodyIndex:
@@ -164,9 +171,7 @@ def _cached_melody_index(
 
     from cantus import config
 
-    # every constant the documents read, so a change to one rebuilds the index
-    shape = f"{NGRAM_RANGE}:{RHYTHM_WEIGHT}:{STEPS_WEIGHT}:{MAX_INTERVAL}:{LENGTH_CLASSES}"
-    key = _sha_of_ids([f"melody:{MELODY_VERSION}:{shape}:{SCALE_STEPS.tolist()}", *ids])
+    key = melody_key(ids)
     path = (cache_dir or config.cantus_home() / "cache") / f"melody-{key}.pkl"
     for found in (path, shared_cache_dir() / path.name):
         if not found.is_file():

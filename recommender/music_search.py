@@ -7,6 +7,7 @@ Mixed into :class:`recommender.engine.Engine` (whose state it reads).
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -19,7 +20,10 @@ from cantus.threads import on_one_blas_thread
 from recommender.checks import check_k
 from recommender.engine_data import _cached_melody_index, _unit_rows
 from recommender.melody import MELODY_WEIGHT, MelodyIndex, fuse
+from recommender.neighbours import Neighbours, cached_neighbours, top_rows
 from recommender.search_types import Hit
+
+log = logging.getLogger(__name__)
 
 # Melody cosine from which `why` says "same melody": the lowest of 0.05, 0.10, ... whose top-10
 # melody neighbours are mostly (>= 50%) the same tune on the TUNE half of eval_same_tune (judge
@@ -51,6 +55,28 @@ class MusicSearch:
                     )
         return self._melody
 
+    def neighbours(self) -> Neighbours | None:
+        """The precomputed top neighbours of every row (``recommender.neighbours``), read once;
+        None when no cache matches these rows and embeddings (then ``similar`` ranks live)."""
+        if not self._neighbours_read:
+            with self._melody_lock:
+                if not self._neighbours_read:
+                    self._neighbours = self._read_neighbours()
+                    self._neighbours_read = True
+        return self._neighbours
+
+    def _read_neighbours(self) -> Neighbours | None:
+        """The table, without loading the melody index (its key is the ids')."""
+        from cantus import config
+        from recommender.query_text import shared_cache_dir
+
+        if self._melody_tokens is None or len(self.catalog) > self.config.exact_max:
+            log.debug("no neighbours table: no melody tokens or a catalog beyond exact_max")
+            return None
+        ids = self.catalog["id"].astype(str).tolist()
+        folders = [config.cantus_home() / "cache", shared_cache_dir()]
+        return cached_neighbours(ids, self.embeddings, folders)
+
     def music_tokens(self) -> list[np.ndarray] | None:
         """Every row's stored music tokens, read anew on each call (None if not known)."""
         return None if self._melody_tokens is None else self._melody_tokens()
@@ -62,6 +88,12 @@ class MusicSearch:
         text = str(id_or_path).strip()
         if text in self._rows:
             row = self._rows[text]
+            table = self.neighbours()
+            if table is not None and table.serves(k):
+                return self._similar_from(table, row, k)
+            if table is not None:
+                log.debug("similar k=%d is beyond the %d precomputed: ranked live", k,
+                          table.rows.shape[1])  # fmt: skip
             return self._similar(self.embeddings[row], k, (text,), row=row)
         path = Path(text).expanduser()
         if not path.exists():
@@ -70,6 +102,15 @@ class MusicSearch:
         ids = file_token_ids(check_music_file(path))
         vector = self._embed_ids(ids)
         return self._similar(vector, k, self._same_piece(path, vector), tokens=ids)
+
+    def _similar_from(self, table: Neighbours, row: int, k: int) -> list[Hit]:
+        """``_similar`` of catalog row ``row`` read from the precomputed table."""
+        vec = _unit_rows(np.asarray(self.embeddings[row], dtype=np.float32).reshape(1, -1))[0]
+        top = zip(table.rows[row, :k], table.scores[row, :k], table.tune[row, :k], strict=True)
+        return [
+            self._hit(int(r), float(s), melody_why(float(t), float(self.embeddings[r] @ vec)))
+            for r, s, t in top
+        ]
 
     def _similar(
         self,
@@ -100,10 +141,8 @@ class MusicSearch:
         scores = fuse(music, tune[rows]) / (1.0 + MELODY_WEIGHT)  # back to the cosine scale
         keep = ~np.isin(rows, list(skip))
         rows, scores = rows[keep], scores[keep]
-        if len(scores) > 4 * k:  # partial sort: the catalog's tail is never ordered
-            part = np.argpartition(-scores, 4 * k)[: 4 * k]
-            rows, scores = rows[part], scores[part]
-        top = [(int(rows[i]), float(scores[i])) for i in np.argsort(-scores, kind="stable")[:k]]
+        # partial sort (the catalog's tail is never ordered); ties by row, as the table's
+        top = [(int(rows[i]), float(scores[i])) for i in top_rows(scores, k)]
         return [
             self._hit(r, s, melody_why(float(tune[r]), float(self.embeddings[r] @ vec)))
             for r, s in top
