@@ -35,11 +35,12 @@ from scipy import sparse
 
 from cantus.caption_evidence import key_name
 from cantus.forms import COLLECTION_FORMS, meter_only_form
-from cantus.label_words import GENRE_SYNONYMS
+from cantus.label_words import GENRE_SYNONYMS, THEME_WORDS, TITLE_SYNONYMS
 from cantus.metadata import label_themes, region_adjectives, title_english
 from recommender.stop_words import ENGLISH_STOP_WORDS  # not sklearn's: its import costs a torch
 
-VERSION = "9"  # bump when tokens, fields or weights change: cached indexes are rebuilt
+MIN_SPLIT = 3  # letters of each part when a query word is read as two source words
+VERSION = "10"  # bump when tokens, fields or weights change: cached indexes are rebuilt
 # (field label shown in `why`, catalog columns); order = order of labels in `why`
 FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("title", ("title",)),
@@ -55,8 +56,11 @@ FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 # where a phrase counts: text the source wrote, not the English words the catalog adds (a
 # "folk song" form is what an Essen song without a genre label keeps)
 PAIR_COLUMNS = ("title", "genre_original", "notes", "lyrics")
+# nouns in the stop-word list that name what a song is about ("a May dance" is a Mai-Tanz,
+# "The Mill", "Fire on the Mountain"): a query keeps them
+CONTENT_WORDS = frozenset({"may", "fire", "mill", "cry", "bottom"})
 # words that say nothing about which piece is wanted ("a song", "music for", "something")
-QUERY_STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | {
+QUERY_STOP_WORDS = (frozenset(ENGLISH_STOP_WORDS) - CONTENT_WORDS) | {
     "music", "piece", "pieces", "something", "play", "want", "looking", "find", "like",
     "give", "tune", "melody", "sound", "sounds", "kind", "sort", "type",
 }  # fmt: skip
@@ -240,6 +244,7 @@ class LexicalIndex:
         those terms the piece has (a piece with every rare query word is never drowned by one
         that repeats a common word), plus ``title`` x the same share among its title's words
         (a query that names a title finds it), plus ``phrase`` x :meth:`phrase_share`."""
+        query = self.with_split_words(query)
         terms = [t for t in query_tokens(query) if t in self.vocabulary]
         if not terms:
             return np.zeros(self.weights.shape[0], np.float32), []
@@ -256,6 +261,30 @@ class LexicalIndex:
         if phrase > 0:
             scores = scores + phrase * self.phrase_share(query, float(idf.sum()))
         return scores, terms
+
+    def with_split_words(self, query: str) -> str:
+        """``query`` plus the two words each of its words joins where the sources write them
+        side by side ("walkaround" -> "... walk around": the minstrel books' "Walk Around"),
+        when more pieces have the pair than the joined word (so "natural" never becomes the
+        OCR fragment "nat ural"); parts of three letters or more."""
+        found = []
+        for token in query_tokens(query):
+            joined = _pieces(self.weights, self.vocabulary.get(token))
+            for i in range(MIN_SPLIT, len(token) - MIN_SPLIT + 1):
+                if self._pieces_split(token[:i], _stem(token[i:]), joined) > joined:
+                    found.append(f"{token[:i]} {token[i:]}")
+                    break
+        return " ".join([query, *found]) if found else query
+
+    def _pieces_split(self, first: str, second: str, joined: int) -> int:
+        """Pieces with the words side by side; where one is a stop word (pairs skip those:
+        "Walk Around"), pieces with the other word, if no piece has the joined word."""
+        stops = [w in QUERY_STOP_WORDS for w in (first, second)]
+        if all(stops) or (any(stops) and joined):
+            return 0
+        if any(stops):
+            return _pieces(self.weights, self.vocabulary.get(second if stops[0] else first))
+        return _pieces(self.pairs, self.pair_vocabulary.get(f"{first} {second}"))
 
     def phrase_share(self, query: str, words_idf: float) -> np.ndarray:
         """Idf of the query's word pairs a piece has side by side in one field, over
@@ -323,6 +352,11 @@ class LexicalIndex:
         )  # fmt: skip
 
 
+def _pieces(columns: sparse.csc_matrix, column: int | None) -> int:
+    """How many pieces have ``column`` (0 for None: a word or pair the catalog lacks)."""
+    return 0 if column is None else int(columns.indptr[column + 1] - columns.indptr[column])
+
+
 def _ones(indices: np.ndarray, indptr: np.ndarray, shape: tuple[int, int]) -> sparse.csc_matrix:
     return sparse.csc_matrix((np.ones(len(indices), np.float32), indices, indptr), shape=shape)
 
@@ -331,7 +365,10 @@ def data_key(catalog: Any) -> str:
     """Hash of everything an index is built from (version, ids, the fields' text)."""
     digest = hashlib.sha1(VERSION.encode())
     # the tables the index reads besides the columns: a change to one rebuilds it too
-    tables = (FIELDS, PAIR_COLUMNS, sorted(QUERY_STOP_WORDS), sorted(GENRE_SYNONYMS.items()))
+    tables = (
+        FIELDS, PAIR_COLUMNS, sorted(QUERY_STOP_WORDS), sorted(GENRE_SYNONYMS.items()),
+        sorted(THEME_WORDS.items()), TITLE_SYNONYMS,
+    )  # fmt: skip
     digest.update(repr(tables).encode())
     for column in ("id", "source", *(c for _, cols in FIELDS for c in cols)):
         if column in catalog:
