@@ -4,7 +4,8 @@ Each piece's document is its title, composer, collection (short and long name), 
 genre words (English, with their synonyms such as "cradle song"), the source's own label
 ("Kinder -, Wiegen - Lied") with the English of the themes it names ("Mord" = murder), region,
 notes, lyrics, meter and key (in words: "B-flat major"); titles and notes also carry the English
-names of famous chorales and masses ("Ein feste Burg" = "A Mighty Fortress Is Our God"). A
+names of famous chorales and masses ("Ein feste Burg" = "A Mighty Fortress Is Our God") and
+a chorale's feast (``cantus.chorale_seasons``: "Christ lag in Todesbanden" = Easter). A
 form the catalog only guessed from the meter (an unlabelled 9/8 tune taken for a slip jig) is
 left to the facets. A query's BM25 score is a sum of precomputed per-(piece, term) weights,
 so scoring the whole catalog is one sparse column slice (well under a millisecond for 15k
@@ -34,6 +35,7 @@ import numpy as np
 from scipy import sparse
 
 from cantus.caption_evidence import key_name
+from cantus.chorale_seasons import SEASONS, chorale_seasons
 from cantus.forms import COLLECTION_FORMS, meter_only_form
 from cantus.label_words import GENRE_SYNONYMS, THEME_WORDS, TITLE_SYNONYMS
 from cantus.metadata import label_themes, region_adjectives, title_english
@@ -128,7 +130,8 @@ def _field_text(record: dict[str, Any], columns: Sequence[str], names: dict[str,
         elif column == "genre_original":  # "Ballade, Mord" also says "murder"
             value = " ".join([value, *label_themes(value)])
         elif column in ("title", "notes"):  # "Ein feste Burg" is "A Mighty Fortress"
-            value = " ".join([value, *title_english(value)])
+            seasons = chorale_seasons(value) if column == "title" else []  # a hymn's feast
+            value = " ".join([value, *title_english(value), *seasons])
         elif column == "region":  # "Switzerland" is also "Swiss"
             value = " ".join([value, *region_adjectives(value)])
         elif column == "collection":
@@ -367,7 +370,7 @@ def data_key(catalog: Any) -> str:
     # the tables the index reads besides the columns: a change to one rebuilds it too
     tables = (
         FIELDS, PAIR_COLUMNS, sorted(QUERY_STOP_WORDS), sorted(GENRE_SYNONYMS.items()),
-        sorted(THEME_WORDS.items()), TITLE_SYNONYMS,
+        sorted(THEME_WORDS.items()), TITLE_SYNONYMS, sorted(SEASONS.items()),
     )  # fmt: skip
     digest.update(repr(tables).encode())
     for column in ("id", "source", *(c for _, cols in FIELDS for c in cols)):

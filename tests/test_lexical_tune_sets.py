@@ -75,3 +75,30 @@ def test_the_cache_key_changes_with_the_theme_tables(monkeypatch):
     before = data_key(catalog)
     monkeypatch.setitem(__import__("cantus.label_words").label_words.THEME_WORDS, "zzz", "z")
     assert data_key(catalog) != before
+
+
+def test_a_chorale_is_found_by_its_feast_from_its_hymn_or_its_bach_work():
+    bach = {"collection": "bach", "composer": "Bach"}
+    records = [
+        {**bach, "title": "Ach Gott und Herr (BWV 255)"},
+        {**bach, "title": "Christ lag in Todesbanden (BWV 277)"},
+        {**bach, "title": "Chorale BWV 248.17"},  # the Christmas Oratorio
+        {**bach, "title": "Herzliebster Jesu, was hast du verbrochen (BWV 244.3)"},
+        {**bach, "title": "Des Heil’gen Geistes reiche Gnad’ (BWV 295)"},
+        {"title": "Osterlied", "genre": "Easter song", "genre_original": "Oster - Lied"},
+    ]
+    for query, best in [
+        ("a Bach chorale for Easter", 1),
+        ("a Christmas chorale by Bach", 2),
+        ("a Passion chorale for Good Friday", 3),
+        ("a Bach chorale for Pentecost", 4),
+    ]:
+        assert _best(records, query) == best, query
+
+
+def test_a_title_naming_no_feast_gets_none():
+    from cantus.chorale_seasons import chorale_seasons
+
+    assert chorale_seasons("Chorale BWV 24.6") == []  # not BWV 248
+    assert chorale_seasons("Ein’ feste Burg ist unser Gott (BWV 302)") == []
+    assert chorale_seasons("Es ist genug (BWV 60.5)") == ["funeral chorale, hymn of death and dying"]
