@@ -251,6 +251,13 @@ THEME_WORDS: dict[str, str] = {
     "tiange": "field song of the rice paddies", "yangtiange": "rice-planting field song",
     "qiutiange": "autumn field song", "yueyawugeng diao": "five watches of the night tune",
     "kirmes": "village fair", "kirmeslied": "village fair song",
+    # the last label words of three or more pieces without English (docs/label_inventory.json)
+    "hofelied": "court song", "banjiage": "bridesmaids' wedding song",
+    "diaosheng": "diaosheng tune", "tiaojie jingli": "pacing the work",
+    "yanxiqu": "theatre tune", "tuzuling": "Tu people's tune", "eheverdrua": "marital strife",
+    "eheverdruss": "marital strife", "hanchuan": "land-boat dance",
+    "huanghe wohao": "Yellow River tamping chant", "jiaomai": "street vendor's cry",
+    "suizid": "suicide", "grundton liegt in der zweigestrichenen oktave": "tonic in the high octave",
 }  # fmt: skip
 
 # Place words in Essen's O: field -> English; continents and broad regions are dropped.
