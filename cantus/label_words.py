@@ -251,6 +251,11 @@ THEME_WORDS: dict[str, str] = {
     "tiange": "field song of the rice paddies", "yangtiange": "rice-planting field song",
     "qiutiange": "autumn field song", "yueyawugeng diao": "five watches of the night tune",
     "kirmes": "village fair", "kirmeslied": "village fair song",
+    "naowugeng": "five watches of the night", "shuangwugeng diao": "five watches of the night tune",
+    "schwank": "funny tale", "spott": "mockery, teasing", "spottlied": "mocking, teasing song",
+    "scherzlied": "joking, funny song", "lustige romanze": "funny romance",
+    "morallied": "song with a moral lesson", "belehrung": "moral lesson",
+    "ringelreihen": "children's ring dance",
     # the last label words of three or more pieces without English (docs/label_inventory.json)
     "hofelied": "court song", "banjiage": "bridesmaids' wedding song",
     "diaosheng": "diaosheng tune", "tiaojie jingli": "pacing the work",
@@ -377,6 +382,7 @@ TITLE_SYNONYMS: tuple[tuple[str, str], ...] = (
     (r"ave maria", "Hail Mary"),
     # tune-book spellings and abbreviations a user types in full
     (r"\bcotillon\b", "cotillion"),
+    (r"\ballemand(a)?\b", "allemande"),
     (r"\bregt\b|\bregiment", "regiment regimental"),
     (r"stabat mater", "Sorrowful Mother"),
 )

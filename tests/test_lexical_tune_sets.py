@@ -49,6 +49,8 @@ def test_label_themes_answer_what_a_song_is_about():
         {"title": "Die Unbestechliche", "genre": "humorous song", "genre_original": "Luegen - Maerchen"},
         {"title": "Lan gong diao", "genre": "xiaodiao, lament", "genre_original": "Xiaodiao. Suku"},
         {"title": "Yangge", "genre": "work song", "genre_original": "Tiange"},
+        {"title": "Dongbei", "genre": "xiaodiao", "genre_original": "Xiaodiao, Shuangwugeng diao"},
+        {"title": "Der Freier", "genre": "ballad", "genre_original": "Ballade, Schwank, Spott"},
     ]  # fmt: skip
     for query, best in [
         ("a song about a saint", 1),
@@ -56,6 +58,8 @@ def test_label_themes_answer_what_a_song_is_about():
         ("a song full of tall tales and lies", 3),
         ("a Chinese song telling of bitterness and hardship", 4),
         ("a field song sung in the rice paddies", 5),
+        ("a five-watches-of-the-night tune", 6),
+        ("a funny teasing song", 7),
     ]:
         assert _best(records, query) == best, query
 
@@ -65,9 +69,11 @@ def test_tune_book_abbreviations_and_spellings_are_read_in_full():
         {"title": "Capt. Hillman's March.", "genre": "march"},
         {"title": "Quick March 8th. Regt.", "genre": "march"},
         {"title": "Cotillon."},
+        {"title": "Allemanda."},
     ]
     assert _best(records, "a regimental march") == 1
     assert _best(records, "a cotillion") == 2
+    assert _best(records, "an allemande") == 3
 
 
 def test_the_cache_key_changes_with_the_theme_tables(monkeypatch):
