@@ -262,7 +262,8 @@ THEME_WORDS: dict[str, str] = {
     "yanxiqu": "theatre tune", "tuzuling": "Tu people's tune", "eheverdrua": "marital strife",
     "eheverdruss": "marital strife", "hanchuan": "land-boat dance",
     "huanghe wohao": "Yellow River tamping chant", "jiaomai": "street vendor's cry",
-    "suizid": "suicide", "grundton liegt in der zweigestrichenen oktave": "tonic in the high octave",
+    "suizid": "suicide",
+    "grundton liegt in der zweigestrichenen oktave": "tonic in the high octave",
 }  # fmt: skip
 
 # Place words in Essen's O: field -> English; continents and broad regions are dropped.

@@ -92,9 +92,7 @@ def fresh_grades(records: list[Record], queries: tuple[SourceQuery, ...]) -> dic
     return grades
 
 
-def evaluate_search(
-    engine: Engine, seed: int = 0, skip: tuple[str, ...] = ()
-) -> dict[str, Any]:
+def evaluate_search(engine: Engine, seed: int = 0, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     """The source-judged report (``recommender.eval_search``) with each fresh set scored after
     it under the constants the tune half fixed; a set in ``skip`` gets a section saying so."""
     unknown = sorted(set(skip) - set(FRESH_SECTIONS))
@@ -106,8 +104,11 @@ def evaluate_search(
     threshold = run.report["weak_match"]["threshold"]
     for name in FRESH_SECTIONS:
         if name in skip:
-            run.report[name] = {"set": name, "role": SET_ROLES[name], "skipped": "left out "
-                                "of this run on request (--skip-set); scored by another hand"}
+            run.report[name] = {
+                "set": name,
+                "role": SET_ROLES[name],
+                "skipped": "left out of this run on request (--skip-set); scored by another hand",
+            }
             continue
         run.report[name] = evaluate_fresh(
             engine, run.methods, run.baselines, run.records, threshold, name

@@ -274,19 +274,23 @@ class LexicalIndex:
         for token in query_tokens(query):
             joined = _pieces(self.weights, self.vocabulary.get(token))
             for i in range(MIN_SPLIT, len(token) - MIN_SPLIT + 1):
-                if self._pieces_split(token[:i], _stem(token[i:]), joined) > joined:
+                if self._pieces_split(token[:i], _stem(token[i:])) > joined:
                     found.append(f"{token[:i]} {token[i:]}")
                     break
         return " ".join([query, *found]) if found else query
 
-    def _pieces_split(self, first: str, second: str, joined: int) -> int:
+    def _pieces_split(self, first: str, second: str) -> int:
         """Pieces with the words side by side; where one is a stop word (pairs skip those:
-        "Walk Around"), pieces with the other word, if no piece has the joined word."""
+        "Walk Around"), pieces with both words."""
         stops = [w in QUERY_STOP_WORDS for w in (first, second)]
-        if all(stops) or (any(stops) and joined):
+        if all(stops):
             return 0
         if any(stops):
-            return _pieces(self.weights, self.vocabulary.get(second if stops[0] else first))
+            cols = [self.vocabulary.get(w) for w in (first, second)]
+            if None in cols:
+                return 0
+            both = self.weights[:, cols[0]].multiply(self.weights[:, cols[1]])
+            return int(both.getnnz())
         return _pieces(self.pairs, self.pair_vocabulary.get(f"{first} {second}"))
 
     def phrase_share(self, query: str, words_idf: float) -> np.ndarray:
