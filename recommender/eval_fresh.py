@@ -10,9 +10,10 @@ any later set stay *test*: never read per query, never tuned on. ``skip`` leaves
 ``evaluate_fresh`` grades one blind set (``fresh``: ``recommender.fresh_queries.FRESH``;
 ``fresh2``: ``recommender.fresh_queries2.FRESH2``, written later by another hand after the first
 had been looked at; ``fresh3``: ``recommender.fresh_queries3.FRESH3``, written by a third hand
-while the search changes of 2026-12-01's fifth stop were being made) from the same raw source
-records as ``recommender.eval_search`` (ABC ``R:``/``O:``/``T:``, music21 corpus metadata, music21
-meter/key), ranks each query with the methods of the test half -- cantus with the constants
+while the search changes of 2026-12-01's fifth stop were being made; ``fresh4``:
+``recommender.fresh_queries4.FRESH4``, by a fourth hand during the sixth stop) from the same raw
+source records as ``recommender.eval_search`` (ABC ``R:``/``O:``/``T:``, music21 corpus metadata,
+music21 meter/key), ranks each query with the methods of the test half -- cantus with the constants
 already tuned on the tune half, cantus without its lexical channel, BM25 over all metadata,
 MiniLM over captions, random -- and reports mean and per-family nDCG@10 and strict P@10, plus
 weak-match accuracy at the threshold tuned on the tune half. It runs after every constant is
@@ -41,12 +42,15 @@ from recommender.fresh_queries2 import FRESH2
 from recommender.fresh_queries2 import WRITTEN as WRITTEN2
 from recommender.fresh_queries3 import FRESH3
 from recommender.fresh_queries3 import WRITTEN as WRITTEN3
+from recommender.fresh_queries4 import FRESH4
+from recommender.fresh_queries4 import WRITTEN as WRITTEN4
 from recommender.search_types import SearchConfig
 from recommender.source_queries import Record, SourceQuery, split_off_topic
 
 Ranker = Callable[[str], np.ndarray]  # query text -> top-10 catalog rows
-FRESH_SECTIONS = ("fresh", "fresh2", "fresh3")  # report section names, in the order they are scored
-SET_ROLES = {"fresh": "tune", "fresh2": "tune", "fresh3": "test"}  # see module doc
+# report section names, in the order they are scored
+FRESH_SECTIONS = ("fresh", "fresh2", "fresh3", "fresh4")
+SET_ROLES = {"fresh": "tune", "fresh2": "tune", "fresh3": "test", "fresh4": "test"}  # module doc
 ROLE_NOTES = {
     "tune": "tune set since 2026-12-01 (sixth stop): read per query and tuned on; not a blind test",
     "test": "blind test set: never read per query, no constant tuned on it",
@@ -59,13 +63,19 @@ TUNING = {
     "label words (cantus.label_words THEME_WORDS/TITLE_SYNONYMS), lexical query rules "
     "(CONTENT_WORDS, word splitting)": "fresh and fresh2 (tune sets), read per query",
     "fresh3": "nothing: no per-query row read, no choice made on it",
+    "fresh4": "nothing: written blind this stop, scored once after the changes",
 }
 
 
 def fresh_set(name: str) -> tuple[tuple[SourceQuery, ...], str]:
     """The queries and the "written" note of one blind set; ValueError for an unknown name or a
     query that another blind set also holds (each set is scored on its own)."""
-    sets = {"fresh": (FRESH, WRITTEN), "fresh2": (FRESH2, WRITTEN2), "fresh3": (FRESH3, WRITTEN3)}
+    sets = {
+        "fresh": (FRESH, WRITTEN),
+        "fresh2": (FRESH2, WRITTEN2),
+        "fresh3": (FRESH3, WRITTEN3),
+        "fresh4": (FRESH4, WRITTEN4),
+    }
     if name not in sets:
         msg = f"no blind query set named {name!r} (known: {', '.join(sets)})"
         raise ValueError(msg)

@@ -14,7 +14,7 @@
    in another collection/file: HR@10, MRR. Baselines: interval n-gram TF-IDF, random.
 
 Source-judged queries (``recommender.eval_search``) are tuned on their tune half and reported
-on their test half and on three blind fresh sets that are all test (``recommender.eval_fresh``).
+on their test half and on four blind fresh sets that are all test (``recommender.eval_fresh``).
 
 The report is printed and saved to ``cantus.config.bench_dir() / "eval_retrieval.json"``.
 """

@@ -121,11 +121,12 @@ def _tiny_sets() -> tuple[tuple[SourceQuery, ...], ...]:
         SourceQuery("a sad reel", "mood", (RT("reel"), mode("minor")), fresh=True),
     )
     fresh3 = (SourceQuery("an Irish lullaby", "combined", (RT("lullaby"), O("irish")), fresh=True),)
-    return tuned, fresh, fresh2, fresh3
+    fresh4 = (SourceQuery("a German reel", "combined", (RT("reel"), O("german")), fresh=True),)
+    return tuned, fresh, fresh2, fresh3, fresh4
 
 
 def test_the_fresh_sections_are_scored_beside_the_test_half(monkeypatch):
-    """A tiny synthetic engine and query sets: each blind set (``fresh`` .. ``fresh3``) gets every
+    """A tiny synthetic engine and query sets: each blind set (``fresh`` .. ``fresh4``) gets every
     test-half method, is scored with the tuned constants, and never enters the tune or test
     half."""
     from cantus import catalog as catalog_module
@@ -140,7 +141,7 @@ def test_the_fresh_sections_are_scored_beside_the_test_half(monkeypatch):
          "mode": r.mode, "R": r.form, "T": r.title, "O": r.origin}
         for r in rows.itertuples()
     ]  # fmt: skip
-    tuned, fresh, fresh2, fresh3 = _tiny_sets()
+    tuned, fresh, fresh2, fresh3, fresh4 = _tiny_sets()
     texts = rows.assign(text=rows["title"] + " " + rows["form"] + " " + rows["origin"])
     monkeypatch.setattr(eval_search, "ALL_QUERIES", tuned)
     monkeypatch.setattr(eval_search, "split", lambda: source_queries.split(tuned, ()))
@@ -150,6 +151,7 @@ def test_the_fresh_sections_are_scored_beside_the_test_half(monkeypatch):
     monkeypatch.setattr(eval_fresh, "FRESH", fresh)
     monkeypatch.setattr(eval_fresh, "FRESH2", fresh2)
     monkeypatch.setattr(eval_fresh, "FRESH3", fresh3)
+    monkeypatch.setattr(eval_fresh, "FRESH4", fresh4)
     base = engine.config
 
     report = eval_fresh.evaluate_search(engine)
@@ -182,6 +184,9 @@ def test_the_fresh_sections_are_scored_beside_the_test_half(monkeypatch):
     third = report["fresh3"]
     assert third["queries"] == 1 and {e["query"] for e in third["per_query"]} == {fresh3[0].text}
     assert any(line.startswith("fresh3 queries (") and "blind test" in line for line in lines)
+    fourth = report["fresh4"]
+    assert fourth["queries"] == 1 and {e["query"] for e in fourth["per_query"]} == {fresh4[0].text}
+    assert any(line.startswith("fresh4 queries (") and "blind test" in line for line in lines)
     skipped = eval_fresh.evaluate_search(engine, skip=("fresh3",))["fresh3"]
     assert skipped["role"] == "test" and "per_query" not in skipped and skipped["skipped"]
     with pytest.raises(ValueError, match="no fresh query set named"):

@@ -1,0 +1,113 @@
+"""The fourth blind fresh set: new beside every earlier set, spread over the families it was asked
+for, judged from raw source fields only, and refused by the split and the tuning."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from recommender.eval_fresh import fresh_grades
+from recommender.fresh_queries import FRESH, WITHDRAWN
+from recommender.fresh_queries2 import FRESH2
+from recommender.fresh_queries3 import FRESH3
+from recommender.fresh_queries4 import FRESH4, WRITTEN
+from recommender.source_queries import ALL_QUERIES, MIN_RELEVANT, QUERIES, split
+from tests.test_fresh_queries import assert_no_tune_only_query_asks_for_the_same_pieces
+
+# Raw source records (``recommender.eval_search.source_records`` over the shipped catalog): for
+# each query of the fresh sets, the first MIN_RELEVANT pieces in catalog order it grades 2.
+FIXTURE = Path(__file__).parent / "fixtures" / "fresh_records.jsonl"
+# what each judge may read: the raw ABC fields, music21's metadata and path, its analysis
+RAW_NEEDS = ("R~", "O~", "R|T~", "R|T|meta~", "meta~", "meter=", "key=", "mode=", "collection=")
+# as the brief asked: 70 queries, no mood family
+FAMILIES = {"genre": 15, "region": 15, "chinese": 10, "sacred": 10, "dance": 10, "combined": 10}
+
+
+def _records() -> list[dict]:
+    return [json.loads(line) for line in FIXTURE.read_text().splitlines()]
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def test_fourth_set_is_new_and_has_the_asked_families():
+    texts = [_norm(q.text) for q in FRESH4]
+    assert len(texts) == 70 and len(set(texts)) == len(texts)
+    earlier = {_norm(q.text) for q in (*ALL_QUERIES, *FRESH, *WITHDRAWN, *FRESH2, *FRESH3)}
+    assert not set(texts) & earlier  # no query repeated from any earlier set
+    assert Counter(q.family for q in FRESH4) == FAMILIES
+    assert set(FAMILIES) <= {q.family for q in QUERIES}  # the families the reports know
+    assert all(q.fresh for q in FRESH4)
+    assert "blind" in WRITTEN and "10w" in WRITTEN
+
+
+def test_every_fourth_set_judge_grades_its_fixture_pieces_relevant_and_others_not():
+    records = _records()
+    for query in FRESH4:
+        grades = Counter(query.grade(r) for r in records)
+        assert grades[2] >= MIN_RELEVANT, query.text
+        assert grades[0] > 0, query.text  # a judge that passes everything measures nothing
+
+
+def test_every_fourth_set_judge_reads_raw_fields_only():
+    for query in FRESH4:
+        parts = [p.strip("() ") for n in query.needs for p in re.split(r" or | and ", n.name)]
+        assert all(p.startswith(RAW_NEEDS) for p in parts), query.text
+    # the ranker's own columns, filled with the query's own words, never make a piece relevant
+    for query in FRESH4:
+        columns = ("genre", "region", "form", "origin", "title", "caption", "text")
+        ranker_only = {"source": "x.abc", **dict.fromkeys(columns, query.text)}
+        assert query.grade(ranker_only) == 0, query.text
+
+
+def test_fourth_set_judging_choices():
+    by_text = {q.text: q for q in FRESH4}
+    saxon = by_text["a Saxon folk song"]  # Saxony, not Lower Saxony or Saxony-Anhalt
+    assert saxon.grade({"O": "Europa, Mitteleuropa, Deutschland, Sachsen, Dresden"}) == 2
+    assert saxon.grade({"O": "Mitteleuropa, Deutschland, Niedersachsen"}) == 0
+    assert saxon.grade({"O": "Mitteleuropa, Deutschland, Sachsen - Anhalt"}) == 0
+    assert saxon.grade({"O": "Mitteleuropa, Deutschland, Provinz Sachsen"}) == 0
+    faithful = by_text["a song about staying faithful"]  # faithfulness, not its breach
+    assert faithful.grade({"R": "Treue, Trennung"}) == 2
+    assert faithful.grade({"R": "Liebes - Lied, Untreue"}) == 0
+    new_year = by_text["a Chinese New Year visiting song (bainian)"]  # the label, not the title
+    assert new_year.grade({"R": "Xiaodiao. Bainian", "T": "Da lian cheng"}) == 2
+    assert new_year.grade({"R": "Xiaodiao. Nannü qing", "T": "Wolia jiejiao ding bainian"}) == 0
+    credo = by_text["a Credo from one of Palestrina's parody masses"]
+    mass = {"collection": "palestrina", "source": "palestrina/Credo_01.krn"}
+    assert credo.grade({**mass, "META": "Mass (Parody) ; Missa Viri Galilaei ; Credo"}) == 2
+    assert credo.grade({**mass, "META": "Mass (Paraphrase) ; Missa Brevis ; Credo"}) == 1
+    march = by_text["a march in G major for the pipes or fiddle"]  # not a reel named for March
+    g_major = {"tonic": "G", "mode": "major"}
+    assert march.grade({"R": "", "T": "The Duke of Gordon's March", **g_major}) == 2
+    assert march.grade({"R": "Reel", "T": "The First of March", **g_major}) == 1
+
+
+def test_split_and_tuning_refuse_the_fourth_set():
+    from recommender.eval_search import tune_weak_match, tune_weights
+
+    assert not {q.text for half in split().values() for q in half} & {q.text for q in FRESH4}
+    with pytest.raises(ValueError, match="fresh queries are all test"):
+        split(QUERIES + FRESH4[:1])
+    with pytest.raises(ValueError, match="only the tune half"):
+        tune_weights(None, [FRESH4[0]], {})  # refused before the engine is touched
+    with pytest.raises(ValueError, match="only the tune half"):
+        tune_weak_match(None, {"tune": [*split()["tune"], FRESH4[0]], "test": []})
+
+
+@pytest.mark.slow
+def test_every_fourth_set_query_has_three_relevant_pieces_in_the_shipped_catalog():
+    from cantus.catalog import load_catalog
+    from recommender.eval_search import source_records
+
+    columns = ["source", "number", "collection", "meter", "tonic", "mode"]
+    records = source_records(load_catalog(columns=columns, include_user=False))
+    grades = fresh_grades(records, FRESH4)
+    thin = {t: int((g == 2).sum()) for t, g in grades.items() if (g == 2).sum() < MIN_RELEVANT}
+    assert not thin
+    assert_no_tune_only_query_asks_for_the_same_pieces(records, grades)
