@@ -199,7 +199,7 @@ THEME_WORDS: dict[str, str] = {
     "nacht": "night", "morgen": "morning", "knecht": "farmhand", "hunger": "hunger",
     "verwechslung": "mistaken identity", "glueck": "happiness", "erotik": "eroticism",
     "geiz": "avarice", "rabenmutter": "cruel mother", "lebenslauf": "course of life",
-    "berg": "mountain", "pilgerreise": "pilgrimage", "tragisch": "tragic",
+    "berg": "mountain", "pilgerreise": "pilgrimage, pilgrims' journey", "tragisch": "tragic",
     "wiederfinden": "reunion", "fuhrmann": "carter", "schneider": "tailor",
     "staendelied": "occupational song", "gesellenlied": "journeymen's song",
     "choral": "chorale", "curiosum": "curiosity", "totensage": "legend of the dead",
@@ -216,7 +216,8 @@ THEME_WORDS: dict[str, str] = {
     "funue shenghuo": "women's life", "shenghuo xiaochang": "song of daily life",
     "qiongfu duibi": "rich and poor", "dui hua": "flower dialogue song",
     "biaoda aiqing": "expressing love", "xin minge": "new folk song",
-    "geming lishi minge": "revolutionary history folk song", "changgong suku": "farmhand's lament",
+    "geming lishi minge": "revolutionary history folk song",
+    "changgong suku": "farmhand's lament of bitterness and hardship",
     "zauberlied": "magic song", "barbara": "Saint Barbara", "ritterlied": "knight's song",
     "regenlied": "rain song", "bundeslied": "fraternity song", "bettlerlied": "beggar's song",
     "siebensprung": "Seven Jumps dance", "festtage": "feast days", "verlassenheit": "loneliness",
@@ -237,6 +238,32 @@ THEME_WORDS: dict[str, str] = {
     "dieduanqiao": "falling off the broken bridge",
     "cheshui haozi": "waterwheel chant", "dawo haozi": "tamping chant",
     "nongtian laodong chang": "field work song", "nongtian laodong shi chang": "field work song",
+    # what a song is about, in the words people ask with (blind sets 1-2, now tune sets)
+    "heiligenlied": "saint's song, a song about a saint", "maitanz": "May dance",
+    "luegenlied": "song of lies and tall tales", "luegenmaerchen": "tall tale of lies",
+    "suku": "telling of bitterness and hardship",
+    "legende": "legend", "legendenlied": "legend song", "sage": "legend, old tale",
+    "sagenlied": "legend song", "rittersage": "legend of knights",
+    "raeubersage": "legend of robbers", "erzaehlendes volkslied": "tells a story",
+    "erzaehlendes lied": "tells a story", "erzaehlende lieder": "tell a story",
+    "fenstergang": "courting at her window", "fensterganglieder": "courting at her window",
+    "fenstergangslied": "courting at her window", "fensterlied": "song at her window",
+    "tiange": "field song of the rice paddies", "yangtiange": "rice-planting field song",
+    "qiutiange": "autumn field song", "yueyawugeng diao": "five watches of the night tune",
+    "kirmes": "village fair", "kirmeslied": "village fair song",
+    "naowugeng": "five watches of the night", "shuangwugeng diao": "five watches of the night tune",
+    "schwank": "funny tale", "spott": "mockery, teasing", "spottlied": "mocking, teasing song",
+    "scherzlied": "joking, funny song", "lustige romanze": "funny romance",
+    "morallied": "song with a moral lesson", "belehrung": "moral lesson",
+    "ringelreihen": "children's ring dance",
+    # the last label words of three or more pieces without English (docs/label_inventory.json)
+    "hofelied": "court song", "banjiage": "bridesmaids' wedding song",
+    "diaosheng": "diaosheng tune", "tiaojie jingli": "pacing the work",
+    "yanxiqu": "theatre tune", "tuzuling": "Tu people's tune", "eheverdrua": "marital strife",
+    "eheverdruss": "marital strife", "hanchuan": "land-boat dance",
+    "huanghe wohao": "Yellow River tamping chant", "jiaomai": "street vendor's cry",
+    "suizid": "suicide",
+    "grundton liegt in der zweigestrichenen oktave": "tonic in the high octave",
 }  # fmt: skip
 
 # Place words in Essen's O: field -> English; continents and broad regions are dropped.
@@ -354,6 +381,10 @@ TITLE_SYNONYMS: tuple[tuple[str, str], ...] = (
     (r"de beata (mari(a|ae|e) )?virgin|beatae mariae virginis", "Mass of the Blessed Virgin Mary"),
     (r"pro defunctis|requiem", "Requiem Mass for the Dead"),
     (r"ave maria", "Hail Mary"),
+    # tune-book spellings and abbreviations a user types in full
+    (r"\bcotillon\b", "cotillion"),
+    (r"\ballemand(a)?\b", "allemande"),
+    (r"\bregt\b|\bregiment", "regiment regimental"),
     (r"stabat mater", "Sorrowful Mother"),
 )
 

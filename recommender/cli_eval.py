@@ -23,6 +23,14 @@ def register(reg: Registry) -> None:
         "--transposed", type=int, default=500, help="pieces in the transposed-copy test"
     )
     parser.add_argument("--seed", type=int, default=0, help="sampling seed")
+    parser.add_argument(
+        "--skip-set",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="leave a fresh query set (fresh, fresh2, fresh3) out of this run, e.g. a blind "
+        "set someone else scores; repeatable",
+    )
 
 
 def _retrieval(args: argparse.Namespace) -> int:
@@ -35,9 +43,16 @@ def _retrieval(args: argparse.Namespace) -> int:
     if args.transposed < 1:
         msg = f"--transposed must be >= 1 (received {args.transposed})"
         raise BadInput(msg)
-    report = evaluate_retrieval(
-        args.data_dir, EvalConfig(transposed_pieces=args.transposed, seed=args.seed)
+    from recommender.eval_fresh import FRESH_SECTIONS
+
+    unknown = sorted(set(args.skip_set) - set(FRESH_SECTIONS))
+    if unknown:
+        msg = f"--skip-set: no fresh query set {unknown} (known: {', '.join(FRESH_SECTIONS)})"
+        raise BadInput(msg)
+    cfg = EvalConfig(
+        transposed_pieces=args.transposed, seed=args.seed, skip_sets=tuple(args.skip_set)
     )
+    report = evaluate_retrieval(args.data_dir, cfg)
     text = "\n".join([*summary_lines(report), f"report: {bench_dir() / REPORT_NAME}"])
     emit(report, args.json, text)
     return 0

@@ -36,6 +36,7 @@ class EvalConfig:
     transposed_pieces: int = 500  # pieces whose transposed copy is searched
     max_transpose: int = 5  # transpositions are drawn from ±1..max_transpose semitones
     seed: int = 0  # sampling of pieces, transpositions and the random baseline
+    skip_sets: tuple[str, ...] = ()  # fresh query sets left out of this run (still named)
 
     def __post_init__(self) -> None:
         if self.k < 1 or self.transposed_pieces < 1 or not 1 <= self.max_transpose <= 12:

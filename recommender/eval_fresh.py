@@ -1,4 +1,11 @@
-"""The blind fresh query sets, scored exactly like the source-judged test half, never tuned on.
+"""The fresh query sets, scored exactly like the source-judged test half after every constant
+is fixed on the tune half.
+
+Roles (``SET_ROLES``, in each section as ``"role"``): sets 1 and 2 (``fresh``, ``fresh2``) were
+read query by query at the sixth stop of 2026-12-01 and tuned on (label words, lexical rules),
+so from then on they are *tune* sets: their figures are no blind test. Set 3 (``fresh3``) and
+any later set stay *test*: never read per query, never tuned on. ``skip`` leaves a set out
+(its section says so) for a run whose author must not see it.
 
 ``evaluate_fresh`` grades one blind set (``fresh``: ``recommender.fresh_queries.FRESH``;
 ``fresh2``: ``recommender.fresh_queries2.FRESH2``, written later by another hand after the first
@@ -10,7 +17,7 @@ music21 meter/key), ranks each query with the methods of the test half -- cantus
 already tuned on the tune half, cantus without its lexical channel, BM25 over all metadata,
 MiniLM over captions, random -- and reports mean and per-family nDCG@10 and strict P@10, plus
 weak-match accuracy at the threshold tuned on the tune half. It runs after every constant is
-fixed and tunes nothing. Each set is its own report section, under its name.
+fixed and tunes nothing itself. Each set is its own report section, under its name.
 """
 
 from __future__ import annotations
@@ -43,6 +50,21 @@ from recommender.source_queries import Record, SourceQuery, split_off_topic
 Ranker = Callable[[str], np.ndarray]  # query text -> top-10 catalog rows
 # report section names, in the order they are scored
 FRESH_SECTIONS = ("fresh", "fresh2", "fresh3", "fresh4")
+SET_ROLES = {"fresh": "tune", "fresh2": "tune", "fresh3": "test", "fresh4": "test"}  # module doc
+ROLE_NOTES = {
+    "tune": "tune set since 2026-12-01 (sixth stop): read per query and tuned on; not a blind test",
+    "test": "blind test set: never read per query, no constant tuned on it",
+}
+
+# what each choice was tuned on (the grid itself is re-run on the tune half in every report)
+TUNING = {
+    "fusion weights and lexical shares (eval_search.GRID)": "source-judged tune half",
+    "weak_match": "source-judged tune half (its queries vs the off-topic tune half)",
+    "label words (cantus.label_words THEME_WORDS/TITLE_SYNONYMS), lexical query rules "
+    "(CONTENT_WORDS, word splitting)": "fresh and fresh2 (tune sets), read per query",
+    "fresh3": "nothing: no per-query row read, no choice made on it",
+    "fresh4": "nothing: written blind this stop, scored once after the changes",
+}
 
 
 def fresh_set(name: str) -> tuple[tuple[SourceQuery, ...], str]:
@@ -80,12 +102,24 @@ def fresh_grades(records: list[Record], queries: tuple[SourceQuery, ...]) -> dic
     return grades
 
 
-def evaluate_search(engine: Engine, seed: int = 0) -> dict[str, Any]:
-    """The source-judged report (``recommender.eval_search``) with each blind set scored after
-    it under the constants the tune half fixed."""
+def evaluate_search(engine: Engine, seed: int = 0, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The source-judged report (``recommender.eval_search``) with each fresh set scored after
+    it under the constants the tune half fixed; a set in ``skip`` gets a section saying so."""
+    unknown = sorted(set(skip) - set(FRESH_SECTIONS))
+    if unknown:
+        msg = f"no fresh query set named {unknown} (known: {', '.join(FRESH_SECTIONS)})"
+        raise ValueError(msg)
     run = run_source_queries(engine, seed)
+    run.report["tuning"] = TUNING
     threshold = run.report["weak_match"]["threshold"]
     for name in FRESH_SECTIONS:
+        if name in skip:
+            run.report[name] = {
+                "set": name,
+                "role": SET_ROLES[name],
+                "skipped": "left out of this run on request (--skip-set); scored by another hand",
+            }
+            continue
         run.report[name] = evaluate_fresh(
             engine, run.methods, run.baselines, run.records, threshold, name
         )
@@ -118,7 +152,8 @@ def evaluate_fresh(
         engine.config = base
     for method, rank in baselines.items():
         per_method[method] = score_queries(list(queries), grades, rank)
-    return {"set": name, "written": written, **_report(per_method, queries, grades, weak)}
+    role = {"role": SET_ROLES[name], "role_note": ROLE_NOTES[SET_ROLES[name]]}
+    return {"set": name, **role, "written": written, **_report(per_method, queries, grades, weak)}
 
 
 def _weak_match(
@@ -156,7 +191,7 @@ def _report(
     return {
         "judge": "raw source fields with the source-judged set's Need judges; never the ranker's "
         "genre/region columns or captions",
-        "reports": "fresh set: all test, scored after tuning; no constant is tuned on it",
+        "reports": "scored after the tune half fixed every constant; see role",
         "queries": len(queries),
         "mean": {m: mean_metrics(per, texts) for m, per in per_method.items()},
         "families": {
@@ -179,9 +214,12 @@ def _report(
 
 def summary_lines(section: dict[str, Any]) -> list[str]:
     """Fresh-set means, weak-match accuracy and per-family nDCG@10, one line each."""
+    if "skipped" in section:
+        return [f"{section['set']} ({section['role']} set): {section['skipped']}"]
     weak = section["weak_match"]
     lines = [
-        f"{section['set']} blind queries ({section['queries']}, all test, never tuned on)",
+        f"{section['set']} queries ({section['queries']}, {section['role']} set: "
+        f"{ROLE_NOTES[section['role']]})",
         f"  weak-match threshold {weak['threshold_tuned']} (tune) -> fresh accuracy "
         f"{weak['accuracy']:.3f}; in use {weak['in_use']}: {weak['accuracy_in_use']:.3f}",
     ]

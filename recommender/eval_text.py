@@ -304,4 +304,4 @@ def eval_source_queries(data: EvalData, cfg: EvalConfig) -> dict[str, Any]:
     if not any((root / s).is_file() for s in sources.head(200)):
         # a synthetic or user-only catalog: the judge reads the corpus files themselves
         return {"skipped": "no music21 corpus piece in this catalog; the judge reads their files"}
-    return evaluate_search(_engine(data.folder), seed=cfg.seed)
+    return evaluate_search(_engine(data.folder), seed=cfg.seed, skip=cfg.skip_sets)

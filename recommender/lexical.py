@@ -4,7 +4,8 @@ Each piece's document is its title, composer, collection (short and long name), 
 genre words (English, with their synonyms such as "cradle song"), the source's own label
 ("Kinder -, Wiegen - Lied") with the English of the themes it names ("Mord" = murder), region,
 notes, lyrics, meter and key (in words: "B-flat major"); titles and notes also carry the English
-names of famous chorales and masses ("Ein feste Burg" = "A Mighty Fortress Is Our God"). A
+names of famous chorales and masses ("Ein feste Burg" = "A Mighty Fortress Is Our God") and
+a chorale's feast (``cantus.chorale_seasons``: "Christ lag in Todesbanden" = Easter). A
 form the catalog only guessed from the meter (an unlabelled 9/8 tune taken for a slip jig) is
 left to the facets. A query's BM25 score is a sum of precomputed per-(piece, term) weights,
 so scoring the whole catalog is one sparse column slice (well under a millisecond for 15k
@@ -33,15 +34,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cantus.caption_evidence import key_name
+from cantus.chorale_seasons import SEASONS, chorale_seasons
 from cantus.forms import COLLECTION_FORMS, meter_only_form
-from cantus.label_words import GENRE_SYNONYMS
+from cantus.label_words import GENRE_SYNONYMS, THEME_WORDS, TITLE_SYNONYMS
 from cantus.metadata import label_themes, region_adjectives, title_english
 from recommender.stop_words import ENGLISH_STOP_WORDS  # not sklearn's: its import costs a torch
 
 if TYPE_CHECKING:  # scipy is imported where a matrix is made: `inspire` never makes one
     from scipy import sparse
 
-VERSION = "9"  # bump when tokens, fields or weights change: cached indexes are rebuilt
+MIN_SPLIT = 3  # letters of each part when a query word is read as two source words
+VERSION = "10"  # bump when tokens, fields or weights change: cached indexes are rebuilt
 # (field label shown in `why`, catalog columns); order = order of labels in `why`
 FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("title", ("title",)),
@@ -57,8 +60,11 @@ FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 # where a phrase counts: text the source wrote, not the English words the catalog adds (a
 # "folk song" form is what an Essen song without a genre label keeps)
 PAIR_COLUMNS = ("title", "genre_original", "notes", "lyrics")
+# nouns in the stop-word list that name what a song is about ("a May dance" is a Mai-Tanz,
+# "The Mill", "Fire on the Mountain"): a query keeps them
+CONTENT_WORDS = frozenset({"may", "fire", "mill", "cry", "bottom"})
 # words that say nothing about which piece is wanted ("a song", "music for", "something")
-QUERY_STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | {
+QUERY_STOP_WORDS = (frozenset(ENGLISH_STOP_WORDS) - CONTENT_WORDS) | {
     "music", "piece", "pieces", "something", "play", "want", "looking", "find", "like",
     "give", "tune", "melody", "sound", "sounds", "kind", "sort", "type",
 }  # fmt: skip
@@ -126,7 +132,8 @@ def _field_text(record: dict[str, Any], columns: Sequence[str], names: dict[str,
         elif column == "genre_original":  # "Ballade, Mord" also says "murder"
             value = " ".join([value, *label_themes(value)])
         elif column in ("title", "notes"):  # "Ein feste Burg" is "A Mighty Fortress"
-            value = " ".join([value, *title_english(value)])
+            seasons = chorale_seasons(value) if column == "title" else []  # a hymn's feast
+            value = " ".join([value, *title_english(value), *seasons])
         elif column == "region":  # "Switzerland" is also "Swiss"
             value = " ".join([value, *region_adjectives(value)])
         elif column == "collection":
@@ -248,6 +255,7 @@ class LexicalIndex:
         those terms the piece has (a piece with every rare query word is never drowned by one
         that repeats a common word), plus ``title`` x the same share among its title's words
         (a query that names a title finds it), plus ``phrase`` x :meth:`phrase_share`."""
+        query = self.with_split_words(query)
         terms = [t for t in query_tokens(query) if t in self.vocabulary]
         if not terms:
             return np.zeros(self.weights.shape[0], np.float32), []
@@ -264,6 +272,34 @@ class LexicalIndex:
         if phrase > 0:
             scores = scores + phrase * self.phrase_share(query, float(idf.sum()))
         return scores, terms
+
+    def with_split_words(self, query: str) -> str:
+        """``query`` plus the two words each of its words joins where the sources write them
+        side by side ("walkaround" -> "... walk around": the minstrel books' "Walk Around"),
+        when more pieces have the pair than the joined word (so "natural" never becomes the
+        OCR fragment "nat ural"); parts of three letters or more."""
+        found = []
+        for token in query_tokens(query):
+            joined = _pieces(self.weights, self.vocabulary.get(token))
+            for i in range(MIN_SPLIT, len(token) - MIN_SPLIT + 1):
+                if self._pieces_split(token[:i], _stem(token[i:])) > joined:
+                    found.append(f"{token[:i]} {token[i:]}")
+                    break
+        return " ".join([query, *found]) if found else query
+
+    def _pieces_split(self, first: str, second: str) -> int:
+        """Pieces with the words side by side; where one is a stop word (pairs skip those:
+        "Walk Around"), pieces with both words."""
+        stops = [w in QUERY_STOP_WORDS for w in (first, second)]
+        if all(stops):
+            return 0
+        if any(stops):
+            cols = [self.vocabulary.get(w) for w in (first, second)]
+            if None in cols:
+                return 0
+            both = self.weights[:, cols[0]].multiply(self.weights[:, cols[1]])
+            return int(both.getnnz())
+        return _pieces(self.pairs, self.pair_vocabulary.get(f"{first} {second}"))
 
     def phrase_share(self, query: str, words_idf: float) -> np.ndarray:
         """Idf of the query's word pairs a piece has side by side in one field, over
@@ -333,6 +369,11 @@ class LexicalIndex:
         )  # fmt: skip
 
 
+def _pieces(columns: sparse.csc_matrix, column: int | None) -> int:
+    """How many pieces have ``column`` (0 for None: a word or pair the catalog lacks)."""
+    return 0 if column is None else int(columns.indptr[column + 1] - columns.indptr[column])
+
+
 def _ones(indices: np.ndarray, indptr: np.ndarray, shape: tuple[int, int]) -> sparse.csc_matrix:
     from scipy import sparse
 
@@ -343,7 +384,10 @@ def data_key(catalog: Any) -> str:
     """Hash of everything an index is built from (version, ids, the fields' text)."""
     digest = hashlib.sha1(VERSION.encode())
     # the tables the index reads besides the columns: a change to one rebuilds it too
-    tables = (FIELDS, PAIR_COLUMNS, sorted(QUERY_STOP_WORDS), sorted(GENRE_SYNONYMS.items()))
+    tables = (
+        FIELDS, PAIR_COLUMNS, sorted(QUERY_STOP_WORDS), sorted(GENRE_SYNONYMS.items()),
+        sorted(THEME_WORDS.items()), TITLE_SYNONYMS, sorted(SEASONS.items()),
+    )  # fmt: skip
     digest.update(repr(tables).encode())
     for column in ("id", "source", *(c for _, cols in FIELDS for c in cols)):
         if column in catalog:

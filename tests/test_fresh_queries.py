@@ -158,7 +158,9 @@ def test_the_fresh_sections_are_scored_beside_the_test_half(monkeypatch):
 
     section = report["fresh"]
     assert engine.config == base  # restored after scoring with the tuned constants
-    assert section["queries"] == len(fresh) and "all test" in section["reports"]
+    assert section["queries"] == len(fresh) and "after the tune half" in section["reports"]
+    assert section["role"] == "tune" and report["fresh3"]["role"] == "test"  # sixth stop on
+    assert "fresh and fresh2 (tune sets), read per query" in report["tuning"].values()
     assert list(section["mean"]) == list(report["test"]["mean"])  # the same methods, in order
     assert set(section["families"]) == {"genre", "combined", "mood"}
     assert {e["query"] for e in section["per_query"]} == {q.text for q in fresh}
@@ -170,21 +172,25 @@ def test_the_fresh_sections_are_scored_beside_the_test_half(monkeypatch):
     assert 0.0 <= weak["accuracy"] <= 1.0 and 0.0 <= weak["accuracy_in_use"] <= 1.0
     second = report["fresh2"]  # scored exactly like the first, on its own queries
     assert second["set"] == "fresh2" and section["set"] == "fresh"
-    assert second["queries"] == len(fresh2) and "all test" in second["reports"]
+    assert second["queries"] == len(fresh2) and second["role"] == "tune"
     assert list(second["mean"]) == list(section["mean"])
     assert set(second["families"]) == {"combined", "mood"}
     assert {e["query"] for e in second["per_query"]} == {q.text for q in fresh2}
     assert not {q.text for q in fresh2} & set(halves)
     assert second["weak_match"]["threshold_tuned"] == weak["threshold_tuned"]
     lines = summary_lines({"source_queries": report})
-    assert any(line.startswith("fresh blind queries") for line in lines)
-    assert any(line.startswith("fresh2 blind queries") for line in lines)
+    assert any(line.startswith("fresh queries (") and "tune set" in line for line in lines)
+    assert any(line.startswith("fresh2 queries (") for line in lines)
     third = report["fresh3"]
     assert third["queries"] == 1 and {e["query"] for e in third["per_query"]} == {fresh3[0].text}
-    assert any(line.startswith("fresh3 blind queries") for line in lines)
+    assert any(line.startswith("fresh3 queries (") and "blind test" in line for line in lines)
     fourth = report["fresh4"]
     assert fourth["queries"] == 1 and {e["query"] for e in fourth["per_query"]} == {fresh4[0].text}
-    assert any(line.startswith("fresh4 blind queries") for line in lines)
+    assert any(line.startswith("fresh4 queries (") and "blind test" in line for line in lines)
+    skipped = eval_fresh.evaluate_search(engine, skip=("fresh3",))["fresh3"]
+    assert skipped["role"] == "test" and "per_query" not in skipped and skipped["skipped"]
+    with pytest.raises(ValueError, match="no fresh query set named"):
+        eval_fresh.evaluate_search(engine, skip=("fresh9",))
 
 
 @pytest.mark.slow
