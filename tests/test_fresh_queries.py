@@ -125,13 +125,11 @@ def _tiny_sets() -> tuple[tuple[SourceQuery, ...], ...]:
     return tuned, fresh, fresh2, fresh3, fresh4
 
 
-def test_the_fresh_sections_are_scored_beside_the_test_half(monkeypatch):
-    """A tiny synthetic engine and query sets: each blind set (``fresh`` .. ``fresh4``) gets every
-    test-half method, is scored with the tuned constants, and never enters the tune or test
-    half."""
+@pytest.fixture
+def tiny_fresh_run(monkeypatch):
+    """A tiny synthetic engine with tiny tune and fresh sets patched in: (engine, sets)."""
     from cantus import catalog as catalog_module
     from recommender import eval_fresh, eval_search, source_queries
-    from recommender.evaluate import summary_lines
     from tests.test_engine import make_engine
 
     engine = make_engine(n=48)
@@ -152,6 +150,15 @@ def test_the_fresh_sections_are_scored_beside_the_test_half(monkeypatch):
     monkeypatch.setattr(eval_fresh, "FRESH2", fresh2)
     monkeypatch.setattr(eval_fresh, "FRESH3", fresh3)
     monkeypatch.setattr(eval_fresh, "FRESH4", fresh4)
+    return engine, (fresh, fresh2, fresh3, fresh4)
+
+
+def test_the_fresh_sections_are_scored_beside_the_test_half(tiny_fresh_run):
+    """Each fresh set (``fresh`` .. ``fresh4``) gets every test-half method, is scored with the
+    tuned constants, and never enters the tune or test half."""
+    from recommender import eval_fresh
+
+    engine, (fresh, fresh2, _, _) = tiny_fresh_run
     base = engine.config
 
     report = eval_fresh.evaluate_search(engine)
@@ -178,6 +185,16 @@ def test_the_fresh_sections_are_scored_beside_the_test_half(monkeypatch):
     assert {e["query"] for e in second["per_query"]} == {q.text for q in fresh2}
     assert not {q.text for q in fresh2} & set(halves)
     assert second["weak_match"]["threshold_tuned"] == weak["threshold_tuned"]
+
+
+def test_blind_sets_are_test_sections_and_can_be_skipped(tiny_fresh_run):
+    """Sets 3 and 4 are blind test sections in the report and its summary; ``skip`` leaves one
+    out (its section says so), an unknown name is refused."""
+    from recommender import eval_fresh
+    from recommender.evaluate import summary_lines
+
+    engine, (_, _, fresh3, fresh4) = tiny_fresh_run
+    report = eval_fresh.evaluate_search(engine)
     lines = summary_lines({"source_queries": report})
     assert any(line.startswith("fresh queries (") and "tune set" in line for line in lines)
     assert any(line.startswith("fresh2 queries (") for line in lines)
