@@ -289,7 +289,8 @@ class LexicalIndex:
 
     def _pieces_split(self, first: str, second: str) -> int:
         """Pieces with the words side by side; where one is a stop word (pairs skip those:
-        "Walk Around"), pieces with both words."""
+        "Walk Around"), pieces whose title has both words (anywhere in a piece, German "mit"
+        beside any "her" would read "hermit" as "her mit")."""
         stops = [w in QUERY_STOP_WORDS for w in (first, second)]
         if all(stops):
             return 0
@@ -297,7 +298,7 @@ class LexicalIndex:
             cols = [self.vocabulary.get(w) for w in (first, second)]
             if None in cols:
                 return 0
-            both = self.weights[:, cols[0]].multiply(self.weights[:, cols[1]])
+            both = self.titles[:, cols[0]].multiply(self.titles[:, cols[1]])
             return int(both.getnnz())
         return _pieces(self.pairs, self.pair_vocabulary.get(f"{first} {second}"))
 

@@ -37,6 +37,16 @@ def test_a_joined_word_finds_the_two_words_the_sources_write():
     assert "walk around" in LexicalIndex.build(records).with_split_words("walkaround")
 
 
+def test_a_stop_word_part_splits_only_where_titles_have_both_words():
+    records = [
+        {"title": "The Hermit of Killarney"},
+        {"title": "Maedel mit dem Mieder", "notes": "her lover went to sea"},
+        {"title": "Ein Lied mit Tanz", "lyrics": "she sang to her child"},
+    ]
+    assert LexicalIndex.build(records).with_split_words("hermit") == "hermit"
+    assert _best(records, "a hermit song") == 0
+
+
 def test_a_word_the_catalog_has_whole_is_never_split_into_fragments():
     records = [
         {"title": "The Natural Lady", "notes": "a natural minor"},
