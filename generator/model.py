@@ -205,7 +205,7 @@ class Block(nn.Module):
         # (B, 3C) -> 3 x (B, H, 1, hd): the views split + transpose make, in one go
         q, k, v = torch.addmm(w[3], h, w[2]).view(b, 3, heads, 1, c // heads).unbind(1)
         k, v = cache.append(layer, k, v)  # (B, H, past + 1, hd)
-        y = F.scaled_dot_product_attention(q, k, v).view(b, c)  # (B, H, 1, hd) is (B, C) laid out
+        y = F.scaled_dot_product_attention(q, k, v).reshape(b, c)  # (B, H, 1, hd) -> (B, C)
         x = x + torch.addmm(w[5], y, w[4])
         h = F.layer_norm(x, (c,), w[6], w[7], self.ln2.eps)
         return x + torch.addmm(w[11], F.gelu(torch.addmm(w[9], h, w[8])), w[10])

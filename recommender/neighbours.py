@@ -6,7 +6,8 @@ makes, so the scores agree to the bit) and cached beside the melody index.
 
 The cache is keyed by the melody index's key (the rows' ids and the melody constants), the
 fusion constants and the embeddings' bytes, so a changed catalog (``cantus ingest``, a new
-encoder) never reads stale neighbours: ``similar`` ranks live until the next build.
+encoder) never reads stale neighbours: ``similar`` ranks live until a table is built for that
+catalog.
 """
 
 from __future__ import annotations
