@@ -123,3 +123,24 @@ def test_top_rows_orders_ties_by_row_even_across_the_cut():
     assert top_rows(scores, 3).tolist() == [1, 3, 0]
     assert top_rows(scores, 4).tolist() == [1, 3, 0, 2]
     assert top_rows(scores, 0).tolist() == []
+
+
+def test_the_install_step_builds_the_table_the_engine_reads(tiny_data_dir, tmp_path, monkeypatch):
+    """``build_shared_neighbours`` (``make install``) and ``Engine.neighbours`` agree on the key:
+    after the build, ``similar`` of the tiny build reads the table and ranks as live."""
+    from recommender import query_text
+    from recommender.neighbours import build_shared_neighbours
+
+    shared = tmp_path / "shared"
+    monkeypatch.setenv("CANTUS_ARTIFACTS", str(tiny_data_dir))
+    monkeypatch.setenv("CANTUS_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(query_text, "shared_cache_dir", lambda: shared)
+    assert Engine.load(tiny_data_dir).neighbours() is None  # nothing built yet
+    path = build_shared_neighbours()
+    assert path is not None and path.parent == shared
+    engine = Engine.load(tiny_data_dir)
+    assert engine.neighbours() is not None
+    for row in (0, 3, 7):
+        piece = str(engine.catalog["id"].iloc[row])
+        live = engine._similar(engine.embeddings[row], 10, (piece,), row=row)
+        assert [h.id for h in engine.similar(piece, k=10)] == [h.id for h in live]
