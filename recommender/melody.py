@@ -216,7 +216,11 @@ class MelodyIndex:
 
     def cosines(self, query: object) -> np.ndarray:
         """(N,) melody cosine of one row (1, V) to every indexed piece."""
-        return (query @ self._by_term).toarray().ravel()
+        return self.block_cosines(query).ravel()
+
+    def block_cosines(self, queries: object) -> np.ndarray:
+        """(Q, N) melody cosines of rows (Q, V), e.g. ``matrix[a:b]``, to every indexed piece."""
+        return (queries @ self._by_term).toarray()
 
 
 def _hstack(parts: list) -> object:

@@ -72,8 +72,7 @@ def build_neighbours(
         # one product per row, the very one `_similar` makes: a block product (gemm) rounds
         # differently in the last bit and reorders near-ties (8 of 600 top lists, shipped)
         music = np.stack([emb @ units[q] for q in range(start, stop)])
-        # the same sparse product as MelodyIndex.cosines, a block of query rows at once
-        cos = (melody.matrix[start:stop] @ melody._by_term).toarray()
+        cos = melody.block_cosines(melody.matrix[start:stop])  # as `cosines`, a block at once
         fused = fuse(music, cos) / (1.0 + MELODY_WEIGHT)
         fused[np.arange(stop - start), np.arange(start, stop)] = -np.inf  # never itself
         for i in range(stop - start):
