@@ -9,7 +9,7 @@ TORCH_INDEX ?=
 
 .PHONY: run test test-slow lint install
 
-install: $(VENV)/.installed
+install: $(VENV)/.caches
 
 # torch is pinned and installed first: an unpinned torch pulls a multi-GB CUDA build.
 $(VENV)/.installed: pyproject.toml
@@ -17,6 +17,11 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[test,scale]'
+	touch $@
+
+# The shared caches below depend on the shipped artifacts: `cantus build` rewrites
+# artifacts/manifest.json, so the next make rebuilds them for the new catalog and models.
+$(VENV)/.caches: $(VENV)/.installed artifacts/manifest.json
 	# export the MiniLM query encoder to ONNX once into the venv: searches then never import torch
 	$(BIN)/python -c "from recommender.query_text import query_text_embedder; query_text_embedder()"
 	# the shipped catalog's novelty, melody and BM25 indexes: the first `inspire`, `similar` or
