@@ -105,13 +105,22 @@ def _fav_add(user: str, ids: list[str]) -> dict[str, Any]:
     from db import repo
 
     repo.validate_user_name(user)
-    known = _catalog_ids()
-    repo.check_piece_ids(ids, known.__contains__)
-    added = [piece_id for piece_id in dict.fromkeys(ids) if repo.add_favourite(user, piece_id)]
+    return _mark(user, ids, repo.add_favourite, ("added", "already"))
+
+
+def _mark(
+    user: str, ids: list[str], mark: Callable[[str, str], bool], names: tuple[str, str]
+) -> dict[str, Any]:
+    """Mark catalog pieces (favourite or hidden) once each: every id is checked first, so one
+    typo marks nothing; ``names`` label the newly marked ids and those marked before."""
+    from db import repo
+
+    repo.check_piece_ids(ids, _catalog_ids().__contains__)
+    done = [piece_id for piece_id in dict.fromkeys(ids) if mark(user, piece_id)]
     return {
         "user": user,
-        "added": added,
-        "already": [i for i in dict.fromkeys(ids) if i not in added],
+        names[0]: done,
+        names[1]: [i for i in dict.fromkeys(ids) if i not in done],
     }
 
 
@@ -141,13 +150,7 @@ def _hide(user: str, ids: list[str]) -> dict[str, Any]:
     from db import repo
 
     repo.list_hidden(user)  # BadInput for an unknown user, before the catalog is read
-    repo.check_piece_ids(ids, _catalog_ids().__contains__)
-    hidden = [piece_id for piece_id in dict.fromkeys(ids) if repo.hide_piece(user, piece_id)]
-    return {
-        "user": user,
-        "hidden": hidden,
-        "already_hidden": [i for i in dict.fromkeys(ids) if i not in hidden],
-    }
+    return _mark(user, ids, repo.hide_piece, ("hidden", "already_hidden"))
 
 
 def _unhide(user: str, ids: list[str]) -> dict[str, Any]:
