@@ -18,6 +18,7 @@ maps "lullabies" to "lullaby" and "jigs" to "jig".
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -76,10 +77,14 @@ _SOURCE_WORD = re.compile(r"[^\W_]+(?:['’/][^\W_]+)*")  # a word as written: "
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", str(text).translate(_UMLAUTS))
+    text = str(text).translate(_UMLAUTS)
+    if text.isascii():  # NFKD leaves ASCII as is: most words skip the per-letter pass
+        return text.lower()
+    text = unicodedata.normalize("NFKD", text)
     return "".join(c for c in text if not unicodedata.combining(c)).lower()
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a `why` tokenises the same few thousand words again
 def _stem(token: str) -> str:
     if len(token) > 4 and token.endswith("ies"):
         return token[:-3] + "y"
@@ -108,14 +113,32 @@ def word_pairs(text: str) -> list[str]:
 def source_words(text: str, terms: Sequence[str]) -> list[str]:
     """The words of ``text`` whose tokens are among ``terms``, spelled as ``text`` spells them,
     each once, in text order; a term no single word yields (folding split it) is added as is."""
-    wanted, out, seen = set(terms), [], set()
-    for word in _SOURCE_WORD.findall(text):
-        folded = tokens(word)
-        if wanted.intersection(folded) and tuple(folded) not in seen:
-            seen.add(tuple(folded))
-            out.append(word)
-    covered = {t for key in seen for t in key}
-    return out + [t for t in terms if t not in covered]
+    return FieldWords.of("", text).source_words(terms)
+
+
+@dataclass(frozen=True)
+class FieldWords:
+    """One field of a piece as ``matches`` reads it, tokenised once: a shown row's ``why`` is
+    rebuilt per query, and tokenising its fields was most of a query's time."""
+
+    label: str
+    token_set: frozenset[str]
+    words: tuple[tuple[str, tuple[str, ...]], ...]  # each word as written, and its tokens
+
+    @classmethod
+    def of(cls, label: str, text: str) -> FieldWords:
+        words = tuple((w, tuple(tokens(w))) for w in _SOURCE_WORD.findall(text))
+        return cls(label, frozenset(tokens(text)), words)
+
+    def source_words(self, terms: Sequence[str]) -> list[str]:
+        """``source_words`` of this field's text."""
+        wanted, out, seen = set(terms), [], set()
+        for word, folded in self.words:
+            if wanted.intersection(folded) and folded not in seen:
+                seen.add(folded)
+                out.append(word)
+        covered = {t for key in seen for t in key}
+        return out + [t for t in terms if t not in covered]
 
 
 def _field_text(record: dict[str, Any], columns: Sequence[str], names: dict[str, str]) -> str:
@@ -314,17 +337,28 @@ class LexicalIndex:
         found = np.asarray(columns @ _idf(columns)).ravel()
         return np.minimum(found / words_idf, 1.0)
 
-    def matches(self, record: dict[str, Any], terms: Sequence[str]) -> list[tuple[str, list[str]]]:
+    def matches(
+        self,
+        record: dict[str, Any],
+        terms: Sequence[str],
+        fields: Sequence[FieldWords] | None = None,
+    ) -> list[tuple[str, list[str]]]:
         """``[(field label, the field's words that matched, as the source spells them)]`` for
-        one piece, field order ("Herzens" for the query term "herzen")."""
+        one piece, field order ("Herzens" for the query term "herzen"); ``fields``: the
+        piece's :meth:`field_words`, when the caller keeps them."""
         out = []
-        for label, columns in FIELDS:
-            text = _field_text(record, columns, self.collection_names)
-            have = set(tokens(text))  # once per field, not once per term
-            found = [t for t in terms if t in have]
+        for field in self.field_words(record) if fields is None else fields:
+            found = [t for t in terms if t in field.token_set]
             if found:
-                out.append((label, source_words(text, found)))
+                out.append((field.label, field.source_words(found)))
         return out
+
+    def field_words(self, record: dict[str, Any]) -> tuple[FieldWords, ...]:
+        """Every field of one piece (``FIELDS`` order), tokenised for :meth:`matches`."""
+        return tuple(
+            FieldWords.of(label, _field_text(record, columns, self.collection_names))
+            for label, columns in FIELDS
+        )
 
     def save(self, path: Path, key: str) -> None:
         """Write the index (one .npz) for :meth:`load` with the same ``key``."""

@@ -156,8 +156,10 @@ class TextSearch:
         if not terms or self._lexical is None:
             return ""
         record = self._record(row)
-        summary = self._hit(row, 0.0).why
-        return matched_words(record, self._lexical.matches(record, terms), summary)
+        if row not in self._field_words:  # tokenised once per shown row, not once per query
+            self._field_words[row] = self._lexical.field_words(record)
+        found = self._lexical.matches(record, terms, self._field_words[row])
+        return matched_words(record, found, self._hit(row, 0.0).why)
 
     def _embed_query_uncached(self, query: str) -> tuple[np.ndarray, np.ndarray | None]:
         """(music-space query (D,), MiniLM query (384,) or None), both unit, read-only."""
