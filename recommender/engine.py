@@ -65,6 +65,7 @@ from recommender.engine_data import (  # noqa: F401 (re-exported: callers import
     caption_matrix,
     load_parts,
 )
+from recommender.dense_bounds import DenseBounds
 from recommender.facets import FacetRows
 from recommender.index import EXACT, VectorIndex
 from recommender.lexical import FieldWords, LexicalIndex
@@ -116,6 +117,7 @@ class Engine(TextSearch, MusicSearch):
         self._neighbours: Neighbours | None = None  # read with the melody index, once
         self._neighbours_read = False
         self._lexical: LexicalIndex | None = None
+        self._bounds: DenseBounds | None = None  # sketch of the vectors, on the first search
         self._field_words: dict[int, tuple[FieldWords, ...]] = {}  # row -> `why`'s fields
         self._records: dict[int, dict[str, Any]] = {}  # row -> plain catalog record
         self._columns: dict[str, list[Any]] | None = None  # catalog columns as Python lists

@@ -24,16 +24,25 @@ def fuse(
 ) -> np.ndarray:
     """Fused scores of the same rows: ``dense`` (R,), facet masks and lexical scores already
     restricted to those rows; ``weights`` = (sum of dense weights, w_facets, w_lexical)."""
-    dense_weight, w_facets, w_lexical = weights
+    _, w_facets, w_lexical = weights
     scores = dense.astype(np.float64, copy=True)
-    total = dense_weight
     if len(facets):
         scores += w_facets * np.mean(facets, axis=0)
-        total += w_facets
     if lexical is not None:
         scores += w_lexical * lexical
+    return scores / fused_weight(weights, bool(len(facets)), lexical is not None)
+
+
+def fused_weight(weights: tuple[float, float, float], facets: bool, lexical: bool) -> float:
+    """What ``fuse`` divides by: the dense weights, plus each channel's that has something to
+    say (``facets``: the query names facets; ``lexical``: words the catalog knows)."""
+    dense_weight, w_facets, w_lexical = weights
+    total = dense_weight
+    if facets:
+        total += w_facets
+    if lexical:
         total += w_lexical
-    return scores / total
+    return total
 
 
 def top_rows(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> np.ndarray:
