@@ -10,6 +10,7 @@ catalog knows), so scores stay on the cosine scale the weak-match threshold read
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -63,17 +64,29 @@ def matched_words(
     """ "title: Minuet; genre: Wiegen - Lied = lullaby" from ``LexicalIndex.matches`` (words as
     the source spells them); words the ``summary`` (the rest of `why`) already shows are not
     repeated, except a source label translated into English."""
-    from cantus.metadata import label_themes
-    from recommender.lexical import tokens
-
-    shown = set(tokens(summary))
     parts = []
     for label, found in matches:
         genre = str(record.get("genre") or "")
         original = str(record.get("genre_original") or "")
         if label == "genre" and genre and original and original.casefold() != genre.casefold():
-            english = ", ".join([genre, *label_themes(original)])
-            parts.append(f"genre: {original} = {english}")
-        elif label not in ("meter", "key") and not set(tokens(" ".join(found))) <= shown:
+            parts.append(f"genre: {original} = {_in_english(genre, original)}")
+        elif label not in ("meter", "key") and not _tokens_of(" ".join(found)) <= _tokens_of(
+            summary
+        ):
             parts.append(f"{label}: {' '.join(found)}")
     return "; ".join(parts)
+
+
+# a shown row's `why` and genre label come back query after query: each is read once
+@functools.lru_cache(maxsize=4096)
+def _tokens_of(text: str) -> frozenset[str]:
+    from recommender.lexical import tokens
+
+    return frozenset(tokens(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _in_english(genre: str, original: str) -> str:
+    from cantus.metadata import label_themes
+
+    return ", ".join([genre, *label_themes(original)])
