@@ -46,8 +46,10 @@ class DenseBounds:
     residual: np.ndarray
 
     @classmethod
-    def build(cls, vectors: np.ndarray, rank: int = RANK) -> DenseBounds:
-        """The sketch of ``vectors`` (N, D): principal directions from the D x D covariance."""
+    def build(cls, vectors: np.ndarray, rank: int | None = None) -> DenseBounds:
+        """The sketch of ``vectors`` (N, D): the top ``rank`` (default ``RANK``) principal
+        directions, from the D x D covariance."""
+        rank = RANK if rank is None else rank
         x = np.asarray(vectors, dtype=np.float64)
         mean = x.mean(axis=0)
         centred = x - mean  # (N, D)

@@ -55,7 +55,10 @@ def top_rows(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> n
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
     part = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-    return part[np.lexsort((part, -scores[part]))]
+    # a score tied with the k-th may lie outside the partition (which one argpartition keeps
+    # depends on the array's length): take every tie, so ties go by row whatever rows are given
+    part = np.union1d(part, np.flatnonzero(scores == scores[part].min()))
+    return part[np.lexsort((part, -scores[part]))][:k]
 
 
 def matched_words(
