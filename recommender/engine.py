@@ -52,6 +52,7 @@ from recommender.checks import (  # noqa: F401 (re-exported: callers import them
     check_query,
     parse_filters,
 )
+from recommender.dense_bounds import DenseBounds
 from recommender.engine_data import (  # noqa: F401 (re-exported: callers import them from here)
     CAPTION_FILE,
     CATALOG_COLUMNS,
@@ -65,7 +66,6 @@ from recommender.engine_data import (  # noqa: F401 (re-exported: callers import
     caption_matrix,
     load_parts,
 )
-from recommender.dense_bounds import DenseBounds
 from recommender.facets import FacetRows
 from recommender.index import EXACT, VectorIndex
 from recommender.lexical import FieldWords, LexicalIndex

@@ -110,12 +110,6 @@ def word_pairs(text: str) -> list[str]:
     return list(dict.fromkeys(f"{a} {b}" for a, b in itertools.pairwise(kept)))
 
 
-def source_words(text: str, terms: Sequence[str]) -> list[str]:
-    """The words of ``text`` whose tokens are among ``terms``, spelled as ``text`` spells them,
-    each once, in text order; a term no single word yields (folding split it) is added as is."""
-    return FieldWords.of("", text).source_words(terms)
-
-
 @dataclass(frozen=True)
 class FieldWords:
     """One field of a piece as ``matches`` reads it, tokenised once: a shown row's ``why`` is
@@ -131,7 +125,9 @@ class FieldWords:
         return cls(label, frozenset(tokens(text)), words)
 
     def source_words(self, terms: Sequence[str]) -> list[str]:
-        """``source_words`` of this field's text."""
+        """The field's words whose tokens are among ``terms``, spelled as the source spells
+        them, each once, in text order; a term no single word yields (folding split it) is
+        added as is."""
         wanted, out, seen = set(terms), [], set()
         for word, folded in self.words:
             if wanted.intersection(folded) and folded not in seen:

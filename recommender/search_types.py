@@ -92,7 +92,10 @@ class SearchConfig:
         if not 0 <= self.lexical_coverage <= 1:
             msg = f"`lexical_coverage` must lie in 0..1 (received {self.lexical_coverage})"
             raise ValueError(msg)
-        if min(self.overfetch, self.min_fetch) < 1 or min(self.query_cache, self.bound_min_rows) < 0:
+        if (
+            min(self.overfetch, self.min_fetch) < 1
+            or min(self.query_cache, self.bound_min_rows) < 0
+        ):
             msg = (
                 "`overfetch`, `min_fetch` must be ≥ 1, `query_cache`, `bound_min_rows` ≥ 0 "
                 f"(received {self})"

@@ -1,8 +1,9 @@
 """Text search over the catalog: the dense hybrid, the query's facets and BM25, fused.
 
 Mixed into :class:`recommender.engine.Engine` (whose state it reads): the query is embedded
-once per text (cached), each channel scores the rows (exactly up to ``exact_max`` pieces, else
-the index's candidates plus the best BM25 and every-facet rows), and
+once per text (cached), each channel scores the rows (exactly up to ``exact_max`` pieces: every
+row a low-rank sketch of the vectors cannot rule out of the top k, ``recommender.dense_bounds``;
+else the index's candidates plus the best BM25 and every-facet rows), and
 ``recommender.fusion.fuse`` mixes them.
 """
 
@@ -99,9 +100,10 @@ class TextSearch:
         mask: np.ndarray | None,
         where: dict[str, list[str]] | None = None,
     ) -> list[Hit]:
-        """Dense hybrid, facet share and BM25 mixed by ``recommender.fusion.fuse``: over every
-        row up to ``exact_max`` pieces, else over the index's candidates plus the best BM25
-        pieces and the best pieces having every facet."""
+        """Dense hybrid, facet share and BM25 mixed by ``recommender.fusion.fuse``: up to
+        ``exact_max`` pieces over every row that can reach the top ``k`` (:meth:`_reachable`),
+        else over the index's candidates plus the best BM25 pieces and the best pieces having
+        every facet."""
         lex = lexical if terms else None
         weights = (weight, self.config.w_facets, self.config.w_lexical)
         if len(self.catalog) <= self.config.exact_max:

@@ -9,8 +9,8 @@ import pytest
 from recommender import dense_bounds, text_search
 from recommender.dense_bounds import DenseBounds, rows_within
 from recommender.engine import SearchConfig
-from tests.test_search_lexical import _engine_of
 from tests.test_engine import synthetic_catalog
+from tests.test_search_lexical import _engine_of
 
 
 def _vectors(n: int = 600, d: int = 48, rank: int = 6, seed: int = 0) -> np.ndarray:
