@@ -107,3 +107,23 @@ def test_fused_top_rows_takes_ties_at_the_cut_by_row() -> None:
     assert top_rows(scores, 4, allowed).tolist() == [10, 4000, 3000, 4999]
     subset = np.array([7, 10, 3000, 4000, 4999])  # the same rows, fewer others: same answer
     assert subset[top_rows(scores[subset], 4)].tolist() == [10, 4000, 7, 3000]
+
+
+def test_search_check_counts_runs_whose_hits_differ() -> None:
+    from recommender.search_check import compare, query_texts
+
+    hit = {"id": "a", "title": "A", "score": 0.5, "why": ""}
+    other = {**hit, "id": "b"}
+    before = {"q1": [hit, other], "q2": [hit], "q3": [hit]}
+    after = {
+        "q1": [other, hit],
+        "q2": [{**hit, "score": 0.5 + 1e-8}],
+        "q3": [{**hit, "score": 0.6}],
+    }
+    found = compare(before, after)
+    assert found["differ"] == 2 and found["runs"] == 3  # a swap and a score beyond tolerance
+    assert compare(before, before)["differ"] == 0
+    with pytest.raises(ValueError, match="different queries"):
+        compare(before, {"q1": []})
+    texts = query_texts()
+    assert len(texts) == len(set(texts)) > 200
