@@ -67,15 +67,14 @@ def matched_words(
     """ "title: Minuet; genre: Wiegen - Lied = lullaby" from ``LexicalIndex.matches`` (words as
     the source spells them); words the ``summary`` (the rest of `why`) already shows are not
     repeated, except a source label translated into English."""
+    shown = _tokens_of(summary)
     parts = []
     for label, found in matches:
         genre = str(record.get("genre") or "")
         original = str(record.get("genre_original") or "")
         if label == "genre" and genre and original and original.casefold() != genre.casefold():
             parts.append(f"genre: {original} = {_in_english(genre, original)}")
-        elif label not in ("meter", "key") and not _tokens_of(" ".join(found)) <= _tokens_of(
-            summary
-        ):
+        elif label not in ("meter", "key") and not _tokens_of(" ".join(found)) <= shown:
             parts.append(f"{label}: {' '.join(found)}")
     return "; ".join(parts)
 
