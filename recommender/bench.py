@@ -138,6 +138,13 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - started, out
 
 
+def timed_cpu(fn: Callable[[], Any]) -> tuple[float, float]:
+    """(wall seconds, calling thread's CPU seconds) of ``fn()``: others share this machine."""
+    cpu = time.thread_time()
+    wall = timed(fn)[0]
+    return wall, time.thread_time() - cpu
+
+
 def rss_bytes() -> int:
     """Resident set size of this process now (Linux /proc; 0 elsewhere)."""
     try:
@@ -187,11 +194,16 @@ def search_latency(engine: Any, config: BenchConfig) -> dict[str, Any]:
             cold.append(timed(lambda q=query: engine.search(q, k=10))[0])
             cold_cpu.append(time.thread_time() - cpu_before)
     engine._embed_query.cache_clear()
+    stage_channels: list[tuple[float, float]] = []
+    stage_after: list[tuple[float, float]] = []
     for query in QUERIES:  # the same work split into its stages
         t_enc, (q_music, q_text) = timed(lambda q=query: engine._embed_query(q))
         vec, _ = engine._search_vector(q_music, q_text)
         stage_encode.append(t_enc)
         stage_index.append(timed(lambda v=vec: engine.index.search(v[None], 10))[0])
+        # the query's vectors are cached now: facets + BM25, then all of search but encoders
+        stage_channels.append(timed_cpu(lambda q=query: engine.channels(q, engine.config)))
+        stage_after.append(timed_cpu(lambda q=query: engine.search(q, k=10)))
     cached = [timed(lambda q=query: engine.search(q, k=10))[0] for query in QUERIES * 3]
     filtered = [
         timed(lambda q=query: engine.search(q, k=10, filters={"mode": "minor"}))[0]
@@ -203,7 +215,13 @@ def search_latency(engine: Any, config: BenchConfig) -> dict[str, Any]:
         # about what the wall time would be on an idle machine (this one is shared)
         "distinct_queries_thread_cpu": percentiles(cold_cpu),
         "stage_query_encoders": percentiles(stage_encode),
+        # the faiss search a query naming no facet and no known word makes; one that does
+        # fuses instead (recommender.dense_bounds: a sketch, then exact scores of a few rows)
         "stage_index_search": percentiles(stage_index),
+        "stage_facets_and_lexical": percentiles([w for w, _ in stage_channels]),
+        "stage_facets_and_lexical_thread_cpu": percentiles([c for _, c in stage_channels]),
+        "search_without_encoders": percentiles([w for w, _ in stage_after]),
+        "search_without_encoders_thread_cpu": percentiles([c for _, c in stage_after]),
         "repeated_queries_cached": percentiles(cached),
         "filtered_mode_minor_cached": percentiles(filtered),
     }
@@ -362,7 +380,10 @@ def _engine_lines(engine: dict[str, Any]) -> list[str]:
         f"  search, distinct queries: p50 {distinct['p50_ms']} ms, p95 {distinct['p95_ms']} ms"
         f" (thread CPU p50 {s['distinct_queries_thread_cpu']['p50_ms']} ms)",
         f"    stages p50: encoders {s['stage_query_encoders']['p50_ms']} ms, "
-        f"index {s['stage_index_search']['p50_ms']} ms",
+        f"index {s['stage_index_search']['p50_ms']} ms, facets + BM25 "
+        f"{s['stage_facets_and_lexical']['p50_ms']} ms; search but encoders "
+        f"{s['search_without_encoders']['p50_ms']} ms (thread CPU "
+        f"{s['search_without_encoders_thread_cpu']['p50_ms']} ms)",
         f"  search, repeated (cached): p50 {s['repeated_queries_cached']['p50_ms']} ms",
         f"  similar by id: p50 {similar['p50_ms']} ms, p95 {similar['p95_ms']} ms",
         f"  music tower: {engine['embed_throughput']['pieces_per_s']} pieces/s",

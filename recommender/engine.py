@@ -52,6 +52,7 @@ from recommender.checks import (  # noqa: F401 (re-exported: callers import them
     check_query,
     parse_filters,
 )
+from recommender.dense_bounds import DenseBounds
 from recommender.engine_data import (  # noqa: F401 (re-exported: callers import them from here)
     CAPTION_FILE,
     CATALOG_COLUMNS,
@@ -67,7 +68,7 @@ from recommender.engine_data import (  # noqa: F401 (re-exported: callers import
 )
 from recommender.facets import FacetRows
 from recommender.index import EXACT, VectorIndex
-from recommender.lexical import LexicalIndex
+from recommender.lexical import FieldWords, LexicalIndex
 from recommender.melody import MelodyIndex
 from recommender.music_search import MusicSearch
 from recommender.neighbours import Neighbours
@@ -116,6 +117,8 @@ class Engine(TextSearch, MusicSearch):
         self._neighbours: Neighbours | None = None  # read with the melody index, once
         self._neighbours_read = False
         self._lexical: LexicalIndex | None = None
+        self._bounds: DenseBounds | None = None  # sketch of the vectors, on the first search
+        self._field_words: dict[int, tuple[FieldWords, ...]] = {}  # row -> `why`'s fields
         self._records: dict[int, dict[str, Any]] = {}  # row -> plain catalog record
         self._columns: dict[str, list[Any]] | None = None  # catalog columns as Python lists
         self._embed_query = functools.lru_cache(maxsize=self.config.query_cache)(

@@ -10,6 +10,7 @@ catalog knows), so scores stay on the cosine scale the weak-match threshold read
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,16 +25,25 @@ def fuse(
 ) -> np.ndarray:
     """Fused scores of the same rows: ``dense`` (R,), facet masks and lexical scores already
     restricted to those rows; ``weights`` = (sum of dense weights, w_facets, w_lexical)."""
-    dense_weight, w_facets, w_lexical = weights
+    _, w_facets, w_lexical = weights
     scores = dense.astype(np.float64, copy=True)
-    total = dense_weight
     if len(facets):
         scores += w_facets * np.mean(facets, axis=0)
-        total += w_facets
     if lexical is not None:
         scores += w_lexical * lexical
+    return scores / fused_weight(weights, bool(len(facets)), lexical is not None)
+
+
+def fused_weight(weights: tuple[float, float, float], facets: bool, lexical: bool) -> float:
+    """What ``fuse`` divides by: the dense weights, plus each channel's that has something to
+    say (``facets``: the query names facets; ``lexical``: words the catalog knows)."""
+    dense_weight, w_facets, w_lexical = weights
+    total = dense_weight
+    if facets:
+        total += w_facets
+    if lexical:
         total += w_lexical
-    return scores / total
+    return total
 
 
 def top_rows(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> np.ndarray:
@@ -45,7 +55,10 @@ def top_rows(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> n
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
     part = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-    return part[np.lexsort((part, -scores[part]))]
+    # a score tied with the k-th may lie outside the partition (which one argpartition keeps
+    # depends on the array's length): take every tie, so ties go by row whatever rows are given
+    part = np.union1d(part, np.flatnonzero(scores == scores[part].min()))
+    return part[np.lexsort((part, -scores[part]))][:k]
 
 
 def matched_words(
@@ -54,17 +67,28 @@ def matched_words(
     """ "title: Minuet; genre: Wiegen - Lied = lullaby" from ``LexicalIndex.matches`` (words as
     the source spells them); words the ``summary`` (the rest of `why`) already shows are not
     repeated, except a source label translated into English."""
-    from cantus.metadata import label_themes
-    from recommender.lexical import tokens
-
-    shown = set(tokens(summary))
+    shown = _tokens_of(summary)
     parts = []
     for label, found in matches:
         genre = str(record.get("genre") or "")
         original = str(record.get("genre_original") or "")
         if label == "genre" and genre and original and original.casefold() != genre.casefold():
-            english = ", ".join([genre, *label_themes(original)])
-            parts.append(f"genre: {original} = {english}")
-        elif label not in ("meter", "key") and not set(tokens(" ".join(found))) <= shown:
+            parts.append(f"genre: {original} = {_in_english(genre, original)}")
+        elif label not in ("meter", "key") and not _tokens_of(" ".join(found)) <= shown:
             parts.append(f"{label}: {' '.join(found)}")
     return "; ".join(parts)
+
+
+# a shown row's `why` and genre label come back query after query: each is read once
+@functools.lru_cache(maxsize=4096)
+def _tokens_of(text: str) -> frozenset[str]:
+    from recommender.lexical import tokens
+
+    return frozenset(tokens(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _in_english(genre: str, original: str) -> str:
+    from cantus.metadata import label_themes
+
+    return ", ".join([genre, *label_themes(original)])

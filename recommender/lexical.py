@@ -18,6 +18,7 @@ maps "lullabies" to "lullaby" and "jigs" to "jig".
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -76,10 +77,14 @@ _SOURCE_WORD = re.compile(r"[^\W_]+(?:['’/][^\W_]+)*")  # a word as written: "
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", str(text).translate(_UMLAUTS))
+    text = str(text).translate(_UMLAUTS)
+    if text.isascii():  # NFKD leaves ASCII as is: most words skip the per-letter pass
+        return text.lower()
+    text = unicodedata.normalize("NFKD", text)
     return "".join(c for c in text if not unicodedata.combining(c)).lower()
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a `why` tokenises the same few thousand words again
 def _stem(token: str) -> str:
     if len(token) > 4 and token.endswith("ies"):
         return token[:-3] + "y"
@@ -105,17 +110,31 @@ def word_pairs(text: str) -> list[str]:
     return list(dict.fromkeys(f"{a} {b}" for a, b in itertools.pairwise(kept)))
 
 
-def source_words(text: str, terms: Sequence[str]) -> list[str]:
-    """The words of ``text`` whose tokens are among ``terms``, spelled as ``text`` spells them,
-    each once, in text order; a term no single word yields (folding split it) is added as is."""
-    wanted, out, seen = set(terms), [], set()
-    for word in _SOURCE_WORD.findall(text):
-        folded = tokens(word)
-        if wanted.intersection(folded) and tuple(folded) not in seen:
-            seen.add(tuple(folded))
-            out.append(word)
-    covered = {t for key in seen for t in key}
-    return out + [t for t in terms if t not in covered]
+@dataclass(frozen=True)
+class FieldWords:
+    """One field of a piece as ``matches`` reads it, tokenised once: a shown row's ``why`` is
+    rebuilt per query, and tokenising its fields was most of a query's time."""
+
+    label: str
+    token_set: frozenset[str]
+    words: tuple[tuple[str, tuple[str, ...]], ...]  # each word as written, and its tokens
+
+    @classmethod
+    def of(cls, label: str, text: str) -> FieldWords:
+        words = tuple((w, tuple(tokens(w))) for w in _SOURCE_WORD.findall(text))
+        return cls(label, frozenset(tokens(text)), words)
+
+    def source_words(self, terms: Sequence[str]) -> list[str]:
+        """The field's words whose tokens are among ``terms``, spelled as the source spells
+        them, each once, in text order; a term no single word yields (folding split it) is
+        added as is."""
+        wanted, out, seen = set(terms), [], set()
+        for word, folded in self.words:
+            if wanted.intersection(folded) and folded not in seen:
+                seen.add(folded)
+                out.append(word)
+        covered = {t for key in seen for t in key}
+        return out + [t for t in terms if t not in covered]
 
 
 def _field_text(record: dict[str, Any], columns: Sequence[str], names: dict[str, str]) -> str:
@@ -184,15 +203,34 @@ def _pair_matrix(records: list[dict[str, Any]]) -> tuple[sparse.csc_matrix, dict
     return sparse.csc_matrix((data, (rows, cols)), shape=(len(records), len(pairs))), pairs
 
 
-def _idf(columns: sparse.csc_matrix) -> np.ndarray:
-    """BM25's idf of each column (pieces having the term or pair)."""
-    df = np.diff(columns.indptr).astype(np.float64)
-    return np.log1p((columns.shape[0] - df + 0.5) / (df + 0.5))
+def _idf(matrix: sparse.csc_matrix, cols: Sequence[int]) -> np.ndarray:
+    """BM25's idf of columns ``cols`` of ``matrix`` (pieces having the term or pair)."""
+    at = np.asarray(cols, dtype=np.int64)
+    df = (matrix.indptr[at + 1] - matrix.indptr[at]).astype(np.float64)
+    return np.log1p((matrix.shape[0] - df + 0.5) / (df + 0.5))
 
 
-def _share(has: sparse.csc_matrix, idf: np.ndarray) -> np.ndarray:
-    """Idf-weighted share of the query terms (columns of ``has``, 0/1) each piece has."""
-    return np.asarray((has > 0).astype(np.float64) @ idf).ravel() / max(float(idf.sum()), 1e-12)
+def _column_sum(
+    matrix: sparse.csc_matrix, cols: Sequence[int], values: np.ndarray | None = None
+) -> np.ndarray:
+    """Each row's sum over columns ``cols`` of ``matrix``: of its entries (their dtype), or
+    with ``values`` of ``values[i]`` where column ``cols[i]`` has a positive entry (float64).
+    What scipy's ``matrix[:, cols]`` sum or product gives, added in the same order (so the
+    same floats), without making the slice: scipy's bookkeeping cost ~1 ms a query."""
+    out = np.zeros(matrix.shape[0], matrix.dtype if values is None else np.float64)
+    for i, col in enumerate(cols):
+        lo, hi = matrix.indptr[col], matrix.indptr[col + 1]
+        rows, data = matrix.indices[lo:hi], matrix.data[lo:hi]
+        if values is None:
+            out[rows] += data  # a column holds a row once: no repeated index
+        else:
+            out[rows[data > 0]] += values[i]
+    return out
+
+
+def _share(has: sparse.csc_matrix, cols: Sequence[int], idf: np.ndarray) -> np.ndarray:
+    """Idf-weighted share of the query terms (columns ``cols`` of ``has``) each piece has."""
+    return _column_sum(has, cols, idf) / max(float(idf.sum()), 1e-12)
 
 
 @dataclass
@@ -260,15 +298,14 @@ class LexicalIndex:
         if not terms:
             return np.zeros(self.weights.shape[0], np.float32), []
         cols = [self.vocabulary[t] for t in terms]
-        columns = self.weights[:, cols]
-        scores = normalise(np.asarray(columns.sum(axis=1)).ravel())
+        scores = normalise(_column_sum(self.weights, cols))
         if coverage <= 0 and title <= 0 and phrase <= 0:
             return scores, terms
-        idf = _idf(columns)  # (T,)
+        idf = _idf(self.weights, cols)  # (T,)
         if coverage > 0:
-            scores = (1 - coverage) * scores + coverage * _share(columns, idf)
+            scores = (1 - coverage) * scores + coverage * _share(self.weights, cols, idf)
         if title > 0:
-            scores = scores + title * _share(self.titles[:, cols], idf)
+            scores = scores + title * _share(self.titles, cols, idf)
         if phrase > 0:
             scores = scores + phrase * self.phrase_share(query, float(idf.sum()))
         return scores, terms
@@ -310,21 +347,31 @@ class LexicalIndex:
         known = [self.pair_vocabulary[p] for p in word_pairs(query) if p in self.pair_vocabulary]
         if not known or words_idf <= 0:
             return np.zeros(self.pairs.shape[0])
-        columns = self.pairs[:, known]
-        found = np.asarray(columns @ _idf(columns)).ravel()
+        found = _column_sum(self.pairs, known, _idf(self.pairs, known))
         return np.minimum(found / words_idf, 1.0)
 
-    def matches(self, record: dict[str, Any], terms: Sequence[str]) -> list[tuple[str, list[str]]]:
+    def matches(
+        self,
+        record: dict[str, Any],
+        terms: Sequence[str],
+        fields: Sequence[FieldWords] | None = None,
+    ) -> list[tuple[str, list[str]]]:
         """``[(field label, the field's words that matched, as the source spells them)]`` for
-        one piece, field order ("Herzens" for the query term "herzen")."""
+        one piece, field order ("Herzens" for the query term "herzen"); ``fields``: the
+        piece's :meth:`field_words`, when the caller keeps them."""
         out = []
-        for label, columns in FIELDS:
-            text = _field_text(record, columns, self.collection_names)
-            have = set(tokens(text))  # once per field, not once per term
-            found = [t for t in terms if t in have]
+        for field in self.field_words(record) if fields is None else fields:
+            found = [t for t in terms if t in field.token_set]
             if found:
-                out.append((label, source_words(text, found)))
+                out.append((field.label, field.source_words(found)))
         return out
+
+    def field_words(self, record: dict[str, Any]) -> tuple[FieldWords, ...]:
+        """Every field of one piece (``FIELDS`` order), tokenised for :meth:`matches`."""
+        return tuple(
+            FieldWords.of(label, _field_text(record, columns, self.collection_names))
+            for label, columns in FIELDS
+        )
 
     def save(self, path: Path, key: str) -> None:
         """Write the index (one .npz) for :meth:`load` with the same ``key``."""

@@ -66,6 +66,9 @@ class SearchConfig:
     overfetch: int = 4  # first fetch = overfetch · k (+ exclusions) before filtering
     min_fetch: int = 64  # never fetch fewer candidates than this when filtering
     exact_max: int = 100_000  # catalogs up to this size use exact (Flat) search
+    # from this many pieces (up to exact_max), text search scores exactly only the rows a
+    # low-rank sketch says can reach the top k (`recommender.dense_bounds`; same hits)
+    bound_min_rows: int = 2000
     # faiss factory beyond exact_max, tuned to recall@10 ≥ 0.95; "" = IVF with ~sqrt(N) lists
     # (1M x 256 on 2 cores: IVF1024 builds in 25 s, 2.5 ms/query; HNSW32 ~14 min to build)
     factory: str = ""
@@ -89,8 +92,14 @@ class SearchConfig:
         if not 0 <= self.lexical_coverage <= 1:
             msg = f"`lexical_coverage` must lie in 0..1 (received {self.lexical_coverage})"
             raise ValueError(msg)
-        if self.overfetch < 1 or self.min_fetch < 1 or self.query_cache < 0:
-            msg = f"`overfetch`, `min_fetch` must be ≥ 1, `query_cache` ≥ 0 (received {self})"
+        if (
+            min(self.overfetch, self.min_fetch) < 1
+            or min(self.query_cache, self.bound_min_rows) < 0
+        ):
+            msg = (
+                "`overfetch`, `min_fetch` must be ≥ 1, `query_cache`, `bound_min_rows` ≥ 0 "
+                f"(received {self})"
+            )
             raise ValueError(msg)
 
 

@@ -1,8 +1,9 @@
 """Text search over the catalog: the dense hybrid, the query's facets and BM25, fused.
 
 Mixed into :class:`recommender.engine.Engine` (whose state it reads): the query is embedded
-once per text (cached), each channel scores the rows (exactly up to ``exact_max`` pieces, else
-the index's candidates plus the best BM25 and every-facet rows), and
+once per text (cached), each channel scores the rows (exactly up to ``exact_max`` pieces: every
+row a low-rank sketch of the vectors cannot rule out of the top k, ``recommender.dense_bounds``;
+else the index's candidates plus the best BM25 and every-facet rows), and
 ``recommender.fusion.fuse`` mixes them.
 """
 
@@ -17,10 +18,11 @@ import numpy as np
 
 from cantus.threads import on_one_blas_thread
 from recommender.checks import check_k, check_query, parse_filters
+from recommender.dense_bounds import DenseBounds, cached_bounds, rows_within
 from recommender.engine_data import _unit_rows
 from recommender.facets import EVIDENCE_COLUMNS, FacetRows, query_facets
 from recommender.fusion import fuse as fuse_channels
-from recommender.fusion import matched_words, top_rows
+from recommender.fusion import fused_weight, matched_words, top_rows
 from recommender.lexical import LexicalIndex
 from recommender.lexical import data_key as lexical_data_key
 from recommender.query_text import shared_cache_dir
@@ -98,25 +100,60 @@ class TextSearch:
         mask: np.ndarray | None,
         where: dict[str, list[str]] | None = None,
     ) -> list[Hit]:
-        """Dense hybrid, facet share and BM25 mixed by ``recommender.fusion.fuse``: over every
-        row up to ``exact_max`` pieces, else over the index's candidates plus the best BM25
-        pieces and the best pieces having every facet."""
+        """Dense hybrid, facet share and BM25 mixed by ``recommender.fusion.fuse``: up to
+        ``exact_max`` pieces over every row that can reach the top ``k`` (:meth:`_reachable`),
+        else over the index's candidates plus the best BM25 pieces and the best pieces having
+        every facet."""
         lex = lexical if terms else None
+        weights = (weight, self.config.w_facets, self.config.w_lexical)
         if len(self.catalog) <= self.config.exact_max:
-            rows = np.arange(len(self.catalog))
+            rows = self._reachable(query_vec, facets, lex, weights, k, mask)
         else:
             rows = self._candidates(query_vec, facets, lex, k, mask, where)
         scores = fuse_channels(
             self._dense_scores(query_vec, rows),
             [f[rows] for f in facets],
             None if lex is None else lex[rows],
-            (weight, self.config.w_facets, self.config.w_lexical),
+            weights,
         )
         top = top_rows(scores, k, None if mask is None else mask[rows])
         return [
             self._hit(int(rows[i]), float(scores[i]), self._matched(int(rows[i]), terms))
             for i in top
         ]
+
+    def _reachable(
+        self,
+        query_vec: np.ndarray,
+        facets: list[np.ndarray],
+        lex: np.ndarray | None,
+        weights: tuple[float, float, float],
+        k: int,
+        mask: np.ndarray | None,
+    ) -> np.ndarray:
+        """Every row, or only the rows whose fused score can reach the best ``k``
+        (``recommender.dense_bounds``: the same hits without the whole dense product)."""
+        bounds = self.dense_bounds()
+        rows = None
+        if bounds is not None:
+            centre, slack = bounds.estimate(query_vec)
+            total = fused_weight(weights, bool(facets), lex is not None)
+            rows = rows_within(fuse_channels(centre, facets, lex, weights), slack / total, k, mask)
+        return np.arange(len(self.catalog)) if rows is None else rows
+
+    def dense_bounds(self) -> DenseBounds | None:
+        """The low-rank sketch of the stored vectors (made once; None below
+        ``bound_min_rows`` pieces, where the whole product costs little)."""
+        if len(self.catalog) < self.config.bound_min_rows:
+            return None
+        if self._bounds is None:
+            with self._melody_lock:
+                if self._bounds is None:
+                    parts = (self.embeddings, self.caption_embeddings)
+                    self._bounds = cached_bounds(
+                        tuple(p for p in parts if p is not None), self.config.index_cache_dir
+                    )
+        return self._bounds
 
     def _candidates(
         self,
@@ -156,8 +193,10 @@ class TextSearch:
         if not terms or self._lexical is None:
             return ""
         record = self._record(row)
-        summary = self._hit(row, 0.0).why
-        return matched_words(record, self._lexical.matches(record, terms), summary)
+        if row not in self._field_words:  # tokenised once per shown row, not once per query
+            self._field_words[row] = self._lexical.field_words(record)
+        found = self._lexical.matches(record, terms, self._field_words[row])
+        return matched_words(record, found, self._hit(row, 0.0).why)
 
     def _embed_query_uncached(self, query: str) -> tuple[np.ndarray, np.ndarray | None]:
         """(music-space query (D,), MiniLM query (384,) or None), both unit, read-only."""
