@@ -97,10 +97,11 @@ def matched_words(
         elif label == "title":
             parts += _title_parts(record, found, shown)
         elif label == FEAST:  # the feast the title's hymn is sung at, by its name
-            words = set(tokens(" ".join(found)))
+            # "chorale" / "hymn" of the field's text are not a feast asked for
+            words = set(tokens(" ".join(found))) - _tokens_of("chorale hymn")
             seasons = chorale_seasons(str(record.get("title") or ""))
             feasts = [feast_name(s) for s in seasons if words & set(tokens(s))]
-            parts.append(f"feast: {', '.join(dict.fromkeys(feasts))}")
+            parts += [f"feast: {', '.join(dict.fromkeys(feasts))}"] if feasts else []
         elif label not in ("meter", "key") and not _tokens_of(" ".join(found)) <= shown:
             parts.append(f"{label}: {' '.join(found)}")
     return "; ".join(parts)

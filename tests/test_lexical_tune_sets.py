@@ -143,6 +143,9 @@ def test_why_names_a_chorales_feast_as_the_feast_and_only_title_words_as_title()
     whys = [matched_words(r, index.matches(r, terms)) for r in records]
     assert whys[0] == "feast: Easter"  # was "title: Easter chorale"
     assert whys[1] == "title: Chorale; feast: Easter"
+    # "chorale" or "hymn" alone matches the feast field's text but asks for no feast
+    _, terms = index.scores("four-part hymn harmonisation")
+    assert "feast" not in matched_words(records[0], index.matches(records[0], terms))
 
 
 def test_why_says_title_only_for_the_titles_own_words_and_names_an_english_synonym_so():
