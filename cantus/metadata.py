@@ -89,8 +89,18 @@ def title_english(text: str) -> list[str]:
 def title_english_spans(text: str) -> list[tuple[str, str]]:
     """(the words of ``text`` a ``TITLE_SYNONYMS`` pattern matched, their English) for each
     pattern that matches: ("Quick Step 42d. Regt.") -> [("Regt", "regiment regimental")]."""
-    found = ((p.search(text or ""), e) for p, e in _TITLE_RES)
-    return [(m.group(0).strip(), e) for m, e in found if m]
+    text = text or ""
+    found = ((p.search(text), e) for p, e in _TITLE_RES)
+    return [(_whole_words(text, m.start(), m.end()), e) for m, e in found if m]
+
+
+def _whole_words(text: str, start: int, end: int) -> str:
+    """The words a match touches, whole ("de Beata Virgin" of "... Virgine" -> "... Virgine")."""
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    return text[start:end].strip()
 
 
 _TITLE_RES = tuple((re.compile(p, re.IGNORECASE), e) for p, e in TITLE_SYNONYMS)

@@ -22,6 +22,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,12 +53,14 @@ class DenseBounds:
         directions, from the D x D covariance."""
         rank = RANK if rank is None else rank
         x = np.asarray(vectors, dtype=np.float64)
-        mean = x.mean(axis=0)
-        centred = x - mean  # (N, D)
+        finite = np.isfinite(x).all(axis=1)  # a row with NaN / inf gets an endless slack
+        mean = x[finite].mean(axis=0) if finite.any() else np.zeros(x.shape[1])
+        centred = np.where(finite[:, None], x - mean, 0.0)  # (N, D)
         _, vecs = np.linalg.eigh(centred.T @ centred)  # ascending eigenvalues
         basis = np.ascontiguousarray(vecs[:, ::-1][:, : min(rank, x.shape[1])])  # (D, R)
         projected = (centred @ basis).astype(np.float32)  # (N, R)
         residual = np.linalg.norm(centred - projected.astype(np.float64) @ basis.T, axis=1)
+        residual[~finite] = np.inf  # always kept, then scored exactly as without a sketch
         return cls(mean, basis, projected, residual)
 
     def estimate(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -70,27 +74,41 @@ class DenseBounds:
         centre = (self.projected @ along.astype(np.float32)).astype(np.float64)
         centre += float(self.mean @ q)
         outside = float(np.linalg.norm(q - self.basis @ along))
-        return centre, self.residual * outside + MARGIN
+        # rounding grows with the query's norm (the channel weights scale it)
+        margin = MARGIN * max(1.0, float(np.linalg.norm(q)))
+        with np.errstate(invalid="ignore"):  # inf residual x 0 outside: still endless
+            slack = np.where(np.isinf(self.residual), np.inf, self.residual * outside)
+        return centre, slack + margin
 
     def save(self, path: Path, key: str) -> None:
         """Write the sketch (one .npz) for :meth:`load` with the same ``key``."""
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(
-            tmp, key=np.array(key), mean=self.mean, basis=self.basis,
-            projected=self.projected, residual=self.residual,
-        )  # fmt: skip
-        os.replace(tmp, path)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                np.savez(
+                    out, key=np.array(key), mean=self.mean, basis=self.basis,
+                    projected=self.projected, residual=self.residual,
+                )  # fmt: skip
+            os.replace(name, path)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
 
     @classmethod
     def load(cls, path: Path, key: str) -> DenseBounds | None:
-        """The sketch saved under ``key`` at ``path``; None when absent or of other vectors."""
-        if not path.is_file():
+        """The sketch saved under ``key`` at ``path``; None when absent, unreadable (it is then
+        rebuilt) or of other vectors."""
+        try:
+            with np.load(path) as z:
+                if str(z["key"]) != key:
+                    return None
+                return cls(z["mean"], z["basis"], z["projected"], z["residual"])
+        except FileNotFoundError:
             return None
-        with np.load(path) as z:
-            if str(z["key"]) != key:
-                return None
-            return cls(z["mean"], z["basis"], z["projected"], z["residual"])
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            log.warning("unreadable dense-bounds cache %s (%s): rebuilding it", path, exc)
+            return None
 
 
 def rows_within(
@@ -134,7 +152,7 @@ def cached_bounds(parts: tuple[np.ndarray, ...], cache_dir: str | None) -> Dense
             try:
                 bounds.save(path, key)
             except OSError as exc:
-                log.info("cannot cache the dense bounds at %s (%s)", path, exc)
+                log.warning("cannot cache the dense bounds at %s (%s)", path, exc)
             else:
                 from cantus.config import prune_cache
 

@@ -54,12 +54,16 @@ def _title_parts(record: dict[str, Any], found: Sequence[str], shown: frozenset[
 
     title = set(tokens(str(record.get("title") or "")))
     own = [w for w in found if set(tokens(w)) & title]
-    parts = [f"title: {' '.join(own)}"] if own and not set(tokens(" ".join(own))) <= shown else []
     other = set(tokens(" ".join(w for w in found if w not in own)))
+    parts, spanned = [], set()
     for span, english in title_english_spans(str(record.get("title") or "")):
         named = [w for w in english.split() if set(tokens(w)) & other]
         if named:  # a hymn's English name whole, else the synonyms that matched
             parts.append(f"title: {span} = {english if english[:1].isupper() else ' '.join(named)}")
+            spanned |= set(tokens(span))
+    own = [w for w in own if not set(tokens(w)) <= spanned]  # said once, with its English
+    if own and not set(tokens(" ".join(own))) <= shown:
+        parts.insert(0, f"title: {' '.join(own)}")
     return parts
 
 
@@ -101,7 +105,8 @@ def matched_words(
             words = set(tokens(" ".join(found))) - _tokens_of("chorale hymn")
             seasons = chorale_seasons(str(record.get("title") or ""))
             feasts = [feast_name(s) for s in seasons if words & set(tokens(s))]
-            parts += [f"feast: {', '.join(dict.fromkeys(feasts))}"] if feasts else []
+            for name in dict.fromkeys(feasts):  # "funeral" is an occasion, not a feast
+                parts.append(f"{'feast' if name[:1].isupper() else 'occasion'}: {name}")
         elif label not in ("meter", "key") and not _tokens_of(" ".join(found)) <= shown:
             parts.append(f"{label}: {' '.join(found)}")
     return "; ".join(parts)

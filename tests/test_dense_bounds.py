@@ -95,6 +95,43 @@ def test_search_returns_the_same_hits_with_the_sketch(monkeypatch) -> None:
     assert kept and 0 < min(n for n in kept if n >= 0) < len(catalog) // 4
 
 
+@pytest.mark.parametrize("rank", [8, 32])
+def test_search_with_real_residuals_matches_search_without_the_sketch(monkeypatch, rank) -> None:
+    monkeypatch.setattr(dense_bounds, "RANK", rank)  # below the rows' span: the slack is used
+    catalog = synthetic_catalog(1200, seed=3)
+    for w_facets, w_lexical in ((0.25, 0.5), (1.0, 2.0)):
+        config = {"w_facets": w_facets, "w_lexical": w_lexical}
+        full = _engine_of(catalog, SearchConfig(bound_min_rows=10**6, **config))
+        sketched = _engine_of(catalog, SearchConfig(bound_min_rows=0, **config))
+        for query in ("slow waltz in A minor", "lullaby", "minuet in 3/4"):
+            for k, filters in ((3, None), (10, {"mode": "major"}), (50, None)):
+                want = full.search(query, k=k, filters=filters)
+                got = sketched.search(query, k=k, filters=filters)
+                assert [(h.id, h.why) for h in got] == [(h.id, h.why) for h in want]
+
+
+def test_a_broken_vector_costs_the_sketch_nothing_but_its_own_row() -> None:
+    catalog = synthetic_catalog(240)
+    hits = []
+    for bound_min_rows in (10**6, 0):
+        engine = _engine_of(catalog, SearchConfig(bound_min_rows=bound_min_rows))
+        engine.embeddings = engine.embeddings.copy()
+        engine.embeddings[7] = np.nan
+        hits.append([h.id for h in engine.search("slow waltz in A minor", k=10)])
+    assert len(hits[1]) == 10 and hits[1] == hits[0]
+
+
+def test_a_corrupt_cached_sketch_is_rebuilt_not_raised(tmp_path) -> None:
+    x = _vectors()
+    first = dense_bounds.cached_bounds((x,), str(tmp_path))
+    (cached,) = tmp_path.glob("dense-bounds-*.npz")
+    cached.write_bytes(cached.read_bytes()[:100])  # truncated by a crash or a full disk
+    again = dense_bounds.cached_bounds((x,), str(tmp_path))
+    assert np.array_equal(again.projected, first.projected)
+    assert DenseBounds.load(cached, cached.stem.removeprefix("dense-bounds-")) is not None
+    assert not list(tmp_path.glob(".*tmp"))  # no temp file left behind
+
+
 def test_fused_top_rows_takes_ties_at_the_cut_by_row() -> None:
     from recommender.fusion import top_rows
 

@@ -148,6 +148,26 @@ def test_why_names_a_chorales_feast_as_the_feast_and_only_title_words_as_title()
     assert "feast" not in matched_words(records[0], index.matches(records[0], terms))
 
 
+def test_why_names_a_title_once_whole_words_and_a_funeral_as_an_occasion():
+    from recommender.fusion import matched_words
+    from recommender.lexical import LexicalIndex
+
+    records = [
+        {"title": "Ave Maria"},
+        {"title": "Missa de Beata Virgine"},
+        {"title": "Es ist genug (BWV 60.5)"},
+    ]
+    index = LexicalIndex.build(records)
+
+    def why(row: int, query: str) -> str:
+        _, terms = index.scores(query)
+        return matched_words(records[row], index.matches(records[row], terms))
+
+    assert why(0, "ave maria hail mary") == "title: Ave Maria = Hail Mary"
+    assert why(1, "blessed virgin mass").startswith("title: de Beata Virgine = ")
+    assert why(2, "funeral") == "occasion: funeral"
+
+
 def test_why_says_title_only_for_the_titles_own_words_and_names_an_english_synonym_so():
     from recommender.fusion import matched_words
     from recommender.lexical import LexicalIndex
