@@ -19,9 +19,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,scale]'
 	touch $@
 
-# The shared caches below depend on the shipped artifacts: `cantus build` rewrites
-# artifacts/manifest.json, so the next make rebuilds them for the new catalog and models.
-$(VENV)/.caches: $(VENV)/.installed artifacts/manifest.json
+# The shared caches below depend on the shipped artifacts (`cantus build` rewrites
+# artifacts/manifest.json) and on the modules whose VERSION keys them: the next make rebuilds.
+CACHE_CODE := recommender/lexical.py recommender/melody.py recommender/neighbours.py generator/novelty.py
+$(VENV)/.caches: $(VENV)/.installed artifacts/manifest.json $(CACHE_CODE)
 	# export the MiniLM query encoder to ONNX once into the venv: searches then never import torch
 	$(BIN)/python -c "from recommender.query_text import query_text_embedder; query_text_embedder()"
 	# the shipped catalog's novelty, melody and BM25 indexes: the first `inspire`, `similar` or
