@@ -1,7 +1,9 @@
 """Soft preferences of a voice's next note (log-odds that :meth:`VoiceGrammar.bias
 <generator.constrained.VoiceGrammar.bias>` subtracts from the model's): how the voice moves
 (its corpus intervals, leap recovery, no long repeats, no zigzag), which scale degrees it dwells
-on in its mode, and how it reaches a phrase-end's cadence degree.
+on in its mode, how it reaches a phrase-end's cadence degree, and the outer voices'
+part-writing: no parallel fifths or octaves between melody and bass, the raised leading tone in
+minor where the 7th leads to the tonic, the bass's dominant before a tonic cadence.
 
 Each function takes the candidate ``pitches`` (canonical key, tonic C) and returns their costs.
 """

@@ -13,8 +13,10 @@ training budget, so the outer voices are written and the output says so. Those t
 toward the corpus's chorale soprano and bass, softly: their interval shares (``Voice.leading``),
 few turns back after a step (``Voice.zigzag``), their scale-degree shares in the requested mode
 (``Voice.tonal``: music21 read the requested key in .61 of test-split chorale seeds without it)
-and their cadences (``Voice.cadence``: soprano 2-1 / 7-1, bass 5-1 / 4-1); ``generator.leaning``
-has the costs."""
+and their cadences (``Voice.cadence``: soprano 2-1 / 7-1, bass 5-1 / 4-1), and part-writing a
+musician checks first (``Voice.parallels``, ``leading_tone``, ``dominant``: no parallel fifths
+or octaves, the raised 7th into the tonic in minor, V before a tonic cadence);
+``generator.leaning`` has the costs."""
 
 from __future__ import annotations
 
