@@ -126,7 +126,10 @@ UNDER, REPEAT, CENTRE, ANTICIPATION = True, 1.0, 1.5, 2.0
 # any bass but the 5th and tonic) 0 / 1 / 2 / 4: from the 5th .55 / .63 / .75 / .82, score
 # .910 / .913 / .913 / .918 (the grid's edge). Together: .03 per 100, raised .29, 5th .82, mean
 # OA .921 (before .920); the melody came to the final tonic by step less (.52, before .64).
-PARALLELS, LEADING_TONE, DOMINANT = 5.0, 2.0, 4.0
+# DOMINANT 4 moved the TEST split's bass stepwise share to .462 (corpus .633): outside the
+# issue's 0.15 bound, so the lead's rule (written before the figure) ships it off; the cost
+# stays in the sweep.
+PARALLELS, LEADING_TONE, DOMINANT = 5.0, 2.0, 0.0
 VOICE_LEADING = 0.75  # strength of the preference; tuned on the eval's chorale tune split
 # what the chorale soprano and bass share: the avoided leaps and the tuned preferences
 CHORALE_VOICE = {
