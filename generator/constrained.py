@@ -73,6 +73,7 @@ class VState:
     moves: list[int] = field(default_factory=list)  # per voice: last pitch change (semitones)
     runs: list[int] = field(default_factory=list)  # per voice: positions on its current pitch
     turns: list[int] = field(default_factory=list)  # per voice: direction changes in a row
+    vert: tuple[int, int] = (-1, -1)  # (top, lowest) voice's pitch at the previous onset
 
 
 @dataclass
@@ -378,6 +379,7 @@ class VoiceGrammar(Leaning):
         s.locked = s.final_ok = s.onset_ok = False
 
     def _open_onset(self, s: VState, pos: int) -> None:
+        s.vert = (s.last[-1], s.last[0])
         s.phase, s.pos, s.last_pitch = "pos", pos, -1
         s.top_voice, s.attacked, s.final_ok = -1, 0, False
         s.end_before = s.max_end

@@ -25,6 +25,8 @@ import numpy as np
 
 from generator.evaluate import opening
 from generator.mgeval import reduce_to_texture
+from generator.requests import to_key
+from generator.vocab import count_bars, first_meter, tonic_pitch_class
 
 log = logging.getLogger(__name__)
 
@@ -63,3 +65,38 @@ def real_fidelity(
     if empty:  # NaN, which the summary's nanmean leaves out: say so
         log.warning("no real piece with a metre for %s: reported as NaN", ", ".join(empty))
     return {k: round(float(np.mean(v)), 4) if v else float("nan") for k, v in vals.items()}
+
+
+def control_figures(
+    ctx: Any, seeds: list[list[list[int]]], reqs: list, bars: int
+) -> dict[str, float]:
+    """Fidelity, metre/bars, key (music21), copying and diversity of one system's seeds
+    (``ctx``: ``generator.eval_styles.Context``)."""
+    from cantus import token_decode
+
+    fid, reduced, meter_ok, key_ok, runs, div = [], [], [], [], [], []
+    for group, req in zip(seeds, reqs, strict=True):
+        keyed = [to_key(s, req.tonic) for s in group]
+        emb = unit_embeddings(ctx.engine, keyed)
+        fid += (emb @ req.cond).tolist()
+        reduced += reduced_fidelity(ctx.engine, keyed, req, bars)
+        sims = emb @ emb.T
+        div.append(float(np.mean(1 - sims[np.triu_indices(len(group), 1)])))
+        for s, k in zip(group, keyed, strict=True):
+            meter_ok.append(first_meter(s) == req.meter and count_bars(s) == bars)
+            runs.append(ctx.novelty.longest_copied_run(s))
+            try:
+                found = token_decode.ids_to_music21(k).analyze("key")
+                want_pc, want_mode = tonic_pitch_class(req.tonic), req.mode
+                key_ok.append(found.tonic.pitchClass == want_pc and found.mode == want_mode)
+            except Exception:  # a seed music21 cannot analyse counts as a miss
+                key_ok.append(False)
+    return {
+        "fidelity": round(float(np.mean(fid)), 4),
+        "fidelity_reduced": round(float(np.mean(reduced)), 4),
+        "meter_and_bars": round(float(np.mean(meter_ok)), 4),
+        "key_music21": round(float(np.mean(key_ok)), 4),
+        "copied_run_p50": float(np.median(runs)),
+        "copied_run_max": int(np.max(runs)),
+        "diversity_1_minus_cos": round(float(np.mean(div)), 4),
+    }

@@ -27,7 +27,11 @@ the same run:
 
 Per style and system: overlapped areas (``generator.mgeval``) against the conditioning
 pieces' openings, the musician's figures (phrase end on tonic/dominant, distinct lengths,
-stepwise share and range of the top voice and the bass), fidelity (cosine to the centroid),
+stepwise share and range of the top voice and the bass; for melody + bass styles the outer
+voices' part-writing, ``generator.part_writing``: parallel fifths / octaves per 100 moves, the
+raised leading tone in minor, cadences from the bass's 5th or 4th with the melody by step — the
+seeds read at the request's phrase ends, the real openings at their fermatas), fidelity (cosine
+to the centroid),
 meter and bar control, music21's key analysis vs the request, longest copied run, diversity.
 Fidelity is also given with seeds and real pieces reduced to the request's texture, beside
 real held-out pieces of the style (``generator.eval_fidelity``): the fair reference for a
@@ -47,7 +51,7 @@ import torch
 
 from cantus.errors import BadInput
 from generator.checks import TEMPERATURE
-from generator.eval_fidelity import real_fidelity, reduced_fidelity, unit_embeddings
+from generator.eval_fidelity import control_figures, real_fidelity
 from generator.inspire import get_generator, get_novelty_index, sample_batch
 from generator.mgeval import (
     Line,
@@ -58,10 +62,12 @@ from generator.mgeval import (
     summarise_styles,
 )
 from generator.ngram import NGram, sample_ngram, training_sequences
+from generator.part_writing import Duet, duet_of, part_writing_gap, part_writing_report
 from generator.phrase import check_form
-from generator.requests import request_from_ids, sampling_range, to_key
+from generator.phrase_bounds import PHRASES_FILE, load_phrases
+from generator.requests import request_from_ids, sampling_range
 from generator.sample import SampleSpec
-from generator.vocab import count_bars, first_meter, tonic_pitch_class
+from generator.vocab import tonic_pitch_class
 from generator.voices import VoiceTuning, texture_voices
 from generator.windows import is_heldout
 
@@ -91,9 +97,22 @@ UNDER = (False, True)  # the bass may move under a held melody, same
 REPEAT = (0.0, 1.0, 2.0)  # cost of a repeated pitch in melody + bass, same
 CENTRE = (0.0, 1.5)  # pull of the melody toward mid-register (per octave), same
 ANTICIPATION = (0.0, 2.0)  # cost of the cadence degree early in a cadence bar, same
+PARALLELS = (0.0, 1.5, 3.0, 5.0)  # cost of parallel fifths / octaves of melody over bass, same
+LEADING_TONE = (0.0, 1.0, 2.0, 4.0)  # cost of the natural 7th leading to the tonic in minor
+DOMINANT = (0.0, 1.0, 2.0, 4.0)  # cost of a bass other than the 5th before a tonic cadence
 AMBITUS = (16, 19, 22)  # largest range of a one-line melody, swept on the folk styles
 # the later voice preferences (generator.voices.REPEAT etc.), swept in this order on chorales
-CHORALE_SWEEPS = {"under": UNDER, "repeat": REPEAT, "centre": CENTRE, "anticipation": ANTICIPATION}
+CHORALE_SWEEPS = {
+    "under": UNDER,
+    "repeat": REPEAT,
+    "centre": CENTRE,
+    "anticipation": ANTICIPATION,
+    "parallels": PARALLELS,
+    "leading_tone": LEADING_TONE,
+    "dominant": DOMINANT,
+}
+# sweeps whose score also matches the part-writing figures (generator.part_writing)
+PART_WRITING_SWEEPS = ("parallels", "leading_tone", "dominant")
 VOICE_KEYS = ("top_stepwise", "bass_stepwise")  # the voice figures the chorale sweeps match
 
 
@@ -148,6 +167,9 @@ class Context:
         self.novelty = get_novelty_index(data_dir)
         frame = load_catalog(data_dir, columns=["id", "tokens", "tonic", "mode"])
         self.tokens = [list(map(int, t)) for t in frame["tokens"]]
+        self.modes = [str(m) for m in frame["mode"]]
+        # 0-based phrase-end bars of the pieces whose sources mark them (chorale fermatas)
+        self.phrase_ends = load_phrases(data_dir / "generator" / PHRASES_FILE)
         pieces, _ = prepare_pieces(frame, self.gen.controls)
         self.canonical = {p.row: p for p in pieces}
         self.emb = np.asarray(engine.embeddings, dtype=np.float32)
@@ -168,6 +190,14 @@ class Context:
             top.append(line_of(self.tokens[r], pc, BARS, "top"))
             bass.append(line_of(self.tokens[r], pc, BARS, "bottom"))
         return top, bass
+
+    def real_duets(self, rows: list[int]) -> list[Duet]:
+        out = []
+        for r in rows:
+            pc = _tonic_pc(str(self.engine.catalog["tonic"].iloc[r]))
+            ends = self.phrase_ends.get(str(self.engine.catalog["id"].iloc[r]), [])
+            out.append(duet_of(self.tokens[r], pc, self.modes[r], BARS, ends))
+        return out
 
 
 def _tonic_pc(tonic: str) -> int:
@@ -222,7 +252,7 @@ def split_scores(
     ctx: Context, pairs: list[list[int]], system: str, setting: float, seed: int
 ) -> dict[str, Any]:
     """Seeds of ``system`` for every request of one style and split, with their figures."""
-    seeds, reqs, real_top, real_bass = [], [], [], []
+    seeds, reqs, real_top, real_bass, duets, real_duets = [], [], [], [], [], []
     for i, rows in enumerate(pairs):
         req = ctx.request(rows)
         got = run_system(ctx, system, req, setting, seed + 101 * i)
@@ -231,17 +261,24 @@ def split_scores(
         top, bass = ctx.real_lines(rows)
         real_top += top
         real_bass += bass
+        ends = [b - 1 for b in req.plan.ends]  # each system is read at the plan's phrase ends
+        duets += [duet_of(ids, 0, req.mode, BARS, ends) for ids in got]
+        real_duets += ctx.real_duets(rows)
     lines = [score_lines(group) for group in seeds]
     tops = [line for top, _ in lines for line in top]
     basses = [line for _, bass in lines for line in bass]
     poly = any(r.texture == "melody+bass" for r in reqs)
-    return {
+    out = {
         "seeds": seeds,
         "requests": reqs,
         "oa": oa_report(tops, real_top),
         "musician": musician_report(tops, basses if poly else None),
         "real": musician_report(real_top, real_bass if poly else None),
     }
+    if poly:
+        out["musician"].update(part_writing_report(duets))
+        out["real"].update(part_writing_report(real_duets))
+    return out
 
 
 def tune(ctx: Context, requests: dict, seed: int) -> dict[str, Any]:
@@ -301,7 +338,8 @@ def _sweep(
 ) -> dict[str, float]:
     """Tune-split score of each value of the voice override ``name`` (``ctx.tuning`` keeps the
     best): the mean over ``pairs``' styles of (mean OA + phrase-end rate + 1 - mean stepwise
-    gap of melody and bass to the pieces' same voices) / 3 — the gap is 0 for one-line styles."""
+    gap of melody and bass to the pieces' same voices) / 3 — the gap is 0 for one-line styles;
+    the part-writing sweeps add 1 - the part-writing gap (``part_writing_gap``) as a 4th term."""
     out = {}
     for value in grid:
         ctx.tuning = replace(ctx.tuning, **{name: value})
@@ -311,44 +349,16 @@ def _sweep(
             keys = [k for k in VOICE_KEYS if k in res["real"]]
             gap = np.mean([abs(res["musician"][k] - res["real"][k]) for k in keys]) if keys else 0
             ends = res["musician"]["phrase_end_tonic_or_dominant"]
-            scores.append((res["oa"]["mean"] + ends + 1 - gap) / 3)
+            terms = [res["oa"]["mean"], ends, 1 - gap]
+            writing = part_writing_gap(res["musician"], res["real"])
+            if name in PART_WRITING_SWEEPS and writing is not None:
+                terms.append(1 - writing)
+            scores.append(float(np.mean(terms)))
         out[str(value)] = round(float(np.mean(scores)), 4)
         log.info("tune %s %s: %.4f", name, value, out[str(value)])
     best = max(grid, key=lambda x: out[str(x)])
     ctx.tuning = replace(ctx.tuning, **{name: best})
     return out
-
-
-def control_figures(ctx: Context, seeds: list[list[list[int]]], reqs: list) -> dict[str, float]:
-    """Fidelity, metre/bars, key (music21), copying and diversity of one system's seeds."""
-    from cantus import token_decode
-
-    fid, reduced, meter_ok, key_ok, runs, div = [], [], [], [], [], []
-    for group, req in zip(seeds, reqs, strict=True):
-        keyed = [to_key(s, req.tonic) for s in group]
-        emb = unit_embeddings(ctx.engine, keyed)
-        fid += (emb @ req.cond).tolist()
-        reduced += reduced_fidelity(ctx.engine, keyed, req, BARS)
-        sims = emb @ emb.T
-        div.append(float(np.mean(1 - sims[np.triu_indices(len(group), 1)])))
-        for s, k in zip(group, keyed, strict=True):
-            meter_ok.append(first_meter(s) == req.meter and count_bars(s) == BARS)
-            runs.append(ctx.novelty.longest_copied_run(s))
-            try:
-                found = token_decode.ids_to_music21(k).analyze("key")
-                want_pc, want_mode = tonic_pitch_class(req.tonic), req.mode
-                key_ok.append(found.tonic.pitchClass == want_pc and found.mode == want_mode)
-            except Exception:  # a seed music21 cannot analyse counts as a miss
-                key_ok.append(False)
-    return {
-        "fidelity": round(float(np.mean(fid)), 4),
-        "fidelity_reduced": round(float(np.mean(reduced)), 4),
-        "meter_and_bars": round(float(np.mean(meter_ok)), 4),
-        "key_music21": round(float(np.mean(key_ok)), 4),
-        "copied_run_p50": float(np.median(runs)),
-        "copied_run_max": int(np.max(runs)),
-        "diversity_1_minus_cos": round(float(np.mean(div)), 4),
-    }
 
 
 def corpus_voices(ctx: Context) -> dict[str, Any]:
@@ -358,6 +368,7 @@ def corpus_voices(ctx: Context) -> dict[str, Any]:
     rows = training_chorales(ctx.engine.catalog, ctx.heldout)
     top, bass = ctx.real_lines(rows)
     out: dict[str, Any] = {"pieces": len(rows), **musician_report(top, bass)}
+    out.update(part_writing_report(ctx.real_duets(rows)))
     for name, lines in (("top", top), ("bass", bass)):
         out[f"{name}_intervals_0_to_12"] = np.round(interval_shares(lines), 3).tolist()
     return out
@@ -408,7 +419,7 @@ def evaluate_styles(
         for system, setting in settings.items():
             res = split_scores(ctx, split["test"], system, setting, seed + 1)
             styles[style][system] = {"oa": res["oa"], **res["musician"]}
-            styles[style][system].update(control_figures(ctx, res["seeds"], res["requests"]))
+            styles[style][system].update(control_figures(ctx, res["seeds"], res["requests"], BARS))
             styles[style]["real"] = res["real"]
             if system == "constrained" and examples is not None:
                 _save_examples(examples, style, res["seeds"][0], res["requests"][0])

@@ -1,7 +1,9 @@
 """Soft preferences of a voice's next note (log-odds that :meth:`VoiceGrammar.bias
 <generator.constrained.VoiceGrammar.bias>` subtracts from the model's): how the voice moves
 (its corpus intervals, leap recovery, no long repeats, no zigzag), which scale degrees it dwells
-on in its mode, and how it reaches a phrase-end's cadence degree.
+on in its mode, how it reaches a phrase-end's cadence degree, and the outer voices'
+part-writing: no parallel fifths or octaves between melody and bass, the raised leading tone in
+minor where the 7th leads to the tonic, the bass's dominant before a tonic cadence.
 
 Each function takes the candidate ``pitches`` (canonical key, tonic C) and returns their costs.
 """
@@ -25,6 +27,8 @@ REPEAT_COST = 2.0  # log-odds against holding one pitch past two beats (a sopran
 APPROACH_COST = 5.0  # log-odds against a cadence note reached by leap (bass: not from 4 or 5)
 NEAR_COST = 2.5  # log-odds against a note of the cadence bar a leap from the cadence degree
 MIN_SHARE = 1e-3  # floor of an interval's share: never-seen intervals cost log(max/1e-3)
+PERFECT = (0, 7)  # interval classes of a unison / octave and a fifth
+SUBTONIC, DOMINANT = 10, 7  # the natural 7th and the 5th degree, semitones above the tonic
 
 
 class Motion(Protocol):
@@ -126,6 +130,35 @@ def _step_from_cadence(pitches: np.ndarray, target: int, voice: Voice) -> np.nda
     return ((gaps >= 1) & (gaps <= 2)).any(axis=1)
 
 
+def parallel_cost(
+    voice: Voice, vert: tuple[int, int], bass: int, pitches: np.ndarray
+) -> np.ndarray | float:
+    """Top voice: ``voice.parallels`` on the pitches that make a perfect fifth or octave to
+    ``bass`` (sounding now) moving the same way as the bass from the previous onset's vertical
+    ``vert`` (top, bass), itself that same perfect interval: parallel fifths or octaves."""
+    top0, bass0 = vert
+    if voice.parallels <= 0 or min(top0, bass0, bass) < 0 or bass == bass0:
+        return 0.0
+    cls = (top0 - bass0) % 12
+    if cls not in PERFECT:
+        return 0.0
+    same_way = (pitches - top0) * (bass - bass0) > 0
+    return voice.parallels * (((pitches - bass) % 12 == cls) & same_way)
+
+
+def leading_tone_cost(
+    voice: Voice, minor: bool, last: int, pitches: np.ndarray, to_tonic: bool
+) -> np.ndarray | float:
+    """Minor keys: ``voice.leading_tone`` on the natural 7th (Bb in C minor) where it would
+    lead to the tonic — rising, or approaching a tonic cadence (``to_tonic``) — and on the
+    tonic reached from it: a musician raises it there (B-C)."""
+    if not minor or voice.leading_tone <= 0 or last < 0:
+        return 0.0
+    subtonic = pitches % 12 == SUBTONIC
+    resolves = (last % 12 == SUBTONIC) & (pitches - last == 2)
+    return voice.leading_tone * ((subtonic & ((pitches > last) | to_tonic)) | resolves)
+
+
 class Leaning:
     """:meth:`bias` of ``generator.constrained.VoiceGrammar``, whose per-request tables
     (``_leaning``, ``_reg_ids``, ``_reg_pitches``, ``_tonal_cost``, ``_interval_cost``,
@@ -142,7 +175,11 @@ class Leaning:
         ahead = self._cadence_ahead(s)
         # the preferences depend on little of the state: kept by it (read-only), most steps
         # repeat an earlier key
-        key = (ahead, *((v, motion_key(s, v, self.voices[v])) for v in voices))
+        key = (
+            ahead,
+            self._parallel_key(s, voices),
+            *((v, motion_key(s, v, self.voices[v])) for v in voices),
+        )
         out = self._biases.get(key)
         if out is None:
             out = self._biases[key] = self._new_bias(s, voices, ahead)
@@ -165,7 +202,31 @@ class Leaning:
                 out[ids] -= cadence_cost(target, voice, top, s.last[v], pitches, near)
                 if early and voice.anticipation > 0:  # the cadence degree waits for the cadence
                     out[ids] -= voice.anticipation * ((pitches - target) % 12 == 0)
+                out[ids] -= self._part_writing_cost(s, v, pitches, target == 0)
         return out
+
+    def _part_writing_cost(
+        self, s: Any, v: int, pitches: np.ndarray, to_tonic: bool
+    ) -> np.ndarray | float:
+        """Voice ``v``'s costs against the other outer voice and the key: parallel perfect
+        intervals (top), the natural 7th leading to the tonic (minor), a degree other than the
+        dominant before a tonic cadence (bass). ``to_tonic``: a tonic cadence is ahead."""
+        voice, minor = self.voices[v], self.mode == "minor"
+        cost = leading_tone_cost(voice, minor, s.last[v], pitches, to_tonic)
+        if len(self.voices) < 2:
+            return cost
+        if v == len(self.voices) - 1:
+            cost = cost + parallel_cost(voice, s.vert, s.last[0], pitches)
+        elif v == 0 and to_tonic and voice.dominant > 0:  # the tonic has its own costs
+            cost = cost + voice.dominant * ~np.isin(pitches % 12, (0, DOMINANT))
+        return cost
+
+    def _parallel_key(self, s: Any, voices: list[int]) -> tuple[int, int, int] | None:
+        """What :func:`parallel_cost` reads of ``s`` (a cache key; None where it costs nothing)."""
+        top = len(self.voices) - 1
+        if top < 1 or top not in voices or self.voices[top].parallels <= 0:
+            return None
+        return (*s.vert, s.last[0])
 
     def _cadence_ahead(self, s: Any) -> tuple[int | None, bool, bool]:
         """(target, near, early): this bar's phrase-end degree, else in a bar's second half the

@@ -1,6 +1,8 @@
 """Speed work on decoding must not change a seed: fixed requests decode to the ids recorded
 before it (``tests/fixtures/decode_golden.json``, written by the decoder as it stood before the
-decoding loops were merged and the grammar's constants cached).
+decoding loops were merged and the grammar's constants cached; the melody + bass cases
+re-recorded when the part-writing costs came in, task 9j: only "outer 4/4 AB" and "outer 3/4
+phrase" changed, every one-line and plain case kept its ids).
 
 Random weights at a high temperature reach odd corners of the grammar (forced cadences,
 budgets, both textures, forms, templates, contours, prompts, guidance, the plain decoder).
