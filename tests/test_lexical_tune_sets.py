@@ -148,20 +148,27 @@ def test_why_names_a_chorales_feast_as_the_feast_and_only_title_words_as_title()
     assert "feast" not in matched_words(records[0], index.matches(records[0], terms))
 
 
-def test_why_names_a_title_once_whole_words_and_a_funeral_as_an_occasion():
+def _why_of(records: list[dict]):
+    """`why(row, query)`: the matched words `why` shows for ``records[row]``."""
     from recommender.fusion import matched_words
     from recommender.lexical import LexicalIndex
 
-    records = [
-        {"title": "Ave Maria"},
-        {"title": "Missa de Beata Virgine"},
-        {"title": "Es ist genug (BWV 60.5)"},
-    ]
     index = LexicalIndex.build(records)
 
     def why(row: int, query: str) -> str:
         _, terms = index.scores(query)
         return matched_words(records[row], index.matches(records[row], terms))
+
+    return why
+
+
+def test_why_names_a_title_once_whole_words_and_a_funeral_as_an_occasion():
+    records = [
+        {"title": "Ave Maria"},
+        {"title": "Missa de Beata Virgine"},
+        {"title": "Es ist genug (BWV 60.5)"},
+    ]
+    why = _why_of(records)
 
     assert why(0, "ave maria hail mary") == "title: Ave Maria = Hail Mary"
     assert why(1, "blessed virgin mass").startswith("title: de Beata Virgine = ")
@@ -169,19 +176,12 @@ def test_why_names_a_title_once_whole_words_and_a_funeral_as_an_occasion():
 
 
 def test_why_says_title_only_for_the_titles_own_words_and_names_an_english_synonym_so():
-    from recommender.fusion import matched_words
-    from recommender.lexical import LexicalIndex
-
     records = [
         {"title": "Quick Step 42d. Regt."},
         {"title": "Ein feste Burg ist unser Gott"},
         {"title": "The Regimental March"},
     ]
-    index = LexicalIndex.build(records)
-
-    def why(row: int, query: str) -> str:
-        _, terms = index.scores(query)
-        return matched_words(records[row], index.matches(records[row], terms))
+    why = _why_of(records)
 
     assert why(0, "a regimental quick step") == "title: Quick Step; title: Regt = regimental"
     assert why(1, "a mighty fortress") == "title: Ein feste Burg = A Mighty Fortress Is Our God"
