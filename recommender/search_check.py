@@ -71,13 +71,32 @@ def compare(
     return {"runs": len(before), "differ": differ, "worst_score_gap": worst}
 
 
+def _read_dump(path: Path) -> dict[str, list[dict[str, Any]]]:
+    """A dump written by ``dump``; ValueError naming the file when it is not one."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"cannot read the dump {path}: {exc}") from None
+    if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
+        raise ValueError(f"{path} is not a search_check dump (query -> list of hits)")
+    return data
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) == 2 and args[0] == "dump":
-        print(f"{dump(Path(args[1]))} runs written to {args[1]}")
+        try:
+            print(f"{dump(Path(args[1]))} runs written to {args[1]}")
+        except OSError as exc:
+            print(f"search_check: cannot write {args[1]}: {exc}", file=sys.stderr)
+            return 2
         return 0
     if len(args) == 3 and args[0] == "compare":
-        found = compare(*(json.loads(Path(p).read_text()) for p in args[1:]))
+        try:
+            found = compare(*(_read_dump(Path(p)) for p in args[1:]))
+        except ValueError as exc:
+            print(f"search_check: {exc}", file=sys.stderr)
+            return 2
         print(json.dumps(found))
         return 1 if found["differ"] else 0
     print("usage: python -m recommender.search_check dump OUT.json | compare A.json B.json")

@@ -164,3 +164,17 @@ def test_search_check_counts_runs_whose_hits_differ() -> None:
         compare(before, {"q1": []})
     texts = query_texts()
     assert len(texts) == len(set(texts)) > 200
+
+
+def test_search_check_compare_refuses_a_missing_or_foreign_file_in_one_line(tmp_path, capsys):
+    from recommender.search_check import main
+
+    good = tmp_path / "a.json"
+    good.write_text('{"q": []}')
+    bad = tmp_path / "b.json"
+    bad.write_text("[1, 2]")
+    assert main(["compare", str(good), str(tmp_path / "absent.json")]) == 2
+    assert main(["compare", str(good), str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "cannot read the dump" in err[0] and "not a search_check" in err[1]
+    assert main(["compare", str(good), str(good)]) == 0
