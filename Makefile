@@ -21,7 +21,8 @@ $(VENV)/.installed: pyproject.toml
 
 # The shared caches below depend on the shipped artifacts (`cantus build` rewrites
 # artifacts/manifest.json) and on the modules whose VERSION keys them: the next make rebuilds.
-CACHE_CODE := recommender/lexical.py recommender/melody.py recommender/neighbours.py generator/novelty.py
+CACHE_CODE := recommender/lexical.py recommender/melody.py recommender/neighbours.py \
+              recommender/dense_bounds.py generator/novelty.py
 $(VENV)/.caches: $(VENV)/.installed artifacts/manifest.json $(CACHE_CODE)
 	# export the MiniLM query encoder to ONNX once into the venv: searches then never import torch
 	$(BIN)/python -c "from recommender.query_text import query_text_embedder; query_text_embedder()"
@@ -32,6 +33,8 @@ $(VENV)/.caches: $(VENV)/.installed artifacts/manifest.json $(CACHE_CODE)
 	# every catalog piece's `similar` neighbours, precomputed beside its melody index
 	$(BIN)/python -c "from recommender.neighbours import build_shared_neighbours as b; b()"
 	$(BIN)/python -c "from recommender.engine_data import build_shared_lexical_index as b; b()"
+	# the low-rank sketch that lets a text query score only the rows that can reach its top k
+	$(BIN)/python -c "from recommender.dense_bounds import build_shared_dense_bounds as b; b()"
 	touch $@
 
 run: install

@@ -90,6 +90,7 @@ class DenseBounds:
                     out, key=np.array(key), mean=self.mean, basis=self.basis,
                     projected=self.projected, residual=self.residual,
                 )  # fmt: skip
+            os.chmod(name, 0o644)  # mkstemp's 0600 would hide a shared cache from other users
             os.replace(name, path)
         except BaseException:
             Path(name).unlink(missing_ok=True)
@@ -143,9 +144,14 @@ def data_key(*arrays: np.ndarray) -> str:
 def cached_bounds(parts: tuple[np.ndarray, ...], cache_dir: str | None) -> DenseBounds:
     """The sketch of the vectors ``np.hstack(parts)``, read from ``cache_dir`` when made
     before, else built (and kept there when it is writable)."""
+    from recommender.query_text import shared_cache_dir
+
     key = data_key(*parts)
-    path = Path(cache_dir) / f"dense-bounds-{key}.npz" if cache_dir else None
-    bounds = DenseBounds.load(path, key) if path is not None else None
+    name = f"dense-bounds-{key}.npz"
+    path = Path(cache_dir) / name if cache_dir else None
+    # the shipped catalog's sketch is made once per installation by ``make install``
+    found = (DenseBounds.load(p, key) for p in (path, shared_cache_dir() / name) if p is not None)
+    bounds = next((b for b in found if b is not None), None)
     if bounds is None:
         bounds = DenseBounds.build(np.hstack(parts))
         if path is not None:
@@ -158,3 +164,16 @@ def cached_bounds(parts: tuple[np.ndarray, ...], cache_dir: str | None) -> Dense
 
                 prune_cache(path, "dense-bounds-*.npz")
     return bounds
+
+
+def build_shared_dense_bounds() -> Path:
+    """The shipped catalog's sketch into the installation's shared cache (``make install``),
+    from the vectors the engine searches; returns the folder."""
+    from recommender.engine import Engine, SearchConfig
+    from recommender.engine_data import load_parts
+    from recommender.query_text import shared_cache_dir
+
+    engine = Engine(**load_parts(with_user=False), config=SearchConfig())
+    parts = (engine.embeddings, engine.caption_embeddings)
+    cached_bounds(tuple(p for p in parts if p is not None), str(shared_cache_dir()))
+    return shared_cache_dir()

@@ -106,8 +106,9 @@ def _sha_of_ids(ids: Iterable[str]) -> str:
 # ------------------------------------------------------------------------------- loading
 
 
-def load_parts(data_dir: Path | str | None = None) -> dict[str, Any]:
-    """Everything :class:`Engine` needs from a data dir (and the user's pieces), as kwargs."""
+def load_parts(data_dir: Path | str | None = None, with_user: bool = True) -> dict[str, Any]:
+    """Everything :class:`Engine` needs from a data dir (and the user's pieces, unless
+    ``with_user`` is False: the shipped catalog alone), as kwargs."""
     from cantus import config
     from recommender.encoder import load_encoder
 
@@ -118,7 +119,7 @@ def load_parts(data_dir: Path | str | None = None) -> dict[str, Any]:
     encoder = load_encoder(folder)
     parts = [folder]
     user = config.user_dir()
-    if _has_catalog(user) and user.resolve() != folder.resolve():
+    if with_user and _has_catalog(user) and user.resolve() != folder.resolve():
         parts.append(user)
     frames = [_read_catalog(p) for p in parts]
     embeddings = [

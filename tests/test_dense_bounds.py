@@ -178,3 +178,20 @@ def test_search_check_compare_refuses_a_missing_or_foreign_file_in_one_line(tmp_
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and "cannot read the dump" in err[0] and "not a search_check" in err[1]
     assert main(["compare", str(good), str(good)]) == 0
+
+
+def test_a_sketch_in_the_shared_cache_is_read_not_rebuilt(tmp_path, monkeypatch) -> None:
+    from recommender import query_text
+
+    x = _vectors()
+    shared, home = tmp_path / "shared", tmp_path / "home"
+    made = dense_bounds.cached_bounds((x,), str(shared))  # as `make install` leaves it
+    monkeypatch.setattr(query_text, "shared_cache_dir", lambda: shared)
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("rebuilt although the shared cache holds the sketch")
+
+    monkeypatch.setattr(DenseBounds, "build", no_build)
+    again = dense_bounds.cached_bounds((x,), str(home))
+    assert np.array_equal(again.projected, made.projected)
+    assert not home.exists() or not list(home.iterdir())  # nothing copied into the home
