@@ -135,6 +135,7 @@ def test_tune_book_dance_form_becomes_its_genre():
     assert row["genre"] == "reel" and row["form"] == "reel"
 
 
+@pytest.mark.slow  # re-parses source files of every collection (~60-100 s on 2 cores)
 def test_refreshing_a_fresh_build_changes_no_metadata(tiny_data_dir, tmp_path):
     """The build's metadata stage and ingest read the same fields the same way: on a few pieces
     of every collection and source file of the tiny build (the whole of it takes minutes)."""

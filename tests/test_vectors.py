@@ -250,6 +250,7 @@ def shipped_parts():
 STORE_PATH = {"exact_max": 0, "factory": "Flat"}
 
 
+@pytest.mark.slow  # the whole default corpus through a fresh store (~45 s on 2 cores)
 def test_default_corpus_same_top10_from_a_fresh_store(shipped_parts, tmp_path, monkeypatch):
     """`CANTUS_VECTORS=milvus:./vectors.db cantus search ...` on a fresh home fills the store
     and answers like FAISS; then search (filters included), similar, nearest and recommend
