@@ -78,3 +78,8 @@ def chorale_seasons(title: str) -> list[str]:
     text = title or ""
     works = {int(n) for n in _BWV.findall(text)}
     return [s for pattern, numbers, s in _RES if pattern.search(text) or works & set(numbers)]
+
+
+def feast_name(season: str) -> str:
+    """The feast a ``SEASONS`` entry is named for ("Easter chorale, Easter hymn" -> "Easter")."""
+    return season.split(" chorale", 1)[0]

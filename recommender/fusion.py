@@ -54,8 +54,9 @@ def matched_words(
     """ "title: Minuet; genre: Wiegen - Lied = lullaby" from ``LexicalIndex.matches`` (words as
     the source spells them); words the ``summary`` (the rest of `why`) already shows are not
     repeated, except a source label translated into English."""
+    from cantus.chorale_seasons import chorale_seasons, feast_name
     from cantus.metadata import label_themes
-    from recommender.lexical import tokens
+    from recommender.lexical import FEAST, tokens
 
     shown = set(tokens(summary))
     parts = []
@@ -65,6 +66,11 @@ def matched_words(
         if label == "genre" and genre and original and original.casefold() != genre.casefold():
             english = ", ".join([genre, *label_themes(original)])
             parts.append(f"genre: {original} = {english}")
+        elif label == FEAST:  # the feast the title's hymn is sung at, by its name
+            words = set(tokens(" ".join(found)))
+            seasons = chorale_seasons(str(record.get("title") or ""))
+            feasts = [feast_name(s) for s in seasons if words & set(tokens(s))]
+            parts.append(f"feast: {', '.join(dict.fromkeys(feasts))}")
         elif label not in ("meter", "key") and not set(tokens(" ".join(found))) <= shown:
             parts.append(f"{label}: {' '.join(found)}")
     return "; ".join(parts)

@@ -43,11 +43,13 @@ from recommender.stop_words import ENGLISH_STOP_WORDS  # not sklearn's: its impo
 if TYPE_CHECKING:  # scipy is imported where a matrix is made: `inspire` never makes one
     from scipy import sparse
 
+FEAST = "feast"  # not a catalog column: a chorale's feast, read from its title
 MIN_SPLIT = 3  # letters of each part when a query word is read as two source words
-VERSION = "10"  # bump when tokens, fields or weights change: cached indexes are rebuilt
+VERSION = "11"  # bump when tokens, fields or weights change: cached indexes are rebuilt
 # (field label shown in `why`, catalog columns); order = order of labels in `why`
 FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("title", ("title",)),
+    ("feast", (FEAST,)),
     ("genre", ("genre", "genre_original", "form")),
     ("region", ("region", "origin")),
     ("composer", ("composer",)),
@@ -131,9 +133,10 @@ def _field_text(record: dict[str, Any], columns: Sequence[str], names: dict[str,
             value = " ".join(dict.fromkeys(v for v in (value, kind) if v))
         elif column == "genre_original":  # "Ballade, Mord" also says "murder"
             value = " ".join([value, *label_themes(value)])
+        elif column == FEAST:  # a hymn's feast, from its title (`why` says "feast", not "title")
+            value = " ".join(chorale_seasons(str(record.get("title") or "")))
         elif column in ("title", "notes"):  # "Ein feste Burg" is "A Mighty Fortress"
-            seasons = chorale_seasons(value) if column == "title" else []  # a hymn's feast
-            value = " ".join([value, *title_english(value), *seasons])
+            value = " ".join([value, *title_english(value)])
         elif column == "region":  # "Switzerland" is also "Swiss"
             value = " ".join([value, *region_adjectives(value)])
         elif column == "collection":

@@ -128,3 +128,18 @@ def test_a_title_naming_no_feast_gets_none():
     assert chorale_seasons("Ein’ feste Burg ist unser Gott (BWV 302)") == []
     funeral = ["funeral chorale, hymn of death and dying"]
     assert chorale_seasons("Es ist genug (BWV 60.5)") == funeral
+
+
+def test_why_names_a_chorales_feast_as_the_feast_and_only_title_words_as_title():
+    from recommender.fusion import matched_words
+    from recommender.lexical import LexicalIndex
+
+    records = [
+        {"collection": "bach", "title": "Christ lag in Todesbanden (BWV 279)"},
+        {"collection": "bach", "title": "Chorale BWV 66.6"},  # Easter by its cantata
+    ]
+    index = LexicalIndex.build(records)
+    _, terms = index.scores("Easter chorale")
+    whys = [matched_words(r, index.matches(r, terms)) for r in records]
+    assert whys[0] == "feast: Easter"  # was "title: Easter chorale"
+    assert whys[1] == "title: Chorale; feast: Easter"
