@@ -62,6 +62,9 @@ class SearchConfig:
     # added weight of the query's word pairs a field has side by side (idf, by the query words'
     # idf: `recommender.lexical.LexicalIndex.phrase_share`)
     lexical_phrase: float = 1.0
+    # weight of the share of the query's needs (facets and naming words) a piece meets
+    # (`recommender.fusion`); chosen on the tune half and tune sets 1, 2 (fresh, fresh2)
+    w_needs: float = 0.5
     rerank_pool: int = 200  # hybrid candidates re-scored when the query names facets
     overfetch: int = 4  # first fetch = overfetch · k (+ exclusions) before filtering
     min_fetch: int = 64  # never fetch fewer candidates than this when filtering
@@ -77,7 +80,7 @@ class SearchConfig:
     index_cache_dir: str | None = None  # approximate indexes kept here ($CANTUS_HOME/index)
 
     def __post_init__(self) -> None:
-        weights = (self.w_contrastive, self.w_caption, self.w_facets, self.w_lexical)
+        weights = (self.w_contrastive, self.w_caption, self.w_facets, self.w_lexical, self.w_needs)
         if min(weights) < 0 or sum(weights[:2]) <= 0 or not all(map(math.isfinite, weights)):
             msg = f"search weights must be finite, ≥ 0 and not both 0 (received {weights})"
             raise ValueError(msg)
