@@ -86,6 +86,13 @@ def title_english(text: str) -> list[str]:
     return [english for pattern, english in _TITLE_RES if pattern.search(text or "")]
 
 
+def title_english_spans(text: str) -> list[tuple[str, str]]:
+    """(the words of ``text`` a ``TITLE_SYNONYMS`` pattern matched, their English) for each
+    pattern that matches: ("Quick Step 42d. Regt.") -> [("Regt", "regiment regimental")]."""
+    found = ((p.search(text or ""), e) for p, e in _TITLE_RES)
+    return [(m.group(0).strip(), e) for m, e in found if m]
+
+
 _TITLE_RES = tuple((re.compile(p, re.IGNORECASE), e) for p, e in TITLE_SYNONYMS)
 
 

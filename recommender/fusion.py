@@ -66,6 +66,23 @@ def need_words(terms: Sequence[str]) -> list[str]:
     return [t for t in terms if len(t) > 1 and t not in moods]
 
 
+def _title_parts(record: dict[str, Any], found: Sequence[str], shown: set[str]) -> list[str]:
+    """ "title: Minuet" for words the title has; "title: Regt. = regimental" for a word only
+    its English name (``cantus.metadata.title_english``) has: `why` quotes the title itself."""
+    from cantus.metadata import title_english_spans
+    from recommender.lexical import tokens
+
+    title = set(tokens(str(record.get("title") or "")))
+    own = [w for w in found if set(tokens(w)) & title]
+    parts = [f"title: {' '.join(own)}"] if own and not set(tokens(" ".join(own))) <= shown else []
+    other = set(tokens(" ".join(w for w in found if w not in own)))
+    for span, english in title_english_spans(str(record.get("title") or "")):
+        named = [w for w in english.split() if set(tokens(w)) & other]
+        if named:  # a hymn's English name whole, else the synonyms that matched
+            parts.append(f"title: {span} = {english if english[:1].isupper() else ' '.join(named)}")
+    return parts
+
+
 def top_rows(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> np.ndarray:
     """Indices of the ``k`` best scores (best first; ties in row order), within ``allowed``."""
     if allowed is not None:
@@ -96,6 +113,8 @@ def matched_words(
         if label == "genre" and genre and original and original.casefold() != genre.casefold():
             english = ", ".join([genre, *label_themes(original)])
             parts.append(f"genre: {original} = {english}")
+        elif label == "title":
+            parts += _title_parts(record, found, shown)
         elif label == FEAST:  # the feast the title's hymn is sung at, by its name
             words = set(tokens(" ".join(found)))
             seasons = chorale_seasons(str(record.get("title") or ""))

@@ -143,3 +143,23 @@ def test_why_names_a_chorales_feast_as_the_feast_and_only_title_words_as_title()
     whys = [matched_words(r, index.matches(r, terms)) for r in records]
     assert whys[0] == "feast: Easter"  # was "title: Easter chorale"
     assert whys[1] == "title: Chorale; feast: Easter"
+
+
+def test_why_says_title_only_for_the_titles_own_words_and_names_an_english_synonym_so():
+    from recommender.fusion import matched_words
+    from recommender.lexical import LexicalIndex
+
+    records = [
+        {"title": "Quick Step 42d. Regt."},
+        {"title": "Ein feste Burg ist unser Gott"},
+        {"title": "The Regimental March"},
+    ]
+    index = LexicalIndex.build(records)
+
+    def why(row: int, query: str) -> str:
+        _, terms = index.scores(query)
+        return matched_words(records[row], index.matches(records[row], terms))
+
+    assert why(0, "a regimental quick step") == "title: Quick Step; title: Regt = regimental"
+    assert why(1, "a mighty fortress") == "title: Ein feste Burg = A Mighty Fortress Is Our God"
+    assert why(2, "a regimental march") == "title: Regimental March"
