@@ -62,9 +62,6 @@ TUNING = {
     "weak_match": "source-judged tune half (its queries vs the off-topic tune half)",
     "label words (cantus.label_words THEME_WORDS/TITLE_SYNONYMS), lexical query rules "
     "(CONTENT_WORDS, word splitting)": "fresh and fresh2 (tune sets), read per query",
-    "w_needs (SearchConfig: weight of the share of a query's needs a piece meets)": "source-"
-    "judged tune half + fresh + fresh2, pooled mean nDCG@10 over {0, 0.25, 0.5, 1, 2} "
-    "(0.9433 / 0.9526 / 0.9567 / 0.9567 / 0.9554; the smaller of the tie kept), fixed here",
     "query mood words (recommender.facets QUERY_MOOD_WORDS), key facet, one mode per query": (
         "fresh and fresh2 (tune sets) and the tune half, read per query"
     ),

@@ -134,7 +134,7 @@ def _fused_top(engine: Engine, text: str, config: Any, dense_cache: dict) -> Any
     """``rank(w_lexical, w_facets)`` -> top rows of ``engine.search(text)`` under ``config``
     with those weights, from channels found once (``recommender.fusion``, as search fuses a
     catalog it scores whole); dense scores are kept per (text, w_caption) in ``dense_cache``."""
-    query_vec, weight, facets, lexical, terms, needs = engine.channels(text, config)
+    query_vec, weight, facets, lexical, terms = engine.channels(text, config)
     key = (text, config.w_caption)
     if key not in dense_cache:
         dense_cache[key] = engine._dense_scores(query_vec, np.arange(len(engine.catalog)))
@@ -146,8 +146,7 @@ def _fused_top(engine: Engine, text: str, config: Any, dense_cache: dict) -> Any
         shown = share if w_facets > 0 else []
         if not shown and lex is None:  # search then ranks by the index alone, as here
             return np.array([r for r, _ in engine._ranked(query_vec, K, None, frozenset())])
-        need = needs if w_lexical > 0 else None  # search finds no needs without the words
-        scores = fuse(dense, shown, lex, (weight, w_facets, w_lexical), (need, config.w_needs))
+        scores = fuse(dense, shown, lex, (weight, w_facets, w_lexical))
         return top_rows(scores, K)
 
     return rank

@@ -80,16 +80,6 @@ def _query_facets(query: str) -> tuple[tuple[str, Callable[[Any], bool]], ...]:
     return tuple(dict(facets).items())  # one per name
 
 
-@functools.cache
-def mood_words() -> frozenset[str]:
-    """Tokens of every mood word a query facet reads (``MOOD_RULES`` and ``QUERY_MOOD_WORDS``)."""
-    from cantus.caption_evidence import MOOD_RULES
-    from recommender.lexical import tokens
-
-    words = [*QUERY_MOOD_WORDS, *(w for rule in MOOD_RULES for w in rule.words)]
-    return frozenset(t for w in words for t in tokens(w))
-
-
 def _one_per_attribute(
     found: list[tuple[str, Callable[[Any], bool], bool, int]],
 ) -> list[tuple[str, Callable[[Any], bool], bool, int]]:

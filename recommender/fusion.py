@@ -1,17 +1,11 @@
-"""How search mixes its channels, and how `why` names the words that matched.
+"""How search mixes its three channels, and how `why` names the words that matched.
 
-score = (dense + w_f · share of the query's facets + w_l · BM25 / best BM25
-         + w_n · share of the query's needs) / (sum of weights)
+score = (dense + w_f · share of the query's facets + w_l · BM25 / best BM25) / (sum of weights)
 
 *dense* is the hybrid cosine (``recommender.engine``), the facet share comes from
 ``recommender.facets`` and BM25 from ``recommender.lexical``. A weight counts in the
 denominator only when its channel has something to say (the query names facets / words the
 catalog knows), so scores stay on the cosine scale the weak-match threshold reads.
-
-The needs are the query's facets and its words that name something (not a mood word, which a
-facet reads, nor a one-letter token), counted alike: "a German lullaby" needs the lullaby form,
-"german" and "lullaby", so a German lullaby (3 of 3) outranks a Yunnan one (2 of 3) whatever
-the idf of "german". Only a query with two needs or more has this channel.
 """
 
 from __future__ import annotations
@@ -27,13 +21,10 @@ def fuse(
     facets: Sequence[np.ndarray],
     lexical: np.ndarray | None,
     weights: tuple[float, float, float],
-    needs: tuple[np.ndarray | None, float] = (None, 0.0),
 ) -> np.ndarray:
     """Fused scores of the same rows: ``dense`` (R,), facet masks and lexical scores already
-    restricted to those rows; ``weights`` = (sum of dense weights, w_facets, w_lexical);
-    ``needs`` = (share of the query's needs each row meets, or None; w_needs)."""
+    restricted to those rows; ``weights`` = (sum of dense weights, w_facets, w_lexical)."""
     dense_weight, w_facets, w_lexical = weights
-    share, w_needs = needs
     scores = dense.astype(np.float64, copy=True)
     total = dense_weight
     if len(facets):
@@ -42,28 +33,7 @@ def fuse(
     if lexical is not None:
         scores += w_lexical * lexical
         total += w_lexical
-    if share is not None and w_needs > 0:
-        scores += w_needs * share
-        total += w_needs
     return scores / total
-
-
-def needs_share(facets: Sequence[np.ndarray], has_terms: np.ndarray | None) -> np.ndarray | None:
-    """Share of the query's needs (facet masks, (N, T) word indicators) each row meets;
-    None under two needs (see module doc)."""
-    columns = [np.asarray(f, np.float64) for f in facets]
-    if has_terms is not None:
-        columns += list(has_terms.T)
-    return np.mean(columns, axis=0) if len(columns) >= 2 else None
-
-
-def need_words(terms: Sequence[str]) -> list[str]:
-    """The query terms that count as needs: not a mood word (a facet reads those: "sad" is a
-    minor key, not the word "sad"), not one letter (the "s" of "soldier's")."""
-    from recommender.facets import mood_words
-
-    moods = mood_words()
-    return [t for t in terms if len(t) > 1 and t not in moods]
 
 
 def _title_parts(record: dict[str, Any], found: Sequence[str], shown: set[str]) -> list[str]:

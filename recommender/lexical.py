@@ -276,11 +276,6 @@ class LexicalIndex:
             scores = scores + phrase * self.phrase_share(query, float(idf.sum()))
         return scores, terms
 
-    def has_terms(self, terms: Sequence[str]) -> np.ndarray:
-        """(N, T) 1.0 where a piece's words include each of ``terms`` (known to the index)."""
-        columns = self.weights[:, [self.vocabulary[t] for t in terms]]
-        return (columns > 0).astype(np.float64).toarray()
-
     def with_split_words(self, query: str) -> str:
         """``query`` plus the two words each of its words joins where the sources write them
         side by side ("walkaround" -> "... walk around": the minstrel books' "Walk Around"),

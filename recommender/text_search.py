@@ -20,7 +20,7 @@ from recommender.checks import check_k, check_query, parse_filters
 from recommender.engine_data import _unit_rows
 from recommender.facets import EVIDENCE_COLUMNS, FacetRows, query_facets, query_keys
 from recommender.fusion import fuse as fuse_channels
-from recommender.fusion import matched_words, need_words, needs_share, top_rows
+from recommender.fusion import matched_words, top_rows
 from recommender.lexical import LexicalIndex
 from recommender.lexical import data_key as lexical_data_key
 from recommender.query_text import shared_cache_dir
@@ -66,48 +66,41 @@ class TextSearch:
         query, k = check_query(query), check_k(k)
         where = parse_filters(filters)
         mask = self.filter_mask(where)
-        query_vec, total_weight, facets, lexical, terms, needs = self.channels(query, self.config)
+        query_vec, total_weight, facets, lexical, terms = self.channels(query, self.config)
         if not facets and not terms:
             ranked = self._ranked(query_vec, k, mask, frozenset(), where)
             return [self._hit(r, s / total_weight) for r, s in ranked]
-        channels = (facets, lexical, terms, needs)
-        return self._fused(query_vec, total_weight, channels, k, mask, where)
+        return self._fused(query_vec, total_weight, facets, lexical, terms, k, mask, where)
 
-    def channels(self, query: str, config: SearchConfig) -> tuple[
-        np.ndarray, float, list[np.ndarray], np.ndarray | None, list[str], np.ndarray | None
-    ]:  # fmt: skip
+    def channels(
+        self, query: str, config: SearchConfig
+    ) -> tuple[np.ndarray, float, list[np.ndarray], np.ndarray | None, list[str]]:
         """What ``search`` fuses under ``config``: (index query, sum of dense weights, facet
-        masks, lexical scores of every piece or None, the query terms the catalog knows, the
-        share of the query's needs each piece meets or None: ``recommender.fusion``)."""
+        masks, lexical scores of every piece or None, the query terms the catalog knows)."""
         w_c, w_t = config.w_contrastive, config.w_caption
         query_vec, total_weight = self._search_vector(*self._embed_query(query), (w_c, w_t))
         facets = self._facet_masks(query) if config.w_facets > 0 else []
         if config.w_lexical <= 0:
-            return query_vec, total_weight, facets, None, [], None
+            return query_vec, total_weight, facets, None, []
         lexical, terms = self.lexical_index().scores(
             query, config.lexical_coverage, config.lexical_title, config.lexical_phrase
         )
-        needs = None
-        if config.w_needs > 0:
-            words = need_words(terms)
-            has = self.lexical_index().has_terms(words) if words else None
-            needs = needs_share(self._facet_masks(query), has)
-        return query_vec, total_weight, facets, lexical, terms, needs
+        return query_vec, total_weight, facets, lexical, terms
 
     def _fused(
         self,
         query_vec: np.ndarray,
         weight: float,
-        channels: tuple[list[np.ndarray], np.ndarray | None, list[str], np.ndarray | None],
+        facets: list[np.ndarray],
+        lexical: np.ndarray | None,
+        terms: list[str],
         k: int,
         mask: np.ndarray | None,
         where: dict[str, list[str]] | None = None,
     ) -> list[Hit]:
         """Dense hybrid, facet share and BM25 mixed by ``recommender.fusion.fuse``: over every
         row up to ``exact_max`` pieces, else over the index's candidates plus the best BM25
-        pieces and the best pieces having every facet; ``channels`` = (facet masks, lexical
-        scores, query terms, needs share) from :meth:`channels`."""
-        facets, lexical, terms, needs = channels
+        pieces and the best pieces having every facet."""
         lex = lexical if terms else None
         if len(self.catalog) <= self.config.exact_max:
             rows = np.arange(len(self.catalog))
@@ -118,7 +111,6 @@ class TextSearch:
             [f[rows] for f in facets],
             None if lex is None else lex[rows],
             (weight, self.config.w_facets, self.config.w_lexical),
-            (None if needs is None else needs[rows], self.config.w_needs),
         )
         top = top_rows(scores, k, None if mask is None else mask[rows])
         return [
