@@ -62,6 +62,9 @@ TUNING = {
     "weak_match": "source-judged tune half (its queries vs the off-topic tune half)",
     "label words (cantus.label_words THEME_WORDS/TITLE_SYNONYMS), lexical query rules "
     "(CONTENT_WORDS, word splitting)": "fresh and fresh2 (tune sets), read per query",
+    "query mood words (recommender.facets QUERY_MOOD_WORDS), key facet, one mode per query": (
+        "fresh and fresh2 (tune sets) and the tune half, read per query"
+    ),
     "fresh3": "nothing tuned; no per-query row read; its mean with fresh4 gated one change "
     "once, by a rule written before (2026-12-01 22:16)",
     "fresh4": "nothing tuned; written blind at the sixth stop; gated one change with fresh3",
