@@ -12,8 +12,9 @@ exact hybrid top-k in a single pass, and ``[v | 0]`` gives plain music similarit
 changing them needs no rebuild.
 
 When the query names musical facts in the captions' vocabulary ("melancholy" = minor and slow,
-"waltz" = waltz or 3/4, "fast", "dorian", ...: :func:`query_facets`), the best hybrid
-candidates are re-scored with a small bonus for the share of those facts each piece has.
+"waltz" = waltz or 3/4, "fast", "dorian", ...: :func:`query_facets`; a key named outright:
+``query_keys``), the best hybrid candidates are re-scored with a small bonus for the share of
+those facts each piece has.
 
 Filters (``meter=3/4``, ``mode=minor``, ...) are applied by over-fetching from the index and
 growing the fetch until ``k`` hits pass; a very selective filter falls back to exact scoring of

@@ -11,7 +11,8 @@ any later set stay *test*: never read per query, never tuned on. ``skip`` leaves
 ``fresh2``: ``recommender.fresh_queries2.FRESH2``, written later by another hand after the first
 had been looked at; ``fresh3``: ``recommender.fresh_queries3.FRESH3``, written by a third hand
 while the search changes of 2026-12-01's fifth stop were being made; ``fresh4``:
-``recommender.fresh_queries4.FRESH4``, by a fourth hand during the sixth stop) from the same raw
+``recommender.fresh_queries4.FRESH4``, by a fourth hand during the sixth stop; ``fresh5``:
+``recommender.fresh_queries5.FRESH5``, by a fifth hand during the eighth stop) from the same raw
 source records as ``recommender.eval_search`` (ABC ``R:``/``O:``/``T:``, music21 corpus metadata,
 music21 meter/key), ranks each query with the methods of the test half -- cantus with the constants
 already tuned on the tune half, cantus without its lexical channel, BM25 over all metadata,
@@ -44,13 +45,21 @@ from recommender.fresh_queries3 import FRESH3
 from recommender.fresh_queries3 import WRITTEN as WRITTEN3
 from recommender.fresh_queries4 import FRESH4
 from recommender.fresh_queries4 import WRITTEN as WRITTEN4
+from recommender.fresh_queries5 import FRESH5
+from recommender.fresh_queries5 import WRITTEN as WRITTEN5
 from recommender.search_types import SearchConfig
 from recommender.source_queries import Record, SourceQuery, split_off_topic
 
 Ranker = Callable[[str], np.ndarray]  # query text -> top-10 catalog rows
 # report section names, in the order they are scored
-FRESH_SECTIONS = ("fresh", "fresh2", "fresh3", "fresh4")
-SET_ROLES = {"fresh": "tune", "fresh2": "tune", "fresh3": "test", "fresh4": "test"}  # module doc
+FRESH_SECTIONS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5")
+SET_ROLES = {  # module doc
+    "fresh": "tune",
+    "fresh2": "tune",
+    "fresh3": "test",
+    "fresh4": "test",
+    "fresh5": "test",
+}
 ROLE_NOTES = {
     "tune": "tune set since 2026-12-01 (sixth stop): read per query and tuned on; not a blind test",
     "test": "blind test set: never read per query, no constant tuned on it",
@@ -62,9 +71,13 @@ TUNING = {
     "weak_match": "source-judged tune half (its queries vs the off-topic tune half)",
     "label words (cantus.label_words THEME_WORDS/TITLE_SYNONYMS), lexical query rules "
     "(CONTENT_WORDS, word splitting)": "fresh and fresh2 (tune sets), read per query",
+    "query mood words (recommender.facets QUERY_MOOD_WORDS), key facet, one mode per query": (
+        "fresh and fresh2 (tune sets) and the tune half, read per query"
+    ),
     "fresh3": "nothing tuned; no per-query row read; its mean with fresh4 gated one change "
     "once, by a rule written before (2026-12-01 22:16)",
     "fresh4": "nothing tuned; written blind at the sixth stop; gated one change with fresh3",
+    "fresh5": "nothing tuned; written blind at the eighth stop",
 }
 
 
@@ -76,6 +89,7 @@ def fresh_set(name: str) -> tuple[tuple[SourceQuery, ...], str]:
         "fresh2": (FRESH2, WRITTEN2),
         "fresh3": (FRESH3, WRITTEN3),
         "fresh4": (FRESH4, WRITTEN4),
+        "fresh5": (FRESH5, WRITTEN5),
     }
     if name not in sets:
         msg = f"no blind query set named {name!r} (known: {', '.join(sets)})"

@@ -26,6 +26,14 @@ EVIDENCE_FIELDS = {
 PACE_COLUMNS = ("tempo_text", "tempo_bpm", "note_density", "parts")  # pace()'s inputs
 EVIDENCE_COLUMNS = tuple(dict.fromkeys([*sum(EVIDENCE_FIELDS.values(), ()), *PACE_COLUMNS]))
 GENERIC_FORM_NAMES = frozenset({"song", "tune", "melody", "folk song", "folk tune"})
+# mood words people type that the captions do not use, and the caption rule each means
+# (added from the tune sets' queries and their usual synonyms)
+QUERY_MOOD_WORDS = {
+    "gloomy": "minor_slow", "melancholic": "minor_slow", "doleful": "minor_slow",
+    "dismal": "minor_slow", "sombre": "minor_moderate", "happy": "major_fast",
+    "merry": "major_fast", "jolly": "major_fast", "joyous": "major_fast",
+    "uplifting": "major_moderate",
+}  # fmt: skip
 MODE_WORDS = ("major", "minor", "dorian", "phrygian", "lydian", "mixolydian", "aeolian", "locrian")
 
 
@@ -40,31 +48,84 @@ def _query_facets(query: str) -> tuple[tuple[str, Callable[[Any], bool]], ...]:
     """Musical facts a query names, as ``(name, test(Evidence) -> bool)``.
 
     The vocabulary is ``cantus.caption_evidence``' own (mood rules, form synonyms, meter and pace
-    names), so "melancholy" means what the captions mean by it: minor key and slow pace. A
-    form also accepts the meter its synonyms name ("waltz" ~ "3/4 dance").
+    names) plus a few mood words people type (``QUERY_MOOD_WORDS``), so "melancholy" means what
+    the captions mean by it: minor key and slow pace. A form also accepts the meter its synonyms
+    name ("waltz" ~ "3/4 dance"). Where two words ask for different modes (or paces), one wins
+    (:func:`_one_per_attribute`): "a sad, tender lullaby" asks for minor, not also major.
     """
     from cantus.caption_evidence import FORM_SYNONYMS, METER_NAMES, MOOD_RULES, PACE_WORDS
 
     text = " ".join(query.casefold().split())
-    facets: list[tuple[str, Callable[[Any], bool]]] = []
+    found: list[tuple[str, Callable[[Any], bool], bool, int]] = []  # (+ said outright, where)
     for rule in MOOD_RULES:
-        if any(_names(text, w) for w in rule.words):
-            parts = _rule_parts(rule)  # e.g. melancholy -> mode minor, pace slow
-            facets += parts or [(f"mood:{rule.name}", rule.applies)]
+        words = [*rule.words, *(w for w, r in QUERY_MOOD_WORDS.items() if r == rule.name)]
+        places = [p for p in (_position(text, w) for w in words) if p >= 0]
+        if places:
+            parts = _rule_parts(rule) or [(f"mood:{rule.name}", rule.applies)]
+            found += [(n, t, False, min(places)) for n, t in parts]  # melancholy: minor, slow
     for form in _named_forms(text):
         names = FORM_SYNONYMS[form]
         meters = {m for n in names for m in METER_NAMES if _names(n.casefold(), m)}
-        facets.append((f"form:{form}", _form_test(form, frozenset(meters))))
+        found.append((f"form:{form}", _form_test(form, frozenset(meters)), True, 0))
     for meter, names in METER_NAMES.items():
         if any(_names(text, n.casefold()) for n in names):
-            facets.append((f"meter:{meter}", lambda e, m=meter: e.meter == m))
+            found.append((f"meter:{meter}", lambda e, m=meter: e.meter == m, True, 0))
     for pace, names in PACE_WORDS.items():
         if any(_names(text, n) for n in names):
-            facets.append((f"pace:{pace}", lambda e, p=pace: e.pace == p))
+            found.append((f"pace:{pace}", lambda e, p=pace: e.pace == p, True, 0))
     for mode in MODE_WORDS:
         if _names(text, mode):
-            facets.append((f"mode:{mode}", lambda e, m=mode: e.mode == m))
+            found.append((f"mode:{mode}", lambda e, m=mode: e.mode == m, True, 0))
+    facets = [(n, t) for n, t, _, _ in _one_per_attribute(found)]
     return tuple(dict(facets).items())  # one per name
+
+
+def _one_per_attribute(
+    found: list[tuple[str, Callable[[Any], bool], bool, int]],
+) -> list[tuple[str, Callable[[Any], bool], bool, int]]:
+    """One mode and one pace at most: a piece has one, so a second only lowers every piece's
+    share alike. Said outright ("in a minor key", "slow") beats implied by a mood word, else the
+    word named first wins (the first adjective is the query's main one)."""
+
+    def attribute(facet: tuple[str, Any, bool, int]) -> str:
+        return facet[0].split(":", 1)[0]
+
+    def rank(facet: tuple[str, Any, bool, int]) -> tuple[bool, int]:
+        return (not facet[2], facet[3])
+
+    best: dict[str, tuple[bool, int]] = {}
+    for facet in found:
+        if attribute(facet) in PROBE:
+            best[attribute(facet)] = min(best.get(attribute(facet), rank(facet)), rank(facet))
+    return [f for f in found if attribute(f) not in best or rank(f) == best[attribute(f)]]
+
+
+def _position(text: str, phrase: str) -> int:
+    """Where ``phrase`` first occurs in ``text`` as whole words; -1 when it does not."""
+    match = re.search(rf"(?<![\w-]){re.escape(phrase.casefold())}(?![\w-])", text)
+    return match.start() if match else -1
+
+
+# a key named outright: "in A minor", "B flat major", "in D", "E-flat"; a lone small "a" is the
+# article ("in a minor key"), so A needs a capital, an accidental or no mode-or-key word after
+_KEY = re.compile(
+    r"(?:\bin\s+|\b(?=[A-Ga-g][-#b♭♯ ]*(?:flat|sharp)?\s*(?:major|minor)\b))"
+    r"(?P<tonic>[A-Ga-g])(?:\s*-?\s*(?P<acc>flat|sharp|♭|♯|#|-|b(?![a-z])))?"
+    r"(?:\s+(?P<mode>major|minor|dorian|mixolydian))?(?![\w#-])(?!\s+(?:key|mode|scale)\b)"
+)
+
+
+def query_keys(query: str) -> list[tuple[str, str, str]]:
+    """Keys a query names outright, as (facet name, tonic as the catalog spells it: "B-",
+    "F#", mode or "" for any): "a hornpipe in B flat" -> [("key:B-", "B-", "")]."""
+    out = []
+    for m in _KEY.finditer(" ".join(query.split())):
+        letter, acc, mode = m["tonic"], (m["acc"] or "").casefold(), (m["mode"] or "").casefold()
+        if letter == "a" and not acc and not mode:
+            continue  # "in a" is the article
+        tonic = letter.upper() + ("-" if acc in ("flat", "♭", "-", "b") else "#" if acc else "")
+        out.append((f"key:{tonic} {mode}".strip(), tonic, mode))
+    return list(dict((o[0], o) for o in out).values())
 
 
 def _named_forms(text: str) -> list[str]:

@@ -20,7 +20,7 @@ from cantus.threads import on_one_blas_thread
 from recommender.checks import check_k, check_query, parse_filters
 from recommender.dense_bounds import DenseBounds, cached_bounds, rows_within
 from recommender.engine_data import _unit_rows
-from recommender.facets import EVIDENCE_COLUMNS, FacetRows, query_facets
+from recommender.facets import EVIDENCE_COLUMNS, FacetRows, query_facets, query_keys
 from recommender.fusion import fuse as fuse_channels
 from recommender.fusion import fused_weight, matched_words, top_rows
 from recommender.lexical import LexicalIndex
@@ -237,4 +237,17 @@ class TextSearch:
                     self._evidence = FacetRows(columns, len(self.catalog))
                 self._facets[name] = self._evidence.mask(test)
             masks.append(self._facets[name])
+        for name, tonic, mode in query_keys(query):  # a key named outright: "a jig in D"
+            if name not in self._facets:
+                self._facets[name] = self._key_mask(tonic, mode)
+            masks.append(self._facets[name])
         return masks
+
+    def _key_mask(self, tonic: str, mode: str) -> np.ndarray:
+        """Rows in ``tonic`` (catalog spelling, "B-"), and in ``mode`` unless it is empty."""
+        missing = [c for c in ("tonic", "mode") if c not in self.catalog]
+        if missing:
+            msg = f"a query names a key but the catalog has no {' or '.join(missing)} column"
+            raise ValueError(msg)
+        mask = (self.catalog["tonic"].astype(str) == tonic).to_numpy()
+        return mask & (self.catalog["mode"].astype(str) == mode).to_numpy() if mode else mask

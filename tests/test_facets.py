@@ -58,3 +58,38 @@ def test_missing_columns_read_as_unknown():
     assert [rows.distinct[c] for c in rows._codes] == _per_row(
         pd.DataFrame({"meter": ["3/4", "6/8"]})
     )
+
+
+def _names(query: str) -> list[str]:
+    return [name for name, _ in query_facets(query)]
+
+
+def test_one_mode_per_query_the_first_mood_word_or_the_one_said_outright():
+    names = _names("a sad, tender lullaby")  # sad = minor, tender = major: the first wins
+    assert "mode:minor" in names and "mode:major" not in names
+    names = _names("a cheerful tune in a minor key")  # said outright beats a mood word
+    assert "mode:minor" in names and "mode:major" not in names
+    assert [n for n in _names("a bright waltz in a major key") if n.startswith("mode:")] == [
+        "mode:major"
+    ]
+
+
+def test_mood_words_people_type_read_as_the_captions_moods():
+    assert {"mode:minor", "pace:slow"} <= set(_names("a gloomy Chinese folk song"))
+    assert "mode:minor" in _names("a sombre soldier's song")
+    assert "mode:major" in _names("an uplifting religious folk song")
+
+
+def test_a_key_named_outright_and_the_article_a_is_no_key():
+    from recommender.facets import query_keys
+
+    def keys(query: str) -> list[str]:
+        return [name for name, _, _ in query_keys(query)]
+
+    assert keys("a jig in A minor") == ["key:A minor"]
+    assert keys("hornpipe in B flat") == keys("a reel in Bb") == ["key:B-"]
+    assert keys("a jig in D") == ["key:D"]
+    assert keys("E-flat major") == ["key:E- major"]
+    assert keys("an air in f sharp minor") == ["key:F# minor"]
+    for article in ("Bach chorale in a minor key", "a minor-key ballad", "a song in a major mode"):
+        assert keys(article) == [], article

@@ -83,3 +83,27 @@ def test_tuning_fuses_each_grid_point_as_search_ranks_it(monkeypatch):
     assert len(trials) == 4 and tuned["lexical_phrase"] == 2.0 and tuned["w_lexical"] == 0.3
     assert max(t["nDCG@10"] for t in trials) == 1.0 > min(t["nDCG@10"] for t in trials)
     assert engine.config.lexical_phrase == 0.0  # the engine's own settings are restored
+
+
+def test_the_report_scores_the_served_constants_and_marks_them_stale_beside_a_better_grid():
+    from recommender.eval_search import GRID, served_against_grid
+    from recommender.search_types import SearchConfig
+    from recommender.source_queries import SourceQuery
+
+    tune = [SourceQuery(f"q{i}", "genre", ()) for i in range(4)]
+    halves = {"tune": tune, "test": []}
+
+    def per(scores: list[float]) -> dict[str, dict[str, float]]:
+        return {q.text: {"nDCG@10": s, "P@10_strict": s} for q, s in zip(tune, scores, strict=True)}
+
+    served = SearchConfig()
+    close = served_against_grid(
+        served, {"cantus": per([1, 1, 1, 0.5]), "cantus_grid_best": per([1, 1, 1, 1])}, halves
+    )
+    assert close["constants"] == {name: getattr(served, name) for name in GRID}
+    assert (close["tune_nDCG@10"], close["grid_best_tune_nDCG@10"]) == (0.875, 1.0)
+    assert not close["stale"]  # 0.125 behind: half a query of four
+    far = served_against_grid(
+        served, {"cantus": per([1, 1, 0, 0.5]), "cantus_grid_best": per([1, 1, 1, 1])}, halves
+    )
+    assert far["stale"]  # 0.375 behind: more than one query's worth

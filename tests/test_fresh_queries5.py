@@ -1,0 +1,128 @@
+"""The fifth blind fresh set: new beside every earlier set, spread over the families it was asked
+for, judged from raw source fields only, and refused by the split and the tuning."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from recommender.eval_fresh import fresh_grades
+from recommender.fresh_queries import FRESH, WITHDRAWN
+from recommender.fresh_queries2 import FRESH2
+from recommender.fresh_queries3 import FRESH3
+from recommender.fresh_queries4 import FRESH4
+from recommender.fresh_queries5 import FRESH5, WRITTEN
+from recommender.source_queries import ALL_QUERIES, MIN_RELEVANT, QUERIES, split
+from tests.test_fresh_queries import assert_no_tune_only_query_asks_for_the_same_pieces
+
+# Raw source records (``recommender.eval_search.source_records`` over the shipped catalog): for
+# each query of the fresh sets, the first MIN_RELEVANT pieces in catalog order it grades 2.
+FIXTURE = Path(__file__).parent / "fixtures" / "fresh_records.jsonl"
+# what each judge may read: the raw ABC fields, music21's metadata and path, its analysis
+RAW_NEEDS = ("R~", "O~", "R|T~", "R|T|meta~", "meta~", "meter=", "key=", "mode=", "collection=")
+# as the brief asked: 70 queries, a new "about" family, no mood family
+FAMILIES = {
+    "genre": 12,
+    "region": 12,
+    "chinese": 8,
+    "sacred": 10,
+    "dance": 10,
+    "about": 8,
+    "combined": 10,
+}
+
+
+def _records() -> list[dict]:
+    return [json.loads(line) for line in FIXTURE.read_text().splitlines()]
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def test_fifth_set_is_new_and_has_the_asked_families():
+    texts = [_norm(q.text) for q in FRESH5]
+    assert len(texts) == 70 and len(set(texts)) == len(texts)
+    earlier = {_norm(q.text) for q in (*ALL_QUERIES, *FRESH, *WITHDRAWN, *FRESH2, *FRESH3, *FRESH4)}
+    assert not set(texts) & earlier  # no query repeated from any earlier set
+    assert Counter(q.family for q in FRESH5) == FAMILIES
+    assert all(q.fresh for q in FRESH5)
+    assert "blind" in WRITTEN and "10z" in WRITTEN
+
+
+def test_every_fifth_set_judge_grades_its_fixture_pieces_relevant_and_others_not():
+    records = _records()
+    for query in FRESH5:
+        grades = Counter(query.grade(r) for r in records)
+        assert grades[2] >= MIN_RELEVANT, query.text
+        assert grades[0] > 0, query.text  # a judge that passes everything measures nothing
+
+
+def test_every_fifth_set_judge_reads_raw_fields_only():
+    for query in FRESH5:
+        parts = [p.strip("() ") for n in query.needs for p in re.split(r" or | and ", n.name)]
+        assert all(p.startswith(RAW_NEEDS) for p in parts), query.text
+    # the ranker's own columns, filled with the query's own words, never make a piece relevant
+    for query in FRESH5:
+        columns = ("genre", "region", "form", "origin", "title", "caption", "text")
+        ranker_only = {"source": "x.abc", **dict.fromkeys(columns, query.text)}
+        assert query.grade(ranker_only) == 0, query.text
+
+
+def test_fifth_set_judging_choices():
+    by_text = {q.text: q for q in FRESH5}
+    ghost = by_text["a ballad with a ghost in it"]  # a ghost, not a sacred ("geistlich") song
+    assert ghost.grade({"R": "Ballade, Mord, Grab, Auferstehen, Geist"}) == 2
+    assert ghost.grade({"R": "geistliches Lied, Fest - Lied"}) == 0
+    easter = by_text["an Easter folk song"]  # Easter, not a girl sent to a convent ("Kloster")
+    assert easter.grade({"R": "geistlich, Fest - Lied, Ostern"}) == 2
+    assert easter.grade({"R": "verbotene Liebe, Gang ins Kloster"}) == 0
+    hainan = by_text["a folk song from Hainan island"]  # the province, not a place opposite it
+    assert hainan.grade({"O": "China, Hainan, Wenchang"}) == 2
+    assert hainan.grade({"O": "China, Guangdong, Leizhou, Halbinsel gegenüber von Hainan)"}) == 0
+    slovak = by_text["a Slovak folk song"]  # Slovakia, not all of Czechoslovakia
+    assert slovak.grade({"O": "Osteuropa, Tschechoslowakei, Slowakei"}) == 2
+    assert slovak.grade({"O": "Osteuropa, Tschechoslowakei, Boehmen"}) == 0
+    moravia = by_text["a Moravian folk song"]  # the Kuhländchen is in Moravia
+    assert moravia.grade({"O": "Europa, Mitteleuropa, Deutschland, Kuhlaendchen"}) == 2
+    wedding = by_text["a wedding song from Lorraine"]  # a wedding song, not a wooing ballad
+    assert wedding.grade({"O": "Lothringen", "R": "Brautlied"}) == 2
+    assert wedding.grade({"O": "Lothringen", "R": "Ballade, Braut - Werbung"}) == 1
+    jig = by_text["a jig in B minor"]  # a jig, not a romanised Chinese title word
+    b_minor = {"tonic": "B", "mode": "minor"}
+    assert jig.grade({"R": "Jig", "T": "Galway Tom", **b_minor}) == 2
+    assert jig.grade({"R": "Xiaodiao, Erge", "T": "Caomeng nong jigong", **b_minor}) == 1
+    communion = by_text["a communion hymn for the Lord's Supper"]  # not the Easter hymn
+    bach = {"collection": "bach", "source": "bach/x.mxl"}
+    assert communion.grade({**bach, "META": "J.S. Bach ; Jesus Christus, unser Heiland"}) == 2
+    easter_hymn = "J.S. Bach ; Jesus Christus, unser Heiland, der den Tod überwand"
+    assert communion.grade({**bach, "META": easter_hymn}) == 1
+
+
+def test_split_and_tuning_refuse_the_fifth_set():
+    from recommender.eval_search import tune_weak_match, tune_weights
+
+    assert not {q.text for half in split().values() for q in half} & {q.text for q in FRESH5}
+    with pytest.raises(ValueError, match="fresh queries are all test"):
+        split(QUERIES + FRESH5[:1])
+    with pytest.raises(ValueError, match="only the tune half"):
+        tune_weights(None, [FRESH5[0]], {})  # refused before the engine is touched
+    with pytest.raises(ValueError, match="only the tune half"):
+        tune_weak_match(None, {"tune": [*split()["tune"], FRESH5[0]], "test": []})
+
+
+@pytest.mark.slow
+def test_every_fifth_set_query_has_three_relevant_pieces_in_the_shipped_catalog():
+    from cantus.catalog import load_catalog
+    from recommender.eval_search import source_records
+
+    columns = ["source", "number", "collection", "meter", "tonic", "mode"]
+    records = source_records(load_catalog(columns=columns, include_user=False))
+    grades = fresh_grades(records, FRESH5)
+    thin = {t: int((g == 2).sum()) for t, g in grades.items() if (g == 2).sum() < MIN_RELEVANT}
+    assert not thin
+    assert_no_tune_only_query_asks_for_the_same_pieces(records, grades)
