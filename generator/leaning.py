@@ -3,7 +3,9 @@
 (its corpus intervals, leap recovery, no long repeats, no zigzag), which scale degrees it dwells
 on in its mode, how it reaches a phrase-end's cadence degree, and the outer voices'
 part-writing: no parallel fifths or octaves between melody and bass, the raised leading tone in
-minor where the 7th leads to the tonic, the bass's dominant before a tonic cadence.
+minor where the 7th leads to the tonic, the bass's dominant before a tonic cadence; and the
+melody's slips spelled in the key (a chromatic slip G#-G, an augmented second F-G#:
+``generator.spelling``) and leaps into a phrase's final note.
 
 Each function takes the candidate ``pitches`` (canonical key, tonic C) and returns their costs.
 """
