@@ -77,6 +77,8 @@ def static_costs(voice: Voice, degree: np.ndarray | None, pitches: np.ndarray) -
 def motion_key(s: Motion, v: int, voice: Voice) -> tuple[int, int, bool, bool]:
     """All that :func:`movement_cost` reads of ``s`` for voice ``v`` (a cache key: keep the two
     in step)."""
+    if voice.leading <= 0:  # no movement cost: only the last pitch matters (slips)
+        return s.last[v], 0, False, False
     long_run = s.runs[v] >= 2 * POSITIONS_PER_BEAT
     return s.last[v], s.moves[v], long_run, s.turns[v] >= voice.zigzag_after
 
@@ -220,7 +222,8 @@ class Leaning:
             if tonal is not None:
                 out[ids] -= tonal
             if s.last[v] >= 0:
-                out[ids] -= movement_cost(s, v, self.voices[v], pitches, self._interval_cost[v])
+                if self.voices[v].leading > 0:
+                    out[ids] -= movement_cost(s, v, self.voices[v], pitches, self._interval_cost[v])
                 top = v == len(self.voices) - 1
                 target, near, early = ahead
                 voice = self.voices[v]
