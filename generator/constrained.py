@@ -151,7 +151,11 @@ class VoiceGrammar(Leaning):
         self._leaning = [
             v
             for v, voice in enumerate(self.voices)
-            if voice.leading > 0 or voice.cadence or self._tonal_cost[v] is not None
+            if voice.leading > 0
+            or voice.cadence
+            or self._tonal_cost[v] is not None
+            or voice.slip > 0
+            or voice.final_leap > 0
         ]
         self._any = np.ones(self.vocab_size, dtype=bool)  # _shape of a voice yet to sound
         self._any.flags.writeable = False

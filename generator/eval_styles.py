@@ -30,8 +30,10 @@ pieces' openings, the musician's figures (phrase end on tonic/dominant, distinct
 stepwise share and range of the top voice and the bass; for melody + bass styles the outer
 voices' part-writing, ``generator.part_writing``: parallel fifths / octaves per 100 moves, the
 raised leading tone in minor, cadences from the bass's 5th or 4th with the melody by step — the
-seeds read at the request's phrase ends, the real openings at their fermatas), fidelity (cosine
-to the centroid),
+seeds read at the request's phrase ends, the real openings at their fermatas), for every style
+the melody's chromatic slips and augmented seconds per 100 moves and its phrase-final notes
+reached by step or leap (``generator.spelling``; the training pieces' own in
+``corpus_melodic``), fidelity (cosine to the centroid),
 meter and bar control, music21's key analysis vs the request, longest copied run, diversity.
 Fidelity is also given with seeds and real pieces reduced to the request's texture, beside
 real held-out pieces of the style (``generator.eval_fidelity``): the fair reference for a
@@ -52,10 +54,22 @@ import torch
 from cantus.errors import BadInput
 from generator.checks import TEMPERATURE
 from generator.eval_fidelity import control_figures, real_fidelity
+from generator.eval_grids import (
+    AMBITUS,
+    CHORALE_SWEEPS,
+    LEADING,
+    LEAPS,
+    MELODIC_SWEEPS,
+    NGRAM_ORDERS,
+    PART_WRITING_SWEEPS,
+    TEMPERATURES,
+    TONAL,
+    VOICE_KEYS,
+    ZIGZAG,
+)
 from generator.inspire import get_generator, get_novelty_index, sample_batch
 from generator.mgeval import (
     Line,
-    interval_shares,
     line_of,
     musician_report,
     oa_report,
@@ -67,6 +81,7 @@ from generator.phrase import check_form
 from generator.phrase_bounds import PHRASES_FILE, load_phrases
 from generator.requests import request_from_ids, sampling_range
 from generator.sample import SampleSpec
+from generator.spelling import melodic_gap, melodic_report
 from generator.vocab import tonic_pitch_class
 from generator.voices import VoiceTuning, texture_voices
 from generator.windows import is_heldout
@@ -87,33 +102,6 @@ BARS = 8
 SEEDS = 4  # seeds per request and system
 PIECES_PER_REQUEST = 2
 NGRAM_NEIGHBOURS = 64
-TEMPERATURES = (0.8, 0.9, 1.0)  # swept on the tune split for the constrained decoder
-NGRAM_ORDERS = (3, 5, 8)  # swept on the tune split for the baseline
-LEAPS = ((12, 7), (7, 4))  # (bass, melody) largest leaps of melody + bass, swept on chorales
-LEADING = (0.0, 0.5, 0.75, 1.0, 1.5)  # voice-leading strengths of melody + bass, same
-TONAL = (0.0, 0.5, 1.0)  # degree-preference strengths of melody + bass, swept on chorales
-ZIGZAG = ((2, 1.0), (0, 1.0), (0, 2.0), (0, 3.0))  # (turns allowed, cost) of melody + bass, same
-UNDER = (False, True)  # the bass may move under a held melody, same
-REPEAT = (0.0, 1.0, 2.0)  # cost of a repeated pitch in melody + bass, same
-CENTRE = (0.0, 1.5)  # pull of the melody toward mid-register (per octave), same
-ANTICIPATION = (0.0, 2.0)  # cost of the cadence degree early in a cadence bar, same
-PARALLELS = (0.0, 1.5, 3.0, 5.0)  # cost of parallel fifths / octaves of melody over bass, same
-LEADING_TONE = (0.0, 1.0, 2.0, 4.0)  # cost of the natural 7th leading to the tonic in minor
-DOMINANT = (0.0, 1.0, 2.0, 4.0)  # cost of a bass other than the 5th before a tonic cadence
-AMBITUS = (16, 19, 22)  # largest range of a one-line melody, swept on the folk styles
-# the later voice preferences (generator.voices.REPEAT etc.), swept in this order on chorales
-CHORALE_SWEEPS = {
-    "under": UNDER,
-    "repeat": REPEAT,
-    "centre": CENTRE,
-    "anticipation": ANTICIPATION,
-    "parallels": PARALLELS,
-    "leading_tone": LEADING_TONE,
-    "dominant": DOMINANT,
-}
-# sweeps whose score also matches the part-writing figures (generator.part_writing)
-PART_WRITING_SWEEPS = ("parallels", "leading_tone", "dominant")
-VOICE_KEYS = ("top_stepwise", "bass_stepwise")  # the voice figures the chorale sweeps match
 
 
 def style_requests(
@@ -175,6 +163,15 @@ class Context:
         self.emb = np.asarray(engine.embeddings, dtype=np.float32)
         self.heldout = heldout_rows(engine.catalog, self.gen.meta["train"]["heldout_frac"])
         self.tuning = VoiceTuning()  # voice overrides, set by tuning
+        self._corpus: dict[str, Any] | None = None
+
+    def corpus_melodic(self) -> dict[str, Any]:
+        """Per style, the training pieces' slips and finals (the melodic sweeps' target)."""
+        if self._corpus is None:
+            from generator.eval_corpus import corpus_melodic
+
+            self._corpus = corpus_melodic(self)
+        return self._corpus
 
     def request(self, rows: list[int]) -> Any:
         ids = [str(self.engine.catalog["id"].iloc[r]) for r in rows]
@@ -278,6 +275,8 @@ def split_scores(
     if poly:
         out["musician"].update(part_writing_report(duets))
         out["real"].update(part_writing_report(real_duets))
+    out["musician"].update(melodic_report(duets))
+    out["real"].update(melodic_report(real_duets))
     return out
 
 
@@ -305,6 +304,9 @@ def tune(ctx: Context, requests: dict, seed: int) -> dict[str, Any]:
         sweep[f"{name}_chorales"] = _sweep(ctx, {"chorales": chorales}, temp, seed, name, grid)
     folk = {style: r["tune"] for style, r in requests.items() if style != "chorales"}
     sweep["ambitus_folk"] = _sweep(ctx, folk, temp, seed, "ambitus", AMBITUS)
+    every = {style: r["tune"] for style, r in requests.items()}
+    for name, grid in MELODIC_SWEEPS.items():
+        sweep[f"{name}_all"] = _sweep(ctx, every, temp, seed, name, grid)
     best_on_tune = {
         "constrained_temperature": best["constrained"],
         "ngram_order": int(best["ngram"]),
@@ -314,6 +316,7 @@ def tune(ctx: Context, requests: dict, seed: int) -> dict[str, Any]:
         "zigzag_turns_cost": list(ctx.tuning.zigzag or ()),
         "folk_melody_ambitus": ctx.tuning.ambitus,
         **{f"melody_bass_{name}": getattr(ctx.tuning, name) for name in CHORALE_SWEEPS},
+        **{f"melody_{name}": getattr(ctx.tuning, name) for name in MELODIC_SWEEPS},
     }
     ctx.tuning = VoiceTuning()  # the test split runs as shipped
     return {"sweep": sweep, "best_on_tune": best_on_tune, "shipped": shipped_settings()}
@@ -330,6 +333,7 @@ def shipped_settings() -> dict[str, Any]:
         "zigzag_turns_cost": [soprano.zigzag_after, soprano.zigzag],
         "folk_melody_ambitus": texture_voices("melody")[0].max_ambitus,
         **{f"melody_bass_{name}": getattr(soprano, name) for name in CHORALE_SWEEPS},
+        **{f"melody_{name}": getattr(texture_voices("melody")[0], name) for name in MELODIC_SWEEPS},
     }
 
 
@@ -339,19 +343,22 @@ def _sweep(
     """Tune-split score of each value of the voice override ``name`` (``ctx.tuning`` keeps the
     best): the mean over ``pairs``' styles of (mean OA + phrase-end rate + 1 - mean stepwise
     gap of melody and bass to the pieces' same voices) / 3 — the gap is 0 for one-line styles;
-    the part-writing sweeps add 1 - the part-writing gap (``part_writing_gap``) as a 4th term."""
+    the part-writing sweeps add 1 - the part-writing gap (``part_writing_gap``) as a 4th term,
+    the melodic ones 1 - the gap to the style's training pieces (``melodic_gap``)."""
     out = {}
     for value in grid:
         ctx.tuning = replace(ctx.tuning, **{name: value})
         scores = []
-        for style_pairs in pairs.values():
+        for style, style_pairs in pairs.items():
             res = split_scores(ctx, style_pairs, "constrained", temperature, seed)
             keys = [k for k in VOICE_KEYS if k in res["real"]]
             gap = np.mean([abs(res["musician"][k] - res["real"][k]) for k in keys]) if keys else 0
             ends = res["musician"]["phrase_end_tonic_or_dominant"]
             terms = [res["oa"]["mean"], ends, 1 - gap]
             writing = part_writing_gap(res["musician"], res["real"])
-            if name in PART_WRITING_SWEEPS and writing is not None:
+            if name in MELODIC_SWEEPS:  # few folk openings end a phrase by bar 8: the corpus's
+                writing = melodic_gap(res["musician"], ctx.corpus_melodic()[style])
+            if (name in PART_WRITING_SWEEPS or name in MELODIC_SWEEPS) and writing is not None:
                 terms.append(1 - writing)
             scores.append(float(np.mean(terms)))
         out[str(value)] = round(float(np.mean(scores)), 4)
@@ -359,24 +366,6 @@ def _sweep(
     best = max(grid, key=lambda x: out[str(x)])
     ctx.tuning = replace(ctx.tuning, **{name: best})
     return out
-
-
-def corpus_voices(ctx: Context) -> dict[str, Any]:
-    """Melody and bass figures of the training chorales' openings (held-out test pieces
-    excluded), measured with the seeds' code: the targets of the voice-leading preference
-    (``generator.voices.SOPRANO_INTERVALS``)."""
-    rows = training_chorales(ctx.engine.catalog, ctx.heldout)
-    top, bass = ctx.real_lines(rows)
-    out: dict[str, Any] = {"pieces": len(rows), **musician_report(top, bass)}
-    out.update(part_writing_report(ctx.real_duets(rows)))
-    for name, lines in (("top", top), ("bass", bass)):
-        out[f"{name}_intervals_0_to_12"] = np.round(interval_shares(lines), 3).tolist()
-    return out
-
-
-def training_chorales(catalog: Any, heldout: set[int]) -> list[int]:
-    rows = np.flatnonzero(STYLES["chorales"](catalog).to_numpy()).tolist()
-    return [r for r in rows if r not in heldout]
 
 
 def _save_examples(folder: Path, style: str, seeds: list[list[int]], req: Any) -> None:
@@ -398,6 +387,7 @@ def evaluate_styles(
 ) -> dict[str, Any]:
     """The whole per-style report (see the module docstring)."""
     from cantus.config import data_dir as default_data_dir
+    from generator.eval_corpus import corpus_voices
 
     started = time.perf_counter()
     folder = Path(data_dir or getattr(engine, "data_dir", None) or default_data_dir())
@@ -436,7 +426,9 @@ def evaluate_styles(
         f"over {list(TONAL)}, (turns, cost) of the zigzag rule over "
         f"{[list(x) for x in ZIGZAG]}, "
         + ", ".join(f"{name} over {list(grid)}" for name, grid in CHORALE_SWEEPS.items())
-        + f" on chorales, melody range over {list(AMBITUS)} on the other styles",
+        + f" on chorales, melody range over {list(AMBITUS)} on the other styles, "
+        + ", ".join(f"melody {name} over {list(grid)}" for name, grid in MELODIC_SWEEPS.items())
+        + " on every style",
         "tuning": tuned,
         "requests_per_style": per_split,
         "pieces_per_request": PIECES_PER_REQUEST,
@@ -445,6 +437,7 @@ def evaluate_styles(
         "styles": styles,
         "summary": summarise_styles(styles),
         "corpus_voices": {"chorales": corpus_voices(ctx)},
+        "corpus_melodic": ctx.corpus_melodic(),
         "examples": str(examples) if examples is not None else None,
         "seconds": round(time.perf_counter() - started, 1),
     }

@@ -3,7 +3,9 @@
 (its corpus intervals, leap recovery, no long repeats, no zigzag), which scale degrees it dwells
 on in its mode, how it reaches a phrase-end's cadence degree, and the outer voices'
 part-writing: no parallel fifths or octaves between melody and bass, the raised leading tone in
-minor where the 7th leads to the tonic, the bass's dominant before a tonic cadence.
+minor where the 7th leads to the tonic, the bass's dominant before a tonic cadence; and the
+melody's slips spelled in the key (a chromatic slip G#-G, an augmented second F-G#:
+``generator.spelling``) and leaps into a phrase's final note.
 
 Each function takes the candidate ``pitches`` (canonical key, tonic C) and returns their costs.
 """
@@ -15,6 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from generator.spelling import slips
 from generator.vocab import POSITIONS_PER_BEAT
 from generator.voices import Voice
 
@@ -26,6 +29,7 @@ REPEAT_COST = 2.0  # log-odds against holding one pitch past two beats (a sopran
 # .46 / .63 / .77, bass 5-1 or 4-1 .61 / .80 / .85, OA .91 / .90 / .91
 APPROACH_COST = 5.0  # log-odds against a cadence note reached by leap (bass: not from 4 or 5)
 NEAR_COST = 2.5  # log-odds against a note of the cadence bar a leap from the cadence degree
+LEAD_IN = 1  # beats (dotted in compound metres) before a final whose note leads into it
 MIN_SHARE = 1e-3  # floor of an interval's share: never-seen intervals cost log(max/1e-3)
 PERFECT = (0, 7)  # interval classes of a unison / octave and a fifth
 SUBTONIC, DOMINANT = 10, 7  # the natural 7th and the 5th degree, semitones above the tonic
@@ -73,6 +77,8 @@ def static_costs(voice: Voice, degree: np.ndarray | None, pitches: np.ndarray) -
 def motion_key(s: Motion, v: int, voice: Voice) -> tuple[int, int, bool, bool]:
     """All that :func:`movement_cost` reads of ``s`` for voice ``v`` (a cache key: keep the two
     in step)."""
+    if voice.leading <= 0:  # no movement cost: only the last pitch matters (slips)
+        return s.last[v], 0, False, False
     long_run = s.runs[v] >= 2 * POSITIONS_PER_BEAT
     return s.last[v], s.moves[v], long_run, s.turns[v] >= voice.zigzag_after
 
@@ -130,6 +136,25 @@ def _step_from_cadence(pitches: np.ndarray, target: int, voice: Voice) -> np.nda
     return ((gaps >= 1) & (gaps <= 2)).any(axis=1)
 
 
+def final_leap_cost(
+    target: int, voice: Voice, last: int, pitches: np.ndarray, where: tuple[bool, bool, bool]
+) -> np.ndarray:
+    """``voice.final_leap`` against a leap into a phrase's final note. ``where``: (in the
+    phrase-end bar: on the cadence degree reached by a leap of 3 semitones or more; on the
+    note that leads into the final: where the final would be a leap from it; at the onset
+    that must be the cadence chord: on a chord tone at or above the cadence pitch a step from
+    ``last``, which would push the melody's final above it)."""
+    in_bar, lead_in, chord = where
+    degree = (pitches - target) % 12 == 0
+    cost = degree & (np.abs(pitches - last) > 2) & in_bar
+    if lead_in:
+        cost |= ~degree & ~_step_from_cadence(pitches, target, voice)
+    if chord:
+        near = [p for p in range(last - 2, last + 3) if p % 12 == target]
+        cost |= ~degree & (pitches >= min(near)) if near else False
+    return voice.final_leap * cost
+
+
 def parallel_cost(
     voice: Voice, vert: tuple[int, int], bass: int, pitches: np.ndarray
 ) -> np.ndarray | float:
@@ -177,6 +202,8 @@ class Leaning:
         # repeat an earlier key
         key = (
             ahead,
+            self._lead_in(s),
+            self._chord_due(s),
             self._parallel_key(s, voices),
             *((v, motion_key(s, v, self.voices[v])) for v in voices),
         )
@@ -195,7 +222,8 @@ class Leaning:
             if tonal is not None:
                 out[ids] -= tonal
             if s.last[v] >= 0:
-                out[ids] -= movement_cost(s, v, self.voices[v], pitches, self._interval_cost[v])
+                if self.voices[v].leading > 0:
+                    out[ids] -= movement_cost(s, v, self.voices[v], pitches, self._interval_cost[v])
                 top = v == len(self.voices) - 1
                 target, near, early = ahead
                 voice = self.voices[v]
@@ -203,7 +231,40 @@ class Leaning:
                 if early and voice.anticipation > 0:  # the cadence degree waits for the cadence
                     out[ids] -= voice.anticipation * ((pitches - target) % 12 == 0)
                 out[ids] -= self._part_writing_cost(s, v, pitches, target == 0)
+                out[ids] -= self._melodic_cost(s, v, pitches, None if near else target)
         return out
+
+    def _melodic_cost(
+        self, s: Any, v: int, pitches: np.ndarray, target: int | None
+    ) -> np.ndarray | float:
+        """Voice ``v``'s slips spelled in the key (a chromatic slip, an augmented second) and
+        (the top voice, ``target``: this bar's phrase-end degree) a leap into the final."""
+        voice, cost = self.voices[v], 0.0
+        if voice.slip > 0:
+            cost = voice.slip * slips(s.last[v], pitches, self.mode == "minor")
+        if voice.final_leap <= 0 or v != len(self.voices) - 1:
+            return cost
+        lead_in, in_bar = self._lead_in(s), target is not None
+        if not in_bar and lead_in:  # a downbeat final: led into from the bar before
+            target = self.plan.ends.get(s.bars + 1)
+        if target is None:
+            return cost
+        where = (in_bar, lead_in, self._chord_due(s))
+        return cost + final_leap_cost(target, voice, s.last[v], pitches, where)
+
+    def _chord_due(self, s: Any) -> bool:
+        """True at the onset that must sound a phrase end's chord, in a texture whose inner
+        notes lie under the melody there (more than one voice)."""
+        return len(self.voices) > 1 and self.target(s) is not None and s.pos == self.last_final
+
+    def _lead_in(self, s: Any) -> bool:
+        """True on the beat before the latest onset a phrase's final note may take: the last
+        beat before it in a phrase-end bar, or of the bar before where it is the downbeat."""
+        beat = LEAD_IN * self.min_final
+        if self.last_final > 0:
+            return self.target(s) is not None and self.last_final - beat <= s.pos < self.last_final
+        ahead = self.plan.ends.get(s.bars + 1)
+        return ahead is not None and s.pos >= self.bar_len - beat
 
     def _part_writing_cost(
         self, s: Any, v: int, pitches: np.ndarray, to_tonic: bool

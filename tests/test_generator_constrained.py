@@ -358,12 +358,18 @@ def test_voice_leading_bias_prefers_steps_recovers_leaps_and_avoids_long_repeats
     assert grammar.bias(state)[pid(72)] < after_leap[pid(72)]
     state.runs, state.moves = [12, 12], [0, 2]  # a step up: going on beats turning back
     assert grammar.bias(state)[pid(70)] < grammar.bias(state)[pid(74)]
+    # a one-line melody leans only away from slips and leaps into a final (generator.spelling)
+    no_slips = canonical_voices("melody", 0, VoiceTuning(slip=0.0, final_leap=0.0))
     assert (
-        make_grammar(
-            model, controls, DecodeSpec("4/4", "major", plan, canonical_voices("melody", 0))
-        ).bias(state)
+        make_grammar(model, controls, DecodeSpec("4/4", "major", plan, no_slips)).bias(state)
         is None
     )
+    melody = make_grammar(
+        model, controls, DecodeSpec("4/4", "major", plan, canonical_voices("melody", 0))
+    )
+    state.last = [72]
+    costly = melody.value[np.flatnonzero(melody.bias(state))]
+    assert costly.tolist() == [73], "from C5 in C major only C#5 slips (bar 1 ends no phrase)"
 
 
 @pytest.mark.parametrize("meter", ["4/4", "3/4", "6/8"])

@@ -61,23 +61,29 @@ def test_more_requests_than_a_pool_holds_is_a_clear_error() -> None:
 def test_the_tune_sweeps_are_information_and_the_test_runs_as_shipped(monkeypatch) -> None:
     from types import SimpleNamespace
 
-    from generator import eval_styles
+    from generator import eval_grids, eval_styles
     from generator.checks import TEMPERATURE
-    from generator.voices import ZIGZAG_AFTER, ZIGZAG_COST, VoiceTuning
+    from generator.voices import SLIP, ZIGZAG_AFTER, ZIGZAG_COST, VoiceTuning
 
     def fake_scores(ctx, pairs, system, setting, seed):  # prefers a cold, strongly led decoder
         oa = 1 - setting if system == "constrained" else setting / 10
         oa += (ctx.tuning.leading or 0) / 10
         oa += (ctx.tuning.zigzag or (0, 0))[1] / 100  # ... that seldom turns back
         real = {"top_stepwise": 0.8, "bass_stepwise": 0.6}
+        slipped = max(0.0, 8 - (ctx.tuning.slip or 0))  # ... and slips the less, the costlier
         return {
             "oa": {"mean": oa},
-            "musician": {"phrase_end_tonic_or_dominant": 1, **real},
+            "musician": {
+                "phrase_end_tonic_or_dominant": 1,
+                "chromatic_slips_per_100": slipped,
+                **real,
+            },
             "real": real,
         }
 
     monkeypatch.setattr(eval_styles, "split_scores", fake_scores)
-    ctx = SimpleNamespace(tuning=VoiceTuning())
+    corpus = {style: {"chromatic_slips_per_100": 0.0} for style in eval_styles.STYLES}
+    ctx = SimpleNamespace(tuning=VoiceTuning(), corpus_melodic=lambda: corpus)
     requests = {style: {"tune": [[0, 1]], "test": [[2, 3]]} for style in eval_styles.STYLES}
     tuned = eval_styles.tune(ctx, requests, seed=0)
     assert tuned["best_on_tune"]["constrained_temperature"] == min(eval_styles.TEMPERATURES)
@@ -88,6 +94,10 @@ def test_the_tune_sweeps_are_information_and_the_test_runs_as_shipped(monkeypatc
     assert set(tuned["sweep"]["zigzag_chorales"]) == {str(z) for z in eval_styles.ZIGZAG}
     assert tuned["shipped"]["constrained_temperature"] == TEMPERATURE
     assert tuned["shipped"]["zigzag_turns_cost"] == [ZIGZAG_AFTER, ZIGZAG_COST]
+    # the melodic sweeps match the style's training pieces (here: no slips at all)
+    assert tuned["best_on_tune"]["melody_slip"] == max(eval_grids.SLIP)
+    assert set(tuned["sweep"]["final_leap_all"]) == {str(x) for x in eval_grids.FINAL_LEAP}
+    assert tuned["shipped"]["melody_slip"] == SLIP
     assert ctx.tuning == VoiceTuning(), "the test split runs with the shipped voices"
 
 

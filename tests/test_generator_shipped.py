@@ -58,7 +58,8 @@ def test_chorale_voice_targets_come_from_the_training_chorales_only() -> None:
 
     from cantus.catalog import load_catalog
     from cantus.config import data_dir
-    from generator.eval_styles import BARS, heldout_rows, training_chorales
+    from generator.eval_corpus import training_chorales
+    from generator.eval_styles import BARS, heldout_rows
     from generator.mgeval import interval_shares
     from generator.voices import BASS_INTERVALS, SOPRANO_INTERVALS
 

@@ -1,0 +1,33 @@
+"""The tune-split grids of ``cantus eval generation`` (``generator.eval_styles.tune``): the
+values each sweep tries, and which figures a sweep's score matches."""
+
+TEMPERATURES = (0.8, 0.9, 1.0)  # swept on the tune split for the constrained decoder
+NGRAM_ORDERS = (3, 5, 8)  # swept on the tune split for the baseline
+LEAPS = ((12, 7), (7, 4))  # (bass, melody) largest leaps of melody + bass, swept on chorales
+LEADING = (0.0, 0.5, 0.75, 1.0, 1.5)  # voice-leading strengths of melody + bass, same
+TONAL = (0.0, 0.5, 1.0)  # degree-preference strengths of melody + bass, swept on chorales
+ZIGZAG = ((2, 1.0), (0, 1.0), (0, 2.0), (0, 3.0))  # (turns allowed, cost) of melody + bass, same
+UNDER = (False, True)  # the bass may move under a held melody, same
+REPEAT = (0.0, 1.0, 2.0)  # cost of a repeated pitch in melody + bass, same
+CENTRE = (0.0, 1.5)  # pull of the melody toward mid-register (per octave), same
+ANTICIPATION = (0.0, 2.0)  # cost of the cadence degree early in a cadence bar, same
+PARALLELS = (0.0, 1.5, 3.0, 5.0)  # cost of parallel fifths / octaves of melody over bass, same
+LEADING_TONE = (0.0, 1.0, 2.0, 4.0)  # cost of the natural 7th leading to the tonic in minor
+DOMINANT = (0.0, 1.0, 2.0, 4.0)  # cost of a bass other than the 5th before a tonic cadence
+AMBITUS = (16, 19, 22)  # largest range of a one-line melody, swept on the folk styles
+SLIP = (0.0, 2.0, 4.0, 8.0)  # cost of the melody's chromatic slips / augmented seconds, every style
+FINAL_LEAP = (0.0, 1.5, 3.0, 5.0)  # cost of the melody's leap into a phrase's final, every style
+MELODIC_SWEEPS = {"slip": SLIP, "final_leap": FINAL_LEAP}  # scored with generator.spelling
+# the later voice preferences (generator.voices.REPEAT etc.), swept in this order on chorales
+CHORALE_SWEEPS = {
+    "under": UNDER,
+    "repeat": REPEAT,
+    "centre": CENTRE,
+    "anticipation": ANTICIPATION,
+    "parallels": PARALLELS,
+    "leading_tone": LEADING_TONE,
+    "dominant": DOMINANT,
+}
+# sweeps whose score also matches the part-writing figures (generator.part_writing)
+PART_WRITING_SWEEPS = ("parallels", "leading_tone", "dominant")
+VOICE_KEYS = ("top_stepwise", "bass_stepwise")  # the voice figures the chorale sweeps match
