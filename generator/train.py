@@ -141,29 +141,6 @@ def pick_device() -> torch.device:
     return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
 
 
-def pick_threads(model: SeedTransformer, batch: Batch, device: torch.device) -> int:
-    """1 or 2 CPU threads, whichever runs a forward+backward pass faster right now.
-
-    On a shared 2-core machine a second thread often *slows* training (measured 2x slower under
-    load), so the choice is measured, not assumed. The model's weights are left unchanged.
-    """
-    timings = {}
-    for threads in (1, 2, 1, 2):
-        with torch_threads(threads):
-            start = time.perf_counter()
-            loss, _ = sequence_loss(model, batch, device)
-            loss.backward()
-            timings[threads] = min(timings.get(threads, float("inf")), time.perf_counter() - start)
-    model.zero_grad(set_to_none=True)
-    best = min(timings, key=timings.get)
-    log.info(
-        "generator: %s s per pass by threads -> %d thread(s)",
-        {k: round(v, 2) for k, v in timings.items()},
-        best,
-    )
-    return best
-
-
 @dataclass
 class TrainingData:
     """What one build trains and scores on."""
@@ -253,9 +230,7 @@ def build_generator(out_dir: Path, profile: str, seed: int = 0, steps: int | Non
         len(data.heldout_pieces),
         device,
     )
-    threads = torch.get_num_threads()
-    if device.type == "cpu":
-        threads = tcfg.threads or pick_threads(model, data.eval_batches[0], device)
+    threads = tcfg.threads if device.type == "cpu" else torch.get_num_threads()
     with torch_threads(threads):
         result = train_loop(model, data.sampler, tcfg, rng, device, steps, data.eval_batches)
     metrics = {

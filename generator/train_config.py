@@ -29,13 +29,18 @@ class TrainConfig:
     heldout_frac: float = 0.05  # pieces held out for NLL
     eval_windows: int = 256  # held-out windows scored at the end
     eval_every: int = 400  # steps between held-out evaluations
-    threads: int = 0  # torch CPU threads; 0 = time 1 and 2 threads first, keep the faster
+    # torch CPU threads, fixed: sums differ by thread count, so a count timed per run (1 or 2,
+    # the faster at that moment) made two seeded builds differ under load
+    threads: int = 1
     pool_batches: int = 8  # batches drawn together and sorted by length (less padding)
 
     def __post_init__(self) -> None:
         if self.batch_size < 1 or self.steps < 1:
             got = (self.batch_size, self.steps)
             msg = f"`batch_size` and `steps` must be >= 1 (received {got})"
+            raise ValueError(msg)
+        if self.threads < 1:
+            msg = f"`threads` must be >= 1 (received {self.threads})"
             raise ValueError(msg)
         if not 0 < self.lr < 1:
             msg = f"`lr` must lie in (0, 1) (received {self.lr})"
