@@ -23,6 +23,7 @@ from itertools import pairwise
 import numpy as np
 
 from generator.phrase import strong_positions
+from generator.spelling import figure_gap
 from generator.vocab import Note, first_meter, meter_bar_positions, meter_quarters, parse_notes
 
 # the figures the chorale sweeps match to the pieces', each with the gap that is a full miss:
@@ -161,11 +162,5 @@ def part_writing_report(duets: Sequence[Duet]) -> dict[str, float]:
 
 
 def part_writing_gap(seeds: dict[str, float], real: dict[str, float]) -> float | None:
-    """Mean gap, each capped at a full miss (``FIGURE_SCALES``), between the seeds' figures
-    and the real openings' (None: no figure both have)."""
-    gaps = [
-        min(abs(seeds[k] - real[k]) / scale, 1.0)
-        for k, scale in FIGURE_SCALES.items()
-        if k in seeds and k in real and seeds[k] == seeds[k] and real[k] == real[k]
-    ]
-    return float(np.mean(gaps)) if gaps else None
+    """``generator.spelling.figure_gap`` of the part-writing figures (``FIGURE_SCALES``)."""
+    return figure_gap(seeds, real, FIGURE_SCALES)

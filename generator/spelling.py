@@ -99,11 +99,18 @@ FIGURE_SCALES = {
 
 
 def melodic_gap(seeds: dict[str, float], real: dict[str, float]) -> float | None:
-    """Mean gap, each capped at a full miss (``FIGURE_SCALES``), between the seeds' figures
-    and the real openings' (None: no figure both have)."""
+    """:func:`figure_gap` of the melodic figures (``FIGURE_SCALES``)."""
+    return figure_gap(seeds, real, FIGURE_SCALES)
+
+
+def figure_gap(
+    seeds: dict[str, float], real: dict[str, float], scales: dict[str, float]
+) -> float | None:
+    """Mean gap, each capped at a full miss (``scales``: the gap that counts as one), between
+    the seeds' figures and the real openings' (None: no figure both have; NaN is none)."""
     gaps = [
         min(abs(seeds[k] - real[k]) / scale, 1.0)
-        for k, scale in FIGURE_SCALES.items()
+        for k, scale in scales.items()
         if k in seeds and k in real and seeds[k] == seeds[k] and real[k] == real[k]
     ]
     return float(np.mean(gaps)) if gaps else None
