@@ -241,7 +241,7 @@ class Leaning:
         (the top voice, ``target``: this bar's phrase-end degree) a leap into the final."""
         voice, cost = self.voices[v], 0.0
         if voice.slip > 0:
-            cost = voice.slip * slips(s.last[v], pitches, self.mode == "minor")
+            cost = voice.slip * slips(s.last[v], pitches, self.mode)
         if voice.final_leap <= 0 or v != len(self.voices) - 1:
             return cost
         lead_in, in_bar = self._lead_in(s), target is not None

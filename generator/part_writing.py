@@ -49,6 +49,10 @@ class Duet:
     minor: bool
     meter: str
     ends: list[int] = field(default_factory=list)  # 0-based bars that end a phrase
+    mode: str = ""  # "dorian", "phrygian", ...: how its notes are spelled ("": by ``minor``)
+
+    def __post_init__(self) -> None:
+        self.mode = self.mode or ("minor" if self.minor else "major")
 
 
 def duet_of(ids: list[int], tonic_pc: int, mode: str, bars: int, ends: Iterable[int] = ()) -> Duet:
@@ -60,7 +64,7 @@ def duet_of(ids: list[int], tonic_pc: int, mode: str, bars: int, ends: Iterable[
     notes = [n for n in notes if n.bar < bars]
     meter = first_meter(ids) or "4/4"
     kept = sorted(b for b in ends if 0 <= b < bars)
-    return Duet(top_line(notes), bottom_line(notes), tonic_pc, mode == "minor", meter, kept)
+    return Duet(top_line(notes), bottom_line(notes), tonic_pc, mode == "minor", meter, kept, mode)
 
 
 def _sounding(line: Sequence[Note], at: float) -> int:

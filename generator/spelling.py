@@ -3,9 +3,9 @@ melody reaches each phrase's final note.
 
 Tokens carry MIDI pitches, not spellings, so notes are **spelled in the key**: each degree
 (semitones above the tonic) gets the letter a musician writes for it in that mode — the
-scale's own letters, and for the chromatic degrees the usual alterations (major: C# Eb F# G#
-Bb; minor: Db E F# A B; tonic C). The same rule reads seeds and real music. Then, between two
-adjacent notes of a line:
+scale's own letters, and for the chromatic degrees the usual alterations (major, dorian,
+lydian, mixolydian: C# Eb F# G# Bb; minor, aeolian, phrygian: Db E F# A B; locrian: Gb for F#;
+tonic C). The same rule reads seeds and real music. Then, between two adjacent notes of a line:
 
 * a **chromatic slip** is a semitone on one letter (G#-G, Bb-B in A minor and C major);
 * an **augmented second** is three semitones between adjacent letters (Ab-B in C minor: F-G#
@@ -28,17 +28,21 @@ import numpy as np
 LETTERS = {
     "major": (0, 0, 1, 2, 2, 3, 3, 4, 4, 5, 6, 6),  # C C# D Eb E F F# G G# A Bb B
     "minor": (0, 1, 1, 2, 2, 3, 3, 4, 5, 5, 6, 6),  # C Db D Eb E F F# G Ab A Bb B
+    "locrian": (0, 1, 1, 2, 2, 3, 4, 4, 5, 5, 6, 6),  # its 5th is Gb, not F#
 }
+# modes with a minor third and sixth spell as minor (phrygian's Db, aeolian's Ab are its own
+# steps); the rest (dorian, lydian, mixolydian) keep every degree of the major table's letters
+SPELLED_AS = {"minor": "minor", "aeolian": "minor", "phrygian": "minor", "locrian": "locrian"}
 
 
-def letters(minor: bool) -> np.ndarray:
-    return np.asarray(LETTERS["minor" if minor else "major"], dtype=np.int64)
+def letters(mode: str) -> np.ndarray:
+    return np.asarray(LETTERS[SPELLED_AS.get(mode, "major")], dtype=np.int64)
 
 
-def slips(last: int, pitches: np.ndarray, minor: bool, tonic_pc: int = 0) -> np.ndarray:
+def slips(last: int, pitches: np.ndarray, mode: str, tonic_pc: int = 0) -> np.ndarray:
     """True where the move from ``last`` to each of ``pitches`` is a chromatic slip or an
-    augmented second, spelled in the key (``tonic_pc``; canonical seeds: 0)."""
-    table = letters(minor)
+    augmented second, spelled in the key (``tonic_pc`` and ``mode``; canonical seeds: 0)."""
+    table = letters(mode)
     pitches = np.asarray(pitches, dtype=np.int64)
     move = pitches - last
     low = np.minimum(pitches, last) - tonic_pc
@@ -47,14 +51,14 @@ def slips(last: int, pitches: np.ndarray, minor: bool, tonic_pc: int = 0) -> np.
     return ((np.abs(move) == 1) & (steps == 0)) | ((np.abs(move) == 3) & (steps == 1))
 
 
-def slip_counts(pitches: Sequence[int], minor: bool, tonic_pc: int) -> tuple[int, int, int]:
+def slip_counts(pitches: Sequence[int], mode: str, tonic_pc: int) -> tuple[int, int, int]:
     """(chromatic slips, augmented seconds, moves) along one line's ``pitches``."""
     chromatic = augmented = moves = 0
     for a, b in pairwise(pitches):
         if a == b:
             continue
         moves += 1
-        if slips(a, np.array([b]), minor, tonic_pc)[0]:
+        if slips(a, np.array([b]), mode, tonic_pc)[0]:
             chromatic += abs(b - a) == 1
             augmented += abs(b - a) == 3
     return chromatic, augmented, moves
@@ -68,7 +72,7 @@ def melodic_report(duets: Sequence) -> dict[str, float]:
     counts = np.zeros(3, dtype=np.int64)
     finals: list[int] = []  # semitones into each phrase-final note
     for d in duets:
-        counts += slip_counts([n.pitch for n in d.top], d.minor, d.tonic_pc)
+        counts += slip_counts([n.pitch for n in d.top], d.mode, d.tonic_pc)
         for bar in d.ends:
             i = cadence_note(d, bar)
             if i:  # None or the line's first note: nothing leads into it

@@ -24,21 +24,21 @@ def random_model():
 
 def test_a_semitone_on_one_letter_and_an_augmented_second_are_slips() -> None:
     # A minor: G#4 (68) then G4 (67) is the jig's slip; F4-G#4 the augmented second
-    assert slips(68, np.array([67]), True, A)[0]
-    assert slips(65, np.array([68]), True, A)[0]
+    assert slips(68, np.array([67]), "minor", A)[0]
+    assert slips(65, np.array([68]), "minor", A)[0]
     # G#-A, E-F, F-E, a minor third C-A: written by every fiddler
-    assert not slips(68, np.array([69, 64, 67 - 3]), True, A).any()
-    assert not slips(65, np.array([64, 62]), True, A).any()
+    assert not slips(68, np.array([69, 64, 67 - 3]), "minor", A).any()
+    assert not slips(65, np.array([64, 62]), "minor", A).any()
     # C major: Bb-B and F-F# slip, B-C and F#-G do not
-    assert slips(70, np.array([71]), False, 0)[0] and slips(65, np.array([66]), False, 0)[0]
-    assert not slips(71, np.array([72]), False, 0)[0]
-    assert not slips(66, np.array([67]), False, 0)[0]
+    assert slips(70, np.array([71]), "major", 0)[0] and slips(65, np.array([66]), "major", 0)[0]
+    assert not slips(71, np.array([72]), "major", 0)[0]
+    assert not slips(66, np.array([67]), "major", 0)[0]
 
 
 def test_slip_counts_per_line_skip_repeated_notes() -> None:
     # A minor: A G# G G A F G# A — moves: 6 (G-G repeated); slips G#-G; augmented F-G#
     line = [69, 68, 67, 67, 69, 65, 68, 69]
-    assert slip_counts(line, True, A) == (1, 1, 6)
+    assert slip_counts(line, "minor", A) == (1, 1, 6)
 
 
 def _duet(pitches: list[int], durations: list[float]) -> Duet:
@@ -133,3 +133,16 @@ def test_a_fixed_seed_decode_slips_and_leaps_into_finals_less(random_model) -> N
     assert slipped > 0, "the check needs slips to remove"
     assert after["chromatic_slips_per_100"] + after["augmented_seconds_per_100"] < slipped / 2
     assert after["final_by_leap"] < before["final_by_leap"]
+
+
+def test_a_modes_own_steps_are_never_slips() -> None:
+    """Phrygian's b2 and b6 and locrian's b5 are the mode's own letters (spelled as minor, with
+    locrian's Gb), not a chromatic slip as the major table would read them."""
+    phrygian = [60, 61, 63, 65, 67, 68, 70, 72]  # C Db Eb F G Ab Bb C
+    locrian = [60, 61, 63, 65, 66, 68, 70, 72]  # C Db Eb F Gb Ab Bb C
+    dorian = [60, 62, 63, 65, 67, 69, 70, 72]  # C D Eb F G A Bb C
+    assert slip_counts(phrygian, "phrygian", 0) == (0, 0, 7)
+    assert slip_counts(locrian, "locrian", 0) == (0, 0, 7)
+    assert slip_counts(dorian, "dorian", 0) == (0, 0, 7)
+    assert slip_counts(phrygian, "major", 0)[0] == 2  # the major table reads C-C#, G-G#
+    assert slips(60, np.array([61]), "phrygian", 0).sum() == 0
