@@ -142,8 +142,8 @@ def final_leap_cost(
     """``voice.final_leap`` against a leap into a phrase's final note. ``where``: (in the
     phrase-end bar: on the cadence degree reached by a leap of 3 semitones or more; on the
     note that leads into the final: where the final would be a leap from it; at the onset
-    that must be the cadence chord: on a chord tone at or above the cadence pitch a step from
-    ``last``, which would push the melody's final above it)."""
+    that must be the cadence chord: on any pitch but the cadence degree at or above the
+    cadence pitch a step from ``last``, which would push the melody's final above it)."""
     in_bar, lead_in, chord = where
     degree = (pitches - target) % 12 == 0
     cost = degree & (np.abs(pitches - last) > 2) & in_bar

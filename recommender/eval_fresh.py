@@ -14,8 +14,9 @@ while the search changes of 2026-12-01's fifth stop were being made; ``fresh4``:
 ``recommender.fresh_queries4.FRESH4``, by a fourth hand during the sixth stop; ``fresh5``:
 ``recommender.fresh_queries5.FRESH5``, by a fifth hand during the eighth stop) from the same raw
 source records as ``recommender.eval_search`` (ABC ``R:``/``O:``/``T:``, music21 corpus metadata,
-music21 meter/key), ranks each query with the methods of the test half -- cantus with the constants
-already tuned on the tune half, cantus without its lexical channel, BM25 over all metadata,
+music21 meter/key), ranks each query with the methods of the test half -- cantus as served
+(``SearchConfig``, whose constants the tune half chose), the tune half's grid best of the run,
+cantus without its lexical channel, BM25 over all metadata,
 MiniLM over captions, random -- and reports mean and per-family nDCG@10 and strict P@10, plus
 weak-match accuracy at the threshold tuned on the tune half. It runs after every constant is
 fixed and tunes nothing itself. Each set is its own report section, under its name.
@@ -119,7 +120,8 @@ def fresh_grades(records: list[Record], queries: tuple[SourceQuery, ...]) -> dic
 
 def evaluate_search(engine: Engine, seed: int = 0, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     """The source-judged report (``recommender.eval_search``) with each fresh set scored after
-    it under the constants the tune half fixed; a set in ``skip`` gets a section saying so."""
+    it under the same configs (served, grid best, without lexical); a set in ``skip`` gets a
+    section saying so."""
     unknown = sorted(set(skip) - set(FRESH_SECTIONS))
     if unknown:
         msg = f"no fresh query set named {unknown} (known: {', '.join(FRESH_SECTIONS)})"

@@ -189,7 +189,8 @@ def tune_weights(
 class SourceRun:
     """What scoring the source-judged queries fixed, for the blind sets scored after it
     (``recommender.eval_fresh.evaluate_search``): the report, the judge's records, the engine
-    configs tuned on the tune half (``cantus`` first) and the baseline rankers."""
+    configs (``cantus`` first: the served ``SearchConfig``; then the run's tune-half grid best
+    and the config without lexical channel) and the baseline rankers."""
 
     report: dict[str, Any]
     records: list[dict[str, Any]]

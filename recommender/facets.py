@@ -106,12 +106,14 @@ def _position(text: str, phrase: str) -> int:
     return match.start() if match else -1
 
 
-# a key named outright: "in A minor", "B flat major", "in D", "E-flat"; a lone small "a" is the
-# article ("in a minor key"), so A needs a capital, an accidental or no mode-or-key word after
+# a key named outright: "in A minor", "B flat major", "in D", "E-flat", "Reel In E Minor"; a
+# small "a" is the article ("in a minor key", "a minor waltz") unless "in" names it a key
+# with an accidental or a mode ("in a minor", "in a flat")
 _KEY = re.compile(
-    r"(?:\bin\s+|\b(?=[A-Ga-g][-#b♭♯ ]*(?:flat|sharp)?\s*(?:major|minor)\b))"
-    r"(?P<tonic>[A-Ga-g])(?:\s*-?\s*(?P<acc>flat|sharp|♭|♯|#|-|b(?![a-z])))?"
-    r"(?:\s+(?P<mode>major|minor|dorian|mixolydian))?(?![\w#-])(?!\s+(?:key|mode|scale)\b)"
+    r"(?:\b(?i:in)\s+|\b(?=[A-Ga-g][-#b♭♯ ]*(?i:flat|sharp)?\s*(?i:major|minor)\b))"
+    r"(?P<tonic>[A-Ga-g])(?:(?P<b>b)(?![a-z])|\s*-?\s*(?P<acc>(?i:flat|sharp)|♭|♯|#|-))?"
+    r"(?:\s+(?P<mode>(?i:major|minor|dorian|mixolydian)))?(?![\w#-])"
+    r"(?!\s+(?i:key|mode|scale)\b)"
 )
 
 
@@ -120,9 +122,11 @@ def query_keys(query: str) -> list[tuple[str, str, str]]:
     "F#", mode or "" for any): "a hornpipe in B flat" -> [("key:B-", "B-", "")]."""
     out = []
     for m in _KEY.finditer(" ".join(query.split())):
-        letter, acc, mode = m["tonic"], (m["acc"] or "").casefold(), (m["mode"] or "").casefold()
-        if letter == "a" and not acc and not mode:
-            continue  # "in a" is the article
+        letter, mode = m["tonic"], (m["mode"] or "").casefold()
+        acc = (m["acc"] or m["b"] or "").casefold()  # "Bb": a "b" only right after its letter
+        named = m[0][:2].casefold() == "in"
+        if letter == "a" and not (named and (acc or mode)):
+            continue  # the article: "in a", "a minor waltz", "a flat mood"
         tonic = letter.upper() + ("-" if acc in ("flat", "♭", "-", "b") else "#" if acc else "")
         out.append((f"key:{tonic} {mode}".strip(), tonic, mode))
     return list(dict((o[0], o) for o in out).values())

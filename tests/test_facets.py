@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from cantus import config
 from cantus.caption_evidence import evidence, pace
@@ -93,3 +94,24 @@ def test_a_key_named_outright_and_the_article_a_is_no_key():
     assert keys("an air in f sharp minor") == ["key:F# minor"]
     for article in ("Bach chorale in a minor key", "a minor-key ballad", "a song in a major mode"):
         assert keys(article) == [], article
+
+
+@pytest.mark.parametrize(
+    ("query", "keys"),
+    [
+        ("hornpipe in B Flat", ["key:B-"]),  # title case reads the accidental too
+        ("Reel In E Minor", ["key:E minor"]),
+        ("Bb major reel", ["key:B- major"]),
+        ("in G-sharp minor", ["key:G# minor"]),
+        ("jig in a minor", ["key:A minor"]),  # "in" names it a key
+        ("a minor waltz", []),  # the article, not A minor
+        ("a major work by Bach", []),
+        ("a melody for the b section", []),
+        ("in a b section", []),  # a "b" is an accidental only right after its letter
+        ("a tune in a minor key", []),
+    ],
+)
+def test_a_key_is_read_whatever_its_case_and_the_article_a_is_none(query, keys) -> None:
+    from recommender.facets import query_keys
+
+    assert [name for name, _, _ in query_keys(query)] == keys
