@@ -47,6 +47,7 @@ def test_cli_ingest_with_a_dead_address_exits_2_and_writes_nothing(tmp_path, mon
     assert not (tmp_path / "user" / "catalog.parquet").exists()
 
 
+@pytest.mark.slow  # a whole evaluation / a Ray build: minutes under load (CI's test-slow)
 def test_build_with_ray_writes_the_pools_catalog_and_error_records(tmp_path, monkeypatch, capsys):
     """`cantus build --ray` (a local Ray, 2 CPUs) over good and corrupt fixtures: the same
     catalog rows (ids, tokens) and error records as the local pool."""

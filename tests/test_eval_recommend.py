@@ -205,6 +205,7 @@ def test_evaluation_beats_baselines_covers_both_tastes_and_never_returns_hidden(
     json.dumps(report)  # the CLI saves it as JSON
 
 
+@pytest.mark.slow  # a whole evaluation / a Ray build: minutes under load (CI's test-slow)
 def test_eval_cli_prints_and_saves_the_report(engine, monkeypatch, capsys, tmp_path) -> None:
     from cantus import cli
     from recommender import cli_recommend

@@ -127,6 +127,7 @@ def test_sources_are_mutually_exclusive_and_required(capsys) -> None:
     assert "see `cantus inspire --help`" in err
 
 
+@pytest.mark.slow  # a whole evaluation / a Ray build: minutes under load (CI's test-slow)
 def test_eval_and_bench_report(engine, monkeypatch) -> None:
     from generator.bench import bench_generate
     from generator.evaluate import evaluate_generation
