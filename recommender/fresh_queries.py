@@ -24,6 +24,7 @@ Judging choices, where the sources leave room:
 from __future__ import annotations
 
 from recommender.source_queries import (
+    CHINA,
     MD,
     RT,
     O,
@@ -41,7 +42,6 @@ WRITTEN = "2026-12-01, blind (no ranking run or read), by helper 10f; all test, 
 _f = fresh_query
 
 
-CHINA = O(r"china")
 # chorale titles (music21's ChoraleListRKBWV) by the feast or theme they belong to
 EASTER = r"todesbanden|erstanden|triumphieret|den tod überwand|erschienen ist der herrliche tag"
 CHRISTMAS = (

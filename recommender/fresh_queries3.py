@@ -55,7 +55,10 @@ sixth of its relevant pieces with a tune-only query (``source_queries.TUNE_ONLY`
 from __future__ import annotations
 
 from recommender.source_queries import (
+    BACH,
+    MARCH,
     MD,
+    PALESTRINA,
     RT,
     Need,
     O,
@@ -79,8 +82,6 @@ def any_of(*alternatives: tuple[Need, ...]) -> Need:
     return Need(name, lambda r: any(all(n.test(r) for n in alt) for alt in alternatives))
 
 
-BACH = collection("bach")
-PALESTRINA = collection("palestrina")
 # chorale titles (music21's ChoraleListRKBWV) by the season or theme they belong to
 NEW_YEAR = r"alte jahr vergangen|helft mir gott|jesu, nun sei gepreiset"
 ADVENT = r"heiden heiland|wachet auf|gottes sohn ist kommen|herr christ, der ein"
@@ -106,7 +107,6 @@ ASCENSION = r"ascendo ad patrem|viri galilaei|jam christus astra"
 CORPUS_CHRISTI = r"o sacrum convivium|lauda sion|panis quem ego|panem nostrum"
 # Bach's by title, or a German hymn Essen labels a chorale of thanks or praise
 PRAISE_CHORALE = any_of((BACH, MD(PRAISE)), (R(r"choral"), R(r"dank|lob")))
-MARCH = RT(r"(?<!of )\bmarch")  # a march, not a reel named "The First of March"
 
 FRESH3: tuple[SourceQuery, ...] = (
     # what a song is about, asked in English of sources labelled in German (Essen R:)

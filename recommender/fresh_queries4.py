@@ -53,12 +53,14 @@ that tells an old legend"); no query shares half of its relevant pieces with a t
 from __future__ import annotations
 
 from recommender.source_queries import (
+    BACH,
+    MARCH,
     MD,
+    PALESTRINA,
     RT,
     O,
     R,
     SourceQuery,
-    collection,
     fresh_query,
     key,
     meter,
@@ -68,9 +70,6 @@ from recommender.source_queries import (
 WRITTEN = "2026-12-01, blind (no ranking run or read), by helper 10w; all test, no tune half"
 _f = fresh_query
 
-BACH = collection("bach")
-PALESTRINA = collection("palestrina")
-MARCH = RT(r"(?<!of )\bmarch")  # a march, not a reel named "The First of March"
 REEL = RT(r"\breel")
 DANCE_SONG = R(r"tanz|reigen")
 # Saxony, not Lower Saxony, the Prussian province or Saxony-Anhalt

@@ -73,12 +73,15 @@ fields of the pieces each judge passed.
 from __future__ import annotations
 
 from recommender.source_queries import (
+    BACH,
+    CHINA,
+    MARCH,
     MD,
+    PALESTRINA,
     RT,
     O,
     R,
     SourceQuery,
-    collection,
     fresh_query,
     key,
     meter,
@@ -90,10 +93,6 @@ from recommender.source_queries import (
 WRITTEN = "2026-12-02, blind (no ranking run or read), by helper 10z; all test, no tune half"
 _f = fresh_query
 
-BACH = collection("bach")
-PALESTRINA = collection("palestrina")
-MARCH = RT(r"(?<!of )\bmarch")  # a march, not a reel named "The First of March"
-CHINA = O(r"china")
 JIG = RT(r"\bjigs?\b")  # a jig (slip jigs too), not a romanised Chinese "jigong"
 # a wedding song, not a ballad whose plot has a wedding or a bride-wooing (as in the first set)
 WEDDING_SONG = R(r"hochzeits|brautlied|heiratslied")

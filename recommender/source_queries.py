@@ -104,6 +104,12 @@ def collection(*names: str) -> Need:
     return Need(f"collection={'|'.join(names)}", lambda r: r.get("collection") in names)
 
 
+# needs the blind sets share
+BACH = collection("bach")
+PALESTRINA = collection("palestrina")
+MARCH = RT(r"(?<!of )\bmarch")  # a march, not a reel named "The First of March"
+CHINA = O(r"china")
+
 MIN_RELEVANT = 3  # every fresh query had at least this many grade-2 pieces in the shipped catalog
 
 
