@@ -12,7 +12,8 @@ any later set stay *test*: never read per query, never tuned on. ``skip`` leaves
 had been looked at; ``fresh3``: ``recommender.fresh_queries3.FRESH3``, written by a third hand
 while the search changes of 2026-12-01's fifth stop were being made; ``fresh4``:
 ``recommender.fresh_queries4.FRESH4``, by a fourth hand during the sixth stop; ``fresh5``:
-``recommender.fresh_queries5.FRESH5``, by a fifth hand during the eighth stop) from the same raw
+``recommender.fresh_queries5.FRESH5``, by a fifth hand during the eighth stop; ``fresh6``:
+``recommender.fresh_queries6.FRESH6``, by a sixth hand during the ninth stop) from the same raw
 source records as ``recommender.eval_search`` (ABC ``R:``/``O:``/``T:``, music21 corpus metadata,
 music21 meter/key), ranks each query with the methods of the test half -- cantus as served
 (``SearchConfig``, whose constants the tune half chose), the tune half's grid best of the run,
@@ -48,18 +49,21 @@ from recommender.fresh_queries4 import FRESH4
 from recommender.fresh_queries4 import WRITTEN as WRITTEN4
 from recommender.fresh_queries5 import FRESH5
 from recommender.fresh_queries5 import WRITTEN as WRITTEN5
+from recommender.fresh_queries6 import FRESH6
+from recommender.fresh_queries6 import WRITTEN as WRITTEN6
 from recommender.search_types import SearchConfig
 from recommender.source_queries import Record, SourceQuery, split_off_topic
 
 Ranker = Callable[[str], np.ndarray]  # query text -> top-10 catalog rows
 # report section names, in the order they are scored
-FRESH_SECTIONS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5")
+FRESH_SECTIONS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6")
 SET_ROLES = {  # module doc
     "fresh": "tune",
     "fresh2": "tune",
     "fresh3": "test",
     "fresh4": "test",
     "fresh5": "test",
+    "fresh6": "test",
 }
 ROLE_NOTES = {
     "tune": "tune set since 2026-12-01 (sixth stop): read per query and tuned on; not a blind test",
@@ -79,6 +83,7 @@ TUNING = {
     "once, by a rule written before (2026-12-01 22:16)",
     "fresh4": "nothing tuned; written blind at the sixth stop; gated one change with fresh3",
     "fresh5": "nothing tuned; written blind at the eighth stop",
+    "fresh6": "nothing tuned; written blind at the ninth stop",
 }
 
 
@@ -91,6 +96,7 @@ def fresh_set(name: str) -> tuple[tuple[SourceQuery, ...], str]:
         "fresh3": (FRESH3, WRITTEN3),
         "fresh4": (FRESH4, WRITTEN4),
         "fresh5": (FRESH5, WRITTEN5),
+        "fresh6": (FRESH6, WRITTEN6),
     }
     if name not in sets:
         msg = f"no blind query set named {name!r} (known: {', '.join(sets)})"

@@ -123,7 +123,10 @@ def _tiny_sets() -> tuple[tuple[SourceQuery, ...], ...]:
     fresh3 = (SourceQuery("an Irish lullaby", "combined", (RT("lullaby"), O("irish")), fresh=True),)
     fresh4 = (SourceQuery("a German reel", "combined", (RT("reel"), O("german")), fresh=True),)
     fresh5 = (SourceQuery("an Irish waltz", "combined", (RT("waltz"), O("irish")), fresh=True),)
-    return tuned, fresh, fresh2, fresh3, fresh4, fresh5
+    fresh6 = (
+        SourceQuery("a German lullaby", "combined", (RT("lullaby"), O("german")), fresh=True),
+    )
+    return tuned, fresh, fresh2, fresh3, fresh4, fresh5, fresh6
 
 
 @pytest.fixture
@@ -140,7 +143,7 @@ def tiny_fresh_run(monkeypatch):
          "mode": r.mode, "R": r.form, "T": r.title, "O": r.origin}
         for r in rows.itertuples()
     ]  # fmt: skip
-    tuned, fresh, fresh2, fresh3, fresh4, fresh5 = _tiny_sets()
+    tuned, fresh, fresh2, fresh3, fresh4, fresh5, fresh6 = _tiny_sets()
     texts = rows.assign(text=rows["title"] + " " + rows["form"] + " " + rows["origin"])
     monkeypatch.setattr(eval_search, "ALL_QUERIES", tuned)
     monkeypatch.setattr(eval_search, "split", lambda: source_queries.split(tuned, ()))
@@ -152,15 +155,16 @@ def tiny_fresh_run(monkeypatch):
     monkeypatch.setattr(eval_fresh, "FRESH3", fresh3)
     monkeypatch.setattr(eval_fresh, "FRESH4", fresh4)
     monkeypatch.setattr(eval_fresh, "FRESH5", fresh5)
-    return engine, (fresh, fresh2, fresh3, fresh4, fresh5)
+    monkeypatch.setattr(eval_fresh, "FRESH6", fresh6)
+    return engine, (fresh, fresh2, fresh3, fresh4, fresh5, fresh6)
 
 
 def test_the_fresh_sections_are_scored_beside_the_test_half(tiny_fresh_run):
-    """Each fresh set (``fresh`` .. ``fresh5``) gets every test-half method, is scored with the
+    """Each fresh set (``fresh`` .. ``fresh6``) gets every test-half method, is scored with the
     tuned constants, and never enters the tune or test half."""
     from recommender import eval_fresh
 
-    engine, (fresh, fresh2, _, _, _) = tiny_fresh_run
+    engine, (fresh, fresh2, _, _, _, _) = tiny_fresh_run
     base = engine.config
 
     report = eval_fresh.evaluate_search(engine)
@@ -190,12 +194,12 @@ def test_the_fresh_sections_are_scored_beside_the_test_half(tiny_fresh_run):
 
 
 def test_blind_sets_are_test_sections_and_can_be_skipped(tiny_fresh_run):
-    """Sets 3, 4 and 5 are blind test sections in the report and its summary; ``skip`` leaves one
+    """Sets 3 to 6 are blind test sections in the report and its summary; ``skip`` leaves one
     out (its section says so), an unknown name is refused."""
     from recommender import eval_fresh
     from recommender.evaluate import summary_lines
 
-    engine, (_, _, fresh3, fresh4, fresh5) = tiny_fresh_run
+    engine, (_, _, fresh3, fresh4, fresh5, fresh6) = tiny_fresh_run
     report = eval_fresh.evaluate_search(engine)
     lines = summary_lines({"source_queries": report})
     assert any(line.startswith("fresh queries (") and "tune set" in line for line in lines)
@@ -210,6 +214,10 @@ def test_blind_sets_are_test_sections_and_can_be_skipped(tiny_fresh_run):
     assert fifth["role"] == "test" and fifth["written"] == eval_fresh.WRITTEN5
     assert fifth["queries"] == 1 and {e["query"] for e in fifth["per_query"]} == {fresh5[0].text}
     assert any(line.startswith("fresh5 queries (") and "blind test" in line for line in lines)
+    sixth = report["fresh6"]
+    assert sixth["role"] == "test" and sixth["written"] == eval_fresh.WRITTEN6
+    assert sixth["queries"] == 1 and {e["query"] for e in sixth["per_query"]} == {fresh6[0].text}
+    assert any(line.startswith("fresh6 queries (") and "blind test" in line for line in lines)
     skipped = eval_fresh.evaluate_search(engine, skip=("fresh3",))["fresh3"]
     assert skipped["role"] == "test" and "per_query" not in skipped and skipped["skipped"]
     with pytest.raises(ValueError, match="no fresh query set named"):
