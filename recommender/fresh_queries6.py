@@ -64,7 +64,9 @@ Judging choices, where the sources leave room:
 Pieces shared with earlier queries: a narrower need inside a broader one of another meaning is
 kept, as the earlier sets keep theirs (a dance in one key inside its form, a region's songs of a
 genre inside that genre, a place inside its province, a children's game inside "German
-children's song"); no query shares half of its relevant pieces with a tune-only query (tested).
+children's song"); no query shares half of its relevant pieces with a tune-only query (the
+most: 0.08, the hymn mass with "the mass Aeterna Christi munera"; tested). Relevant pieces per
+query in the shipped catalog: min 3 / median 15 / max 115.
 Dropped before the set was fixed, after measuring the share of their pieces an earlier judge also
 passes: victory, hero and cavalry songs (inside "war song"/"soldiers' song"), a journeyman's song
 (the craftsman's), an Alpine song (the shepherd's), a name-day song (all New Year songs), married
