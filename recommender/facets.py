@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from recommender.lexical import tokens
+
 # Evidence field -> the catalog columns cantus.caption_evidence.evidence() derives it from
 EVIDENCE_FIELDS = {
     "mode": ("mode", "key"),
@@ -134,28 +136,30 @@ def query_keys(query: str) -> list[tuple[str, str, str]]:
 
 def _named_forms(text: str) -> list[str]:
     """Forms the text names, longest names first: a word inside a longer form name is that
-    form's ("slip jig" names the slip jig, not also the 6/8 jig)."""
+    form's ("slip jig" names the slip jig, not also the 6/8 jig). Words are compared by their
+    stems (``recommender.lexical.tokens``): "lullabies" and "drinking songs" name forms too."""
     found: list[str] = []
+    text = f" {' '.join(tokens(text))} "
     for name, form in _form_names():
-        pattern = rf"(?<![\w-]){re.escape(name)}(?![\w-])"
-        if re.search(pattern, text):
+        if f" {name} " in text:
             if form not in found:
                 found.append(form)
-            text = re.sub(pattern, " | ", text)
+            text = text.replace(f" {name} ", " | ")
     return found
 
 
 @functools.cache
 def _form_names() -> list[tuple[str, str]]:
-    """(folded name, form) of every specific form name, longest first."""
+    """(stemmed name, form) of every specific form name, longest first."""
     from cantus.caption_evidence import FORM_SYNONYMS
 
+    generic = {" ".join(tokens(n)) for n in GENERIC_FORM_NAMES}
     pairs = {
-        (n.casefold(), form)
+        (" ".join(tokens(n)), form)
         for form, names in FORM_SYNONYMS.items()
         if form not in GENERIC_FORM_NAMES
         for n in names
-        if n.casefold() not in GENERIC_FORM_NAMES
+        if " ".join(tokens(n)) not in generic and tokens(n)
     }
     return sorted(pairs, key=lambda p: (-len(p[0]), p))
 
