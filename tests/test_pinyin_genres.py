@@ -118,3 +118,20 @@ def test_chinese_report_counts_phrases_and_pieces():
     assert found["phrases_without_english"] == {"zzqq": 1}
     assert label_word_covered("muniu shange")
     assert not label_word_covered("zzqq")
+
+
+def test_a_chinese_label_reaches_the_catalog_search_and_why():
+    from cantus.metadata import abc_metadata
+    from recommender.fusion import matched_words
+    from recommender.lexical import LexicalIndex
+
+    meta = abc_metadata("X:1\nT:Fangniu\nO:China, Hunan\nR:Muniu shange\nK:C\nC|\n")
+    assert meta["genre"] == "shan'ge, shepherd's song" and meta["genre_original"] == "Muniu shange"
+    records = [{"title": "Fangniu", **meta}, {"title": "Other", "genre": "reel"}]
+    index = LexicalIndex.build(records)
+    for query in ["a Chinese mountain song", "herdsman's songs", "shan ge", "muniu"]:
+        scores, terms = index.scores(query)
+        assert terms and int(scores.argmax()) == 0, query
+    _, terms = index.scores("mountain songs")
+    why = matched_words(records[0], index.matches(records[0], terms))
+    assert why == "genre: Muniu shange = shan'ge, shepherd's song"
