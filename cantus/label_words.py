@@ -55,7 +55,7 @@ GENRE_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"ballade", "ballad"),
     (r"romanze", "romance"),  # the sources tell Romanze from Ballade: so do we
     (r"scherz|spott|schalk|schelm|schwank|lustig|l(ue|ü)gen", "humorous song"),
-        (r"vaterland|politisch|national|patriot|freiheit|\bwehr\b|hymne", "patriotic song"),
+    (r"vaterland|politisch|national|patriot|freiheit|\bwehr\b|hymne", "patriotic song"),
     (r"erzaehl|erzähl|sage\b|sagen|maerchen|märchen|legende", "narrative song"),
     (r"histori|\b1[6-9]\d\d\b|napoleon", "historical song"),
     (r"wander", "wandering song"),

@@ -57,7 +57,7 @@ _LONGEST = max(map(len, SYLLABLES))
 GENRE_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("xiao diao", ("xiaodiao",)), ("shi diao", ("xiaodiao",)), ("xiao qu", ("xiaodiao",)),
     ("shan ge", ("shan'ge",)), ("shan qu", ("shan'ge",)), ("xin tian you", ("shan'ge",)),
-    ("hua er", ("hua'er",)), ("hua r", ("hua'er",)),
+    ("hua er", ("hua'er",)),  # "Huar" and "hua'r" are no plain pinyin: cantus.label_words
     ("chuan fu", ("boatmen's chant", "work chant")), ("chuan gong", ("boatmen's chant",)),
     ("chuan hao zi", ("boatmen's chant", "work chant")),
     ("xing chuan", ("boatmen's chant",)), ("long chuan", ("boat song",)),
@@ -124,7 +124,7 @@ THEME_PARTS: dict[str, str] = {
     "mo li hua": "jasmine flower", "meng jiang nue": "Meng Jiangnü", "qiong ren": "the poor",
     "qiong fu": "rich and poor", "ai qing": "love", "si xiang": "longing",
     "gu shi": "story", "chuan shuo": "legend", "li shi": "history", "ge ming": "revolution",
-    "nan nue": "men and women", "chu jia": "a bride leaving home", "yu min": "fishermen",
+"chu jia": "a bride leaving home", "yu min": "fishermen",
     "cha nong": "tea farmers", "shu zhuang": "dressing up", "che shui": "waterwheel",
     "da wo": "tamping", "tiao dan": "carrying pole", "sen lin": "forest",
     "mei kuang": "coal mine", "bai nian": "New Year greetings", "chun you": "spring outing",

@@ -14,8 +14,6 @@ from typing import Any
 
 import numpy as np
 
-from recommender.lexical import tokens
-
 # Evidence field -> the catalog columns cantus.caption_evidence.evidence() derives it from
 EVIDENCE_FIELDS = {
     "mode": ("mode", "key"),
@@ -136,30 +134,43 @@ def query_keys(query: str) -> list[tuple[str, str, str]]:
 
 def _named_forms(text: str) -> list[str]:
     """Forms the text names, longest names first: a word inside a longer form name is that
-    form's ("slip jig" names the slip jig, not also the 6/8 jig). Words are compared by their
-    stems (``recommender.lexical.tokens``): "lullabies" and "drinking songs" name forms too."""
+    form's ("slip jig" names the slip jig, not also the 6/8 jig). A plural names its form too
+    ("lullabies", "drinking songs"; :func:`_singular`), by a plural rule and not by a stemmer,
+    which would read the German of a title as a form name ("Ein feste Burg": *Fest*)."""
     found: list[str] = []
-    text = f" {' '.join(tokens(text))} "
+    texts = [text, " ".join(_singular(w) for w in text.split())]  # "Christmas" stays whole
     for name, form in _form_names():
-        if f" {name} " in text:
+        pattern = rf"(?<![\w-]){re.escape(name)}(?![\w-])"
+        if any(re.search(pattern, t) for t in texts):
             if form not in found:
                 found.append(form)
-            text = text.replace(f" {name} ", " | ")
+            texts = [re.sub(pattern, " | ", t) for t in texts]
     return found
+
+
+def _singular(word: str) -> str:
+    """An English plural's singular ("lullabies" -> "lullaby", "songs," -> "song,"); words of
+    three letters or fewer and words in -ss, -us, -is as they are."""
+    core = word.rstrip(",.;:!?")
+    tail = word[len(core) :]
+    if len(core) > 4 and core.endswith("ies"):
+        return core[:-3] + "y" + tail
+    if len(core) > 3 and core.endswith("s") and not core.endswith(("ss", "us", "is", "'s")):
+        return core[:-1] + tail
+    return word
 
 
 @functools.cache
 def _form_names() -> list[tuple[str, str]]:
-    """(stemmed name, form) of every specific form name, longest first."""
+    """(folded name, form) of every specific form name, longest first."""
     from cantus.caption_evidence import FORM_SYNONYMS
 
-    generic = {" ".join(tokens(n)) for n in GENERIC_FORM_NAMES}
     pairs = {
-        (" ".join(tokens(n)), form)
+        (n.casefold(), form)
         for form, names in FORM_SYNONYMS.items()
         if form not in GENERIC_FORM_NAMES
         for n in names
-        if " ".join(tokens(n)) not in generic and tokens(n)
+        if n.casefold() not in GENERIC_FORM_NAMES
     }
     return sorted(pairs, key=lambda p: (-len(p[0]), p))
 

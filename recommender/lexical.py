@@ -41,6 +41,7 @@ from cantus.chorale_seasons import SEASONS, chorale_seasons
 from cantus.forms import COLLECTION_FORMS, meter_only_form
 from cantus.label_words import GENRE_SYNONYMS, THEME_WORDS, TITLE_SYNONYMS
 from cantus.metadata import label_themes, region_adjectives, title_english
+from cantus.pinyin_genres import THEME_PARTS
 from recommender.lexical_columns import _column_sum, _idf, _ones, _pieces, _share
 from recommender.stop_words import ENGLISH_STOP_WORDS  # not sklearn's: its import costs a torch
 
@@ -107,6 +108,8 @@ def _stem(token: str) -> str:
 
         stemmer = _STEMMERS.english = snowballstemmer.stemmer("english")
     stem = stemmer.stemWord(token)
+    if len(stem) < 4:  # a short stem is a short word of the sources' other tongues: "dying"
+        return token  # -> "die" is German's "the"
     # derivations Snowball leaves apart: "seduction" (seduct) = "seduced" (seduc), "biblical"
     # (biblic) = "Bible" (bibl)
     if len(stem) > 4 and stem.endswith("ct"):
@@ -418,6 +421,7 @@ def data_key(catalog: Any) -> str:
     tables = (
         FIELDS, PAIR_COLUMNS, sorted(QUERY_STOP_WORDS), sorted(GENRE_SYNONYMS.items()),
         sorted(THEME_WORDS.items()), TITLE_SYNONYMS, sorted(SEASONS.items()),
+        sorted(THEME_PARTS.items()),  # the English themes of Chinese labels' pinyin parts
     )  # fmt: skip
     digest.update(repr(tables).encode())
     for column in ("id", "source", *(c for _, cols in FIELDS for c in cols)):
