@@ -1,7 +1,8 @@
 """How many of Essen's genre-label words (``R:``) and places (``O:``) the English tables of
 ``cantus.label_words`` cover, counted in pieces: the inventory (``docs/label_inventory.json``)
 lets the tables be checked for coverage rather than grown one complaint at a time. Run
-``python -m cantus.label_inventory OUT.json`` to rewrite it from the corpus.
+``python -m cantus.label_inventory OUT.json`` to rewrite it from the corpus;
+``python -m cantus.label_inventory --chinese`` prints the coverage of the Chinese labels.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from cantus.label_words import (
     label_words,
     place_words,
 )
-from cantus.metadata import abc_fields, genres_of
+from cantus.metadata import abc_fields, genres_of, label_themes
 
 MIN_PIECES = 3  # words in fewer pieces are listed, not required to be mapped
 
@@ -47,8 +48,8 @@ def coverage(
 
 
 def label_word_covered(word: str) -> bool:
-    """A label word has English: a genre word or a theme word."""
-    return bool(genres_of(word)) or word in THEME_WORDS
+    """A label word has English: a genre word or a theme word (pinyin read by its parts)."""
+    return bool(genres_of(word)) or word in THEME_WORDS or bool(label_themes(word))
 
 
 def place_covered(place: str) -> bool:
@@ -92,6 +93,32 @@ def report(tunes: Iterable[str]) -> dict[str, object]:
     }
 
 
+def chinese_report(tunes: Iterable[str]) -> dict[str, object]:
+    """Coverage of the labels of Essen's Chinese songs (``O:`` in China or Taiwan): distinct
+    label phrases (``label_words``) with English, and pieces with a genre word and with English
+    for every phrase; the phrases still without English, most pieces first."""
+    labels = []
+    for tune in tunes:
+        fields = abc_fields(tune)
+        origin = place_words("; ".join(fields.get("O", [])))
+        if any(p.casefold() in ("china", "taiwan") for p in origin):
+            labels.append("; ".join(fields.get("R", [])))
+    phrases = inventory(labels, label_words)
+    covered = [p for p in phrases if label_word_covered(p)]
+    full, total = coverage(labels, label_words, label_word_covered)
+    return {
+        "pieces": len(labels),
+        "phrases": len(phrases),
+        "phrases_with_english": len(covered),
+        "pieces_with_genre": sum(bool(genres_of(label)) for label in labels),
+        "pieces_every_phrase_english": full,
+        "pieces_with_a_label": total,
+        "phrases_without_english": {
+            p: n for p, n in phrases.most_common() if not label_word_covered(p)
+        },
+    }
+
+
 def essen_tunes() -> list[str]:
     """Every tune of music21's Essen folksong files, as ingest numbers them."""
     from cantus.catalog_metadata import abc_tunes
@@ -101,7 +128,15 @@ def essen_tunes() -> list[str]:
     return [tune for path in files for tune in abc_tunes(path).values()]
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and sys.argv[1:] == ["--chinese"]:
+    found = chinese_report(essen_tunes())
+    missing = found.pop("phrases_without_english")
+    print(json.dumps(found))
+    print(
+        "without English (pieces):",
+        json.dumps(dict(list(missing.items())[:40]), ensure_ascii=False),
+    )
+elif __name__ == "__main__":
     result = report(essen_tunes())
     for key in ("label_words", "places"):  # the file lists words of two pieces or more
         counts = result[key]

@@ -30,6 +30,8 @@ from cantus.label_words import (
     TITLE_SYNONYMS,
     label_words,
 )
+from cantus.pinyin_genres import fold as pinyin_fold
+from cantus.pinyin_genres import pinyin_genres, pinyin_spans, pinyin_themes
 
 _GENRE_RES = tuple((re.compile(p, re.IGNORECASE), g) for p, g in GENRE_PATTERNS)
 
@@ -59,25 +61,28 @@ def abc_fields(tune: str) -> dict[str, list[str]]:
 
 
 def genres_of(label: str) -> list[str]:
-    """English genre words in a source label, in the label's order, no repeats."""
-    found: list[tuple[int, str]] = []
+    """English genre words in a source label, in the label's order, no repeats. Pinyin words
+    are read by their syllables (``cantus.pinyin_genres``); where a label names a Chinese genre,
+    the German patterns see only its other words ("Wuge, Mai zahuo diao": mai is no May)."""
     label = repair_dos_text(label or "")
+    folded = pinyin_fold(label)
+    found = pinyin_genres(folded)
+    if found:  # blank the pinyin words, keeping every other word where it stands
+        for start, end in pinyin_spans(folded):
+            label = label[:start] + " " * (end - start) + label[end:]
     for pattern, genre in _GENRE_RES:
         match = pattern.search(label)
         if match:
-            found.append((match.start(), genre))
-    seen: list[str] = []
-    for _, genre in sorted(found):
-        if genre not in seen:
-            seen.append(genre)
-    return seen
+            found.append(((match.start(), 0), genre))
+    return list(dict.fromkeys(genre for _, genre in sorted(found)))
 
 
 def label_themes(label: str) -> list[str]:
     """English for the themes a genre label names beside its genres ("Ballade, Mord, Tod" ->
     ["murder", "death"]), each once, in the label's order."""
-    found = (THEME_WORDS.get(w) for w in label_words(repair_dos_text(label or "")))
-    return list(dict.fromkeys(w for w in found if w))
+    label = repair_dos_text(label or "")
+    found = [THEME_WORDS.get(w) for w in label_words(label)]
+    return list(dict.fromkeys(w for w in [*found, *pinyin_themes(pinyin_fold(label))] if w))
 
 
 def title_english(text: str) -> list[str]:

@@ -58,6 +58,8 @@ def _title_parts(record: dict[str, Any], found: Sequence[str], shown: frozenset[
     parts, spanned = [], set()
     for span, english in title_english_spans(str(record.get("title") or "")):
         named = [w for w in english.split() if set(tokens(w)) & other]
+        stems = {w: tuple(tokens(w)) for w in named}  # one word per stem: "regiment(al)"
+        named = [w for w in named if w == max((v for v in named if stems[v] == stems[w]), key=len)]
         if named:  # a hymn's English name whole, else the synonyms that matched
             parts.append(f"title: {span} = {english if english[:1].isupper() else ' '.join(named)}")
             spanned |= set(tokens(span))

@@ -12,8 +12,9 @@ so scoring the whole catalog is one sparse column slice (well under a millisecon
 pieces), and ``matches`` says which query words hit which field, for the ``why`` of a result.
 
 Tokens are folded to ASCII lower case ("Jäger" = "jaeger" = "jager" is not attempted; Essen
-spells umlauts as "ae"/"oe"/"ue", which ``_fold`` also produces), and a light plural rule
-maps "lullabies" to "lullaby" and "jigs" to "jig".
+spells umlauts as "ae"/"oe"/"ue", which ``_fold`` also produces), and stemmed by Snowball's
+English stemmer on both sides ("lullabies" = "lullaby", "seduced" = "seduces", "faithful" =
+"faithfulness"); a German or pinyin word gets the same stem in a query as in the catalog.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import json
 import math
 import os
 import re
+import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -39,6 +41,7 @@ from cantus.chorale_seasons import SEASONS, chorale_seasons
 from cantus.forms import COLLECTION_FORMS, meter_only_form
 from cantus.label_words import GENRE_SYNONYMS, THEME_WORDS, TITLE_SYNONYMS
 from cantus.metadata import label_themes, region_adjectives, title_english
+from cantus.pinyin_genres import THEME_PARTS
 from recommender.lexical_columns import _column_sum, _idf, _ones, _pieces, _share
 from recommender.stop_words import ENGLISH_STOP_WORDS  # not sklearn's: its import costs a torch
 
@@ -46,8 +49,9 @@ if TYPE_CHECKING:  # scipy is imported where a matrix is made: `inspire` never m
     from scipy import sparse
 
 FEAST = "feast"  # not a catalog column: a chorale's feast, read from its title
+MAX_STEMMED = 40  # letters: a longer "word" is a paste accident, kept whole (and cheap)
 MIN_SPLIT = 3  # letters of each part when a query word is read as two source words
-VERSION = "11"  # bump when tokens, fields or weights change: cached indexes are rebuilt
+VERSION = "12"  # bump when tokens, fields or weights change: cached indexes are rebuilt
 # (field label shown in `why`, catalog columns); order = order of labels in `why`
 FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("title", ("title",)),
@@ -87,13 +91,32 @@ def _fold(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c)).lower()
 
 
+_STEMMERS = threading.local()  # a snowball stemmer keeps state between calls: one per thread
+
+
 @functools.lru_cache(maxsize=1 << 16)  # a `why` tokenises the same few thousand words again
 def _stem(token: str) -> str:
-    if len(token) > 4 and token.endswith("ies"):
-        return token[:-3] + "y"
-    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
-        return token[:-1]
-    return token
+    """Snowball's English stem ("seduced" and "seduces" -> "seduc", "lullabies" -> "lullabi");
+    numbers and meters ("3/4") stay as they are; words of three letters or fewer are kept, so
+    "was" and "has" never lose their "s" (the light plural rule this replaced kept them too),
+    and so are words over ``MAX_STEMMED`` letters."""
+    if len(token) <= 3 or len(token) > MAX_STEMMED or not token.isalpha():
+        return token
+    stemmer = getattr(_STEMMERS, "english", None)
+    if stemmer is None:
+        import snowballstemmer
+
+        stemmer = _STEMMERS.english = snowballstemmer.stemmer("english")
+    stem = stemmer.stemWord(token)
+    if len(stem) < 4:  # a short stem is a short word of the sources' other tongues: "dying"
+        return token  # -> "die" is German's "the"
+    # derivations Snowball leaves apart: "seduction" (seduct) = "seduced" (seduc), "biblical"
+    # (biblic) = "Bible" (bibl)
+    if len(stem) > 4 and stem.endswith("ct"):
+        return stem[:-1]
+    if len(stem) > 5 and stem.endswith("ic"):
+        return stem[:-2]
+    return stem
 
 
 def tokens(text: str) -> list[str]:
@@ -293,7 +316,7 @@ class LexicalIndex:
         for token in query_tokens(query):
             joined = _pieces(self.weights, self.vocabulary.get(token))
             for i in range(MIN_SPLIT, len(token) - MIN_SPLIT + 1):
-                if self._pieces_split(token[:i], _stem(token[i:])) > joined:
+                if self._pieces_split(_stem(token[:i]), _stem(token[i:])) > joined:
                     found.append(f"{token[:i]} {token[i:]}")
                     break
         return " ".join([query, *found]) if found else query
@@ -398,6 +421,7 @@ def data_key(catalog: Any) -> str:
     tables = (
         FIELDS, PAIR_COLUMNS, sorted(QUERY_STOP_WORDS), sorted(GENRE_SYNONYMS.items()),
         sorted(THEME_WORDS.items()), TITLE_SYNONYMS, sorted(SEASONS.items()),
+        sorted(THEME_PARTS.items()),  # the English themes of Chinese labels' pinyin parts
     )  # fmt: skip
     digest.update(repr(tables).encode())
     for column in ("id", "source", *(c for _, cols in FIELDS for c in cols)):

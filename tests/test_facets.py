@@ -115,3 +115,16 @@ def test_a_key_is_read_whatever_its_case_and_the_article_a_is_none(query, keys) 
     from recommender.facets import query_keys
 
     assert [name for name, _, _ in query_keys(query)] == keys
+
+
+def test_a_plural_names_its_form_and_german_title_words_name_none():
+    from recommender.facets import query_facets
+
+    def forms(query):
+        return [n for n, _ in query_facets(query) if n.startswith("form:")]
+
+    assert forms("lullabies") == forms("lullaby") == ["form:lullaby"]
+    assert forms("drinking songs, please") == ["form:drinking song"]
+    assert forms("a joyful Christmas song") == ["form:christmas song"]  # no "Christma"
+    assert forms("Ein feste Burg ist unser Gott") == []  # "feste" is no feast-day song
+    assert forms("work chants") == ["form:work chant"]

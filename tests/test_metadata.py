@@ -42,8 +42,8 @@ F2 A2 c2 | f4 c2 | A2 G2 F2 | F6 |]
         ("Trink -, Zech - Lied", ["drinking song"]),
         ("Xiaodiao. Biaoda aiqing", ["xiaodiao", "love song"]),
         (
-            "Shange, Xintianyou. Geming lishi minge",
-            ["shan'ge", "revolutionary song", "narrative song"],
+            "Shange, Xintianyou. Geming lishi minge",  # a compound names its kind last
+            ["shan'ge", "historical song", "revolutionary song"],
         ),
         ("Weihnachtslied", ["christmas song"]),
         ("Beischlaf, Standesunterschied", []),

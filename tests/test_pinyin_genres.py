@@ -1,0 +1,137 @@
+"""Chinese song labels read by their pinyin parts (cantus.pinyin_genres) and the genres,
+themes, captions and coverage they give."""
+
+from __future__ import annotations
+
+import pytest
+
+from cantus.label_inventory import chinese_report, label_word_covered
+from cantus.label_words import GENRE_SYNONYMS
+from cantus.metadata import genres_of, label_themes
+from cantus.pinyin_genres import GENRE_PARTS, fold, label_syllables, pinyin_genres, syllables
+
+
+@pytest.mark.parametrize(
+    ("word", "cut"),
+    [
+        ("shange", ("shan", "ge")),  # never shang+e: an inner syllable starts with a consonant
+        ("muniushange", ("mu", "niu", "shan", "ge")),
+        ("gutianshange", ("gu", "tian", "shan", "ge")),
+        ("xian", ("xian",)),  # one syllable beats xi+an
+        ("kuaiban", ("kuai", "ban")),  # not ku+ai+ban
+        ("yaoerge", ("yao", "er", "ge")),  # an inner vowel where nothing else cuts
+        ("wugeng", ("wu", "geng")),  # five watches: no wu+ge (dance song)
+        ("yvge", ("yu", "ge")),  # ü after y is written u
+        ("nannv", ("nan", "nv")),
+    ],
+)
+def test_syllables_cut_pinyin_as_written_pinyin_would(word, cut):
+    assert syllables(word) == cut
+
+
+@pytest.mark.parametrize(
+    "word", ["", "tanzlied", "kinder", "huar", "3/4", "x" * 41, "ballade", "ß"]
+)
+def test_words_that_are_no_pinyin_are_not_cut(word):
+    assert syllables(word) is None
+
+
+@pytest.mark.parametrize(
+    ("label", "genres"),
+    [
+        ("Muniu shange", ["shan'ge", "shepherd's song"]),  # a compound names its kind last
+        ("Shan ge", ["shan'ge"]),  # spaced and joined spellings alike
+        ("Gutianshange", ["shan'ge"]),
+        ("Xiao diao", ["xiaodiao"]),
+        ("Haozi", ["work chant", "work song"]),
+        ("Dawo haozi", ["work chant", "work song"]),
+        ("Wuge, Yangge", ["dance song", "yangge"]),
+        ("Huagu", ["flower drum song"]),
+        ("Caicha diao", ["tea-picking song"]),
+        ("Yaolanqu", ["lullaby"]),
+        ("Cuimian qu", ["lullaby"]),
+        ("Kuge", ["lament"]),
+        ("Funü ku", ["lament"]),
+        ("Qingge", ["love song"]),
+        ("Nannü liqing", ["love song"]),
+        ("Erge", ["children's song"]),
+        ("Tongyao", ["children's song"]),
+        ("Bainian", ["New Year song"]),
+        ("Chunyou", ["spring song"]),
+        ("Xiaodiao, Yüge", ["xiaodiao", "fishermen's song"]),
+        ("Errentai", ["errentai"]),
+        ("Duichang", ["antiphonal song"]),
+        ("Xin minge", ["new folk song"]),
+    ],
+)
+def test_chinese_labels_get_english_genres_by_their_parts(label, genres):
+    assert genres_of(label) == genres
+
+
+def test_german_patterns_skip_the_pinyin_words_of_a_chinese_label():
+    assert genres_of("Wuge, Mai zahuo diao") == ["dance song"]  # mai (to sell) is no May
+    assert genres_of("Xiaodiao, Yueyawugeng diao") == ["xiaodiao"]  # wugeng is no wuge
+    assert genres_of("Mai - Lied") == ["May song"]  # a German label keeps them
+    assert genres_of("Haozi zum Tragen, Arbeit") == ["work chant", "work song"]
+
+
+def test_runs_end_at_punctuation():
+    assert [run for _, run in label_syllables(fold("Xiaodiao, Wuge"))] == [
+        ("xiao", "diao"),
+        ("wu", "ge"),
+    ]
+    assert genres_of("Shan, Ge") == []  # two words apart are no compound
+
+
+def test_themes_of_pinyin_parts_with_the_german_themes():
+    assert label_themes("Siji huahui") == ["flowers of the four seasons", "four seasons", "flowers"]
+    assert label_themes("Ballade, Mord") == ["murder"]
+    assert "women" in label_themes("Funue shenghuo")
+
+
+def test_every_genre_a_part_names_has_english_names():
+    named = {g for _, genres in GENRE_PARTS for g in genres}
+    assert named <= set(GENRE_SYNONYMS)
+    assert all(g in GENRE_SYNONYMS[g] for g in named)  # the genre word itself is searchable
+
+
+@pytest.mark.parametrize(
+    "label", ["", "   ", "???", "中国民歌", "ǚǘ", "a" * 10_000, "shange " * 2000, "\u200b\x00"]
+)
+def test_hostile_labels_give_lists(label):
+    assert isinstance(genres_of(label), list)
+    assert isinstance(label_themes(label), list)
+    assert isinstance(pinyin_genres(fold(label)), list)
+
+
+def test_chinese_report_counts_phrases_and_pieces():
+    tunes = [
+        "X:1\nO:China, Shaanxi\nR:Muniu shange\nK:C\nC|\n",
+        "X:2\nO:China, Hunan\nR:Zzqq\nK:C\nC|\n",
+        "X:3\nO:Europa, Deutschland\nR:Wiegen - Lied\nK:C\nC|\n",
+    ]
+    found = chinese_report(tunes)
+    assert found["pieces"] == 2
+    assert found["phrases"] == 2
+    assert found["phrases_with_english"] == 1
+    assert found["pieces_with_genre"] == 1
+    assert found["phrases_without_english"] == {"zzqq": 1}
+    assert label_word_covered("muniu shange")
+    assert not label_word_covered("zzqq")
+
+
+def test_a_chinese_label_reaches_the_catalog_search_and_why():
+    from cantus.metadata import abc_metadata
+    from recommender.fusion import matched_words
+    from recommender.lexical import LexicalIndex
+
+    meta = abc_metadata("X:1\nT:Fangniu\nO:China, Hunan\nR:Muniu shange\nK:C\nC|\n")
+    assert meta["genre"] == "shan'ge, shepherd's song" and meta["genre_original"] == "Muniu shange"
+    records = [{"title": "Fangniu", **meta}, {"title": "Other", "genre": "reel"}]
+    index = LexicalIndex.build(records)
+    for query in ["a Chinese mountain song", "herdsman's songs", "shan ge", "muniu"]:
+        scores, terms = index.scores(query)
+        assert terms and int(scores.argmax()) == 0, query
+    _, terms = index.scores("mountain songs")
+    why = matched_words(records[0], index.matches(records[0], terms))
+    assert why == "genre: Muniu shange = shan'ge, shepherd's song"
