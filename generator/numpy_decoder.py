@@ -17,37 +17,10 @@ import math
 
 import numpy as np
 
+from cantus.numpy_nn import gelu as _gelu
+from cantus.numpy_nn import layer_norm as _layer_norm
+from cantus.numpy_nn import softmax as _softmax
 from generator.model_config import GeneratorConfig
-
-LN_EPS = 1e-5  # nn.LayerNorm's default, which every norm of the model uses
-# Abramowitz & Stegun 7.1.26: erf within 1.5e-7 (float32 rounding is ~6e-8 per op)
-_ERF_P = 0.3275911
-_ERF_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
-
-
-def _erf(x: np.ndarray) -> np.ndarray:
-    sign = np.sign(x)
-    a = np.abs(x)
-    t = 1.0 / (1.0 + _ERF_P * a)
-    a1, a2, a3, a4, a5 = _ERF_A
-    poly = t * (a1 + t * (a2 + t * (a3 + t * (a4 + t * a5))))
-    return sign * (1.0 - poly * np.exp(-a * a))
-
-
-def _gelu(x: np.ndarray) -> np.ndarray:
-    return (0.5 * x * (1.0 + _erf(x * np.float32(1.0 / math.sqrt(2.0))))).astype(np.float32)
-
-
-def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
-    mu = x.mean(-1, keepdims=True)
-    xc = x - mu
-    var = (xc * xc).mean(-1, keepdims=True)
-    return xc / np.sqrt(var + np.float32(LN_EPS)) * w + b
-
-
-def _softmax(x: np.ndarray) -> np.ndarray:
-    e = np.exp(x - x.max(-1, keepdims=True))
-    return e / e.sum(-1, keepdims=True)
 
 
 class Cache:

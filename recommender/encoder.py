@@ -39,6 +39,7 @@ import numpy as np
 from cantus.errors import BadInput, MissingArtifact
 from cantus.keys import estimate_tonic
 from recommender.encoder_config import EncoderConfig
+from recommender.music_numpy import NumpyMusicTower
 from recommender.text_head import TextProjection
 
 if TYPE_CHECKING:
@@ -236,8 +237,13 @@ class Encoder:
         meta: dict | None = None,
         device: str | None = None,
         source: str = "",
+        numpy_tower: Callable[[], NumpyMusicTower] | None = None,
     ) -> None:
         self.cfg = cfg
+        # an encoder read from its files embeds music in numpy (no torch); one around an
+        # in-memory model (training, tests) runs that model
+        self._load_numpy_tower = numpy_tower
+        self._numpy_tower: NumpyMusicTower | None = None
         self.encoder_id = encoder_id
         self.meta = meta or {}
         self.source = source  # where it was loaded from (for messages)
@@ -261,6 +267,9 @@ class Encoder:
         state = self.__dict__.copy()
         state["_model"] = self.model
         state["_load_model"] = None
+        if self._load_numpy_tower is not None:
+            state["_numpy_tower"] = self._tower()
+            state["_load_numpy_tower"] = None
         del state["_model_lock"]
         return state
 
@@ -307,10 +316,8 @@ class Encoder:
 
     def encode_ids(self, token_lists: Sequence[Sequence[int]], batch_size: int = 64) -> np.ndarray:
         """Token sequences (their opening window) → (N, D)."""
-        import torch
-
         self._check_vocabulary()
-        model, device = self.model, self.device
+        tower = self._tower()
         out = []
         for lo in range(0, len(token_lists), batch_size):
             windows = [
@@ -322,11 +329,28 @@ class Encoder:
             arrays = window_arrays(
                 windows, self.cfg.max_len, self.cfg.max_events, self.cfg.relative_pitch
             )
-            ids, groups, intervals, degrees = (torch.as_tensor(a, device=device) for a in arrays)
-            with torch.inference_mode():
-                music = model.music(ids, groups, intervals, degrees)  # (B, D)
-            out.append(music.float().cpu().numpy())
+            out.append(tower(*arrays))  # (B, D)
         return np.concatenate(out) if out else self._empty()
+
+    def _tower(self) -> Callable[..., np.ndarray]:
+        """The music tower as a function of the four window arrays → (B, D) float32."""
+        if self._numpy_tower is not None:
+            return self._numpy_tower
+        if self._load_numpy_tower is not None:
+            with self._model_lock:
+                if self._numpy_tower is None:
+                    self._numpy_tower = self._load_numpy_tower()
+            return self._numpy_tower
+        import torch
+
+        model, device = self.model, self.device
+
+        def run(*arrays: np.ndarray) -> np.ndarray:
+            tensors = (torch.as_tensor(a, device=device) for a in arrays)
+            with torch.inference_mode():
+                return model.music(*tensors).float().cpu().numpy()  # (B, D)
+
+        return run
 
     def _check_vocabulary(self) -> None:
         """The tokenizer must be the one the music tower was trained on. Checked on the first
@@ -361,6 +385,7 @@ def _cached_encoder(folder: str, mtime_ns: int) -> Encoder:
         functools.partial(_torch_model, cfg, weights),
         meta,
         source=str(weights.parent),
+        numpy_tower=functools.partial(NumpyMusicTower.from_file, weights, cfg),
     )
 
 

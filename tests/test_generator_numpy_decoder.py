@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 import torch
 
+from cantus.numpy_nn import erf as _erf
 from generator.model import GeneratorConfig, KVCache, SeedTransformer
-from generator.numpy_decoder import NumpyDecoder, _erf
+from generator.numpy_decoder import NumpyDecoder
 from generator.sample import draw, filter_logits
 
 TOL = 1e-4
