@@ -71,7 +71,8 @@ def export_step(cfg: GeneratorConfig, state: dict[str, np.ndarray], path: Path) 
         msg = f"cannot write the generator's decoding step to {path.parent} ({exc})"
         raise MissingArtifact(msg) from exc
     finally:
-        tmp.unlink(missing_ok=True)
+        if tmp.exists():  # False, not an error, when the folder could not be made
+            tmp.unlink()
     return worst
 
 
