@@ -1,10 +1,10 @@
-"""The seed Transformer's inference in numpy: what serving decodes with (no torch import).
+"""The seed Transformer's inference in numpy, without torch.
 
-Why not torch: importing torch is ~3 s of a cold ``cantus inspire`` on this machine, and one
-decoding step (B=1, 4 blocks, d=192) is ~60 aten calls at 20-40 us of dispatch each; the same
-arithmetic as ~35 numpy calls on float32 arrays takes about half the time. Why not onnxruntime:
-the step's work is so small that numpy's per-call cost is the whole cost either way, and numpy
-needs no exported file to build, cache and keep in step with the weights.
+Serving decodes with :class:`generator.onnx_step.OnnxDecoder`, which reuses this class's
+embeddings, condition prefix and output head and runs the blocks in onnxruntime (a step here
+is ~3.4 ms: ~5 us per numpy call on this machine, ~35 calls a block). The numpy blocks run a
+torch ``SeedTransformer`` handed to the decoders by training and evaluation code
+(``generator.sample.as_decoder``) and are the reference the tests hold both to.
 
 The math is :class:`generator.model.SeedTransformer` in eval mode (pre-norm blocks, exact-erf
 GELU, the condition as prefix vectors plus a global vector, tied output head); tests compare the
