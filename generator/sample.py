@@ -14,8 +14,9 @@ would make the seed ill-formed:
 Sampling uses temperature and nucleus (top-p) filtering and a seeded ``numpy.random.Generator``
 (one uniform per row and step, inverted on the cumulative probabilities); with ``guidance != 1``
 the logits are mixed classifier-free style with the unconditioned (null-prefix) model:
-``uncond + guidance * (cond - uncond)``. The model runs in numpy (``generator.numpy_decoder``):
-serving never imports torch; a torch ``SeedTransformer`` (training, evaluation) is converted.
+``uncond + guidance * (cond - uncond)``. Serving's model is ``generator.onnx_step`` (numpy +
+onnxruntime, no torch); a torch ``SeedTransformer`` (training code, tests) is run by
+``generator.numpy_decoder``.
 """
 
 from __future__ import annotations
@@ -269,7 +270,9 @@ def draw(probs: np.ndarray, rng: np.random.Generator) -> list[int]:
     cum = probs.cumsum(axis=-1)  # (B, V)
     u = rng.random(len(probs)) * cum[:, -1]  # (B,) scaled: rows need not sum to exactly 1
     picks = [int(np.searchsorted(row, x, side="right")) for row, x in zip(cum, u, strict=True)]
-    return [min(p, probs.shape[1] - 1) for p in picks]
+    # u rounding up to the row's total would point past the end: the last possible token
+    rows = zip(picks, probs, strict=True)
+    return [p if p < len(row) else int(np.flatnonzero(row)[-1]) for p, row in rows]
 
 
 class Sampling(Protocol):
