@@ -27,10 +27,10 @@ def cantus_home() -> Path:
 
 
 def shared_cache_dir() -> Path:
-    """Caches every ``CANTUS_HOME`` of this installation may share (the exported query
-    encoder, the generator's decoding step, the tokenizer's vocabulary): inside the virtual
-    environment, filled once by ``make install``; outside a virtual environment, the user's
-    own cache."""
+    """Caches every ``CANTUS_HOME`` of this installation may share (the ONNX exports of the
+    query encoder, the generator's decoder and the music tower; the tokenizer's vocabulary):
+    inside the virtual environment, filled once by ``make install``; outside a virtual
+    environment, the user's own cache."""
     if sys.prefix == sys.base_prefix:
         return cantus_home() / "cache"
     return Path(sys.prefix) / "share" / "cantus"

@@ -16,7 +16,7 @@ import numpy as np
 
 from cantus.errors import MissingArtifact
 from generator.model_config import GeneratorConfig
-from generator.onnx_step import OnnxDecoder, load_onnx_decoder
+from generator.onnx_decoder import OnnxDecoder, load_onnx_decoder
 from generator.vocab import Controls, default_controls, vocab_fingerprint
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ class LoadedGenerator:
 
     @property
     def decoder(self) -> OnnxDecoder:
-        """What serving decodes with: the step graph in onnxruntime (``generator.onnx_step``),
+        """What serving decodes with: its ONNX graphs in onnxruntime (``generator.onnx_decoder``),
         exported on first use when no cache holds it; built once."""
         if self._decoder is None:
             from cantus.config import cantus_home
@@ -56,7 +56,7 @@ class LoadedGenerator:
     def model(self) -> SeedTransformer:
         """The torch model of the same weights (training code, tests), built on first use."""
         if self._model is None:
-            from generator.step_export import torch_model
+            from generator.decoder_export import torch_model
 
             self._model = torch_model(self.cfg, self.state)
         return self._model

@@ -1,4 +1,4 @@
-"""The seed Transformer's configuration (no torch: serving reads it with the numpy decoder)."""
+"""The seed Transformer's configuration (no torch: serving reads it beside the ONNX decoder)."""
 
 from __future__ import annotations
 

@@ -14,9 +14,9 @@ would make the seed ill-formed:
 Sampling uses temperature and nucleus (top-p) filtering and a seeded ``numpy.random.Generator``
 (one uniform per row and step, inverted on the cumulative probabilities); with ``guidance != 1``
 the logits are mixed classifier-free style with the unconditioned (null-prefix) model:
-``uncond + guidance * (cond - uncond)``. Serving's model is ``generator.onnx_step`` (numpy +
-onnxruntime, no torch); a torch ``SeedTransformer`` (training code, tests) is run by
-``generator.numpy_decoder``.
+``uncond + guidance * (cond - uncond)``. The model runs in onnxruntime
+(``generator.onnx_decoder``, no torch); a torch ``SeedTransformer`` handed in by training code
+or tests is exported to the same graphs first (``generator.decoder_export.module_decoder``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Protocol, Union
 import numpy as np
 
 from generator.checks import TEMPERATURE
-from generator.numpy_decoder import NumpyDecoder
+from generator.onnx_decoder import OnnxDecoder
 from generator.vocab import (
     KIND_BAR,
     KIND_DUR,
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Model = Union[NumpyDecoder, "SeedTransformer"]  # what the decoders accept
+Model = Union[OnnxDecoder, "SeedTransformer"]  # what the decoders accept
 
 DEFAULT_PITCH_RANGE = (36, 96)  # playable MIDI range of generated notes (inclusive)
 MAX_CHORD = 6  # most notes that may start at one position
@@ -331,11 +331,13 @@ def decode_rows(
     return rows.out
 
 
-def as_decoder(model: Model) -> NumpyDecoder:
-    """``model`` as the numpy decoder (a torch ``SeedTransformer``'s weights converted)."""
-    if isinstance(model, NumpyDecoder):
+def as_decoder(model: Model) -> OnnxDecoder:
+    """``model`` as an onnxruntime decoder (a torch ``SeedTransformer`` exported first)."""
+    if isinstance(model, OnnxDecoder):
         return model
-    return NumpyDecoder.from_module(model)
+    from generator.decoder_export import module_decoder  # torch: only when handed a torch model
+
+    return module_decoder(model)
 
 
 def _step_probs(

@@ -25,18 +25,21 @@ def test_the_lexical_index_still_builds_its_matrices() -> None:
 
 
 def test_a_cold_inspire_imports_neither_torch_nor_miditok(tmp_path) -> None:
-    """Decoding (onnxruntime + numpy), masks and the seeded draw, the fidelity embedding (numpy
-    music tower), the copy guard and the MIDI/MusicXML export: none needs torch or miditok
-    once the caches exist (``make install`` builds them; here this test's CANTUS_HOME)."""
+    """Decoding (onnxruntime graphs), masks and the seeded draw (numpy), the fidelity embedding
+    (the music tower in onnxruntime), the copy guard and the MIDI/MusicXML export: none needs
+    torch or miditok once the caches exist (``make install`` builds them; here this test's
+    CANTUS_HOME)."""
     import pytest
 
     from cantus import tokens
     from cantus.config import data_dir
     from generator.inspire import get_generator
+    from recommender.encoder import load_encoder
 
     if not (data_dir() / "generator" / "model.safetensors").is_file():
         pytest.skip("no shipped generator in this checkout")
-    get_generator().decoder  # noqa: B018 - exports the decoding step into the cache
+    get_generator().decoder  # noqa: B018 - exports the decoder's graphs into the cache
+    load_encoder().music_tower()  # exports the music tower's graph into the cache
     tokens.vocab()  # writes the vocabulary cache
     code = (
         "import sys\n"
