@@ -22,13 +22,19 @@ $(VENV)/.installed: pyproject.toml
 # The shared caches below depend on the shipped artifacts (`cantus build` rewrites
 # artifacts/manifest.json) and on the modules whose VERSION keys them: the next make rebuilds.
 CACHE_CODE := recommender/lexical.py recommender/melody.py recommender/neighbours.py \
-              recommender/dense_bounds.py generator/novelty.py
+              recommender/dense_bounds.py generator/novelty.py generator/onnx_decoder.py \
+              recommender/music_onnx.py cantus/tokens.py
 $(VENV)/.caches: $(VENV)/.installed artifacts/manifest.json $(CACHE_CODE)
 	# export the MiniLM query encoder to ONNX once into the venv: searches then never import torch
 	$(BIN)/python -c "from recommender.query_text import query_text_embedder; query_text_embedder()"
 	# the shipped catalog's novelty, melody and BM25 indexes: the first `inspire`, `similar` or
 	# `search` of a new CANTUS_HOME reads them instead of building them
 	$(BIN)/python -c "from generator.inspire import build_shared_novelty_index as b; b()"
+	# the tokenizer's vocabulary, the shipped generator's decoder and the encoder's music tower
+	# as ONNX: `inspire` then never imports miditok or torch
+	$(BIN)/python -c "from cantus.tokens import build_vocab_cache as b; b()"
+	$(BIN)/python -c "from generator.inspire import build_shared_step as b; b()"
+	$(BIN)/python -c "from recommender.encoder import build_shared_tower as b; b()"
 	$(BIN)/python -c "from recommender.engine_data import build_shared_melody_index as b; b()"
 	# every catalog piece's `similar` neighbours, precomputed beside its melody index
 	$(BIN)/python -c "from recommender.neighbours import build_shared_neighbours as b; b()"

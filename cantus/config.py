@@ -12,6 +12,7 @@ wrote a complete build there (it has a ``manifest.json``), otherwise the shipped
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +24,16 @@ def cantus_home() -> Path:
     home = Path(os.environ.get("CANTUS_HOME") or Path.home() / ".cantus").expanduser()
     home.mkdir(parents=True, exist_ok=True)
     return home
+
+
+def shared_cache_dir() -> Path:
+    """Caches every ``CANTUS_HOME`` of this installation may share (the ONNX exports of the
+    query encoder, the generator's decoder and the music tower; the tokenizer's vocabulary):
+    inside the virtual environment, filled once by ``make install``; outside a virtual
+    environment, the user's own cache."""
+    if sys.prefix == sys.base_prefix:
+        return cantus_home() / "cache"
+    return Path(sys.prefix) / "share" / "cantus"
 
 
 def artifacts_dir() -> Path:

@@ -39,9 +39,10 @@ class _Tables(NamedTuple):
 
 @functools.cache
 def _tables() -> _Tables:
-    from cantus.tokens import BEAT_RES, get_tokenizer
+    from cantus.tokens import BEAT_RES
+    from cantus.tokens import vocab as tokens_vocab
 
-    vocab = dict(get_tokenizer().vocab)
+    vocab = tokens_vocab()
     kind = np.zeros(len(vocab), dtype=np.int64)
     value = np.zeros(len(vocab), dtype=np.float64)
     bar_q = np.zeros(len(vocab), dtype=np.float64)

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cantus.tokens import PAD_ID, TokenError, get_tokenizer, vocab_size
+from cantus.remi_decode import decode_remi
+from cantus.tokens import PAD_ID, TokenError, vocab_size
 
 if TYPE_CHECKING:
     import music21
@@ -25,12 +26,13 @@ def _check_ids(ids: list[int] | np.ndarray) -> list[int]:
 
 
 def ids_to_score(ids: list[int] | np.ndarray) -> symusic.Score:
-    """Decode ids into a one-track ``symusic.Score`` (PAD ignored)."""
+    """Decode ids into a one-track ``symusic.Score`` (PAD ignored), as miditok's REMI decoder
+    does but without importing it (``cantus.remi_decode``)."""
     clean = _check_ids(ids)
     if not clean:
         msg = "cannot decode an empty token sequence"
         raise TokenError(msg)
-    return get_tokenizer().decode([clean])
+    return decode_remi(clean)
 
 
 def ids_to_midi_bytes(ids: list[int] | np.ndarray) -> bytes:

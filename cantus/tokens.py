@@ -42,7 +42,10 @@ Decisions
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import logging
+import os
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,6 +72,7 @@ TIME_SIGNATURE_RANGE = {  # denominator -> numerators accepted as TimeSig tokens
 SPECIAL_TOKENS = ["PAD", "BOS", "EOS", "MASK"]
 MAX_STORED_TOKENS = 1024  # tokens kept per catalog row (first bars of the piece)
 PAD_ID = 0  # miditok puts PAD first; checked in get_tokenizer()
+VOCAB_FORMAT = "v1"  # of the cached vocabulary file (see _vocab)
 
 
 # --------------------------------------------------------------------------- tokenizer
@@ -107,12 +111,66 @@ def get_tokenizer() -> miditok.REMI:
 
 def vocab_size() -> int:
     """Number of token ids (embedding table size)."""
-    return len(get_tokenizer())
+    return len(_vocab())
+
+
+def vocab() -> dict[str, int]:
+    """Token name -> id (a copy), read without importing miditok (see ``_vocab``)."""
+    return dict(_vocab())
 
 
 @functools.cache
 def _vocab() -> dict[str, int]:
-    return dict(get_tokenizer().vocab)
+    """The tokenizer's vocabulary from a small JSON cache named by miditok's version and this
+    module's settings: importing miditok (and torch through it) is ~4 s of a cold
+    ``cantus inspire``, which needs only the ids. Built once with miditok (``make install``
+    into the shared cache, else on first use into ``$CANTUS_HOME/cache``)."""
+    from cantus.config import cantus_home, shared_cache_dir
+
+    name = _vocab_file_name()
+    for folder in (shared_cache_dir(), cantus_home() / "cache"):
+        if (folder / name).is_file():
+            return _read_vocab(folder / name)
+    return build_vocab_cache(cantus_home() / "cache")
+
+
+def _vocab_file_name() -> str:
+    from importlib.metadata import version
+
+    settings = (VOCAB_FORMAT, version("miditok"), PITCH_RANGE, BEAT_RES, TIME_SIGNATURE_RANGE)
+    stamp = hashlib.sha1(repr((settings, SPECIAL_TOKENS)).encode()).hexdigest()[:16]
+    return f"tokens-vocab-{stamp}.json"
+
+
+def _read_vocab(path: Path) -> dict[str, int]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        msg = f"cannot read the tokenizer vocabulary {path} ({exc}); delete it and rerun"
+        raise MissingArtifact(msg) from exc
+    if not isinstance(data, dict) or data.get("PAD_None") != PAD_ID:
+        msg = f"the tokenizer vocabulary {path} is malformed; delete it and rerun"
+        raise MissingArtifact(msg)
+    return {str(k): int(v) for k, v in data.items()}
+
+
+def build_vocab_cache(folder: Path | None = None) -> dict[str, int]:
+    """Write the vocabulary (from miditok) into ``folder`` (default: the shared cache, for
+    ``make install``) and return it."""
+    from cantus.config import shared_cache_dir
+
+    path = Path(folder or shared_cache_dir()) / _vocab_file_name()
+    data = dict(get_tokenizer().vocab)
+    log.info("writing the tokenizer vocabulary (once) to %s", path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, sort_keys=True))
+        tmp.replace(path)  # a concurrent reader sees no half-written file
+    except OSError as exc:
+        msg = f"cannot write the tokenizer vocabulary to {path.parent} ({exc})"
+        raise MissingArtifact(msg) from exc
+    return data
 
 
 def bar_token_id() -> int:
@@ -149,7 +207,12 @@ def pitch_of_ids() -> np.ndarray:
 
 def id_to_token(idx: int) -> str:
     """Token name of an id, e.g. ``"Pitch_60"`` (for debugging and constrained sampling)."""
-    return get_tokenizer()[int(idx)]
+    return _names()[int(idx)]
+
+
+@functools.cache
+def _names() -> dict[int, str]:
+    return {i: name for name, i in _vocab().items()}
 
 
 def save_tokenizer(path: str | Path) -> Path:

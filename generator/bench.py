@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from generator.checkpoint import LoadedGenerator
 from generator.decode import DecodeSpec, decode
@@ -84,16 +83,12 @@ def bench_generate(
         for i in rng.choice(len(engine.catalog), size=3, replace=False)
     ]
     cond = np.mean([engine.vector(p) for p in picks], axis=0)
-    cond = (
-        torch.from_numpy((cond / np.linalg.norm(cond)).astype(np.float32))
-        if gen.conditioned
-        else None
-    )
+    cond = (cond / np.linalg.norm(cond)).astype(np.float32) if gen.conditioned else None
     report: dict[str, Any] = {
         "bars": bars,
         "threads": 1,
-        "device": str(next(gen.model.parameters()).device),
-        "params": gen.model.n_params(),
+        "runtime": "onnxruntime",
+        "params": int(sum(v.size for v in gen.state.values())),
         "load_avg_1m": round(os.getloadavg()[0], 2),
         "cpu_count": os.cpu_count(),
         "machine": platform.machine(),
@@ -132,7 +127,7 @@ def _time_decoding(gen: LoadedGenerator, cond: Any, bars: int, repeats: int) -> 
                 seed=next(counter),
                 inner=texture == "melody+bass",
             )
-            seeds = decode(gen.model, gen.controls, spec, cond)
+            seeds = decode(gen.decoder, gen.controls, spec, cond)
             if n == 1 and texture == "melody":
                 lengths.extend(len(s) for s in seeds)
 

@@ -19,14 +19,12 @@ from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 
 from generator.checks import TEMPERATURE
 from generator.constrained import VoiceGrammar, VState
-from generator.model import SeedTransformer
 from generator.outer import OuterGrammar, outer_ids
 from generator.phrase import PhrasePlan
-from generator.sample import GrammarError, decode_rows
+from generator.sample import GrammarError, Model, decode_rows
 from generator.vocab import Controls
 from generator.voices import Voice
 
@@ -60,7 +58,7 @@ class DecodeSpec:
 
 
 def decode(
-    model: SeedTransformer, controls: Controls, spec: DecodeSpec, cond: torch.Tensor | None
+    model: Model, controls: Controls, spec: DecodeSpec, cond: np.ndarray | None
 ) -> list[list[int]]:
     """``spec.n`` seeds' music ids (prompt included, no EOS; hidden inner notes removed)."""
     grammar = make_grammar(model, controls, spec)
@@ -71,7 +69,7 @@ def decode(
     return seeds
 
 
-def make_grammar(model: SeedTransformer, controls: Controls, spec: DecodeSpec) -> VoiceGrammar:
+def make_grammar(model: Model, controls: Controls, spec: DecodeSpec) -> VoiceGrammar:
     head = len(controls.prompt(spec.meter, spec.mode, spec.plan.bars))
     room = model.cfg.ctx - model.cfg.n_prefix - head - len(spec.prompt)
     budget = room // 2 if spec.plan.repeats else room  # each repeated section is played twice

@@ -49,7 +49,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from cantus.errors import BadInput
 from generator.checks import TEMPERATURE
@@ -206,7 +205,7 @@ def _tonic_pc(tonic: str) -> int:
 
 def run_system(ctx: Context, system: str, req: Any, setting: float, seed: int) -> list[list[int]]:
     """Canonical-key seeds of one system for one request."""
-    cond = torch.from_numpy(req.cond) if ctx.gen.conditioned else None
+    cond = req.cond if ctx.gen.conditioned else None
     if system == "constrained":
         return sample_batch(ctx.gen, req, SEEDS, (setting, 0.95, seed, 1.0), cond)
     if system == "plain":

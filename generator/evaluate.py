@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from generator.checkpoint import LoadedGenerator
 from generator.checks import TEMPERATURE
@@ -142,8 +141,8 @@ def run_variant(
             guidance=guidance,
             pitch_range=sampling_range(req["tonic"]),
         )
-        c = torch.from_numpy(cond) if cond is not None and gen.conditioned else None
-        canon = sample(gen.model, gen.controls, spec, c)
+        c = cond if cond is not None and gen.conditioned else None
+        canon = sample(gen.decoder, gen.controls, spec, c)
         out.append([_to_key(ids, req["tonic"]) for ids in canon])
     return out
 

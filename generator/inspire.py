@@ -25,7 +25,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import torch
+import numpy as np
 
 from cantus.errors import BadInput, CantusError
 from generator.checkpoint import GENERATOR_DIR, LoadedGenerator, load_generator
@@ -95,7 +95,6 @@ _to_key = to_key  # kept for callers of the earlier private name
 
 @functools.cache
 def _load_cached(folder: str, mtime: float) -> LoadedGenerator:
-    torch.manual_seed(0)
     return load_generator(Path(folder))
 
 
@@ -132,6 +131,18 @@ def build_shared_novelty_index() -> None:
     _novelty_cached(str(data_dir().resolve()), False, str(shared_cache_dir()))
 
 
+def build_shared_step() -> None:
+    """The data dir's generator's decoder, exported to ONNX graphs into the virtual
+    environment's cache (``make install``): no request then needs torch to export it."""
+    from cantus.config import data_dir
+    from generator.onnx_decoder import load_onnx_decoder
+    from recommender.query_text import shared_cache_dir
+
+    gen = get_generator(data_dir() / GENERATOR_DIR)
+    shared = shared_cache_dir()
+    load_onnx_decoder(gen.cfg, gen.state, gen.meta["weights_sha256"], (shared,), shared)
+
+
 def get_novelty_index(data_dir: Path | None = None) -> NoveltyIndex:
     """Novelty index over the data dir's catalog plus the user's ingested pieces."""
     from cantus.config import data_dir as default_dir
@@ -152,7 +163,7 @@ def sample_batch(
     req: Request,
     rows: int,
     sampling: tuple[float, float, int, float],
-    cond: torch.Tensor | None,
+    cond: np.ndarray | None,
 ) -> list[list[int]]:
     """One decoding round of ``rows`` canonical-key seeds; ``sampling`` is (temperature, top_p,
     seed, guidance). Constrained decoding unless ``req.plan`` is None (the plain decoder)."""
@@ -170,7 +181,7 @@ def sample_batch(
             guidance=guidance,
             pitch_range=sampling_range(req.tonic),
         )
-        return sample(gen.model, gen.controls, spec, cond)
+        return sample(gen.decoder, gen.controls, spec, cond)
     final = req.plan.ends.get(req.bars, TONIC if req.plan.ending == "closed" else DOMINANT)
     voices = canonical_voices(req.texture, key_shift(req.tonic), req.tuning)
     if req.source:  # a variation sits in its source's register
@@ -193,7 +204,7 @@ def sample_batch(
         seed=seed,
         guidance=guidance,
     )
-    return decode(gen.model, gen.controls, spec, cond)
+    return decode(gen.decoder, gen.controls, spec, cond)
 
 
 def generate(
@@ -208,7 +219,7 @@ def generate(
     guidance: float = 1.0,
 ) -> tuple[list[list[int]], list[int]]:
     """``n`` canonical-key seeds and their longest copied runs (re-sampling copies)."""
-    cond = torch.from_numpy(req.cond) if req.cond is not None and gen.conditioned else None
+    cond = req.cond if req.cond is not None and gen.conditioned else None
     skip = _motif_events(req.prompt)
     seeds: list[list[int] | None] = [None] * n
     runs = [10**9] * n

@@ -13,9 +13,8 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 import numpy as np
-import torch
 
-from generator.sample import Grammar, SampleSpec, filter_logits
+from generator.sample import Grammar, SampleSpec, draw, filter_logits
 from generator.vocab import Controls
 
 BACKOFF = 0.4  # stupid-backoff factor per order dropped
@@ -69,16 +68,16 @@ def sample_ngram(
 ) -> list[list[int]]:
     """``spec.n`` seeds from ``model`` under the plain grammar (prompt not supported)."""
     grammar = Grammar(spec.meter, spec.bars, controls.vocab_size, max_len, spec.pitch_range)
-    gen = torch.Generator().manual_seed(int(spec.seed))
+    rng = np.random.default_rng(int(spec.seed))
     head = [controls.meter_id(spec.meter), controls.mode_id(spec.mode)]
     out = []
     for _ in range(spec.n):
         state, seq = grammar.new_state(), list(head)
         while state.phase != "done":
-            logits = torch.from_numpy(model.log_scores(seq)).float()[None]
+            logits = model.log_scores(seq).astype(np.float32)[None]  # (1, V)
             mask = grammar.allowed(state)[None]
             probs = filter_logits(logits, mask, spec.temperature, spec.top_p)
-            tok = int(torch.multinomial(probs, 1, generator=gen))
+            tok = draw(probs, rng)[0]
             grammar.advance(state, tok)
             seq.append(tok)
         out.append([t for t in seq[len(head) :] if t != grammar.t.eos])

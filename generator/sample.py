@@ -11,24 +11,24 @@ would make the seed ill-formed:
 * exactly ``bars`` bars: ``Bar`` is masked once the last bar has opened, ``EOS`` until then, and
   ``EOS`` needs a note in the last bar; when the token budget runs low, only closing moves remain.
 
-Sampling uses temperature and nucleus (top-p) filtering with a seeded ``torch.Generator``; with
-``guidance != 1`` the logits are mixed classifier-free style with the unconditioned (null-prefix)
-model: ``uncond + guidance * (cond - uncond)``.
+Sampling uses temperature and nucleus (top-p) filtering and a seeded ``numpy.random.Generator``
+(one uniform per row and step, inverted on the cumulative probabilities); with ``guidance != 1``
+the logits are mixed classifier-free style with the unconditioned (null-prefix) model:
+``uncond + guidance * (cond - uncond)``. The model runs in onnxruntime
+(``generator.onnx_decoder``, no torch); a torch ``SeedTransformer`` handed in by training code
+or tests is exported to the same graphs first (``generator.decoder_export.module_decoder``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, Union
 
 import numpy as np
-import torch
 
-from cantus.threads import torch_threads
 from generator.checks import TEMPERATURE
-from generator.model import KVCache, SeedTransformer, decode_step
+from generator.onnx_decoder import OnnxDecoder
 from generator.vocab import (
     KIND_BAR,
     KIND_DUR,
@@ -42,7 +42,12 @@ from generator.vocab import (
     tables,
 )
 
+if TYPE_CHECKING:
+    from generator.model import SeedTransformer
+
 log = logging.getLogger(__name__)
+
+Model = Union[OnnxDecoder, "SeedTransformer"]  # what the decoders accept
 
 DEFAULT_PITCH_RANGE = (36, 96)  # playable MIDI range of generated notes (inclusive)
 MAX_CHORD = 6  # most notes that may start at one position
@@ -95,13 +100,12 @@ class Grammar:
         value = np.full(n, -1, dtype=np.int64)
         kind[: self.t.n_music] = self.t.kind
         value[: self.t.n_music] = self.t.value
-        self._kind, self._value = torch.from_numpy(kind), torch.from_numpy(value)
-        pitch_ok = (kind == KIND_PITCH) & (value >= lo) & (value <= hi)
+        self._kind, self._value = kind, value
         on_grid = quantisation_grid(value, self.meter)
-        self._pitch_ok = torch.from_numpy(pitch_ok)
-        self._is_pos = torch.from_numpy((kind == KIND_POS) & on_grid)
+        self._pitch_ok = (kind == KIND_PITCH) & (value >= lo) & (value <= hi)
+        self._is_pos = (kind == KIND_POS) & on_grid
         is_dur = (kind == KIND_DUR) & on_grid & (value > 0)
-        self._is_dur = torch.from_numpy(is_dur)
+        self._is_dur = is_dur
         # a position must leave room for the shortest allowed duration before the bar line
         self._last_onset = self.bar_len - int(value[is_dur].min())
         self._shortest_dur = int(np.flatnonzero(is_dur)[np.argmin(value[is_dur])])
@@ -118,9 +122,9 @@ class Grammar:
         # that may be under way when closing starts
         return remaining <= 2 * (self.bars - s.bars) + 7
 
-    def allowed(self, s: _State) -> torch.Tensor:
+    def allowed(self, s: _State) -> np.ndarray:
         """Boolean mask (V,) of the tokens that may follow state ``s``."""
-        m = torch.zeros(self.vocab_size, dtype=torch.bool)
+        m = np.zeros(self.vocab_size, dtype=bool)
         if s.phase == "start":
             m[self.t.bar] = True
         elif s.phase == "bar":
@@ -137,7 +141,7 @@ class Grammar:
             m[self.t.pad] = True
         return m
 
-    def _after_note_or_ts(self, s: _State, m: torch.Tensor) -> None:
+    def _after_note_or_ts(self, s: _State, m: np.ndarray) -> None:
         closing = self.closing(s)
         last_bar = s.bars >= self.bars
         if s.phase == "dur" and not closing and s.chord < MAX_CHORD:
@@ -216,7 +220,7 @@ class SampleSpec:
     prompt: list[int] = field(default_factory=list)  # canonical-key music ids the seed starts with
     temperature: float = TEMPERATURE  # softmax temperature (> 0)
     top_p: float = 0.95  # nucleus mass kept (0 < top_p <= 1)
-    seed: int = 0  # torch.Generator seed
+    seed: int = 0  # numpy.random.Generator seed
     guidance: float = 1.0  # classifier-free guidance scale; 1 = conditioned model only
     pitch_range: tuple[int, int] = DEFAULT_PITCH_RANGE  # playable range of generated notes
 
@@ -236,26 +240,39 @@ class SampleSpec:
 
 
 def filter_logits(
-    logits: torch.Tensor, mask: torch.Tensor, temperature: float, top_p: float
-) -> torch.Tensor:
+    logits: np.ndarray, mask: np.ndarray, temperature: float, top_p: float
+) -> np.ndarray:
     """Probabilities (B, V) after masking, temperature and nucleus filtering."""
-    return _nucleus(logits.float().masked_fill(~mask, float("-inf")), temperature, top_p)
+    masked = np.where(mask, np.asarray(logits, dtype=np.float32), np.float32(-np.inf))
+    return _nucleus(masked, temperature, top_p)
 
 
-def _nucleus(logits: torch.Tensor, temperature: float, top_p: float) -> torch.Tensor:
-    """Probabilities (B, V) of masked logits (-inf: not allowed; overwritten) after temperature
-    and nucleus filtering."""
-    if temperature != 1.0:  # dividing by 1 changes nothing: one op fewer per step
-        logits = logits / temperature
-    probs = torch.softmax(logits, dim=-1)
+def _nucleus(logits: np.ndarray, temperature: float, top_p: float) -> np.ndarray:
+    """Probabilities (B, V) of masked logits (-inf: not allowed) after temperature and nucleus
+    filtering."""
+    if temperature != 1.0:
+        logits = logits / np.float32(temperature)
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    probs = e / e.sum(axis=-1, keepdims=True)
     if top_p < 1.0:
-        sorted_p, order = probs.sort(dim=-1, descending=True)
-        cum = sorted_p.cumsum(dim=-1)
-        drop = cum - sorted_p > top_p  # keep the smallest set reaching top_p (always >= 1 token)
-        sorted_p.masked_fill_(drop, 0.0)
-        probs.scatter_(-1, order, sorted_p)  # `order` is a permutation: every entry rewritten
-        probs /= probs.sum(dim=-1, keepdim=True)
+        order = np.argsort(-probs, axis=-1, kind="stable")  # (B, V) most probable first
+        sorted_p = np.take_along_axis(probs, order, axis=-1)
+        drop = sorted_p.cumsum(axis=-1) - sorted_p > top_p  # keep the smallest set reaching top_p
+        sorted_p[drop] = 0.0
+        np.put_along_axis(probs, order, sorted_p, axis=-1)  # a permutation: every entry rewritten
+        probs /= probs.sum(axis=-1, keepdims=True)
     return probs
+
+
+def draw(probs: np.ndarray, rng: np.random.Generator) -> list[int]:
+    """One token per row of ``probs`` (B, V): a uniform per row inverted on its cumulative
+    probabilities (the token whose interval holds it; never one of probability 0)."""
+    cum = probs.cumsum(axis=-1)  # (B, V)
+    u = rng.random(len(probs)) * cum[:, -1]  # (B,) scaled: rows need not sum to exactly 1
+    picks = [int(np.searchsorted(row, x, side="right")) for row, x in zip(cum, u, strict=True)]
+    # u rounding up to the row's total would point past the end: the last possible token
+    rows = zip(picks, probs, strict=True)
+    return [p if p < len(row) else int(np.flatnonzero(row)[-1]) for p, row in rows]
 
 
 class Sampling(Protocol):
@@ -284,68 +301,59 @@ class Rows(Protocol):
 
 
 def decode_rows(
-    model: SeedTransformer, head: list[int], cond: torch.Tensor | None, rows: Rows, spec: Sampling
+    model: Model, head: list[int], cond: np.ndarray | None, rows: Rows, spec: Sampling
 ) -> list[list[int]]:
     """The decoding loop both decoders share: the model continues ``head`` (control tokens and
     prompt) for ``spec.n`` rows, each token drawn under ``rows``' masks and preferences, until
     every row is done; returns ``rows.out``. ``cond`` is (D,) or (n, D), or None."""
-    # one CPU thread: a few rows per step gain nothing from intra-op threads, and on a shared
-    # machine extra threads wait on each other (measured ~30x slower at 2 threads)
-    on_cpu = next(model.parameters()).device.type == "cpu"
-    with torch.inference_mode(), torch_threads(1) if on_cpu else contextlib.nullcontext():
-        _decode_loop(model, head, cond, rows, spec)
-    return rows.out
-
-
-def _decode_loop(
-    model: SeedTransformer, head: list[int], cond: torch.Tensor | None, rows: Rows, spec: Sampling
-) -> None:
-    model.eval()
-    device = next(model.parameters()).device
+    decoder = as_decoder(model)
     n = spec.n
-    cond_b = _batch_cond(cond, n, model.cfg.cond_dim, device)
+    cond_b = _batch_cond(cond, n, decoder.cfg.cond_dim)
     guided = spec.guidance != 1.0 and cond_b is not None
     drop = None
     if guided:
-        cond_b = torch.cat([cond_b, cond_b])
-        drop = torch.arange(2 * n, device=device) >= n  # second half: null prefix
-    idx = torch.tensor([head] * (2 * n if guided else n), dtype=torch.long, device=device)
-    cache = KVCache(model.cfg.n_layers, model.cfg.ctx)
-    logits = model(idx, cond_b, cond_drop=drop, cache=cache)[:, -1]  # (R, V)
-    gen = torch.Generator().manual_seed(int(spec.seed))
+        cond_b = np.concatenate([cond_b, cond_b])
+        drop = np.arange(2 * n) >= n  # second half: null prefix
+    idx = np.array([head] * (2 * n if guided else n), dtype=np.int64)  # (R, T)
+    logits, cache = decoder.start(idx, cond_b, drop)  # (R, V)
+    rng = np.random.default_rng(int(spec.seed))
     while not rows.done():
         if guided:
-            logits = logits[n:] + spec.guidance * (logits[:n] - logits[n:])  # (n, V)
+            logits = logits[n:] + np.float32(spec.guidance) * (logits[:n] - logits[n:])  # (n, V)
         allowed, bias = rows.constraints()  # (n, V), (n, V) or None
-        probs = _step_probs(logits, allowed, bias, spec)
-        nxt = torch.multinomial(probs, 1, generator=gen).squeeze(1).tolist()  # (n,)
+        nxt = draw(_step_probs(logits, allowed, bias, spec), rng)  # (n,)
         for row, tok in enumerate(nxt):
             rows.push(row, tok)
         if rows.done():
             break
-        step = torch.tensor(nxt, device=device)[:, None]  # (n, 1)
-        if guided:
-            step = torch.cat([step, step])
-        logits = decode_step(model, step, cache)  # (R, V)
+        step = np.array(nxt + nxt if guided else nxt, dtype=np.int64)  # (R,)
+        logits = decoder.step(step, cache)  # (R, V)
+    return rows.out
+
+
+def as_decoder(model: Model) -> OnnxDecoder:
+    """``model`` as an onnxruntime decoder (a torch ``SeedTransformer`` exported first)."""
+    if isinstance(model, OnnxDecoder):
+        return model
+    from generator.decoder_export import module_decoder  # torch: only when handed a torch model
+
+    return module_decoder(model)
 
 
 def _step_probs(
-    logits: torch.Tensor, allowed: np.ndarray, bias: np.ndarray | None, spec: Sampling
-) -> torch.Tensor:
+    logits: np.ndarray, allowed: np.ndarray, bias: np.ndarray | None, spec: Sampling
+) -> np.ndarray:
     """(n, V) sampling probabilities of one step."""
     if (allowed.sum(axis=1) == 1).all():
-        # every row has one choice: filter_logits would give exactly this one-hot (skipping it
-        # saves ~1/6 of the steps' filtering; multinomial still draws, so the RNG stream is kept)
-        return torch.from_numpy(allowed.astype(np.float32))  # on the CPU, as the draw's RNG
-    # the mask as -inf in the preferences: one add instead of add, invert and fill (the same
-    # values: x + -inf is -inf as masked_fill makes it, x + 0.0 is x)
+        # every row has one choice: the filtering would give exactly this one-hot (the draw
+        # still runs, so the random stream does not depend on this shortcut)
+        return allowed.astype(np.float32)
     penalty = np.where(allowed, np.float32(0.0) if bias is None else bias, np.float32(-np.inf))
-    logits = logits.float() + torch.from_numpy(penalty).to(logits.device)  # (n, V)
-    return _nucleus(logits, spec.temperature, spec.top_p).cpu()
+    return _nucleus(logits + penalty.astype(np.float32), spec.temperature, spec.top_p)
 
 
 def sample(
-    model: SeedTransformer, controls: Controls, spec: SampleSpec, cond: torch.Tensor | None
+    model: Model, controls: Controls, spec: SampleSpec, cond: np.ndarray | None
 ) -> list[list[int]]:
     """Sample ``spec.n`` seeds under the plain grammar (chords allowed, no phrase plan); returns
     their music ids (prompt included, no EOS). ``cond`` is (D,) or (n, D), or None for the
@@ -373,7 +381,7 @@ class _PlainRows:
         return all(s.phase == "done" for s in self.states)
 
     def constraints(self) -> tuple[np.ndarray, None]:
-        return torch.stack([self.g.allowed(s) for s in self.states]).numpy(), None
+        return np.stack([self.g.allowed(s) for s in self.states]), None
 
     def push(self, row: int, tok: int) -> None:
         s = self.states[row]
@@ -401,15 +409,16 @@ def _check_prompt(prompt: list[int], bars: int, grammar: Grammar) -> None:
         raise GrammarError(msg)
 
 
-def _batch_cond(
-    cond: torch.Tensor | None, n: int, dim: int, device: torch.device
-) -> torch.Tensor | None:
+def _batch_cond(cond: object, n: int, dim: int) -> np.ndarray | None:
+    """``cond`` (D,) or (n, D) (numpy, or a torch tensor from training code) as (n, D) float32."""
     if cond is None:
         return None
-    cond = torch.as_tensor(cond, dtype=torch.float32, device=device)
-    if cond.ndim == 1:
-        cond = cond[None].expand(n, -1)
-    if cond.shape != (n, dim):
-        msg = f"`cond` must be ({dim},) or ({n}, {dim}) (received {tuple(cond.shape)})"
+    if hasattr(cond, "detach"):  # a torch tensor
+        cond = cond.detach().cpu().numpy()  # type: ignore[attr-defined]
+    arr = np.asarray(cond, dtype=np.float32)
+    if arr.ndim == 1:
+        arr = np.broadcast_to(arr, (n, arr.shape[0]))
+    if arr.shape != (n, dim):
+        msg = f"`cond` must be ({dim},) or ({n}, {dim}) (received {tuple(arr.shape)})"
         raise ValueError(msg)
-    return cond
+    return np.ascontiguousarray(arr)

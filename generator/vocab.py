@@ -69,7 +69,7 @@ def _duration_positions(name: str) -> int:
 
 @functools.cache
 def tables() -> Tables:
-    vocab = dict(tokens.get_tokenizer().vocab)
+    vocab = tokens.vocab()
     n = len(vocab)
     kind = np.zeros(n, dtype=np.int64)
     value = np.full(n, -1, dtype=np.int64)
@@ -101,7 +101,7 @@ def tables() -> Tables:
 
 def vocab_fingerprint() -> str:
     """sha256 prefix of the music vocabulary (checked when a generator is loaded)."""
-    items = sorted(tokens.get_tokenizer().vocab.items(), key=lambda kv: kv[1])
+    items = sorted(tokens.vocab().items(), key=lambda kv: kv[1])
     return hashlib.sha256(repr(items).encode()).hexdigest()[:16]
 
 
@@ -237,7 +237,7 @@ def notes_to_ids(notes: list[Note], meter: str, bars: int) -> list[int]:
     ``meter``, as the tokenizer writes them: one Position per onset, its pitches rising, one
     note per pitch and onset, each note cut at its bar line; onsets off the grid are skipped."""
     t = tables()
-    vocab = tokens.get_tokenizer().vocab
+    vocab = tokens.vocab()
     bar_q = meter_quarters(meter)
     bar_len = meter_bar_positions(meter)
     per_q = bar_len / bar_q  # positions per quarter note

@@ -2,8 +2,9 @@
 
 ``load_encoder(data_dir)`` reads ``<data_dir>/encoder/{config.json, model.safetensors}`` and
 returns an ``Encoder`` with ``encode_texts`` (MiniLM → trained projection, both without torch:
-onnxruntime and numpy) and ``encode_ids`` (music tokens → the torch music tower, loaded on the
-first music input), both giving L2-normalised float32 (N, D) arrays.
+onnxruntime and numpy) and ``encode_ids`` (music tokens → the music tower as an ONNX graph in
+onnxruntime, ``recommender.music_onnx``, loaded on the first music input), both giving
+L2-normalised float32 (N, D) arrays.
 
 Token windows reach the model as four aligned arrays built by ``window_arrays`` (the only place
 that knows the tokenizer's vocabulary):
@@ -39,6 +40,7 @@ import numpy as np
 from cantus.errors import BadInput, MissingArtifact
 from cantus.keys import estimate_tonic
 from recommender.encoder_config import EncoderConfig
+from recommender.music_onnx import OnnxMusicTower, load_music_tower
 from recommender.text_head import TextProjection
 
 if TYPE_CHECKING:
@@ -223,8 +225,9 @@ def _torch_model(cfg: EncoderConfig, weights: Path) -> ContrastiveEncoder:
 class Encoder:
     """A loaded encoder: text and music into the shared space (float32, L2-normalised).
 
-    Text goes through the numpy ``TextProjection``; the torch music tower is loaded by
-    ``load_model`` on the first music input, so a text search never imports torch.
+    Text goes through the numpy ``TextProjection``; music through the tower's ONNX graph, loaded
+    on the first music input (an encoder around an in-memory torch model, in training and
+    tests, runs that model); neither imports torch.
     """
 
     def __init__(
@@ -236,8 +239,13 @@ class Encoder:
         meta: dict | None = None,
         device: str | None = None,
         source: str = "",
+        onnx_tower: Callable[[], OnnxMusicTower] | None = None,
     ) -> None:
         self.cfg = cfg
+        # an encoder read from its files embeds music in onnxruntime (no torch); one around an
+        # in-memory model (training, tests) runs that model
+        self._load_onnx_tower = onnx_tower
+        self._onnx_tower: OnnxMusicTower | None = None
         self.encoder_id = encoder_id
         self.meta = meta or {}
         self.source = source  # where it was loaded from (for messages)
@@ -256,11 +264,13 @@ class Encoder:
         return cls(model.cfg, encoder_id, TextProjection.from_module(model), lambda: model, meta)
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickled with its music tower loaded (a Ray actor cannot reach this machine's files);
-        the lock and the loader stay behind."""
+        """Pickled with its torch model loaded (a Ray actor cannot reach this machine's files,
+        and an onnxruntime session does not pickle: the copy embeds music in torch); the lock
+        and the loaders stay behind."""
         state = self.__dict__.copy()
         state["_model"] = self.model
         state["_load_model"] = None
+        state["_onnx_tower"], state["_load_onnx_tower"] = None, None
         del state["_model_lock"]
         return state
 
@@ -307,10 +317,8 @@ class Encoder:
 
     def encode_ids(self, token_lists: Sequence[Sequence[int]], batch_size: int = 64) -> np.ndarray:
         """Token sequences (their opening window) → (N, D)."""
-        import torch
-
         self._check_vocabulary()
-        model, device = self.model, self.device
+        tower = self.music_tower()
         out = []
         for lo in range(0, len(token_lists), batch_size):
             windows = [
@@ -322,11 +330,28 @@ class Encoder:
             arrays = window_arrays(
                 windows, self.cfg.max_len, self.cfg.max_events, self.cfg.relative_pitch
             )
-            ids, groups, intervals, degrees = (torch.as_tensor(a, device=device) for a in arrays)
-            with torch.inference_mode():
-                music = model.music(ids, groups, intervals, degrees)  # (B, D)
-            out.append(music.float().cpu().numpy())
+            out.append(tower(*arrays))  # (B, D)
         return np.concatenate(out) if out else self._empty()
+
+    def music_tower(self) -> Callable[..., np.ndarray]:
+        """The music tower as a function of the four window arrays → (B, D) float32."""
+        if self._onnx_tower is not None:
+            return self._onnx_tower
+        if self._load_onnx_tower is not None:
+            with self._model_lock:
+                if self._onnx_tower is None:
+                    self._onnx_tower = self._load_onnx_tower()
+            return self._onnx_tower
+        import torch
+
+        model, device = self.model, self.device
+
+        def run(*arrays: np.ndarray) -> np.ndarray:
+            tensors = (torch.as_tensor(a, device=device) for a in arrays)
+            with torch.inference_mode():
+                return model.music(*tensors).float().cpu().numpy()  # (B, D)
+
+        return run
 
     def _check_vocabulary(self) -> None:
         """The tokenizer must be the one the music tower was trained on. Checked on the first
@@ -361,7 +386,25 @@ def _cached_encoder(folder: str, mtime_ns: int) -> Encoder:
         functools.partial(_torch_model, cfg, weights),
         meta,
         source=str(weights.parent),
+        onnx_tower=functools.partial(_onnx_tower, cfg, weights, encoder_id),
     )
+
+
+def _onnx_tower(cfg: EncoderConfig, weights: Path, encoder_id: str) -> OnnxMusicTower:
+    """The music tower's graph from the shared cache or this home's (exported there once)."""
+    from cantus.config import cantus_home, shared_cache_dir
+
+    home = cantus_home() / "cache"
+    return load_music_tower(cfg, weights, encoder_id, (shared_cache_dir(), home), home)
+
+
+def build_shared_tower() -> None:
+    """The data dir's encoder's music tower, exported to ONNX into the virtual environment's
+    cache (``make install``): no seed's fidelity then needs torch."""
+    from cantus.config import data_dir, shared_cache_dir
+
+    cfg, encoder_id, _meta, weights = _read_files(data_dir())
+    load_music_tower(cfg, weights, encoder_id, (shared_cache_dir(),), shared_cache_dir())
 
 
 def load_encoder(data_dir: Path | str | None = None) -> Encoder:

@@ -14,7 +14,6 @@ import functools
 import hashlib
 import logging
 import os
-import sys
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,7 +21,10 @@ from typing import Any
 
 import numpy as np
 
+from cantus.config import shared_cache_dir
 from cantus.errors import MissingArtifact
+
+__all__ = ["QueryTextEncoder", "query_text_embedder", "shared_cache_dir"]
 
 log = logging.getLogger(__name__)
 
@@ -195,17 +197,6 @@ def _last_hidden(bert: Any) -> Any:
             return self.bert(input_ids=input_ids, attention_mask=attention_mask)[0]
 
     return LastHidden()
-
-
-def shared_cache_dir() -> Path:
-    """Caches every ``CANTUS_HOME`` of this installation may share (the exported query
-    encoder): inside the virtual environment, filled once by ``make install``; outside a
-    virtual environment, the user's own cache."""
-    from cantus.config import cantus_home
-
-    if sys.prefix == sys.base_prefix:
-        return cantus_home() / "cache"
-    return Path(sys.prefix) / "share" / "cantus"
 
 
 def _writable(folder: Path) -> bool:

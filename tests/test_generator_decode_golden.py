@@ -4,7 +4,8 @@ decoding loops were merged and the grammar's constants cached; the melody + bass
 re-recorded when the part-writing costs came in, task 9j: only "outer 4/4 AB" and "outer 3/4
 phrase" changed, every one-line and plain case kept its ids; and when the slip and final-leap
 costs came in, task 9l: every case with a phrase-end bar decoded by the grammar changed, the
-prompt, rhythm-template and plain cases kept their ids).
+prompt, rhythm-template and plain cases kept their ids; all re-recorded in task 9k/9m, when the
+draw moved from torch.multinomial to a seeded numpy Generator).
 
 Random weights at a high temperature reach odd corners of the grammar (forced cadences,
 budgets, both textures, forms, templates, contours, prompts, guidance, the plain decoder).

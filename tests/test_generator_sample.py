@@ -15,7 +15,6 @@ from generator.sample import (
     GrammarError,
     SampleSpec,
     check_ids,
-    filter_logits,
     sample,
 )
 from generator.vocab import (
@@ -166,17 +165,6 @@ def test_grammar_rejects_ill_formed_sequences() -> None:
         check_ids(backwards, "4/4", 1)  # positions must rise
     with pytest.raises(GrammarError):
         check_ids(melody_ids([20 + 5, 60], [12, 12], "4/4"), "4/4", 1)  # pitch 25 below the range
-
-
-def test_filter_logits_masks_and_keeps_the_nucleus() -> None:
-    logits = torch.tensor([[4.0, 3.0, 2.0, 1.0, 9.0]])
-    mask = torch.tensor([[True, True, True, True, False]])
-    probs = filter_logits(logits, mask, temperature=1.0, top_p=0.7)
-    assert probs[0, 4] == 0, "masked token never sampled"
-    assert probs[0, 0] > 0 and probs[0, 1] > 0 and probs[0, 3] == 0
-    assert torch.isclose(probs.sum(), torch.tensor(1.0))
-    greedy = filter_logits(logits, mask, temperature=1.0, top_p=1e-6)
-    assert greedy[0].argmax() == 0 and greedy[0, 0] == 1
 
 
 def test_sample_spec_validates() -> None:

@@ -1,0 +1,76 @@
+"""ONNX graphs exported once from our torch models and run by onnxruntime at serving time (no
+torch import): the generator's decoder and the encoder's music tower, like the MiniLM query
+encoder (``recommender.query_text``). Each file is named by its weights' sha256 and its graph
+format, so retrained weights never meet a stale export; a missing file is exported (torch, with
+a log line) into a writable cache, an unreadable one is one clear error."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cantus.errors import MissingArtifact
+
+log = logging.getLogger(__name__)
+
+ONNX_OPSET = 17
+
+
+def graph_file_name(kind: str, graph_format: str, weights_sha256: str) -> str:
+    """``<kind>-<16 hex>.onnx`` for these weights and this graph format."""
+    stamp = hashlib.sha1(f"{graph_format}:{weights_sha256}".encode()).hexdigest()[:16]
+    return f"{kind}-{stamp}.onnx"
+
+
+def find_or_export(
+    names: tuple[str, ...],
+    read_dirs: tuple[Path, ...],
+    write_dir: Path,
+    export: Callable[[list[Path]], object],
+    what: str,
+) -> list[Path]:
+    """The first of ``read_dirs`` holding every one of ``names``; else ``export(tmps)`` writes
+    them and they are moved into ``write_dir`` (atomically: a concurrent reader never sees
+    half a file)."""
+    for folder in read_dirs:
+        paths = [Path(folder) / n for n in names]
+        if all(p.is_file() for p in paths):
+            return paths
+    paths = [Path(write_dir) / n for n in names]
+    log.info("exporting %s to ONNX (once): %s", what, ", ".join(map(str, paths)))
+    tmps = [p.with_name(f".{p.name}.{os.getpid()}.tmp") for p in paths]
+    try:
+        Path(write_dir).mkdir(parents=True, exist_ok=True)
+        export(tmps)
+        for tmp, path in zip(tmps, paths, strict=True):
+            tmp.replace(path)
+    except OSError as exc:
+        msg = f"cannot write {what} to {write_dir} ({exc})"
+        raise MissingArtifact(msg) from exc
+    finally:
+        for tmp in tmps:
+            if tmp.exists():  # False, not an error, when the folder could not be made
+                tmp.unlink()
+    return paths
+
+
+def onnx_session(model: Path | bytes, what: str) -> Any:
+    """An onnxruntime session on one thread (a call is a few milliseconds of work at most, and
+    on a shared machine a second thread only waits for a busy core); ``model``: a file or the
+    serialized graph."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    source = model if isinstance(model, bytes) else str(model)
+    try:
+        return ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph types
+        where = "" if isinstance(model, bytes) else f" {model}"
+        msg = f"cannot load {what}{where} ({exc}); delete it and rerun"
+        raise MissingArtifact(msg) from exc
