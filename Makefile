@@ -23,7 +23,8 @@ $(VENV)/.installed: pyproject.toml
 # artifacts/manifest.json) and on the modules whose VERSION keys them: the next make rebuilds.
 CACHE_CODE := recommender/lexical.py recommender/melody.py recommender/neighbours.py \
               recommender/dense_bounds.py generator/novelty.py generator/onnx_decoder.py \
-              recommender/music_onnx.py cantus/tokens.py
+              recommender/music_onnx.py cantus/tokens.py cantus/onnx_graphs.py \
+              generator/decoder_export.py recommender/music_export.py
 $(VENV)/.caches: $(VENV)/.installed artifacts/manifest.json $(CACHE_CODE)
 	# export the MiniLM query encoder to ONNX once into the venv: searches then never import torch
 	$(BIN)/python -c "from recommender.query_text import query_text_embedder; query_text_embedder()"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,11 @@ log = logging.getLogger(__name__)
 ONNX_OPSET = 17
 
 
-def graph_file_name(kind: str, graph_format: str, weights_sha256: str) -> str:
-    """``<kind>-<16 hex>.onnx`` for these weights and this graph format."""
-    stamp = hashlib.sha1(f"{graph_format}:{weights_sha256}".encode()).hexdigest()[:16]
+def graph_file_name(kind: str, graph_format: str, weights_sha256: str, config: str) -> str:
+    """``<kind>-<16 hex>.onnx`` for these weights, this model configuration (a config edited
+    beside unchanged weights is another graph) and this graph format."""
+    stamp = f"{graph_format}:{weights_sha256}:{config}"
+    stamp = hashlib.sha1(stamp.encode()).hexdigest()[:16]
     return f"{kind}-{stamp}.onnx"
 
 
@@ -41,8 +44,10 @@ def find_or_export(
         if all(p.is_file() for p in paths):
             return paths
     paths = [Path(write_dir) / n for n in names]
-    log.info("exporting %s to ONNX (once): %s", what, ", ".join(map(str, paths)))
-    tmps = [p.with_name(f".{p.name}.{os.getpid()}.tmp") for p in paths]
+    # a warning, so a user sees why this first run takes seconds longer
+    log.warning("exporting %s to ONNX (once): %s", what, ", ".join(map(str, paths)))
+    unique = uuid.uuid4().hex[:12]  # two threads of one process never share a temporary file
+    tmps = [p.with_name(f".{p.name}.{os.getpid()}.{unique}.tmp") for p in paths]
     try:
         Path(write_dir).mkdir(parents=True, exist_ok=True)
         export(tmps)

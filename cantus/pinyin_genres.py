@@ -156,12 +156,14 @@ def fold(text: str) -> str:
     """Lower case, ü as "v" (so "Yüge" = yu+ge, not yue+ge), other accents dropped; one
     character for one, so positions in the folded text are positions in ``text``."""
     out = []
-    for char in text.lower():
-        if char == "ü":
+    for char in text:
+        low = char.lower()  # "İ".lower() is two characters: keep the first
+        low = low[:1] if low else char
+        if low == "ü":
             out.append("v")
         else:
-            base = unicodedata.normalize("NFKD", char)[:1]
-            out.append(base if base.isascii() else char)
+            base = unicodedata.normalize("NFKD", low)[:1]
+            out.append(base if base.isascii() else low)
     return "".join(out)
 
 

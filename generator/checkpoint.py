@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,9 @@ CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 
 
+_DECODER_LOCK = threading.Lock()
+
+
 @dataclass
 class LoadedGenerator:
     cfg: GeneratorConfig  # the model's configuration
@@ -42,14 +46,15 @@ class LoadedGenerator:
     def decoder(self) -> OnnxDecoder:
         """What serving decodes with: its ONNX graphs in onnxruntime (``generator.onnx_decoder``),
         exported on first use when no cache holds it; built once."""
-        if self._decoder is None:
-            from cantus.config import cantus_home
-            from recommender.query_text import shared_cache_dir
+        with _DECODER_LOCK:  # the dashboard's threads: one builds it, the others wait
+            if self._decoder is None:
+                from cantus.config import cantus_home
+                from recommender.query_text import shared_cache_dir
 
-            home = cantus_home() / "cache"
-            sha = self.meta["weights_sha256"]
-            dirs = (shared_cache_dir(), home)
-            self._decoder = load_onnx_decoder(self.cfg, self.state, sha, dirs, home)
+                home = cantus_home() / "cache"
+                sha = self.meta["weights_sha256"]
+                dirs = (shared_cache_dir(), home)
+                self._decoder = load_onnx_decoder(self.cfg, self.state, sha, dirs, home)
         return self._decoder
 
     @property

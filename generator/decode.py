@@ -74,16 +74,26 @@ def make_grammar(model: Model, controls: Controls, spec: DecodeSpec) -> VoiceGra
     room = model.cfg.ctx - model.cfg.n_prefix - head - len(spec.prompt)
     budget = room // 2 if spec.plan.repeats else room  # each repeated section is played twice
     kind = OuterGrammar if spec.inner else VoiceGrammar
-    return kind(
-        meter=spec.meter,
-        plan=spec.plan,
-        voices=spec.voices,
-        vocab_size=model.cfg.vocab_size,
-        max_len=budget,
-        contour=spec.contour,
-        downbeat_start=not spec.prompt and spec.template is None,
-        mode=spec.mode,
-    )
+    try:
+        return kind(
+            meter=spec.meter,
+            plan=spec.plan,
+            voices=spec.voices,
+            vocab_size=model.cfg.vocab_size,
+            max_len=budget,
+            contour=spec.contour,
+            downbeat_start=not spec.prompt and spec.template is None,
+            mode=spec.mode,
+        )
+    except ValueError as exc:
+        if not spec.prompt:
+            raise
+        # a user's motif filled the context: their input, so their error (exit 2), not ours
+        msg = (
+            f"{exc}: the motif takes {len(spec.prompt)} of the model's {model.cfg.ctx} "
+            "positions; ask for fewer bars or give a shorter motif"
+        )
+        raise GrammarError(msg) from exc
 
 
 class _Rows:

@@ -97,11 +97,12 @@ class OnnxDecoder:
         return logits
 
 
-def decoder_file_names(weights_sha256: str) -> tuple[str, str]:
-    """The start and step graphs' file names for these weights and this graph format."""
+def decoder_file_names(weights_sha256: str, cfg: GeneratorConfig) -> tuple[str, str]:
+    """The start and step graphs' file names for these weights, config and graph format."""
+    config = cfg.to_json()
     return (
-        graph_file_name("seed-start", DECODER_FORMAT, weights_sha256),
-        graph_file_name("seed-step", DECODER_FORMAT, weights_sha256),
+        graph_file_name("seed-start", DECODER_FORMAT, weights_sha256, config),
+        graph_file_name("seed-step", DECODER_FORMAT, weights_sha256, config),
     )
 
 
@@ -120,6 +121,6 @@ def load_onnx_decoder(
 
         export_decoder(cfg, state, paths[0], paths[1])
 
-    names = decoder_file_names(weights_sha256)
+    names = decoder_file_names(weights_sha256, cfg)
     start, step = find_or_export(names, read_dirs, write_dir, export, WHAT)
     return OnnxDecoder(cfg, onnx_session(start, WHAT), onnx_session(step, WHAT))

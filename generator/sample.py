@@ -268,6 +268,10 @@ def draw(probs: np.ndarray, rng: np.random.Generator) -> list[int]:
     """One token per row of ``probs`` (B, V): a uniform per row inverted on its cumulative
     probabilities (the token whose interval holds it; never one of probability 0)."""
     cum = probs.cumsum(axis=-1)  # (B, V)
+    dead = ~(np.isfinite(cum[:, -1]) & (cum[:, -1] > 0))
+    if dead.any():  # every token masked: a grammar bug, never a silent last token
+        msg = f"no token may follow in decoding rows {np.flatnonzero(dead).tolist()}"
+        raise RuntimeError(msg)
     u = rng.random(len(probs)) * cum[:, -1]  # (B,) scaled: rows need not sum to exactly 1
     picks = [int(np.searchsorted(row, x, side="right")) for row, x in zip(cum, u, strict=True)]
     # u rounding up to the row's total would point past the end: the last possible token

@@ -134,30 +134,28 @@ def query_keys(query: str) -> list[tuple[str, str, str]]:
 
 def _named_forms(text: str) -> list[str]:
     """Forms the text names, longest names first: a word inside a longer form name is that
-    form's ("slip jig" names the slip jig, not also the 6/8 jig). A plural names its form too
-    ("lullabies", "drinking songs"; :func:`_singular`), by a plural rule and not by a stemmer,
-    which would read the German of a title as a form name ("Ein feste Burg": *Fest*)."""
+    form's ("slip jig" names the slip jig, not also the 6/8 jig). A name's plural names its
+    form too ("lullabies", "Christmas songs", "masses"; :func:`_name_pattern`): the names are
+    inflected, never the text, so no word of a German title turns into a form name ("Ein
+    feste Burg" is no *Fest*)."""
     found: list[str] = []
-    texts = [text, " ".join(_singular(w) for w in text.split())]  # "Christmas" stays whole
     for name, form in _form_names():
-        pattern = rf"(?<![\w-]){re.escape(name)}(?![\w-])"
-        if any(re.search(pattern, t) for t in texts):
+        pattern = _name_pattern(name)
+        if re.search(pattern, text):
             if form not in found:
                 found.append(form)
-            texts = [re.sub(pattern, " | ", t) for t in texts]
+            text = re.sub(pattern, " | ", text)
     return found
 
 
-def _singular(word: str) -> str:
-    """An English plural's singular ("lullabies" -> "lullaby", "songs," -> "song,"); words of
-    three letters or fewer and words in -ss, -us, -is as they are."""
-    core = word.rstrip(",.;:!?")
-    tail = word[len(core) :]
-    if len(core) > 4 and core.endswith("ies"):
-        return core[:-3] + "y" + tail
-    if len(core) > 3 and core.endswith("s") and not core.endswith(("ss", "us", "is", "'s")):
-        return core[:-1] + tail
-    return word
+def _name_pattern(name: str) -> str:
+    """A form name, its last word singular or plural ("lullaby|lullabies", "waltz(es)")."""
+    core = re.escape(name)
+    if name.endswith("y") and not name.endswith(("ay", "ey", "oy", "uy")):
+        core = core[:-1] + "(?:y|ies)"
+    elif name[-1:].isalpha():
+        core += "(?:e?s)?"
+    return rf"(?<![\w-]){core}(?![\w-])"
 
 
 @functools.cache

@@ -51,7 +51,7 @@ if TYPE_CHECKING:  # scipy is imported where a matrix is made: `inspire` never m
 FEAST = "feast"  # not a catalog column: a chorale's feast, read from its title
 MAX_STEMMED = 40  # letters: a longer "word" is a paste accident, kept whole (and cheap)
 MIN_SPLIT = 3  # letters of each part when a query word is read as two source words
-VERSION = "12"  # bump when tokens, fields or weights change: cached indexes are rebuilt
+VERSION = "13"  # bump when tokens, fields or weights change: cached indexes are rebuilt
 # (field label shown in `why`, catalog columns); order = order of labels in `why`
 FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("title", ("title",)),
@@ -108,8 +108,8 @@ def _stem(token: str) -> str:
 
         stemmer = _STEMMERS.english = snowballstemmer.stemmer("english")
     stem = stemmer.stemWord(token)
-    if len(stem) < 4:  # a short stem is a short word of the sources' other tongues: "dying"
-        return token  # -> "die" is German's "the"
+    if len(stem) < 4:  # a short stem is a short word of the sources' other tongues ("dying" ->
+        return _singular(token)  # "die" is German's "the"): only a plural's "s" goes ("jigs")
     # derivations Snowball leaves apart: "seduction" (seduct) = "seduced" (seduc), "biblical"
     # (biblic) = "Bible" (bibl)
     if len(stem) > 4 and stem.endswith("ct"):
@@ -117,6 +117,15 @@ def _stem(token: str) -> str:
     if len(stem) > 5 and stem.endswith("ic"):
         return stem[:-2]
     return stem
+
+
+def _singular(token: str) -> str:
+    """The light plural rule: "jigs" -> "jig", "weddings" -> "wedding", "ladies" -> "lady"."""
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
 
 
 def tokens(text: str) -> list[str]:
@@ -416,7 +425,10 @@ class LexicalIndex:
 
 def data_key(catalog: Any) -> str:
     """Hash of everything an index is built from (version, ids, the fields' text)."""
-    digest = hashlib.sha1(VERSION.encode())
+    from importlib.metadata import version
+
+    # the stemmer's own rules change with its release: its version keys the index too
+    digest = hashlib.sha1(f"{VERSION} snowball {version('snowballstemmer')}".encode())
     # the tables the index reads besides the columns: a change to one rebuilds it too
     tables = (
         FIELDS, PAIR_COLUMNS, sorted(QUERY_STOP_WORDS), sorted(GENRE_SYNONYMS.items()),

@@ -10,6 +10,7 @@ the shared cache (``make install``) or exported on first use with a log line.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,7 @@ def load_music_tower(
 
         export_music_tower(cfg, weights, paths[0])
 
-    name = graph_file_name("music-tower", TOWER_FORMAT, weights_id)
+    config = json.dumps(cfg.to_dict(), sort_keys=True)
+    name = graph_file_name("music-tower", TOWER_FORMAT, weights_id, config)
     (path,) = find_or_export((name,), read_dirs, write_dir, export, WHAT)
     return OnnxMusicTower(cfg, onnx_session(path, WHAT))

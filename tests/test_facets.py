@@ -128,3 +128,7 @@ def test_a_plural_names_its_form_and_german_title_words_name_none():
     assert forms("a joyful Christmas song") == ["form:christmas song"]  # no "Christma"
     assert forms("Ein feste Burg ist unser Gott") == []  # "feste" is no feast-day song
     assert forms("work chants") == ["form:work chant"]
+    # the head word's plural in -es, and a plural next to a word ending in s (R6)
+    assert forms("Christmas songs") == ["form:christmas song"]
+    assert forms("waltzes") == forms("waltz") == ["form:waltz"]
+    assert forms("two masses") == forms("a mass") == ["form:mass"]

@@ -18,6 +18,7 @@ from generator.phrase import (
     min_final_length,
     strong_positions,
 )
+from generator.sample import GrammarError
 from generator.vocab import (
     POSITIONS_PER_BEAT,
     meter_bar_positions,
@@ -167,6 +168,14 @@ def test_the_budget_still_reaches_the_cadence(random_model) -> None:
         steps += 1
         assert steps < 400
     assert state.bars == 16 and state.final_ok
+
+
+def test_a_motif_that_fills_the_context_is_the_users_error(random_model) -> None:
+    model, controls = random_model
+    plan, voices = check_form("phrase", None, 16), canonical_voices("melody", 0)
+    spec = DecodeSpec("4/4", "major", plan, voices, prompt=[1] * (model.cfg.ctx - 20))
+    with pytest.raises(GrammarError, match="ask for fewer bars or give a shorter motif"):
+        make_grammar(model, controls, spec)
 
 
 def _walk(grammar, rng):

@@ -4,6 +4,7 @@ follows the probabilities; the nucleus keeps the smallest set reaching top_p."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from generator.sample import draw, filter_logits
 
@@ -39,3 +40,12 @@ def test_nucleus_keeps_the_smallest_set_reaching_top_p() -> None:
     assert abs(probs.sum() - 1.0) < 1e-6
     greedy = filter_logits(logits, mask, temperature=1.0, top_p=1e-6)
     assert greedy[0].argmax() == 0 and greedy[0, 0] == 1
+
+
+def test_a_row_with_every_token_masked_is_an_error_not_a_draw() -> None:
+    logits = np.zeros((2, 5), np.float32)
+    mask = np.ones((2, 5), bool)
+    mask[1] = False  # row 1: nothing may follow
+    probs = filter_logits(logits, mask, temperature=1.0, top_p=0.95)
+    with pytest.raises(RuntimeError, match=r"no token may follow in decoding rows \[1\]"):
+        draw(probs, np.random.default_rng(0))

@@ -6,6 +6,7 @@ differ from torch; a corrupt or unwritable cache is one clear error."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import numpy as np
@@ -96,9 +97,12 @@ def test_export_equals_torch_and_is_reused(tiny, tmp_path, caplog) -> None:
     with caplog.at_level(logging.INFO, logger="cantus.onnx_graphs"):
         dec = load_onnx_decoder(model.cfg, state, "a" * 64, (tmp_path,), tmp_path)
     assert "exporting the generator's decoder" in caplog.text
-    assert all((tmp_path / n).is_file() for n in decoder_file_names("a" * 64))
+    assert all((tmp_path / n).is_file() for n in decoder_file_names("a" * 64, model.cfg))
     assert check_decoder_export(model, dec) <= MAX_ABS_DIFF
-    assert set(decoder_file_names("b" * 64)).isdisjoint(decoder_file_names("a" * 64))
+    names = set(decoder_file_names("a" * 64, model.cfg))
+    assert names.isdisjoint(decoder_file_names("b" * 64, model.cfg)), "other weights"
+    edited = dataclasses.replace(model.cfg, dropout=model.cfg.dropout / 2 + 0.01)
+    assert names.isdisjoint(decoder_file_names("a" * 64, edited)), "an edited config"
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="cantus.onnx_graphs"):
         again = load_onnx_decoder(model.cfg, state, "a" * 64, (tmp_path,), tmp_path)
@@ -126,7 +130,7 @@ def test_an_export_that_differs_from_torch_is_not_kept(tiny, tmp_path, monkeypat
 
 def test_a_corrupt_or_unwritable_cache_is_one_clear_error(tiny, tmp_path) -> None:
     model, state = tiny
-    for name in decoder_file_names("c" * 64):
+    for name in decoder_file_names("c" * 64, model.cfg):
         (tmp_path / name).write_bytes(b"not onnx")
     with pytest.raises(MissingArtifact, match="delete it and rerun"):
         load_onnx_decoder(model.cfg, state, "c" * 64, (tmp_path,), tmp_path)
