@@ -29,6 +29,15 @@ def graph_file_name(kind: str, graph_format: str, weights_sha256: str, config: s
     return f"{kind}-{stamp}.onnx"
 
 
+def graph_dirs() -> tuple[tuple[Path, ...], Path]:
+    """Where a graph is looked for (the virtual environment's cache that ``make install`` fills,
+    then this ``CANTUS_HOME``'s) and where a missing one is exported (this home's)."""
+    from cantus.config import cantus_home, shared_cache_dir
+
+    home = cantus_home() / "cache"
+    return (shared_cache_dir(), home), home
+
+
 def find_or_export(
     names: tuple[str, ...],
     read_dirs: tuple[Path, ...],

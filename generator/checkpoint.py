@@ -48,13 +48,10 @@ class LoadedGenerator:
         exported on first use when no cache holds it; built once."""
         with _DECODER_LOCK:  # the dashboard's threads: one builds it, the others wait
             if self._decoder is None:
-                from cantus.config import cantus_home
-                from recommender.query_text import shared_cache_dir
+                from cantus.onnx_graphs import graph_dirs
 
-                home = cantus_home() / "cache"
                 sha = self.meta["weights_sha256"]
-                dirs = (shared_cache_dir(), home)
-                self._decoder = load_onnx_decoder(self.cfg, self.state, sha, dirs, home)
+                self._decoder = load_onnx_decoder(self.cfg, self.state, sha, *graph_dirs())
         return self._decoder
 
     @property

@@ -134,9 +134,8 @@ def build_shared_novelty_index() -> None:
 def build_shared_step() -> None:
     """The data dir's generator's decoder, exported to ONNX graphs into the virtual
     environment's cache (``make install``): no request then needs torch to export it."""
-    from cantus.config import data_dir
+    from cantus.config import data_dir, shared_cache_dir
     from generator.onnx_decoder import load_onnx_decoder
-    from recommender.query_text import shared_cache_dir
 
     gen = get_generator(data_dir() / GENERATOR_DIR)
     shared = shared_cache_dir()

@@ -392,10 +392,9 @@ def _cached_encoder(folder: str, mtime_ns: int) -> Encoder:
 
 def _onnx_tower(cfg: EncoderConfig, weights: Path, encoder_id: str) -> OnnxMusicTower:
     """The music tower's graph from the shared cache or this home's (exported there once)."""
-    from cantus.config import cantus_home, shared_cache_dir
+    from cantus.onnx_graphs import graph_dirs
 
-    home = cantus_home() / "cache"
-    return load_music_tower(cfg, weights, encoder_id, (shared_cache_dir(), home), home)
+    return load_music_tower(cfg, weights, encoder_id, *graph_dirs())
 
 
 def build_shared_tower() -> None:

@@ -148,6 +148,7 @@ def _named_forms(text: str) -> list[str]:
     return found
 
 
+@functools.cache  # every query tries every form name
 def _name_pattern(name: str) -> str:
     """A form name, its last word singular or plural ("lullaby|lullabies", "waltz(es)")."""
     core = re.escape(name)
