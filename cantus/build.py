@@ -12,7 +12,6 @@ import hashlib
 import importlib
 import json
 import logging
-import os
 import platform
 import sys
 import time
@@ -21,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cantus.atomic import write_text_atomic
 from cantus.errors import BadInput, CantusError
 
 log = logging.getLogger(__name__)
@@ -138,9 +138,7 @@ def write_manifest(out_dir: Path, record: dict[str, Any]) -> Path:
         "stages": stages,
         "files": file_entries(out_dir),
     }
-    tmp = path.with_name(f".{MANIFEST}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False, default=str))
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(manifest, indent=1, ensure_ascii=False, default=str))
     return path
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import itertools
 import logging
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cantus.atomic import atomic_path
 from cantus.errors import BadInput, MissingArtifact
 
 if TYPE_CHECKING:
@@ -121,10 +121,8 @@ def save_catalog(df: pd.DataFrame, path: str | Path) -> Path:
     if dupes:
         raise ValueError(f"duplicate piece IDs in catalog: {dupes[:5]}")
     table = pa.Table.from_pandas(df[list(COLUMNS)], schema=_schema(), preserve_index=False)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp, compression="zstd", compression_level=9)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd", compression_level=9)
     return path
 
 

@@ -13,7 +13,6 @@ import json
 import logging
 import math
 import multiprocessing as mp
-import os
 import re
 import sys
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cantus import catalog as cat
+from cantus.atomic import write_text_atomic
 from cantus.errors import BadInput
 from cantus.worker import WORK_TIME_LIMIT_S, init_worker, process_chunk
 from cantus.works import (
@@ -237,6 +237,4 @@ def _reason_counts(errors: list[dict]) -> dict[str, int]:
 
 
 def write_json_atomic(path: Path, obj: Any) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(obj, indent=1, ensure_ascii=False))
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(obj, indent=1, ensure_ascii=False))

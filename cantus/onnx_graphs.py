@@ -6,14 +6,14 @@ a log line) into a writable cache, an unreadable one is one clear error."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
-import os
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cantus.atomic import atomic_path
 from cantus.errors import MissingArtifact
 
 log = logging.getLogger(__name__)
@@ -55,20 +55,12 @@ def find_or_export(
     paths = [Path(write_dir) / n for n in names]
     # a warning, so a user sees why this first run takes seconds longer
     log.warning("exporting %s to ONNX (once): %s", what, ", ".join(map(str, paths)))
-    unique = uuid.uuid4().hex[:12]  # two threads of one process never share a temporary file
-    tmps = [p.with_name(f".{p.name}.{os.getpid()}.{unique}.tmp") for p in paths]
     try:
-        Path(write_dir).mkdir(parents=True, exist_ok=True)
-        export(tmps)
-        for tmp, path in zip(tmps, paths, strict=True):
-            tmp.replace(path)
+        with contextlib.ExitStack() as stack:
+            export([stack.enter_context(atomic_path(p)) for p in paths])
     except OSError as exc:
         msg = f"cannot write {what} to {write_dir} ({exc})"
         raise MissingArtifact(msg) from exc
-    finally:
-        for tmp in tmps:
-            if tmp.exists():  # False, not an error, when the folder could not be made
-                tmp.unlink()
     return paths
 
 

@@ -45,13 +45,13 @@ import functools
 import hashlib
 import json
 import logging
-import os
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from cantus.atomic import write_text_atomic
 from cantus.errors import MissingArtifact, TokenError
 from cantus.score_bridge import m21_to_score, merge_tracks, parse_midi
 
@@ -163,10 +163,7 @@ def build_vocab_cache(folder: Path | None = None) -> dict[str, int]:
     data = dict(get_tokenizer().vocab)
     log.info("writing the tokenizer vocabulary (once) to %s", path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, sort_keys=True))
-        tmp.replace(path)  # a concurrent reader sees no half-written file
+        write_text_atomic(path, json.dumps(data, sort_keys=True))
     except OSError as exc:
         msg = f"cannot write the tokenizer vocabulary to {path.parent} ({exc})"
         raise MissingArtifact(msg) from exc

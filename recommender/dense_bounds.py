@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from cantus.atomic import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -82,19 +82,11 @@ class DenseBounds:
 
     def save(self, path: Path, key: str) -> None:
         """Write the sketch (one .npz) for :meth:`load` with the same ``key``."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                np.savez(
-                    out, key=np.array(key), mean=self.mean, basis=self.basis,
-                    projected=self.projected, residual=self.residual,
-                )  # fmt: skip
-            os.chmod(name, 0o644)  # mkstemp's 0600 would hide a shared cache from other users
-            os.replace(name, path)
-        except BaseException:
-            Path(name).unlink(missing_ok=True)
-            raise
+        with atomic_path(path) as tmp, tmp.open("wb") as out:
+            np.savez(
+                out, key=np.array(key), mean=self.mean, basis=self.basis,
+                projected=self.projected, residual=self.residual,
+            )  # fmt: skip
 
     @classmethod
     def load(cls, path: Path, key: str) -> DenseBounds | None:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cantus.atomic import atomic_path
 from cantus.errors import MissingArtifact
 from recommender.melody import (
     LENGTH_CLASSES,
@@ -188,11 +189,8 @@ def _cached_melody_index(
     index = MelodyIndex(tokens())
     log.info("melody index of %d pieces in %.1fs", len(ids), time.perf_counter() - started)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as handle:
+        with atomic_path(path) as tmp, tmp.open("wb") as handle:
             pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
         config.prune_cache(path, "melody-*.pkl")  # one melody cache, not one per ingest
     except OSError as exc:
         log.info("cannot cache the melody index at %s (%s)", path, exc)
@@ -235,7 +233,6 @@ def build_caption_embeddings(out_dir: Path | str) -> dict[str, Any]:
 
 def _sentence_cache(folder: Path) -> TextEmbedder:
     """MiniLM through the build's sentence cache (training already embedded most captions)."""
-    import os
 
     from cantus.config import SENTENCE_CACHE_DIR as CACHE_DIR
     from cantus.config import cantus_home

@@ -24,7 +24,6 @@ import hashlib
 import itertools
 import json
 import math
-import os
 import re
 import threading
 import unicodedata
@@ -36,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from cantus.atomic import atomic_path
 from cantus.caption_evidence import key_name
 from cantus.chorale_seasons import SEASONS, chorale_seasons
 from cantus.forms import COLLECTION_FORMS, meter_only_form
@@ -382,25 +382,20 @@ class LexicalIndex:
     def save(self, path: Path, key: str) -> None:
         """Write the index (one .npz) for :meth:`load` with the same ``key``."""
         w, titles, pairs = self.weights, self.titles, self.pairs
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(
-            tmp,
-            data=w.data,
-            indices=w.indices,
-            indptr=w.indptr,
-            shape=np.array(w.shape),
-            title_indices=titles.indices,
-            title_indptr=titles.indptr,
-            pair_indices=pairs.indices,
-            pair_indptr=pairs.indptr,
-            meta=np.array(
-                json.dumps(
-                    [key, list(self.vocabulary), self.collection_names, list(self.pair_vocabulary)]
-                )
-            ),
-        )
-        os.replace(tmp, path)
+        meta = [key, list(self.vocabulary), self.collection_names, list(self.pair_vocabulary)]
+        with atomic_path(path, suffix=".tmp.npz") as tmp:
+            np.savez(
+                tmp,
+                data=w.data,
+                indices=w.indices,
+                indptr=w.indptr,
+                shape=np.array(w.shape),
+                title_indices=titles.indices,
+                title_indptr=titles.indptr,
+                pair_indices=pairs.indices,
+                pair_indptr=pairs.indptr,
+                meta=np.array(json.dumps(meta)),
+            )
 
     @classmethod
     def load(cls, path: Path, key: str) -> LexicalIndex | None:

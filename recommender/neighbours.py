@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from cantus.atomic import atomic_path
 from cantus.threads import on_one_blas_thread
 from recommender.engine_data import _unit_rows, melody_key
 from recommender.melody import MELODY_WEIGHT, MelodyIndex, fuse
@@ -113,11 +113,9 @@ def save_neighbours(table: Neighbours, key: str, folder: Path) -> Path:
     """Write ``table`` as ``neighbours-<key>.npz`` in ``folder`` (atomically), older ones pruned."""
     from cantus import config
 
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"neighbours-{key}.npz"
-    tmp = folder / f"neighbours-{key}.{os.getpid()}.tmp.npz"
-    np.savez(tmp, key=np.array(key), rows=table.rows, scores=table.scores, tune=table.tune)
-    os.replace(tmp, path)
+    with atomic_path(path, suffix=".tmp.npz") as tmp:
+        np.savez(tmp, key=np.array(key), rows=table.rows, scores=table.scores, tune=table.tune)
     config.prune_cache(path, "neighbours-*.npz")  # one table, not one per ingest
     return path
 

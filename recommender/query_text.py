@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from cantus.atomic import atomic_path
 from cantus.config import shared_cache_dir
 from cantus.errors import MissingArtifact
 
@@ -129,17 +130,13 @@ def _session(path: Path) -> Any:
 
 def export_minilm(path: Path) -> None:
     """Export MiniLM to ONNX at ``path``, kept only if it reproduces ``embed_sentences``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        _export_to(tmp)
-        check_export(QueryTextEncoder(_session(tmp), _tokenizer()))
-        tmp.replace(path)  # atomic: a concurrent reader sees no half-written file
+        with atomic_path(path) as tmp:
+            _export_to(tmp)
+            check_export(QueryTextEncoder(_session(tmp), _tokenizer()))
     except OSError as exc:
         msg = f"cannot write the MiniLM query encoder to {path.parent} ({exc}); run `make install`"
         raise MissingArtifact(msg) from exc
-    finally:
-        tmp.unlink(missing_ok=True)
     from cantus.config import prune_cache
 
     prune_cache(path, "minilm-*")  # older exports (and the former TorchScript trace)

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+
+from cantus.atomic import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -130,11 +131,8 @@ def _save(path: Path, text: np.ndarray) -> None:
     from cantus import config
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as handle:
+        with atomic_path(path) as tmp, tmp.open("wb") as handle:
             np.save(handle, text.astype(str), allow_pickle=False)
-        os.replace(tmp, path)
         config.prune_cache(path, "scales-*.npy")  # one scale cache, not one per ingest
     except OSError as exc:
         log.info("cannot cache the scale facet at %s (%s)", path, exc)

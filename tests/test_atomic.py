@@ -1,0 +1,64 @@
+"""Atomic writes: whole or not at all, unique temporary names, readable by others."""
+
+from __future__ import annotations
+
+import stat
+import threading
+
+import numpy as np
+import pytest
+
+from cantus.atomic import atomic_path, write_text_atomic
+
+
+def test_write_replaces_whole_file(tmp_path):
+    target = tmp_path / "sub" / "a.json"
+    write_text_atomic(target, "first")
+    write_text_atomic(target, "second ✓")
+    assert target.read_text(encoding="utf-8") == "second ✓"
+    assert [p.name for p in target.parent.iterdir()] == ["a.json"]  # no temporary left
+
+
+def test_failed_write_keeps_old_file_and_leaves_no_temporary(tmp_path):
+    target = tmp_path / "a.txt"
+    target.write_text("old")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("crash mid-write")
+    assert target.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_file_is_readable_by_others(tmp_path):
+    target = tmp_path / "shared.bin"
+    write_text_atomic(target, "x")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+
+
+def test_suffix_keeps_numpy_savez_on_the_temporary_name(tmp_path):
+    target = tmp_path / "table.npz"
+    with atomic_path(target, suffix=".tmp.npz") as tmp:
+        np.savez(tmp, rows=np.arange(3))
+    assert np.load(target)["rows"].tolist() == [0, 1, 2]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["table.npz"]
+
+
+def test_two_threads_never_share_a_temporary(tmp_path):
+    target = tmp_path / "a.txt"
+    seen: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def write(text: str) -> None:
+        with atomic_path(target) as tmp:
+            seen.append(tmp.name)
+            barrier.wait(timeout=10)  # both temporaries exist at once
+            tmp.write_text(text)
+
+    threads = [threading.Thread(target=write, args=(t,)) for t in ("one", "two")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(seen)) == 2
+    assert target.read_text() in {"one", "two"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
