@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cantus.atomic import atomic_path
+from cantus.config import prune_cache
 from cantus.errors import MissingArtifact
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,8 @@ def find_or_export(
     except OSError as exc:
         msg = f"cannot write {what} to {write_dir} ({exc})"
         raise MissingArtifact(msg) from exc
+    for path in paths:  # graphs of retrained weights or older formats are never read again
+        prune_cache(path, f"{path.name.rsplit('-', 1)[0]}-*.onnx")
     return paths
 
 

@@ -40,3 +40,19 @@ def test_the_file_name_changes_with_weights_config_and_format() -> None:
     assert base != graph_file_name("k", "v1", "b" * 64, '{"n_heads": 4}')
     assert base != graph_file_name("k", "v1", "a" * 64, '{"n_heads": 8}')
     assert base != graph_file_name("k", "v2", "a" * 64, '{"n_heads": 4}')
+
+
+def test_an_export_prunes_older_graphs_of_its_kind_only(tmp_path) -> None:
+    def export(tmps):
+        for tmp in tmps:
+            tmp.write_bytes(b"graph")
+
+    old_start = graph_file_name("seed-start", "v1", "a" * 64, "{}")
+    old_step = graph_file_name("seed-step", "v1", "a" * 64, "{}")
+    tower = graph_file_name("music-tower", "v1", "a" * 64, "{}")
+    find_or_export((old_start, old_step), (), tmp_path, export, "decoder")
+    find_or_export((tower,), (), tmp_path, export, "tower")
+    new = graph_file_name("seed-start", "v1", "b" * 64, "{}")
+    new_step = graph_file_name("seed-step", "v1", "b" * 64, "{}")
+    find_or_export((new, new_step), (), tmp_path, export, "decoder")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([new, new_step, tower])
