@@ -41,7 +41,7 @@ Judging choices, where the sources leave room:
   ``Einsamkeit``/``Verlassenheit`` loneliness, ``Rabenmutter`` a heartless mother,
   ``Erpressung`` blackmail; ``Johannis-Tag``/``Sonnwend`` St John's Day at midsummer); a
   song about Napoleon or Prince Eugene is a label or a title naming him (Essen's historical
-  songs, and tune book titles such as a "Bonaparte's" march);
+  songs, and tune book titles such as "Bonaparte's Retreat");
 - a region is read from ``O:`` alone, except two the tune books hold: Ireland is O'Neill's
   ``Music of Ireland`` (the ``oneills1850`` collection, whose ``O:`` is empty) and the Highlands
   a tune book label or title naming them; England is ``England`` but not ``Neuengland`` (New
