@@ -13,7 +13,8 @@ had been looked at; ``fresh3``: ``recommender.fresh_queries3.FRESH3``, written b
 while the search changes of 2026-12-01's fifth stop were being made; ``fresh4``:
 ``recommender.fresh_queries4.FRESH4``, by a fourth hand during the sixth stop; ``fresh5``:
 ``recommender.fresh_queries5.FRESH5``, by a fifth hand during the eighth stop; ``fresh6``:
-``recommender.fresh_queries6.FRESH6``, by a sixth hand during the ninth stop) from the same raw
+``recommender.fresh_queries6.FRESH6``, by a sixth hand during the ninth stop; ``fresh7``:
+``recommender.fresh_queries7.FRESH7``, by a seventh hand during the tenth stop) from the same raw
 source records as ``recommender.eval_search`` (ABC ``R:``/``O:``/``T:``, music21 corpus metadata,
 music21 meter/key), ranks each query with the methods of the test half -- cantus as served
 (``SearchConfig``, whose constants the tune half chose), the tune half's grid best of the run,
@@ -51,12 +52,14 @@ from recommender.fresh_queries5 import FRESH5
 from recommender.fresh_queries5 import WRITTEN as WRITTEN5
 from recommender.fresh_queries6 import FRESH6
 from recommender.fresh_queries6 import WRITTEN as WRITTEN6
+from recommender.fresh_queries7 import FRESH7
+from recommender.fresh_queries7 import WRITTEN as WRITTEN7
 from recommender.search_types import SearchConfig
 from recommender.source_queries import Record, SourceQuery, split_off_topic
 
 Ranker = Callable[[str], np.ndarray]  # query text -> top-10 catalog rows
 # report section names, in the order they are scored
-FRESH_SECTIONS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6")
+FRESH_SECTIONS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7")
 SET_ROLES = {  # module doc
     "fresh": "tune",
     "fresh2": "tune",
@@ -64,6 +67,7 @@ SET_ROLES = {  # module doc
     "fresh4": "test",
     "fresh5": "test",
     "fresh6": "test",
+    "fresh7": "test",
 }
 ROLE_NOTES = {
     "tune": "tune set since 2026-12-01 (sixth stop): read per query and tuned on; not a blind test",
@@ -84,6 +88,7 @@ TUNING = {
     "fresh4": "nothing tuned; written blind at the sixth stop; gated one change with fresh3",
     "fresh5": "nothing tuned; written blind at the eighth stop",
     "fresh6": "nothing tuned; written blind at the ninth stop",
+    "fresh7": "nothing tuned; written blind at the tenth stop",
 }
 
 
@@ -97,6 +102,7 @@ def fresh_set(name: str) -> tuple[tuple[SourceQuery, ...], str]:
         "fresh4": (FRESH4, WRITTEN4),
         "fresh5": (FRESH5, WRITTEN5),
         "fresh6": (FRESH6, WRITTEN6),
+        "fresh7": (FRESH7, WRITTEN7),
     }
     if name not in sets:
         msg = f"no blind query set named {name!r} (known: {', '.join(sets)})"

@@ -126,7 +126,8 @@ def _tiny_sets() -> tuple[tuple[SourceQuery, ...], ...]:
     fresh6 = (
         SourceQuery("a German lullaby", "combined", (RT("lullaby"), O("german")), fresh=True),
     )
-    return tuned, fresh, fresh2, fresh3, fresh4, fresh5, fresh6
+    fresh7 = (SourceQuery("an Irish reel", "combined", (RT("reel"), O("irish")), fresh=True),)
+    return tuned, fresh, fresh2, fresh3, fresh4, fresh5, fresh6, fresh7
 
 
 @pytest.fixture
@@ -143,7 +144,7 @@ def tiny_fresh_run(monkeypatch):
          "mode": r.mode, "R": r.form, "T": r.title, "O": r.origin}
         for r in rows.itertuples()
     ]  # fmt: skip
-    tuned, fresh, fresh2, fresh3, fresh4, fresh5, fresh6 = _tiny_sets()
+    tuned, fresh, fresh2, fresh3, fresh4, fresh5, fresh6, fresh7 = _tiny_sets()
     texts = rows.assign(text=rows["title"] + " " + rows["form"] + " " + rows["origin"])
     monkeypatch.setattr(eval_search, "ALL_QUERIES", tuned)
     monkeypatch.setattr(eval_search, "split", lambda: source_queries.split(tuned, ()))
@@ -156,15 +157,16 @@ def tiny_fresh_run(monkeypatch):
     monkeypatch.setattr(eval_fresh, "FRESH4", fresh4)
     monkeypatch.setattr(eval_fresh, "FRESH5", fresh5)
     monkeypatch.setattr(eval_fresh, "FRESH6", fresh6)
-    return engine, (fresh, fresh2, fresh3, fresh4, fresh5, fresh6)
+    monkeypatch.setattr(eval_fresh, "FRESH7", fresh7)
+    return engine, (fresh, fresh2, fresh3, fresh4, fresh5, fresh6, fresh7)
 
 
 def test_the_fresh_sections_are_scored_beside_the_test_half(tiny_fresh_run):
-    """Each fresh set (``fresh`` .. ``fresh6``) gets every test-half method, is scored with the
+    """Each fresh set (``fresh`` .. ``fresh7``) gets every test-half method, is scored with the
     tuned constants, and never enters the tune or test half."""
     from recommender import eval_fresh
 
-    engine, (fresh, fresh2, _, _, _, _) = tiny_fresh_run
+    engine, (fresh, fresh2, _, _, _, _, _) = tiny_fresh_run
     base = engine.config
 
     report = eval_fresh.evaluate_search(engine)
@@ -194,12 +196,12 @@ def test_the_fresh_sections_are_scored_beside_the_test_half(tiny_fresh_run):
 
 
 def test_blind_sets_are_test_sections_and_can_be_skipped(tiny_fresh_run):
-    """Sets 3 to 6 are blind test sections in the report and its summary; ``skip`` leaves one
+    """Sets 3 to 7 are blind test sections in the report and its summary; ``skip`` leaves one
     out (its section says so), an unknown name is refused."""
     from recommender import eval_fresh
     from recommender.evaluate import summary_lines
 
-    engine, (_, _, fresh3, fresh4, fresh5, fresh6) = tiny_fresh_run
+    engine, (_, _, fresh3, fresh4, fresh5, fresh6, fresh7) = tiny_fresh_run
     report = eval_fresh.evaluate_search(engine)
     lines = summary_lines({"source_queries": report})
     assert any(line.startswith("fresh queries (") and "tune set" in line for line in lines)
@@ -218,6 +220,11 @@ def test_blind_sets_are_test_sections_and_can_be_skipped(tiny_fresh_run):
     assert sixth["role"] == "test" and sixth["written"] == eval_fresh.WRITTEN6
     assert sixth["queries"] == 1 and {e["query"] for e in sixth["per_query"]} == {fresh6[0].text}
     assert any(line.startswith("fresh6 queries (") and "blind test" in line for line in lines)
+    seventh = report["fresh7"]
+    assert seventh["role"] == "test" and seventh["written"] == eval_fresh.WRITTEN7
+    assert seventh["queries"] == 1
+    assert {e["query"] for e in seventh["per_query"]} == {fresh7[0].text}
+    assert any(line.startswith("fresh7 queries (") and "blind test" in line for line in lines)
     skipped = eval_fresh.evaluate_search(engine, skip=("fresh3",))["fresh3"]
     assert skipped["role"] == "test" and "per_query" not in skipped and skipped["skipped"]
     with pytest.raises(ValueError, match="no fresh query set named"):
