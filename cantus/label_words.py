@@ -303,8 +303,7 @@ THEME_WORDS: dict[str, str] = {
     "herbst": "autumn", "sommer": "summer", "winter": "winter",
     "streit zwischen sommer": "dispute between summer and winter",
     "streit zwischen wasser": "dispute between water and wine",
-    "sommertagslied": "Summer's Day custom song", "fastnacht": "Shrovetide, carnival",
-    "faschingslied": "carnival song", "karnevalslied": "carnival song",
+    "sommertagslied": "Summer's Day custom song", "fastnacht": "Shrovetide",
 }  # fmt: skip
 
 # Place words in Essen's O: field -> English; continents and broad regions are dropped.
