@@ -51,7 +51,7 @@ if TYPE_CHECKING:  # scipy is imported where a matrix is made: `inspire` never m
 FEAST = "feast"  # not a catalog column: a chorale's feast, read from its title
 MAX_STEMMED = 40  # letters: a longer "word" is a paste accident, kept whole (and cheap)
 MIN_SPLIT = 3  # letters of each part when a query word is read as two source words
-VERSION = "14"  # bump when tokens, fields or weights change: cached indexes are rebuilt
+VERSION = "15"  # bump when tokens, fields or weights change: cached indexes are rebuilt
 # (field label shown in `why`, catalog columns); order = order of labels in `why`
 FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("title", ("title",)),
@@ -108,19 +108,14 @@ def _stem(token: str) -> str:
 
         stemmer = _STEMMERS.english = snowballstemmer.stemmer("english")
     stem = stemmer.stemWord(token)
-    bare = next((token[: -len(x)] for x in _IC_SUFFIXES if token.endswith(x)), None)
-    if stem == bare:  # Snowball cut "-ic" whole: "Dominic" (domin) met the masses' "Domine"
-        return stem + "ic"
     if len(stem) < 4:  # a short stem is a short word of the sources' other tongues ("dying" ->
         return _singular(token)  # "die" is German's "the"): only a plural's "s" goes ("jigs")
-    # a derivation Snowball leaves apart: "seduction" (seduct) = "seduced" (seduc); an "-ic"
-    # stays ("classical" = "classic", never "class")
+    # a derivation Snowball leaves apart: "seduction" (seduct) = "seduced" (seduc). Snowball's
+    # "-ic" stays: cutting it met "classical" (classic) with "class" ("canonic" = "canon" and
+    # "Dominic" = "Domine" are Snowball's own)
     if len(stem) > 4 and stem.endswith("ct"):
         return stem[:-1]
     return stem
-
-
-_IC_SUFFIXES = ("ically", "ical", "ics", "ic")  # "historical" = "historic" = "historics"
 
 
 def _singular(token: str) -> str:
