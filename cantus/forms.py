@@ -192,7 +192,8 @@ def origin_of(source: str, collection: str) -> str:
 # ------------------------------------------------------------------------------------- form
 def form_of(title: str, collection: str, meter: str, source: str = "", rhythm: str = "") -> str:
     """Dance type / genre from the ABC rhythm field, title, path, collection and meter."""
-    genres = genres_of(rhythm)
+    # a Chinese book's label is pinyin throughout ("Mai zahuo diao": mai is no German May)
+    genres = genres_of(rhythm, origin_of(source, collection).startswith("Chinese"))
     if genres:  # Essen's own genre label ("Wiegen - Lied" -> lullaby) is the best evidence
         return genres[0]
     stem = PurePosixPath(source).stem.replace("_", " ") if collection != "user" else ""

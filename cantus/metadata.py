@@ -60,14 +60,15 @@ def abc_fields(tune: str) -> dict[str, list[str]]:
     return fields
 
 
-def genres_of(label: str) -> list[str]:
+def genres_of(label: str, chinese: bool = False) -> list[str]:
     """English genre words in a source label, in the label's order, no repeats. Pinyin words
     are read by their syllables (``cantus.pinyin_genres``); where a label names a Chinese genre,
-    the German patterns see only its other words ("Wuge, Mai zahuo diao": mai is no May)."""
+    or belongs to a Chinese song (``chinese``), the German patterns see only its other words
+    ("Wuge, Mai zahuo diao" and a Chinese song's "Mai zahuo diao": mai is no May)."""
     label = repair_dos_text(label or "")
     folded = pinyin_fold(label)
     found = pinyin_genres(folded)
-    if found:  # blank the pinyin words, keeping every other word where it stands
+    if found or chinese:  # blank the pinyin words, keeping every other word where it stands
         for start, end in pinyin_spans(folded):
             label = label[:start] + " " * (end - start) + label[end:]
     for pattern, genre in _GENRE_RES:
@@ -83,6 +84,21 @@ def label_themes(label: str) -> list[str]:
     label = repair_dos_text(label or "")
     found = [THEME_WORDS.get(w) for w in label_words(label)]
     return list(dict.fromkeys(w for w in [*found, *pinyin_themes(pinyin_fold(label))] if w))
+
+
+def is_chinese(region: str) -> bool:
+    """Whether a piece's ``region`` (English, most general first) is in China: its title and
+    label are pinyin, never German ("Die" is no pinyin "die" there)."""
+    return (region or "").split(",")[0].strip() in CHINESE_REGIONS
+
+
+CHINESE_REGIONS = frozenset({"China", "Taiwan"})
+
+
+def title_themes(title: str, region: str) -> list[str]:
+    """English for what a Chinese song's pinyin title names ("Tiqi balujun" -> "Eighth Route
+    Army"; ``cantus.pinyin_genres`` THEME_PARTS); nothing for a song from elsewhere."""
+    return pinyin_themes(pinyin_fold(title or "")) if is_chinese(region) else []
 
 
 def title_english(text: str) -> list[str]:
@@ -191,13 +207,15 @@ def abc_metadata(tune: str) -> dict[str, str]:
     ``R:`` label, a genre word in the title ("Wiegenlied", "Fruehlingslied") names the genre."""
     fields = abc_fields(tune)
     label = "; ".join(fields.get("R", []))
-    genres = genres_of(label) if label else title_genres(fields.get("T", [""])[0])
     origin = "; ".join(fields.get("O", []))
+    region = region_of(origin)
+    chinese = is_chinese(region)
+    genres = genres_of(label, chinese) if label else title_genres(fields.get("T", [""])[0])
     notes = " ".join(v for letter in NOTE_FIELDS for v in fields.get(letter, []))
     return {
         "genre": ", ".join(genres),
         "genre_original": label,
-        "region": region_of(origin),
+        "region": region,
         "notes": " ".join(filter(None, (origin, notes)))[:MAX_NOTES_CHARS],
         "lyrics": abc_lyrics(fields),
     }

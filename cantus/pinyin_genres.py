@@ -130,13 +130,26 @@ THEME_PARTS: dict[str, str] = {
     "mei kuang": "coal mine", "bai nian": "New Year greetings", "chun you": "spring outing",
     "yuan xiao": "Lantern Festival", "duan wu": "Dragon Boat Festival", "yu le": "amusement",
     "huang he": "Yellow River", "feng jing": "scenery", "hua niao": "flowers and birds",
-    "ma cai zhu": "cursing the landlord", "di zhu": "landlord", "jiu": "wine",
+    "ma cai zhu": "cursing the landlord", "di zhu": "landlord",
+    # jiu alone is nine (jiu lian huan) or old (jiu qu) as often as wine: only its compounds
+    "yin jiu": "drinking wine", "bei jiu": "cups of wine", "jiu ling": "drinking game",
+    "jiu lian": "nine linked",
     "su ku": "telling of bitterness", "ji mo": "loneliness", "feng zheng": "kite",
     "tong yi dong zuo": "keeping in step", "tong yi bu fa": "keeping in step",
     "kai hua": "blossoming flowers", "lian hua": "lotus flower", "ma tou": "wharf",
     "xi gua": "watermelon", "ying tao": "cherries", "zhu ma": "bamboo horse",
     "gao qiao": "stilts", "cai hua": "picking flowers", "cai lian": "picking lotus",
     "min jian": "folk", "niu lang": "cowherd", "zhi nue": "weaver girl",
+    # people, armies and events the songs of the revolution name (titles and labels)
+    "mao zhu xi": "Chairman Mao", "mao ze dong": "Chairman Mao Zedong",
+    "hong tai yang": "the red sun (Chairman Mao)", "gong chan dang": "Communist Party",
+    "ba lu jun": "Eighth Route Army", "xin si jun": "New Fourth Army", "hong jun": "Red Army",
+    "jie fang jun": "People's Liberation Army", "fan shen": "fanshen, land reform, liberation",
+    "tu gai": "land reform", "jie fang": "liberation",
+    # things and scenes
+    "bian dan": "carrying pole", "mu dan": "peony",
+    "long chuan": "dragon boat", "song lang": "seeing a sweetheart off", "song bie": "farewell",
+    "huang mei": "Huangmei", "yue liang": "moon", "hu die": "butterfly",
 }  # fmt: skip
 
 

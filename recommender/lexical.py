@@ -40,7 +40,7 @@ from cantus.caption_evidence import key_name
 from cantus.chorale_seasons import SEASONS, chorale_seasons
 from cantus.forms import COLLECTION_FORMS, meter_only_form
 from cantus.label_words import GENRE_SYNONYMS, THEME_WORDS, TITLE_SYNONYMS
-from cantus.metadata import label_themes, region_adjectives, title_english
+from cantus.metadata import label_themes, region_adjectives, title_english, title_themes
 from cantus.pinyin_genres import THEME_PARTS
 from recommender.lexical_columns import _column_sum, _idf, _ones, _pieces, _share
 from recommender.stop_words import ENGLISH_STOP_WORDS  # not sklearn's: its import costs a torch
@@ -51,7 +51,7 @@ if TYPE_CHECKING:  # scipy is imported where a matrix is made: `inspire` never m
 FEAST = "feast"  # not a catalog column: a chorale's feast, read from its title
 MAX_STEMMED = 40  # letters: a longer "word" is a paste accident, kept whole (and cheap)
 MIN_SPLIT = 3  # letters of each part when a query word is read as two source words
-VERSION = "13"  # bump when tokens, fields or weights change: cached indexes are rebuilt
+VERSION = "15"  # bump when tokens, fields or weights change: cached indexes are rebuilt
 # (field label shown in `why`, catalog columns); order = order of labels in `why`
 FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("title", ("title",)),
@@ -110,12 +110,11 @@ def _stem(token: str) -> str:
     stem = stemmer.stemWord(token)
     if len(stem) < 4:  # a short stem is a short word of the sources' other tongues ("dying" ->
         return _singular(token)  # "die" is German's "the"): only a plural's "s" goes ("jigs")
-    # derivations Snowball leaves apart: "seduction" (seduct) = "seduced" (seduc), "biblical"
-    # (biblic) = "Bible" (bibl)
+    # a derivation Snowball leaves apart: "seduction" (seduct) = "seduced" (seduc). Snowball's
+    # "-ic" stays: cutting it met "classical" (classic) with "class" ("canonic" = "canon" and
+    # "Dominic" = "Domine" are Snowball's own)
     if len(stem) > 4 and stem.endswith("ct"):
         return stem[:-1]
-    if len(stem) > 5 and stem.endswith("ic"):
-        return stem[:-2]
     return stem
 
 
@@ -189,6 +188,8 @@ def _field_text(record: dict[str, Any], columns: Sequence[str], names: dict[str,
             value = " ".join(chorale_seasons(str(record.get("title") or "")))
         elif column in ("title", "notes"):  # "Ein feste Burg" is "A Mighty Fortress"
             value = " ".join([value, *title_english(value)])
+            if column == "title":  # a Chinese title's pinyin: "Tiqi balujun" = Eighth Route Army
+                value = " ".join([value, *title_themes(value, str(record.get("region") or ""))])
         elif column == "region":  # "Switzerland" is also "Swiss"
             value = " ".join([value, *region_adjectives(value)])
         elif column == "collection":

@@ -4,7 +4,7 @@ coverage count."""
 import pytest
 
 from cantus.label_inventory import label_word_covered, place_covered, report, top_places
-from cantus.label_words import label_words, place_words
+from cantus.label_words import GENRE_SYNONYMS, THEME_WORDS, label_words, place_words
 from cantus.metadata import abc_metadata, genres_of, label_themes, region_of, title_english
 
 
@@ -44,6 +44,10 @@ def test_label_words_split_compounds_and_romanised_labels(label, words):
         ("Shange, Huar", ["shan'ge", "hua'er"]),
         ("Xiaodiao, Chage", ["xiaodiao", "tea-picking song"]),
         ("Kinder -, Kniereiter - Lied", ["children's song"]),  # a knee rider is no cavalryman
+        ("Kinder -, Knierreiter - Lied", ["children's song"]),  # as Essen also spells it
+        ("Scherz - Lied, Fastnacht", ["humorous song", "carnival song"]),
+        ("Faschings - Lied", ["carnival song"]),
+        ("Karnevalslied?", ["carnival song"]),
         # a label's feast and nothing broader: Three Kings is Epiphany, a church feast no hymn
         ("Dreikoenigs - Lied, Brauchtum", ["Epiphany song", "custom song"]),
         ("Ansinge -, Brauchtums - Lied, Kirchen - Fest, Kirmes", ["custom song", "feast-day song"]),
@@ -114,3 +118,31 @@ def test_why_names_the_label_with_its_genre_and_theme_in_english():
     assert matched_words(record, [("genre", ["murder"])]) == (
         "genre: Ballade, Mord, Tod = ballad, murder, death"
     )
+
+
+@pytest.mark.parametrize(
+    ("label", "english"),
+    [  # the word forms people use for what the label means, beside its noun
+        ("Ballade, Betrug", ["deceit", "deceived"]),
+        ("Ballade, Untreue", ["infidelity", "unfaithful"]),
+        ("Ballade, Ehe, Heimkehr", ["homecoming", "coming home"]),
+        ("Ballade, Schein - Tod", ["apparent death", "seemingly dead"]),
+        ("Ballade, Allegorie", ["allegory", "allegorical"]),
+        ("Ballade, Adelige als Dienstmagd", ["noblewoman", "maid"]),
+        ("Kinder - Lied, Lauf - Spiel", ["running game"]),
+        ("Kinder -, Schaukel -, Reiter - Lied", ["rocking song"]),
+        ("Wett - Lied, Streit zwischen Sommer und Winter", ["debate song", "summer and winter"]),
+        ("Soldaten - Lied, Deserteur", ["deserter"]),
+        ("Jahreszeiten - Lied, Herbst", ["autumn"]),
+        ("Scherz - Lied, Fastnacht", ["Shrovetide"]),
+    ],
+)
+def test_label_themes_say_what_the_label_means_in_english(label, english):
+    said = " ".join(label_themes(label))
+    assert all(word in said for word in english), (label, said)
+
+
+def test_a_romance_is_not_called_lyrical_and_duichang_no_duet():
+    # the sources tell "Romanze" from "lyrisches Lied"; an antiphonal song is sung by two sides
+    assert not any("lyric" in name for name in GENRE_SYNONYMS["romance"])
+    assert "duet" not in THEME_WORDS["duichang"]

@@ -73,6 +73,55 @@ def test_german_patterns_skip_the_pinyin_words_of_a_chinese_label():
     assert genres_of("Xiaodiao, Yueyawugeng diao") == ["xiaodiao"]  # wugeng is no wuge
     assert genres_of("Mai - Lied") == ["May song"]  # a German label keeps them
     assert genres_of("Haozi zum Tragen, Arbeit") == ["work chant", "work song"]
+    # a Chinese song's label alone, without a genre part: its "mai" is still no May
+    assert genres_of("Mai zahuo diao") == ["May song"]  # who knows it is Chinese: the caller
+    assert genres_of("Mai zahuo diao", chinese=True) == []
+    assert genres_of("Mai zahuo diao, Arbeit", chinese=True) == ["work song"]
+
+
+def test_a_chinese_songs_label_is_read_as_pinyin_in_the_catalog():
+    from cantus.forms import form_of
+    from cantus.metadata import abc_metadata
+
+    chinese = abc_metadata("X:1\nT:Zahuo\nO:China, Hebei\nR:Mai zahuo diao\nK:C\nC|\n")
+    assert chinese["genre"] == "" and chinese["genre_original"] == "Mai zahuo diao"
+    german = abc_metadata("X:1\nT:Mai\nO:Europa, Deutschland\nR:Mai - Lied\nK:C\nC|\n")
+    assert german["genre"] == "May song"
+    assert (
+        form_of("Zahuo", "essenFolksong", "2/4", "essenFolksong/han0001.abc", "Mai zahuo diao")
+        != "May song"
+    )
+    assert (
+        form_of("Mai", "essenFolksong", "2/4", "essenFolksong/erk5.abc", "Mai - Lied") == "May song"
+    )
+
+
+@pytest.mark.parametrize(
+    ("label", "wine"),
+    [
+        ("Xiaodiao, Shibeijiu", True),  # ten cups of wine
+        ("Xiaodiao, Jiuling, Xiuhebao diao. Yinjiu shi chang", True),  # a drinking game
+        ("Xiaodiao, Jiujinshan diao", False),  # jiu = old
+        ("Xiaodiao, Dengdiao, Fangxiandiao Jiuliandeng", False),  # jiu = nine
+        ("Xiaodiao, Fengsuge, Jiuqu", False),
+    ],
+)
+def test_jiu_is_wine_only_in_its_drinking_compounds(label, wine):
+    themes = " ".join(label_themes(label))
+    assert ("wine" in themes or "drinking" in themes) == wine, themes
+
+
+def test_a_chinese_title_says_what_the_song_is_about():
+    from cantus.metadata import title_themes
+
+    assert title_themes("Tiqi balujun", "China, Liaoning") == ["Eighth Route Army"]
+    assert title_themes("Yonghu balu jun", "China, Shaanxi") == ["Eighth Route Army"]
+    assert title_themes("Xiu mudan", "China, Zhejiang") == ["peony"]
+    assert "twelve months" in title_themes("Shier yue hua", "China, Hubei")
+    assert title_themes("Tiqi balujun", "Germany") == []  # only a Chinese song's title is pinyin
+    assert title_themes("Die Sage", "China") == []
+    for hostile in ["", " ", "中国", "a" * 5000, "\u200b\x00", "İİ"]:
+        assert isinstance(title_themes(hostile, "China"), list)
 
 
 def test_runs_end_at_punctuation():
@@ -135,6 +184,19 @@ def test_a_chinese_label_reaches_the_catalog_search_and_why():
     _, terms = index.scores("mountain songs")
     why = matched_words(records[0], index.matches(records[0], terms))
     assert why == "genre: Muniu shange = shan'ge, shepherd's song"
+
+
+def test_a_chinese_title_reaches_search_in_english():
+    from recommender.lexical import LexicalIndex
+
+    records = [
+        {"title": "Tiqi balujun", "region": "China, Liaoning", "genre": "xiaodiao"},
+        {"title": "Soldatenlied", "region": "Germany", "genre": "soldiers' song"},
+    ]
+    index = LexicalIndex.build(records)
+    scores, terms = index.scores("a song of the Eighth Route Army")
+    assert scores[0] == 1 and scores[1] < 0.7, terms  # the other has "song" only
+    assert index.matches(records[0], terms) == [("title", ["Eighth", "Route", "Army"])]
 
 
 def test_fold_keeps_one_character_for_one():
