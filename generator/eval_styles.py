@@ -30,7 +30,10 @@ pieces' openings, the musician's figures (phrase end on tonic/dominant, distinct
 stepwise share and range of the top voice and the bass; for melody + bass styles the outer
 voices' part-writing, ``generator.part_writing``: parallel fifths / octaves per 100 moves, the
 raised leading tone in minor, cadences from the bass's 5th or 4th with the melody by step — the
-seeds read at the request's phrase ends, the real openings at their fermatas), for every style
+seeds read at the request's phrase ends, the real openings at their fermatas; strong-beat
+verticals dissonant and not a prepared suspension, ``generator.roughness``, the real chorales'
+soprano and bass read as their top and bottom lines), for every style the share of top lines
+ending on one pitch repeated three times (``flat_ending``),
 the melody's chromatic slips and augmented seconds per 100 moves and its phrase-final notes
 reached by step or leap (``generator.spelling``; the training pieces' own in
 ``corpus_melodic``), fidelity (cosine to the centroid),
