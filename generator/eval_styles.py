@@ -64,6 +64,7 @@ from generator.eval_grids import (
     MELODIC_SWEEPS,
     NGRAM_ORDERS,
     PART_WRITING_SWEEPS,
+    ROUGH_SWEEPS,
     TEMPERATURES,
     TONAL,
     VOICE_KEYS,
@@ -82,6 +83,7 @@ from generator.part_writing import Duet, duet_of, part_writing_gap, part_writing
 from generator.phrase import check_form
 from generator.phrase_bounds import PHRASES_FILE, load_phrases
 from generator.requests import request_from_ids, sampling_range
+from generator.roughness import sweep_gap
 from generator.sample import SampleSpec
 from generator.spelling import melodic_gap, melodic_report
 from generator.vocab import tonic_pitch_class
@@ -346,7 +348,9 @@ def _sweep(
     best): the mean over ``pairs``' styles of (mean OA + phrase-end rate + 1 - mean stepwise
     gap of melody and bass to the pieces' same voices) / 3 — the gap is 0 for one-line styles;
     the part-writing sweeps add 1 - the part-writing gap (``part_writing_gap``) as a 4th term,
-    the melodic ones 1 - the gap to the style's training pieces (``melodic_gap``)."""
+    the melodic ones 1 - the gap to the style's training pieces (``melodic_gap``), the
+    roughness ones (dissonance, flat_close) 1 - the gap on their own figure instead
+    (``generator.roughness.sweep_gap``)."""
     out = {}
     for value in grid:
         ctx.tuning = replace(ctx.tuning, **{name: value})
@@ -360,7 +364,11 @@ def _sweep(
             writing = part_writing_gap(res["musician"], res["real"])
             if name in MELODIC_SWEEPS:  # few folk openings end a phrase by bar 8: the corpus's
                 writing = melodic_gap(res["musician"], ctx.corpus_melodic()[style])
-            if (name in PART_WRITING_SWEEPS or name in MELODIC_SWEEPS) and writing is not None:
+            if name in ROUGH_SWEEPS:
+                corpus = ctx.corpus_melodic()[style]
+                writing = sweep_gap(name, res["musician"], res["real"], corpus)
+            scored = (*PART_WRITING_SWEEPS, *MELODIC_SWEEPS, *ROUGH_SWEEPS)
+            if name in scored and writing is not None:
                 terms.append(1 - writing)
             scores.append(float(np.mean(terms)))
         out[str(value)] = round(float(np.mean(scores)), 4)

@@ -16,23 +16,30 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from generator.vocab import Note, meter_quarters
+from generator.vocab import Note, meter_bar_positions, meter_quarters
 
 DISSONANT = frozenset({1, 2, 6, 10, 11})  # interval classes: 2nds / 9ths, tritone, 7ths
 FLAT_NOTES = 3  # a top line whose last 3 notes are one pitch ends flat
 
 
-def accent_offsets(meter: str) -> tuple[float, ...]:
-    """Strong beats of a bar of ``meter`` in quarters from the bar line: the downbeat, and the
+@functools.cache
+def accent_positions(meter: str) -> tuple[int, ...]:
+    """Strong beats of a bar of ``meter`` in positions from the bar line: the downbeat, and the
     half bar in bars of four beats (4/4, 4/2, 12/8)."""
     num = int(meter.partition("/")[0])
-    bar = meter_quarters(meter)
-    return (0.0, bar / 2) if num in (4, 12) else (0.0,)
+    return (0, meter_bar_positions(meter) // 2) if num in (4, 12) else (0,)
+
+
+def accent_offsets(meter: str) -> tuple[float, ...]:
+    """:func:`accent_positions` in quarters."""
+    scale = meter_quarters(meter) / meter_bar_positions(meter)
+    return tuple(p * scale for p in accent_positions(meter))
 
 
 def _at(line: Sequence[Note], t: float) -> int:
@@ -98,3 +105,24 @@ def ending_report(duets: Sequence[Any]) -> dict[str, float]:
     """Share of ``duets``' top lines that end flat (:func:`flat_ending`)."""
     tops = [d.top for d in duets if d.top]
     return {"flat_ending": _share(sum(flat_ending(t) for t in tops), len(tops))}
+
+
+# what each roughness sweep of ``cantus eval generation`` matches (``generator.eval_styles``):
+# the figure, the gap that is a full miss, and the reference — the requests' own openings, or
+# the style's training openings (few folk openings end a phrase by bar 8)
+SWEEP_FIGURES = {
+    "dissonance": ("strong_dissonant_unprepared", 0.2, "real"),
+    "flat_close": ("flat_ending", 0.5, "corpus"),
+}
+
+
+def sweep_gap(
+    name: str, seeds: dict[str, Any], real: dict[str, Any], corpus: dict[str, Any]
+) -> float | None:
+    """The seeds' gap to the reference on sweep ``name``'s figure, capped at 1 (None: a figure
+    missing or NaN)."""
+    figure, scale, ref = SWEEP_FIGURES[name]
+    a, b = seeds.get(figure), (real if ref == "real" else corpus).get(figure)
+    if a is None or b is None or a != a or b != b:
+        return None
+    return min(abs(a - b) / scale, 1.0)
