@@ -74,6 +74,8 @@ class VState:
     runs: list[int] = field(default_factory=list)  # per voice: positions on its current pitch
     turns: list[int] = field(default_factory=list)  # per voice: direction changes in a row
     vert: tuple[int, int] = (-1, -1)  # (top, lowest) voice's pitch at the previous onset
+    reps: list[int] = field(default_factory=list)  # per voice: notes repeating its last pitch
+    suspension: bool = False  # the top voice's last note is a suspension (leaning.suspends)
 
 
 @dataclass
@@ -156,6 +158,8 @@ class VoiceGrammar(Leaning):
             or self._tonal_cost[v] is not None
             or voice.slip > 0
             or voice.final_leap > 0
+            or voice.flat_close > 0
+            or voice.dissonance > 0
         ]
         self._any = np.ones(self.vocab_size, dtype=bool)  # _shape of a voice yet to sound
         self._any.flags.writeable = False
@@ -175,6 +179,7 @@ class VoiceGrammar(Leaning):
             highs=[-1] * k,
             moves=[0] * k,
             runs=[0] * k,
+            reps=[0] * k,
             turns=[0] * k,
         )
 
@@ -425,6 +430,9 @@ class VoiceGrammar(Leaning):
     def _note_done(self, s: VState, v: int, pitch: int, dur: int) -> None:
         """Voice ``v`` sounded ``pitch`` for ``dur`` positions: its last pitch, move and run."""
         last = s.last[v]
+        if v == len(self.voices) - 1:
+            s.suspension = self.suspends(s, pitch)
+        s.reps[v] = s.reps[v] + 1 if pitch == last else 0
         if last >= 0 and pitch != last:
             turned = (pitch - last) * s.moves[v] < 0
             s.turns[v] = s.turns[v] + 1 if turned else 0

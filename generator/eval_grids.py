@@ -17,7 +17,10 @@ DOMINANT = (0.0, 1.0, 2.0, 4.0)  # cost of a bass other than the 5th before a to
 AMBITUS = (16, 19, 22)  # largest range of a one-line melody, swept on the folk styles
 SLIP = (0.0, 2.0, 4.0, 8.0)  # cost of the melody's chromatic slips / augmented seconds, every style
 FINAL_LEAP = (0.0, 1.5, 3.0, 5.0)  # cost of the melody's leap into a phrase's final, every style
-MELODIC_SWEEPS = {"slip": SLIP, "final_leap": FINAL_LEAP}  # scored with generator.spelling
+FLAT_CLOSE = (0.0, 2.0, 4.0)  # cost of a third repeat of the melody's pitch into a phrase end
+# scored with generator.spelling (flat_close: generator.roughness.SWEEP_FIGURES)
+MELODIC_SWEEPS = {"slip": SLIP, "final_leap": FINAL_LEAP, "flat_close": FLAT_CLOSE}
+DISSONANCE = (0.0, 2.0, 4.0, 8.0)  # cost of an unprepared strong-beat dissonance over the bass
 # the later voice preferences (generator.voices.REPEAT etc.), swept in this order on chorales
 CHORALE_SWEEPS = {
     "under": UNDER,
@@ -27,7 +30,9 @@ CHORALE_SWEEPS = {
     "parallels": PARALLELS,
     "leading_tone": LEADING_TONE,
     "dominant": DOMINANT,
+    "dissonance": DISSONANCE,
 }
 # sweeps whose score also matches the part-writing figures (generator.part_writing)
 PART_WRITING_SWEEPS = ("parallels", "leading_tone", "dominant")
+ROUGH_SWEEPS = ("dissonance", "flat_close")  # scored with generator.roughness.sweep_gap
 VOICE_KEYS = ("top_stepwise", "bass_stepwise")  # the voice figures the chorale sweeps match

@@ -30,7 +30,10 @@ pieces' openings, the musician's figures (phrase end on tonic/dominant, distinct
 stepwise share and range of the top voice and the bass; for melody + bass styles the outer
 voices' part-writing, ``generator.part_writing``: parallel fifths / octaves per 100 moves, the
 raised leading tone in minor, cadences from the bass's 5th or 4th with the melody by step — the
-seeds read at the request's phrase ends, the real openings at their fermatas), for every style
+seeds read at the request's phrase ends, the real openings at their fermatas; strong-beat
+verticals dissonant and not a prepared suspension, ``generator.roughness``, the real chorales'
+soprano and bass read as their top and bottom lines), for every style the share of top lines
+ending on one pitch repeated three times (``flat_ending``),
 the melody's chromatic slips and augmented seconds per 100 moves and its phrase-final notes
 reached by step or leap (``generator.spelling``; the training pieces' own in
 ``corpus_melodic``), fidelity (cosine to the centroid),
@@ -61,6 +64,7 @@ from generator.eval_grids import (
     MELODIC_SWEEPS,
     NGRAM_ORDERS,
     PART_WRITING_SWEEPS,
+    ROUGH_SWEEPS,
     TEMPERATURES,
     TONAL,
     VOICE_KEYS,
@@ -79,6 +83,7 @@ from generator.part_writing import Duet, duet_of, part_writing_gap, part_writing
 from generator.phrase import check_form
 from generator.phrase_bounds import PHRASES_FILE, load_phrases
 from generator.requests import request_from_ids, sampling_range
+from generator.roughness import sweep_gap
 from generator.sample import SampleSpec
 from generator.spelling import melodic_gap, melodic_report
 from generator.vocab import tonic_pitch_class
@@ -343,7 +348,9 @@ def _sweep(
     best): the mean over ``pairs``' styles of (mean OA + phrase-end rate + 1 - mean stepwise
     gap of melody and bass to the pieces' same voices) / 3 — the gap is 0 for one-line styles;
     the part-writing sweeps add 1 - the part-writing gap (``part_writing_gap``) as a 4th term,
-    the melodic ones 1 - the gap to the style's training pieces (``melodic_gap``)."""
+    the melodic ones 1 - the gap to the style's training pieces (``melodic_gap``), the
+    roughness ones (dissonance, flat_close) 1 - the gap on their own figure instead
+    (``generator.roughness.sweep_gap``)."""
     out = {}
     for value in grid:
         ctx.tuning = replace(ctx.tuning, **{name: value})
@@ -357,7 +364,11 @@ def _sweep(
             writing = part_writing_gap(res["musician"], res["real"])
             if name in MELODIC_SWEEPS:  # few folk openings end a phrase by bar 8: the corpus's
                 writing = melodic_gap(res["musician"], ctx.corpus_melodic()[style])
-            if (name in PART_WRITING_SWEEPS or name in MELODIC_SWEEPS) and writing is not None:
+            if name in ROUGH_SWEEPS:
+                corpus = ctx.corpus_melodic()[style]
+                writing = sweep_gap(name, res["musician"], res["real"], corpus)
+            scored = (*PART_WRITING_SWEEPS, *MELODIC_SWEEPS, *ROUGH_SWEEPS)
+            if name in scored and writing is not None:
                 terms.append(1 - writing)
             scores.append(float(np.mean(terms)))
         out[str(value)] = round(float(np.mean(scores)), 4)

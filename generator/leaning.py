@@ -3,9 +3,11 @@
 (its corpus intervals, leap recovery, no long repeats, no zigzag), which scale degrees it dwells
 on in its mode, how it reaches a phrase-end's cadence degree, and the outer voices'
 part-writing: no parallel fifths or octaves between melody and bass, the raised leading tone in
-minor where the 7th leads to the tonic, the bass's dominant before a tonic cadence; and the
-melody's slips spelled in the key (a chromatic slip G#-G, an augmented second F-G#:
-``generator.spelling``) and leaps into a phrase's final note.
+minor where the 7th leads to the tonic, the bass's dominant before a tonic cadence, no
+dissonance with the bass on a strong beat unless held into it and resolved down by step (a
+suspension: ``generator.roughness``); and the melody's slips spelled in the key (a chromatic
+slip G#-G, an augmented second F-G#: ``generator.spelling``), leaps into a phrase's final note
+and a third note of one pitch into it (A A A: a flat close).
 
 Each function takes the candidate ``pitches`` (canonical key, tonic C) and returns their costs.
 """
@@ -17,6 +19,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from generator.roughness import DISSONANT, accent_positions
 from generator.spelling import slips
 from generator.vocab import POSITIONS_PER_BEAT
 from generator.voices import Voice
@@ -33,6 +36,7 @@ LEAD_IN = 1  # beats (dotted in compound metres) before a final whose note leads
 MIN_SHARE = 1e-3  # floor of an interval's share: never-seen intervals cost log(max/1e-3)
 PERFECT = (0, 7)  # interval classes of a unison / octave and a fifth
 SUBTONIC, DOMINANT = 10, 7  # the natural 7th and the 5th degree, semitones above the tonic
+DISSONANT_CLASSES = tuple(sorted(DISSONANT))
 
 
 class Motion(Protocol):
@@ -171,6 +175,32 @@ def parallel_cost(
     return voice.parallels * (((pitches - bass) % 12 == cls) & same_way)
 
 
+def dissonance_cost(
+    voice: Voice, bass: int, last: int, suspension: bool, pitches: np.ndarray
+) -> np.ndarray | float:
+    """Top voice: ``voice.dissonance`` on the pitches a dissonant interval class
+    (``generator.roughness.DISSONANT``) from ``bass`` (the bass sounding at a strong beat; -1:
+    none) unless the voice holds ``last`` there (a suspension's preparation); after a
+    ``suspension``, on every pitch but a step down from ``last`` (its resolution)."""
+    if voice.dissonance <= 0:
+        return 0.0
+    cost = np.zeros(len(pitches), dtype=bool)
+    if bass >= 0:
+        cost |= np.isin((pitches - bass) % 12, DISSONANT_CLASSES) & (pitches != last)
+    if suspension:
+        cost |= ~np.isin(last - pitches, (1, 2))
+    return voice.dissonance * cost
+
+
+def flat_close_cost(voice: Voice, reps: int, last: int, pitches: np.ndarray) -> np.ndarray | float:
+    """Top voice toward a phrase end: ``voice.flat_close`` on sounding ``last`` a third time
+    (``reps``: the notes already repeating it, counting the final still to come on it), the
+    close a musician hears as flat."""
+    if voice.flat_close <= 0 or reps < 1:
+        return 0.0
+    return voice.flat_close * (pitches == last)
+
+
 def leading_tone_cost(
     voice: Voice, minor: bool, last: int, pitches: np.ndarray, to_tonic: bool
 ) -> np.ndarray | float:
@@ -205,6 +235,7 @@ class Leaning:
             self._lead_in(s),
             self._chord_due(s),
             self._parallel_key(s, voices),
+            self._rough_key(s),
             *((v, motion_key(s, v, self.voices[v])) for v in voices),
         )
         out = self._biases.get(key)
@@ -231,6 +262,8 @@ class Leaning:
                 if early and voice.anticipation > 0:  # the cadence degree waits for the cadence
                     out[ids] -= voice.anticipation * ((pitches - target) % 12 == 0)
                 out[ids] -= self._part_writing_cost(s, v, pitches, target == 0)
+                if top and target is not None:  # in or just before a phrase-end bar
+                    out[ids] -= self._flat_cost(s, v, pitches)
                 out[ids] -= self._melodic_cost(s, v, pitches, None if near else target)
         return out
 
@@ -278,9 +311,45 @@ class Leaning:
             return cost
         if v == len(self.voices) - 1:
             cost = cost + parallel_cost(voice, s.vert, s.last[0], pitches)
+            bass = self._strong_bass(s)
+            cost = cost + dissonance_cost(voice, bass, s.last[v], s.suspension, pitches)
         elif v == 0 and to_tonic and voice.dominant > 0:  # the tonic has its own costs
             cost = cost + voice.dominant * ~np.isin(pitches % 12, (0, DOMINANT))
         return cost
+
+    def _flat_cost(self, s: Any, v: int, pitches: np.ndarray) -> np.ndarray | float:
+        """:func:`flat_close_cost` of the top voice ``v`` toward a phrase end: on the beat
+        before the final, a repeat of the final's degree counts the final (forced onto that
+        degree) as the third note."""
+        final = self.target(s)
+        final = self.plan.ends.get(s.bars + 1) if final is None else final
+        lead = self._lead_in(s) and final is not None and (s.last[v] - final) % 12 == 0
+        return flat_close_cost(self.voices[v], s.reps[v] + lead, s.last[v], pitches)
+
+    def _strong_bass(self, s: Any) -> int:
+        """The bass's pitch where the top voice's next note makes a strong-beat vertical with
+        it (-1: not a strong beat, no bass sounding, or no cost for it)."""
+        top = len(self.voices) - 1
+        if top < 1 or self.voices[top].dissonance <= 0:
+            return -1
+        if s.pos not in accent_positions(self.meter) or s.ends[0] <= s.pos:
+            return -1
+        return s.last[0]
+
+    def suspends(self, s: Any, pitch: int) -> bool:
+        """True where the top voice's note ``pitch`` at the current onset holds its pitch into
+        a strong-beat dissonance with the bass: a suspension, which then falls by step."""
+        bass = self._strong_bass(s)
+        rough = (pitch - bass) % 12 in DISSONANT
+        return bass >= 0 and pitch == s.last[-1] and rough
+
+    def _rough_key(self, s: Any) -> tuple[int, bool, int] | None:
+        """What :func:`dissonance_cost` and :func:`flat_close_cost` read of ``s`` (a cache
+        key; None where neither costs anything)."""
+        top = self.voices[-1]
+        if top.dissonance <= 0 and top.flat_close <= 0:
+            return None
+        return self._strong_bass(s), s.suspension, min(s.reps[-1], 1)
 
     def _parallel_key(self, s: Any, voices: list[int]) -> tuple[int, int, int] | None:
         """What :func:`parallel_cost` reads of ``s`` (a cache key; None where it costs nothing)."""

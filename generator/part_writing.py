@@ -11,7 +11,9 @@ Measured alike on seeds and real openings (the top and bottom lines of ``generat
 * **cadences** — at each phrase end whose bass lands on the tonic (the cadence: the last
   melody note of the bar on a strong beat lasting a beat or more): the share whose bass comes
   from the 5th or 4th (authentic or plagal; and from the 5th alone), whose melody comes by
-  step, and both.
+  step, and both;
+* **strong-beat verticals** — the share dissonant, and dissonant without a prepared
+  suspension (``generator.roughness``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from itertools import pairwise
 import numpy as np
 
 from generator.phrase import strong_positions
+from generator.roughness import vertical_report
 from generator.spelling import figure_gap
 from generator.vocab import Note, first_meter, meter_bar_positions, meter_quarters, parse_notes
 
@@ -144,7 +147,7 @@ def cadence_flags(duet: Duet) -> list[tuple[bool, bool, bool]]:
 
 
 def part_writing_report(duets: Sequence[Duet]) -> dict[str, float]:
-    """The three figures over ``duets``, pooled (NaN where nothing was there to count)."""
+    """The figures over ``duets``, pooled (NaN where nothing was there to count)."""
     par = np.array([parallel_counts(d) for d in duets] or [(0, 0)]).sum(axis=0)
     lead = np.array([leading_tone_counts(d) for d in duets] or [(0, 0)]).sum(axis=0)
     flags = np.array([f for d in duets for f in cadence_flags(d)], dtype=bool).reshape(-1, 3)
@@ -162,6 +165,7 @@ def part_writing_report(duets: Sequence[Duet]) -> dict[str, float]:
         "cadence_top_by_step": share(flags[:, 1].sum(), len(flags)),
         "cadence_both": share((flags[:, 0] & flags[:, 1]).sum(), len(flags)),
         "tonic_cadences": len(flags),
+        **vertical_report(duets),
     }
 
 

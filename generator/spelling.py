@@ -14,7 +14,8 @@ tonic C). The same rule reads seeds and real music. Then, between two adjacent n
 Per 100 melodic moves (pairs of adjacent notes of different pitch). The **phrase-final note**
 of a phrase-end bar is its cadence note (``generator.part_writing.cadence_note``: the last
 note on a strong beat lasting a beat or more); the share reached by step (1-2 semitones) and
-by leap (3 or more) from the note before.
+by leap (3 or more) from the note before. Beside them, the share of lines that end flat
+(``generator.roughness.flat_ending``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 import numpy as np
+
+from generator.roughness import ending_report
 
 # letter (0 = the tonic's, 1 = the 2nd's, ...) of each degree 0..11 above the tonic
 LETTERS = {
@@ -90,6 +93,7 @@ def melodic_report(duets: Sequence) -> dict[str, float]:
         "final_by_step": share(((into >= 1) & (into <= 2)).sum(), len(into)),
         "final_by_leap": share((into >= 3).sum(), len(into)),
         "phrase_finals": len(into),
+        **ending_report(duets),
     }
 
 

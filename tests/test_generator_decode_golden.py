@@ -5,7 +5,9 @@ re-recorded when the part-writing costs came in, task 9j: only "outer 4/4 AB" an
 phrase" changed, every one-line and plain case kept its ids; and when the slip and final-leap
 costs came in, task 9l: every case with a phrase-end bar decoded by the grammar changed, the
 prompt, rhythm-template and plain cases kept their ids; all re-recorded in task 9k/9m, when the
-draw moved from torch.multinomial to a seeded numpy Generator).
+draw moved from torch.multinomial to a seeded numpy Generator; and when the costs against
+unprepared strong-beat dissonances and flat closes came in, task 9n: only "outer 4/4 AB"
+changed).
 
 Random weights at a high temperature reach odd corners of the grammar (forced cadences,
 budgets, both textures, forms, templates, contours, prompts, guidance, the plain decoder).
