@@ -13,15 +13,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from cantus.label_words import (
-    DROPPED_PLACES,
-    PLACE_WORDS,
-    PLACES_AS_WRITTEN,
-    THEME_WORDS,
-    label_words,
-    place_words,
-)
+from cantus.label_words import THEME_WORDS, label_words
 from cantus.metadata import abc_fields, genres_of, label_themes
+from cantus.place_words import DROPPED_PLACES, PLACE_WORDS, PLACES_AS_WRITTEN, place_words
 
 MIN_PIECES = 3  # words in fewer pieces are listed, not required to be mapped
 

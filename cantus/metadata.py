@@ -21,17 +21,10 @@ import re
 from pathlib import PurePosixPath
 from typing import Any
 
-from cantus.label_words import (
-    DROPPED_PLACES,
-    GENRE_PATTERNS,
-    PLACE_ADJECTIVES,
-    PLACE_WORDS,
-    THEME_WORDS,
-    TITLE_SYNONYMS,
-    label_words,
-)
+from cantus.label_words import GENRE_PATTERNS, THEME_WORDS, TITLE_SYNONYMS, label_words
 from cantus.pinyin_genres import fold as pinyin_fold
 from cantus.pinyin_genres import pinyin_genres, pinyin_spans, pinyin_themes
+from cantus.place_words import DROPPED_PLACES, PLACE_ADJECTIVES, PLACE_WORDS
 
 _GENRE_RES = tuple((re.compile(p, re.IGNORECASE), g) for p, g in GENRE_PATTERNS)
 
@@ -98,7 +91,7 @@ CHINESE_REGIONS = frozenset({"China", "Taiwan"})
 def title_themes(title: str, region: str) -> list[str]:
     """English for what a Chinese song's pinyin title names ("Tiqi balujun" -> "Eighth Route
     Army"; ``cantus.pinyin_genres`` THEME_PARTS); nothing for a song from elsewhere."""
-    return pinyin_themes(pinyin_fold(title or "")) if is_chinese(region) else []
+    return pinyin_themes(pinyin_fold(title or ""), title=True) if is_chinese(region) else []
 
 
 def title_english(text: str) -> list[str]:
