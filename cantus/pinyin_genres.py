@@ -214,27 +214,41 @@ def label_syllables(text: str) -> list[tuple[int, tuple[str, ...]]]:
     """(where in ``text``, syllables) of each run of pinyin words in a folded label: spaced
     and joined spellings read alike ("shan ge" = "shange"); punctuation or a word that is no
     pinyin ends a run ("Xiaodiao, Wuge" is two)."""
-    runs: list[tuple[int, tuple[str, ...]]] = []
-    start, current, last_end = -1, (), 0
-    for match in _WORD.finditer(text):
+    return [(start, run) for start, run, _ in _word_runs(text)]
+
+
+def _word_runs(text: str) -> list[tuple[int, tuple[str, ...], tuple[int, ...]]]:
+    """``label_syllables`` with, per syllable, the index of the written word it is in."""
+    runs: list[tuple[int, tuple[str, ...], tuple[int, ...]]] = []
+    start, current, words, last_end = -1, (), (), 0
+    for n, match in enumerate(_WORD.finditer(text)):
         cut = syllables(match.group())
         joined = current and not text[last_end : match.start()].strip()
         if current and (cut is None or not joined):
-            runs.append((start, current))
-            current = ()
+            runs.append((start, current, words))
+            current, words = (), ()
         if cut is not None:
             start = match.start() if not current else start
-            current = (*current, *cut)
+            current, words = (*current, *cut), (*words, *(n,) * len(cut))
         last_end = match.end()
     if current:
-        runs.append((start, current))
+        runs.append((start, current, words))
     return runs
 
 
-def _find(run: tuple[str, ...], part: tuple[str, ...]) -> int:
-    """Index of ``part`` as a contiguous run of ``run``; -1 when absent."""
+def _find(run: tuple[str, ...], part: tuple[str, ...], words: tuple[int, ...] | None = None) -> int:
+    """Index of ``part`` as a contiguous run of ``run``; -1 when absent. With ``words`` (each
+    syllable's written word), a part across words must end where a word ends, as a compound's
+    kind ends it ("Madeng diao": deng diao), so "Huang meigui" is no Huangmei."""
     n = len(part)
-    return next((i for i in range(len(run) - n + 1) if run[i : i + n] == part), -1)
+    for i in range(len(run) - n + 1):
+        if run[i : i + n] != part:
+            continue
+        if words is None or words[i] == words[i + n - 1] or i + n == len(run):
+            return i
+        if words[i + n] != words[i + n - 1]:
+            return i
+    return -1
 
 
 def pinyin_genres(text: str) -> list[tuple[tuple[int, int], str]]:
@@ -250,11 +264,13 @@ def pinyin_genres(text: str) -> list[tuple[tuple[int, int], str]]:
     return found
 
 
-def pinyin_themes(text: str) -> list[str]:
+def pinyin_themes(text: str, title: bool = False) -> list[str]:
     """English for the themes a folded label names in pinyin ("siji huahui" -> "four
-    seasons", "flowers"), each once, in the label's order."""
+    seasons", "flowers"), each once, in the label's order. A ``title`` (a song's first words,
+    not an editor's label) reads a part across words only where it ends a word: "Hong junzi"
+    (a red gentleman) names no Red Army, "Zhouzongli shicha" no history."""
     found = []
-    for _, run in label_syllables(text):
-        hits = [(_find(run, p), e) for p, e in _THEME_RUNS]
+    for _, run, words in _word_runs(text):
+        hits = [(_find(run, p, words if title else None), e) for p, e in _THEME_RUNS]
         found += [e for at, e in sorted(h for h in hits if h[0] >= 0)]
     return list(dict.fromkeys(found))

@@ -51,7 +51,7 @@ if TYPE_CHECKING:  # scipy is imported where a matrix is made: `inspire` never m
 FEAST = "feast"  # not a catalog column: a chorale's feast, read from its title
 MAX_STEMMED = 40  # letters: a longer "word" is a paste accident, kept whole (and cheap)
 MIN_SPLIT = 3  # letters of each part when a query word is read as two source words
-VERSION = "15"  # bump when tokens, fields or weights change: cached indexes are rebuilt
+VERSION = "16"  # bump when tokens, fields or weights change: cached indexes are rebuilt
 # (field label shown in `why`, catalog columns); order = order of labels in `why`
 FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("title", ("title",)),

@@ -8,7 +8,14 @@ import pytest
 from cantus.label_inventory import chinese_report, label_word_covered
 from cantus.label_words import GENRE_SYNONYMS
 from cantus.metadata import genres_of, label_themes
-from cantus.pinyin_genres import GENRE_PARTS, fold, label_syllables, pinyin_genres, syllables
+from cantus.pinyin_genres import (
+    GENRE_PARTS,
+    fold,
+    label_syllables,
+    pinyin_genres,
+    pinyin_themes,
+    syllables,
+)
 
 
 @pytest.mark.parametrize(
@@ -204,3 +211,30 @@ def test_fold_keeps_one_character_for_one():
     label = "İİİİ Shange, Maitanz"
     assert len(fold(label)) == len(label)
     assert genres_of(label) == genres_of("Shange, Maitanz")
+
+
+@pytest.mark.parametrize(
+    ("title", "absent"),
+    [
+        ("Huang meigui", "Huangmei"),  # a yellow rose, no Huangmei opera
+        ("Hong junzi", "Red Army"),  # a red gentleman
+        ("Zhouzongli shicha gongshelai", "history"),  # li|shi across two words
+    ],
+)
+def test_a_title_reads_a_part_across_words_only_where_it_ends_a_word(title, absent):
+    from cantus.metadata import title_themes
+
+    assert absent not in title_themes(title, "China, Shaanxi")
+
+
+def test_a_title_still_reads_spaced_and_joined_parts():
+    from cantus.metadata import title_themes
+
+    assert "Red Army" in title_themes("Hongjun laidao zunyicheng", "China")
+    assert "Red Army" in title_themes("Hong jun lai le", "China")
+    assert "peony" in title_themes("Mudanhua kai", "China")
+
+
+def test_a_label_keeps_compounds_whose_kind_ends_a_word():
+    assert "lantern song" in [g for _, g in pinyin_genres(fold("Xiaodiao. Madeng diao"))]
+    assert "cursing the landlord" in pinyin_themes(fold("Ma caizhupo"))
