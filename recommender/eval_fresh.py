@@ -3,8 +3,9 @@ is fixed on the tune half.
 
 Roles (``SET_ROLES``, in each section as ``"role"``): sets 1 and 2 (``fresh``, ``fresh2``) were
 read query by query at the sixth stop of 2026-12-01 and tuned on (label words, lexical rules),
-so from then on they are *tune* sets: their figures are no blind test. Set 3 (``fresh3``) and
-any later set stay *test*: never read per query, never tuned on. ``skip`` leaves a set out
+so from then on they are *tune* sets: their figures are no blind test. Sets 3 to 6 followed at
+the tenth stop of 2026-12-02 (developed on, read per query: ``TUNING`` says what). The newest
+set (``fresh7``) stays *test*: never read per query, never tuned on. ``skip`` leaves a set out
 (its section says so) for a run whose author must not see it.
 
 ``evaluate_fresh`` grades one blind set (``fresh``: ``recommender.fresh_queries.FRESH``;
@@ -63,14 +64,15 @@ FRESH_SECTIONS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fr
 SET_ROLES = {  # module doc
     "fresh": "tune",
     "fresh2": "tune",
-    "fresh3": "test",
-    "fresh4": "test",
-    "fresh5": "test",
-    "fresh6": "test",
+    "fresh3": "tune",
+    "fresh4": "tune",
+    "fresh5": "tune",
+    "fresh6": "tune",
     "fresh7": "test",
 }
 ROLE_NOTES = {
-    "tune": "tune set since 2026-12-01 (sixth stop): read per query and tuned on; not a blind test",
+    "tune": "tune set (since the stop its TUNING note names): read per query and tuned on; "
+    "not a blind test",
     "test": "blind test set: never read per query, no constant tuned on it",
 }
 
@@ -83,12 +85,16 @@ TUNING = {
     "query mood words (recommender.facets QUERY_MOOD_WORDS), key facet, one mode per query": (
         "fresh and fresh2 (tune sets) and the tune half, read per query"
     ),
-    "fresh3": "nothing tuned; no per-query row read; its mean with fresh4 gated one change "
-    "once, by a rule written before (2026-12-01 22:16)",
-    "fresh4": "nothing tuned; written blind at the sixth stop; gated one change with fresh3",
-    "fresh5": "nothing tuned; written blind at the eighth stop",
-    "fresh6": "nothing tuned; written blind at the ninth stop",
-    "fresh7": "nothing tuned; written blind at the tenth stop",
+    "fresh3": "written blind; its mean with fresh4 gated one change (2026-12-01 22:16); "
+    "developed on from the ninth stop, read per query at the tenth: a tune set",
+    "fresh4": "written blind at the sixth stop; gated one change with fresh3; developed on from "
+    "the ninth stop, read per query at the tenth: a tune set",
+    "fresh5": "written blind at the eighth stop; gated one change at the ninth; read per query "
+    "at the tenth: a tune set",
+    "fresh6": "written blind at the ninth stop; gated one change there; read per query and "
+    "tuned on at the tenth (label words, lexical stems): a tune set",
+    "fresh7": "nothing tuned; written blind at the tenth stop; its mean and family means (never "
+    "a per-query row) gated one change once, by a rule written before (2026-12-02 10:30)",
 }
 
 

@@ -174,7 +174,7 @@ def test_the_fresh_sections_are_scored_beside_the_test_half(tiny_fresh_run):
     section = report["fresh"]
     assert engine.config == base  # restored after scoring with the tuned constants
     assert section["queries"] == len(fresh) and "after the tune half" in section["reports"]
-    assert section["role"] == "tune" and report["fresh3"]["role"] == "test"  # sixth stop on
+    assert section["role"] == "tune" and report["fresh3"]["role"] == "tune"  # tenth stop on
     assert "fresh and fresh2 (tune sets), read per query" in report["tuning"].values()
     assert list(section["mean"]) == list(report["test"]["mean"])  # the same methods, in order
     assert set(section["families"]) == {"genre", "combined", "mood"}
@@ -196,8 +196,9 @@ def test_the_fresh_sections_are_scored_beside_the_test_half(tiny_fresh_run):
 
 
 def test_blind_sets_are_test_sections_and_can_be_skipped(tiny_fresh_run):
-    """Sets 3 to 7 are blind test sections in the report and its summary; ``skip`` leaves one
-    out (its section says so), an unknown name is refused."""
+    """Sets 3 to 6 are tune sections since the tenth stop, set 7 the blind test section, in the
+    report and its summary; ``skip`` leaves one out (its section says so), an unknown name is
+    refused."""
     from recommender import eval_fresh
     from recommender.evaluate import summary_lines
 
@@ -208,24 +209,24 @@ def test_blind_sets_are_test_sections_and_can_be_skipped(tiny_fresh_run):
     assert any(line.startswith("fresh2 queries (") for line in lines)
     third = report["fresh3"]
     assert third["queries"] == 1 and {e["query"] for e in third["per_query"]} == {fresh3[0].text}
-    assert any(line.startswith("fresh3 queries (") and "blind test" in line for line in lines)
+    assert any(line.startswith("fresh3 queries (") and "tune set" in line for line in lines)
     fourth = report["fresh4"]
     assert fourth["queries"] == 1 and {e["query"] for e in fourth["per_query"]} == {fresh4[0].text}
-    assert any(line.startswith("fresh4 queries (") and "blind test" in line for line in lines)
+    assert any(line.startswith("fresh4 queries (") and "tune set" in line for line in lines)
     fifth = report["fresh5"]
-    assert fifth["role"] == "test" and fifth["written"] == eval_fresh.WRITTEN5
+    assert fifth["role"] == "tune" and fifth["written"] == eval_fresh.WRITTEN5
     assert fifth["queries"] == 1 and {e["query"] for e in fifth["per_query"]} == {fresh5[0].text}
-    assert any(line.startswith("fresh5 queries (") and "blind test" in line for line in lines)
+    assert any(line.startswith("fresh5 queries (") and "tune set" in line for line in lines)
     sixth = report["fresh6"]
-    assert sixth["role"] == "test" and sixth["written"] == eval_fresh.WRITTEN6
+    assert sixth["role"] == "tune" and sixth["written"] == eval_fresh.WRITTEN6
     assert sixth["queries"] == 1 and {e["query"] for e in sixth["per_query"]} == {fresh6[0].text}
-    assert any(line.startswith("fresh6 queries (") and "blind test" in line for line in lines)
+    assert any(line.startswith("fresh6 queries (") and "tune set" in line for line in lines)
     seventh = report["fresh7"]
     assert seventh["role"] == "test" and seventh["written"] == eval_fresh.WRITTEN7
     assert seventh["queries"] == 1
     assert {e["query"] for e in seventh["per_query"]} == {fresh7[0].text}
     assert any(line.startswith("fresh7 queries (") and "blind test" in line for line in lines)
-    skipped = eval_fresh.evaluate_search(engine, skip=("fresh3",))["fresh3"]
+    skipped = eval_fresh.evaluate_search(engine, skip=("fresh7",))["fresh7"]
     assert skipped["role"] == "test" and "per_query" not in skipped and skipped["skipped"]
     with pytest.raises(ValueError, match="no fresh query set named"):
         eval_fresh.evaluate_search(engine, skip=("fresh9",))
