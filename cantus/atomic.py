@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,15 +16,21 @@ from pathlib import Path
 def atomic_path(path: Path | str, suffix: str = ".tmp") -> Iterator[Path]:
     """A fresh temporary path beside ``path`` for the block to write; moved onto ``path`` when
     the block ends without error, deleted otherwise. ``suffix`` keeps writers that append their
-    own extension (``np.savez``: ``.npz``) on the same name."""
+    own extension (``np.savez``: ``.npz``) on the same name; one that wrote beside it instead is
+    an error, never an empty file in the target's place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}{suffix}")
+    # created here, exclusively, with the process's umask (as a plain open() would)
+    os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
     try:
         yield tmp
-        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide a shared cache from other users
+        strays = [p for p in (Path(f"{tmp}.npz"), Path(f"{tmp}.npy")) if p.exists()]
+        if strays:
+            for stray in strays:
+                stray.unlink()
+            msg = f"writing {path.name}: the writer added its own extension to the temporary"
+            raise ValueError(msg + " file; give atomic_path a suffix ending in it")
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -93,15 +94,25 @@ def default_jobs() -> int:
     )
 
 
-def prune_cache(keep: Path, pattern: str) -> int:
+def prune_cache(keep: Path, pattern: str, min_age_s: float = 0.0) -> int:
     """Delete the files beside ``keep`` that match ``pattern`` (older versions of one cache,
-    keyed by catalog contents): one copy is kept, not one per ingest. Returns how many went."""
+    keyed by catalog contents): one copy is kept, not one per ingest. ``min_age_s`` spares
+    files written more recently (another live version may still need them). Returns how many
+    went."""
     removed = 0
+    cutoff = time.time() - min_age_s
     for path in keep.parent.glob(pattern):
-        if path != keep and path.is_file():
+        if path != keep and path.is_file() and (min_age_s <= 0 or _mtime(path) < cutoff):
             try:
                 path.unlink()
                 removed += 1
             except OSError:  # another process may be replacing it; it prunes next time
                 continue
     return removed
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # gone meanwhile: nothing to prune
+        return float("inf")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from cantus.errors import MissingArtifact
 log = logging.getLogger(__name__)
 
 ONNX_OPSET = 17
+GRAPH_KEEP_S = 7 * 24 * 3600.0  # other graphs of a kind younger than this stay in the cache
 
 
 def graph_file_name(kind: str, graph_format: str, weights_sha256: str, config: str) -> str:
@@ -52,6 +54,7 @@ def find_or_export(
     for folder in read_dirs:
         paths = [Path(folder) / n for n in names]
         if all(p.is_file() for p in paths):
+            _mark_used(paths)
             return paths
     paths = [Path(write_dir) / n for n in names]
     # a warning, so a user sees why this first run takes seconds longer
@@ -62,9 +65,19 @@ def find_or_export(
     except OSError as exc:
         msg = f"cannot write {what} to {write_dir} ({exc})"
         raise MissingArtifact(msg) from exc
-    for path in paths:  # graphs of retrained weights or older formats are never read again
-        prune_cache(path, f"{path.name.rsplit('-', 1)[0]}-*.onnx")
+    # graphs of retrained weights or older formats, unused for a week (a load marks its graphs
+    # used): a checkout or model sharing this cache never loses a graph it loads
+    for path in paths:
+        prune_cache(path, f"{path.name.rsplit('-', 1)[0]}-*.onnx", min_age_s=GRAPH_KEEP_S)
     return paths
+
+
+def _mark_used(paths: list[Path]) -> None:
+    for path in paths:
+        try:
+            os.utime(path)
+        except OSError:  # a read-only shared cache: its graphs are pruned by its owner only
+            continue
 
 
 def onnx_session(model: Path | bytes, what: str) -> Any:

@@ -30,14 +30,12 @@ pieces' openings, the musician's figures (phrase end on tonic/dominant, distinct
 stepwise share and range of the top voice and the bass; for melody + bass styles the outer
 voices' part-writing, ``generator.part_writing``: parallel fifths / octaves per 100 moves, the
 raised leading tone in minor, cadences from the bass's 5th or 4th with the melody by step — the
-seeds read at the request's phrase ends, the real openings at their fermatas; strong-beat
-verticals dissonant and not a prepared suspension, ``generator.roughness``, the real chorales'
-soprano and bass read as their top and bottom lines), for every style the share of top lines
-ending on one pitch repeated three times (``flat_ending``),
+seeds read at the request's phrase ends, the real openings at their fermatas; unprepared
+dissonant strong beats, ``generator.roughness``), top lines ending on one pitch thrice,
 the melody's chromatic slips and augmented seconds per 100 moves and its phrase-final notes
 reached by step or leap (``generator.spelling``; the training pieces' own in
-``corpus_melodic``), fidelity (cosine to the centroid),
-meter and bar control, music21's key analysis vs the request, longest copied run, diversity.
+``corpus_melodic``), fidelity (cosine to the centroid), meter and bar control, music21's key
+analysis vs the request, longest copied run, diversity.
 Fidelity is also given with seeds and real pieces reduced to the request's texture, beside
 real held-out pieces of the style (``generator.eval_fidelity``): the fair reference for a
 melody + bass seed of four-voice favourites.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 import threading
 
@@ -29,10 +30,25 @@ def test_failed_write_keeps_old_file_and_leaves_no_temporary(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
 
 
-def test_file_is_readable_by_others(tmp_path):
-    target = tmp_path / "shared.bin"
-    write_text_atomic(target, "x")
-    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+@pytest.mark.parametrize("mask", [0o022, 0o002, 0o077])
+def test_file_mode_follows_the_umask_like_a_plain_open(tmp_path, mask):
+    old = os.umask(mask)
+    try:
+        write_text_atomic(tmp_path / "a.bin", "x")
+        (tmp_path / "plain.bin").write_text("x")
+    finally:
+        os.umask(old)
+    mode = stat.S_IMODE((tmp_path / "a.bin").stat().st_mode)
+    assert mode == stat.S_IMODE((tmp_path / "plain.bin").stat().st_mode) == 0o666 & ~mask
+
+
+def test_a_writer_that_appends_its_own_extension_is_an_error_not_an_empty_file(tmp_path):
+    target = tmp_path / "table.npz"
+    target.write_bytes(b"old")
+    with pytest.raises(ValueError, match="suffix"), atomic_path(target) as tmp:
+        np.savez(tmp, rows=np.arange(3))  # writes tmp + ".npz", not tmp
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["table.npz"]
 
 
 def test_suffix_keeps_numpy_savez_on_the_temporary_name(tmp_path):
