@@ -252,8 +252,9 @@ def _nucleus(logits: np.ndarray, temperature: float, top_p: float) -> np.ndarray
     filtering."""
     if temperature != 1.0:
         logits = logits / np.float32(temperature)
-    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    probs = e / e.sum(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore"):  # a fully masked row turns NaN; ``draw`` refuses it
+        e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+        probs = e / e.sum(axis=-1, keepdims=True)
     if top_p < 1.0:
         order = np.argsort(-probs, axis=-1, kind="stable")  # (B, V) most probable first
         sorted_p = np.take_along_axis(probs, order, axis=-1)
