@@ -6,14 +6,13 @@ a log line) into a writable cache, an unreadable one is one clear error."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cantus.atomic import atomic_path
+from cantus.atomic import find_or_write
 from cantus.config import prune_cache
 from cantus.errors import MissingArtifact
 
@@ -46,23 +45,18 @@ def find_or_export(
     export: Callable[[list[Path]], object],
     what: str,
 ) -> list[Path]:
-    """The first of ``read_dirs`` holding every one of ``names``; else ``export(tmps)`` writes
-    them and they are moved into ``write_dir`` (atomically: a concurrent reader never sees
-    half a file)."""
-    for folder in read_dirs:
-        paths = [Path(folder) / n for n in names]
-        if all(p.is_file() for p in paths):
-            return paths
-    paths = [Path(write_dir) / n for n in names]
-    # a warning, so a user sees why this first run takes seconds longer
-    log.warning("exporting %s to ONNX (once): %s", what, ", ".join(map(str, paths)))
-    try:
-        with contextlib.ExitStack() as stack:
-            export([stack.enter_context(atomic_path(p)) for p in paths])
-    except OSError as exc:
-        msg = f"cannot write {what} to {write_dir} ({exc})"
-        raise MissingArtifact(msg) from exc
-    for path in paths:  # graphs of retrained weights or older formats are never read again
+    """``cantus.atomic.find_or_write`` of graphs: ``export(tmps)`` writes missing ones (with a
+    warning) and older exports beside them are pruned."""
+    exported: list[Path] = []
+
+    def export_logged(tmps: list[Path]) -> None:
+        exported.extend(Path(write_dir) / n for n in names)
+        # a warning, so a user sees why this first run takes seconds longer
+        log.warning("exporting %s to ONNX (once): %s", what, ", ".join(map(str, exported)))
+        export(tmps)
+
+    paths = find_or_write(names, read_dirs, write_dir, export_logged, what)
+    for path in exported:  # graphs of retrained weights or older formats are never read again
         prune_cache(path, f"{path.name.rsplit('-', 1)[0]}-*.onnx")
     return paths
 
