@@ -8,8 +8,10 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from cantus.errors import MissingArtifact
 
 
 @contextlib.contextmanager
@@ -40,3 +42,27 @@ def write_text_atomic(path: Path | str, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` whole or not at all."""
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def find_or_write(
+    names: tuple[str, ...],
+    read_dirs: tuple[Path, ...],
+    write_dir: Path,
+    write: Callable[[list[Path]], object],
+    what: str,
+) -> list[Path]:
+    """The first of ``read_dirs`` holding every one of ``names`` (a cache); else ``write(tmps)``
+    writes them and they are moved into ``write_dir`` whole (``atomic_path``). An unwritable
+    ``write_dir`` is one ``MissingArtifact`` line naming ``what``."""
+    for folder in read_dirs:
+        paths = [Path(folder) / n for n in names]
+        if all(p.is_file() for p in paths):
+            return paths
+    paths = [Path(write_dir) / n for n in names]
+    try:
+        with contextlib.ExitStack() as stack:
+            write([stack.enter_context(atomic_path(p)) for p in paths])
+    except OSError as exc:
+        msg = f"cannot write {what} to {write_dir} ({exc})"
+        raise MissingArtifact(msg) from exc
+    return paths

@@ -14,7 +14,11 @@ from __future__ import annotations
 import os
 import sys
 import time
+from dataclasses import fields
 from pathlib import Path
+from typing import Any, TypeVar
+
+C = TypeVar("C")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = "manifest.json"
@@ -116,3 +120,16 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except OSError:  # gone meanwhile: nothing to prune
         return float("inf")
+
+
+def config_from_dict(cls: type[C], data: Any, what: str) -> C:
+    """``cls(**data)`` for a saved dataclass config; fields it does not have (a file written by
+    another version) are a ``ValueError`` naming them, not silently dropped."""
+    if not isinstance(data, dict):
+        msg = f"{what} must be a JSON object (received {type(data).__name__})"
+        raise ValueError(msg)
+    unknown = sorted(set(data) - {f.name for f in fields(cls)})
+    if unknown:
+        msg = f"unknown {what} fields {unknown} (written by another version?)"
+        raise ValueError(msg)
+    return cls(**data)

@@ -6,7 +6,6 @@ a log line) into a writable cache, an unreadable one is one clear error."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import os
@@ -14,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cantus.atomic import atomic_path
+from cantus.atomic import find_or_write
 from cantus.config import prune_cache
 from cantus.errors import MissingArtifact
 
@@ -48,26 +47,22 @@ def find_or_export(
     export: Callable[[list[Path]], object],
     what: str,
 ) -> list[Path]:
-    """The first of ``read_dirs`` holding every one of ``names``; else ``export(tmps)`` writes
-    them and they are moved into ``write_dir`` (atomically: a concurrent reader never sees
-    half a file)."""
-    for folder in read_dirs:
-        paths = [Path(folder) / n for n in names]
-        if all(p.is_file() for p in paths):
-            _mark_used(paths)
-            return paths
-    paths = [Path(write_dir) / n for n in names]
-    # a warning, so a user sees why this first run takes seconds longer
-    log.warning("exporting %s to ONNX (once): %s", what, ", ".join(map(str, paths)))
-    try:
-        with contextlib.ExitStack() as stack:
-            export([stack.enter_context(atomic_path(p)) for p in paths])
-    except OSError as exc:
-        msg = f"cannot write {what} to {write_dir} ({exc})"
-        raise MissingArtifact(msg) from exc
-    # graphs of retrained weights or older formats, unused for a week (a load marks its graphs
-    # used): a checkout or model sharing this cache never loses a graph it loads
-    for path in paths:
+    """``cantus.atomic.find_or_write`` of graphs: ``export(tmps)`` writes missing ones (with a
+    warning); a load marks the graphs it found used, and an export prunes the graphs of its
+    kind beside it that no load used for a week (retrained weights, older formats), so a
+    checkout or model sharing this cache never loses a graph it loads."""
+    exported: list[Path] = []
+
+    def export_logged(tmps: list[Path]) -> None:
+        exported.extend(Path(write_dir) / n for n in names)
+        # a warning, so a user sees why this first run takes seconds longer
+        log.warning("exporting %s to ONNX (once): %s", what, ", ".join(map(str, exported)))
+        export(tmps)
+
+    paths = find_or_write(names, read_dirs, write_dir, export_logged, what)
+    if not exported:
+        _mark_used(paths)
+    for path in exported:
         prune_cache(path, f"{path.name.rsplit('-', 1)[0]}-*.onnx", min_age_s=GRAPH_KEEP_S)
     return paths
 

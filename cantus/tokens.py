@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cantus.atomic import write_text_atomic
+from cantus.atomic import find_or_write
 from cantus.errors import MissingArtifact, TokenError
 from cantus.score_bridge import m21_to_score, merge_tracks, parse_midi
 
@@ -127,11 +127,8 @@ def _vocab() -> dict[str, int]:
     into the shared cache, else on first use into ``$CANTUS_HOME/cache``)."""
     from cantus.config import cantus_home, shared_cache_dir
 
-    name = _vocab_file_name()
-    for folder in (shared_cache_dir(), cantus_home() / "cache"):
-        if (folder / name).is_file():
-            return _read_vocab(folder / name)
-    return build_vocab_cache(cantus_home() / "cache")
+    home = cantus_home() / "cache"
+    return _find_or_write_vocab((shared_cache_dir(), home), home)
 
 
 def _vocab_file_name() -> str:
@@ -159,15 +156,21 @@ def build_vocab_cache(folder: Path | None = None) -> dict[str, int]:
     ``make install``) and return it."""
     from cantus.config import shared_cache_dir
 
-    path = Path(folder or shared_cache_dir()) / _vocab_file_name()
-    data = dict(get_tokenizer().vocab)
-    log.info("writing the tokenizer vocabulary (once) to %s", path)
-    try:
-        write_text_atomic(path, json.dumps(data, sort_keys=True))
-    except OSError as exc:
-        msg = f"cannot write the tokenizer vocabulary to {path.parent} ({exc})"
-        raise MissingArtifact(msg) from exc
-    return data
+    return _find_or_write_vocab((), Path(folder or shared_cache_dir()))
+
+
+def _find_or_write_vocab(read_dirs: tuple[Path, ...], write_dir: Path) -> dict[str, int]:
+    """The vocabulary file of the first of ``read_dirs`` holding it, else written (miditok)."""
+
+    def write(tmps: list[Path]) -> None:
+        log.info("writing the tokenizer vocabulary (once) to %s", write_dir / name)
+        tmps[0].write_text(
+            json.dumps(dict(get_tokenizer().vocab), sort_keys=True), encoding="utf-8"
+        )
+
+    name = _vocab_file_name()
+    (path,) = find_or_write((name,), read_dirs, write_dir, write, "the tokenizer vocabulary")
+    return _read_vocab(path)
 
 
 def bar_token_id() -> int:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
+
+from cantus.config import config_from_dict
 
 
 @dataclass
@@ -47,10 +49,4 @@ class GeneratorConfig:
 
     @classmethod
     def from_json(cls, text: str) -> GeneratorConfig:
-        data = json.loads(text)
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            msg = f"generator config has unknown fields {unknown}"
-            raise ValueError(msg)
-        return cls(**data)
+        return config_from_dict(cls, json.loads(text), "generator config")

@@ -1,7 +1,8 @@
 """Control tokens and the REMI grammar tables the generator uses on top of ``cantus.tokens``.
 
-The music ids are ``cantus.tokens``' (the one tokenizer); this module only *reads* its vocabulary
-to know, per id, which kind of token it is and what it means in time:
+The music ids are ``cantus.tokens``' (the one tokenizer), read by ``cantus.remi_decode`` (the one
+REMI reader: ``tables`` and ``parse_notes`` are views of it), which knows, per id, which kind of
+token it is and what it means in time:
 
 * a bar of metre ``n/d`` holds ``n * POSITIONS_PER_BEAT`` positions (beats follow the
   denominator, ``cantus.tokens.BEAT_RES`` gives 12 positions per beat);
@@ -22,8 +23,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from cantus import tokens
+from cantus.remi_decode import KIND_BAR as KIND_BAR  # the kinds are re-exported for the generator
+from cantus.remi_decode import KIND_DUR as KIND_DUR
+from cantus.remi_decode import KIND_OTHER as KIND_OTHER
+from cantus.remi_decode import KIND_PITCH as KIND_PITCH
+from cantus.remi_decode import KIND_POS as KIND_POS
+from cantus.remi_decode import KIND_TS as KIND_TS
+from cantus.remi_decode import POSITIONS_PER_BEAT, read_remi, token_table
 
-POSITIONS_PER_BEAT = max(tokens.BEAT_RES.values())  # finest grid: positions per beat
 MODES = ("major", "minor", "dorian", "phrygian", "lydian", "mixolydian", "locrian", "other")
 MODE_ALIASES = {"ionian": "major", "aeolian": "minor"}
 MAX_BARS = 16  # longest seed (and training window) in bars
@@ -47,9 +54,6 @@ class Tables:
         return meter_bar_positions(meter)
 
 
-KIND_OTHER, KIND_BAR, KIND_TS, KIND_POS, KIND_PITCH, KIND_DUR = range(6)
-
-
 def meter_bar_positions(meter: str) -> int:
     """Positions in one bar of ``meter`` ("6/8" -> 72)."""
     num, _, _den = meter.partition("/")
@@ -62,38 +66,19 @@ def meter_quarters(meter: str) -> float:
     return int(num) * 4.0 / int(den)
 
 
-def _duration_positions(name: str) -> int:
-    beats, sub, res = (int(x) for x in name.split("_", 1)[1].split("."))
-    return round((beats + sub / res) * POSITIONS_PER_BEAT)
-
-
 @functools.cache
 def tables() -> Tables:
+    """``cantus.remi_decode.token_table`` as arrays, with the ids the generator names."""
+    table = token_table()
     vocab = tokens.vocab()
-    n = len(vocab)
-    kind = np.zeros(n, dtype=np.int64)
-    value = np.full(n, -1, dtype=np.int64)
-    ts_ids: dict[str, int] = {}
-    for name, idx in vocab.items():
-        head, _, tail = name.partition("_")
-        if head == "Bar":
-            kind[idx] = KIND_BAR
-        elif head == "TimeSig":
-            kind[idx] = KIND_TS
-            ts_ids[tail] = idx
-        elif head == "Position":
-            kind[idx], value[idx] = KIND_POS, int(tail)
-        elif head == "Pitch":
-            kind[idx], value[idx] = KIND_PITCH, int(tail)
-        elif head == "Duration":
-            kind[idx], value[idx] = KIND_DUR, _duration_positions(name)
+    ts_ids = {f"{num}/{den}": idx for idx, (num, den) in table.metre.items()}
     return Tables(
-        n_music=n,
+        n_music=len(table.kind),
         bar=vocab["Bar_None"],
         eos=vocab["EOS_None"],
         pad=tokens.PAD_ID,
-        kind=kind,
-        value=value,
+        kind=np.array(table.kind, dtype=np.int64),
+        value=np.array(table.value, dtype=np.int64),
         ts_ids=ts_ids,
         ts_of_id={v: k for k, v in ts_ids.items()},
     )
@@ -198,38 +183,10 @@ class Note:
 
 
 def parse_notes(ids: list[int] | np.ndarray) -> tuple[list[Note], int]:
-    """Notes of a REMI id sequence and its number of bars (fast, no miditok decode).
-
-    Unknown or out-of-order tokens are skipped the way miditok's decoder would ignore them.
-    """
-    t = tables()
-    kind_of, value_of = _kind_value_lists()
-    n_music = t.n_music
-    notes: list[Note] = []
-    bar_start, bar_len_q, bar_idx = 0.0, 4.0, -1
-    q_per_pos = 1.0 / POSITIONS_PER_BEAT
-    pos_q, pitch = 0.0, -1
-    for i in np.asarray(ids, dtype=np.int64).tolist():
-        if i >= n_music or i < 0:
-            continue
-        k = kind_of[i]
-        if k == KIND_BAR:
-            if bar_idx >= 0:
-                bar_start += bar_len_q
-            bar_idx += 1
-            pos_q, pitch = 0.0, -1
-        elif k == KIND_TS:
-            meter = t.ts_of_id[i]
-            bar_len_q = meter_quarters(meter)
-            q_per_pos = 4.0 / int(meter.partition("/")[2]) / POSITIONS_PER_BEAT
-        elif k == KIND_POS:
-            pos_q, pitch = value_of[i] * q_per_pos, -1
-        elif k == KIND_PITCH:
-            pitch = value_of[i]
-        elif k == KIND_DUR and pitch >= 0:
-            notes.append(Note(bar_start + pos_q, pitch, value_of[i] * q_per_pos, max(bar_idx, 0)))
-            pitch = -1
-    return notes, bar_idx + 1
+    """Notes of a REMI id sequence and its number of bars, in quarter notes: a view of
+    ``cantus.remi_decode.read_remi`` (the one REMI reader; fast, no miditok decode)."""
+    reading = read_remi(ids, per_quarter=1.0)
+    return [Note(on, pitch, dur, bar) for on, dur, pitch, bar in reading.notes], reading.bars
 
 
 def notes_to_ids(notes: list[Note], meter: str, bars: int) -> list[int]:
@@ -258,13 +215,6 @@ def notes_to_ids(notes: list[Note], meter: str, bars: int) -> list[int]:
             last_pos = pos
             out += [vocab[f"Pitch_{n.pitch}"], int(fits[np.argmax(t.value[fits])])]
     return out
-
-
-@functools.cache
-def _kind_value_lists() -> tuple[list[int], list[int]]:
-    """``tables().kind`` / ``.value`` as Python lists (much faster to index one at a time)."""
-    t = tables()
-    return t.kind.tolist(), t.value.tolist()
 
 
 def count_bars(ids: list[int] | np.ndarray) -> int:

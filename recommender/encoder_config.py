@@ -6,7 +6,9 @@ Apart from ``recommender.model`` so that serving code that only projects text (t
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
+
+from cantus.config import config_from_dict
 
 
 @dataclass
@@ -63,9 +65,4 @@ class EncoderConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> EncoderConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            msg = f"unknown encoder config fields {unknown} (weights from another version?)"
-            raise ValueError(msg)
-        return cls(**data)
+        return config_from_dict(cls, data, "encoder config")

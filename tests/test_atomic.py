@@ -9,7 +9,8 @@ import threading
 import numpy as np
 import pytest
 
-from cantus.atomic import atomic_path, write_text_atomic
+from cantus.atomic import atomic_path, find_or_write, write_text_atomic
+from cantus.errors import MissingArtifact
 
 
 def test_write_replaces_whole_file(tmp_path):
@@ -78,3 +79,28 @@ def test_two_threads_never_share_a_temporary(tmp_path):
     assert len(set(seen)) == 2
     assert target.read_text() in {"one", "two"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_find_or_write_reads_the_first_folder_holding_the_files_else_writes_them(tmp_path):
+    shared, home = tmp_path / "shared", tmp_path / "home"
+    calls = []
+
+    def write(tmps):
+        calls.append(len(tmps))
+        for tmp in tmps:
+            tmp.write_text("new")
+
+    names = ("a.json", "b.json")
+    assert find_or_write(names, (shared, home), home, write, "demo") == [home / n for n in names]
+    assert calls == [2] and (home / "b.json").read_text() == "new"
+    for n in names:
+        write_text_atomic(shared / n, "shared")
+    assert find_or_write(names, (shared, home), home, write, "demo") == [shared / n for n in names]
+    assert calls == [2], "found files are not written again"
+
+
+def test_find_or_write_into_an_unwritable_folder_is_one_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(MissingArtifact, match=r"cannot write the demo cache to .*file"):
+        find_or_write(("a.json",), (), blocker / "cache", lambda tmps: None, "the demo cache")

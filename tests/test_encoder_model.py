@@ -172,6 +172,8 @@ def test_config_round_trips_and_rejects_unknown_fields():
     assert EncoderConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
     with pytest.raises(ValueError, match="unknown encoder config fields"):
         EncoderConfig.from_dict({**cfg.to_dict(), "n_experts": 4})
+    with pytest.raises(ValueError, match="encoder config must be a JSON object"):
+        EncoderConfig.from_dict([cfg.to_dict()])
 
 
 # --------------------------------------------------------------------------- files

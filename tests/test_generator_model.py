@@ -123,7 +123,7 @@ def test_config_json_round_trip() -> None:
     cfg = GeneratorConfig(vocab_size=400, n_music=300, d_model=64, n_heads=2)
     assert GeneratorConfig.from_json(cfg.to_json()) == cfg
     data = json.loads(cfg.to_json()) | {"surprise": 1}
-    with pytest.raises(ValueError, match="unknown fields"):
+    with pytest.raises(ValueError, match="unknown generator config fields"):
         GeneratorConfig.from_json(json.dumps(data))
 
 

@@ -188,3 +188,21 @@ def test_load_rejects_missing_or_foreign_tokenizer(tmp_path: Path) -> None:
     path.write_text(json.dumps(params))
     with pytest.raises(MissingArtifact, match="differs"):
         tokens.load_tokenizer(path)
+
+
+def test_the_vocabulary_cache_is_written_once_then_read(tmp_path, monkeypatch) -> None:
+    from cantus import config
+
+    monkeypatch.setenv("CANTUS_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(config, "shared_cache_dir", lambda: tmp_path / "shared")
+    tokens._vocab.cache_clear()
+    try:
+        assert tokens._vocab() == dict(tokens.get_tokenizer().vocab)
+        (written,) = (tmp_path / "home" / "cache").iterdir()
+        assert written.name == tokens._vocab_file_name()
+        written.write_text('{"PAD_None": 0, "Bar_None": 1}')  # what is read is the file
+        tokens._vocab.cache_clear()
+        assert tokens._vocab() == {"PAD_None": 0, "Bar_None": 1}
+        assert not (tmp_path / "shared").exists()
+    finally:
+        tokens._vocab.cache_clear()
