@@ -1,12 +1,11 @@
 """``cantus eval generation``: seeds per style, beside the earlier decoder and an n-gram baseline.
 
 Styles (pools of catalog pieces): O'Neill's jigs and reels, Aird's airs, Bach chorales (4+
-parts), Chinese and German Essen songs. A request is two pieces of one style (favourites);
-seeds are 8 bars in the pieces' majority key and metre. Requests are drawn once per style and
-split: **test** requests from the pieces the generator held out of training
-(``generator.windows.is_heldout``: ~5 %, 17..306 per style), **tune** requests from the
-training pieces. The n-gram baseline fits on training pieces only; the chorale voice-leading
-targets (``generator.voices.SOPRANO_INTERVALS``) come from the training chorales.
+parts), Chinese and German Essen songs. A request is two pieces of one style (favourites); seeds
+are 8 bars in their majority key and metre. Requests are drawn once per style and split: **test**
+from the pieces the generator held out of training (``generator.windows.is_heldout``: ~5 %,
+17..306 per style), **tune** from the training pieces. The n-gram fits on training pieces only;
+the chorale voice targets (``generator.voices.SOPRANO_INTERVALS``) on the training chorales.
 
 The test split is reported **as users get the generator**: the shipped decoding temperature
 (``generator.checks.TEMPERATURE``, the CLI's and dashboard's default) and the shipped voice
