@@ -59,6 +59,8 @@ def top_line(notes: Sequence[Note]) -> list[Note]:
         if held and line[-1].pitch > n.pitch:
             continue
         line.append(n)
+    if not line:  # a texture with no notes (bars cut before the first onset)
+        return []
     out = []
     for a, b in zip(line, [*line[1:], None], strict=True):
         dur = a.duration if b is None else min(a.duration, b.onset - a.onset)

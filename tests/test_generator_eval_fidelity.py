@@ -41,6 +41,14 @@ def test_melody_and_bass_keep_the_outer_voices_of_each_chord() -> None:
     assert [n.pitch for n in top] == [max(c) for c in CHORDS[:12]]
 
 
+def test_bars_before_the_first_note_reduce_to_no_notes() -> None:
+    rest_bar = [token_id("Bar_None"), token_id("TimeSig_4/4")]
+    ids = rest_bar + _chorale(CHORDS[:4])  # the music starts in the second bar
+    assert top_line([]) == [] and bottom_line([]) == []
+    got, got_bars = parse_notes(reduce_to_texture(ids, "melody+bass", bars=1))
+    assert got == [] and got_bars == 1
+
+
 def test_a_melody_reduces_to_itself() -> None:
     ids = melody_ids([60, 62, 64, 65, 67, 65, 64, 62], [12] * 8)
     assert reduce_to_texture(ids, "melody", bars=2) == ids
