@@ -57,7 +57,10 @@ Judging choices, where the sources leave room:
 - an animal, person or place in the story is a title (or label) naming it in English or German
   (nightingale/Nachtigall, cuckoo/Kuckuck, fox/Fuchs, widow/Witwe, piper/Pfeifer,
   miller/Müller, devil/Teufel, a king's daughter/Königstochter, the Rhine/Rhein); the count and
-  the nun is the ballad Essen titles ``Graf und Nonne``.
+  the nun is the ballad Essen titles ``Graf und Nonne``;
+- a lullaby is a label or title with ``Wiegen``, ``Schlaf-Lied``, lullaby or cradle -- not the
+  shared judge's bare ``schlaf``, which also passes ballads labelled ``Beischlaf`` and titles
+  with ``verschlafen`` or ``schlafen gehn`` (five of the nine Silesian pieces it passes).
 
 Pieces shared with earlier queries: a narrower need inside a broader one of another meaning is
 kept, as the earlier sets keep theirs (a dance in one key inside its form or a mood query, a
@@ -94,7 +97,8 @@ _f = fresh_query
 
 JIG = RT(r"\bjigs?\b")  # a jig (slip jigs too), not a romanised Chinese "jigong"
 REEL = RT(r"\breel")
-LULLABY = r"wiegen|schlaf|lullaby|cradle"
+# a lullaby or cradle song, not every label holding "schlaf" (Beischlaf, verschlafen)
+LULLABY = r"wiegen|schlaf ?-? ?lied|lullaby|cradle"
 # Bach chorale titles (music21's ChoraleListRKBWV) about the heavens and the stars
 HEAVENS = r"weltgebäude|ihr gestirn|gott des himmels und der erden"
 # Palestrina masses for a bishop or priests (music21's metadata)

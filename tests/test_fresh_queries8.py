@@ -95,6 +95,10 @@ def test_eighth_set_judging_choices():
     own = by_text["a mass Palestrina built on a motet of his own"]  # not a Josquin model
     assert own.grade({"META": "Motet 1572 (Palestrina) ; Masses, Book 5", "source": "p"}) == 2
     assert own.grade({"META": "Motet 1520 (Josquin) ; Masses, Book 1", "source": "p"}) == 0
+    lullaby = by_text["a lullaby from Silesia"]  # not a ballad labelled "Beischlaf"
+    assert lullaby.grade({"R": "Kinder -, Wiegen - Lied", "T": "", "O": "Schlesien"}) == 2
+    ballad = {"R": "Ballade, Indiskretion, verweigerter Beischlaf", "T": "", "O": "Schlesien"}
+    assert lullaby.grade(ballad) == 1
     march = by_text["a march in C major"]  # a march, not a reel named for the month
     assert march.grade({"R": "", "T": "Stepney March", "tonic": "C", "mode": "major"}) == 2
     assert march.grade({"R": "reel", "T": "First of March", "tonic": "C", "mode": "major"}) == 1
