@@ -4,8 +4,9 @@ is fixed on the tune half.
 Roles (``SET_ROLES``, in each section as ``"role"``): sets 1 and 2 (``fresh``, ``fresh2``) were
 read query by query at the sixth stop of 2026-12-01 and tuned on (label words, lexical rules),
 so from then on they are *tune* sets: their figures are no blind test. Sets 3 to 6 followed at
-the tenth stop of 2026-12-02 (developed on, read per query: ``TUNING`` says what). The newest
-set (``fresh7``) stays *test*: never read per query, never tuned on. ``skip`` leaves a set out
+the tenth stop of 2026-12-02 (developed on, read per query: ``TUNING`` says what), set 7
+(``fresh7``) at the eleventh, after it gated one change at the tenth. The newest set (``fresh8``)
+stays *test*: never read per query, never tuned on. ``skip`` leaves a set out
 (its section says so) for a run whose author must not see it.
 
 ``evaluate_fresh`` grades one blind set (``fresh``: ``recommender.fresh_queries.FRESH``;
@@ -15,7 +16,8 @@ while the search changes of 2026-12-01's fifth stop were being made; ``fresh4``:
 ``recommender.fresh_queries4.FRESH4``, by a fourth hand during the sixth stop; ``fresh5``:
 ``recommender.fresh_queries5.FRESH5``, by a fifth hand during the eighth stop; ``fresh6``:
 ``recommender.fresh_queries6.FRESH6``, by a sixth hand during the ninth stop; ``fresh7``:
-``recommender.fresh_queries7.FRESH7``, by a seventh hand during the tenth stop) from the same raw
+``recommender.fresh_queries7.FRESH7``, by a seventh hand during the tenth stop; ``fresh8``:
+``recommender.fresh_queries8.FRESH8``, by an eighth hand during the eleventh stop) from the same raw
 source records as ``recommender.eval_search`` (ABC ``R:``/``O:``/``T:``, music21 corpus metadata,
 music21 meter/key), ranks each query with the methods of the test half -- cantus as served
 (``SearchConfig``, whose constants the tune half chose), the tune half's grid best of the run,
@@ -55,12 +57,14 @@ from recommender.fresh_queries6 import FRESH6
 from recommender.fresh_queries6 import WRITTEN as WRITTEN6
 from recommender.fresh_queries7 import FRESH7
 from recommender.fresh_queries7 import WRITTEN as WRITTEN7
+from recommender.fresh_queries8 import FRESH8
+from recommender.fresh_queries8 import WRITTEN as WRITTEN8
 from recommender.search_types import SearchConfig
 from recommender.source_queries import Record, SourceQuery, split_off_topic
 
 Ranker = Callable[[str], np.ndarray]  # query text -> top-10 catalog rows
 # report section names, in the order they are scored
-FRESH_SECTIONS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7")
+FRESH_SECTIONS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8")
 SET_ROLES = {  # module doc
     "fresh": "tune",
     "fresh2": "tune",
@@ -68,7 +72,8 @@ SET_ROLES = {  # module doc
     "fresh4": "tune",
     "fresh5": "tune",
     "fresh6": "tune",
-    "fresh7": "test",
+    "fresh7": "tune",
+    "fresh8": "test",
 }
 ROLE_NOTES = {
     "tune": "tune set (since the stop its TUNING note names): read per query and tuned on; "
@@ -93,8 +98,10 @@ TUNING = {
     "at the tenth: a tune set",
     "fresh6": "written blind at the ninth stop; gated one change there; read per query and "
     "tuned on at the tenth (label words, lexical stems): a tune set",
-    "fresh7": "nothing tuned; written blind at the tenth stop; its mean and family means (never "
-    "a per-query row) gated one change once, by a rule written before (2026-12-02 10:30)",
+    "fresh7": "written blind at the tenth stop; its mean and family means (never a per-query "
+    "row) gated one change there, by a rule written before (2026-12-02 10:30); read per query "
+    "from the eleventh stop: a tune set",
+    "fresh8": "nothing tuned; written blind at the eleventh stop",
 }
 
 
@@ -109,6 +116,7 @@ def fresh_set(name: str) -> tuple[tuple[SourceQuery, ...], str]:
         "fresh5": (FRESH5, WRITTEN5),
         "fresh6": (FRESH6, WRITTEN6),
         "fresh7": (FRESH7, WRITTEN7),
+        "fresh8": (FRESH8, WRITTEN8),
     }
     if name not in sets:
         msg = f"no blind query set named {name!r} (known: {', '.join(sets)})"

@@ -127,7 +127,10 @@ def _tiny_sets() -> tuple[tuple[SourceQuery, ...], ...]:
         SourceQuery("a German lullaby", "combined", (RT("lullaby"), O("german")), fresh=True),
     )
     fresh7 = (SourceQuery("an Irish reel", "combined", (RT("reel"), O("irish")), fresh=True),)
-    return tuned, fresh, fresh2, fresh3, fresh4, fresh5, fresh6, fresh7
+    fresh8 = (
+        SourceQuery("a German waltz tune", "combined", (RT("waltz"), O("german")), fresh=True),
+    )
+    return tuned, fresh, fresh2, fresh3, fresh4, fresh5, fresh6, fresh7, fresh8
 
 
 @pytest.fixture
@@ -144,7 +147,7 @@ def tiny_fresh_run(monkeypatch):
          "mode": r.mode, "R": r.form, "T": r.title, "O": r.origin}
         for r in rows.itertuples()
     ]  # fmt: skip
-    tuned, fresh, fresh2, fresh3, fresh4, fresh5, fresh6, fresh7 = _tiny_sets()
+    tuned, fresh, fresh2, fresh3, fresh4, fresh5, fresh6, fresh7, fresh8 = _tiny_sets()
     texts = rows.assign(text=rows["title"] + " " + rows["form"] + " " + rows["origin"])
     monkeypatch.setattr(eval_search, "ALL_QUERIES", tuned)
     monkeypatch.setattr(eval_search, "split", lambda: source_queries.split(tuned, ()))
@@ -158,15 +161,16 @@ def tiny_fresh_run(monkeypatch):
     monkeypatch.setattr(eval_fresh, "FRESH5", fresh5)
     monkeypatch.setattr(eval_fresh, "FRESH6", fresh6)
     monkeypatch.setattr(eval_fresh, "FRESH7", fresh7)
-    return engine, (fresh, fresh2, fresh3, fresh4, fresh5, fresh6, fresh7)
+    monkeypatch.setattr(eval_fresh, "FRESH8", fresh8)
+    return engine, (fresh, fresh2, fresh3, fresh4, fresh5, fresh6, fresh7, fresh8)
 
 
 def test_the_fresh_sections_are_scored_beside_the_test_half(tiny_fresh_run):
-    """Each fresh set (``fresh`` .. ``fresh7``) gets every test-half method, is scored with the
+    """Each fresh set (``fresh`` .. ``fresh8``) gets every test-half method, is scored with the
     tuned constants, and never enters the tune or test half."""
     from recommender import eval_fresh
 
-    engine, (fresh, fresh2, _, _, _, _, _) = tiny_fresh_run
+    engine, (fresh, fresh2, *_) = tiny_fresh_run
     base = engine.config
 
     report = eval_fresh.evaluate_search(engine)
@@ -196,13 +200,13 @@ def test_the_fresh_sections_are_scored_beside_the_test_half(tiny_fresh_run):
 
 
 def test_blind_sets_are_test_sections_and_can_be_skipped(tiny_fresh_run):
-    """Sets 3 to 6 are tune sections since the tenth stop, set 7 the blind test section, in the
-    report and its summary; ``skip`` leaves one out (its section says so), an unknown name is
-    refused."""
+    """Sets 3 to 6 are tune sections since the tenth stop and set 7 since the eleventh, set 8 the
+    blind test section, in the report and its summary; ``skip`` leaves one out (its section says
+    so), an unknown name is refused."""
     from recommender import eval_fresh
     from recommender.evaluate import summary_lines
 
-    engine, (_, _, fresh3, fresh4, fresh5, fresh6, fresh7) = tiny_fresh_run
+    engine, (_, _, fresh3, fresh4, fresh5, fresh6, fresh7, fresh8) = tiny_fresh_run
     report = eval_fresh.evaluate_search(engine)
     lines = summary_lines({"source_queries": report})
     assert any(line.startswith("fresh queries (") and "tune set" in line for line in lines)
@@ -222,11 +226,18 @@ def test_blind_sets_are_test_sections_and_can_be_skipped(tiny_fresh_run):
     assert sixth["queries"] == 1 and {e["query"] for e in sixth["per_query"]} == {fresh6[0].text}
     assert any(line.startswith("fresh6 queries (") and "tune set" in line for line in lines)
     seventh = report["fresh7"]
-    assert seventh["role"] == "test" and seventh["written"] == eval_fresh.WRITTEN7
+    assert seventh["role"] == "tune" and seventh["written"] == eval_fresh.WRITTEN7
     assert seventh["queries"] == 1
     assert {e["query"] for e in seventh["per_query"]} == {fresh7[0].text}
-    assert any(line.startswith("fresh7 queries (") and "blind test" in line for line in lines)
-    skipped = eval_fresh.evaluate_search(engine, skip=("fresh7",))["fresh7"]
+    assert any(line.startswith("fresh7 queries (") and "tune set" in line for line in lines)
+    assert "gated one change" in report["tuning"]["fresh7"]
+    assert "eleventh stop: a tune set" in report["tuning"]["fresh7"]
+    eighth = report["fresh8"]
+    assert eighth["role"] == "test" and eighth["written"] == eval_fresh.WRITTEN8
+    assert eighth["queries"] == 1
+    assert {e["query"] for e in eighth["per_query"]} == {fresh8[0].text}
+    assert any(line.startswith("fresh8 queries (") and "blind test" in line for line in lines)
+    skipped = eval_fresh.evaluate_search(engine, skip=("fresh8",))["fresh8"]
     assert skipped["role"] == "test" and "per_query" not in skipped and skipped["skipped"]
     with pytest.raises(ValueError, match="no fresh query set named"):
         eval_fresh.evaluate_search(engine, skip=("fresh9",))

@@ -1,0 +1,129 @@
+"""The eighth blind fresh set: new beside every earlier set, spread over the families it was
+asked for, judged from raw source fields only, and refused by the split and the tuning."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from recommender.eval_fresh import SET_ROLES, fresh_grades
+from recommender.fresh_queries import FRESH, WITHDRAWN
+from recommender.fresh_queries2 import FRESH2
+from recommender.fresh_queries3 import FRESH3
+from recommender.fresh_queries4 import FRESH4
+from recommender.fresh_queries5 import FRESH5
+from recommender.fresh_queries6 import FRESH6
+from recommender.fresh_queries7 import FRESH7
+from recommender.fresh_queries8 import FRESH8, WRITTEN
+from recommender.source_queries import ALL_QUERIES, MIN_RELEVANT, QUERIES, split
+from tests.test_fresh_queries import assert_no_tune_only_query_asks_for_the_same_pieces
+
+# Raw source records (``recommender.eval_search.source_records`` over the shipped catalog): for
+# each query of the fresh sets, the first MIN_RELEVANT pieces in catalog order it grades 2.
+FIXTURE = Path(__file__).parent / "fixtures" / "fresh_records.jsonl"
+# what each judge may read: the raw ABC fields, music21's metadata and path, its analysis
+RAW_NEEDS = ("R~", "O~", "R|T~", "R|T|meta~", "meta~", "meter=", "key=", "mode=", "collection=")
+# as the brief asked: 72 queries, an "about" family, no mood family
+FAMILIES = {
+    "genre": 16,
+    "region": 14,
+    "chinese": 8,
+    "sacred": 8,
+    "dance": 8,
+    "about": 10,
+    "combined": 8,
+}
+
+
+def _records() -> list[dict]:
+    return [json.loads(line) for line in FIXTURE.read_text().splitlines()]
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def test_eighth_set_is_new_and_has_the_asked_families():
+    texts = [_norm(q.text) for q in FRESH8]
+    assert len(texts) == 72 and len(set(texts)) == len(texts)
+    earlier = (*ALL_QUERIES, *FRESH, *WITHDRAWN, *FRESH2, *FRESH3, *FRESH4, *FRESH5, *FRESH6)
+    earlier = (*earlier, *FRESH7)
+    assert not set(texts) & {_norm(q.text) for q in earlier}  # no query repeated
+    # nor the same judge under other words
+    asked = {frozenset(n.name for n in q.needs) for q in earlier}
+    assert not [q.text for q in FRESH8 if frozenset(n.name for n in q.needs) in asked]
+    assert Counter(q.family for q in FRESH8) == FAMILIES
+    assert all(q.fresh for q in FRESH8)
+    assert "blind" in WRITTEN and "10s8" in WRITTEN
+    assert SET_ROLES["fresh8"] == "test" and SET_ROLES["fresh7"] == "tune"
+
+
+def test_every_eighth_set_judge_grades_its_fixture_pieces_relevant_and_others_not():
+    records = _records()
+    for query in FRESH8:
+        grades = Counter(query.grade(r) for r in records)
+        assert grades[2] >= MIN_RELEVANT, query.text
+        assert grades[0] > 0, query.text  # a judge that passes everything measures nothing
+
+
+def test_every_eighth_set_judge_reads_raw_fields_only():
+    for query in FRESH8:
+        parts = [p.strip("() ") for n in query.needs for p in re.split(r" or | and ", n.name)]
+        assert all(p.startswith(RAW_NEEDS) for p in parts), query.text
+    # the ranker's own columns, filled with the query's own words, never make a piece relevant
+    for query in FRESH8:
+        columns = ("genre", "region", "form", "origin", "title", "caption", "text")
+        ranker_only = {"source": "x.abc", **dict.fromkeys(columns, query.text)}
+        assert query.grade(ranker_only) == 0, query.text
+
+
+def test_eighth_set_judging_choices():
+    by_text = {q.text: q for q in FRESH8}
+    handkerchief = by_text["a Chinese song about a handkerchief (shoujin)"]  # not a harvest scene
+    assert handkerchief.grade({"R": "Xiaodiao", "T": "Shi er tiao shoujin"}) == 2
+    assert handkerchief.grade({"R": "Wuge", "T": "Xi kan fengshou jing"}) == 0
+    limerick = by_text["a tune named for Limerick"]  # O'Neill's names it in titles only
+    assert limerick.grade({"R": "slipjig", "T": "Will You Come Down to Limerick?", "O": ""}) == 2
+    heavens = by_text["a Bach chorale about the stars and the heavens"]
+    bach = {"collection": "bach", "source": "bach/x.mxl"}
+    assert heavens.grade({**bach, "META": "J.S. Bach ; Ihr Gestirn’, ihr hohlen Lüfte"}) == 2
+    assert heavens.grade({**bach, "META": "J.S. Bach ; Nun danket alle Gott"}) == 1
+    own = by_text["a mass Palestrina built on a motet of his own"]  # not a Josquin model
+    assert own.grade({"META": "Motet 1572 (Palestrina) ; Masses, Book 5", "source": "p"}) == 2
+    assert own.grade({"META": "Motet 1520 (Josquin) ; Masses, Book 1", "source": "p"}) == 0
+    lullaby = by_text["a lullaby from Silesia"]  # not a ballad labelled "Beischlaf"
+    assert lullaby.grade({"R": "Kinder -, Wiegen - Lied", "T": "", "O": "Schlesien"}) == 2
+    ballad = {"R": "Ballade, Indiskretion, verweigerter Beischlaf", "T": "", "O": "Schlesien"}
+    assert lullaby.grade(ballad) == 1
+    march = by_text["a march in C major"]  # a march, not a reel named for the month
+    assert march.grade({"R": "", "T": "Stepney March", "tonic": "C", "mode": "major"}) == 2
+    assert march.grade({"R": "reel", "T": "First of March", "tonic": "C", "mode": "major"}) == 1
+
+
+def test_split_and_tuning_refuse_the_eighth_set():
+    from recommender.eval_search import tune_weak_match, tune_weights
+
+    assert not {q.text for half in split().values() for q in half} & {q.text for q in FRESH8}
+    with pytest.raises(ValueError, match="fresh queries are all test"):
+        split(QUERIES + FRESH8[:1])
+    with pytest.raises(ValueError, match="only the tune half"):
+        tune_weights(None, [FRESH8[0]], {})  # refused before the engine is touched
+    with pytest.raises(ValueError, match="only the tune half"):
+        tune_weak_match(None, {"tune": [*split()["tune"], FRESH8[0]], "test": []})
+
+
+@pytest.mark.slow
+def test_every_eighth_set_query_has_three_relevant_pieces_in_the_shipped_catalog():
+    from cantus.catalog import load_catalog
+    from recommender.eval_search import source_records
+
+    columns = ["source", "number", "collection", "meter", "tonic", "mode"]
+    records = source_records(load_catalog(columns=columns, include_user=False))
+    grades = fresh_grades(records, FRESH8)
+    thin = {t: int((g == 2).sum()) for t, g in grades.items() if (g == 2).sum() < MIN_RELEVANT}
+    assert not thin
+    assert_no_tune_only_query_asks_for_the_same_pieces(records, grades)  # at most .29 (jigs)
