@@ -43,6 +43,8 @@ WRITTEN = "2026-12-01, blind (no ranking run or read), by helper 10i; all test, 
 _f = fresh_query
 
 
+# as written blind; the shared judge since reads "Schlaf" only in "Schlaf-Lied" (this one
+# also passes "Beischlaf" ballads): kept, the set is judged as it was written
 LULLABY = r"wiegen|schlaf|lullaby|cradle"
 RELIGIOUS = r"geistlich|religi"
 FRESH2: tuple[SourceQuery, ...] = (

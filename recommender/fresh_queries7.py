@@ -107,6 +107,8 @@ _f = fresh_query
 
 JIG = RT(r"\bjigs?\b")  # a jig (slip jigs too), not a romanised Chinese "jigong"
 REEL = RT(r"\breel")
+# as written blind; the shared judge since reads "Schlaf" only in "Schlaf-Lied" (this one
+# also passes "Beischlaf" ballads): kept, the set is judged as it was written
 LULLABY = r"wiegen|schlaf|lullaby|cradle"
 # spinning songs, not the doubtful "Spinnstuben - Lied (?)" of a ballad
 SPINNING = r"spinnstuben ?- ?lied(?! \(\?\))|rocken|\bspinnen"

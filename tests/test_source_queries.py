@@ -107,3 +107,17 @@ def test_the_report_scores_the_served_constants_and_marks_them_stale_beside_a_be
         served, {"cantus": per([1, 1, 0, 0.5]), "cantus_grid_best": per([1, 1, 1, 1])}, halves
     )
     assert far["stale"]  # 0.375 behind: more than one query's worth
+
+
+def test_the_lullaby_judge_reads_a_lullaby_label_not_every_sleep_word() -> None:
+    lullaby = next(q for q in QUERIES if q.text == "lullaby")
+
+    def grade(r: str, t: str) -> int:
+        return lullaby.grade({"source": "essenFolksong/x.abc", "R": r, "O": "", "T": t})
+
+    assert grade("Kinder -, Wiegen -, Schlaf - Lied", "SCHLAF KINDLEIN SCHLAF") == 2
+    assert grade("Schlaflied", "") == 2
+    assert grade("geistlich, Fest - Lied, Weihnachten", "SCHLAF MEIN KINDELEIN") == 2
+    assert grade("Ballade, Beischlaf, Leiden", "Es war ein Markgraf") == 0
+    assert grade("Ballade, Verfuehrung, Versagen, Spott", "Verschlafener Jaeger") == 0
+    assert grade("Jahreszeiten - Lied, Fruehling", "AUS IHREM SCHLAF ERWACHET") == 0
