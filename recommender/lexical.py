@@ -43,7 +43,10 @@ from cantus.label_words import GENRE_SYNONYMS, THEME_WORDS, TITLE_SYNONYMS
 from cantus.metadata import label_themes, region_adjectives, title_english, title_themes
 from cantus.pinyin_genres import THEME_PARTS
 from recommender.lexical_columns import _column_sum, _idf, _ones, _pieces, _share
-from recommender.stop_words import ENGLISH_STOP_WORDS  # not sklearn's: its import costs a torch
+from recommender.stop_words import (  # not sklearn's: its import costs a torch
+    ENGLISH_STOP_WORDS,
+    FOREIGN_FUNCTION_WORDS,
+)
 
 if TYPE_CHECKING:  # scipy is imported where a matrix is made: `inspire` never makes one
     from scipy import sparse
@@ -51,7 +54,7 @@ if TYPE_CHECKING:  # scipy is imported where a matrix is made: `inspire` never m
 FEAST = "feast"  # not a catalog column: a chorale's feast, read from its title
 MAX_STEMMED = 40  # letters: a longer "word" is a paste accident, kept whole (and cheap)
 MIN_SPLIT = 3  # letters of each part when a query word is read as two source words
-VERSION = "16"  # bump when tokens, fields or weights change: cached indexes are rebuilt
+VERSION = "18"  # bump when tokens, fields or weights change: cached indexes are rebuilt
 # (field label shown in `why`, catalog columns); order = order of labels in `why`
 FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("title", ("title",)),
@@ -65,16 +68,19 @@ FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("meter", ("meter",)),
     ("key", ("key",)),
 )
-# where a phrase counts: text the source wrote, not the English words the catalog adds (a
-# "folk song" form is what an Essen song without a genre label keeps)
+# where a phrase counts: text the source wrote, not the English genre words the catalog adds (a
+# "folk song" form is what an Essen song without a genre label keeps); a label's themes in
+# English count too (``_pairs``), but for pairs with a genre's head word (as tokens)
+GENRE_HEADS = frozenset({"song", "folk", "tune", "lied"})
 PAIR_COLUMNS = ("title", "genre_original", "notes", "lyrics")
 # nouns in the stop-word list that name what a song is about ("a May dance" is a Mai-Tanz,
 # "The Mill", "Fire on the Mountain"): a query keeps them
 CONTENT_WORDS = frozenset({"may", "fire", "mill", "cry", "bottom"})
 # words that say nothing about which piece is wanted ("a song", "music for", "something")
+# ("s" and "t": what is left of "nun's" and "don't": "a nun's lament" is no "Martyr's Lament")
 QUERY_STOP_WORDS = (frozenset(ENGLISH_STOP_WORDS) - CONTENT_WORDS) | {
     "music", "piece", "pieces", "something", "play", "want", "looking", "find", "like",
-    "give", "tune", "melody", "sound", "sounds", "kind", "sort", "type",
+    "give", "tune", "melody", "sound", "sounds", "kind", "sort", "type", "s", "t",
 }  # fmt: skip
 _UMLAUTS = str.maketrans(
     {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"}
@@ -102,6 +108,10 @@ def _stem(token: str) -> str:
     and so are words over ``MAX_STEMMED`` letters."""
     if len(token) <= 3 or len(token) > MAX_STEMMED or not token.isalpha():
         return token
+    if _german_song(token):  # "Kiltlied" is no "kilt", "Weinlied" no "weine": kept whole
+        return token[:-2] if token.endswith("lieder") else token
+    if token.endswith("liness"):  # "loneliness" = "lonely" (Snowball: "loneli" / "lone")
+        token = token[:-5] + "y"
     stemmer = getattr(_STEMMERS, "english", None)
     if stemmer is None:
         import snowballstemmer
@@ -118,6 +128,14 @@ def _stem(token: str) -> str:
     return stem
 
 
+def _german_song(token: str) -> bool:
+    """A German compound on "-lied(er)" ("kinderlied", "weinlieder"), not an English past tense
+    ("applied", "relied", "rallied", "bullied"): Snowball's English rules cut it to its first
+    word ("kiltlied" -> "kilt")."""
+    base = token[:-2] if token.endswith("lieder") else token
+    return len(base) >= 7 and base.endswith("lied") and base[-5] not in "lpe"
+
+
 def _singular(token: str) -> str:
     """The light plural rule: "jigs" -> "jig", "weddings" -> "wedding", "ladies" -> "lady"."""
     if len(token) > 4 and token.endswith("ies"):
@@ -125,6 +143,10 @@ def _singular(token: str) -> str:
     if token.endswith("s") and not token.endswith(("ss", "us", "is")):
         return token[:-1]
     return token
+
+
+# the foreign function words as the query's tokens spell them (stemmed: "meine" -> "mein")
+QUERY_STOP_WORDS |= FOREIGN_FUNCTION_WORDS | {_stem(w) for w in FOREIGN_FUNCTION_WORDS}
 
 
 def tokens(text: str) -> list[str]:
@@ -232,12 +254,23 @@ def _pair_matrix(records: list[dict[str, Any]]) -> tuple[sparse.csc_matrix, dict
     pairs: dict[str, int] = {}
     rows, cols = [], []
     for i, record in enumerate(records):
-        found = {p for c in PAIR_COLUMNS for p in word_pairs(str(record.get(c) or ""))}
+        found = _pairs(record)
         for pair in found:
             rows.append(i)
             cols.append(pairs.setdefault(pair, len(pairs)))
     data = np.ones(len(rows), np.float32)
     return sparse.csc_matrix((data, (rows, cols)), shape=(len(records), len(pairs))), pairs
+
+
+def _pairs(record: dict[str, Any]) -> set[str]:
+    """A piece's phrases: word pairs of each of ``PAIR_COLUMNS``, and of the English of each
+    theme its label names, one by one ("Tod Koenigin Louise" = "death of Queen Louise of
+    Prussia": the label's own phrase, in English; no pair across two themes), less a theme pair
+    with a genre head word ("new folk song", "custom song": the genre, not a phrase of its own)."""
+    found = {p for c in PAIR_COLUMNS for p in word_pairs(str(record.get(c) or ""))}
+    for theme in label_themes(str(record.get("genre_original") or "")):
+        found.update(p for p in word_pairs(theme) if GENRE_HEADS.isdisjoint(p.split()))
+    return found
 
 
 @dataclass
