@@ -362,6 +362,7 @@ THEME_WORDS: dict[str, str] = {
     "passion": "Passion of Christ", "erbauungslied": "devotional song",
     "heilige drei koenige": "Three Kings, the Magi", "trauerlied": "mourning song",
     "totenwachtlied": "wake song, vigil for the dead",
+    "kirchenfest": "church feast, feast of the church year",
 }  # fmt: skip
 
 # English names of famous chorales, masses and hymns (regex over a title or notes, English).
