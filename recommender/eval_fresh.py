@@ -4,9 +4,10 @@ is fixed on the tune half.
 Roles (``SET_ROLES``, in each section as ``"role"``): sets 1 and 2 (``fresh``, ``fresh2``) were
 read query by query at the sixth stop of 2026-12-01 and tuned on (label words, lexical rules),
 so from then on they are *tune* sets: their figures are no blind test. Sets 3 to 6 followed at
-the tenth stop of 2026-12-02 (developed on, read per query: ``TUNING`` says what). The newest
-set (``fresh7``) stays *test*: never read per query, never tuned on. ``skip`` leaves a set out
-(its section says so) for a run whose author must not see it.
+the tenth stop of 2026-12-02 (developed on, read per query: ``TUNING`` says what), and set 7
+(``fresh7``) at the eleventh: every set here is now a tune set; a *test* set is one never read
+per query, never tuned on. ``skip`` leaves a set out (its section says so) for a run whose
+author must not see it.
 
 ``evaluate_fresh`` grades one blind set (``fresh``: ``recommender.fresh_queries.FRESH``;
 ``fresh2``: ``recommender.fresh_queries2.FRESH2``, written later by another hand after the first
@@ -68,7 +69,7 @@ SET_ROLES = {  # module doc
     "fresh4": "tune",
     "fresh5": "tune",
     "fresh6": "tune",
-    "fresh7": "test",
+    "fresh7": "tune",
 }
 ROLE_NOTES = {
     "tune": "tune set (since the stop its TUNING note names): read per query and tuned on; "
@@ -93,8 +94,10 @@ TUNING = {
     "at the tenth: a tune set",
     "fresh6": "written blind at the ninth stop; gated one change there; read per query and "
     "tuned on at the tenth (label words, lexical stems): a tune set",
-    "fresh7": "nothing tuned; written blind at the tenth stop; its mean and family means (never "
-    "a per-query row) gated one change once, by a rule written before (2026-12-02 10:30)",
+    "fresh7": "written blind at the tenth stop; its mean and family means gated one change "
+    "there (2026-12-02 10:30); read per query and tuned on at the eleventh stop (label words' "
+    "English, foreign function words, '-lied' stems, label themes as phrases, the ballad facet's "
+    "narrative songs): a tune set",
 }
 
 

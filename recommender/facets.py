@@ -218,11 +218,9 @@ FORM_KINDS = {"ballad": ("narrative song", "Moritat")}
 
 
 def _form_test(form: str, meters: frozenset[str]) -> Callable[[Any], bool]:
-    kinds = (form, *FORM_KINDS.get(form, ()))
+    kinds = (form, *(k.casefold() for k in FORM_KINDS.get(form, ())))  # Evidence folds case
     return lambda e: (
-        e.form in kinds
-        or any(k in e.genres for k in kinds)
-        or (bool(meters) and e.meter in meters)
+        e.form in kinds or any(k in e.genres for k in kinds) or (bool(meters) and e.meter in meters)
     )
 
 

@@ -222,12 +222,12 @@ def test_blind_sets_are_test_sections_and_can_be_skipped(tiny_fresh_run):
     assert sixth["queries"] == 1 and {e["query"] for e in sixth["per_query"]} == {fresh6[0].text}
     assert any(line.startswith("fresh6 queries (") and "tune set" in line for line in lines)
     seventh = report["fresh7"]
-    assert seventh["role"] == "test" and seventh["written"] == eval_fresh.WRITTEN7
+    assert seventh["role"] == "tune" and seventh["written"] == eval_fresh.WRITTEN7
     assert seventh["queries"] == 1
     assert {e["query"] for e in seventh["per_query"]} == {fresh7[0].text}
-    assert any(line.startswith("fresh7 queries (") and "blind test" in line for line in lines)
+    assert any(line.startswith("fresh7 queries (") and "tune set" in line for line in lines)
     skipped = eval_fresh.evaluate_search(engine, skip=("fresh7",))["fresh7"]
-    assert skipped["role"] == "test" and "per_query" not in skipped and skipped["skipped"]
+    assert skipped["role"] == "tune" and "per_query" not in skipped and skipped["skipped"]
     with pytest.raises(ValueError, match="no fresh query set named"):
         eval_fresh.evaluate_search(engine, skip=("fresh9",))
 
