@@ -11,10 +11,10 @@ left to the facets. A query's BM25 score is a sum of precomputed per-(piece, ter
 so scoring the whole catalog is one sparse column slice (well under a millisecond for 15k
 pieces), and ``matches`` says which query words hit which field, for the ``why`` of a result.
 
-Tokens are folded to ASCII lower case ("Jäger" = "jaeger" = "jager" is not attempted; Essen
-spells umlauts as "ae"/"oe"/"ue", which ``_fold`` also produces), and stemmed by Snowball's
-English stemmer on both sides ("lullabies" = "lullaby", "seduced" = "seduces", "faithful" =
-"faithfulness"); a German or pinyin word gets the same stem in a query as in the catalog.
+Tokens (``recommender.lexical_tokens``) are folded to ASCII lower case (Essen's "ae" for "ä")
+and stemmed by Snowball's English stemmer on both sides ("lullabies" = "lullaby"); a German or
+pinyin word gets the same stem in a query as in the catalog. A label's themes in English are
+phrases of the piece (``_pairs``), as its title's word pairs are.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ if TYPE_CHECKING:  # scipy is imported where a matrix is made: `inspire` never m
 
 FEAST = "feast"  # not a catalog column: a chorale's feast, read from its title
 MIN_SPLIT = 3  # letters of each part when a query word is read as two source words
-VERSION = "18"  # bump when tokens, fields or weights change: cached indexes are rebuilt
+VERSION = "18"  # bump when tokens (lexical_tokens), fields or weights change: caches rebuilt
 # (field label shown in `why`, catalog columns); order = order of labels in `why`
 FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("title", ("title",)),
