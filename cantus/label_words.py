@@ -398,6 +398,18 @@ TITLE_SYNONYMS: tuple[tuple[str, str], ...] = (
     (r"\ballemand(a)?\b", "allemande"),
     (r"\bregt\b|\bregiment", "regiment regimental"),
     (r"stabat mater", "Sorrowful Mother"),
+    # what a mass's Latin name says of its feast or source (Palestrina's masses in the notes)
+    (r"angel(us|i|orum)\b|archangel", "angel, archangel"),
+    (r"festis apostolorum|apostol(i|orum)\b", "feasts of the Apostles"),
+    (r"veni (sancte|creator) spiritus|dum complerentur", "Pentecost, Whitsun, the Holy Spirit"),
+    (r"hodie christus natus|o magnum mysterium|dies sanctificatus", "Christmas, Nativity"),
+    (r"ascendo ad patrem|viri galilaei|jam christus astra", "Ascension Day"),
+    (r"o sacrum convivium|lauda sion|panis quem ego|ecce panis", "Corpus Christi, the Eucharist"),
+    (r"nigra sum|sicut lilium|quam pulchra es|osculetur", "Song of Songs, Song of Solomon"),
+    (r"ad fugam", "canon, canonic"),
+    (r"assumpta est", "Assumption of the Virgin Mary"),
+    (r"regina c(o|oe|ae)li|salve regina|alma redemptoris", "Marian antiphon, Queen of Heaven"),
+    (r"tu es petrus", "Saint Peter"),
 )
 
 

@@ -138,3 +138,18 @@ def test_hostile_queries_with_foreign_words_only_score_nothing():
         assert scores.shape == (2,) and np.isfinite(scores).all(), query[:20]
         assert "des" not in terms and "la" not in terms
     assert index.scores("la marseillaise")[1] == ["marseillais"]
+
+
+def test_a_mass_is_found_by_what_its_latin_name_says():
+    records = [
+        {"title": "Agnus Dei", "notes": "Palestrina Missa Descendit Angelus Domini Agnus"},
+        {"title": "Agnus Dei", "notes": "Palestrina Missa Veni Creator Spiritus Agnus"},
+        {"title": "Agnus Dei", "notes": "Palestrina Missa In Festis Apostolorum Agnus"},
+        {"title": "Agnus Dei", "notes": "Palestrina Missa De Beata Virgine Agnus"},
+    ]
+    assert _best(records, "a mass named after an angel") == 0
+    assert _best(records, "a mass for Pentecost") == 1
+    assert _best(records, "a mass for the feasts of the Apostles") == 2
+    # an English word is not read as Latin: "Angelica" names no angel
+    assert _best([{"title": "Angelica"}, {"title": "x", "notes": "Gabriel Archangelus"}],
+                 "an archangel") == 1  # fmt: skip
