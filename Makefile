@@ -21,7 +21,8 @@ $(VENV)/.installed: pyproject.toml
 
 # The shared caches below depend on the shipped artifacts (`cantus build` rewrites
 # artifacts/manifest.json) and on the modules whose VERSION keys them: the next make rebuilds.
-CACHE_CODE := recommender/lexical.py recommender/melody.py recommender/neighbours.py \
+CACHE_CODE := recommender/lexical.py recommender/lexical_tokens.py cantus/label_words.py \
+              recommender/melody.py recommender/neighbours.py \
               recommender/dense_bounds.py generator/novelty.py generator/onnx_decoder.py \
               recommender/music_onnx.py cantus/tokens.py cantus/onnx_graphs.py \
               generator/decoder_export.py recommender/music_export.py

@@ -98,9 +98,10 @@ TUNING = {
     "at the tenth: a tune set",
     "fresh6": "written blind at the ninth stop; gated one change there; read per query and "
     "tuned on at the tenth (label words, lexical stems): a tune set",
-    "fresh7": "written blind at the tenth stop; its mean and family means (never a per-query "
-    "row) gated one change there, by a rule written before (2026-12-02 10:30); read per query "
-    "from the eleventh stop: a tune set",
+    "fresh7": "written blind at the tenth stop; its mean and family means gated one change "
+    "there (2026-12-02 10:30); read per query and tuned on at the eleventh stop (label words' "
+    "English, foreign function words, '-lied' stems, label themes as phrases, the ballad facet's "
+    "narrative songs): a tune set",
     "fresh8": "nothing tuned; written blind at the eleventh stop",
 }
 

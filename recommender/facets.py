@@ -211,8 +211,17 @@ def _names(text: str, phrase: str) -> bool:
     return re.search(rf"(?<![\w-]){re.escape(phrase.casefold())}(?![\w-])", text) is not None
 
 
+# forms that are a kind of another form, by what the words mean: a ballad is a narrative song
+# (Essen's "erzaehlendes Volkslied", the German folklorists' word for the folk ballad), and a
+# Moritat a (murder) ballad; a "ballad" query asks for them too
+FORM_KINDS = {"ballad": ("narrative song", "Moritat")}
+
+
 def _form_test(form: str, meters: frozenset[str]) -> Callable[[Any], bool]:
-    return lambda e: e.form == form or form in e.genres or (bool(meters) and e.meter in meters)
+    kinds = (form, *(k.casefold() for k in FORM_KINDS.get(form, ())))  # Evidence folds case
+    return lambda e: (
+        e.form in kinds or any(k in e.genres for k in kinds) or (bool(meters) and e.meter in meters)
+    )
 
 
 class FacetRows:

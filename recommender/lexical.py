@@ -11,22 +11,17 @@ left to the facets. A query's BM25 score is a sum of precomputed per-(piece, ter
 so scoring the whole catalog is one sparse column slice (well under a millisecond for 15k
 pieces), and ``matches`` says which query words hit which field, for the ``why`` of a result.
 
-Tokens are folded to ASCII lower case ("Jäger" = "jaeger" = "jager" is not attempted; Essen
-spells umlauts as "ae"/"oe"/"ue", which ``_fold`` also produces), and stemmed by Snowball's
-English stemmer on both sides ("lullabies" = "lullaby", "seduced" = "seduces", "faithful" =
-"faithfulness"); a German or pinyin word gets the same stem in a query as in the catalog.
+Tokens (``recommender.lexical_tokens``) are folded to ASCII lower case (Essen's "ae" for "ä")
+and stemmed by Snowball's English stemmer on both sides ("lullabies" = "lullaby"); a German or
+pinyin word gets the same stem in a query as in the catalog. A label's themes in English are
+phrases of the piece (``_pairs``), as its title's word pairs are.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import itertools
 import json
 import math
-import re
-import threading
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -43,15 +38,22 @@ from cantus.label_words import GENRE_SYNONYMS, THEME_WORDS, TITLE_SYNONYMS
 from cantus.metadata import label_themes, region_adjectives, title_english, title_themes
 from cantus.pinyin_genres import THEME_PARTS
 from recommender.lexical_columns import _column_sum, _idf, _ones, _pieces, _share
-from recommender.stop_words import ENGLISH_STOP_WORDS  # not sklearn's: its import costs a torch
+from recommender.lexical_tokens import (  # noqa: F401 (tokens, _fold: this module's API too)
+    _SOURCE_WORD,
+    QUERY_STOP_WORDS,
+    _fold,
+    _stem,
+    query_tokens,
+    tokens,
+    word_pairs,
+)
 
 if TYPE_CHECKING:  # scipy is imported where a matrix is made: `inspire` never makes one
     from scipy import sparse
 
 FEAST = "feast"  # not a catalog column: a chorale's feast, read from its title
-MAX_STEMMED = 40  # letters: a longer "word" is a paste accident, kept whole (and cheap)
 MIN_SPLIT = 3  # letters of each part when a query word is read as two source words
-VERSION = "16"  # bump when tokens, fields or weights change: cached indexes are rebuilt
+VERSION = "18"  # bump when tokens (lexical_tokens), fields or weights change: caches rebuilt
 # (field label shown in `why`, catalog columns); order = order of labels in `why`
 FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("title", ("title",)),
@@ -65,83 +67,11 @@ FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("meter", ("meter",)),
     ("key", ("key",)),
 )
-# where a phrase counts: text the source wrote, not the English words the catalog adds (a
-# "folk song" form is what an Essen song without a genre label keeps)
+# where a phrase counts: text the source wrote, not the English genre words the catalog adds (a
+# "folk song" form is what an Essen song without a genre label keeps); a label's themes in
+# English count too (``_pairs``), but for pairs with a genre's head word (as tokens)
+GENRE_HEADS = frozenset({"song", "folk", "tune", "lied"})
 PAIR_COLUMNS = ("title", "genre_original", "notes", "lyrics")
-# nouns in the stop-word list that name what a song is about ("a May dance" is a Mai-Tanz,
-# "The Mill", "Fire on the Mountain"): a query keeps them
-CONTENT_WORDS = frozenset({"may", "fire", "mill", "cry", "bottom"})
-# words that say nothing about which piece is wanted ("a song", "music for", "something")
-QUERY_STOP_WORDS = (frozenset(ENGLISH_STOP_WORDS) - CONTENT_WORDS) | {
-    "music", "piece", "pieces", "something", "play", "want", "looking", "find", "like",
-    "give", "tune", "melody", "sound", "sounds", "kind", "sort", "type",
-}  # fmt: skip
-_UMLAUTS = str.maketrans(
-    {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"}
-)
-_WORD = re.compile(r"[a-z0-9]+(?:/[0-9]+)?")
-_SOURCE_WORD = re.compile(r"[^\W_]+(?:['’/][^\W_]+)*")  # a word as written: "Coventry's", "3/4"
-
-
-def _fold(text: str) -> str:
-    text = str(text).translate(_UMLAUTS)
-    if text.isascii():  # NFKD leaves ASCII as is: most words skip the per-letter pass
-        return text.lower()
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c)).lower()
-
-
-_STEMMERS = threading.local()  # a snowball stemmer keeps state between calls: one per thread
-
-
-@functools.lru_cache(maxsize=1 << 16)  # a `why` tokenises the same few thousand words again
-def _stem(token: str) -> str:
-    """Snowball's English stem ("seduced" and "seduces" -> "seduc", "lullabies" -> "lullabi");
-    numbers and meters ("3/4") stay as they are; words of three letters or fewer are kept, so
-    "was" and "has" never lose their "s" (the light plural rule this replaced kept them too),
-    and so are words over ``MAX_STEMMED`` letters."""
-    if len(token) <= 3 or len(token) > MAX_STEMMED or not token.isalpha():
-        return token
-    stemmer = getattr(_STEMMERS, "english", None)
-    if stemmer is None:
-        import snowballstemmer
-
-        stemmer = _STEMMERS.english = snowballstemmer.stemmer("english")
-    stem = stemmer.stemWord(token)
-    if len(stem) < 4:  # a short stem is a short word of the sources' other tongues ("dying" ->
-        return _singular(token)  # "die" is German's "the"): only a plural's "s" goes ("jigs")
-    # a derivation Snowball leaves apart: "seduction" (seduct) = "seduced" (seduc). Snowball's
-    # "-ic" stays: cutting it met "classical" (classic) with "class" ("canonic" = "canon" and
-    # "Dominic" = "Domine" are Snowball's own)
-    if len(stem) > 4 and stem.endswith("ct"):
-        return stem[:-1]
-    return stem
-
-
-def _singular(token: str) -> str:
-    """The light plural rule: "jigs" -> "jig", "weddings" -> "wedding", "ladies" -> "lady"."""
-    if len(token) > 4 and token.endswith("ies"):
-        return token[:-3] + "y"
-    if token.endswith("s") and not token.endswith(("ss", "us", "is")):
-        return token[:-1]
-    return token
-
-
-def tokens(text: str) -> list[str]:
-    """Folded, stemmed word tokens ("Lullabies in 3/4" -> ["lullaby", "in", "3/4"])."""
-    return [_stem(t) for t in _WORD.findall(_fold(text))]
-
-
-def query_tokens(text: str) -> list[str]:
-    """Tokens of a query, stop words dropped, each once."""
-    return list(dict.fromkeys(t for t in tokens(text) if t not in QUERY_STOP_WORDS))
-
-
-def word_pairs(text: str) -> list[str]:
-    """Neighbouring tokens once stop words are dropped ("the mass O Rex gloriae" -> "mass o",
-    "o rex", "rex gloriae"): a query's phrases, and what a field must have to match them."""
-    kept = [t for t in tokens(text) if t not in QUERY_STOP_WORDS]
-    return list(dict.fromkeys(f"{a} {b}" for a, b in itertools.pairwise(kept)))
 
 
 @dataclass(frozen=True)
@@ -232,12 +162,23 @@ def _pair_matrix(records: list[dict[str, Any]]) -> tuple[sparse.csc_matrix, dict
     pairs: dict[str, int] = {}
     rows, cols = [], []
     for i, record in enumerate(records):
-        found = {p for c in PAIR_COLUMNS for p in word_pairs(str(record.get(c) or ""))}
+        found = _pairs(record)
         for pair in found:
             rows.append(i)
             cols.append(pairs.setdefault(pair, len(pairs)))
     data = np.ones(len(rows), np.float32)
     return sparse.csc_matrix((data, (rows, cols)), shape=(len(records), len(pairs))), pairs
+
+
+def _pairs(record: dict[str, Any]) -> set[str]:
+    """A piece's phrases: word pairs of each of ``PAIR_COLUMNS``, and of the English of each
+    theme its label names, one by one ("Tod Koenigin Louise" = "death of Queen Louise of
+    Prussia": the label's own phrase, in English; no pair across two themes), less a theme pair
+    with a genre head word ("new folk song", "custom song": the genre, not a phrase of its own)."""
+    found = {p for c in PAIR_COLUMNS for p in word_pairs(str(record.get(c) or ""))}
+    for theme in label_themes(str(record.get("genre_original") or "")):
+        found.update(p for p in word_pairs(theme) if GENRE_HEADS.isdisjoint(p.split()))
+    return found
 
 
 @dataclass

@@ -231,7 +231,7 @@ def test_blind_sets_are_test_sections_and_can_be_skipped(tiny_fresh_run):
     assert {e["query"] for e in seventh["per_query"]} == {fresh7[0].text}
     assert any(line.startswith("fresh7 queries (") and "tune set" in line for line in lines)
     assert "gated one change" in report["tuning"]["fresh7"]
-    assert "eleventh stop: a tune set" in report["tuning"]["fresh7"]
+    assert "tuned on at the eleventh stop" in report["tuning"]["fresh7"]
     eighth = report["fresh8"]
     assert eighth["role"] == "test" and eighth["written"] == eval_fresh.WRITTEN8
     assert eighth["queries"] == 1
