@@ -401,9 +401,12 @@ TITLE_SYNONYMS: tuple[tuple[str, str], ...] = (
     # what a mass's Latin name says of its feast or source (Palestrina's masses in the notes)
     (r"angel(us|i|orum)\b|archangel", "angel, archangel"),
     (r"festis apostolorum|apostol(i|orum)\b", "feasts of the Apostles"),
-    (r"veni (sancte|creator) spiritus|dum complerentur", "Pentecost, Whitsun, the Holy Spirit"),
+    (
+        r"veni (sancte|creator) spiritus|dum complerentur|[ij]am christus astra",
+        "Pentecost, Whitsun, the Holy Spirit",
+    ),
     (r"hodie christus natus|o magnum mysterium|dies sanctificatus", "Christmas, Nativity"),
-    (r"ascendo ad patrem|viri galilaei|jam christus astra", "Ascension Day"),
+    (r"ascendo ad patrem|viri galilaei", "Ascension Day"),
     (r"o sacrum convivium|lauda sion|panis quem ego|ecce panis", "Corpus Christi, the Eucharist"),
     (r"nigra sum|sicut lilium|quam pulchra es|osculetur", "Song of Songs, Song of Solomon"),
     (r"ad fugam", "canon, canonic"),

@@ -126,4 +126,5 @@ def _tokens_of(text: str) -> frozenset[str]:
 def _in_english(genre: str, original: str) -> str:
     from cantus.metadata import label_themes
 
-    return ", ".join([genre, *label_themes(original)])
+    # each theme by its first English name: the rest are search synonyms, not a translation
+    return ", ".join([genre, *(theme.split(",")[0] for theme in label_themes(original))])

@@ -53,7 +53,7 @@ if TYPE_CHECKING:  # scipy is imported where a matrix is made: `inspire` never m
 
 FEAST = "feast"  # not a catalog column: a chorale's feast, read from its title
 MIN_SPLIT = 3  # letters of each part when a query word is read as two source words
-VERSION = "18"  # bump when tokens (lexical_tokens), fields or weights change: caches rebuilt
+VERSION = "19"  # bump when tokens (lexical_tokens), fields or weights change: caches rebuilt
 # (field label shown in `why`, catalog columns); order = order of labels in `why`
 FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("title", ("title",)),

@@ -74,11 +74,18 @@ def _stem(token: str) -> str:
 
 
 def _german_song(token: str) -> bool:
-    """A German compound on "-lied(er)" ("kinderlied", "weinlieder"), not an English past tense
-    ("applied", "relied", "rallied", "bullied"): Snowball's English rules cut it to its first
-    word ("kiltlied" -> "kilt")."""
+    """A German compound on "-lied(er)" ("kinderlied", "tagelieder", "spiellied"), not an English
+    past tense ("applied", "rallied"): Snowball's English rules cut it to its first word
+    ("kiltlied" -> "kilt")."""
     base = token[:-2] if token.endswith("lieder") else token
-    return len(base) >= 7 and base.endswith("lied") and base[-5] not in "lpe"
+    return len(base) >= 7 and base.endswith("lied") and base not in _ENGLISH_LIED
+
+
+# every English word on "-lied" of seven letters or more (past tenses of verbs on "-ly")
+_ENGLISH_LIED = frozenset(
+    """applied reapplied misapplied replied implied complied supplied multiplied rallied
+    bullied sullied tallied dallied jellied unallied unsullied""".split()  # noqa: SIM905
+)
 
 
 def _singular(token: str) -> str:

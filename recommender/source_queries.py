@@ -124,7 +124,7 @@ def _q(text: str, family: str, *needs: Need) -> SourceQuery:
 
 # a lullaby by its label or title: "Schlaf" alone also names "Beischlaf" ballads and
 # "verschlafen" / "schlafen gehen" titles (52 + 40 pieces that are no lullabies)
-LULLABY = r"wiegen|schlaf ?-? ?lied|schlaf,? (mein )?kind|lullaby|cradle"
+LULLABY = r"wiegen|schlaf ?-? ?lied|\bschlaf,? (mein )?kind|lullaby|cradle"
 QUERIES: tuple[SourceQuery, ...] = (
     # genres the German sources label in German, asked in English
     _q("lullaby", "genre", RT(LULLABY)),

@@ -37,12 +37,13 @@ ENGLISH_STOP_WORDS = frozenset(
 # Function words of the sources' other languages (German, French, Dutch, Italian, Spanish) that
 # a user types inside a name ("ranz des vaches", "Es woll uns Gott"): no topic in the title's
 # language, so a query's "des" must not find a German romance. English words are left out
-# ("war", "pour", "so"), and so are Latin's "et", "qui", "que" ("Et incarnatus est", "qui tollis").
+# ("war", "pour", "so", "die", "den", "lo", "dan[s]"), and so are Latin's "et", "qui", "que", "dei"
+# ("Et incarnatus est", "qui tollis", "Agnus Dei").
 _FOREIGN = """
-    der das dem den des die ein eine einem einen einer eines und oder im ins zum zur vom von zu
+    der das dem des ein eine einem einen einer eines und oder im ins zum zur vom von zu
     mit auf aus bei nach ueber unter fuer ist sind ich du er sie es wir ihr uns mein meine dein
     deine sein seine nicht wie wo wenn dass
-    le la les une du au aux sur par avec dans
-    het een van il lo gli di del della dei el los las
+    le la les une du au aux sur par avec
+    het een van il gli di del della el los las
 """
 FOREIGN_FUNCTION_WORDS = frozenset(_FOREIGN.split()) - ENGLISH_STOP_WORDS

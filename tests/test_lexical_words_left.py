@@ -8,7 +8,7 @@ import numpy as np
 
 from cantus.caption_evidence import evidence
 from cantus.label_words import THEME_WORDS
-from cantus.metadata import label_themes
+from cantus.metadata import label_themes, title_english
 from recommender.facets import query_facets
 from recommender.lexical import LexicalIndex, query_tokens, tokens, word_pairs
 from recommender.stop_words import ENGLISH_STOP_WORDS, FOREIGN_FUNCTION_WORDS
@@ -28,14 +28,19 @@ def test_a_foreign_function_word_in_a_query_is_no_topic():
     ]  # fmt: skip
     assert query_tokens("the ranz des vaches") == ["ranz", "vach"]
     assert _best(records, "a Swiss cow call, the ranz des vaches") == 1
-    for word in ("la", "du", "der", "die", "und", "le", "des", "meine"):
+    for word in ("la", "du", "der", "und", "le", "des", "meine"):
         assert query_tokens(f"{word} rose") == ["rose"], word
 
 
 def test_foreign_function_words_leave_english_words_and_latin_et_alone():
     assert not FOREIGN_FUNCTION_WORDS & ENGLISH_STOP_WORDS
-    for word in ("war", "pour", "et", "op"):  # English, Latin mass names, opus numbers
+    # English, Latin mass names, opus numbers, names
+    for word in ("war", "pour", "et", "op", "die", "den", "lo", "dei", "dans"):
         assert word not in FOREIGN_FUNCTION_WORDS
+    assert query_tokens("songs to die for") == ["song", "die"]
+    assert query_tokens("Agnus Dei") == ["agnus", "dei"]
+    assert query_tokens("Old Dan Tucker") == ["old", "dan", "tucker"]
+    assert query_tokens("a lion in his den") == ["lion", "den"]
     assert query_tokens("Et incarnatus est") == ["et", "incarnatus", "est"]
     assert query_tokens("a war song") == ["war", "song"]
 
@@ -149,7 +154,16 @@ def test_a_mass_is_found_by_what_its_latin_name_says():
     ]
     assert _best(records, "a mass named after an angel") == 0
     assert _best(records, "a mass for Pentecost") == 1
+    iam = " ".join(title_english("Missa Iam Christus astra ascenderat"))  # a Pentecost hymn
+    assert "Pentecost" in iam and "Ascension" not in iam
     assert _best(records, "a mass for the feasts of the Apostles") == 2
     # an English word is not read as Latin: "Angelica" names no angel
     assert _best([{"title": "Angelica"}, {"title": "x", "notes": "Gabriel Archangelus"}],
                  "an archangel") == 1  # fmt: skip
+
+
+def test_every_german_lied_compound_stays_whole_singular_and_plural():
+    for word in ("tagelied", "spiellied", "minnelied", "koselied", "tafellied", "morallied"):
+        assert tokens(word) == tokens(word + "er") == [word], word
+    for word in ("applied", "rallied", "jellied", "multiplied"):  # English past tenses
+        assert tokens(word) != [word], word
