@@ -57,7 +57,7 @@ def test_default_profile_runs_a_fixed_step_count_on_a_fixed_thread_count() -> No
     from generator.train_config import PROFILES
 
     tcfg = TrainConfig(**PROFILES["default"][1])
-    assert (tcfg.steps, tcfg.threads) == (2700, 2)  # artifacts/manifest.json: steps, threads
+    assert (tcfg.steps, tcfg.threads) == (1300, 2)  # artifacts/manifest.json: steps, threads
 
 
 def test_build_writes_a_loadable_generator_and_metrics(tmp_path) -> None:
