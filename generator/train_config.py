@@ -16,7 +16,8 @@ class TrainConfig:
     weight_decay: float = 0.05  # AdamW weight decay on matrices
     grad_clip: float = 1.0  # gradient-norm clip
     # optimisation steps; a count, never a time budget, so a rebuild on any machine gives the
-    # same model (the shipped default generator ran 3167 steps)
+    # same model (the shipped default generator ran 3167 steps; 1300 on 2 threads fits ~24 min
+    # here but scored clearly worse: README)
     steps: int = 3167
     min_bars: int = 1  # shortest training window, bars
     long_min_bars: int = 8  # windows are drawn from long_min_bars..MAX_BARS with p_long
@@ -29,8 +30,9 @@ class TrainConfig:
     heldout_frac: float = 0.05  # pieces held out for NLL
     eval_windows: int = 256  # held-out windows scored at the end
     eval_every: int = 400  # steps between held-out evaluations
-    # torch CPU threads, fixed: sums differ by thread count, so a count timed per run (1 or 2,
-    # the faster at that moment) made two seeded builds differ under load
+    # torch CPU threads, fixed: sums depend on the thread count, not on the cores, so a count
+    # chosen per run made two seeded builds differ; 2 ran a step 1.47x faster than 1 here, but
+    # the shipped weights ran on 1 (README)
     threads: int = 1
     pool_batches: int = 8  # batches drawn together and sorted by length (less padding)
 

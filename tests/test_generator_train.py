@@ -53,10 +53,11 @@ def test_training_stops_at_the_step_count(corpus_frame) -> None:
     assert result.steps == len(result.losses) == 7
 
 
-def test_default_profile_runs_the_shipped_step_count() -> None:
+def test_default_profile_runs_a_fixed_step_count_on_a_fixed_thread_count() -> None:
     from generator.train_config import PROFILES
 
-    assert TrainConfig(**PROFILES["default"][1]).steps == 3167  # artifacts/manifest.json
+    tcfg = TrainConfig(**PROFILES["default"][1])
+    assert (tcfg.steps, tcfg.threads) == (3167, 1)  # the shipped weights' run
 
 
 def test_build_writes_a_loadable_generator_and_metrics(tmp_path) -> None:
@@ -64,6 +65,7 @@ def test_build_writes_a_loadable_generator_and_metrics(tmp_path) -> None:
     meta = json.loads((tmp_path / "generator" / "config.json").read_text())
     metrics = meta["metrics"]
     assert metrics["steps"] == 3 and metrics["conditioned"] is True
+    assert metrics["threads"] == 1  # the profile's fixed count, recorded
     assert np.isfinite(metrics["heldout_nll"]) and metrics["heldout_nll"] > 0
     assert meta["encoder_id"] == "test-histogram"
     loaded = load_generator(tmp_path / "generator")
