@@ -17,13 +17,10 @@ def adamw(
     keep: str,
     betas: tuple[float, float],
     eps: float = 1e-8,
-    fused: bool = False,
 ) -> torch.optim.AdamW:
     """AdamW that decays matrices only: not norms, biases, scalars or parameters named ``keep``.
 
     ``keep`` names the position/token tables (``"pos"``, ``"emb"``), which decay would shrink.
-    ``fused``: one kernel for all parameters (same update to float rounding; on the generator's
-    2.2M parameters 11.6 ms a step against 58 ms for the per-tensor loop, 2 threads).
     """
     import torch
 
@@ -35,7 +32,7 @@ def adamw(
         {"params": [p for n, p in named if decays(n, p)], "weight_decay": weight_decay},
         {"params": [p for n, p in named if not decays(n, p)], "weight_decay": 0.0},
     ]
-    return torch.optim.AdamW(groups, lr=lr, betas=betas, eps=eps, fused=fused)
+    return torch.optim.AdamW(groups, lr=lr, betas=betas, eps=eps)
 
 
 def warmup_cosine_factor(step: int, warmup: int, total: int, floor: float) -> float:
