@@ -3,9 +3,7 @@ never split into a tune half, never read by tuning, and reported beside the test
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,18 +23,8 @@ from recommender.source_queries import (
     require_tune_half,
     split,
 )
-
-# Raw source records (``recommender.eval_search.source_records`` over the shipped catalog): for
-# each fresh query, the first MIN_RELEVANT pieces in catalog order that its judge grades 2.
-FIXTURE = Path(__file__).parent / "fixtures" / "fresh_records.jsonl"
-
-
-def _records() -> list[dict]:
-    return [json.loads(line) for line in FIXTURE.read_text().splitlines()]
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.casefold().split())
+from tests.fresh_fixture import fixture_records as _records
+from tests.fresh_fixture import norm as _norm
 
 
 def test_fresh_set_is_new_large_and_spread_over_every_family():

@@ -3,9 +3,7 @@ from raw source fields, refused by the split and the tuning, and scored as its o
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -13,19 +11,9 @@ from recommender.eval_fresh import FRESH_SECTIONS, fresh_grades, fresh_set
 from recommender.fresh_queries import FRESH
 from recommender.fresh_queries2 import FRESH2
 from recommender.source_queries import ALL_QUERIES, MIN_RELEVANT, QUERIES, split
+from tests.fresh_fixture import fixture_records as _records
+from tests.fresh_fixture import norm as _norm
 from tests.test_fresh_queries import assert_no_tune_only_query_asks_for_the_same_pieces
-
-# Raw source records (``recommender.eval_search.source_records`` over the shipped catalog): for
-# each query of either fresh set, the first MIN_RELEVANT pieces in catalog order it grades 2.
-FIXTURE = Path(__file__).parent / "fixtures" / "fresh_records.jsonl"
-
-
-def _records() -> list[dict]:
-    return [json.loads(line) for line in FIXTURE.read_text().splitlines()]
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.casefold().split())
 
 
 def test_second_set_is_new_large_and_spread_over_every_family():

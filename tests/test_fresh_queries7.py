@@ -3,10 +3,8 @@ asked for, judged from raw source fields only, and refused by the split and the 
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -19,13 +17,11 @@ from recommender.fresh_queries5 import FRESH5
 from recommender.fresh_queries6 import FRESH6
 from recommender.fresh_queries7 import FRESH7, WRITTEN
 from recommender.source_queries import ALL_QUERIES, MIN_RELEVANT, QUERIES, split
+from tests.fresh_fixture import RAW_NEEDS
+from tests.fresh_fixture import fixture_records as _records
+from tests.fresh_fixture import norm as _norm
 from tests.test_fresh_queries import assert_no_tune_only_query_asks_for_the_same_pieces
 
-# Raw source records (``recommender.eval_search.source_records`` over the shipped catalog): for
-# each query of the fresh sets, the first MIN_RELEVANT pieces in catalog order it grades 2.
-FIXTURE = Path(__file__).parent / "fixtures" / "fresh_records.jsonl"
-# what each judge may read: the raw ABC fields, music21's metadata and path, its analysis
-RAW_NEEDS = ("R~", "O~", "R|T~", "R|T|meta~", "meta~", "meter=", "key=", "mode=", "collection=")
 # as the brief asked: 72 queries, an "about" family, no mood family
 FAMILIES = {
     "genre": 14,
@@ -36,14 +32,6 @@ FAMILIES = {
     "about": 12,
     "combined": 8,
 }
-
-
-def _records() -> list[dict]:
-    return [json.loads(line) for line in FIXTURE.read_text().splitlines()]
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.casefold().split())
 
 
 def test_seventh_set_is_new_and_has_the_asked_families():
