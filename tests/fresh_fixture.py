@@ -5,6 +5,7 @@ may read."""
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -20,3 +21,35 @@ def fixture_records() -> list[dict]:
 def norm(text: str) -> str:
     """A query's text as compared across sets: case and spacing folded."""
     return " ".join(text.casefold().split())
+
+
+def assert_refused_by_split_and_tuning(queries: tuple) -> None:
+    """A blind set is in no half of the split, and the split and every tuner refuse it."""
+    import pytest
+
+    from recommender.eval_search import tune_weak_match, tune_weights
+    from recommender.source_queries import QUERIES, split
+
+    assert not {q.text for half in split().values() for q in half} & {q.text for q in queries}
+    with pytest.raises(ValueError, match="fresh queries are all test"):
+        split(QUERIES + queries[:1])
+    with pytest.raises(ValueError, match="only the tune half"):
+        tune_weights(None, [queries[0]], {})  # refused before the engine is touched
+    with pytest.raises(ValueError, match="only the tune half"):
+        tune_weak_match(None, {"tune": [*split()["tune"], queries[0]], "test": []})
+
+
+@functools.cache  # read once for every blind set's slow test in a run (a minute each)
+def catalog_source_records() -> list[dict]:
+    from cantus.catalog import load_catalog
+    from recommender.eval_search import source_records
+
+    columns = ["source", "number", "collection", "meter", "tonic", "mode"]
+    return source_records(load_catalog(columns=columns, include_user=False))
+
+
+def thin_queries(grades: dict) -> dict[str, int]:
+    """Queries with fewer than ``MIN_RELEVANT`` relevant pieces, and how many they have."""
+    from recommender.source_queries import MIN_RELEVANT
+
+    return {t: int((g == 2).sum()) for t, g in grades.items() if (g == 2).sum() < MIN_RELEVANT}

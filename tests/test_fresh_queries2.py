@@ -10,7 +10,12 @@ import pytest
 from recommender.eval_fresh import FRESH_SECTIONS, fresh_grades, fresh_set
 from recommender.fresh_queries import FRESH
 from recommender.fresh_queries2 import FRESH2
-from recommender.source_queries import ALL_QUERIES, MIN_RELEVANT, QUERIES, split
+from recommender.source_queries import ALL_QUERIES, MIN_RELEVANT, QUERIES
+from tests.fresh_fixture import (
+    assert_refused_by_split_and_tuning,
+    catalog_source_records,
+    thin_queries,
+)
 from tests.fresh_fixture import fixture_records as _records
 from tests.fresh_fixture import norm as _norm
 from tests.test_fresh_queries import assert_no_tune_only_query_asks_for_the_same_pieces
@@ -51,15 +56,7 @@ def test_second_set_judges_read_raw_fields_not_the_rankers_columns():
 
 
 def test_split_and_tuning_refuse_the_second_set():
-    from recommender.eval_search import tune_weak_match, tune_weights
-
-    assert not {q.text for half in split().values() for q in half} & {q.text for q in FRESH2}
-    with pytest.raises(ValueError, match="fresh queries are all test"):
-        split(QUERIES + FRESH2[:1])
-    with pytest.raises(ValueError, match="only the tune half"):
-        tune_weights(None, [FRESH2[0]], {})  # refused before the engine is touched
-    with pytest.raises(ValueError, match="only the tune half"):
-        tune_weak_match(None, {"tune": [*split()["tune"], FRESH2[0]], "test": []})
+    assert_refused_by_split_and_tuning(FRESH2)
 
 
 def test_each_section_names_its_own_set_and_an_unknown_name_is_refused():
@@ -81,12 +78,7 @@ def test_blind_sets_sharing_a_query_are_refused(monkeypatch):
 
 @pytest.mark.slow
 def test_every_second_set_query_has_three_relevant_pieces_in_the_shipped_catalog():
-    from cantus.catalog import load_catalog
-    from recommender.eval_search import source_records
-
-    columns = ["source", "number", "collection", "meter", "tonic", "mode"]
-    records = source_records(load_catalog(columns=columns, include_user=False))
+    records = catalog_source_records()
     grades = fresh_grades(records, FRESH2)
-    thin = {t: int((g == 2).sum()) for t, g in grades.items() if (g == 2).sum() < MIN_RELEVANT}
-    assert not thin
+    assert not thin_queries(grades)
     assert_no_tune_only_query_asks_for_the_same_pieces(records, grades)  # at most .31 (jigs)

@@ -12,8 +12,13 @@ from recommender.eval_fresh import fresh_grades
 from recommender.fresh_queries import FRESH, WITHDRAWN
 from recommender.fresh_queries2 import FRESH2
 from recommender.fresh_queries3 import FRESH3, WRITTEN
-from recommender.source_queries import ALL_QUERIES, MIN_RELEVANT, QUERIES, split
-from tests.fresh_fixture import RAW_NEEDS
+from recommender.source_queries import ALL_QUERIES, MIN_RELEVANT, QUERIES
+from tests.fresh_fixture import (
+    RAW_NEEDS,
+    assert_refused_by_split_and_tuning,
+    catalog_source_records,
+    thin_queries,
+)
 from tests.fresh_fixture import fixture_records as _records
 from tests.fresh_fixture import norm as _norm
 from tests.test_fresh_queries import assert_no_tune_only_query_asks_for_the_same_pieces
@@ -81,25 +86,12 @@ def test_third_set_judging_choices():
 
 
 def test_split_and_tuning_refuse_the_third_set():
-    from recommender.eval_search import tune_weak_match, tune_weights
-
-    assert not {q.text for half in split().values() for q in half} & {q.text for q in FRESH3}
-    with pytest.raises(ValueError, match="fresh queries are all test"):
-        split(QUERIES + FRESH3[:1])
-    with pytest.raises(ValueError, match="only the tune half"):
-        tune_weights(None, [FRESH3[0]], {})  # refused before the engine is touched
-    with pytest.raises(ValueError, match="only the tune half"):
-        tune_weak_match(None, {"tune": [*split()["tune"], FRESH3[0]], "test": []})
+    assert_refused_by_split_and_tuning(FRESH3)
 
 
 @pytest.mark.slow
 def test_every_third_set_query_has_three_relevant_pieces_in_the_shipped_catalog():
-    from cantus.catalog import load_catalog
-    from recommender.eval_search import source_records
-
-    columns = ["source", "number", "collection", "meter", "tonic", "mode"]
-    records = source_records(load_catalog(columns=columns, include_user=False))
+    records = catalog_source_records()
     grades = fresh_grades(records, FRESH3)
-    thin = {t: int((g == 2).sum()) for t, g in grades.items() if (g == 2).sum() < MIN_RELEVANT}
-    assert not thin
+    assert not thin_queries(grades)
     assert_no_tune_only_query_asks_for_the_same_pieces(records, grades)  # at most .14 (jigs)
