@@ -5,9 +5,9 @@ Roles (``SET_ROLES``, in each section as ``"role"``): sets 1 and 2 (``fresh``, `
 read query by query at the sixth stop of 2026-12-01 and tuned on (label words, lexical rules),
 so from then on they are *tune* sets: their figures are no blind test. Sets 3 to 6 followed at
 the tenth stop of 2026-12-02 (developed on, read per query: ``TUNING`` says what), set 7
-(``fresh7``) at the eleventh, after it gated one change at the tenth. The newest set (``fresh8``)
-stays *test*: never read per query, never tuned on. ``skip`` leaves a set out
-(its section says so) for a run whose author must not see it.
+(``fresh7``) at the eleventh, after it gated one change at the tenth, set 8 (``fresh8``) at the
+twelfth. The newest set (``fresh9``) stays *test*: never read per query, never tuned on.
+``skip`` leaves a set out (its section says so) for a run whose author must not see it.
 
 ``evaluate_fresh`` grades one blind set (``fresh``: ``recommender.fresh_queries.FRESH``;
 ``fresh2``: ``recommender.fresh_queries2.FRESH2``, written later by another hand after the first
@@ -17,7 +17,8 @@ while the search changes of 2026-12-01's fifth stop were being made; ``fresh4``:
 ``recommender.fresh_queries5.FRESH5``, by a fifth hand during the eighth stop; ``fresh6``:
 ``recommender.fresh_queries6.FRESH6``, by a sixth hand during the ninth stop; ``fresh7``:
 ``recommender.fresh_queries7.FRESH7``, by a seventh hand during the tenth stop; ``fresh8``:
-``recommender.fresh_queries8.FRESH8``, by an eighth hand during the eleventh stop) from the same raw
+``recommender.fresh_queries8.FRESH8``, by an eighth hand during the eleventh stop; ``fresh9``:
+``recommender.fresh_queries9.FRESH9``, by a ninth hand during the twelfth stop) from the same raw
 source records as ``recommender.eval_search`` (ABC ``R:``/``O:``/``T:``, music21 corpus metadata,
 music21 meter/key), ranks each query with the methods of the test half -- cantus as served
 (``SearchConfig``, whose constants the tune half chose), the tune half's grid best of the run,
@@ -59,12 +60,16 @@ from recommender.fresh_queries7 import FRESH7
 from recommender.fresh_queries7 import WRITTEN as WRITTEN7
 from recommender.fresh_queries8 import FRESH8
 from recommender.fresh_queries8 import WRITTEN as WRITTEN8
+from recommender.fresh_queries9 import FRESH9
+from recommender.fresh_queries9 import WRITTEN as WRITTEN9
 from recommender.search_types import SearchConfig
 from recommender.source_queries import Record, SourceQuery, split_off_topic
 
 Ranker = Callable[[str], np.ndarray]  # query text -> top-10 catalog rows
 # report section names, in the order they are scored
-FRESH_SECTIONS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8")
+FRESH_SECTIONS = (
+    "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9"
+)  # fmt: skip
 SET_ROLES = {  # module doc
     "fresh": "tune",
     "fresh2": "tune",
@@ -73,7 +78,8 @@ SET_ROLES = {  # module doc
     "fresh5": "tune",
     "fresh6": "tune",
     "fresh7": "tune",
-    "fresh8": "test",
+    "fresh8": "tune",
+    "fresh9": "test",
 }
 ROLE_NOTES = {
     "tune": "tune set (since the stop its TUNING note names): read per query and tuned on; "
@@ -102,7 +108,9 @@ TUNING = {
     "there (2026-12-02 10:30); read per query and tuned on at the eleventh stop (label words' "
     "English, foreign function words, '-lied' stems, label themes as phrases, the ballad facet's "
     "narrative songs): a tune set",
-    "fresh8": "nothing tuned; written blind at the eleventh stop",
+    "fresh8": "written blind at the eleventh stop; read per query and tuned on at the twelfth "
+    "stop: a tune set",
+    "fresh9": "nothing tuned; written blind at the twelfth stop",
 }
 
 
@@ -118,6 +126,7 @@ def fresh_set(name: str) -> tuple[tuple[SourceQuery, ...], str]:
         "fresh6": (FRESH6, WRITTEN6),
         "fresh7": (FRESH7, WRITTEN7),
         "fresh8": (FRESH8, WRITTEN8),
+        "fresh9": (FRESH9, WRITTEN9),
     }
     if name not in sets:
         msg = f"no blind query set named {name!r} (known: {', '.join(sets)})"

@@ -118,7 +118,10 @@ def _tiny_sets() -> tuple[tuple[SourceQuery, ...], ...]:
     fresh8 = (
         SourceQuery("a German waltz tune", "combined", (RT("waltz"), O("german")), fresh=True),
     )
-    return tuned, fresh, fresh2, fresh3, fresh4, fresh5, fresh6, fresh7, fresh8
+    fresh9 = (
+        SourceQuery("an Irish waltz tune", "combined", (RT("waltz"), O("irish")), fresh=True),
+    )
+    return tuned, fresh, fresh2, fresh3, fresh4, fresh5, fresh6, fresh7, fresh8, fresh9
 
 
 @pytest.fixture
@@ -135,7 +138,7 @@ def tiny_fresh_run(monkeypatch):
          "mode": r.mode, "R": r.form, "T": r.title, "O": r.origin}
         for r in rows.itertuples()
     ]  # fmt: skip
-    tuned, fresh, fresh2, fresh3, fresh4, fresh5, fresh6, fresh7, fresh8 = _tiny_sets()
+    tuned, fresh, fresh2, fresh3, fresh4, fresh5, fresh6, fresh7, fresh8, fresh9 = _tiny_sets()
     texts = rows.assign(text=rows["title"] + " " + rows["form"] + " " + rows["origin"])
     monkeypatch.setattr(eval_search, "ALL_QUERIES", tuned)
     monkeypatch.setattr(eval_search, "split", lambda: source_queries.split(tuned, ()))
@@ -150,11 +153,12 @@ def tiny_fresh_run(monkeypatch):
     monkeypatch.setattr(eval_fresh, "FRESH6", fresh6)
     monkeypatch.setattr(eval_fresh, "FRESH7", fresh7)
     monkeypatch.setattr(eval_fresh, "FRESH8", fresh8)
-    return engine, (fresh, fresh2, fresh3, fresh4, fresh5, fresh6, fresh7, fresh8)
+    monkeypatch.setattr(eval_fresh, "FRESH9", fresh9)
+    return engine, (fresh, fresh2, fresh3, fresh4, fresh5, fresh6, fresh7, fresh8, fresh9)
 
 
 def test_the_fresh_sections_are_scored_beside_the_test_half(tiny_fresh_run):
-    """Each fresh set (``fresh`` .. ``fresh8``) gets every test-half method, is scored with the
+    """Each fresh set (``fresh`` .. ``fresh9``) gets every test-half method, is scored with the
     tuned constants, and never enters the tune or test half."""
     from recommender import eval_fresh
 
@@ -188,13 +192,13 @@ def test_the_fresh_sections_are_scored_beside_the_test_half(tiny_fresh_run):
 
 
 def test_blind_sets_are_test_sections_and_can_be_skipped(tiny_fresh_run):
-    """Sets 3 to 6 are tune sections since the tenth stop and set 7 since the eleventh, set 8 the
-    blind test section, in the report and its summary; ``skip`` leaves one out (its section says
-    so), an unknown name is refused."""
+    """Sets 3 to 6 are tune sections since the tenth stop, set 7 since the eleventh and set 8
+    since the twelfth, set 9 the blind test section, in the report and its summary; ``skip``
+    leaves one out (its section says so), an unknown name is refused."""
     from recommender import eval_fresh
     from recommender.evaluate import summary_lines
 
-    engine, (_, _, fresh3, fresh4, fresh5, fresh6, fresh7, fresh8) = tiny_fresh_run
+    engine, (_, _, fresh3, fresh4, fresh5, fresh6, fresh7, fresh8, fresh9) = tiny_fresh_run
     report = eval_fresh.evaluate_search(engine)
     lines = summary_lines({"source_queries": report})
     assert any(line.startswith("fresh queries (") and "tune set" in line for line in lines)
@@ -221,14 +225,20 @@ def test_blind_sets_are_test_sections_and_can_be_skipped(tiny_fresh_run):
     assert "gated one change" in report["tuning"]["fresh7"]
     assert "tuned on at the eleventh stop" in report["tuning"]["fresh7"]
     eighth = report["fresh8"]
-    assert eighth["role"] == "test" and eighth["written"] == eval_fresh.WRITTEN8
+    assert eighth["role"] == "tune" and eighth["written"] == eval_fresh.WRITTEN8
     assert eighth["queries"] == 1
     assert {e["query"] for e in eighth["per_query"]} == {fresh8[0].text}
-    assert any(line.startswith("fresh8 queries (") and "blind test" in line for line in lines)
-    skipped = eval_fresh.evaluate_search(engine, skip=("fresh8",))["fresh8"]
+    assert any(line.startswith("fresh8 queries (") and "tune set" in line for line in lines)
+    assert "tuned on at the twelfth stop" in report["tuning"]["fresh8"]
+    ninth = report["fresh9"]
+    assert ninth["role"] == "test" and ninth["written"] == eval_fresh.WRITTEN9
+    assert ninth["queries"] == 1
+    assert {e["query"] for e in ninth["per_query"]} == {fresh9[0].text}
+    assert any(line.startswith("fresh9 queries (") and "blind test" in line for line in lines)
+    skipped = eval_fresh.evaluate_search(engine, skip=("fresh9",))["fresh9"]
     assert skipped["role"] == "test" and "per_query" not in skipped and skipped["skipped"]
     with pytest.raises(ValueError, match="no fresh query set named"):
-        eval_fresh.evaluate_search(engine, skip=("fresh9",))
+        eval_fresh.evaluate_search(engine, skip=("fresh10",))
 
 
 @pytest.mark.slow

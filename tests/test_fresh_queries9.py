@@ -1,0 +1,124 @@
+"""The ninth blind fresh set: new beside every earlier set, spread over the families it was
+asked for, judged from raw source fields only, and refused by the split and the tuning."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from recommender.eval_fresh import SET_ROLES, fresh_grades
+from recommender.fresh_queries import FRESH, WITHDRAWN
+from recommender.fresh_queries2 import FRESH2
+from recommender.fresh_queries3 import FRESH3
+from recommender.fresh_queries4 import FRESH4
+from recommender.fresh_queries5 import FRESH5
+from recommender.fresh_queries6 import FRESH6
+from recommender.fresh_queries7 import FRESH7
+from recommender.fresh_queries8 import FRESH8
+from recommender.fresh_queries9 import FRESH9, WRITTEN
+from recommender.source_queries import ALL_QUERIES, MIN_RELEVANT
+from tests.fresh_fixture import (
+    RAW_NEEDS,
+    assert_refused_by_split_and_tuning,
+    catalog_source_records,
+    thin_queries,
+)
+from tests.fresh_fixture import fixture_records as _records
+from tests.fresh_fixture import norm as _norm
+from tests.test_fresh_queries import assert_no_tune_only_query_asks_for_the_same_pieces
+
+# as the brief asked: about 72 queries, set 8's families, no mood family
+FAMILIES = {
+    "genre": 16,
+    "region": 14,
+    "chinese": 8,
+    "sacred": 8,
+    "dance": 8,
+    "about": 10,
+    "combined": 8,
+}
+EARLIER = (*ALL_QUERIES, *FRESH, *WITHDRAWN, *FRESH2, *FRESH3, *FRESH4, *FRESH5, *FRESH6)
+EARLIER = (*EARLIER, *FRESH7, *FRESH8)
+
+
+def test_ninth_set_is_new_and_has_the_asked_families():
+    texts = [_norm(q.text) for q in FRESH9]
+    assert len(texts) == 72 and len(set(texts)) == len(texts)
+    assert not set(texts) & {_norm(q.text) for q in EARLIER}  # no query repeated
+    # nor the same judge under other words
+    asked = {frozenset(n.name for n in q.needs) for q in EARLIER}
+    assert not [q.text for q in FRESH9 if frozenset(n.name for n in q.needs) in asked]
+    assert Counter(q.family for q in FRESH9) == FAMILIES
+    assert all(q.fresh for q in FRESH9)
+    assert "blind" in WRITTEN and "10s9" in WRITTEN
+    assert SET_ROLES["fresh9"] == "test" and SET_ROLES["fresh8"] == "tune"
+
+
+def test_every_ninth_set_judge_grades_its_fixture_pieces_relevant_and_others_not():
+    records = _records()
+    for query in FRESH9:
+        grades = Counter(query.grade(r) for r in records)
+        assert grades[2] >= MIN_RELEVANT, query.text
+        assert grades[0] > 0, query.text  # a judge that passes everything measures nothing
+
+
+def test_every_ninth_set_judge_reads_raw_fields_only():
+    for query in FRESH9:
+        parts = [p.strip("() ") for n in query.needs for p in re.split(r" or | and ", n.name)]
+        assert all(p.startswith(RAW_NEEDS) for p in parts), query.text
+    # the ranker's own columns, filled with the query's own words, never make a piece relevant
+    for query in FRESH9:
+        columns = ("genre", "region", "form", "origin", "title", "caption", "text")
+        ranker_only = {"source": "x.abc", **dict.fromkeys(columns, query.text)}
+        assert query.grade(ranker_only) == 0, query.text
+
+
+def test_ninth_set_judging_choices():
+    by_text = {q.text: q for q in FRESH9}
+    cavalry = by_text["a cavalry trooper's song"]  # a rider, not a knee-bouncing rhyme
+    assert cavalry.grade({"R": "Staende -, Soldaten - Lied, Reiter"}) == 2
+    assert cavalry.grade({"R": "Kinder -, Kniereiter - Lied"}) == 0
+    roses = by_text["a song about roses"]  # a rose, not a rosary or a quickstep named Rosette
+    assert roses.grade({"R": "", "T": "Sah ein Knab ein Röslein stehn"}) == 2
+    assert roses.grade({"R": "Marien - Lied", "T": "Der goldene Rosenkranz"}) == 0
+    assert roses.grade({"R": "", "T": "Rosette. Quick Step."}) == 0
+    sprite = by_text["a song about the water sprite (Wassermann, Nixe)"]  # not dialect "nix"
+    assert sprite.grade({"R": "Sage", "T": "Es freit ein wilder Wassermann"}) == 2
+    assert sprite.grade({"R": "", "T": "Es geht nix ueber die Gemuetlichkeit"}) == 0
+    jacobite = by_text["a Jacobite tune for Bonnie Prince Charlie"]  # not Lady Charlotte
+    assert jacobite.grade({"R": "", "T": "Over the Water to Charlie."}) == 2
+    assert jacobite.grade({"R": "", "T": "Lady Charlotte Campbell's Strathspey."}) == 0
+    reformation = by_text["a Bach chorale for Reformation Day"]  # not the tune-only Feste Burg
+    bach = {"collection": "bach", "source": "bach/x.mxl"}
+    assert (
+        reformation.grade({**bach, "META": "J.S. Bach ; Erhalt’ uns, Herr, bei deinem Wort"}) == 2
+    )
+    assert reformation.grade({**bach, "META": "J.S. Bach ; Ein’ feste Burg ist unser Gott"}) == 1
+    south = by_text["a South German folk song"]  # with or without the hyphen Essen writes
+    assert south.grade({"O": "Europa, Mitteleuropa, Deutschland, Sueddeutschland"}) == 2
+    assert south.grade({"O": "Europa, Mitteleuropa, Deutschland, Sued - Deutschland"}) == 2
+    ciconia = by_text["a Gloria by Johannes Ciconia"]  # both needs, from music21's metadata
+    assert ciconia.grade({"META": "Johannes Ciconia ; Credo", "source": "trecento/x.xml"}) == 1
+
+
+def test_split_and_tuning_refuse_the_ninth_set():
+    assert_refused_by_split_and_tuning(FRESH9)
+
+
+@pytest.mark.slow
+def test_every_ninth_set_query_has_three_relevant_pieces_in_the_shipped_catalog():
+    records = catalog_source_records()
+    grades = fresh_grades(records, FRESH9)
+    assert not thin_queries(grades)
+    assert_no_tune_only_query_asks_for_the_same_pieces(records, grades)  # at most .33 (jigs)
+    # a paraphrase of an earlier query would ask for exactly its pieces
+    mine = {tuple(np.flatnonzero(g == 2)): t for t, g in grades.items()}
+    same = [
+        (mine[rows], q.text)
+        for q in EARLIER
+        if (rows := tuple(i for i, r in enumerate(records) if q.grade(r) == 2)) in mine
+    ]
+    assert not same
