@@ -221,12 +221,13 @@ def test_blind_sets_are_test_sections_and_can_be_skipped(tiny_fresh_run):
     assert "gated one change" in report["tuning"]["fresh7"]
     assert "tuned on at the eleventh stop" in report["tuning"]["fresh7"]
     eighth = report["fresh8"]
-    assert eighth["role"] == "test" and eighth["written"] == eval_fresh.WRITTEN8
+    assert eighth["role"] == "tune" and eighth["written"] == eval_fresh.WRITTEN8
     assert eighth["queries"] == 1
     assert {e["query"] for e in eighth["per_query"]} == {fresh8[0].text}
-    assert any(line.startswith("fresh8 queries (") and "blind test" in line for line in lines)
+    assert any(line.startswith("fresh8 queries (") and "tune set" in line for line in lines)
+    assert "tuned on at the twelfth stop" in report["tuning"]["fresh8"]
     skipped = eval_fresh.evaluate_search(engine, skip=("fresh8",))["fresh8"]
-    assert skipped["role"] == "test" and "per_query" not in skipped and skipped["skipped"]
+    assert skipped["role"] == "tune" and "per_query" not in skipped and skipped["skipped"]
     with pytest.raises(ValueError, match="no fresh query set named"):
         eval_fresh.evaluate_search(engine, skip=("fresh9",))
 
