@@ -134,7 +134,9 @@ def mean_metrics(per_query: dict[str, dict[str, float]], texts: list[str]) -> di
 def _fused_top(engine: Engine, text: str, config: Any, dense_cache: dict) -> Any:
     """``rank(w_lexical, w_facets)`` -> top rows of ``engine.search(text)`` under ``config``
     with those weights, from channels found once (``recommender.fusion``, as search fuses a
-    catalog it scores whole); dense scores are kept per (text, w_caption) in ``dense_cache``."""
+    catalog it scores whole); dense scores are kept per (text, w_caption) in ``dense_cache``.
+    ``w_lexical`` weighs a query that names facets; one that names none (or ``w_facets`` 0)
+    gets ``config.w_lexical_alone``, as search weighs it."""
     query_vec, weight, facets, lexical, terms = engine.channels(text, config)
     key = (text, config.w_caption)
     if key not in dense_cache:
@@ -147,7 +149,8 @@ def _fused_top(engine: Engine, text: str, config: Any, dense_cache: dict) -> Any
         shown = share if w_facets > 0 else []
         if not shown and lex is None:  # search then ranks by the index alone, as here
             return np.array([r for r, _ in engine._ranked(query_vec, K, None, frozenset())])
-        scores = fuse(dense, shown, lex, (weight, w_facets, w_lexical))
+        w_lex = w_lexical if shown else config.w_lexical_alone  # as search weighs it
+        scores = fuse(dense, shown, lex, (weight, w_facets, w_lex))
         return top_rows(scores, K)
 
     return rank

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -53,7 +54,7 @@ if TYPE_CHECKING:  # scipy is imported where a matrix is made: `inspire` never m
 
 FEAST = "feast"  # not a catalog column: a chorale's feast, read from its title
 MIN_SPLIT = 3  # letters of each part when a query word is read as two source words
-VERSION = "19"  # bump when tokens (lexical_tokens), fields or weights change: caches rebuilt
+VERSION = "21"  # bump when tokens (lexical_tokens), fields or weights change: caches rebuilt
 # (field label shown in `why`, catalog columns); order = order of labels in `why`
 FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("title", ("title",)),
@@ -171,14 +172,24 @@ def _pair_matrix(records: list[dict[str, Any]]) -> tuple[sparse.csc_matrix, dict
 
 
 def _pairs(record: dict[str, Any]) -> set[str]:
-    """A piece's phrases: word pairs of each of ``PAIR_COLUMNS``, and of the English of each
-    theme its label names, one by one ("Tod Koenigin Louise" = "death of Queen Louise of
-    Prussia": the label's own phrase, in English; no pair across two themes), less a theme pair
-    with a genre head word ("new folk song", "custom song": the genre, not a phrase of its own)."""
+    """A piece's phrases: word pairs of each of ``PAIR_COLUMNS``, of the English of each theme
+    its label names, one by one ("Tod Koenigin Louise" = "death of Queen Louise of Prussia": the
+    label's own phrase, in English; no pair across two themes), less a theme pair with a genre
+    head word ("new folk song", "custom song": the genre, not a phrase of its own), and of each
+    English name of a title's or note's chorale or mass ("A Mighty Fortress"; a list of names
+    read name by name). A theme's synonyms stay one text: its pairs across their commas ("magic,
+    spell"; "biblical story, Bible story" = "story ... Bible") carried three tune-set queries, and
+    splitting them at the commas lost those (2026-12-02, twelfth stop)."""
     found = {p for c in PAIR_COLUMNS for p in word_pairs(str(record.get(c) or ""))}
     for theme in label_themes(str(record.get("genre_original") or "")):
         found.update(p for p in word_pairs(theme) if GENRE_HEADS.isdisjoint(p.split()))
+    for column in ("title", "notes"):
+        for english in title_english(str(record.get(column) or "")):
+            found.update(p for name in _NAME_BREAK.split(english) for p in word_pairs(name))
     return found
+
+
+_NAME_BREAK = re.compile(r"[,;()]")  # between two names of an English list
 
 
 @dataclass

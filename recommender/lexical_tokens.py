@@ -53,6 +53,8 @@ def _stem(token: str) -> str:
     and so are words over ``MAX_STEMMED`` letters."""
     if len(token) <= 3 or len(token) > MAX_STEMMED or not token.isalpha():
         return token
+    if token in _STEM_FIXES:
+        return _STEM_FIXES[token]
     if _german_song(token):  # "Kiltlied" is no "kilt", "Weinlied" no "weine": kept whole
         return token[:-2] if token.endswith("lieder") else token
     if token.endswith("liness"):  # "loneliness" = "lonely" (Snowball: "loneli" / "lone")
@@ -71,6 +73,11 @@ def _stem(token: str) -> str:
     if len(stem) > 4 and stem.endswith("ct"):
         return stem[:-1]
     return stem
+
+
+# Snowball stems that meet a word of another meaning or miss their own: the saint "Dominic" is
+# no Latin "Domine" (both "domin"), "biblical" (biblic) is "Bible" (bibl)
+_STEM_FIXES = {"dominic": "dominic", "dominics": "dominic", "biblical": "bibl"}
 
 
 def _german_song(token: str) -> bool:

@@ -25,10 +25,14 @@ from recommender.fusion import fuse as fuse_channels
 from recommender.fusion import fused_weight, matched_words, top_rows
 from recommender.lexical import LexicalIndex
 from recommender.lexical import data_key as lexical_data_key
+from recommender.lexical_tokens import query_tokens
 from recommender.query_text import shared_cache_dir
 from recommender.search_types import Hit, SearchConfig
 
 log = logging.getLogger(__name__)
+# `why` of every hit of a query made of function words only ("the of and", "der und"): no word
+# was read as a topic, so the ranking is the text model's guess and says so
+NO_WORD_NOTE = "note: no query word read (only function words); ranked by the text model alone"
 
 
 class TextSearch:
@@ -71,7 +75,8 @@ class TextSearch:
         query_vec, total_weight, facets, lexical, terms = self.channels(query, self.config)
         if not facets and not terms:
             ranked = self._ranked(query_vec, k, mask, frozenset(), where)
-            return [self._hit(r, s / total_weight) for r, s in ranked]
+            note = NO_WORD_NOTE if not query_tokens(query) else ""
+            return [self._hit(r, s / total_weight, note) for r, s in ranked]
         return self._fused(query_vec, total_weight, facets, lexical, terms, k, mask, where)
 
     def channels(
@@ -105,7 +110,7 @@ class TextSearch:
         else over the index's candidates plus the best BM25 pieces and the best pieces having
         every facet."""
         lex = lexical if terms else None
-        weights = (weight, self.config.w_facets, self.config.w_lexical)
+        weights = (weight, self.config.w_facets, self.config.lexical_weight(bool(facets)))
         if len(self.catalog) <= self.config.exact_max:
             rows = self._reachable(query_vec, facets, lex, weights, k, mask)
         else:

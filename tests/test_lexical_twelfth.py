@@ -1,0 +1,88 @@
+"""The twelfth stop's lexical rules: a query naming no facet weighs the sources' words more,
+English chorale names are phrases, "Dominic" is no "Domine", and a query of function words only
+says that no word was read."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from cantus.errors import BadInput
+from recommender.eval_search import _fused_top
+from recommender.lexical import LexicalIndex, _pairs, tokens
+from recommender.search_types import SearchConfig
+from recommender.text_search import NO_WORD_NOTE
+from tests.test_search_lexical import _engine
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return _engine(0.5)
+
+
+def test_a_query_naming_no_facet_weighs_the_lexical_channel_by_w_lexical_alone():
+    config = SearchConfig(w_lexical=0.5, w_lexical_alone=1.5)
+    assert config.lexical_weight(facets=True) == 0.5
+    assert config.lexical_weight(facets=False) == 1.5
+    with pytest.raises(ValueError, match="finite"):
+        SearchConfig(w_lexical_alone=-1.0)
+
+
+def test_search_and_the_tuning_fusion_weigh_a_facet_free_query_alike(engine):
+    # "Coventry" names no facet: search's ranking must equal the tuning grid's (which checks
+    # its best point against search and would refuse a mismatch)
+    for alone in (0.0, 0.5, 3.0):
+        engine.config = dataclasses.replace(engine.config, w_lexical_alone=alone)
+        try:
+            for query in ("Coventry minuet", "cradle song Silesia", "Agnus Dei in 3/4"):
+                served = [engine.row(h.id) for h in engine.search(query, k=10)]
+                grid = _fused_top(engine, query, engine.config, {})
+                rows = grid(engine.config.w_lexical, engine.config.w_facets)
+                assert served == list(rows), (alone, query)
+        finally:
+            engine.config = SearchConfig(w_lexical=0.5)
+
+
+def test_a_larger_w_lexical_alone_lifts_a_title_word_over_dense_neighbours(engine):
+    scores = {}
+    for alone in (0.0, 4.0):
+        engine.config = dataclasses.replace(engine.config, w_lexical_alone=alone)
+        hits = engine.search("Coventry", k=240)
+        scores[alone] = [h.title for h in hits].index("Lady Coventry's Minuet")
+    engine.config = SearchConfig(w_lexical=0.5)
+    assert scores[4.0] == 0 and scores[0.0] > 0
+
+
+def test_english_names_of_a_chorale_are_phrases_read_name_by_name():
+    found = _pairs({"title": "Wachet auf, ruft uns die Stimme"})
+    assert "night flying" in found  # "Wake, Awake, for Night Is Flying (Sleepers, Wake)"
+    assert "flying sleeper" not in found  # no pair across two names of the list
+    assert "fortress mighti" not in _pairs({"title": "Ein feste Burg"})
+    assert "mighti fortress" in _pairs({"title": "Ein feste Burg"})
+
+
+def test_the_saint_dominic_is_no_latin_domine_and_biblical_is_bible():
+    assert tokens("Dominic") != tokens("Domine")
+    assert tokens("Dominic's") == ["dominic", "s"]
+    assert tokens("biblical") == tokens("Bible") == tokens("bibles")
+    index = LexicalIndex.build([{"title": "Domine Deus"}, {"title": "St Dominic's Reel"}])
+    scores, terms = index.scores("Dominic")
+    assert terms == ["dominic"] and int(np.argmax(scores)) == 1 and scores[0] == 0
+
+
+def test_a_query_of_function_words_only_says_no_word_was_read(engine):
+    for query in ("the of and", "der und das", "\x01 the \x02"):
+        hits = engine.search(query, k=3)
+        assert len(hits) == 3 and all(NO_WORD_NOTE in h.why for h in hits), query
+    # a query with a word (read or not) has no such note
+    assert not any(NO_WORD_NOTE in h.why for h in engine.search("Coventry", k=3))
+    assert not any(NO_WORD_NOTE in h.why for h in engine.search("zzqx", k=3))
+
+
+def test_hostile_queries_still_fail_in_one_line(engine):
+    for query in ("", "   ", "x" * 10_000):
+        with pytest.raises(BadInput) as info:
+            engine.search(query, k=3)
+        assert "\n" not in str(info.value)
