@@ -40,7 +40,8 @@ NO_LATIN_NOTE = (
 )
 NO_LETTERS_NOTE = "note: the query has no word; ranked by the text model alone"
 UNKNOWN_WORDS_NOTE = (
-    "note: no query word is in the catalog's titles, labels or notes; ranked by the text model alone"
+    "note: no query word is in the catalog's titles, labels or notes; "
+    "ranked by the text model alone"
 )
 
 

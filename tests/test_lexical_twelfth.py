@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from cantus.errors import BadInput
+from cantus.metadata import title_english
 from recommender.eval_search import _fused_top
 from recommender.lexical import LexicalIndex, _pairs, tokens
-from cantus.metadata import title_english
 from recommender.lexical_tokens import query_tokens, word_pairs
 from recommender.search_types import SearchConfig
 from recommender.text_search import (
