@@ -378,7 +378,7 @@ THEME_WORDS: dict[str, str] = {
 TITLE_SYNONYMS: tuple[tuple[str, str], ...] = (
     (r"ein.? feste burg", "A Mighty Fortress Is Our God"),
     (r"o haupt voll blut", "O Sacred Head, Now Wounded"),
-    (r"wachet auf", "Wake, Awake, for Night Is Flying (Sleepers, Wake)"),
+    (r"wachet auf,? ruft", "Wake, Awake, for Night Is Flying (Sleepers, Wake)"),
     (r"jesu,? meine freude", "Jesus, My Joy"),
     (r"nun danket alle gott", "Now Thank We All Our God"),
     (r"wie sch(ö|oe)n leuchtet der morgenstern", "How Brightly Shines the Morning Star"),
@@ -399,19 +399,19 @@ TITLE_SYNONYMS: tuple[tuple[str, str], ...] = (
     (r"\bregt\b|\bregiment", "regiment regimental"),
     (r"stabat mater", "Sorrowful Mother"),
     # what a mass's Latin name says of its feast or source (Palestrina's masses in the notes)
-    (r"angel(us|i|orum)\b|archangel", "angel, archangel"),
+    (r"angel(us|i|orum)\b|archangel", "angel; archangel"),
     (r"festis apostolorum|apostol(i|orum)\b", "feasts of the Apostles"),
     (
         r"veni (sancte|creator) spiritus|dum complerentur|[ij]am christus astra",
-        "Pentecost, Whitsun, the Holy Spirit",
+        "Pentecost; Whitsun; the Holy Spirit",
     ),
-    (r"hodie christus natus|o magnum mysterium|dies sanctificatus", "Christmas, Nativity"),
+    (r"hodie christus natus|o magnum mysterium|dies sanctificatus", "Christmas; Nativity"),
     (r"ascendo ad patrem|viri galilaei", "Ascension Day"),
-    (r"o sacrum convivium|lauda sion|panis quem ego|ecce panis", "Corpus Christi, the Eucharist"),
-    (r"nigra sum|sicut lilium|quam pulchra es|osculetur", "Song of Songs, Song of Solomon"),
-    (r"ad fugam", "canon, canonic"),
+    (r"o sacrum convivium|lauda sion|panis quem ego|ecce panis", "Corpus Christi; the Eucharist"),
+    (r"nigra sum|sicut lilium|quam pulchra es|osculetur", "Song of Songs; Song of Solomon"),
+    (r"ad fugam", "canon; canonic"),
     (r"assumpta est", "Assumption of the Virgin Mary"),
-    (r"regina c(o|oe|ae)li|salve regina|alma redemptoris", "Marian antiphon, Queen of Heaven"),
+    (r"regina c(o|oe|ae)li|salve regina|alma redemptoris", "Marian antiphon; Queen of Heaven"),
     (r"tu es petrus", "Saint Peter"),
 )
 

@@ -54,7 +54,7 @@ if TYPE_CHECKING:  # scipy is imported where a matrix is made: `inspire` never m
 
 FEAST = "feast"  # not a catalog column: a chorale's feast, read from its title
 MIN_SPLIT = 3  # letters of each part when a query word is read as two source words
-VERSION = "21"  # bump when tokens (lexical_tokens), fields or weights change: caches rebuilt
+VERSION = "22"  # bump when tokens (lexical_tokens), fields or weights change: caches rebuilt
 # (field label shown in `why`, catalog columns); order = order of labels in `why`
 FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("title", ("title",)),
@@ -189,7 +189,9 @@ def _pairs(record: dict[str, Any]) -> set[str]:
     return found
 
 
-_NAME_BREAK = re.compile(r"[,;()]")  # between two names of an English list
+# between two names of an English list ("Pentecost; Whitsun"; "... (Sleepers, Wake)"): a
+# comma stays inside a name ("O Sacred Head, Now Wounded")
+_NAME_BREAK = re.compile(r"[;()]")
 
 
 @dataclass

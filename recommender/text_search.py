@@ -10,6 +10,7 @@ else the index's candidates plus the best BM25 and every-facet rows), and
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -30,9 +31,18 @@ from recommender.query_text import shared_cache_dir
 from recommender.search_types import Hit, SearchConfig
 
 log = logging.getLogger(__name__)
-# `why` of every hit of a query made of function words only ("the of and", "der und"): no word
-# was read as a topic, so the ranking is the text model's guess and says so
+# `why` of every hit of a query no word of which the lexical channel read, by cause: the ranking
+# is then the text model's guess alone and says so
 NO_WORD_NOTE = "note: no query word read (only function words); ranked by the text model alone"
+NO_LATIN_NOTE = (
+    "note: no query word read (the sources' words are read in Latin script); "
+    "ranked by the text model alone"
+)
+NO_LETTERS_NOTE = "note: the query has no word; ranked by the text model alone"
+UNKNOWN_WORDS_NOTE = (
+    "note: no query word is in the catalog's titles, labels or notes; "
+    "ranked by the text model alone"
+)
 
 
 class TextSearch:
@@ -75,9 +85,21 @@ class TextSearch:
         query_vec, total_weight, facets, lexical, terms = self.channels(query, self.config)
         if not facets and not terms:
             ranked = self._ranked(query_vec, k, mask, frozenset(), where)
-            note = NO_WORD_NOTE if not query_tokens(query) else ""
+            note = self._unread_note(query)
             return [self._hit(r, s / total_weight, note) for r, s in ranked]
         return self._fused(query_vec, total_weight, facets, lexical, terms, k, mask, where)
+
+    def _unread_note(self, query: str) -> str:
+        """Why no query word reached the lexical channel ("": the channel is off)."""
+        if self.config.w_lexical <= 0 and self.config.w_lexical_alone <= 0:
+            return ""
+        if query_tokens(query):
+            return UNKNOWN_WORDS_NOTE
+        latin = any(c.isascii() and c.isalpha() for c in query)
+        foreign = any(c.isalpha() and not _latin_letter(c) for c in query)
+        if foreign:
+            return NO_LATIN_NOTE
+        return NO_WORD_NOTE if latin else NO_LETTERS_NOTE
 
     def channels(
         self, query: str, config: SearchConfig
@@ -256,3 +278,8 @@ class TextSearch:
             raise ValueError(msg)
         mask = (self.catalog["tonic"].astype(str) == tonic).to_numpy()
         return mask & (self.catalog["mode"].astype(str) == mode).to_numpy() if mode else mask
+
+
+def _latin_letter(char: str) -> bool:
+    """A letter of the Latin script ("e", "é", "ß"), which the lexical channel folds and reads."""
+    return unicodedata.name(char, "").startswith("LATIN")

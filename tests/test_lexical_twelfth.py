@@ -10,10 +10,17 @@ import numpy as np
 import pytest
 
 from cantus.errors import BadInput
+from cantus.metadata import title_english
 from recommender.eval_search import _fused_top
 from recommender.lexical import LexicalIndex, _pairs, tokens
+from recommender.lexical_tokens import query_tokens, word_pairs
 from recommender.search_types import SearchConfig
-from recommender.text_search import NO_WORD_NOTE
+from recommender.text_search import (
+    NO_LATIN_NOTE,
+    NO_LETTERS_NOTE,
+    NO_WORD_NOTE,
+    UNKNOWN_WORDS_NOTE,
+)
 from tests.test_search_lexical import _engine
 
 
@@ -63,6 +70,18 @@ def test_english_names_of_a_chorale_are_phrases_read_name_by_name():
     assert "mighti fortress" in _pairs({"title": "Ein feste Burg"})
 
 
+def test_a_comma_inside_an_english_name_keeps_its_pairs_and_a_list_splits_at_semicolons():
+    found = _pairs({"title": "O Haupt voll Blut und Wunden"})
+    assert "head wound" in found  # "O Sacred Head, Now Wounded": one name, comma inside
+    found = _pairs({"title": "Missa Veni Creator Spiritus"})
+    assert "whitsun holi" not in found and "holi spirit" in found  # "Pentecost; Whitsun; ..."
+
+
+def test_only_bachs_wachet_auf_is_sleepers_wake_not_a_journeymans_song():
+    assert title_english("Wachet auf, ruft uns die Stimme (BWV 140.7)")
+    assert title_english("WACHET AUF WACHET AUF") == []
+
+
 def test_the_saint_dominic_is_no_latin_domine_and_biblical_is_bible():
     assert tokens("Dominic") != tokens("Domine")
     assert tokens("Dominic's") == ["dominic", "s"]
@@ -72,13 +91,31 @@ def test_the_saint_dominic_is_no_latin_domine_and_biblical_is_bible():
     assert terms == ["dominic"] and int(np.argmax(scores)) == 1 and scores[0] == 0
 
 
-def test_a_query_of_function_words_only_says_no_word_was_read(engine):
-    for query in ("the of and", "der und das", "\x01 the \x02"):
+def test_a_query_no_word_of_which_was_read_says_why(engine):
+    for query in ("the of and", "der und das", "\x01 the \x02", "I am looking for something"):
         hits = engine.search(query, k=3)
         assert len(hits) == 3 and all(NO_WORD_NOTE in h.why for h in hits), query
-    # a query with a word (read or not) has no such note
-    assert not any(NO_WORD_NOTE in h.why for h in engine.search("Coventry", k=3))
-    assert not any(NO_WORD_NOTE in h.why for h in engine.search("zzqx", k=3))
+    for query, note in (
+        ("茉莉花", NO_LATIN_NOTE),
+        ("Молитва", NO_LATIN_NOTE),
+        ("!!!", NO_LETTERS_NOTE),
+        ("zzqx", UNKNOWN_WORDS_NOTE),
+    ):
+        hits = engine.search(query, k=3)
+        assert hits and all(note in h.why for h in hits), query
+    # a query with a word the catalog has carries no such note
+    assert not any("note: " in h.why for h in engine.search("Coventry", k=3))
+
+
+def test_stop_words_are_dropped_as_typed_not_only_as_stemmed():
+    # "something" stems to "someth", "melody" to "melodi", "looking" to "look": no stop word
+    # spells those stems, so checking only the stem kept them as topics
+    assert query_tokens("I am looking for something") == []
+    assert query_tokens("please play something by Bach") == ["bach"]
+    assert query_tokens("a melody from Ireland") == ["ireland"]
+    assert word_pairs("a melody from Ireland") == []
+    # a content word whose stem meets a stop word's stem keeps its meaning
+    assert query_tokens("Look before you") == ["look"] and query_tokens("at noon") == ["noon"]
 
 
 def test_hostile_queries_still_fail_in_one_line(engine):
