@@ -28,7 +28,7 @@ def register(reg: Registry) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="leave a fresh query set (fresh .. fresh9) out of this run, e.g. a blind "
+        help="leave a fresh query set (fresh .. fresh10) out of this run, e.g. a blind "
         "set someone else scores; repeatable",
     )
 

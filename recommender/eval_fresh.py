@@ -6,8 +6,9 @@ read query by query at the sixth stop of 2026-12-01 and tuned on (label words, l
 so from then on they are *tune* sets: their figures are no blind test. Sets 3 to 6 followed at
 the tenth stop of 2026-12-02 (developed on, read per query: ``TUNING`` says what), set 7
 (``fresh7``) at the eleventh, after it gated one change at the tenth, set 8 (``fresh8``) at the
-twelfth, after it gated one change at the eleventh. The newest set (``fresh9``) stays
-*test*: never read per query, never tuned on. ``skip`` leaves a set out (its section says
+twelfth, after it gated one change at the eleventh, set 9 (``fresh9``) also at the twelfth,
+after it gated one change there. The newest set (``fresh10``) stays *test*: never read per
+query, never tuned on. ``skip`` leaves a set out (its section says
 so) for a run whose author must not see it.
 
 ``evaluate_fresh`` grades one blind set (``fresh``: ``recommender.fresh_queries.FRESH``;
@@ -19,9 +20,10 @@ while the search changes of 2026-12-01's fifth stop were being made; ``fresh4``:
 ``recommender.fresh_queries6.FRESH6``, by a sixth hand during the ninth stop; ``fresh7``:
 ``recommender.fresh_queries7.FRESH7``, by a seventh hand during the tenth stop; ``fresh8``:
 ``recommender.fresh_queries8.FRESH8``, by an eighth hand during the eleventh stop; ``fresh9``:
-``recommender.fresh_queries9.FRESH9``, by a ninth hand during the twelfth stop) from the same raw
-source records as ``recommender.eval_search`` (ABC ``R:``/``O:``/``T:``, music21 corpus metadata,
-music21 meter/key), ranks each query with the methods of the test half -- cantus as served
+``recommender.fresh_queries9.FRESH9``, by a ninth hand during the twelfth stop; ``fresh10``:
+``recommender.fresh_queries10.FRESH10``, by a tenth hand later in the twelfth stop) from the
+same raw source records as ``recommender.eval_search`` (ABC ``R:``/``O:``/``T:``, music21 corpus
+metadata, music21 meter/key), ranks each query with the methods of the test half -- cantus as served
 (``SearchConfig``, whose constants the tune half chose), the tune half's grid best of the run,
 cantus without its lexical channel, BM25 over all metadata,
 MiniLM over captions, random -- and reports mean and per-family nDCG@10 and strict P@10, plus
@@ -63,13 +65,16 @@ from recommender.fresh_queries8 import FRESH8
 from recommender.fresh_queries8 import WRITTEN as WRITTEN8
 from recommender.fresh_queries9 import FRESH9
 from recommender.fresh_queries9 import WRITTEN as WRITTEN9
+from recommender.fresh_queries10 import FRESH10
+from recommender.fresh_queries10 import WRITTEN as WRITTEN10
 from recommender.search_types import SearchConfig
 from recommender.source_queries import Record, SourceQuery, split_off_topic
 
 Ranker = Callable[[str], np.ndarray]  # query text -> top-10 catalog rows
 # report section names, in the order they are scored
 FRESH_SECTIONS = (
-    "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9"
+    "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9",
+    "fresh10",
 )  # fmt: skip
 SET_ROLES = {  # module doc
     "fresh": "tune",
@@ -80,7 +85,8 @@ SET_ROLES = {  # module doc
     "fresh6": "tune",
     "fresh7": "tune",
     "fresh8": "tune",
-    "fresh9": "test",
+    "fresh9": "tune",
+    "fresh10": "test",
 }
 ROLE_NOTES = {
     "tune": "tune set (since the stop its TUNING note names): read per query and tuned on; "
@@ -111,7 +117,9 @@ TUNING = {
     "narrative songs): a tune set",
     "fresh8": "written blind at the eleventh stop; its mean and family means gated one change "
     "there; read per query and tuned on at the twelfth stop (w_lexical_alone): a tune set",
-    "fresh9": "nothing tuned; written blind at the twelfth stop",
+    "fresh9": "written blind at the twelfth stop; gated one change there; read per query and "
+    "tuned on later in the twelfth stop: a tune set",
+    "fresh10": "nothing tuned; written blind at the twelfth stop",
     "w_lexical_alone (SearchConfig; a query naming no facet)": "the tune half with fresh .. "
     "fresh8 (all tune sets): best mean nDCG@10 over the nine with no family down > 0.03",
 }
@@ -130,6 +138,7 @@ def fresh_set(name: str) -> tuple[tuple[SourceQuery, ...], str]:
         "fresh7": (FRESH7, WRITTEN7),
         "fresh8": (FRESH8, WRITTEN8),
         "fresh9": (FRESH9, WRITTEN9),
+        "fresh10": (FRESH10, WRITTEN10),
     }
     if name not in sets:
         msg = f"no blind query set named {name!r} (known: {', '.join(sets)})"

@@ -10,7 +10,7 @@ tuning chose; this run's grid best is a row of its own, and the served constants
 without its lexical channel (the previous version), BM25 over all metadata (rank-bm25 over the
 catalog's ``text``), MiniLM over captions, and random, per family.
 ``recommender.eval_fresh.evaluate_search`` then scores the blind fresh sets the same way
-(sections ``fresh`` .. ``fresh9``), after every constant is fixed; this module never imports it."""
+(sections ``fresh`` .. ``fresh10``), after every constant is fixed; this module never imports it."""
 
 from __future__ import annotations
 

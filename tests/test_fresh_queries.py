@@ -121,7 +121,10 @@ def _tiny_sets() -> tuple[tuple[SourceQuery, ...], ...]:
     fresh9 = (
         SourceQuery("an Irish waltz tune", "combined", (RT("waltz"), O("irish")), fresh=True),
     )
-    return tuned, fresh, fresh2, fresh3, fresh4, fresh5, fresh6, fresh7, fresh8, fresh9
+    fresh10 = (
+        SourceQuery("a German lullaby tune", "combined", (RT("lullaby"), O("german")), fresh=True),
+    )
+    return tuned, fresh, fresh2, fresh3, fresh4, fresh5, fresh6, fresh7, fresh8, fresh9, fresh10
 
 
 @pytest.fixture
@@ -138,27 +141,20 @@ def tiny_fresh_run(monkeypatch):
          "mode": r.mode, "R": r.form, "T": r.title, "O": r.origin}
         for r in rows.itertuples()
     ]  # fmt: skip
-    tuned, fresh, fresh2, fresh3, fresh4, fresh5, fresh6, fresh7, fresh8, fresh9 = _tiny_sets()
+    tuned, *sets = _tiny_sets()
     texts = rows.assign(text=rows["title"] + " " + rows["form"] + " " + rows["origin"])
     monkeypatch.setattr(eval_search, "ALL_QUERIES", tuned)
     monkeypatch.setattr(eval_search, "split", lambda: source_queries.split(tuned, ()))
     monkeypatch.setattr(eval_search, "GRID", {k: v[:1] for k, v in eval_search.GRID.items()})
     monkeypatch.setattr(eval_search, "source_records", lambda catalog: records)
     monkeypatch.setattr(catalog_module, "load_catalog", lambda *a, **k: texts)
-    monkeypatch.setattr(eval_fresh, "FRESH", fresh)
-    monkeypatch.setattr(eval_fresh, "FRESH2", fresh2)
-    monkeypatch.setattr(eval_fresh, "FRESH3", fresh3)
-    monkeypatch.setattr(eval_fresh, "FRESH4", fresh4)
-    monkeypatch.setattr(eval_fresh, "FRESH5", fresh5)
-    monkeypatch.setattr(eval_fresh, "FRESH6", fresh6)
-    monkeypatch.setattr(eval_fresh, "FRESH7", fresh7)
-    monkeypatch.setattr(eval_fresh, "FRESH8", fresh8)
-    monkeypatch.setattr(eval_fresh, "FRESH9", fresh9)
-    return engine, (fresh, fresh2, fresh3, fresh4, fresh5, fresh6, fresh7, fresh8, fresh9)
+    for i, queries in enumerate(sets, start=1):  # FRESH, FRESH2 .. FRESH10
+        monkeypatch.setattr(eval_fresh, f"FRESH{i if i > 1 else ''}", queries)
+    return engine, tuple(sets)
 
 
 def test_the_fresh_sections_are_scored_beside_the_test_half(tiny_fresh_run):
-    """Each fresh set (``fresh`` .. ``fresh9``) gets every test-half method, is scored with the
+    """Each fresh set (``fresh`` .. ``fresh10``) gets every test-half method, is scored with the
     tuned constants, and never enters the tune or test half."""
     from recommender import eval_fresh
 
@@ -192,13 +188,14 @@ def test_the_fresh_sections_are_scored_beside_the_test_half(tiny_fresh_run):
 
 
 def test_blind_sets_are_test_sections_and_can_be_skipped(tiny_fresh_run):
-    """Sets 3 to 6 are tune sections since the tenth stop, set 7 since the eleventh and set 8
-    since the twelfth, set 9 the blind test section, in the report and its summary; ``skip``
-    leaves one out (its section says so), an unknown name is refused."""
+    """Sets 3 to 6 are tune sections since the tenth stop, set 7 since the eleventh and sets 8
+    and 9 since the twelfth, set 10 the blind test section, in the report and its summary;
+    ``skip`` leaves one out (its section says so), an unknown name is refused."""
     from recommender import eval_fresh
     from recommender.evaluate import summary_lines
 
-    engine, (_, _, fresh3, fresh4, fresh5, fresh6, fresh7, fresh8, fresh9) = tiny_fresh_run
+    engine, sets = tiny_fresh_run
+    _, _, fresh3, fresh4, fresh5, fresh6, fresh7, fresh8, fresh9, fresh10 = sets
     report = eval_fresh.evaluate_search(engine)
     lines = summary_lines({"source_queries": report})
     assert any(line.startswith("fresh queries (") and "tune set" in line for line in lines)
@@ -231,14 +228,20 @@ def test_blind_sets_are_test_sections_and_can_be_skipped(tiny_fresh_run):
     assert any(line.startswith("fresh8 queries (") and "tune set" in line for line in lines)
     assert "tuned on at the twelfth stop" in report["tuning"]["fresh8"]
     ninth = report["fresh9"]
-    assert ninth["role"] == "test" and ninth["written"] == eval_fresh.WRITTEN9
+    assert ninth["role"] == "tune" and ninth["written"] == eval_fresh.WRITTEN9
     assert ninth["queries"] == 1
     assert {e["query"] for e in ninth["per_query"]} == {fresh9[0].text}
-    assert any(line.startswith("fresh9 queries (") and "blind test" in line for line in lines)
-    skipped = eval_fresh.evaluate_search(engine, skip=("fresh9",))["fresh9"]
+    assert any(line.startswith("fresh9 queries (") and "tune set" in line for line in lines)
+    assert "gated one change there" in report["tuning"]["fresh9"]
+    tenth = report["fresh10"]
+    assert tenth["role"] == "test" and tenth["written"] == eval_fresh.WRITTEN10
+    assert tenth["queries"] == 1
+    assert {e["query"] for e in tenth["per_query"]} == {fresh10[0].text}
+    assert any(line.startswith("fresh10 queries (") and "blind test" in line for line in lines)
+    skipped = eval_fresh.evaluate_search(engine, skip=("fresh10",))["fresh10"]
     assert skipped["role"] == "test" and "per_query" not in skipped and skipped["skipped"]
     with pytest.raises(ValueError, match="no fresh query set named"):
-        eval_fresh.evaluate_search(engine, skip=("fresh10",))
+        eval_fresh.evaluate_search(engine, skip=("fresh11",))
 
 
 @pytest.mark.slow

@@ -61,11 +61,11 @@ def test_split_and_tuning_refuse_the_second_set():
 
 def test_each_section_names_its_own_set_and_an_unknown_name_is_refused():
     sections = list(FRESH_SECTIONS)
-    assert sections == ["fresh", *(f"fresh{i}" for i in range(2, 10))]  # fresh .. fresh9
+    assert sections == ["fresh", *(f"fresh{i}" for i in range(2, 11))]  # fresh .. fresh10
     assert fresh_set("fresh")[0] == FRESH and fresh_set("fresh2")[0] == FRESH2
     assert "10i" in fresh_set("fresh2")[1] and "blind" in fresh_set("fresh2")[1]
-    with pytest.raises(ValueError, match="no blind query set named 'fresh10'"):
-        fresh_set("fresh10")
+    with pytest.raises(ValueError, match="no blind query set named 'fresh11'"):
+        fresh_set("fresh11")
 
 
 def test_blind_sets_sharing_a_query_are_refused(monkeypatch):

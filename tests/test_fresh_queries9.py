@@ -54,7 +54,7 @@ def test_ninth_set_is_new_and_has_the_asked_families():
     assert Counter(q.family for q in FRESH9) == FAMILIES
     assert all(q.fresh for q in FRESH9)
     assert "blind" in WRITTEN and "10s9" in WRITTEN
-    assert SET_ROLES["fresh9"] == "test" and SET_ROLES["fresh8"] == "tune"
+    assert SET_ROLES["fresh9"] == "tune" and SET_ROLES["fresh8"] == "tune"  # tuned on at the 12th
 
 
 def test_every_ninth_set_judge_grades_its_fixture_pieces_relevant_and_others_not():
