@@ -27,6 +27,7 @@ from cantus.catalog_metadata import abc_tunes, corpus_metadata
 from cantus.metadata import abc_fields, chorale_title
 from cantus.works import corpus_root
 from recommender.engine import Engine
+from recommender.facets import names_musical_facet
 from recommender.fusion import fuse, top_rows
 from recommender.metrics import ndcg_at_k, precision_at_k
 from recommender.source_queries import (
@@ -135,21 +136,22 @@ def _fused_top(engine: Engine, text: str, config: Any, dense_cache: dict) -> Any
     """``rank(w_lexical, w_facets)`` -> top rows of ``engine.search(text)`` under ``config``
     with those weights, from channels found once (``recommender.fusion``, as search fuses a
     catalog it scores whole); dense scores are kept per (text, w_caption) in ``dense_cache``.
-    ``w_lexical`` weighs a query that names facets; one that names none (or ``w_facets`` 0)
-    gets ``config.w_lexical_alone``, as search weighs it."""
+    ``w_lexical`` weighs a query that names a mood, pace, meter or key; one that names none
+    or forms only (or ``w_facets`` 0) gets ``config.w_lexical_alone``, as search weighs it."""
     query_vec, weight, facets, lexical, terms = engine.channels(text, config)
     key = (text, config.w_caption)
     if key not in dense_cache:
         dense_cache[key] = engine._dense_scores(query_vec, np.arange(len(engine.catalog)))
     dense = dense_cache[key]
     share = [np.mean(facets, axis=0)] if facets else []  # what fuse takes the mean of, once
+    musical = names_musical_facet(text)
 
     def rank(w_lexical: float, w_facets: float) -> np.ndarray:
         lex = lexical if terms and w_lexical > 0 else None
         shown = share if w_facets > 0 else []
         if not shown and lex is None:  # search then ranks by the index alone, as here
             return np.array([r for r, _ in engine._ranked(query_vec, K, None, frozenset())])
-        w_lex = w_lexical if shown else config.w_lexical_alone  # as search weighs it
+        w_lex = w_lexical if shown and musical else config.w_lexical_alone  # as search does
         scores = fuse(dense, shown, lex, (weight, w_facets, w_lex))
         return top_rows(scores, K)
 

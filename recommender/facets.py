@@ -80,6 +80,15 @@ def _query_facets(query: str) -> tuple[tuple[str, Callable[[Any], bool]], ...]:
     return tuple(dict(facets).items())  # one per name
 
 
+def names_musical_facet(query: str) -> bool:
+    """Whether ``query`` names a mood, pace, meter, mode or key, not only forms: a form's name
+    is a word the lexical channel reads too ("ballad", "madrigal", "game song"), so a query
+    naming forms alone weighs the sources' words as one naming no facet
+    (``SearchConfig.lexical_weight``)."""
+    named = [name for name, _ in query_facets(query)]
+    return any(not n.startswith("form:") for n in named) or bool(query_keys(query))
+
+
 def _one_per_attribute(
     found: list[tuple[str, Callable[[Any], bool], bool, int]],
 ) -> list[tuple[str, Callable[[Any], bool], bool, int]]:

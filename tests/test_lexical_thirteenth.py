@@ -1,0 +1,65 @@
+"""The thirteenth stop's lexical rule: a query naming forms only weighs the sources' words as
+one naming no facet (a form's name is a word the lexical channel reads too)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from recommender.eval_search import _fused_top
+from recommender.facets import names_musical_facet
+from recommender.search_types import SearchConfig
+from tests.test_search_lexical import _engine
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return _engine(0.5)
+
+
+@pytest.mark.parametrize(
+    ("query", "musical"),
+    [
+        ("a ballad about a king's daughter", False),
+        ("a madrigal by Jacopo da Bologna", False),
+        ("Coventry minuet", False),
+        ("Coventry", False),
+        ("a sad ballad", True),  # a mood
+        ("a fast reel", True),  # a pace
+        ("a minuet in 3/4", True),  # a meter
+        ("a jig in D", True),  # a key
+    ],
+)
+def test_a_form_is_no_musical_facet_but_mood_pace_meter_and_key_are(query, musical):
+    assert names_musical_facet(query) is musical
+
+
+def _scores(engine, query: str, alone: float) -> list[tuple[str, float]]:
+    engine.config = dataclasses.replace(engine.config, w_lexical_alone=alone)
+    try:
+        return [(h.id, round(h.score, 9)) for h in engine.search(query, k=10)]
+    finally:
+        engine.config = SearchConfig(w_lexical=0.5)
+
+
+def test_a_form_only_query_is_weighed_by_w_lexical_alone_a_mood_query_is_not(engine):
+    # "minuet" names a form only: w_lexical_alone moves its ranking's scores
+    assert _scores(engine, "Coventry minuet", 0.1) != _scores(engine, "Coventry minuet", 3.0)
+    # "sad" names a mood: w_lexical weighs it, whatever w_lexical_alone is
+    sad = "a sad Coventry minuet"
+    assert _scores(engine, sad, 0.1) == _scores(engine, sad, 3.0)
+
+
+def test_search_and_the_tuning_fusion_weigh_form_and_mood_queries_alike(engine):
+    # the tuning grid checks its best point against search and refuses a mismatch
+    for alone in (0.1, 0.7, 3.0):
+        engine.config = dataclasses.replace(engine.config, w_lexical_alone=alone)
+        try:
+            for query in ("Coventry minuet", "a sad Coventry minuet", "lullaby Silesia"):
+                served = [engine.row(h.id) for h in engine.search(query, k=10)]
+                grid = _fused_top(engine, query, engine.config, {})
+                rows = grid(engine.config.w_lexical, engine.config.w_facets)
+                assert served == list(rows), (alone, query)
+        finally:
+            engine.config = SearchConfig(w_lexical=0.5)
