@@ -63,3 +63,26 @@ def test_search_and_the_tuning_fusion_weigh_form_and_mood_queries_alike(engine):
                 assert served == list(rows), (alone, query)
         finally:
             engine.config = SearchConfig(w_lexical=0.5)
+
+
+def test_the_tuning_grid_tries_w_lexical_alone(monkeypatch):
+    # "Coventry" names no facet: only w_lexical_alone moves it, and the grid finds the value
+    # that puts Lady Coventry's Minuet (row 18) first
+    import numpy as np
+
+    import recommender.eval_search as eval_search
+    from recommender.source_queries import SourceQuery
+
+    assert "w_lexical_alone" in eval_search.GRID
+    grid = {k: v[:1] for k, v in eval_search.GRID.items()}
+    grid.update({"w_lexical": (0.5,), "w_lexical_alone": (0.0, 4.0)})
+    monkeypatch.setattr(eval_search, "GRID", grid)
+    engine = _engine(0.5)
+    query = SourceQuery("Coventry", "dance", ())
+    grades = np.zeros(len(engine.catalog))
+    grades[18] = 2.0
+    monkeypatch.setattr(eval_search, "split", lambda: {"tune": [query], "test": []})
+    tuned, trials = eval_search.tune_weights(engine, [query], {query.text: grades})
+    assert len(trials) == 2 and tuned["w_lexical_alone"] == 4.0
+    assert [t["nDCG@10"] for t in trials][0] < 1.0 == trials[1]["nDCG@10"]
+    assert engine.config.w_lexical_alone == 0.7  # the engine's own settings are restored
