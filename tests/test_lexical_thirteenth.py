@@ -84,5 +84,5 @@ def test_the_tuning_grid_tries_w_lexical_alone(monkeypatch):
     monkeypatch.setattr(eval_search, "split", lambda: {"tune": [query], "test": []})
     tuned, trials = eval_search.tune_weights(engine, [query], {query.text: grades})
     assert len(trials) == 2 and tuned["w_lexical_alone"] == 4.0
-    assert [t["nDCG@10"] for t in trials][0] < 1.0 == trials[1]["nDCG@10"]
+    assert trials[0]["nDCG@10"] < 1.0 == trials[1]["nDCG@10"]
     assert engine.config.w_lexical_alone == 0.7  # the engine's own settings are restored
