@@ -27,7 +27,7 @@ from cantus.catalog_metadata import abc_tunes, corpus_metadata
 from cantus.metadata import abc_fields, chorale_title
 from cantus.works import corpus_root
 from recommender.engine import Engine
-from recommender.facets import names_musical_facet
+from recommender.facets import names_musical_facet, names_topic
 from recommender.fusion import fuse, top_rows
 from recommender.metrics import ndcg_at_k, precision_at_k
 from recommender.source_queries import (
@@ -140,14 +140,14 @@ def _fused_top(engine: Engine, text: str, config: Any, dense_cache: dict) -> Any
     search fuses a catalog it scores whole); dense scores are kept per (text, w_caption) in
     ``dense_cache``. ``w_lexical`` weighs a query that names a mood, pace, meter or key; one
     that names none or forms only (or ``w_facets`` 0) gets ``w_lexical_alone`` (default
-    ``config``'s), as search weighs it."""
+    ``config``'s; at least ``config.w_lexical_topic`` if it names a topic), as search weighs it."""
     query_vec, weight, facets, lexical, terms = engine.channels(text, config)
     key = (text, config.w_caption)
     if key not in dense_cache:
         dense_cache[key] = engine._dense_scores(query_vec, np.arange(len(engine.catalog)))
     dense = dense_cache[key]
     share = [np.mean(facets, axis=0)] if facets else []  # what fuse takes the mean of, once
-    musical = names_musical_facet(text)
+    musical, topic = names_musical_facet(text), names_topic(text)
     seen: dict[tuple, np.ndarray] = {}  # grid points that weigh this query alike rank alike
 
     def rank(w_lexical: float, w_facets: float, w_lexical_alone: float | None = None) -> np.ndarray:
@@ -156,7 +156,9 @@ def _fused_top(engine: Engine, text: str, config: Any, dense_cache: dict) -> Any
         if not shown and lex is None:  # search then ranks by the index alone, as here
             return np.array([r for r, _ in engine._ranked(query_vec, K, None, frozenset())])
         alone = config.w_lexical_alone if w_lexical_alone is None else w_lexical_alone
-        w_lex = w_lexical if shown and musical else alone  # as search weighs it
+        if topic:  # as SearchConfig.lexical_weight weighs it
+            alone = max(alone, config.w_lexical_topic)
+        w_lex = w_lexical if shown and musical else alone
         point = (lex is None, w_facets if shown else 0.0, w_lex)
         if point not in seen:
             seen[point] = top_rows(fuse(dense, shown, lex, (weight, w_facets, w_lex)), K)

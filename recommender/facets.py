@@ -89,6 +89,17 @@ def names_musical_facet(query: str) -> bool:
     return any(not n.startswith("form:") for n in named) or bool(query_keys(query))
 
 
+# a query that says what a piece is about or named for ("a song about a widow", "a tune named
+# for a young lady"): its topic is a word of the title, lyrics or label, not of the captions
+_TOPIC = re.compile(r"\b(?:about|named\s+(?:for|after))\b", re.IGNORECASE)
+
+
+def names_topic(query: str) -> bool:
+    """Whether ``query`` says what the piece is about or named for (``SearchConfig.
+    lexical_weight``: the sources' words then weigh ``w_lexical_topic``)."""
+    return _TOPIC.search(query) is not None
+
+
 def _one_per_attribute(
     found: list[tuple[str, Callable[[Any], bool], bool, int]],
 ) -> list[tuple[str, Callable[[Any], bool], bool, int]]:

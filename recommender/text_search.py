@@ -24,6 +24,7 @@ from recommender.facets import (
     EVIDENCE_COLUMNS,
     FacetRows,
     names_musical_facet,
+    names_topic,
     query_facets,
     query_keys,
 )
@@ -84,7 +85,8 @@ class TextSearch:
             note = NO_WORD_NOTE if not query_tokens(query) else ""
             return [self._hit(r, s / total_weight, note) for r, s in ranked]
         # a query naming forms only weighs words as one naming no facet (a form is a word too)
-        w_lexical = self.config.lexical_weight(bool(facets) and names_musical_facet(query))
+        musical = bool(facets) and names_musical_facet(query)
+        w_lexical = self.config.lexical_weight(musical, names_topic(query))
         return self._fused(
             query_vec, total_weight, facets, lexical, terms, k, mask, where, w_lexical
         )

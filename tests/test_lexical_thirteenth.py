@@ -1,5 +1,7 @@
-"""The thirteenth stop's lexical rule: a query naming forms only weighs the sources' words as
-one naming no facet (a form's name is a word the lexical channel reads too)."""
+"""The thirteenth stop's lexical rules: a query naming forms only weighs the sources' words as
+one naming no facet (a form's name is a word the lexical channel reads too); one that says what
+a piece is about or named for weighs them by w_lexical_topic; the tuning grid tries
+w_lexical_alone."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import dataclasses
 import pytest
 
 from recommender.eval_search import _fused_top
-from recommender.facets import names_musical_facet
+from recommender.facets import names_musical_facet, names_topic
 from recommender.search_types import SearchConfig
 from tests.test_search_lexical import _engine
 
@@ -86,3 +88,46 @@ def test_the_tuning_grid_tries_w_lexical_alone(monkeypatch):
     assert len(trials) == 2 and tuned["w_lexical_alone"] == 4.0
     assert trials[0]["nDCG@10"] < 1.0 == trials[1]["nDCG@10"]
     assert engine.config.w_lexical_alone == 0.7  # the engine's own settings are restored
+
+
+@pytest.mark.parametrize(
+    ("query", "topic"),
+    [
+        ("a song about a widow", True),
+        ("a tune named for a young lady (Miss ...)", True),
+        ("a reel named after a town", True),
+        ("ABOUT the Rhine", True),
+        ("a roundabout dance", False),  # a word, not the phrasing
+        ("a tune for the fiddle", False),
+        ("named", False),
+    ],
+)
+def test_a_topic_is_what_a_query_says_a_piece_is_about_or_named_for(query, topic):
+    assert names_topic(query) is topic
+
+
+def test_a_topic_query_naming_no_musical_facet_weighs_words_by_w_lexical_topic():
+    config = SearchConfig(w_lexical=0.5, w_lexical_alone=0.7, w_lexical_topic=1.5)
+    assert config.lexical_weight(facets=False, topic=True) == 1.5
+    assert config.lexical_weight(facets=False, topic=False) == 0.7
+    assert config.lexical_weight(facets=True, topic=True) == 0.5  # a mood keeps w_lexical
+    assert SearchConfig(w_lexical_alone=2.0, w_lexical_topic=1.0).lexical_weight(False, True) == 2.0
+    with pytest.raises(ValueError, match="finite"):
+        SearchConfig(w_lexical_topic=-1.0)
+
+
+def test_search_weighs_a_topic_query_by_w_lexical_topic_and_tuning_alike(engine):
+    def ranked(query: str, topic: float) -> list[tuple[str, float]]:
+        engine.config = dataclasses.replace(engine.config, w_lexical_topic=topic)
+        try:
+            served = [engine.row(h.id) for h in engine.search(query, k=10)]
+            rows = _fused_top(engine, query, engine.config, {})(0.5, engine.config.w_facets)
+            assert served == list(rows), (query, topic)
+            return [(h.id, round(h.score, 9)) for h in engine.search(query, k=10)]
+        finally:
+            engine.config = SearchConfig(w_lexical=0.5)
+
+    assert ranked("a tune about Coventry", 0.1) != ranked("a tune about Coventry", 3.0)
+    assert ranked("a tune from Coventry", 0.1) == ranked("a tune from Coventry", 3.0)
+    sad = "a sad minuet about Coventry"  # names a mood: w_lexical weighs it
+    assert ranked(sad, 0.1) == ranked(sad, 3.0)
