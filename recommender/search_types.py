@@ -71,14 +71,14 @@ class SearchConfig:
     # Bologna") is weighed as one naming none: its form is a word the lexical channel reads
     # too. Chosen on the tune half with sets 1-9 (all tune sets): mean nDCG@10 of the ten
     # 0.8453 -> 0.8503 at 0.7 (0.8515 with forms at 1.0, but the tune half's genre family
-    # -0.03), no family down more than 0.008.
+    # -0.028), no family down more than 0.008.
     w_lexical_alone: float = 0.7
     # w_lexical of a query naming no mood, pace, meter or key that says what a piece is about
     # or named for ("a song about a widow": ``recommender.facets.names_topic``): the topic
     # lives in titles, lyrics and labels, where captions' look-alikes drowned it. Chosen on the
     # tune half with sets 1-9 (all tune sets, 2026-12-02, thirteenth stop): mean nDCG@10 of
     # the ten 0.8503 at 0.7 (as w_lexical_alone), 0.8529 at 1.0, 0.8535 at 1.2; 19 queries
-    # change at 1.0, 15 up, 2 down ("a song about the seasons of the year" 0.53 -> 0.13).
+    # change at 1.0, 17 up, 2 down ("a song about the seasons of the year" 0.53 -> 0.13).
     w_lexical_topic: float = 1.0
     # share of the lexical channel given to the idf-weighted share of query words a piece has
     # (the rest is BM25), tuned with the weights above
