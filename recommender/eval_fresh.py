@@ -117,11 +117,17 @@ TUNING = {
     "narrative songs): a tune set",
     "fresh8": "written blind at the eleventh stop; its mean and family means gated one change "
     "there; read per query and tuned on at the twelfth stop (w_lexical_alone): a tune set",
-    "fresh9": "written blind at the twelfth stop; gated one change there; read per query and "
-    "tuned on later in the twelfth stop: a tune set",
+    "fresh9": "written blind at the twelfth stop; its mean and family means gated one change "
+    "there (w_lexical_alone); then read per query and tuned on later in the twelfth stop (a query "
+    "naming forms only weighs words by w_lexical_alone; w_lexical_topic): a tune set",
     "fresh10": "nothing tuned; written blind at the twelfth stop",
     "w_lexical_alone (SearchConfig; a query naming no facet)": "the tune half with fresh .. "
     "fresh8 (all tune sets): best mean nDCG@10 over the nine with no family down > 0.03",
+    "a query naming forms only weighed as one naming no facet (recommender.facets."
+    "names_musical_facet)": "the tune half with fresh .. fresh9 (all tune sets), read per "
+    "query: mean nDCG@10 over the ten up, no family down > 0.03",
+    "w_lexical_topic (SearchConfig; a query saying what a piece is about or named for)": "the "
+    "tune half with fresh .. fresh9 (all tune sets), read per query: mean nDCG@10 over the ten",
 }
 
 

@@ -27,6 +27,7 @@ from cantus.catalog_metadata import abc_tunes, corpus_metadata
 from cantus.metadata import abc_fields, chorale_title
 from cantus.works import corpus_root
 from recommender.engine import Engine
+from recommender.facets import names_musical_facet, names_topic
 from recommender.fusion import fuse, top_rows
 from recommender.metrics import ndcg_at_k, precision_at_k
 from recommender.source_queries import (
@@ -45,12 +46,14 @@ K = 10
 GRID = {
     "w_lexical": (0.0, 0.15, 0.3, 0.5, 0.8, 1.2, 2.0),
     "w_facets": (0.1, 0.2, 0.4, 0.8),
+    # a query naming no mood, pace, meter or key (SearchConfig.w_lexical_alone)
+    "w_lexical_alone": (0.5, 0.7, 1.0),
     "w_caption": (0.5, 1.0),  # against w_contrastive 0.5
     "lexical_coverage": (0.0, 0.5, 1.0),
     "lexical_title": (0.0, 0.5, 1.0),
     "lexical_phrase": (0.0, 0.5, 1.0, 2.0, 4.0),
 }
-FUSION_KNOBS = ("w_lexical", "w_facets")
+FUSION_KNOBS = ("w_lexical", "w_facets", "w_lexical_alone")
 CHANNEL_KNOBS = tuple(k for k in GRID if k not in FUSION_KNOBS)
 
 
@@ -132,26 +135,34 @@ def mean_metrics(per_query: dict[str, dict[str, float]], texts: list[str]) -> di
 
 
 def _fused_top(engine: Engine, text: str, config: Any, dense_cache: dict) -> Any:
-    """``rank(w_lexical, w_facets)`` -> top rows of ``engine.search(text)`` under ``config``
-    with those weights, from channels found once (``recommender.fusion``, as search fuses a
-    catalog it scores whole); dense scores are kept per (text, w_caption) in ``dense_cache``.
-    ``w_lexical`` weighs a query that names facets; one that names none (or ``w_facets`` 0)
-    gets ``config.w_lexical_alone``, as search weighs it."""
+    """``rank(w_lexical, w_facets, w_lexical_alone)`` -> top rows of ``engine.search(text)``
+    under ``config`` with those weights, from channels found once (``recommender.fusion``, as
+    search fuses a catalog it scores whole); dense scores are kept per (text, w_caption) in
+    ``dense_cache``. ``w_lexical`` weighs a query that names a mood, pace, meter or key; one
+    that names none or forms only (or ``w_facets`` 0) gets ``w_lexical_alone`` (default
+    ``config``'s; at least ``config.w_lexical_topic`` if it names a topic), as search weighs it."""
     query_vec, weight, facets, lexical, terms = engine.channels(text, config)
     key = (text, config.w_caption)
     if key not in dense_cache:
         dense_cache[key] = engine._dense_scores(query_vec, np.arange(len(engine.catalog)))
     dense = dense_cache[key]
     share = [np.mean(facets, axis=0)] if facets else []  # what fuse takes the mean of, once
+    musical, topic = names_musical_facet(text), names_topic(text)
+    seen: dict[tuple, np.ndarray] = {}  # grid points that weigh this query alike rank alike
 
-    def rank(w_lexical: float, w_facets: float) -> np.ndarray:
+    def rank(w_lexical: float, w_facets: float, w_lexical_alone: float | None = None) -> np.ndarray:
         lex = lexical if terms and w_lexical > 0 else None
         shown = share if w_facets > 0 else []
         if not shown and lex is None:  # search then ranks by the index alone, as here
             return np.array([r for r, _ in engine._ranked(query_vec, K, None, frozenset())])
-        w_lex = w_lexical if shown else config.w_lexical_alone  # as search weighs it
-        scores = fuse(dense, shown, lex, (weight, w_facets, w_lex))
-        return top_rows(scores, K)
+        alone = config.w_lexical_alone if w_lexical_alone is None else w_lexical_alone
+        if topic:  # as SearchConfig.lexical_weight weighs it
+            alone = max(alone, config.w_lexical_topic)
+        w_lex = w_lexical if shown and musical else alone
+        point = (lex is None, w_facets if shown else 0.0, w_lex)
+        if point not in seen:
+            seen[point] = top_rows(fuse(dense, shown, lex, (weight, w_facets, w_lex)), K)
+        return seen[point]
 
     return rank
 

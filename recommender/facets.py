@@ -80,6 +80,26 @@ def _query_facets(query: str) -> tuple[tuple[str, Callable[[Any], bool]], ...]:
     return tuple(dict(facets).items())  # one per name
 
 
+def names_musical_facet(query: str) -> bool:
+    """Whether ``query`` names a mood, pace, meter, mode or key, not only forms: a form's name
+    is a word the lexical channel reads too ("ballad", "madrigal", "game song"), so a query
+    naming forms alone weighs the sources' words as one naming no facet
+    (``SearchConfig.lexical_weight``)."""
+    named = [name for name, _ in query_facets(query)]
+    return any(not n.startswith("form:") for n in named) or bool(query_keys(query))
+
+
+# a query that says what a piece is about or named for ("a song about a widow", "a tune named
+# for a young lady"): its topic is a word of the title, lyrics or label, not of the captions
+_TOPIC = re.compile(r"\b(?:about|named\s+(?:for|after))\b", re.IGNORECASE)
+
+
+def names_topic(query: str) -> bool:
+    """Whether ``query`` says what the piece is about or named for (``SearchConfig.
+    lexical_weight``: the sources' words then weigh ``w_lexical_topic``)."""
+    return _TOPIC.search(query) is not None
+
+
 def _one_per_attribute(
     found: list[tuple[str, Callable[[Any], bool], bool, int]],
 ) -> list[tuple[str, Callable[[Any], bool], bool, int]]:

@@ -6,9 +6,9 @@ score = (dense + w_f · share of the query's facets + w_l · BM25 / best BM25) /
 ``recommender.facets`` and BM25 from ``recommender.lexical``. A weight counts in the
 denominator only when its channel has something to say (the query names facets / words the
 catalog knows), so scores stay on the cosine scale the weak-match threshold reads. w_l is
-``SearchConfig.lexical_weight``: ``w_lexical`` for a query that names facets, the larger
-``w_lexical_alone`` for one that names none (its words are then the only evidence besides the
-dense guess).
+``SearchConfig.lexical_weight``: ``w_lexical`` for a query that names a mood, pace, meter or
+key, the larger ``w_lexical_alone`` for one that names none or forms only (its words are then
+the only evidence besides the dense guess; a form's name is a word the channel reads too).
 """
 
 from __future__ import annotations

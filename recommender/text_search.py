@@ -21,7 +21,14 @@ from cantus.threads import on_one_blas_thread
 from recommender.checks import check_k, check_query, parse_filters
 from recommender.dense_bounds import DenseBounds, cached_bounds, rows_within
 from recommender.engine_data import _unit_rows
-from recommender.facets import EVIDENCE_COLUMNS, FacetRows, query_facets, query_keys
+from recommender.facets import (
+    EVIDENCE_COLUMNS,
+    FacetRows,
+    names_musical_facet,
+    names_topic,
+    query_facets,
+    query_keys,
+)
 from recommender.fusion import fuse as fuse_channels
 from recommender.fusion import fused_weight, matched_words, top_rows
 from recommender.lexical import LexicalIndex
@@ -87,7 +94,12 @@ class TextSearch:
             ranked = self._ranked(query_vec, k, mask, frozenset(), where)
             note = self._unread_note(query)
             return [self._hit(r, s / total_weight, note) for r, s in ranked]
-        return self._fused(query_vec, total_weight, facets, lexical, terms, k, mask, where)
+        # a query naming forms only weighs words as one naming no facet (a form is a word too)
+        musical = bool(facets) and names_musical_facet(query)
+        w_lexical = self.config.lexical_weight(musical, names_topic(query))
+        return self._fused(
+            query_vec, total_weight, facets, lexical, terms, k, mask, where, w_lexical
+        )
 
     def _unread_note(self, query: str) -> str:
         """Why no query word reached the lexical channel ("": the channel is off)."""
@@ -125,14 +137,15 @@ class TextSearch:
         terms: list[str],
         k: int,
         mask: np.ndarray | None,
-        where: dict[str, list[str]] | None = None,
+        where: dict[str, list[str]] | None,
+        w_lexical: float,
     ) -> list[Hit]:
-        """Dense hybrid, facet share and BM25 mixed by ``recommender.fusion.fuse``: up to
-        ``exact_max`` pieces over every row that can reach the top ``k`` (:meth:`_reachable`),
-        else over the index's candidates plus the best BM25 pieces and the best pieces having
-        every facet."""
+        """Dense hybrid, facet share and BM25 (weighed by ``w_lexical``) mixed by
+        ``recommender.fusion.fuse``: up to ``exact_max`` pieces over every row that can reach
+        the top ``k`` (:meth:`_reachable`), else over the index's candidates plus the best BM25
+        pieces and the best pieces having every facet."""
         lex = lexical if terms else None
-        weights = (weight, self.config.w_facets, self.config.lexical_weight(bool(facets)))
+        weights = (weight, self.config.w_facets, w_lexical)
         if len(self.catalog) <= self.config.exact_max:
             rows = self._reachable(query_vec, facets, lex, weights, k, mask)
         else:

@@ -70,7 +70,12 @@ def test_tuning_fuses_each_grid_point_as_search_ranks_it(monkeypatch):
     from recommender.source_queries import SourceQuery
     from tests.test_search_lexical import _mass_engine
 
-    grid = {**eval_search.GRID, "w_lexical": (0.0, 0.3), "w_facets": (0.8,)}
+    grid = {
+        **eval_search.GRID,
+        "w_lexical": (0.0, 0.3),
+        "w_facets": (0.8,),
+        "w_lexical_alone": (0.7,),
+    }
     grid.update({"w_caption": (0.5,), "lexical_coverage": (1.0,), "lexical_title": (0.5,)})
     grid["lexical_phrase"] = (0.0, 2.0)
     monkeypatch.setattr(eval_search, "GRID", grid)
