@@ -33,6 +33,7 @@ import numpy as np
 
 from generator.leaning import Leaning, degree_costs, interval_costs, static_costs
 from generator.phrase import PhrasePlan, last_final_onset, min_final_length, strong_positions
+from generator.roughness import RECITE_WINDOW
 from generator.sample import quantisation_grid
 from generator.vocab import (
     KIND_BAR,
@@ -76,6 +77,7 @@ class VState:
     vert: tuple[int, int] = (-1, -1)  # (top, lowest) voice's pitch at the previous onset
     reps: list[int] = field(default_factory=list)  # per voice: notes repeating its last pitch
     suspension: bool = False  # the top voice's last note is a suspension (leaning.suspends)
+    recent: list[tuple[int, ...]] = field(default_factory=list)  # per voice: its last 8 pitches
 
 
 @dataclass
@@ -160,6 +162,7 @@ class VoiceGrammar(Leaning):
             or voice.final_leap > 0
             or voice.flat_close > 0
             or voice.dissonance > 0
+            or voice.recite > 0
         ]
         self._any = np.ones(self.vocab_size, dtype=bool)  # _shape of a voice yet to sound
         self._any.flags.writeable = False
@@ -181,6 +184,7 @@ class VoiceGrammar(Leaning):
             runs=[0] * k,
             reps=[0] * k,
             turns=[0] * k,
+            recent=[()] * k,
         )
 
     def reserve(self, s: VState, extra: int = 4) -> int:
@@ -432,6 +436,8 @@ class VoiceGrammar(Leaning):
         last = s.last[v]
         if v == len(self.voices) - 1:
             s.suspension = self.suspends(s, pitch)
+        elif v == 0 and self.bass_clash(s, pitch):
+            s.suspension = True  # the top voice's held note now has to fall by step
         s.reps[v] = s.reps[v] + 1 if pitch == last else 0
         if last >= 0 and pitch != last:
             turned = (pitch - last) * s.moves[v] < 0
@@ -439,3 +445,4 @@ class VoiceGrammar(Leaning):
             s.moves[v] = pitch - last
         s.runs[v] = s.runs[v] + dur if pitch == last else dur
         s.last[v] = pitch
+        s.recent[v] = (*s.recent[v], pitch)[-RECITE_WINDOW:]

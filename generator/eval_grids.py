@@ -18,9 +18,16 @@ AMBITUS = (16, 19, 22)  # largest range of a one-line melody, swept on the folk 
 SLIP = (0.0, 2.0, 4.0, 8.0)  # cost of the melody's chromatic slips / augmented seconds, every style
 FINAL_LEAP = (0.0, 1.5, 3.0, 5.0)  # cost of the melody's leap into a phrase's final, every style
 FLAT_CLOSE = (0.0, 2.0, 4.0)  # cost of a third repeat of the melody's pitch into a phrase end
-# scored with generator.spelling (flat_close: generator.roughness.SWEEP_FIGURES)
-MELODIC_SWEEPS = {"slip": SLIP, "final_leap": FINAL_LEAP, "flat_close": FLAT_CLOSE}
+RECITE = (0.0, 0.25, 0.5, 1.0, 2.0)  # cost of a melody pitch already 3 of its last 8 notes
+# scored with generator.spelling (flat_close, recite: generator.roughness.SWEEP_FIGURES)
+MELODIC_SWEEPS = {
+    "slip": SLIP,
+    "final_leap": FINAL_LEAP,
+    "flat_close": FLAT_CLOSE,
+    "recite": RECITE,
+}
 DISSONANCE = (0.0, 2.0, 4.0, 8.0)  # cost of an unprepared strong-beat dissonance over the bass
+BASS_DISSONANCE = (0.0, 1.0, 2.0, 4.0)  # cost of a bass note clashing under a held melody note
 # the later voice preferences (generator.voices.REPEAT etc.), swept in this order on chorales
 CHORALE_SWEEPS = {
     "under": UNDER,
@@ -31,8 +38,10 @@ CHORALE_SWEEPS = {
     "leading_tone": LEADING_TONE,
     "dominant": DOMINANT,
     "dissonance": DISSONANCE,
+    "bass_dissonance": BASS_DISSONANCE,
 }
 # sweeps whose score also matches the part-writing figures (generator.part_writing)
 PART_WRITING_SWEEPS = ("parallels", "leading_tone", "dominant")
-ROUGH_SWEEPS = ("dissonance", "flat_close")  # scored with generator.roughness.sweep_gap
+# scored with generator.roughness.sweep_gap
+ROUGH_SWEEPS = ("dissonance", "bass_dissonance", "flat_close", "recite")
 VOICE_KEYS = ("top_stepwise", "bass_stepwise")  # the voice figures the chorale sweeps match

@@ -31,6 +31,7 @@ voices' part-writing, ``generator.part_writing``: parallel fifths / octaves per 
 raised leading tone in minor, cadences from the bass's 5th or 4th with the melody by step — the
 seeds read at the request's phrase ends, the real openings at their fermatas; unprepared
 dissonant strong beats, ``generator.roughness``), top lines ending on one pitch thrice,
+their notes reciting a pitch (already 3 of the 8 notes before: ``top_recited``),
 the melody's chromatic slips and augmented seconds per 100 moves and its phrase-final notes
 reached by step or leap (``generator.spelling``; the training pieces' own in
 ``corpus_melodic``), fidelity (cosine to the centroid), meter and bar control, music21's key
@@ -333,9 +334,14 @@ def shipped_settings() -> dict[str, Any]:
         "degree_preference": soprano.tonal,
         "zigzag_turns_cost": [soprano.zigzag_after, soprano.zigzag],
         "folk_melody_ambitus": texture_voices("melody")[0].max_ambitus,
-        **{f"melody_bass_{name}": getattr(soprano, name) for name in CHORALE_SWEEPS},
+        **{f"melody_bass_{name}": _shipped(bass, soprano, name) for name in CHORALE_SWEEPS},
         **{f"melody_{name}": getattr(texture_voices("melody")[0], name) for name in MELODIC_SWEEPS},
     }
+
+
+def _shipped(bass: Any, soprano: Any, name: str) -> Any:
+    """The shipped value of chorale sweep ``name`` (``bass_*``: the bass's own field)."""
+    return getattr(bass, name[5:]) if name.startswith("bass_") else getattr(soprano, name)
 
 
 def _sweep(

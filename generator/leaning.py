@@ -5,9 +5,10 @@ on in its mode, how it reaches a phrase-end's cadence degree, and the outer voic
 part-writing: no parallel fifths or octaves between melody and bass, the raised leading tone in
 minor where the 7th leads to the tonic, the bass's dominant before a tonic cadence, no
 dissonance with the bass on a strong beat unless held into it and resolved down by step (a
-suspension: ``generator.roughness``); and the melody's slips spelled in the key (a chromatic
-slip G#-G, an augmented second F-G#: ``generator.spelling``), leaps into a phrase's final note
-and a third note of one pitch into it (A A A: a flat close).
+suspension: ``generator.roughness``), nor a bass moving into one under the melody's held note;
+no pitch recited (already 3 of a voice's last 8 notes); and the melody's slips spelled in the
+key (a chromatic slip G#-G, an augmented second F-G#: ``generator.spelling``), leaps into a
+phrase's final note and a third note of one pitch into it (A A A: a flat close).
 
 Each function takes the candidate ``pitches`` (canonical key, tonic C) and returns their costs.
 """
@@ -19,7 +20,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from generator.roughness import DISSONANT, accent_positions
+from generator.roughness import DISSONANT, RECITED, accent_positions
 from generator.spelling import slips
 from generator.vocab import POSITIONS_PER_BEAT
 from generator.voices import Voice
@@ -192,6 +193,37 @@ def dissonance_cost(
     return voice.dissonance * cost
 
 
+def recite_cost(voice: Voice, recent: Sequence[int], pitches: np.ndarray) -> np.ndarray | float:
+    """``voice.recite`` per sounding of a pitch among ``recent`` (the voice's last notes,
+    ``generator.roughness.RECITE_WINDOW``) from the ``RECITED``-th on: A4 already three of the
+    last eight costs 1x, four 2x."""
+    if voice.recite <= 0 or len(recent) < RECITED:
+        return 0.0
+    cost = np.zeros(len(pitches), dtype=np.float32)
+    for pitch, times in recite_counts(recent):
+        cost[pitches == pitch] = times - RECITED + 1
+    return voice.recite * cost
+
+
+def recite_counts(recent: Sequence[int]) -> tuple[tuple[int, int], ...]:
+    """(pitch, times) of the pitches ``RECITED`` times or more in ``recent`` (what
+    :func:`recite_cost` reads: a cache key)."""
+    times = {p: recent.count(p) for p in set(recent)}
+    return tuple(sorted((p, n) for p, n in times.items() if n >= RECITED))
+
+
+def bass_dissonance_cost(
+    voice: Voice, top: int, last: int, pitches: np.ndarray
+) -> np.ndarray | float:
+    """Bass: ``voice.dissonance`` on the pitches a dissonant interval class from ``top`` (the
+    top voice's note held over a strong beat; -1: none) but its own ``last`` (held on, no new
+    dissonance): taken anyway, the held note becomes a suspension (``Leaning.bass_clash``)."""
+    if voice.dissonance <= 0 or top < 0:
+        return 0.0
+    rough = np.isin((top - pitches) % 12, DISSONANT_CLASSES) & (pitches != last)
+    return voice.dissonance * rough
+
+
 def flat_close_cost(voice: Voice, reps: int, last: int, pitches: np.ndarray) -> np.ndarray | float:
     """Top voice toward a phrase end: ``voice.flat_close`` on sounding ``last`` a third time
     (``reps``: the notes already repeating it, counting the final still to come on it), the
@@ -236,7 +268,7 @@ class Leaning:
             self._chord_due(s),
             self._parallel_key(s, voices),
             self._rough_key(s),
-            *((v, motion_key(s, v, self.voices[v])) for v in voices),
+            *((v, motion_key(s, v, self.voices[v]), self._recite_key(s, v)) for v in voices),
         )
         out = self._biases.get(key)
         if out is None:
@@ -264,6 +296,7 @@ class Leaning:
                 out[ids] -= self._part_writing_cost(s, v, pitches, target == 0)
                 if top and target is not None:  # in or just before a phrase-end bar
                     out[ids] -= self._flat_cost(s, v, pitches)
+                out[ids] -= recite_cost(voice, s.recent[v], pitches)
                 out[ids] -= self._melodic_cost(s, v, pitches, None if near else target)
         return out
 
@@ -312,8 +345,10 @@ class Leaning:
         if v == len(self.voices) - 1:
             cost = cost + parallel_cost(voice, s.vert, s.last[0], pitches)
             bass = self._strong_bass(s)
-            cost = cost + dissonance_cost(voice, bass, s.last[v], s.suspension, pitches)
-        elif v == 0 and to_tonic and voice.dominant > 0:  # the tonic has its own costs
+            return cost + dissonance_cost(voice, bass, s.last[v], s.suspension, pitches)
+        if v == 0:
+            cost = cost + bass_dissonance_cost(voice, self._held_top(s), s.last[0], pitches)
+        if v == 0 and to_tonic and voice.dominant > 0:  # the tonic has its own costs
             cost = cost + voice.dominant * ~np.isin(pitches % 12, (0, DOMINANT))
         return cost
 
@@ -336,6 +371,25 @@ class Leaning:
             return -1
         return s.last[0]
 
+    def _held_top(self, s: Any) -> int:
+        """The top voice's pitch held over the current onset where it is a strong beat and the
+        bass's next note makes a vertical with it (-1: none, or no cost for it)."""
+        top = len(self.voices) - 1
+        if top < 1 or self.voices[0].dissonance <= 0 or s.ends[top] <= s.pos:
+            return -1
+        return s.last[top] if s.pos in accent_positions(self.meter) else -1
+
+    def bass_clash(self, s: Any, pitch: int) -> bool:
+        """True where the bass's note ``pitch`` at the current onset makes a strong-beat
+        dissonance under the top voice's held note (which must then fall by step)."""
+        top = self._held_top(s)
+        rough = (top - pitch) % 12 in DISSONANT
+        return top >= 0 and rough and pitch != s.last[0]
+
+    def _recite_key(self, s: Any, v: int) -> tuple[tuple[int, int], ...]:
+        """What :func:`recite_cost` reads of voice ``v``'s notes (a cache key)."""
+        return recite_counts(s.recent[v]) if self.voices[v].recite > 0 else ()
+
     def suspends(self, s: Any, pitch: int) -> bool:
         """True where the top voice's note ``pitch`` at the current onset holds its pitch into
         a strong-beat dissonance with the bass: a suspension, which then falls by step."""
@@ -343,13 +397,13 @@ class Leaning:
         rough = (pitch - bass) % 12 in DISSONANT
         return bass >= 0 and pitch == s.last[-1] and rough
 
-    def _rough_key(self, s: Any) -> tuple[int, bool, int] | None:
-        """What :func:`dissonance_cost` and :func:`flat_close_cost` read of ``s`` (a cache
-        key; None where neither costs anything)."""
-        top = self.voices[-1]
-        if top.dissonance <= 0 and top.flat_close <= 0:
+    def _rough_key(self, s: Any) -> tuple[int, bool, int, int] | None:
+        """What :func:`dissonance_cost`, :func:`bass_dissonance_cost` and
+        :func:`flat_close_cost` read of ``s`` (a cache key; None where none costs anything)."""
+        top, bass = self.voices[-1], self.voices[0]
+        if top.dissonance <= 0 and top.flat_close <= 0 and bass.dissonance <= 0:
             return None
-        return self._strong_bass(s), s.suspension, min(s.reps[-1], 1)
+        return self._strong_bass(s), s.suspension, min(s.reps[-1], 1), self._held_top(s)
 
     def _parallel_key(self, s: Any, voices: list[int]) -> tuple[int, int, int] | None:
         """What :func:`parallel_cost` reads of ``s`` (a cache key; None where it costs nothing)."""

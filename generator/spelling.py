@@ -15,7 +15,8 @@ Per 100 melodic moves (pairs of adjacent notes of different pitch). The **phrase
 of a phrase-end bar is its cadence note (``generator.part_writing.cadence_note``: the last
 note on a strong beat lasting a beat or more); the share reached by step (1-2 semitones) and
 by leap (3 or more) from the note before. Beside them, the share of lines that end flat
-(``generator.roughness.flat_ending``).
+(``generator.roughness.flat_ending``) and how much a line recites one pitch
+(``generator.roughness.recite_figures``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from generator.roughness import ending_report
+from generator.roughness import ending_report, recite_report
 
 # letter (0 = the tonic's, 1 = the 2nd's, ...) of each degree 0..11 above the tonic
 LETTERS = {
@@ -94,6 +95,7 @@ def melodic_report(duets: Sequence) -> dict[str, float]:
         "final_by_leap": share((into >= 3).sum(), len(into)),
         "phrase_finals": len(into),
         **ending_report(duets),
+        **recite_report(duets),
     }
 
 

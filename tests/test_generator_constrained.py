@@ -316,9 +316,10 @@ def test_voice_leading_bias_prefers_steps_recovers_leaps_and_avoids_long_repeats
     assert grammar.bias(state)[pid(72)] < after_leap[pid(72)]
     state.runs, state.moves = [12, 12], [0, 2]  # a step up: going on beats turning back
     assert grammar.bias(state)[pid(70)] < grammar.bias(state)[pid(74)]
-    # a one-line melody leans only away from slips, leaps into a final (generator.spelling)
-    # and flat closes (generator.roughness)
-    no_slips = canonical_voices("melody", 0, VoiceTuning(slip=0.0, final_leap=0.0, flat_close=0.0))
+    # a one-line melody leans only away from slips, leaps into a final (generator.spelling),
+    # flat closes and reciting (generator.roughness)
+    off = VoiceTuning(slip=0.0, final_leap=0.0, flat_close=0.0, recite=0.0)
+    no_slips = canonical_voices("melody", 0, off)
     assert (
         make_grammar(model, controls, DecodeSpec("4/4", "major", plan, no_slips)).bias(state)
         is None
