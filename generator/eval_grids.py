@@ -1,5 +1,12 @@
 """The tune-split grids of ``cantus eval generation`` (``generator.eval_styles.tune``): the
-values each sweep tries, and which figures a sweep's score matches."""
+values each sweep tries, which figures a sweep's score matches, and the shipped values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.checks import TEMPERATURE
+from generator.voices import texture_voices
 
 TEMPERATURES = (0.8, 0.9, 1.0)  # swept on the tune split for the constrained decoder
 NGRAM_ORDERS = (3, 5, 8)  # swept on the tune split for the baseline
@@ -45,3 +52,23 @@ PART_WRITING_SWEEPS = ("parallels", "leading_tone", "dominant")
 # scored with generator.roughness.sweep_gap
 ROUGH_SWEEPS = ("dissonance", "bass_dissonance", "flat_close", "recite")
 VOICE_KEYS = ("top_stepwise", "bass_stepwise")  # the voice figures the chorale sweeps match
+
+
+def shipped_settings() -> dict[str, Any]:
+    """The settings users get, which the test split reports."""
+    bass, soprano = texture_voices("melody+bass")
+    return {
+        "constrained_temperature": TEMPERATURE,
+        "bass_melody_leaps": [bass.max_leap, soprano.max_leap],
+        "voice_leading": soprano.leading,
+        "degree_preference": soprano.tonal,
+        "zigzag_turns_cost": [soprano.zigzag_after, soprano.zigzag],
+        "folk_melody_ambitus": texture_voices("melody")[0].max_ambitus,
+        **{f"melody_bass_{name}": _shipped(bass, soprano, name) for name in CHORALE_SWEEPS},
+        **{f"melody_{name}": getattr(texture_voices("melody")[0], name) for name in MELODIC_SWEEPS},
+    }
+
+
+def _shipped(bass: Any, soprano: Any, name: str) -> Any:
+    """The shipped value of chorale sweep ``name`` (``bass_*``: the bass's own field)."""
+    return getattr(bass, name[5:]) if name.startswith("bass_") else getattr(soprano, name)

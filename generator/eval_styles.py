@@ -67,6 +67,7 @@ from generator.eval_grids import (
     TONAL,
     VOICE_KEYS,
     ZIGZAG,
+    shipped_settings,
 )
 from generator.inspire import get_generator, get_novelty_index, sample_batch
 from generator.mgeval import (
@@ -324,26 +325,6 @@ def tune(ctx: Context, requests: dict, seed: int) -> dict[str, Any]:
     return {"sweep": sweep, "best_on_tune": best_on_tune, "shipped": shipped_settings()}
 
 
-def shipped_settings() -> dict[str, Any]:
-    """The settings users get, which the test split reports."""
-    bass, soprano = texture_voices("melody+bass")
-    return {
-        "constrained_temperature": TEMPERATURE,
-        "bass_melody_leaps": [bass.max_leap, soprano.max_leap],
-        "voice_leading": soprano.leading,
-        "degree_preference": soprano.tonal,
-        "zigzag_turns_cost": [soprano.zigzag_after, soprano.zigzag],
-        "folk_melody_ambitus": texture_voices("melody")[0].max_ambitus,
-        **{f"melody_bass_{name}": _shipped(bass, soprano, name) for name in CHORALE_SWEEPS},
-        **{f"melody_{name}": getattr(texture_voices("melody")[0], name) for name in MELODIC_SWEEPS},
-    }
-
-
-def _shipped(bass: Any, soprano: Any, name: str) -> Any:
-    """The shipped value of chorale sweep ``name`` (``bass_*``: the bass's own field)."""
-    return getattr(bass, name[5:]) if name.startswith("bass_") else getattr(soprano, name)
-
-
 def _sweep(
     ctx: Context, pairs: dict[str, list], temperature: float, seed: int, name: str, grid: tuple
 ) -> dict[str, float]:
@@ -384,7 +365,6 @@ def _sweep(
 def _save_examples(folder: Path, style: str, seeds: list[list[int]], req: Any) -> None:
     """MusicXML + MIDI of a style's first test request's seeds (canonical key: tonic C)."""
     from generator.seeds import export_seed
-    from generator.voices import texture_voices
 
     voices = texture_voices(req.texture)
     for i, ids in enumerate(seeds[:2]):
