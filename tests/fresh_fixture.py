@@ -53,3 +53,30 @@ def thin_queries(grades: dict) -> dict[str, int]:
     from recommender.source_queries import MIN_RELEVANT
 
     return {t: int((g == 2).sum()) for t, g in grades.items() if (g == 2).sum() < MIN_RELEVANT}
+
+
+def assert_judges_grade_fixture(queries: tuple) -> None:
+    """Every judge grades at least ``MIN_RELEVANT`` fixture pieces relevant, and some not."""
+    from collections import Counter
+
+    from recommender.source_queries import MIN_RELEVANT
+
+    records = fixture_records()
+    for query in queries:
+        grades = Counter(query.grade(r) for r in records)
+        assert grades[2] >= MIN_RELEVANT, query.text
+        assert grades[0] > 0, query.text  # a judge that passes everything measures nothing
+
+
+def assert_judges_read_raw_fields(queries: tuple) -> None:
+    """Every judge reads the raw source fields only: the ranker's own columns, filled with the
+    query's own words, never make a piece relevant."""
+    import re
+
+    for query in queries:
+        parts = [p.strip("() ") for n in query.needs for p in re.split(r" or | and ", n.name)]
+        assert all(p.startswith(RAW_NEEDS) for p in parts), query.text
+    for query in queries:
+        columns = ("genre", "region", "form", "origin", "title", "caption", "text")
+        ranker_only = {"source": "x.abc", **dict.fromkeys(columns, query.text)}
+        assert query.grade(ranker_only) == 0, query.text

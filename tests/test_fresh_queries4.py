@@ -3,7 +3,6 @@ for, judged from raw source fields only, and refused by the split and the tuning
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 import pytest
@@ -13,14 +12,14 @@ from recommender.fresh_queries import FRESH, WITHDRAWN
 from recommender.fresh_queries2 import FRESH2
 from recommender.fresh_queries3 import FRESH3
 from recommender.fresh_queries4 import FRESH4, WRITTEN
-from recommender.source_queries import ALL_QUERIES, MIN_RELEVANT, QUERIES
+from recommender.source_queries import ALL_QUERIES, QUERIES
 from tests.fresh_fixture import (
-    RAW_NEEDS,
+    assert_judges_grade_fixture,
+    assert_judges_read_raw_fields,
     assert_refused_by_split_and_tuning,
     catalog_source_records,
     thin_queries,
 )
-from tests.fresh_fixture import fixture_records as _records
 from tests.fresh_fixture import norm as _norm
 from tests.test_fresh_queries import assert_no_tune_only_query_asks_for_the_same_pieces
 
@@ -40,22 +39,11 @@ def test_fourth_set_is_new_and_has_the_asked_families():
 
 
 def test_every_fourth_set_judge_grades_its_fixture_pieces_relevant_and_others_not():
-    records = _records()
-    for query in FRESH4:
-        grades = Counter(query.grade(r) for r in records)
-        assert grades[2] >= MIN_RELEVANT, query.text
-        assert grades[0] > 0, query.text  # a judge that passes everything measures nothing
+    assert_judges_grade_fixture(FRESH4)
 
 
 def test_every_fourth_set_judge_reads_raw_fields_only():
-    for query in FRESH4:
-        parts = [p.strip("() ") for n in query.needs for p in re.split(r" or | and ", n.name)]
-        assert all(p.startswith(RAW_NEEDS) for p in parts), query.text
-    # the ranker's own columns, filled with the query's own words, never make a piece relevant
-    for query in FRESH4:
-        columns = ("genre", "region", "form", "origin", "title", "caption", "text")
-        ranker_only = {"source": "x.abc", **dict.fromkeys(columns, query.text)}
-        assert query.grade(ranker_only) == 0, query.text
+    assert_judges_read_raw_fields(FRESH4)
 
 
 def test_fourth_set_judging_choices():
