@@ -53,12 +53,13 @@ def test_a_form_only_query_is_weighed_by_w_lexical_alone_a_mood_query_is_not(eng
     assert _scores(engine, sad, 0.1) == _scores(engine, sad, 3.0)
 
 
-def test_search_and_the_tuning_fusion_weigh_form_and_mood_queries_alike(engine):
+def test_search_and_the_tuning_fusion_weigh_facet_free_form_and_mood_queries_alike(engine):
     # the tuning grid checks its best point against search and refuses a mismatch
-    for alone in (0.1, 0.7, 3.0):
+    queries = ("Coventry minuet", "a sad Coventry minuet", "lullaby Silesia", "Agnus Dei in 3/4")
+    for alone in (0.0, 0.1, 0.7, 3.0):
         engine.config = dataclasses.replace(engine.config, w_lexical_alone=alone)
         try:
-            for query in ("Coventry minuet", "a sad Coventry minuet", "lullaby Silesia"):
+            for query in (*queries, "cradle song Silesia"):
                 served = [engine.row(h.id) for h in engine.search(query, k=10)]
                 grid = _fused_top(engine, query, engine.config, {})
                 rows = grid(engine.config.w_lexical, engine.config.w_facets)

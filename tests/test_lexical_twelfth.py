@@ -11,7 +11,6 @@ import pytest
 
 from cantus.errors import BadInput
 from cantus.metadata import title_english
-from recommender.eval_search import _fused_top
 from recommender.lexical import LexicalIndex, _pairs, tokens
 from recommender.lexical_tokens import query_tokens, word_pairs
 from recommender.search_types import SearchConfig
@@ -35,21 +34,6 @@ def test_a_query_naming_no_facet_weighs_the_lexical_channel_by_w_lexical_alone()
     assert config.lexical_weight(facets=False) == 1.5
     with pytest.raises(ValueError, match="finite"):
         SearchConfig(w_lexical_alone=-1.0)
-
-
-def test_search_and_the_tuning_fusion_weigh_a_facet_free_query_alike(engine):
-    # "Coventry" names no facet: search's ranking must equal the tuning grid's (which checks
-    # its best point against search and would refuse a mismatch)
-    for alone in (0.0, 0.5, 3.0):
-        engine.config = dataclasses.replace(engine.config, w_lexical_alone=alone)
-        try:
-            for query in ("Coventry minuet", "cradle song Silesia", "Agnus Dei in 3/4"):
-                served = [engine.row(h.id) for h in engine.search(query, k=10)]
-                grid = _fused_top(engine, query, engine.config, {})
-                rows = grid(engine.config.w_lexical, engine.config.w_facets)
-                assert served == list(rows), (alone, query)
-        finally:
-            engine.config = SearchConfig(w_lexical=0.5)
 
 
 def test_a_larger_w_lexical_alone_lifts_a_title_word_over_dense_neighbours(engine):
