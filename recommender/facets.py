@@ -91,7 +91,8 @@ def names_musical_facet(query: str) -> bool:
 
 # a query that says what a piece is about or named for ("a song about a widow", "a tune named
 # for a young lady"): its topic is a word of the title, lyrics or label, not of the captions
-_TOPIC = re.compile(r"\b(?:about|named\s+(?:for|after))\b", re.IGNORECASE)
+# "about 1800", "about 3 minutes": a number after it is an approximation, not a topic
+_TOPIC = re.compile(r"\b(?:about(?!\s+\d)|named\s+(?:for|after))\b", re.IGNORECASE)
 
 
 def names_topic(query: str) -> bool:

@@ -101,6 +101,7 @@ def test_the_tuning_grid_tries_w_lexical_alone(monkeypatch):
         ("a roundabout dance", False),  # a word, not the phrasing
         ("a tune for the fiddle", False),
         ("named", False),
+        ("a tune from about 1800", False),  # an approximate date, no topic
     ],
 )
 def test_a_topic_is_what_a_query_says_a_piece_is_about_or_named_for(query, topic):
