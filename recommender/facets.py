@@ -91,8 +91,12 @@ def names_musical_facet(query: str) -> bool:
 
 # a query that says what a piece is about or named for ("a song about a widow", "a tune named
 # for a young lady"): its topic is a word of the title, lyrics or label, not of the captions
-# "about 1800", "about 3 minutes": a number after it is an approximation, not a topic
-_TOPIC = re.compile(r"\b(?:about(?!\s+\d)|named\s+(?:for|after))\b", re.IGNORECASE)
+# "about 1800", "about the 1800s", "about c. 1750", "about twenty minutes": an approximation;
+# "what about a waltz": a suggestion; neither says what a piece is about
+_APPROX = r"(?:the\s+)?(?:\d|c\.|circa\b|ca\.|(?:ten|twenty|thirty|forty|fifty|a\s+hundred|five)\b)"
+_TOPIC = re.compile(
+    rf"(?<!what )(?<!how )\babout\b(?!\s+{_APPROX})(?!-)|\bnamed\s+(?:for|after)\b", re.IGNORECASE
+)
 
 
 def names_topic(query: str) -> bool:

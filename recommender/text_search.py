@@ -103,7 +103,7 @@ class TextSearch:
 
     def _unread_note(self, query: str) -> str:
         """Why no query word reached the lexical channel ("": the channel is off)."""
-        if self.config.w_lexical <= 0 and self.config.w_lexical_alone <= 0:
+        if self.config.w_lexical <= 0:  # the channel is off (`channels`): nothing was read
             return ""
         if query_tokens(query):
             return UNKNOWN_WORDS_NOTE

@@ -102,6 +102,12 @@ def test_the_tuning_grid_tries_w_lexical_alone(monkeypatch):
         ("a tune for the fiddle", False),
         ("named", False),
         ("a tune from about 1800", False),  # an approximate date, no topic
+        ("music from about the 1800s", False),
+        ("a piece about c. 1750", False),
+        ("about twenty minutes of music", False),
+        ("what about a waltz", False),  # a suggestion
+        ("a piece about-face", False),
+        ("a song about the sea", True),
     ],
 )
 def test_a_topic_is_what_a_query_says_a_piece_is_about_or_named_for(query, topic):

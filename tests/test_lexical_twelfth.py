@@ -89,6 +89,12 @@ def test_a_query_no_word_of_which_was_read_says_why(engine):
         assert hits and all(note in h.why for h in hits), query
     # a query with a word the catalog has carries no such note
     assert not any("note: " in h.why for h in engine.search("Coventry", k=3))
+    # with the lexical channel off no word is read, and no note says the catalog lacks them
+    engine.config = dataclasses.replace(engine.config, w_lexical=0.0)
+    try:
+        assert not any("note: " in h.why for h in engine.search("zzqx", k=3))
+    finally:
+        engine.config = SearchConfig(w_lexical=0.5)
 
 
 def test_stop_words_are_dropped_as_typed_not_only_as_stemmed():
