@@ -145,13 +145,12 @@ def ending_report(duets: Sequence[Any]) -> dict[str, float]:
 def recite_report(duets: Sequence[Any]) -> dict[str, float]:
     """The share of ``duets``' top-line notes that recite (:func:`recited`, pooled) and the
     means over the lines of :func:`recite_figures` (NaN: no line)."""
-    tops = [[n.pitch for n in d.top] for d in duets if d.top]
-    hits, notes = np.array([recited(t) for t in tops] or [(0, 0)]).sum(axis=0)
-    figures = [recite_figures(d.top) for d in duets if d.top]
-    if not figures:
+    tops = [d.top for d in duets if d.top]
+    if not tops:
         nan = float("nan")
         return {"top_recited": nan, "top_commonest_share": nan, "top_longest_repeat": nan}
-    shares, runs = zip(*figures, strict=True)
+    hits, notes = np.sum([recited([n.pitch for n in top]) for top in tops], axis=0)
+    shares, runs = zip(*(recite_figures(top) for top in tops), strict=True)
     return {
         "top_recited": _share(hits, notes),
         "top_commonest_share": round(float(np.mean(shares)), 4),

@@ -8,8 +8,8 @@ the tenth stop of 2026-12-02 (developed on, read per query: ``TUNING`` says what
 (``fresh7``) at the eleventh, after it gated one change at the tenth, set 8 (``fresh8``) at the
 twelfth, after it gated one change at the eleventh, set 9 (``fresh9``) also at the twelfth,
 after it gated one change there. The newest set (``fresh10``) stays *test*: never read per
-query, never tuned on. ``skip`` leaves a set out (its section says
-so) for a run whose author must not see it.
+query, never tuned on. ``skip`` leaves a set out (its section says so) for a run whose author
+must not see it.
 
 ``evaluate_fresh`` grades one blind set (``fresh``: ``recommender.fresh_queries.FRESH``;
 ``fresh2``: ``recommender.fresh_queries2.FRESH2``, written later by another hand after the first

@@ -156,9 +156,8 @@ def _fused_top(engine: Engine, text: str, config: Any, dense_cache: dict) -> Any
         if not shown and lex is None:  # search then ranks by the index alone, as here
             return np.array([r for r, _ in engine._ranked(query_vec, K, None, frozenset())])
         alone = config.w_lexical_alone if w_lexical_alone is None else w_lexical_alone
-        if topic:  # as SearchConfig.lexical_weight weighs it
-            alone = max(alone, config.w_lexical_topic)
-        w_lex = w_lexical if shown and musical else alone
+        point_config = dataclasses.replace(config, w_lexical=w_lexical, w_lexical_alone=alone)
+        w_lex = point_config.lexical_weight(bool(shown) and musical, topic)  # as search weighs it
         point = (lex is None, w_facets if shown else 0.0, w_lex)
         if point not in seen:
             seen[point] = top_rows(fuse(dense, shown, lex, (weight, w_facets, w_lex)), K)
