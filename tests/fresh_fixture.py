@@ -80,3 +80,25 @@ def assert_judges_read_raw_fields(queries: tuple) -> None:
         columns = ("genre", "region", "form", "origin", "title", "caption", "text")
         ranker_only = {"source": "x.abc", **dict.fromkeys(columns, query.text)}
         assert query.grade(ranker_only) == 0, query.text
+
+
+def queries_before(name: str) -> tuple:
+    """Every query written before the blind set ``name``: the source-judged set (tune-only
+    queries too), set 1's withdrawn queries and each earlier blind set."""
+    from recommender.eval_fresh import FRESH_SECTIONS, fresh_set
+    from recommender.fresh_queries import WITHDRAWN
+    from recommender.source_queries import ALL_QUERIES
+
+    earlier = FRESH_SECTIONS[: FRESH_SECTIONS.index(name)]
+    return (*ALL_QUERIES, *WITHDRAWN, *(q for s in earlier for q in fresh_set(s)[0]))
+
+
+def assert_new_beside(queries: tuple, earlier: tuple, size: int) -> None:
+    """``size`` distinct queries, none repeating an earlier query's text or its judge."""
+    texts = [norm(q.text) for q in queries]
+    assert len(texts) == size and len(set(texts)) == len(texts)
+    assert not set(texts) & {norm(q.text) for q in earlier}  # no query repeated
+    # nor the same judge under other words
+    asked = {frozenset(n.name for n in q.needs) for q in earlier}
+    assert not [q.text for q in queries if frozenset(n.name for n in q.needs) in asked]
+    assert all(q.fresh for q in queries)

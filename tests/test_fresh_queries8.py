@@ -8,23 +8,16 @@ from collections import Counter
 import pytest
 
 from recommender.eval_fresh import SET_ROLES, fresh_grades
-from recommender.fresh_queries import FRESH, WITHDRAWN
-from recommender.fresh_queries2 import FRESH2
-from recommender.fresh_queries3 import FRESH3
-from recommender.fresh_queries4 import FRESH4
-from recommender.fresh_queries5 import FRESH5
-from recommender.fresh_queries6 import FRESH6
-from recommender.fresh_queries7 import FRESH7
 from recommender.fresh_queries8 import FRESH8, WRITTEN
-from recommender.source_queries import ALL_QUERIES
 from tests.fresh_fixture import (
     assert_judges_grade_fixture,
     assert_judges_read_raw_fields,
+    assert_new_beside,
     assert_refused_by_split_and_tuning,
     catalog_source_records,
+    queries_before,
     thin_queries,
 )
-from tests.fresh_fixture import norm as _norm
 from tests.test_fresh_queries import assert_no_tune_only_query_asks_for_the_same_pieces
 
 # as the brief asked: 72 queries, an "about" family, no mood family
@@ -40,16 +33,8 @@ FAMILIES = {
 
 
 def test_eighth_set_is_new_and_has_the_asked_families():
-    texts = [_norm(q.text) for q in FRESH8]
-    assert len(texts) == 72 and len(set(texts)) == len(texts)
-    earlier = (*ALL_QUERIES, *FRESH, *WITHDRAWN, *FRESH2, *FRESH3, *FRESH4, *FRESH5, *FRESH6)
-    earlier = (*earlier, *FRESH7)
-    assert not set(texts) & {_norm(q.text) for q in earlier}  # no query repeated
-    # nor the same judge under other words
-    asked = {frozenset(n.name for n in q.needs) for q in earlier}
-    assert not [q.text for q in FRESH8 if frozenset(n.name for n in q.needs) in asked]
+    assert_new_beside(FRESH8, queries_before("fresh8"), 72)
     assert Counter(q.family for q in FRESH8) == FAMILIES
-    assert all(q.fresh for q in FRESH8)
     assert "blind" in WRITTEN and "10s8" in WRITTEN
     assert SET_ROLES["fresh8"] == "tune" and SET_ROLES["fresh7"] == "tune"  # tuned on at the 12th
 
