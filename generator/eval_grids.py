@@ -72,3 +72,19 @@ def shipped_settings() -> dict[str, Any]:
 def _shipped(bass: Any, soprano: Any, name: str) -> Any:
     """The shipped value of chorale sweep ``name`` (``bass_*``: the bass's own field)."""
     return getattr(bass, name[5:]) if name.startswith("bass_") else getattr(soprano, name)
+
+
+def tuned_on_note() -> str:
+    """What the report tuned (applied) and swept (for information), and on which split."""
+    return (
+        f"tune split (training pieces): n-gram order over {list(NGRAM_ORDERS)}, "
+        "applied; swept for information only (test runs at the shipped settings): temperature "
+        f"over {list(TEMPERATURES)}, (bass, melody) leap limits over "
+        f"{[list(x) for x in LEAPS]}, voice leading over {list(LEADING)}, degree preference "
+        f"over {list(TONAL)}, (turns, cost) of the zigzag rule over "
+        f"{[list(x) for x in ZIGZAG]}, "
+        + ", ".join(f"{name} over {list(grid)}" for name, grid in CHORALE_SWEEPS.items())
+        + f" on chorales, melody range over {list(AMBITUS)} on the other styles, "
+        + ", ".join(f"melody {name} over {list(grid)}" for name, grid in MELODIC_SWEEPS.items())
+        + " on every style"
+    )

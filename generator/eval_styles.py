@@ -68,6 +68,7 @@ from generator.eval_grids import (
     VOICE_KEYS,
     ZIGZAG,
     shipped_settings,
+    tuned_on_note,
 )
 from generator.inspire import get_generator, get_novelty_index, sample_batch
 from generator.mgeval import (
@@ -396,32 +397,14 @@ def evaluate_styles(
         "plain": TEMPERATURE,
         "ngram": tuned["best_on_tune"]["ngram_order"],
     }
-    styles: dict[str, Any] = {}
-    for style, split in requests.items():
-        styles[style] = {}
-        for system, setting in settings.items():
-            res = split_scores(ctx, split["test"], system, setting, seed + 1)
-            styles[style][system] = {"oa": res["oa"], **res["musician"]}
-            styles[style][system].update(control_figures(ctx, res["seeds"], res["requests"], BARS))
-            styles[style]["real"] = res["real"]
-            if system == "constrained" and examples is not None:
-                _save_examples(examples, style, res["seeds"][0], res["requests"][0])
-        fair = real_fidelity(ctx.engine, ctx.tokens, split["test"], res["requests"], BARS)
-        styles[style]["real"].update(fair)
-        log.info("style %s done", style)
+    styles = {
+        style: _score_style(ctx, style, split["test"], settings, seed, examples)
+        for style, split in requests.items()
+    }
     return {
         "split": "test",
         "test_pieces": "held out of the generator's training; n-gram fits on training pieces",
-        "tuned_on": f"tune split (training pieces): n-gram order over {list(NGRAM_ORDERS)}, "
-        "applied; swept for information only (test runs at the shipped settings): temperature "
-        f"over {list(TEMPERATURES)}, (bass, melody) leap limits over "
-        f"{[list(x) for x in LEAPS]}, voice leading over {list(LEADING)}, degree preference "
-        f"over {list(TONAL)}, (turns, cost) of the zigzag rule over "
-        f"{[list(x) for x in ZIGZAG]}, "
-        + ", ".join(f"{name} over {list(grid)}" for name, grid in CHORALE_SWEEPS.items())
-        + f" on chorales, melody range over {list(AMBITUS)} on the other styles, "
-        + ", ".join(f"melody {name} over {list(grid)}" for name, grid in MELODIC_SWEEPS.items())
-        + " on every style",
+        "tuned_on": tuned_on_note(),
         "tuning": tuned,
         "requests_per_style": per_split,
         "pieces_per_request": PIECES_PER_REQUEST,
@@ -434,3 +417,25 @@ def evaluate_styles(
         "examples": str(examples) if examples is not None else None,
         "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+def _score_style(
+    ctx: Context,
+    style: str,
+    test: list,
+    settings: dict[str, Any],
+    seed: int,
+    examples: Path | None,
+) -> dict[str, Any]:
+    """One style's test-split figures for every system, beside the real openings'."""
+    row: dict[str, Any] = {}
+    for system, setting in settings.items():
+        res = split_scores(ctx, test, system, setting, seed + 1)
+        row[system] = {"oa": res["oa"], **res["musician"]}
+        row[system].update(control_figures(ctx, res["seeds"], res["requests"], BARS))
+        row["real"] = res["real"]
+        if system == "constrained" and examples is not None:
+            _save_examples(examples, style, res["seeds"][0], res["requests"][0])
+    row["real"].update(real_fidelity(ctx.engine, ctx.tokens, test, res["requests"], BARS))
+    log.info("style %s done", style)
+    return row
